@@ -1,0 +1,113 @@
+#include "commands.h"
+
+#include "cliutil.h"
+
+#include "catalog/catalog.h"
+
+#include <QJsonArray>
+
+namespace accession::cli {
+
+int runStats(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.addOption(catalogOption());
+    parser.addOption(jsonOption());
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli stats --catalog FILE [--json]")))
+        return 0;
+    const Catalog catalog(requiredValue(parser, QStringLiteral("catalog")));
+    const CatalogStats stats = catalog.stats();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject byDepartment;
+        for (const DepartmentCount &count : stats.byDepartment)
+            byDepartment.insert(count.department, count.count);
+        printJson(QJsonObject{{QStringLiteral("items"), stats.items},
+                              {QStringLiteral("labelled"), stats.labelled},
+                              {QStringLiteral("unlabelled"), stats.unlabelled},
+                              {QStringLiteral("by_department"), byDepartment},
+                              {QStringLiteral("import_failures"), stats.importFailures}});
+        return 0;
+    }
+    printLine(QStringLiteral("%1 items: %2 labelled, %3 unlabelled").arg(stats.items).arg(stats.labelled).arg(stats.unlabelled));
+    for (const DepartmentCount &count : stats.byDepartment)
+        printLine(QStringLiteral("  %1  %2").arg(count.count, 8).arg(count.department));
+    if (stats.importFailures > 0)
+        printLine(QStringLiteral("%1 import failures recorded").arg(stats.importFailures));
+    return 0;
+}
+
+int runDepartments(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("List or edit the catalog's departments."));
+    parser.addOption(catalogOption());
+    parser.addOption(jsonOption());
+    parser.addOption({QStringLiteral("add"), QStringLiteral("Add a department (repeatable)."), QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("rename"), QStringLiteral("Rename a department; the old name keeps resolving."), QStringLiteral("OLD=NEW")});
+    parser.addOption({QStringLiteral("group"), QStringLiteral("Put a department in a coarser group (empty GROUP removes it)."), QStringLiteral("DEPARTMENT=GROUP")});
+    parser.addOption({QStringLiteral("fixed"), QStringLiteral("yes: imports refuse unknown departments; no: they add them."), QStringLiteral("yes|no")});
+    const QString usage = QStringLiteral("accession-cli departments --catalog FILE [--add NAME] [--rename OLD=NEW] "
+                                         "[--group DEPARTMENT=GROUP] [--fixed yes|no] [--json]");
+    if (!parseCommand(parser, arguments, usage))
+        return 0;
+    Catalog catalog(requiredValue(parser, QStringLiteral("catalog")),
+                    parser.isSet(QStringLiteral("add")) ? Catalog::OpenMode::CreateIfMissing : Catalog::OpenMode::OpenExisting);
+
+    const auto splitPair = [](const QString &value, const QString &option) {
+        const qsizetype at = value.indexOf(QLatin1Char('='));
+        if (at <= 0)
+            throw CliError(QStringLiteral("--%1 needs the form A=B, not '%2'").arg(option, value), 2);
+        return std::make_pair(value.left(at).trimmed(), value.mid(at + 1).trimmed());
+    };
+    const auto departmentId = [&](const QString &name) {
+        const auto id = catalog.departmentIdByName(name);
+        if (!id)
+            throw CliError(QStringLiteral("no department named '%1' in %2").arg(name, catalog.path()));
+        return *id;
+    };
+    for (const QString &name : parser.values(QStringLiteral("add")))
+        catalog.addDepartment(name);
+    for (const QString &value : parser.values(QStringLiteral("rename"))) {
+        const auto [from, to] = splitPair(value, QStringLiteral("rename"));
+        catalog.renameDepartment(departmentId(from), to);
+    }
+    for (const QString &value : parser.values(QStringLiteral("group"))) {
+        const auto [department, group] = splitPair(value, QStringLiteral("group"));
+        catalog.setDepartmentGroup(departmentId(department), group.isEmpty() ? 0 : catalog.addDepartmentGroup(group));
+    }
+    if (parser.isSet(QStringLiteral("fixed"))) {
+        const QString value = parser.value(QStringLiteral("fixed"));
+        if (value != QLatin1String("yes") && value != QLatin1String("no"))
+            throw CliError(QStringLiteral("--fixed takes yes or no, not '%1'").arg(value), 2);
+        catalog.setDepartmentsFixed(value == QLatin1String("yes"));
+    }
+
+    const QVector<Department> departments = catalog.departments();
+    const CatalogStats stats = catalog.stats();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray list;
+        for (int i = 0; i < departments.size(); ++i) {
+            QJsonObject entry{{QStringLiteral("id"), departments[i].id},
+                              {QStringLiteral("name"), departments[i].name},
+                              {QStringLiteral("position"), departments[i].position},
+                              {QStringLiteral("items"), stats.byDepartment.value(i).count}};
+            entry.insert(QStringLiteral("group"), departments[i].groupName.isEmpty() ? QJsonValue() : QJsonValue(departments[i].groupName));
+            list.append(entry);
+        }
+        printJson(QJsonObject{{QStringLiteral("departments"), list},
+                              {QStringLiteral("fixed"), catalog.departmentsFixed()}});
+        return 0;
+    }
+    for (int i = 0; i < departments.size(); ++i) {
+        printLine(QStringLiteral("%1  %2%3  (%4 items)")
+                      .arg(departments[i].id, 4)
+                      .arg(departments[i].name,
+                           departments[i].groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(departments[i].groupName))
+                      .arg(stats.byDepartment.value(i).count));
+    }
+    printLine(catalog.departmentsFixed() ? QStringLiteral("The list is fixed: imports refuse other departments.")
+                                         : QStringLiteral("The list grows with imports."));
+    return 0;
+}
+
+} // namespace accession::cli

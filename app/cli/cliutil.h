@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <stdexcept>
+
+namespace accession::cli {
+
+// A command that cannot run: printed as one line on stderr, exit status 1 (2 for usage errors).
+class CliError : public std::runtime_error
+{
+public:
+    explicit CliError(const QString &message, int exitCode = 1)
+        : std::runtime_error(message.toStdString())
+        , m_exitCode(exitCode)
+    {
+    }
+    int exitCode() const { return m_exitCode; }
+
+private:
+    int m_exitCode;
+};
+
+// Parses a subcommand's arguments; returns false when --help was printed.
+bool parseCommand(QCommandLineParser &parser, const QStringList &arguments, const QString &usage);
+
+QString requiredValue(const QCommandLineParser &parser, const QString &option);
+int intValue(const QCommandLineParser &parser, const QString &option, int fallback, int minimum = INT_MIN);
+double doubleValue(const QCommandLineParser &parser, const QString &option, double fallback);
+
+void printJson(const QJsonObject &object);
+void printLine(const QString &line);
+void printError(const QString &line);
+// True when stderr is a terminal, so progress lines help rather than clutter logs.
+bool stderrIsTerminal();
+
+QCommandLineOption catalogOption();
+QCommandLineOption jsonOption();
+
+} // namespace accession::cli

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QStringList>
+
+namespace accession {
+struct ImportSummary;
+}
+
+namespace accession::cli {
+
+// Each takes the arguments after the command name (with a program name first) and returns the exit status.
+int runImport(const QStringList &arguments);
+int runStats(const QStringList &arguments);
+int runDepartments(const QStringList &arguments);
+
+QJsonObject importSummaryToJson(const ImportSummary &summary);
+
+} // namespace accession::cli

@@ -1,0 +1,75 @@
+#include "cliutil.h"
+#include "commands.h"
+
+#include "catalog/catalogtypes.h"
+#include "ingest/importplan.h"
+
+#include <QCoreApplication>
+
+#include <functional>
+
+namespace {
+
+struct Command
+{
+    const char *name;
+    const char *summary;
+    std::function<int(const QStringList &)> run;
+};
+
+const std::vector<Command> &commands()
+{
+    using namespace accession::cli;
+    static const std::vector<Command> list = {
+        {"import", "import photographs from a CSV, department folders, or unlabelled paths", runImport},
+        {"stats", "count items, labels and departments", runStats},
+        {"departments", "list or edit the department list", runDepartments},
+    };
+    return list;
+}
+
+void printUsage()
+{
+    QString text = QStringLiteral("Usage: accession-cli COMMAND [OPTIONS]   (accession-cli COMMAND --help for each)\n\nCommands:\n");
+    for (const Command &command : commands())
+        text += QStringLiteral("  %1%2\n").arg(QString::fromLatin1(command.name), -14).arg(QString::fromLatin1(command.summary));
+    accession::cli::printLine(text);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Accession"));
+    QCoreApplication::setApplicationName(QStringLiteral("Accession"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ACCESSION_VERSION));
+
+    const QStringList arguments = QCoreApplication::arguments();
+    if (arguments.size() < 2 || arguments[1] == QLatin1String("--help") || arguments[1] == QLatin1String("-h")
+        || arguments[1] == QLatin1String("help")) {
+        printUsage();
+        return arguments.size() < 2 ? 2 : 0;
+    }
+    if (arguments[1] == QLatin1String("--version")) {
+        accession::cli::printLine(QStringLiteral("accession-cli " ACCESSION_VERSION));
+        return 0;
+    }
+    for (const Command &command : commands()) {
+        if (arguments[1] != QLatin1String(command.name))
+            continue;
+        QStringList commandArguments = arguments.mid(1);
+        commandArguments[0] = QStringLiteral("accession-cli ") + commandArguments[0];
+        try {
+            return command.run(commandArguments);
+        } catch (const accession::cli::CliError &error) {
+            accession::cli::printError(QStringLiteral("accession-cli %1: error: %2").arg(QLatin1String(command.name), QString::fromUtf8(error.what())));
+            return error.exitCode();
+        } catch (const std::exception &error) {
+            accession::cli::printError(QStringLiteral("accession-cli %1: error: %2").arg(QLatin1String(command.name), QString::fromUtf8(error.what())));
+            return 1;
+        }
+    }
+    accession::cli::printError(QStringLiteral("accession-cli: unknown command '%1' (see accession-cli --help)").arg(arguments[1]));
+    return 2;
+}

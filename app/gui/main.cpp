@@ -1,0 +1,32 @@
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Accession"));
+    QApplication::setApplicationName(QStringLiteral("Accession"));
+    QApplication::setApplicationVersion(QStringLiteral(ACCESSION_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/accession/accession.png")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Sorts photographs of incoming works into museum departments."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+                                        QStringLiteral("Open the built-in demo catalog (generated images)."));
+    parser.addOption(demoOption);
+    parser.addPositionalArgument(QStringLiteral("catalog"), QStringLiteral("Catalog file to open."), QStringLiteral("[CATALOG]"));
+    parser.process(app);
+
+    accession::MainWindow window;
+    window.show();
+    if (parser.isSet(demoOption))
+        window.openDemo();
+    else if (!parser.positionalArguments().isEmpty())
+        window.openCatalog(parser.positionalArguments().constFirst());
+    return QApplication::exec();
+}

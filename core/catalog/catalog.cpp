@@ -1,0 +1,518 @@
+#include "catalog.h"
+
+#include "migrations.h"
+#include "transactionguard.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlRecord>
+#include <QHash>
+#include <QUuid>
+
+#include <algorithm>
+
+namespace accession {
+
+namespace {
+
+const QString kSchemaVersionKey = QStringLiteral("schema_version");
+const QString kDepartmentsFixedKey = QStringLiteral("departments_fixed");
+
+QDateTime parseTime(const QVariant &value)
+{
+    return QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+}
+
+ItemRecord itemFromQuery(const QSqlQuery &query)
+{
+    ItemRecord item;
+    item.id = query.value(0).toLongLong();
+    item.contentHash = query.value(1).toString();
+    item.path = query.value(2).toString();
+    item.externalId = query.value(3).toString();
+    item.width = query.value(4).toInt();
+    item.height = query.value(5).toInt();
+    item.format = query.value(6).toString();
+    item.fileSize = query.value(7).toLongLong();
+    item.storedCopy = query.value(8).toBool();
+    item.importedAt = parseTime(query.value(9));
+    item.metadata = QJsonDocument::fromJson(query.value(10).toString().toUtf8()).object();
+    item.labelId = query.value(11).toLongLong();
+    item.departmentId = query.value(12).toLongLong();
+    item.department = query.value(13).toString();
+    if (!query.value(14).isNull())
+        item.labelSource = labelSourceFromName(query.value(14).toString());
+    return item;
+}
+
+const char *const kItemColumns =
+    "SELECT i.id, i.content_hash, i.path, i.external_id, i.width, i.height, i.format, i.file_size,"
+    " i.stored_copy, i.imported_at, i.metadata, l.id, l.department_id, d.name, l.source"
+    " FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
+    " LEFT JOIN departments d ON d.id = l.department_id ";
+
+} // namespace
+
+QString labelSourceName(LabelSource source)
+{
+    return source == LabelSource::Curator ? QStringLiteral("curator") : QStringLiteral("imported");
+}
+
+std::optional<LabelSource> labelSourceFromName(const QString &name)
+{
+    if (name == QLatin1String("curator"))
+        return LabelSource::Curator;
+    if (name == QLatin1String("imported"))
+        return LabelSource::Imported;
+    return std::nullopt;
+}
+
+Catalog::Catalog(const QString &path, OpenMode mode)
+    : m_path(QFileInfo(path).absoluteFilePath())
+    , m_connectionName(QStringLiteral("accession-catalog-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+    const QFileInfo info(m_path);
+    if (!info.exists()) {
+        if (mode == OpenMode::OpenExisting)
+            throw CatalogError(QStringLiteral("no catalog at %1").arg(m_path));
+        if (!QDir().mkpath(info.absolutePath()))
+            throw CatalogError(QStringLiteral("cannot create the folder for catalog %1").arg(m_path));
+    } else if (info.isDir()) {
+        throw CatalogError(QStringLiteral("%1 is a folder, not a catalog file").arg(m_path));
+    }
+
+    m_database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_database.isValid())
+        throw CatalogError(QStringLiteral("the Qt SQLite driver is not installed (package libqt6sql6-sqlite)"));
+    m_database.setDatabaseName(m_path);
+    // Readers wait for a writer's commit instead of failing with "database is locked".
+    m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=30000"));
+    if (!m_database.open())
+        fail(QStringLiteral("cannot open catalog"), m_database.lastError().text());
+
+    QSqlQuery probe(m_database);
+    if (!probe.exec(QStringLiteral("PRAGMA schema_version")))
+        fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
+    if (!probe.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+        fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
+    probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+    migrate();
+}
+
+Catalog::~Catalog()
+{
+    m_database.close();
+    m_database = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void Catalog::fail(const QString &what, const QString &reason) const
+{
+    throw CatalogError(QStringLiteral("%1 %2: %3").arg(what, m_path, reason));
+}
+
+QSqlQuery Catalog::run(const QString &sql, const QVariantMap &bindings) const
+{
+    QSqlQuery query(m_database);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql))
+        fail(QStringLiteral("cannot prepare a statement on catalog"), query.lastError().text());
+    for (auto it = bindings.cbegin(); it != bindings.cend(); ++it)
+        query.bindValue(QLatin1Char(':') + it.key(), it.value());
+    if (!query.exec())
+        fail(QStringLiteral("cannot update catalog"), query.lastError().text());
+    return query;
+}
+
+QString Catalog::nowText()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
+
+void Catalog::migrate()
+{
+    QSqlQuery query(m_database);
+    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
+        fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
+    const int version = schemaVersion();
+    if (version > kSchemaVersion) {
+        throw CatalogError(QStringLiteral("catalog %1 was written by a newer version of Accession (schema %2; "
+                                          "this version reads schema %3 and older); upgrade Accession to open it")
+                               .arg(m_path)
+                               .arg(version)
+                               .arg(kSchemaVersion));
+    }
+    if (version == kSchemaVersion)
+        return;
+
+    TransactionGuard transaction(m_database);
+    for (const Migration &migration : catalogMigrations()) {
+        if (migration.toVersion <= version)
+            continue;
+        for (const QString &statement : migration.statements) {
+            if (!query.exec(statement))
+                fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
+                         .arg(migration.toVersion)
+                         .arg(QLatin1String(migration.description)),
+                     query.lastError().text());
+        }
+    }
+    setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
+    transaction.commit();
+}
+
+int Catalog::schemaVersion() const
+{
+    return setting(kSchemaVersionKey, QStringLiteral("0")).toInt();
+}
+
+QString Catalog::imageStoreDir() const
+{
+    const QFileInfo info(m_path);
+    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".images");
+}
+
+QString Catalog::setting(const QString &key, const QString &fallback) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT value FROM settings WHERE key = :key"), {{QStringLiteral("key"), key}});
+    return query.next() ? query.value(0).toString() : fallback;
+}
+
+void Catalog::setSetting(const QString &key, const QString &value)
+{
+    run(QStringLiteral("INSERT INTO settings (key, value) VALUES (:key, :value)"
+                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        {{QStringLiteral("key"), key}, {QStringLiteral("value"), value}});
+}
+
+QVector<Department> Catalog::departments() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT d.id, d.name, d.position, d.group_id, g.name FROM departments d"
+                                         " LEFT JOIN department_groups g ON g.id = d.group_id"
+                                         " ORDER BY d.position, d.id"));
+    QVector<Department> result;
+    while (query.next()) {
+        result.push_back({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toInt(),
+                          query.value(3).toLongLong(), query.value(4).toString()});
+    }
+    return result;
+}
+
+QVector<DepartmentGroup> Catalog::departmentGroups() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id, name, position FROM department_groups ORDER BY position, id"));
+    QVector<DepartmentGroup> result;
+    while (query.next())
+        result.push_back({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toInt()});
+    return result;
+}
+
+std::optional<qint64> Catalog::departmentIdByName(const QString &name) const
+{
+    const QString trimmed = name.trimmed();
+    QSqlQuery query = run(QStringLiteral("SELECT id FROM departments WHERE name = :name"
+                                         " UNION ALL SELECT department_id FROM department_aliases WHERE alias = :alias"
+                                         " LIMIT 1"),
+                          {{QStringLiteral("name"), trimmed}, {QStringLiteral("alias"), trimmed}});
+    if (query.next())
+        return query.value(0).toLongLong();
+    return std::nullopt;
+}
+
+std::optional<Department> Catalog::department(qint64 id) const
+{
+    for (const Department &department : departments()) {
+        if (department.id == id)
+            return department;
+    }
+    return std::nullopt;
+}
+
+qint64 Catalog::addDepartment(const QString &name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        throw CatalogError(QStringLiteral("a department needs a name"));
+    if (departmentIdByName(trimmed))
+        throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
+    QSqlQuery query = run(QStringLiteral("INSERT INTO departments (name, position, created_at)"
+                                         " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM departments), :now)"),
+                          {{QStringLiteral("name"), trimmed}, {QStringLiteral("now"), nowText()}});
+    return query.lastInsertId().toLongLong();
+}
+
+std::optional<qint64> Catalog::ensureDepartment(const QString &name)
+{
+    if (auto existing = departmentIdByName(name))
+        return existing;
+    if (departmentsFixed())
+        return std::nullopt;
+    return addDepartment(name);
+}
+
+void Catalog::renameDepartment(qint64 id, const QString &newName)
+{
+    const QString trimmed = newName.trimmed();
+    const auto current = department(id);
+    if (!current)
+        throw CatalogError(QStringLiteral("no department with id %1").arg(id));
+    if (trimmed.isEmpty())
+        throw CatalogError(QStringLiteral("a department needs a name"));
+    if (trimmed == current->name)
+        return;
+    const auto clash = departmentIdByName(trimmed);
+    if (clash && *clash != id)
+        throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
+    TransactionGuard transaction(m_database);
+    run(QStringLiteral("DELETE FROM department_aliases WHERE alias = :name"), {{QStringLiteral("name"), trimmed}});
+    run(QStringLiteral("INSERT OR REPLACE INTO department_aliases (alias, department_id) VALUES (:alias, :id)"),
+        {{QStringLiteral("alias"), current->name}, {QStringLiteral("id"), id}});
+    run(QStringLiteral("UPDATE departments SET name = :name WHERE id = :id"),
+        {{QStringLiteral("name"), trimmed}, {QStringLiteral("id"), id}});
+    transaction.commit();
+}
+
+void Catalog::moveDepartment(qint64 id, int newPosition)
+{
+    QVector<Department> list = departments();
+    const auto it = std::find_if(list.begin(), list.end(), [id](const Department &d) { return d.id == id; });
+    if (it == list.end())
+        throw CatalogError(QStringLiteral("no department with id %1").arg(id));
+    const Department moved = *it;
+    list.erase(it);
+    list.insert(std::clamp(newPosition, 0, int(list.size())), moved);
+    TransactionGuard transaction(m_database);
+    for (int position = 0; position < list.size(); ++position) {
+        run(QStringLiteral("UPDATE departments SET position = :position WHERE id = :id"),
+            {{QStringLiteral("position"), position}, {QStringLiteral("id"), list[position].id}});
+    }
+    transaction.commit();
+}
+
+bool Catalog::departmentsFixed() const
+{
+    return setting(kDepartmentsFixedKey, QStringLiteral("0")) == QLatin1String("1");
+}
+
+void Catalog::setDepartmentsFixed(bool fixed)
+{
+    setSetting(kDepartmentsFixedKey, fixed ? QStringLiteral("1") : QStringLiteral("0"));
+}
+
+qint64 Catalog::addDepartmentGroup(const QString &name)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        throw CatalogError(QStringLiteral("a department group needs a name"));
+    QSqlQuery existing = run(QStringLiteral("SELECT id FROM department_groups WHERE name = :name"),
+                             {{QStringLiteral("name"), trimmed}});
+    if (existing.next())
+        return existing.value(0).toLongLong();
+    QSqlQuery query = run(QStringLiteral("INSERT INTO department_groups (name, position)"
+                                         " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM department_groups))"),
+                          {{QStringLiteral("name"), trimmed}});
+    return query.lastInsertId().toLongLong();
+}
+
+void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
+{
+    run(QStringLiteral("UPDATE departments SET group_id = :group WHERE id = :id"),
+        {{QStringLiteral("group"), groupId > 0 ? QVariant(groupId) : QVariant(QMetaType(QMetaType::LongLong))},
+         {QStringLiteral("id"), departmentId}});
+}
+
+qint64 Catalog::itemCount() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT COUNT(*) FROM items"));
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+std::optional<qint64> Catalog::itemIdByHash(const QString &contentHash) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id FROM items WHERE content_hash = :hash"),
+                          {{QStringLiteral("hash"), contentHash}});
+    if (query.next())
+        return query.value(0).toLongLong();
+    return std::nullopt;
+}
+
+std::optional<ItemRecord> Catalog::item(qint64 id) const
+{
+    QSqlQuery query = run(QLatin1String(kItemColumns) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), id}});
+    if (query.next())
+        return itemFromQuery(query);
+    return std::nullopt;
+}
+
+QVector<ItemRecord> Catalog::items(qint64 offset, qint64 limit) const
+{
+    QSqlQuery query = run(QLatin1String(kItemColumns) + QStringLiteral("ORDER BY i.id LIMIT :limit OFFSET :offset"),
+                          {{QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
+    QVector<ItemRecord> result;
+    while (query.next())
+        result.push_back(itemFromQuery(query));
+    return result;
+}
+
+QVector<QByteArray> Catalog::allContentHashes() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT content_hash FROM items"));
+    QVector<QByteArray> result;
+    while (query.next())
+        result.push_back(QByteArray::fromHex(query.value(0).toString().toLatin1()));
+    return result;
+}
+
+qint64 Catalog::insertItem(const NewItem &item)
+{
+    QSqlQuery query = run(
+        QStringLiteral("INSERT INTO items (content_hash, path, external_id, width, height, format, file_size,"
+                       " stored_copy, imported_at, metadata)"
+                       " VALUES (:hash, :path, :external_id, :width, :height, :format, :file_size, :stored_copy,"
+                       " :now, :metadata)"),
+        {{QStringLiteral("hash"), item.contentHash},
+         {QStringLiteral("path"), item.path},
+         {QStringLiteral("external_id"), item.externalId.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(item.externalId)},
+         {QStringLiteral("width"), item.width},
+         {QStringLiteral("height"), item.height},
+         {QStringLiteral("format"), item.format},
+         {QStringLiteral("file_size"), item.fileSize},
+         {QStringLiteral("stored_copy"), item.storedCopy ? 1 : 0},
+         {QStringLiteral("now"), nowText()},
+         {QStringLiteral("metadata"), QString::fromUtf8(QJsonDocument(item.metadata).toJson(QJsonDocument::Compact))}});
+    const qint64 id = query.lastInsertId().toLongLong();
+    if (!item.thumbnailJpeg.isEmpty()) {
+        run(QStringLiteral("INSERT INTO thumbnails (item_id, width, height, jpeg) VALUES (:id, :width, :height, :jpeg)"),
+            {{QStringLiteral("id"), id},
+             {QStringLiteral("width"), item.thumbnailWidth},
+             {QStringLiteral("height"), item.thumbnailHeight},
+             {QStringLiteral("jpeg"), item.thumbnailJpeg}});
+    }
+    return id;
+}
+
+void Catalog::updateItemPath(qint64 itemId, const QString &path)
+{
+    run(QStringLiteral("UPDATE items SET path = :path WHERE id = :id"),
+        {{QStringLiteral("path"), path}, {QStringLiteral("id"), itemId}});
+}
+
+QByteArray Catalog::thumbnailJpeg(qint64 itemId) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT jpeg FROM thumbnails WHERE item_id = :id"), {{QStringLiteral("id"), itemId}});
+    return query.next() ? query.value(0).toByteArray() : QByteArray();
+}
+
+qint64 Catalog::addLabel(qint64 itemId, qint64 departmentId, LabelSource source, qint64 modelId, qint64 decisionId)
+{
+    const QVariant noId(QMetaType(QMetaType::LongLong));
+    QSqlQuery query = run(QStringLiteral("INSERT INTO labels (item_id, department_id, source, created_at, model_id, decision_id)"
+                                         " VALUES (:item, :department, :source, :now, :model, :decision)"),
+                          {{QStringLiteral("item"), itemId},
+                           {QStringLiteral("department"), departmentId},
+                           {QStringLiteral("source"), labelSourceName(source)},
+                           {QStringLiteral("now"), nowText()},
+                           {QStringLiteral("model"), modelId > 0 ? QVariant(modelId) : noId},
+                           {QStringLiteral("decision"), decisionId > 0 ? QVariant(decisionId) : noId}});
+    return query.lastInsertId().toLongLong();
+}
+
+void Catalog::retractLabel(qint64 labelId)
+{
+    run(QStringLiteral("UPDATE labels SET retracted_at = :now WHERE id = :id AND retracted_at IS NULL"),
+        {{QStringLiteral("now"), nowText()}, {QStringLiteral("id"), labelId}});
+}
+
+QVector<LabelRecord> Catalog::labelHistory(qint64 itemId) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT l.id, l.item_id, l.department_id, d.name, l.source, l.created_at,"
+                                         " l.model_id, l.decision_id, l.retracted_at FROM labels l"
+                                         " JOIN departments d ON d.id = l.department_id"
+                                         " WHERE l.item_id = :item ORDER BY l.id"),
+                          {{QStringLiteral("item"), itemId}});
+    QVector<LabelRecord> result;
+    while (query.next()) {
+        LabelRecord label;
+        label.id = query.value(0).toLongLong();
+        label.itemId = query.value(1).toLongLong();
+        label.departmentId = query.value(2).toLongLong();
+        label.department = query.value(3).toString();
+        label.source = labelSourceFromName(query.value(4).toString()).value_or(LabelSource::Imported);
+        label.createdAt = parseTime(query.value(5));
+        label.modelId = query.value(6).toLongLong();
+        label.decisionId = query.value(7).toLongLong();
+        if (!query.value(8).isNull())
+            label.retractedAt = parseTime(query.value(8));
+        result.push_back(label);
+    }
+    return result;
+}
+
+CatalogStats Catalog::stats() const
+{
+    CatalogStats stats;
+    QSqlQuery totals = run(QStringLiteral("SELECT COUNT(*), COUNT(current_label_id) FROM items"));
+    if (totals.next()) {
+        stats.items = totals.value(0).toLongLong();
+        stats.labelled = totals.value(1).toLongLong();
+        stats.unlabelled = stats.items - stats.labelled;
+    }
+    QHash<qint64, qint64> countByDepartment;
+    QSqlQuery perDepartment = run(QStringLiteral("SELECT l.department_id, COUNT(*) FROM items i"
+                                                 " JOIN labels l ON l.id = i.current_label_id GROUP BY l.department_id"));
+    while (perDepartment.next())
+        countByDepartment.insert(perDepartment.value(0).toLongLong(), perDepartment.value(1).toLongLong());
+    for (const Department &department : departments())
+        stats.byDepartment.push_back({department.name, countByDepartment.value(department.id)});
+    QSqlQuery failures = run(QStringLiteral("SELECT COUNT(*) FROM import_failures"));
+    if (failures.next())
+        stats.importFailures = failures.value(0).toLongLong();
+    return stats;
+}
+
+qint64 Catalog::beginImportRun(const QString &source)
+{
+    QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at) VALUES (:source, :now)"),
+                          {{QStringLiteral("source"), source}, {QStringLiteral("now"), nowText()}});
+    return query.lastInsertId().toLongLong();
+}
+
+void Catalog::finishImportRun(qint64 runId, const QString &status, qint64 imported, qint64 duplicates, qint64 failed)
+{
+    run(QStringLiteral("UPDATE import_runs SET finished_at = :now, status = :status, imported = :imported,"
+                       " duplicates = :duplicates, failed = :failed WHERE id = :id"),
+        {{QStringLiteral("now"), nowText()},
+         {QStringLiteral("status"), status},
+         {QStringLiteral("imported"), imported},
+         {QStringLiteral("duplicates"), duplicates},
+         {QStringLiteral("failed"), failed},
+         {QStringLiteral("id"), runId}});
+}
+
+void Catalog::recordImportFailure(qint64 runId, const QString &path, const QString &reason)
+{
+    run(QStringLiteral("INSERT INTO import_failures (import_run_id, path, reason, occurred_at)"
+                       " VALUES (:run, :path, :reason, :now)"),
+        {{QStringLiteral("run"), runId > 0 ? QVariant(runId) : QVariant(QMetaType(QMetaType::LongLong))},
+         {QStringLiteral("path"), path},
+         {QStringLiteral("reason"), reason},
+         {QStringLiteral("now"), nowText()}});
+}
+
+QVector<ImportFailureRecord> Catalog::importFailures(qint64 runId) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id, import_run_id, path, reason, occurred_at FROM import_failures"
+                                         " WHERE :all = 1 OR import_run_id = :run ORDER BY id"),
+                          {{QStringLiteral("all"), runId == 0 ? 1 : 0}, {QStringLiteral("run"), runId}});
+    QVector<ImportFailureRecord> result;
+    while (query.next()) {
+        result.push_back({query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toString(),
+                          query.value(3).toString(), parseTime(query.value(4))});
+    }
+    return result;
+}
+
+} // namespace accession

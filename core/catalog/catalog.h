@@ -1,0 +1,90 @@
+#pragma once
+
+#include "catalogtypes.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariantMap>
+
+#include <optional>
+
+namespace accession {
+
+// One thread's connection to a catalog file: departments, items, labels, runs. Create one per thread.
+class Catalog
+{
+public:
+    enum class OpenMode { OpenExisting, CreateIfMissing };
+
+    static constexpr int kSchemaVersion = 1;
+
+    // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
+    explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
+    ~Catalog();
+    Catalog(const Catalog &) = delete;
+    Catalog &operator=(const Catalog &) = delete;
+
+    QString path() const { return m_path; }
+    QSqlDatabase database() const { return m_database; }
+    int schemaVersion() const;
+    // Folder beside the catalog where imports copy images when asked to.
+    QString imageStoreDir() const;
+
+    QString setting(const QString &key, const QString &fallback = QString()) const;
+    void setSetting(const QString &key, const QString &value);
+
+    // Departments and groups.
+    QVector<Department> departments() const;
+    QVector<DepartmentGroup> departmentGroups() const;
+    std::optional<qint64> departmentIdByName(const QString &name) const; // names and former names
+    std::optional<Department> department(qint64 id) const;
+    qint64 addDepartment(const QString &name);
+    // The department's id, created at the end of the list if missing; nullopt if missing and the list is fixed.
+    std::optional<qint64> ensureDepartment(const QString &name);
+    void renameDepartment(qint64 id, const QString &newName);
+    void moveDepartment(qint64 id, int newPosition);
+    bool departmentsFixed() const;
+    void setDepartmentsFixed(bool fixed);
+    qint64 addDepartmentGroup(const QString &name);
+    void setDepartmentGroup(qint64 departmentId, qint64 groupId); // groupId 0 removes it from its group
+
+    // Items.
+    qint64 itemCount() const;
+    std::optional<qint64> itemIdByHash(const QString &contentHash) const;
+    std::optional<ItemRecord> item(qint64 id) const;
+    QVector<ItemRecord> items(qint64 offset, qint64 limit) const;
+    QVector<QByteArray> allContentHashes() const; // raw 32-byte digests
+    qint64 insertItem(const NewItem &item);
+    void updateItemPath(qint64 itemId, const QString &path);
+    QByteArray thumbnailJpeg(qint64 itemId) const;
+
+    // Labels: append-only history; the newest label not retracted is the item's current one.
+    qint64 addLabel(qint64 itemId, qint64 departmentId, LabelSource source, qint64 modelId = 0,
+                    qint64 decisionId = 0);
+    void retractLabel(qint64 labelId);
+    QVector<LabelRecord> labelHistory(qint64 itemId) const;
+
+    CatalogStats stats() const;
+
+    // Import runs and the failures they recorded.
+    qint64 beginImportRun(const QString &source);
+    void finishImportRun(qint64 runId, const QString &status, qint64 imported, qint64 duplicates, qint64 failed);
+    void recordImportFailure(qint64 runId, const QString &path, const QString &reason);
+    QVector<ImportFailureRecord> importFailures(qint64 runId = 0) const; // 0: every run
+
+    // Runs a prepared statement with named placeholders; throws CatalogError on failure.
+    QSqlQuery run(const QString &sql, const QVariantMap &bindings = {}) const;
+
+    static QString nowText();
+
+private:
+    void migrate();
+    [[noreturn]] void fail(const QString &what, const QString &reason) const;
+
+    QString m_path;
+    QString m_connectionName;
+    QSqlDatabase m_database;
+};
+
+} // namespace accession

@@ -1,0 +1,120 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+#include <stdexcept>
+
+namespace accession {
+
+// A catalog that cannot be opened, migrated or written; the message names the file and the cause.
+class CatalogError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+    explicit CatalogError(const QString &message)
+        : std::runtime_error(message.toStdString())
+    {
+    }
+};
+
+enum class LabelSource { Imported, Curator };
+
+QString labelSourceName(LabelSource source);
+std::optional<LabelSource> labelSourceFromName(const QString &name);
+
+struct Department
+{
+    qint64 id = 0;
+    QString name;
+    int position = 0;
+    qint64 groupId = 0; // 0: not in a group
+    QString groupName;
+};
+
+struct DepartmentGroup
+{
+    qint64 id = 0;
+    QString name;
+    int position = 0;
+};
+
+// What an importer hands to the catalog for one new photograph.
+struct NewItem
+{
+    QString contentHash; // lowercase hex SHA-256 of the file's bytes
+    QString path;        // absolute path of the image as stored
+    QString externalId;  // e.g. a MET object id; empty when unknown
+    int width = 0;       // full-resolution, orientation applied
+    int height = 0;
+    QString format;      // "jpeg", "png", ...
+    qint64 fileSize = 0;
+    bool storedCopy = false; // path points into the catalog's own image folder
+    QJsonObject metadata;
+    QByteArray thumbnailJpeg;
+    int thumbnailWidth = 0;
+    int thumbnailHeight = 0;
+};
+
+struct ItemRecord
+{
+    qint64 id = 0;
+    QString contentHash;
+    QString path;
+    QString externalId;
+    int width = 0;
+    int height = 0;
+    QString format;
+    qint64 fileSize = 0;
+    bool storedCopy = false;
+    QDateTime importedAt;
+    QJsonObject metadata;
+    // The current label, if any.
+    qint64 labelId = 0;
+    qint64 departmentId = 0;
+    QString department;
+    std::optional<LabelSource> labelSource;
+};
+
+struct LabelRecord
+{
+    qint64 id = 0;
+    qint64 itemId = 0;
+    qint64 departmentId = 0;
+    QString department;
+    LabelSource source = LabelSource::Imported;
+    QDateTime createdAt;
+    qint64 modelId = 0;    // 0 when no model was involved
+    qint64 decisionId = 0; // 0 when not made in review
+    std::optional<QDateTime> retractedAt;
+};
+
+struct DepartmentCount
+{
+    QString department;
+    qint64 count = 0;
+};
+
+struct CatalogStats
+{
+    qint64 items = 0;
+    qint64 labelled = 0;
+    qint64 unlabelled = 0;
+    QVector<DepartmentCount> byDepartment; // in department order, zero counts included
+    qint64 importFailures = 0;
+};
+
+struct ImportFailureRecord
+{
+    qint64 id = 0;
+    qint64 importRunId = 0;
+    QString path;
+    QString reason;
+    QDateTime occurredAt;
+};
+
+} // namespace accession

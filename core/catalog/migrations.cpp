@@ -1,0 +1,118 @@
+#include "migrations.h"
+
+namespace accession {
+
+const QVector<Migration> &catalogMigrations()
+{
+    static const QVector<Migration> migrations = {
+        {1, "departments, items, labels, models, predictions, review decisions, import runs",
+         {
+             QStringLiteral("CREATE TABLE department_groups ("
+                            " id INTEGER PRIMARY KEY,"
+                            " name TEXT NOT NULL UNIQUE,"
+                            " position INTEGER NOT NULL)"),
+             QStringLiteral("CREATE TABLE departments ("
+                            " id INTEGER PRIMARY KEY,"
+                            " name TEXT NOT NULL UNIQUE,"
+                            " position INTEGER NOT NULL,"
+                            " group_id INTEGER REFERENCES department_groups(id) ON DELETE SET NULL,"
+                            " created_at TEXT NOT NULL)"),
+             // Former names (renames, merges) keep resolving, so old CSVs still import.
+             QStringLiteral("CREATE TABLE department_aliases ("
+                            " alias TEXT PRIMARY KEY,"
+                            " department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE)"),
+             QStringLiteral("CREATE TABLE import_runs ("
+                            " id INTEGER PRIMARY KEY,"
+                            " source TEXT NOT NULL,"
+                            " started_at TEXT NOT NULL,"
+                            " finished_at TEXT,"
+                            " status TEXT NOT NULL DEFAULT 'running',"
+                            " imported INTEGER NOT NULL DEFAULT 0,"
+                            " duplicates INTEGER NOT NULL DEFAULT 0,"
+                            " failed INTEGER NOT NULL DEFAULT 0)"),
+             QStringLiteral("CREATE TABLE import_failures ("
+                            " id INTEGER PRIMARY KEY,"
+                            " import_run_id INTEGER REFERENCES import_runs(id) ON DELETE CASCADE,"
+                            " path TEXT NOT NULL,"
+                            " reason TEXT NOT NULL,"
+                            " occurred_at TEXT NOT NULL)"),
+             QStringLiteral("CREATE TABLE items ("
+                            " id INTEGER PRIMARY KEY,"
+                            " content_hash TEXT NOT NULL UNIQUE,"
+                            " path TEXT NOT NULL,"
+                            " external_id TEXT,"
+                            " width INTEGER NOT NULL,"
+                            " height INTEGER NOT NULL,"
+                            " format TEXT NOT NULL,"
+                            " file_size INTEGER NOT NULL,"
+                            " stored_copy INTEGER NOT NULL DEFAULT 0,"
+                            " imported_at TEXT NOT NULL,"
+                            " import_run_id INTEGER REFERENCES import_runs(id) ON DELETE SET NULL,"
+                            " metadata TEXT NOT NULL DEFAULT '{}',"
+                            " current_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL)"),
+             QStringLiteral("CREATE INDEX items_external_id ON items(external_id)"),
+             QStringLiteral("CREATE INDEX items_current_label ON items(current_label_id)"),
+             QStringLiteral("CREATE TABLE thumbnails ("
+                            " item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+                            " width INTEGER NOT NULL,"
+                            " height INTEGER NOT NULL,"
+                            " jpeg BLOB NOT NULL)"),
+             QStringLiteral("CREATE TABLE models ("
+                            " id INTEGER PRIMARY KEY,"
+                            " name TEXT NOT NULL,"
+                            " architecture TEXT NOT NULL,"
+                            " weights_path TEXT NOT NULL,"
+                            " weights_hash TEXT NOT NULL,"
+                            " card TEXT NOT NULL,"
+                            " classes TEXT NOT NULL,"
+                            " temperature REAL NOT NULL DEFAULT 1.0,"
+                            " threshold REAL NOT NULL DEFAULT 1.0,"
+                            " registered_at TEXT NOT NULL,"
+                            " is_active INTEGER NOT NULL DEFAULT 0)"),
+             QStringLiteral("CREATE UNIQUE INDEX models_one_active ON models(is_active) WHERE is_active = 1"),
+             QStringLiteral("CREATE UNIQUE INDEX models_weights_hash ON models(weights_hash)"),
+             QStringLiteral("CREATE TABLE predictions ("
+                            " id INTEGER PRIMARY KEY,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+                            " probabilities BLOB NOT NULL,"
+                            " predicted_department_id INTEGER REFERENCES departments(id),"
+                            " confidence REAL NOT NULL,"
+                            " margin REAL NOT NULL,"
+                            " auto_filed INTEGER NOT NULL,"
+                            " created_at TEXT NOT NULL,"
+                            " UNIQUE(item_id, model_id))"),
+             QStringLiteral("CREATE INDEX predictions_queue ON predictions(model_id, auto_filed, confidence, margin)"),
+             QStringLiteral("CREATE TABLE review_decisions ("
+                            " id INTEGER PRIMARY KEY,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " prediction_id INTEGER REFERENCES predictions(id) ON DELETE SET NULL,"
+                            " model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,"
+                            " action TEXT NOT NULL CHECK (action IN ('accept', 'choose', 'skip', 'undo')),"
+                            " department_id INTEGER REFERENCES departments(id),"
+                            " undoes_decision_id INTEGER REFERENCES review_decisions(id),"
+                            " decided_at TEXT NOT NULL)"),
+             QStringLiteral("CREATE INDEX review_decisions_item ON review_decisions(item_id, id)"),
+             QStringLiteral("CREATE TABLE labels ("
+                            " id INTEGER PRIMARY KEY,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " department_id INTEGER NOT NULL REFERENCES departments(id),"
+                            " source TEXT NOT NULL CHECK (source IN ('imported', 'curator')),"
+                            " created_at TEXT NOT NULL,"
+                            " model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,"
+                            " decision_id INTEGER REFERENCES review_decisions(id) ON DELETE SET NULL,"
+                            " retracted_at TEXT)"),
+             QStringLiteral("CREATE INDEX labels_item ON labels(item_id, id)"),
+             // The item's current label is kept by the database itself, so no writer can forget it.
+             QStringLiteral("CREATE TRIGGER labels_set_current AFTER INSERT ON labels BEGIN"
+                            " UPDATE items SET current_label_id = NEW.id WHERE id = NEW.item_id; END"),
+             QStringLiteral("CREATE TRIGGER labels_retract AFTER UPDATE OF retracted_at ON labels BEGIN"
+                            " UPDATE items SET current_label_id = (SELECT id FROM labels"
+                            "  WHERE item_id = NEW.item_id AND retracted_at IS NULL ORDER BY id DESC LIMIT 1)"
+                            " WHERE id = NEW.item_id; END"),
+         }},
+    };
+    return migrations;
+}
+
+} // namespace accession

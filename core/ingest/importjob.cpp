@@ -1,0 +1,331 @@
+#include "importjob.h"
+
+#include "catalog/catalog.h"
+#include "catalog/transactionguard.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QFuture>
+#include <QSaveFile>
+#include <QSet>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentMap>
+
+#include <optional>
+
+namespace accession {
+
+namespace {
+
+constexpr qint64 kMaxFileBytes = qint64(1) << 30;
+
+// The content hashes the catalog holds, shared by decoding workers and the writer.
+class KnownHashes
+{
+public:
+    explicit KnownHashes(const QVector<QByteArray> &hashes)
+    {
+        m_hashes.reserve(hashes.size());
+        for (const QByteArray &hash : hashes)
+            m_hashes.insert(hash);
+    }
+    bool contains(const QByteArray &hash) const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_hashes.contains(hash);
+    }
+    // True if it was new.
+    bool insert(const QByteArray &hash)
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_hashes.contains(hash))
+            return false;
+        m_hashes.insert(hash);
+        return true;
+    }
+
+private:
+    mutable QMutex m_mutex;
+    QSet<QByteArray> m_hashes;
+};
+
+// What a worker learned about one file.
+struct FileOutcome
+{
+    QString error;
+    QByteArray hash;
+    bool knownBefore = false;
+    ImportedImage image;
+    qint64 fileSize = 0;
+    QString storedPath; // where the item's file lives (the copy, if copying)
+    bool copied = false;
+};
+
+QString copyIntoStore(const QString &storeDir, const QString &hashHex, const QString &sourcePath,
+                      const QByteArray &bytes, QString *error)
+{
+    const QString suffix = QFileInfo(sourcePath).suffix().toLower();
+    const QString dir = storeDir + QLatin1Char('/') + hashHex.left(2);
+    const QString target = dir + QLatin1Char('/') + hashHex + (suffix.isEmpty() ? QString() : QLatin1Char('.') + suffix);
+    if (QFileInfo::exists(target))
+        return target;
+    if (!QDir().mkpath(dir)) {
+        *error = QStringLiteral("cannot create the catalog's image folder %1").arg(dir);
+        return QString();
+    }
+    QSaveFile file(target);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = QStringLiteral("cannot copy into %1: %2").arg(target, file.errorString());
+        return QString();
+    }
+    return target;
+}
+
+FileOutcome processFile(const ImportTask &task, const ImportRequest &request, const KnownHashes &known,
+                        const QString &storeDir)
+{
+    FileOutcome outcome;
+    QFile file(task.path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        outcome.error = QStringLiteral("cannot read: %1").arg(file.errorString());
+        return outcome;
+    }
+    outcome.fileSize = file.size();
+    if (outcome.fileSize > kMaxFileBytes) {
+        outcome.error = QStringLiteral("file too large: %1 MB (the limit is %2 MB)")
+                            .arg(outcome.fileSize >> 20)
+                            .arg(kMaxFileBytes >> 20);
+        return outcome;
+    }
+    const QByteArray bytes = file.readAll();
+    if (bytes.size() != outcome.fileSize) {
+        outcome.error = QStringLiteral("cannot read: %1").arg(file.errorString());
+        return outcome;
+    }
+    outcome.hash = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
+    outcome.storedPath = task.path;
+    if (known.contains(outcome.hash)) {
+        outcome.knownBefore = true;
+        return outcome;
+    }
+    outcome.image = decodeForImport(bytes, request.decode);
+    if (!outcome.image.ok()) {
+        outcome.error = outcome.image.error;
+        return outcome;
+    }
+    if (request.copyIntoCatalog) {
+        outcome.storedPath = copyIntoStore(storeDir, QString::fromLatin1(outcome.hash.toHex()), task.path, bytes,
+                                           &outcome.error);
+        outcome.copied = outcome.error.isEmpty();
+    }
+    return outcome;
+}
+
+QString describeSource(const ImportRequest &request)
+{
+    switch (request.source) {
+    case ImportRequest::Source::Csv:
+        return QStringLiteral("csv %1 with images in %2").arg(request.csvPath, request.imagesDir);
+    case ImportRequest::Source::DepartmentFolders:
+        return QStringLiteral("department folders in %1").arg(request.foldersDir);
+    case ImportRequest::Source::Unlabelled:
+        break;
+    }
+    return QStringLiteral("unlabelled files: %1").arg(request.paths.join(QStringLiteral(", ")));
+}
+
+} // namespace
+
+ImportJob::ImportJob(QString catalogPath, ImportRequest request, QObject *parent)
+    : Job(parent)
+    , m_catalogPath(std::move(catalogPath))
+    , m_request(std::move(request))
+{
+}
+
+ImportSummary ImportJob::summary() const
+{
+    QMutexLocker lock(&m_summaryMutex);
+    return m_summary;
+}
+
+ImportPlan ImportJob::makePlan() const
+{
+    switch (m_request.source) {
+    case ImportRequest::Source::Csv:
+        return planCsvImport(m_request.csvPath, m_request.imagesDir, m_request.columns);
+    case ImportRequest::Source::DepartmentFolders:
+        return planDepartmentFolderImport(m_request.foldersDir);
+    case ImportRequest::Source::Unlabelled:
+        break;
+    }
+    return planUnlabelledImport(m_request.paths);
+}
+
+void ImportJob::run()
+{
+    QElapsedTimer timer;
+    timer.start();
+    Catalog catalog(m_catalogPath, Catalog::OpenMode::CreateIfMissing);
+    ImportPlan plan = makePlan();
+
+    // With a fixed department list, unknown departments are refused before anything is decoded.
+    if (catalog.departmentsFixed()) {
+        QVector<ImportTask> accepted;
+        for (ImportTask &task : plan.tasks) {
+            if (!task.label.isEmpty() && !catalog.departmentIdByName(task.label)) {
+                plan.failures.push_back({task.path, QStringLiteral("unknown department '%1' (the catalog's department "
+                                                                   "list is fixed)").arg(task.label)});
+            } else {
+                accepted.push_back(std::move(task));
+            }
+        }
+        plan.tasks = std::move(accepted);
+    }
+
+    ImportSummary summary;
+    summary.ignoredFiles = plan.ignoredFiles;
+    summary.runId = catalog.beginImportRun(describeSource(m_request));
+    {
+        TransactionGuard transaction(catalog.database());
+        for (const ImportFailure &failure : plan.failures)
+            catalog.recordImportFailure(summary.runId, failure.path, failure.reason);
+        transaction.commit();
+    }
+    summary.failures = plan.failures;
+    const auto publish = [&] {
+        summary.seconds = timer.elapsed() / 1000.0;
+        QMutexLocker lock(&m_summaryMutex);
+        m_summary = summary;
+    };
+    publish();
+
+    KnownHashes known(catalog.allContentHashes());
+    const QString storeDir = catalog.imageStoreDir();
+    QThreadPool pool;
+    pool.setMaxThreadCount(m_request.threads > 0 ? m_request.threads : QThread::idealThreadCount());
+
+    const QVector<ImportTask> &tasks = plan.tasks;
+    const qint64 total = tasks.size();
+    const ImportRequest &request = m_request;
+    const auto startBatch = [&](qint64 begin) {
+        const QVector<ImportTask> batch = tasks.mid(begin, kBatchSize);
+        return QtConcurrent::mapped(&pool, batch, [&request, &known, storeDir](const ImportTask &task) {
+            return processFile(task, request, known, storeDir);
+        });
+    };
+
+    const auto writeBatch = [&](qint64 begin, const QList<FileOutcome> &outcomes) {
+        QVector<ImportFailure> failures;
+        qint64 imported = 0;
+        qint64 duplicates = 0;
+        qint64 relocated = 0;
+        QVector<qint64> ids;
+        TransactionGuard transaction(catalog.database());
+        for (int i = 0; i < outcomes.size(); ++i) {
+            const ImportTask &task = tasks[begin + i];
+            const FileOutcome &outcome = outcomes[i];
+            if (!outcome.error.isEmpty()) {
+                failures.push_back({task.path, outcome.error});
+                catalog.recordImportFailure(summary.runId, task.path, outcome.error);
+                continue;
+            }
+            const QString hashHex = QString::fromLatin1(outcome.hash.toHex());
+            if (outcome.knownBefore || !known.insert(outcome.hash)) {
+                const std::optional<qint64> existing = catalog.itemIdByHash(hashHex);
+                if (!existing)
+                    continue; // cannot happen: known hashes come from this catalog
+                ++duplicates;
+                ids.push_back(*existing);
+                const auto record = catalog.item(*existing);
+                if (record && record->path != task.path && !QFileInfo::exists(record->path)) {
+                    catalog.updateItemPath(*existing, task.path);
+                    ++relocated;
+                }
+                if (record && record->labelId == 0 && !task.label.isEmpty()) {
+                    if (const auto department = catalog.ensureDepartment(task.label))
+                        catalog.addLabel(*existing, *department, LabelSource::Imported);
+                }
+                continue;
+            }
+            std::optional<qint64> department;
+            if (!task.label.isEmpty()) {
+                department = catalog.ensureDepartment(task.label);
+                if (!department) {
+                    const QString reason = QStringLiteral("unknown department '%1' (the catalog's department list is "
+                                                          "fixed)").arg(task.label);
+                    failures.push_back({task.path, reason});
+                    catalog.recordImportFailure(summary.runId, task.path, reason);
+                    continue;
+                }
+            }
+            NewItem item;
+            item.contentHash = hashHex;
+            item.path = outcome.storedPath;
+            item.externalId = task.externalId;
+            item.width = outcome.image.header.width();
+            item.height = outcome.image.header.height();
+            item.format = imageFormatName(outcome.image.header.format);
+            item.fileSize = outcome.fileSize;
+            item.storedCopy = outcome.copied;
+            item.metadata = task.metadata;
+            if (outcome.copied)
+                item.metadata.insert(QStringLiteral("original_path"), task.path);
+            item.thumbnailJpeg = outcome.image.thumbnailJpeg;
+            item.thumbnailWidth = outcome.image.thumbnailWidth;
+            item.thumbnailHeight = outcome.image.thumbnailHeight;
+            const qint64 id = catalog.insertItem(item);
+            if (department)
+                catalog.addLabel(id, *department, LabelSource::Imported);
+            ids.push_back(id);
+            ++imported;
+        }
+        transaction.commit();
+        // Only a committed batch counts; on a failed commit the catalog is as it was before this batch.
+        summary.imported += imported;
+        summary.duplicates += duplicates;
+        summary.relocated += relocated;
+        summary.failures += failures;
+        summary.itemIds += ids;
+    };
+
+    const auto finishRun = [&](const QString &status) {
+        publish();
+        try {
+            catalog.finishImportRun(summary.runId, status, summary.imported, summary.duplicates,
+                                    summary.failures.size());
+        } catch (const CatalogError &) {
+            // The run row stays 'running'; the items written so far are intact.
+        }
+    };
+
+    reportProgress(0, total, QStringLiteral("Importing %1 files").arg(total));
+    QFuture<FileOutcome> pending = total > 0 ? startBatch(0) : QFuture<FileOutcome>();
+    for (qint64 begin = 0; begin < total; begin += kBatchSize) {
+        pending.waitForFinished();
+        const QList<FileOutcome> outcomes = pending.results();
+        if (isCancelRequested()) {
+            summary.cancelled = true;
+            finishRun(QStringLiteral("cancelled"));
+            throwIfCancelled();
+        }
+        if (begin + kBatchSize < total)
+            pending = startBatch(begin + kBatchSize); // decode the next batch while this one is written
+        try {
+            writeBatch(begin, outcomes);
+        } catch (const CatalogError &) {
+            pending.waitForFinished();
+            finishRun(QStringLiteral("failed"));
+            throw;
+        }
+        publish();
+        const qint64 done = std::min(total, begin + kBatchSize);
+        reportProgress(done, total, QStringLiteral("Imported %1 of %2 files").arg(done).arg(total));
+    }
+    finishRun(QStringLiteral("finished"));
+}
+
+} // namespace accession

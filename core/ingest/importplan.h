@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <stdexcept>
+
+namespace accession {
+
+// An import that cannot start at all (no such CSV, a named column missing, ...).
+class ImportSetupError : public std::runtime_error
+{
+public:
+    explicit ImportSetupError(const QString &message)
+        : std::runtime_error(message.toStdString())
+    {
+    }
+};
+
+struct ImportFailure
+{
+    QString path;
+    QString reason;
+};
+
+// One file to bring into the catalog, with what its source said about it.
+struct ImportTask
+{
+    QString path;
+    QString label;      // department name; empty for unlabelled
+    QString externalId;
+    QJsonObject metadata;
+};
+
+struct ImportPlan
+{
+    QVector<ImportTask> tasks;
+    QVector<ImportFailure> failures;
+    qint64 ignoredFiles = 0; // files in scanned folders whose names are not images
+};
+
+// CSV column names; an empty name means: find it among the usual names.
+struct CsvColumns
+{
+    QString idColumn;
+    QString fileColumn;
+    QString labelColumn;
+};
+
+// The usual names, in order: the original study's file, the MET Open Access CSV, common ML layouts.
+const QStringList &defaultIdColumns();
+const QStringList &defaultFileColumns();
+const QStringList &defaultLabelColumns();
+
+bool hasImageExtension(const QString &fileName);
+
+ImportPlan planCsvImport(const QString &csvPath, const QString &imagesDir, const CsvColumns &columns);
+ImportPlan planDepartmentFolderImport(const QString &rootDir);
+ImportPlan planUnlabelledImport(const QStringList &paths);
+
+} // namespace accession

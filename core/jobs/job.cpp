@@ -1,0 +1,50 @@
+#include "job.h"
+
+namespace accession {
+
+Job::Job(QObject *parent)
+    : QObject(parent)
+{
+}
+
+Job::~Job() = default;
+
+void Job::cancel()
+{
+    m_cancelRequested.store(true);
+}
+
+bool Job::isCancelRequested() const
+{
+    return m_cancelRequested.load() || (m_outer && m_outer->isCancelRequested());
+}
+
+bool Job::exec()
+{
+    Q_EMIT started();
+    try {
+        throwIfCancelled();
+        run();
+    } catch (const JobCancelled &) {
+        Q_EMIT cancelled();
+        return false;
+    } catch (const std::exception &error) {
+        Q_EMIT failed(QString::fromUtf8(error.what()));
+        return false;
+    }
+    Q_EMIT finished();
+    return true;
+}
+
+void Job::throwIfCancelled() const
+{
+    if (isCancelRequested())
+        throw JobCancelled();
+}
+
+void Job::reportProgress(qint64 done, qint64 total, const QString &message)
+{
+    Q_EMIT progress(done, total, message);
+}
+
+} // namespace accession

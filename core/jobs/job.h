@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <stdexcept>
+
+namespace accession {
+
+// Thrown inside Job::run() to unwind when a cancel was requested.
+class JobCancelled : public std::exception
+{
+public:
+    const char *what() const noexcept override { return "cancelled"; }
+};
+
+// Long work as an object: runs on a worker thread, reports by signals, stops between batches on cancel.
+class Job : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Job(QObject *parent = nullptr);
+    ~Job() override;
+
+    // Safe from any thread; the job stops at its next checkpoint.
+    void cancel();
+    bool isCancelRequested() const;
+    // A job run inside another job also stops when the outer one is cancelled.
+    void followCancelOf(const Job *outer) { m_outer = outer; }
+
+    // Runs the job on the calling thread: emits started(), progress(), then exactly one of
+    // finished(), failed() or cancelled(). Returns true when it finished.
+    bool exec();
+
+Q_SIGNALS:
+    void started();
+    void progress(qint64 done, qint64 total, const QString &message);
+    void finished();
+    void failed(const QString &error);
+    void cancelled();
+
+protected:
+    // Does the work; throws JobCancelled (via throwIfCancelled) or any std::exception to fail.
+    virtual void run() = 0;
+    void throwIfCancelled() const;
+    void reportProgress(qint64 done, qint64 total, const QString &message);
+
+private:
+    std::atomic_bool m_cancelRequested{false};
+    const Job *m_outer = nullptr;
+};
+
+} // namespace accession

@@ -1,0 +1,208 @@
+#include "catalog/catalog.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace accession;
+using namespace accession::test;
+
+namespace {
+
+QJsonObject parseJson(const QByteArray &text)
+{
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning("not JSON (%s): %s", qPrintable(error.errorString()), text.constData());
+    return document.object();
+}
+
+} // namespace
+
+class TestCliImport : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void importsCsvAndPrintsJsonSummary();
+    void importsDepartmentFoldersThenStats();
+    void importsUnlabelledPaths();
+    void departmentsCommandEditsAndLists();
+    void failsWithOneLineWhenItCannotRun_data();
+    void failsWithOneLineWhenItCannotRun();
+    void everyCommandHasHelp_data();
+    void everyCommandHasHelp();
+};
+
+void TestCliImport::importsCsvAndPrintsJsonSummary()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("images/a.jpg")), solidImage(QStringLiteral("jpg"), 40, 30, {200, 0, 0}));
+    writeFile(dir.filePath(QStringLiteral("images/b.png")), solidImage(QStringLiteral("png"), 40, 30, {0, 200, 0}));
+    writeFile(dir.filePath(QStringLiteral("images/bad.jpg")), "plain text");
+    writeFile(dir.filePath(QStringLiteral("labels.csv")),
+              "Picture_name,department\r\na.jpg,Asian Art\r\nb.png,\"Arms and Armor\"\r\nbad.jpg,Asian Art\r\n"
+              "missing.jpg,Asian Art\r\nonly-one-field\r\n");
+    QByteArray out;
+    QByteArray err;
+    const int code = runCli({QStringLiteral("import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("c.db")),
+                             QStringLiteral("--csv"), dir.filePath(QStringLiteral("labels.csv")), QStringLiteral("--images"),
+                             dir.filePath(QStringLiteral("images")), QStringLiteral("--json")},
+                            &out, &err);
+    QCOMPARE(code, 0);
+    const QJsonObject summary = parseJson(out);
+    QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 2);
+    QCOMPARE(summary.value(QStringLiteral("duplicates")).toInt(), 0);
+    QVERIFY(summary.value(QStringLiteral("seconds")).isDouble());
+    const QJsonArray failed = summary.value(QStringLiteral("failed")).toArray();
+    QCOMPARE(failed.size(), 3);
+    QStringList reasons;
+    for (const QJsonValue &failure : failed) {
+        QVERIFY(!failure.toObject().value(QStringLiteral("path")).toString().isEmpty());
+        reasons << failure.toObject().value(QStringLiteral("reason")).toString();
+    }
+    QVERIFY2(reasons.join(QLatin1Char('|')).contains(QStringLiteral("not an image")), qPrintable(reasons.join(QLatin1Char('|'))));
+    QVERIFY(reasons.join(QLatin1Char('|')).contains(QStringLiteral("no such file")));
+    QVERIFY(reasons.join(QLatin1Char('|')).contains(QStringLiteral("too few fields")));
+}
+
+void TestCliImport::importsDepartmentFoldersThenStats()
+{
+    QTemporaryDir dir;
+    writeDepartmentFolders(dir.filePath(QStringLiteral("tree")), {QStringLiteral("Asian Art"), QStringLiteral("Musical Instruments")}, 6);
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--folders"),
+                     dir.filePath(QStringLiteral("tree")), QStringLiteral("--json")}, &out), 0);
+    QCOMPARE(parseJson(out).value(QStringLiteral("imported")).toInt(), 12);
+
+    QCOMPARE(runCli({QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--json")}, &out), 0);
+    const QJsonObject stats = parseJson(out);
+    QCOMPARE(stats.value(QStringLiteral("items")).toInt(), 12);
+    QCOMPARE(stats.value(QStringLiteral("labelled")).toInt(), 12);
+    QCOMPARE(stats.value(QStringLiteral("unlabelled")).toInt(), 0);
+    const QJsonObject byDepartment = stats.value(QStringLiteral("by_department")).toObject();
+    QCOMPARE(byDepartment.value(QStringLiteral("Asian Art")).toInt(), 6);
+    QCOMPARE(byDepartment.value(QStringLiteral("Musical Instruments")).toInt(), 6);
+
+    // Plain output is for people: a line per department.
+    QCOMPARE(runCli({QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath}, &out), 0);
+    QVERIFY(out.contains("12 items"));
+    QVERIFY(out.contains("Musical Instruments"));
+}
+
+void TestCliImport::importsUnlabelledPaths()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("new/one.jpg")), solidImage(QStringLiteral("jpg"), 40, 30, {10, 0, 0}));
+    writeFile(dir.filePath(QStringLiteral("new/two.tif")), solidImage(QStringLiteral("tif"), 40, 30, {0, 10, 0}));
+    writeFile(dir.filePath(QStringLiteral("three.webp")), solidImage(QStringLiteral("webp"), 40, 30, {0, 0, 10}));
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--json"),
+                     dir.filePath(QStringLiteral("new")), dir.filePath(QStringLiteral("three.webp"))}, &out), 0);
+    QCOMPARE(parseJson(out).value(QStringLiteral("imported")).toInt(), 3);
+    QCOMPARE(runCli({QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--json")}, &out), 0);
+    QCOMPARE(parseJson(out).value(QStringLiteral("unlabelled")).toInt(), 3);
+}
+
+void TestCliImport::departmentsCommandEditsAndLists()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("departments"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--add"),
+                     QStringLiteral("Arms and Armor"), QStringLiteral("--add"), QStringLiteral("American Decorative Arts")}), 0);
+    QCOMPARE(runCli({QStringLiteral("departments"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--rename"),
+                     QStringLiteral("American Decorative Arts=The American Wing"), QStringLiteral("--group"),
+                     QStringLiteral("Arms and Armor=Objects"), QStringLiteral("--fixed"), QStringLiteral("yes"),
+                     QStringLiteral("--json")}, &out), 0);
+    const QJsonObject result = parseJson(out);
+    QVERIFY(result.value(QStringLiteral("fixed")).toBool());
+    const QJsonArray departments = result.value(QStringLiteral("departments")).toArray();
+    QCOMPARE(departments.size(), 2);
+    QCOMPARE(departments[0].toObject().value(QStringLiteral("group")).toString(), QStringLiteral("Objects"));
+    QCOMPARE(departments[1].toObject().value(QStringLiteral("name")).toString(), QStringLiteral("The American Wing"));
+
+    // A fixed list refuses departments it does not know.
+    writeFile(dir.filePath(QStringLiteral("tree/Egyptian Art/x.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {}));
+    writeFile(dir.filePath(QStringLiteral("tree/American Decorative Arts/y.jpg")), solidImage(QStringLiteral("jpg"), 21, 20, {}));
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--folders"),
+                     dir.filePath(QStringLiteral("tree")), QStringLiteral("--json")}, &out), 0);
+    const QJsonObject summary = parseJson(out);
+    QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 1); // the old name still resolves
+    QVERIFY(summary.value(QStringLiteral("failed")).toArray()[0].toObject().value(QStringLiteral("reason")).toString().contains(QStringLiteral("unknown department")));
+}
+
+void TestCliImport::failsWithOneLineWhenItCannotRun_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::newRow("no such csv") << QStringLiteral("missing-csv");
+    QTest::newRow("newer schema") << QStringLiteral("newer-schema");
+    QTest::newRow("catalog unwritable") << QStringLiteral("unwritable");
+    QTest::newRow("stats on missing catalog") << QStringLiteral("missing-catalog");
+    QTest::newRow("unknown option") << QStringLiteral("bad-option");
+    QTest::newRow("two sources") << QStringLiteral("two-sources");
+}
+
+void TestCliImport::failsWithOneLineWhenItCannotRun()
+{
+    QFETCH(QString, scenario);
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    QDir().mkpath(dir.filePath(QStringLiteral("images")));
+    QStringList arguments;
+    if (scenario == QLatin1String("missing-csv")) {
+        arguments = {QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--csv"),
+                     dir.filePath(QStringLiteral("nope.csv")), QStringLiteral("--images"), dir.filePath(QStringLiteral("images"))};
+    } else if (scenario == QLatin1String("newer-schema")) {
+        {
+            Catalog catalog(catalogPath, Catalog::OpenMode::CreateIfMissing);
+            catalog.setSetting(QStringLiteral("schema_version"), QStringLiteral("99"));
+        }
+        arguments = {QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, dir.filePath(QStringLiteral("images"))};
+    } else if (scenario == QLatin1String("unwritable")) {
+        arguments = {QStringLiteral("import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("images")),
+                     dir.filePath(QStringLiteral("images"))};
+    } else if (scenario == QLatin1String("missing-catalog")) {
+        arguments = {QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath};
+    } else if (scenario == QLatin1String("bad-option")) {
+        arguments = {QStringLiteral("stats"), QStringLiteral("--catalgo"), catalogPath};
+    } else {
+        arguments = {QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--folders"),
+                     dir.path(), dir.filePath(QStringLiteral("images"))};
+    }
+    QByteArray out;
+    QByteArray err;
+    const int code = runCli(arguments, &out, &err);
+    QVERIFY2(code != 0, err.constData());
+    const QList<QByteArray> lines = err.trimmed().split('\n');
+    QCOMPARE(lines.size(), 1);
+    QVERIFY2(lines[0].contains("error"), err.constData());
+    QVERIFY(!err.contains("terminate called"));
+    QVERIFY(out.isEmpty());
+}
+
+void TestCliImport::everyCommandHasHelp_data()
+{
+    QTest::addColumn<QString>("command");
+    for (const char *command : {"import", "stats", "departments"})
+        QTest::newRow(command) << QString::fromLatin1(command);
+}
+
+void TestCliImport::everyCommandHasHelp()
+{
+    QFETCH(QString, command);
+    QByteArray out;
+    QCOMPARE(runCli({command, QStringLiteral("--help")}, &out), 0);
+    QVERIFY2(out.contains(QByteArray("Usage: accession-cli " + command.toUtf8())), out.constData());
+    QVERIFY(out.contains("--catalog"));
+}
+
+QTEST_GUILESS_MAIN(TestCliImport)
+#include "tst_cli_import.moc"
