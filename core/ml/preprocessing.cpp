@@ -1,0 +1,98 @@
+#include "preprocessing.h"
+
+#include "weightserror.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace accession {
+
+namespace {
+
+QJsonArray tripleToJson(const std::array<float, 3> &triple)
+{
+    return QJsonArray{double(triple[0]), double(triple[1]), double(triple[2])};
+}
+
+std::optional<std::array<float, 3>> tripleFromJson(const QJsonValue &value)
+{
+    const QJsonArray array = value.toArray();
+    if (array.size() != 3)
+        return std::nullopt;
+    std::array<float, 3> out{};
+    for (int i = 0; i < 3; ++i) {
+        if (!array[i].isDouble())
+            return std::nullopt;
+        out[size_t(i)] = float(array[i].toDouble());
+    }
+    return out;
+}
+
+} // namespace
+
+QJsonObject Preprocessing::toJson() const
+{
+    return QJsonObject{{QStringLiteral("input_size"), inputSize},
+                       {QStringLiteral("mean"), tripleToJson(mean)},
+                       {QStringLiteral("std"), tripleToJson(std)}};
+}
+
+Preprocessing Preprocessing::fromJson(const QJsonObject &json, const Preprocessing &base)
+{
+    Preprocessing result = base;
+    if (const auto mean = tripleFromJson(json.value(QStringLiteral("mean"))))
+        result.mean = *mean;
+    if (const auto std = tripleFromJson(json.value(QStringLiteral("std"))))
+        result.std = *std;
+    const int size = json.value(QStringLiteral("input_size")).toInt(0);
+    if (size > 0)
+        result.inputSize = size;
+    return result;
+}
+
+std::optional<std::array<float, 3>> parseTriple(const QString &text)
+{
+    const QStringList parts = text.split(QLatin1Char(','));
+    if (parts.size() != 3)
+        return std::nullopt;
+    std::array<float, 3> out{};
+    for (int i = 0; i < 3; ++i) {
+        bool ok = false;
+        out[size_t(i)] = parts[i].trimmed().toFloat(&ok);
+        if (!ok)
+            return std::nullopt;
+    }
+    return out;
+}
+
+QString sidecarJsonPath(const QString &weightsPath)
+{
+    const QFileInfo info(weightsPath);
+    const QString full = weightsPath + QStringLiteral(".json");
+    if (QFileInfo::exists(full))
+        return full;
+    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".json");
+}
+
+std::optional<Preprocessing> preprocessingBeside(const QString &weightsPath, const Preprocessing &base)
+{
+    const QString path = sidecarJsonPath(weightsPath);
+    QFile file(path);
+    if (!file.exists())
+        return std::nullopt;
+    if (!file.open(QIODevice::ReadOnly))
+        throw WeightsError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        throw WeightsError(QStringLiteral("%1: not a JSON object: %2").arg(path, error.errorString()));
+    QJsonObject json = document.object();
+    // A model card keeps its preprocessing under "preprocessing".
+    if (json.contains(QStringLiteral("preprocessing")))
+        json = json.value(QStringLiteral("preprocessing")).toObject();
+    return Preprocessing::fromJson(json, base);
+}
+
+} // namespace accession
