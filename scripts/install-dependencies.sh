@@ -10,6 +10,8 @@ packages=(
     qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6opengl6-dev libgl-dev fonts-dejavu-core
     # networks and images
     libtorch-dev libopencv-dev libjpeg-dev
+    # an optimised BLAS behind Debian's libblas.so.3 (torch otherwise uses the slow reference BLAS)
+    libopenblas0-openmp
     # tests: torchvision as the numerical reference, a virtual display for GUI screenshots
     python3-torch python3-torchvision xvfb xauth imagemagick
 )

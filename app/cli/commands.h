@@ -13,6 +13,8 @@ namespace accession::cli {
 int runImport(const QStringList &arguments);
 int runStats(const QStringList &arguments);
 int runDepartments(const QStringList &arguments);
+int runTrain(const QStringList &arguments);
+int runEvaluate(const QStringList &arguments);
 
 QJsonObject importSummaryToJson(const ImportSummary &summary);
 

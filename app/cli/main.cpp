@@ -24,6 +24,8 @@ const std::vector<Command> &commands()
         {"import", "import photographs from a CSV, department folders, or unlabelled paths", runImport},
         {"stats", "count items, labels and departments", runStats},
         {"departments", "list or edit the department list", runDepartments},
+        {"train", "train a model on the catalog's labelled items", runTrain},
+        {"evaluate", "measure a model on labelled images", runEvaluate},
     };
     return list;
 }

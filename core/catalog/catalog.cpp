@@ -473,6 +473,60 @@ CatalogStats Catalog::stats() const
     return stats;
 }
 
+QVector<LabelledItem> Catalog::labelledItems(bool imported, bool curator) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT i.id, i.path, i.content_hash, l.department_id, d.name, l.source FROM items i"
+                                         " JOIN labels l ON l.id = i.current_label_id"
+                                         " JOIN departments d ON d.id = l.department_id"
+                                         " WHERE (l.source = 'imported' AND :imported = 1) OR (l.source = 'curator' AND :curator = 1)"
+                                         " ORDER BY i.id"),
+                          {{QStringLiteral("imported"), imported ? 1 : 0}, {QStringLiteral("curator"), curator ? 1 : 0}});
+    QVector<LabelledItem> result;
+    while (query.next()) {
+        result.push_back({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
+                          query.value(3).toLongLong(), query.value(4).toString(),
+                          labelSourceFromName(query.value(5).toString()).value_or(LabelSource::Imported)});
+    }
+    return result;
+}
+
+std::optional<qint64> Catalog::splitId(quint64 seed, double validationFraction) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id FROM splits WHERE seed = :seed AND abs(validation_fraction - :fraction) < 1e-9"),
+                          {{QStringLiteral("seed"), qint64(seed)}, {QStringLiteral("fraction"), validationFraction}});
+    if (query.next())
+        return query.value(0).toLongLong();
+    return std::nullopt;
+}
+
+qint64 Catalog::createSplit(quint64 seed, double validationFraction)
+{
+    QSqlQuery query = run(QStringLiteral("INSERT INTO splits (seed, validation_fraction, created_at) VALUES (:seed, :fraction, :now)"),
+                          {{QStringLiteral("seed"), qint64(seed)}, {QStringLiteral("fraction"), validationFraction},
+                           {QStringLiteral("now"), nowText()}});
+    return query.lastInsertId().toLongLong();
+}
+
+QHash<qint64, bool> Catalog::splitAssignments(qint64 splitId) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT item_id, validation FROM split_items WHERE split_id = :split"),
+                          {{QStringLiteral("split"), splitId}});
+    QHash<qint64, bool> result;
+    while (query.next())
+        result.insert(query.value(0).toLongLong(), query.value(1).toBool());
+    return result;
+}
+
+void Catalog::addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments)
+{
+    TransactionGuard transaction(m_database);
+    for (const auto &[itemId, validation] : assignments) {
+        run(QStringLiteral("INSERT OR IGNORE INTO split_items (split_id, item_id, validation) VALUES (:split, :item, :validation)"),
+            {{QStringLiteral("split"), splitId}, {QStringLiteral("item"), itemId}, {QStringLiteral("validation"), validation ? 1 : 0}});
+    }
+    transaction.commit();
+}
+
 qint64 Catalog::beginImportRun(const QString &source)
 {
     QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at) VALUES (:source, :now)"),

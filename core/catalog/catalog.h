@@ -3,6 +3,8 @@
 #include "catalogtypes.h"
 
 #include <QSqlDatabase>
+#include <QHash>
+#include <QPair>
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantMap>
@@ -17,7 +19,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
@@ -66,6 +68,15 @@ public:
     QVector<LabelRecord> labelHistory(qint64 itemId) const;
 
     CatalogStats stats() const;
+
+    // Items whose current label comes from one of the allowed sources, in item order.
+    QVector<LabelledItem> labelledItems(bool imported = true, bool curator = true) const;
+
+    // Saved train/validation splits, one per (seed, validation fraction), growing as items arrive.
+    std::optional<qint64> splitId(quint64 seed, double validationFraction) const;
+    qint64 createSplit(quint64 seed, double validationFraction);
+    QHash<qint64, bool> splitAssignments(qint64 splitId) const; // item id -> in validation
+    void addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
 
     // Import runs and the failures they recorded.
     qint64 beginImportRun(const QString &source);

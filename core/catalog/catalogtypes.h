@@ -93,6 +93,17 @@ struct LabelRecord
     std::optional<QDateTime> retractedAt;
 };
 
+// A labelled item as training and evaluation see it.
+struct LabelledItem
+{
+    qint64 itemId = 0;
+    QString path;
+    QString contentHash;
+    qint64 departmentId = 0;
+    QString department;
+    LabelSource source = LabelSource::Imported;
+};
+
 struct DepartmentCount
 {
     QString department;

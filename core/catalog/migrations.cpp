@@ -111,6 +111,21 @@ const QVector<Migration> &catalogMigrations()
                             "  WHERE item_id = NEW.item_id AND retracted_at IS NULL ORDER BY id DESC LIMIT 1)"
                             " WHERE id = NEW.item_id; END"),
          }},
+        {2, "saved train/validation splits",
+         {
+             QStringLiteral("CREATE TABLE splits ("
+                            " id INTEGER PRIMARY KEY,"
+                            " seed INTEGER NOT NULL,"
+                            " validation_fraction REAL NOT NULL,"
+                            " created_at TEXT NOT NULL,"
+                            " UNIQUE(seed, validation_fraction))"),
+             // Once assigned, an item keeps its side: validation items never leak into later training.
+             QStringLiteral("CREATE TABLE split_items ("
+                            " split_id INTEGER NOT NULL REFERENCES splits(id) ON DELETE CASCADE,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " validation INTEGER NOT NULL,"
+                            " PRIMARY KEY (split_id, item_id))"),
+         }},
     };
     return migrations;
 }

@@ -1,0 +1,231 @@
+#include "commands.h"
+
+#include "cliutil.h"
+#include "jobwait.h"
+
+#include "ml/evaluationjob.h"
+#include "ml/trainer.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+
+namespace accession::cli {
+
+namespace {
+
+std::array<float, 3> tripleOption(const QCommandLineParser &parser, const QString &option)
+{
+    const auto triple = parseTriple(parser.value(option));
+    if (!triple)
+        throw CliError(QStringLiteral("--%1 needs three numbers as R,G,B, not '%2'").arg(option, parser.value(option)), 2);
+    return *triple;
+}
+
+QJsonArray failuresJson(const QVector<ImportFailure> &failures)
+{
+    QJsonArray array;
+    for (const ImportFailure &failure : failures)
+        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+    return array;
+}
+
+} // namespace
+
+int runTrain(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Train a model on the catalog's labelled items."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("arch"), QStringLiteral("Network: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
+    parser.addOption({QStringLiteral("weights"), QStringLiteral("Pretrained backbone (.safetensors or .pth, torchvision or timm names)."), QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("mean"), QStringLiteral("Input normalisation mean (default: the weights' JSON, else ImageNet's)."), QStringLiteral("R,G,B")});
+    parser.addOption({QStringLiteral("std"), QStringLiteral("Input normalisation std (default: the weights' JSON, else ImageNet's)."), QStringLiteral("R,G,B")});
+    parser.addOption({QStringLiteral("epochs"), QStringLiteral("Epochs over the images (default 10)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("image-size"), QStringLiteral("Input size in pixels (default 224; 64 for baseline)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("batch-size"), QStringLiteral("Images per batch (default 32)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("val-fraction"), QStringLiteral("Share of each department held out for validation (default 0.2)."), QStringLiteral("F")});
+    parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed for the split, initialisation and augmentation (default 1)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("features-cache"), QStringLiteral("Fit the head on cached backbone features first (fast on a CPU; needs --weights).")});
+    parser.addOption({QStringLiteral("out"), QStringLiteral("Model file to write (MODEL.safetensors; the card goes to MODEL.json)."), QStringLiteral("MODEL")});
+    parser.addOption({QStringLiteral("optimizer"), QStringLiteral("adamw (default) or sgd."), QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("lr"), QStringLiteral("Base learning rate (default depends on optimizer and phase)."), QStringLiteral("X")});
+    parser.addOption({QStringLiteral("weight-decay"), QStringLiteral("Weight decay (default 0.05 from scratch, 1e-4 pretrained)."), QStringLiteral("X")});
+    parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
+    parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy (default 6; 0 never)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
+    parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
+    parser.addOption({QStringLiteral("no-class-balance"), QStringLiteral("Weigh every image alike instead of every department alike.")});
+    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});
+    parser.addOption({QStringLiteral("resume"), QStringLiteral("Continue from MODEL.safetensors.checkpoint if an earlier run left one.")});
+    parser.addOption(jsonOption());
+    const QString usage = QStringLiteral(
+        "accession-cli train --catalog FILE --arch baseline|resnet18|resnet50|mobilenet_v2\n"
+        "                    [--weights FILE [--mean R,G,B --std R,G,B]] [--epochs N] [--image-size N]\n"
+        "                    [--batch-size N] [--val-fraction F] [--seed N] [--features-cache]\n"
+        "                    --out MODEL.safetensors [--json]");
+    if (!parseCommand(parser, arguments, usage))
+        return 0;
+
+    TrainingOptions options;
+    options.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(options.catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(options.catalogPath));
+    const auto architecture = architectureFromName(requiredValue(parser, QStringLiteral("arch")));
+    if (!architecture)
+        throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
+    options.architecture = *architecture;
+    options.pretrainedWeights = parser.value(QStringLiteral("weights"));
+    if (!options.pretrainedWeights.isEmpty() && !QFileInfo(options.pretrainedWeights).isFile())
+        throw CliError(QStringLiteral("no weights file at %1").arg(options.pretrainedWeights));
+    if (parser.isSet(QStringLiteral("mean")))
+        options.mean = tripleOption(parser, QStringLiteral("mean"));
+    if (parser.isSet(QStringLiteral("std")))
+        options.std = tripleOption(parser, QStringLiteral("std"));
+    options.epochs = intValue(parser, QStringLiteral("epochs"), options.epochs, 0);
+    options.imageSize = intValue(parser, QStringLiteral("image-size"), 0, 16);
+    options.batchSize = intValue(parser, QStringLiteral("batch-size"), options.batchSize, 1);
+    options.validationFraction = doubleValue(parser, QStringLiteral("val-fraction"), options.validationFraction);
+    if (options.validationFraction <= 0 || options.validationFraction >= 1)
+        throw CliError(QStringLiteral("--val-fraction must lie between 0 and 1"), 2);
+    options.seed = quint64(intValue(parser, QStringLiteral("seed"), 1, 0));
+    options.featuresCache = parser.isSet(QStringLiteral("features-cache"));
+    if (options.featuresCache && options.pretrainedWeights.isEmpty())
+        throw CliError(QStringLiteral("--features-cache needs --weights (a pretrained backbone to cache features of)"), 2);
+    options.outPath = QFileInfo(requiredValue(parser, QStringLiteral("out"))).absoluteFilePath();
+    const QString optimizer = parser.value(QStringLiteral("optimizer"));
+    if (!optimizer.isEmpty() && optimizer != QLatin1String("adamw") && optimizer != QLatin1String("sgd"))
+        throw CliError(QStringLiteral("--optimizer takes adamw or sgd, not '%1'").arg(optimizer), 2);
+    options.optimizer = optimizer == QLatin1String("sgd") ? OptimizerKind::Sgd : OptimizerKind::AdamW;
+    options.learningRate = doubleValue(parser, QStringLiteral("lr"), 0);
+    options.weightDecay = doubleValue(parser, QStringLiteral("weight-decay"), -1);
+    options.labelSmoothing = doubleValue(parser, QStringLiteral("label-smoothing"), options.labelSmoothing);
+    options.warmupEpochs = intValue(parser, QStringLiteral("warmup-epochs"), options.warmupEpochs, 0);
+    options.patience = intValue(parser, QStringLiteral("patience"), options.patience, 0);
+    options.headEpochs = intValue(parser, QStringLiteral("head-epochs"), -1, 0);
+    if (parser.isSet(QStringLiteral("freeze-bn"))) {
+        const QString value = parser.value(QStringLiteral("freeze-bn"));
+        if (value != QLatin1String("yes") && value != QLatin1String("no"))
+            throw CliError(QStringLiteral("--freeze-bn takes yes or no"), 2);
+        options.freezeBatchNorm = value == QLatin1String("yes");
+    }
+    if (parser.isSet(QStringLiteral("labels"))) {
+        const QStringList sources = parser.value(QStringLiteral("labels")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        options.importedLabels = sources.contains(QStringLiteral("imported"));
+        options.curatorLabels = sources.contains(QStringLiteral("curator"));
+        if (!options.importedLabels && !options.curatorLabels)
+            throw CliError(QStringLiteral("--labels takes imported, curator or both"), 2);
+    }
+    options.classBalanced = !parser.isSet(QStringLiteral("no-class-balance"));
+    options.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;
+    options.targetAccuracy = doubleValue(parser, QStringLiteral("target-accuracy"), options.targetAccuracy);
+    options.resume = parser.isSet(QStringLiteral("resume"));
+
+    const bool json = parser.isSet(QStringLiteral("json"));
+    TrainingJob job(options);
+    if (!json) {
+        QObject::connect(&job, &TrainingJob::epochFinished, [](const EpochReport &r) {
+            printLine(QStringLiteral("%1 epoch %2/%3: train loss %4, train acc %5, val loss %6, val acc %7, %8 img/s, %9 s")
+                          .arg(r.phase).arg(r.epoch).arg(r.epochs)
+                          .arg(r.trainLoss, 0, 'f', 3).arg(r.trainAccuracy, 0, 'f', 3)
+                          .arg(r.validationLoss, 0, 'f', 3).arg(r.validationAccuracy, 0, 'f', 3)
+                          .arg(r.imagesPerSecond, 0, 'f', 1).arg(r.seconds, 0, 'f', 1));
+        });
+    }
+    if (!runJobInBackground(job, true)) {
+        printError(QStringLiteral("training cancelled; the last finished epoch is kept in %1 (rerun with --resume)")
+                       .arg(TrainingJob::checkpointPathFor(options.outPath)));
+        return 130;
+    }
+    const ModelCard card = job.card();
+    for (const ImportFailure &failure : job.failures())
+        printError(QStringLiteral("left out: %1: %2").arg(failure.path, failure.reason));
+    if (json) {
+        QJsonObject output = card.toJson();
+        output.insert(QStringLiteral("model"), options.outPath);
+        output.insert(QStringLiteral("failed"), failuresJson(job.failures()));
+        printJson(output);
+    } else {
+        printLine(QStringLiteral("validation accuracy %1 (top-3 %2) on %3 images; ECE %4 -> %5 after temperature %6")
+                      .arg(card.validation.accuracy, 0, 'f', 3).arg(card.validation.top3Accuracy, 0, 'f', 3)
+                      .arg(card.validation.count).arg(card.validation.ece, 0, 'f', 3)
+                      .arg(card.validation.eceCalibrated, 0, 'f', 3).arg(card.temperature, 0, 'f', 2));
+        printLine(QStringLiteral("auto-file threshold %1 keeps %2% accuracy on %3% of items")
+                      .arg(card.threshold, 0, 'f', 3).arg(card.targetAccuracy * 100, 0, 'f', 0)
+                      .arg(card.validation.coverageAtTarget * 100, 0, 'f', 1));
+        printLine(QStringLiteral("saved %1 and %2").arg(options.outPath, ModelCard::pathBeside(options.outPath)));
+    }
+    return 0;
+}
+
+int runEvaluate(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Measure a trained model on labelled images."));
+    parser.addOption({QStringLiteral("model"), QStringLiteral("Model file (.safetensors with its .json card)."), QStringLiteral("MODEL")});
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("all-labelled"), QStringLiteral("With --catalog: every labelled item, not only the model's validation split.")});
+    parser.addOption({QStringLiteral("folders"), QStringLiteral("Folder with one subfolder per department (not imported)."), QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("csv"), QStringLiteral("CSV of images and departments (not imported)."), QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("images"), QStringLiteral("Folder the CSV's files are in."), QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption(jsonOption());
+    const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) --json");
+    if (!parseCommand(parser, arguments, usage))
+        return 0;
+
+    EvaluationRequest request;
+    request.modelPath = requiredValue(parser, QStringLiteral("model"));
+    const int sources = int(parser.isSet(QStringLiteral("catalog"))) + int(parser.isSet(QStringLiteral("folders"))) + int(parser.isSet(QStringLiteral("csv")));
+    if (sources != 1)
+        throw CliError(QStringLiteral("give exactly one of --catalog, --folders or --csv (see --help)"), 2);
+    if (parser.isSet(QStringLiteral("catalog"))) {
+        request.source = EvaluationRequest::Source::Catalog;
+        request.catalogPath = parser.value(QStringLiteral("catalog"));
+        if (!QFileInfo::exists(request.catalogPath))
+            throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+        request.allLabelledItems = parser.isSet(QStringLiteral("all-labelled"));
+    } else if (parser.isSet(QStringLiteral("folders"))) {
+        request.source = EvaluationRequest::Source::DepartmentFolders;
+        request.foldersDir = parser.value(QStringLiteral("folders"));
+    } else {
+        request.source = EvaluationRequest::Source::Csv;
+        request.csvPath = parser.value(QStringLiteral("csv"));
+        request.imagesDir = requiredValue(parser, QStringLiteral("images"));
+    }
+    request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+
+    EvaluationJob job(request);
+    if (!runJobInBackground(job, true))
+        return 130;
+    const EvaluationResult result = job.result();
+    const EvaluationReport &report = result.report;
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject output = report.toJson();
+        output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());
+        output.insert(QStringLiteral("evaluated_on"), result.evaluatedOn);
+        output.insert(QStringLiteral("failed"), failuresJson(result.failures));
+        printJson(output);
+        return 0;
+    }
+    printLine(QStringLiteral("%1 images (%2)").arg(report.count).arg(result.evaluatedOn));
+    printLine(QStringLiteral("accuracy %1, top-3 %2, ECE %3 (calibrated %4)")
+                  .arg(report.accuracy, 0, 'f', 3).arg(report.top3Accuracy, 0, 'f', 3)
+                  .arg(report.ece, 0, 'f', 3).arg(report.eceCalibrated, 0, 'f', 3));
+    for (const ClassMetrics &m : report.perClass) {
+        printLine(QStringLiteral("  %1  acc %2  prec %3  f1 %4  n=%5").arg(m.name, -42)
+                      .arg(m.accuracy, 0, 'f', 3).arg(m.precision, 0, 'f', 3).arg(m.f1, 0, 'f', 3).arg(m.support));
+    }
+    printLine(QStringLiteral("threshold %1 for %2% accuracy covers %3% of items")
+                  .arg(report.thresholdForTarget, 0, 'f', 3).arg(report.targetAccuracy * 100, 0, 'f', 0)
+                  .arg(report.coverageAtTarget * 100, 0, 'f', 1));
+    for (const ImportFailure &failure : result.failures)
+        printError(QStringLiteral("skipped: %1: %2").arg(failure.path, failure.reason));
+    return 0;
+}
+
+} // namespace accession::cli

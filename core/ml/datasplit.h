@@ -1,0 +1,42 @@
+#pragma once
+
+#include "catalog/catalogtypes.h"
+
+#include <QMap>
+#include <QStringList>
+#include <QVector>
+
+namespace accession {
+
+class Catalog;
+
+// One labelled image for training or evaluation.
+struct Example
+{
+    qint64 itemId = 0; // 0 for images outside any catalog
+    QString path;
+    QString contentHash; // empty when unknown
+    int classIndex = 0;
+};
+
+// Labelled items split into training and validation, with the class list they define.
+struct DataSplit
+{
+    qint64 splitId = 0;
+    QStringList classes; // departments with labelled items, in the catalog's department order
+    QVector<Example> train;
+    QVector<Example> validation;
+
+    QMap<QString, int> countPerClass(const QVector<Example> &examples) const;
+};
+
+// Stratified by department and seeded. The split is saved in the catalog: items assigned before keep
+// their side, new items are assigned so each department's validation share stays near the fraction.
+DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction, bool importedLabels = true,
+                       bool curatorLabels = true);
+
+// The validation side of a saved split as it stands now, mapped onto a model's classes (items whose
+// department the model does not know are left out).
+QVector<Example> savedValidationExamples(Catalog &catalog, qint64 splitId, const QStringList &classes);
+
+} // namespace accession

@@ -1,0 +1,105 @@
+#include "evaluationjob.h"
+
+#include "predictor.h"
+#include "trainedmodel.h"
+
+#include "catalog/catalog.h"
+
+#include <QFileInfo>
+
+namespace accession {
+
+EvaluationJob::EvaluationJob(EvaluationRequest request, QObject *parent)
+    : Job(parent)
+    , m_request(std::move(request))
+{
+}
+
+EvaluationResult EvaluationJob::result() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_result;
+}
+
+void EvaluationJob::run()
+{
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(m_request.modelPath);
+    const ModelCard &card = model->card();
+    EvaluationResult result;
+    QVector<Example> examples;
+
+    const auto fromTasks = [&](const ImportPlan &plan) {
+        result.failures += plan.failures;
+        for (const ImportTask &task : plan.tasks) {
+            const int cls = int(card.classes.indexOf(task.label));
+            if (cls < 0) {
+                result.failures.push_back({task.path, QStringLiteral("department '%1' is not one of the model's classes").arg(task.label)});
+                continue;
+            }
+            examples.push_back({0, task.path, QString(), cls});
+        }
+    };
+
+    switch (m_request.source) {
+    case EvaluationRequest::Source::Catalog: {
+        Catalog catalog(m_request.catalogPath);
+        const bool sameCatalog = QFileInfo(card.catalogPath).absoluteFilePath() == catalog.path() && card.splitId > 0;
+        if (sameCatalog && !m_request.allLabelledItems) {
+            examples = savedValidationExamples(catalog, card.splitId, card.classes);
+            result.evaluatedOn = QStringLiteral("the model's validation split (split %1) of %2").arg(card.splitId).arg(catalog.path());
+        } else {
+            for (const LabelledItem &item : catalog.labelledItems()) {
+                const int cls = int(card.classes.indexOf(item.department));
+                if (cls >= 0)
+                    examples.push_back({item.itemId, item.path, item.contentHash, cls});
+                else
+                    result.failures.push_back({item.path, QStringLiteral("department '%1' is not one of the model's classes").arg(item.department)});
+            }
+            result.evaluatedOn = QStringLiteral("every labelled item of %1").arg(catalog.path());
+        }
+        break;
+    }
+    case EvaluationRequest::Source::DepartmentFolders:
+        fromTasks(planDepartmentFolderImport(m_request.foldersDir));
+        result.evaluatedOn = QStringLiteral("department folders in %1").arg(m_request.foldersDir);
+        break;
+    case EvaluationRequest::Source::Csv:
+        fromTasks(planCsvImport(m_request.csvPath, m_request.imagesDir, m_request.columns));
+        result.evaluatedOn = QStringLiteral("%1 with images in %2").arg(m_request.csvPath, m_request.imagesDir);
+        break;
+    }
+    if (examples.isEmpty())
+        throw std::runtime_error(QStringLiteral("nothing to evaluate: no labelled images in the model's classes (%1)")
+                                     .arg(result.evaluatedOn).toStdString());
+
+    LogitSet set;
+    set.classes = int(card.classes.size());
+    int done = 0;
+    Predictor predictor(*model, m_request.threads);
+    predictor.run(
+        examples,
+        [&](const std::vector<int> &indices, const std::vector<float> &logits) {
+            for (size_t row = 0; row < indices.size(); ++row) {
+                const Example &example = examples[indices[row]];
+                const float *values = logits.data() + row * size_t(set.classes);
+                set.logits.insert(set.logits.end(), values, values + set.classes);
+                set.labels.push_back(example.classIndex);
+                const std::vector<double> p = softmax(values, set.classes, card.temperature);
+                const int predicted = int(std::max_element(p.begin(), p.end()) - p.begin());
+                result.examples.push_back({example.itemId, example.path, example.classIndex, predicted, p[size_t(predicted)]});
+            }
+            done += int(indices.size());
+            reportProgress(done, examples.size(), QStringLiteral("Evaluated %1 of %2 images").arg(done).arg(examples.size()));
+        },
+        [&](int index, const QString &reason) {
+            result.failures.push_back({index >= 0 ? examples[index].path : QString(), reason});
+            ++done;
+        },
+        [this] { return isCancelRequested(); });
+    throwIfCancelled();
+    result.report = evaluate(set, card.classes, card.temperature, card.targetAccuracy);
+    QMutexLocker lock(&m_mutex);
+    m_result = result;
+}
+
+} // namespace accession

@@ -1,0 +1,302 @@
+#include "imagepipeline_torch.h"
+
+#include "imaging/cvdecode.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <random>
+
+namespace accession::ml {
+
+namespace {
+
+cv::Mat resizeShorterSide(const cv::Mat &image, int side)
+{
+    const int shorter = std::min(image.cols, image.rows);
+    if (shorter == side)
+        return image;
+    const double scale = double(side) / shorter;
+    const int width = std::max(side, int(std::lround(image.cols * scale)));
+    const int height = std::max(side, int(std::lround(image.rows * scale)));
+    cv::Mat resized;
+    cv::resize(image, resized, cv::Size(width, height), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return resized;
+}
+
+quint64 mix(quint64 a, quint64 b)
+{
+    quint64 x = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+} // namespace
+
+cv::Rect randomResizedCropBox(int width, int height, double minScale, std::mt19937_64 &rng)
+{
+    const double area = double(width) * height;
+    std::uniform_real_distribution<double> scale(minScale, 1.0);
+    std::uniform_real_distribution<double> logRatio(std::log(3.0 / 4.0), std::log(4.0 / 3.0));
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        const double targetArea = area * scale(rng);
+        const double ratio = std::exp(logRatio(rng));
+        const int w = int(std::lround(std::sqrt(targetArea * ratio)));
+        const int h = int(std::lround(std::sqrt(targetArea / ratio)));
+        if (w > 0 && h > 0 && w <= width && h <= height) {
+            std::uniform_int_distribution<int> x(0, width - w);
+            std::uniform_int_distribution<int> y(0, height - h);
+            return cv::Rect(x(rng), y(rng), w, h);
+        }
+    }
+    const int side = std::min(width, height);
+    return cv::Rect((width - side) / 2, (height - side) / 2, side, side);
+}
+
+DecodedImageCache::DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir)
+    : m_shorterSide(shorterSide)
+    , m_budget(memoryBudgetBytes)
+    , m_diskDir(std::move(diskDir))
+{
+    if (!m_diskDir.isEmpty())
+        QDir().mkpath(m_diskDir);
+}
+
+QString DecodedImageCache::keyFor(const Example &example) const
+{
+    if (!example.contentHash.isEmpty())
+        return example.contentHash;
+    return QString::fromLatin1(QCryptographicHash::hash(example.path.toUtf8(), QCryptographicHash::Sha256).toHex());
+}
+
+cv::Mat DecodedImageCache::readFromDisk(const QString &key) const
+{
+    if (m_diskDir.isEmpty())
+        return cv::Mat();
+    QFile file(QStringLiteral("%1/%2-%3.rgb").arg(m_diskDir, key).arg(m_shorterSide));
+    if (!file.open(QIODevice::ReadOnly))
+        return cv::Mat();
+    qint32 size[2] = {0, 0};
+    if (file.read(reinterpret_cast<char *>(size), sizeof size) != sizeof size || size[0] <= 0 || size[1] <= 0)
+        return cv::Mat();
+    cv::Mat image(size[1], size[0], CV_8UC3);
+    const qint64 bytes = qint64(image.total() * image.elemSize());
+    if (file.read(reinterpret_cast<char *>(image.data), bytes) != bytes)
+        return cv::Mat();
+    return image;
+}
+
+void DecodedImageCache::writeToDisk(const QString &key, const cv::Mat &image) const
+{
+    if (m_diskDir.isEmpty())
+        return;
+    QSaveFile file(QStringLiteral("%1/%2-%3.rgb").arg(m_diskDir, key).arg(m_shorterSide));
+    if (!file.open(QIODevice::WriteOnly))
+        return;
+    const qint32 size[2] = {image.cols, image.rows};
+    file.write(reinterpret_cast<const char *>(size), sizeof size);
+    const cv::Mat contiguous = image.isContinuous() ? image : image.clone();
+    file.write(reinterpret_cast<const char *>(contiguous.data), qint64(contiguous.total() * contiguous.elemSize()));
+    file.commit(); // a cache: if the disk is full, the image is simply decoded again next time
+}
+
+cv::Mat DecodedImageCache::get(const Example &example)
+{
+    const QString key = keyFor(example);
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_images.constFind(key);
+        if (it != m_images.constEnd()) {
+            ++m_stats.memoryHits;
+            return *it;
+        }
+    }
+    cv::Mat image = readFromDisk(key);
+    bool fromDisk = !image.empty();
+    if (!fromDisk) {
+        QFile file(example.path);
+        if (!file.open(QIODevice::ReadOnly))
+            throw DecodeError(QStringLiteral("cannot read: %1").arg(file.errorString()));
+        DecodeRequest request;
+        request.minShorterSide = m_shorterSide;
+        image = resizeShorterSide(decodeRgbMat(file.readAll(), request), m_shorterSide);
+    }
+    std::lock_guard lock(m_mutex);
+    const qint64 bytes = qint64(image.total() * image.elemSize());
+    if (fromDisk)
+        ++m_stats.diskHits;
+    else
+        ++m_stats.decoded;
+    if (m_stats.memoryBytes + bytes <= m_budget) {
+        m_images.insert(key, image);
+        m_stats.memoryBytes += bytes;
+    } else if (!fromDisk) {
+        writeToDisk(key, image);
+    }
+    return image;
+}
+
+DecodedImageCache::Stats DecodedImageCache::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stats;
+}
+
+BatchLoader::BatchLoader(QVector<Example> examples, DecodedImageCache &cache, Preprocessing preprocessing,
+                         Augmentation augmentation, int batchSize, int workers, int prefetchBatches)
+    : m_examples(std::move(examples))
+    , m_cache(cache)
+    , m_preprocessing(preprocessing)
+    , m_augmentation(augmentation)
+    , m_batchSize(std::max(1, batchSize))
+    , m_prefetch(std::max(1, prefetchBatches))
+{
+    for (int i = 0; i < std::max(1, workers); ++i)
+        m_workers.emplace_back([this] { work(); });
+}
+
+BatchLoader::~BatchLoader()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_workAvailable.notify_all();
+    for (std::thread &worker : m_workers)
+        worker.join();
+}
+
+int BatchLoader::batchCount() const
+{
+    return int((m_order.size() + size_t(m_batchSize) - 1) / size_t(m_batchSize));
+}
+
+void BatchLoader::start(std::vector<int> order, quint64 augmentationSeed)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_order = std::move(order);
+        m_seed = augmentationSeed;
+        ++m_generation;
+        m_nextToBuild = 0;
+        m_nextToHand = 0;
+        m_batches = int((m_order.size() + size_t(m_batchSize) - 1) / size_t(m_batchSize));
+        m_ready.clear();
+    }
+    m_workAvailable.notify_all();
+}
+
+bool BatchLoader::next(Batch &batch)
+{
+    std::unique_lock lock(m_mutex);
+    if (m_nextToHand >= m_batches)
+        return false;
+    m_batchReady.wait(lock, [this] { return m_ready.count(m_nextToHand) > 0; });
+    batch = std::move(m_ready[m_nextToHand]);
+    m_ready.erase(m_nextToHand);
+    ++m_nextToHand;
+    lock.unlock();
+    m_workAvailable.notify_all();
+    return true;
+}
+
+void BatchLoader::work()
+{
+    for (;;) {
+        int batchIndex;
+        quint64 generation;
+        {
+            std::unique_lock lock(m_mutex);
+            m_workAvailable.wait(lock, [this] {
+                return m_stopping || (m_nextToBuild < m_batches && m_nextToBuild < m_nextToHand + m_prefetch);
+            });
+            if (m_stopping)
+                return;
+            batchIndex = m_nextToBuild++;
+            generation = m_generation;
+        }
+        Batch batch = build(batchIndex, generation);
+        {
+            std::lock_guard lock(m_mutex);
+            if (generation != m_generation)
+                continue; // a new pass started meanwhile
+            m_ready[batchIndex] = std::move(batch);
+        }
+        m_batchReady.notify_all();
+    }
+}
+
+Batch BatchLoader::build(int batchIndex, quint64 generation)
+{
+    std::vector<int> members;
+    quint64 seed;
+    {
+        std::lock_guard lock(m_mutex);
+        if (generation != m_generation)
+            return Batch();
+        const size_t begin = size_t(batchIndex) * size_t(m_batchSize);
+        const size_t end = std::min(m_order.size(), begin + size_t(m_batchSize));
+        members.assign(m_order.begin() + long(begin), m_order.begin() + long(end));
+        seed = m_seed;
+    }
+    const int size = m_preprocessing.inputSize;
+    const int64_t sampleFloats = int64_t(3) * size * size;
+    Batch batch;
+    torch::Tensor images = torch::empty({int64_t(members.size()), 3, size, size}, torch::kFloat32);
+    std::vector<int64_t> labels;
+    int row = 0;
+    for (int index : members) {
+        const Example &example = m_examples.at(index); // const access: workers must never detach the shared list
+        try {
+            const cv::Mat image = m_cache.get(example);
+            fillSample(image, images.data_ptr<float>() + row * sampleFloats, mix(seed, quint64(index)));
+            labels.push_back(example.classIndex);
+            batch.examples.push_back(index);
+            ++row;
+        } catch (const std::exception &error) {
+            batch.failures.emplace_back(example.path, QString::fromUtf8(error.what()));
+        }
+    }
+    batch.images = images.narrow(0, 0, row);
+    batch.labels = torch::tensor(labels, torch::kInt64);
+    return batch;
+}
+
+void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const
+{
+    const int size = m_preprocessing.inputSize;
+    cv::Mat crop;
+    bool flip = m_augmentation == Augmentation::FlippedCenterCrop;
+    if (m_augmentation == Augmentation::RandomResizedCrop) {
+        std::mt19937_64 rng(sampleSeed);
+        const cv::Rect box = randomResizedCropBox(image.cols, image.rows, 0.25, rng);
+        cv::resize(image(box), crop, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+        flip = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
+    } else {
+        // The cache holds the image at the resize size; take the centre square of the input size.
+        const cv::Mat scaled = std::min(image.cols, image.rows) < size ? resizeShorterSide(image, size) : image;
+        const cv::Rect box((scaled.cols - size) / 2, (scaled.rows - size) / 2, size, size);
+        crop = scaled(box);
+    }
+    if (flip)
+        cv::flip(crop, crop, 1);
+    cv::Mat floats;
+    crop.convertTo(floats, CV_32FC3, 1.0 / 255.0);
+    const cv::Scalar mean(m_preprocessing.mean[0], m_preprocessing.mean[1], m_preprocessing.mean[2]);
+    const cv::Scalar inverseStd(1.0 / m_preprocessing.std[0], 1.0 / m_preprocessing.std[1], 1.0 / m_preprocessing.std[2]);
+    cv::subtract(floats, mean, floats);
+    cv::multiply(floats, inverseStd, floats);
+    std::vector<cv::Mat> planes;
+    for (int c = 0; c < 3; ++c)
+        planes.emplace_back(size, size, CV_32F, destination + int64_t(c) * size * size);
+    cv::split(floats, planes);
+}
+
+} // namespace accession::ml

@@ -1,0 +1,115 @@
+#pragma once
+
+// Torch-side header: include only from core/ml sources.
+
+#include "datasplit.h"
+#include "preprocessing.h"
+
+#include <QHash>
+#include <QString>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace accession::ml {
+
+// Images decoded once at a fixed shorter side, shared by loader threads: kept in memory up to a budget,
+// then (when a folder is given) as raw pixels on disk, so later epochs never decode a JPEG again.
+class DecodedImageCache
+{
+public:
+    DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir = QString());
+
+    // RGB, CV_8UC3, shorter side exactly shorterSide(). Throws DecodeError with the reason.
+    cv::Mat get(const Example &example);
+    int shorterSide() const { return m_shorterSide; }
+
+    struct Stats
+    {
+        qint64 decoded = 0;
+        qint64 memoryHits = 0;
+        qint64 diskHits = 0;
+        qint64 memoryBytes = 0;
+    };
+    Stats stats() const;
+
+private:
+    QString keyFor(const Example &example) const;
+    cv::Mat readFromDisk(const QString &key) const;
+    void writeToDisk(const QString &key, const cv::Mat &image) const;
+
+    int m_shorterSide;
+    qint64 m_budget;
+    QString m_diskDir;
+    mutable std::mutex m_mutex;
+    QHash<QString, cv::Mat> m_images;
+    Stats m_stats;
+};
+
+// What a batch is made of: center crops, random resized crops with flips (training), or flipped center crops.
+enum class Augmentation { CenterCrop, RandomResizedCrop, FlippedCenterCrop };
+
+struct Batch
+{
+    torch::Tensor images; // [n, 3, size, size] float, normalised
+    torch::Tensor labels; // [n] int64
+    std::vector<int> examples; // indices into the loader's examples, one per row
+    std::vector<std::pair<QString, QString>> failures; // path, reason
+};
+
+// Builds batches on worker threads ahead of the network, so the cores never wait for decoding.
+// Augmentation draws from a generator seeded per (seed, epoch, example): results do not depend on timing.
+class BatchLoader
+{
+public:
+    BatchLoader(QVector<Example> examples, DecodedImageCache &cache, Preprocessing preprocessing,
+                Augmentation augmentation, int batchSize, int workers, int prefetchBatches = 4);
+    ~BatchLoader();
+    BatchLoader(const BatchLoader &) = delete;
+    BatchLoader &operator=(const BatchLoader &) = delete;
+
+    // Starts a pass over the examples in this order (indices into examples()).
+    void start(std::vector<int> order, quint64 augmentationSeed);
+    // The next batch of the pass; false when the pass is over.
+    bool next(Batch &batch);
+    int batchCount() const;
+    const QVector<Example> &examples() const { return m_examples; }
+
+private:
+    void work();
+    Batch build(int batchIndex, quint64 generation);
+    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const;
+
+    const QVector<Example> m_examples; // read by worker threads: const, so never detached
+    DecodedImageCache &m_cache;
+    Preprocessing m_preprocessing;
+    Augmentation m_augmentation;
+    int m_batchSize;
+    int m_prefetch;
+
+    std::mutex m_mutex;
+    std::condition_variable m_workAvailable;
+    std::condition_variable m_batchReady;
+    std::vector<int> m_order;
+    quint64 m_seed = 0;
+    quint64 m_generation = 0;
+    int m_nextToBuild = 0;
+    int m_nextToHand = 0;
+    int m_batches = 0;
+    std::map<int, Batch> m_ready;
+    bool m_stopping = false;
+    std::vector<std::thread> m_workers;
+};
+
+// Random resized crop box as torchvision draws it (scale and log-uniform aspect ratio, ten tries).
+cv::Rect randomResizedCropBox(int width, int height, double minScale, std::mt19937_64 &rng);
+
+} // namespace accession::ml

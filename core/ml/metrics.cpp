@@ -1,0 +1,293 @@
+#include "metrics.h"
+
+#include <QJsonArray>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace accession {
+
+std::vector<double> softmax(const float *logits, int classes, double temperature)
+{
+    std::vector<double> probabilities(static_cast<size_t>(classes));
+    double largest = -INFINITY;
+    for (int c = 0; c < classes; ++c)
+        largest = std::max(largest, double(logits[c]) / temperature);
+    double sum = 0;
+    for (int c = 0; c < classes; ++c) {
+        probabilities[size_t(c)] = std::exp(double(logits[c]) / temperature - largest);
+        sum += probabilities[size_t(c)];
+    }
+    for (double &p : probabilities)
+        p /= sum;
+    return probabilities;
+}
+
+double negativeLogLikelihood(const LogitSet &set, double temperature)
+{
+    double total = 0;
+    for (int i = 0; i < set.count(); ++i) {
+        const float *row = set.logits.data() + size_t(i) * size_t(set.classes);
+        double largest = -INFINITY;
+        for (int c = 0; c < set.classes; ++c)
+            largest = std::max(largest, double(row[c]) / temperature);
+        double sum = 0;
+        for (int c = 0; c < set.classes; ++c)
+            sum += std::exp(double(row[c]) / temperature - largest);
+        total += -(double(row[set.labels[size_t(i)]]) / temperature - largest - std::log(sum));
+    }
+    return set.count() > 0 ? total / set.count() : 0.0;
+}
+
+double fitTemperature(const LogitSet &set)
+{
+    if (set.count() == 0)
+        return 1.0;
+    // NLL is unimodal in log T: golden-section search over [log 0.05, log 20].
+    double low = std::log(0.05);
+    double high = std::log(20.0);
+    const double ratio = (std::sqrt(5.0) - 1.0) / 2.0;
+    double a = high - ratio * (high - low);
+    double b = low + ratio * (high - low);
+    double fa = negativeLogLikelihood(set, std::exp(a));
+    double fb = negativeLogLikelihood(set, std::exp(b));
+    for (int i = 0; i < 80; ++i) {
+        if (fa < fb) {
+            high = b;
+            b = a;
+            fb = fa;
+            a = high - ratio * (high - low);
+            fa = negativeLogLikelihood(set, std::exp(a));
+        } else {
+            low = a;
+            a = b;
+            fa = fb;
+            b = low + ratio * (high - low);
+            fb = negativeLogLikelihood(set, std::exp(b));
+        }
+    }
+    return std::exp((low + high) / 2.0);
+}
+
+namespace {
+
+QVector<ReliabilityBin> reliabilityBins(const LogitSet &set, double temperature, int bins)
+{
+    QVector<ReliabilityBin> result(bins);
+    for (int b = 0; b < bins; ++b) {
+        result[b].lower = double(b) / bins;
+        result[b].upper = double(b + 1) / bins;
+    }
+    for (int i = 0; i < set.count(); ++i) {
+        const std::vector<double> p = softmax(set.logits.data() + size_t(i) * size_t(set.classes), set.classes, temperature);
+        const auto best = std::max_element(p.begin(), p.end());
+        const int predicted = int(best - p.begin());
+        const int bin = std::min(bins - 1, int(*best * bins));
+        result[bin].count += 1;
+        result[bin].meanConfidence += *best;
+        result[bin].accuracy += predicted == set.labels[size_t(i)] ? 1.0 : 0.0;
+    }
+    for (ReliabilityBin &bin : result) {
+        if (bin.count > 0) {
+            bin.meanConfidence /= bin.count;
+            bin.accuracy /= bin.count;
+        }
+    }
+    return result;
+}
+
+double eceFromBins(const QVector<ReliabilityBin> &bins, int count)
+{
+    double ece = 0;
+    for (const ReliabilityBin &bin : bins)
+        ece += count > 0 ? double(bin.count) / count * std::abs(bin.accuracy - bin.meanConfidence) : 0.0;
+    return ece;
+}
+
+QJsonArray binsToJson(const QVector<ReliabilityBin> &bins)
+{
+    QJsonArray array;
+    for (const ReliabilityBin &bin : bins) {
+        array.append(QJsonObject{{QStringLiteral("lower"), bin.lower}, {QStringLiteral("upper"), bin.upper},
+                                 {QStringLiteral("count"), bin.count}, {QStringLiteral("confidence"), bin.meanConfidence},
+                                 {QStringLiteral("accuracy"), bin.accuracy}});
+    }
+    return array;
+}
+
+QVector<ReliabilityBin> binsFromJson(const QJsonArray &array)
+{
+    QVector<ReliabilityBin> bins;
+    for (const QJsonValue &value : array) {
+        const QJsonObject o = value.toObject();
+        bins.push_back({o.value(QStringLiteral("lower")).toDouble(), o.value(QStringLiteral("upper")).toDouble(),
+                        o.value(QStringLiteral("count")).toInt(), o.value(QStringLiteral("confidence")).toDouble(),
+                        o.value(QStringLiteral("accuracy")).toDouble()});
+    }
+    return bins;
+}
+
+} // namespace
+
+double expectedCalibrationError(const LogitSet &set, double temperature, int bins)
+{
+    return eceFromBins(reliabilityBins(set, temperature, bins), set.count());
+}
+
+void coverageAnalysis(std::vector<std::pair<double, bool>> items, double targetAccuracy, QVector<CoveragePoint> *curve,
+                      double *threshold, double *coverage)
+{
+    std::sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    const int n = int(items.size());
+    *threshold = 1.0;
+    *coverage = 0.0;
+    curve->clear();
+    int correct = 0;
+    for (int k = 0; k < n; ++k) {
+        correct += items[size_t(k)].second ? 1 : 0;
+        // Items tied on confidence are accepted or refused together.
+        if (k + 1 < n && items[size_t(k + 1)].first == items[size_t(k)].first)
+            continue;
+        const double accuracy = double(correct) / (k + 1);
+        curve->push_back({items[size_t(k)].first, double(k + 1) / n, accuracy});
+        if (accuracy >= targetAccuracy) {
+            *threshold = items[size_t(k)].first;
+            *coverage = double(k + 1) / n;
+        }
+    }
+}
+
+EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, double temperature, double targetAccuracy)
+{
+    EvaluationReport report;
+    report.classes = classes;
+    report.count = set.count();
+    report.targetAccuracy = targetAccuracy;
+    const int k = set.classes;
+    report.confusion = QVector<QVector<int>>(k, QVector<int>(k, 0));
+    report.temperature = temperature > 0 ? temperature : fitTemperature(set);
+
+    int correct = 0;
+    int top3 = 0;
+    std::vector<std::pair<double, bool>> calibrated;
+    for (int i = 0; i < set.count(); ++i) {
+        const float *row = set.logits.data() + size_t(i) * size_t(k);
+        const int label = set.labels[size_t(i)];
+        std::vector<int> order(static_cast<size_t>(k));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [row](int a, int b) { return row[a] > row[b]; });
+        const int predicted = order[0];
+        correct += predicted == label ? 1 : 0;
+        top3 += std::find(order.begin(), order.begin() + std::min(3, k), label) != order.begin() + std::min(3, k) ? 1 : 0;
+        report.confusion[label][predicted] += 1;
+        const std::vector<double> p = softmax(row, k, report.temperature);
+        calibrated.emplace_back(p[size_t(predicted)], predicted == label);
+    }
+    const int n = std::max(1, set.count());
+    report.accuracy = double(correct) / n;
+    report.top3Accuracy = double(top3) / n;
+    for (int c = 0; c < k; ++c) {
+        ClassMetrics metrics;
+        metrics.name = classes.value(c);
+        int predictedAsC = 0;
+        for (int r = 0; r < k; ++r)
+            predictedAsC += report.confusion[r][c];
+        metrics.support = std::accumulate(report.confusion[c].begin(), report.confusion[c].end(), 0);
+        const int truePositives = report.confusion[c][c];
+        metrics.recall = metrics.support > 0 ? double(truePositives) / metrics.support : 0.0;
+        metrics.accuracy = metrics.recall;
+        metrics.precision = predictedAsC > 0 ? double(truePositives) / predictedAsC : 0.0;
+        metrics.f1 = metrics.precision + metrics.recall > 0
+                         ? 2 * metrics.precision * metrics.recall / (metrics.precision + metrics.recall)
+                         : 0.0;
+        report.perClass.push_back(metrics);
+    }
+    report.reliabilityUncalibrated = reliabilityBins(set, 1.0, 15);
+    report.reliability = reliabilityBins(set, report.temperature, 15);
+    report.ece = eceFromBins(report.reliabilityUncalibrated, set.count());
+    report.eceCalibrated = eceFromBins(report.reliability, set.count());
+    report.nll = negativeLogLikelihood(set, 1.0);
+    report.nllCalibrated = negativeLogLikelihood(set, report.temperature);
+    coverageAnalysis(calibrated, targetAccuracy, &report.coverageCurve, &report.thresholdForTarget, &report.coverageAtTarget);
+    return report;
+}
+
+QJsonObject EvaluationReport::toJson() const
+{
+    QJsonArray perClassJson;
+    for (const ClassMetrics &m : perClass) {
+        perClassJson.append(QJsonObject{{QStringLiteral("class"), m.name}, {QStringLiteral("accuracy"), m.accuracy},
+                                        {QStringLiteral("precision"), m.precision}, {QStringLiteral("recall"), m.recall},
+                                        {QStringLiteral("f1"), m.f1}, {QStringLiteral("support"), m.support}});
+    }
+    QJsonArray confusionJson;
+    for (const QVector<int> &row : confusion) {
+        QJsonArray rowJson;
+        for (int value : row)
+            rowJson.append(value);
+        confusionJson.append(rowJson);
+    }
+    QJsonArray curve;
+    for (const CoveragePoint &point : coverageCurve) {
+        curve.append(QJsonObject{{QStringLiteral("threshold"), point.threshold}, {QStringLiteral("coverage"), point.coverage},
+                                 {QStringLiteral("accuracy"), point.accuracy}});
+    }
+    return QJsonObject{{QStringLiteral("count"), count},
+                       {QStringLiteral("accuracy"), accuracy},
+                       {QStringLiteral("top3_accuracy"), top3Accuracy},
+                       {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
+                       {QStringLiteral("per_class"), perClassJson},
+                       {QStringLiteral("confusion"), confusionJson},
+                       {QStringLiteral("temperature"), temperature},
+                       {QStringLiteral("ece"), ece},
+                       {QStringLiteral("ece_calibrated"), eceCalibrated},
+                       {QStringLiteral("nll"), nll},
+                       {QStringLiteral("nll_calibrated"), nllCalibrated},
+                       {QStringLiteral("target_accuracy"), targetAccuracy},
+                       {QStringLiteral("threshold_for_target"), thresholdForTarget},
+                       {QStringLiteral("coverage_at_target"), coverageAtTarget},
+                       {QStringLiteral("coverage_curve"), curve},
+                       {QStringLiteral("reliability"), binsToJson(reliability)},
+                       {QStringLiteral("reliability_uncalibrated"), binsToJson(reliabilityUncalibrated)}};
+}
+
+EvaluationReport EvaluationReport::fromJson(const QJsonObject &json)
+{
+    EvaluationReport report;
+    report.count = json.value(QStringLiteral("count")).toInt();
+    report.accuracy = json.value(QStringLiteral("accuracy")).toDouble();
+    report.top3Accuracy = json.value(QStringLiteral("top3_accuracy")).toDouble();
+    for (const QJsonValue &name : json.value(QStringLiteral("classes")).toArray())
+        report.classes << name.toString();
+    for (const QJsonValue &value : json.value(QStringLiteral("per_class")).toArray()) {
+        const QJsonObject o = value.toObject();
+        report.perClass.push_back({o.value(QStringLiteral("class")).toString(), o.value(QStringLiteral("accuracy")).toDouble(),
+                                   o.value(QStringLiteral("precision")).toDouble(), o.value(QStringLiteral("recall")).toDouble(),
+                                   o.value(QStringLiteral("f1")).toDouble(), o.value(QStringLiteral("support")).toInt()});
+    }
+    for (const QJsonValue &row : json.value(QStringLiteral("confusion")).toArray()) {
+        QVector<int> values;
+        for (const QJsonValue &value : row.toArray())
+            values.push_back(value.toInt());
+        report.confusion.push_back(values);
+    }
+    report.temperature = json.value(QStringLiteral("temperature")).toDouble(1.0);
+    report.ece = json.value(QStringLiteral("ece")).toDouble();
+    report.eceCalibrated = json.value(QStringLiteral("ece_calibrated")).toDouble();
+    report.nll = json.value(QStringLiteral("nll")).toDouble();
+    report.nllCalibrated = json.value(QStringLiteral("nll_calibrated")).toDouble();
+    report.targetAccuracy = json.value(QStringLiteral("target_accuracy")).toDouble(0.95);
+    report.thresholdForTarget = json.value(QStringLiteral("threshold_for_target")).toDouble(1.0);
+    report.coverageAtTarget = json.value(QStringLiteral("coverage_at_target")).toDouble();
+    for (const QJsonValue &value : json.value(QStringLiteral("coverage_curve")).toArray()) {
+        const QJsonObject o = value.toObject();
+        report.coverageCurve.push_back({o.value(QStringLiteral("threshold")).toDouble(), o.value(QStringLiteral("coverage")).toDouble(),
+                                        o.value(QStringLiteral("accuracy")).toDouble()});
+    }
+    report.reliability = binsFromJson(json.value(QStringLiteral("reliability")).toArray());
+    report.reliabilityUncalibrated = binsFromJson(json.value(QStringLiteral("reliability_uncalibrated")).toArray());
+    return report;
+}
+
+} // namespace accession

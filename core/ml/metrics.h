@@ -1,0 +1,88 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QStringList>
+#include <QVector>
+
+#include <vector>
+
+namespace accession {
+
+struct ClassMetrics
+{
+    QString name;
+    double accuracy = 0; // share of this class's items predicted correctly (its recall)
+    double precision = 0;
+    double recall = 0;
+    double f1 = 0;
+    int support = 0;
+};
+
+// One point of the accuracy-versus-coverage curve: accept the most confident predictions first.
+struct CoveragePoint
+{
+    double threshold = 0; // calibrated confidence of the last accepted item
+    double coverage = 0;  // share of items accepted
+    double accuracy = 0;  // accuracy among them
+};
+
+struct ReliabilityBin
+{
+    double lower = 0;
+    double upper = 0;
+    int count = 0;
+    double meanConfidence = 0;
+    double accuracy = 0;
+};
+
+// How good a model is on labelled items, and how far its confidence can be trusted.
+struct EvaluationReport
+{
+    QStringList classes;
+    int count = 0;
+    double accuracy = 0;
+    double top3Accuracy = 0;
+    QVector<ClassMetrics> perClass;
+    QVector<QVector<int>> confusion; // rows: true class; columns: predicted, in class order
+    double temperature = 1.0;
+    double ece = 0;           // before temperature scaling
+    double eceCalibrated = 0; // after
+    double nll = 0;
+    double nllCalibrated = 0;
+    double targetAccuracy = 0.95;
+    double thresholdForTarget = 1.0; // calibrated confidence from which predictions may be auto-filed
+    double coverageAtTarget = 0;     // share of items at or above it
+    QVector<CoveragePoint> coverageCurve;
+    QVector<ReliabilityBin> reliability; // calibrated
+    QVector<ReliabilityBin> reliabilityUncalibrated;
+
+    QJsonObject toJson() const;
+    static EvaluationReport fromJson(const QJsonObject &json);
+};
+
+// Row-major logits [count x classes] with true labels in 0..classes-1.
+struct LogitSet
+{
+    int classes = 0;
+    std::vector<float> logits;
+    std::vector<int> labels;
+    int count() const { return int(labels.size()); }
+};
+
+std::vector<double> softmax(const float *logits, int classes, double temperature = 1.0);
+
+// The temperature minimising validation negative log-likelihood (T in 0.05..20).
+double fitTemperature(const LogitSet &set);
+double negativeLogLikelihood(const LogitSet &set, double temperature);
+double expectedCalibrationError(const LogitSet &set, double temperature, int bins = 15);
+
+// temperature <= 0 fits it on this set; otherwise the given one (a model's own) is used.
+EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, double temperature = 0.0,
+                          double targetAccuracy = 0.95);
+
+// From calibrated confidences and whether each prediction was right: the curve, and the lowest threshold
+// whose accepted items (confidence >= threshold) reach the target accuracy. No such threshold: 1.0 and 0.
+void coverageAnalysis(std::vector<std::pair<double, bool>> confidenceAndCorrect, double targetAccuracy,
+                      QVector<CoveragePoint> *curve, double *threshold, double *coverage);
+
+} // namespace accession

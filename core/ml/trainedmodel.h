@@ -1,0 +1,28 @@
+#pragma once
+
+#include "modelcard.h"
+#include "network.h"
+
+#include <memory>
+
+namespace accession {
+
+// A trained model as saved: weights (.safetensors) plus the model card beside them.
+class TrainedModel
+{
+public:
+    // Throws WeightsError naming the file and what is wrong.
+    static std::unique_ptr<TrainedModel> load(const QString &path);
+
+    const QString &path() const { return m_path; }
+    const ModelCard &card() const { return m_card; }
+    Network &network() { return *m_network; }
+
+private:
+    TrainedModel() = default;
+    QString m_path;
+    ModelCard m_card;
+    std::unique_ptr<Network> m_network;
+};
+
+} // namespace accession

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "architecture.h"
+#include "modelcard.h"
+
+#include "ingest/importplan.h"
+#include "jobs/job.h"
+
+#include <QMetaType>
+#include <QMutex>
+
+#include <array>
+#include <memory>
+#include <optional>
+
+namespace accession {
+
+enum class OptimizerKind { AdamW, Sgd };
+
+struct TrainingOptions
+{
+    QString catalogPath;
+    Architecture architecture = Architecture::ResNet18;
+    QString pretrainedWeights; // a backbone to start from; empty trains from scratch
+    std::optional<std::array<float, 3>> mean; // override what the weights' JSON or ImageNet says
+    std::optional<std::array<float, 3>> std;
+    int imageSize = 0; // 0: the weights' JSON, else the architecture's default
+    int epochs = 10;
+    int batchSize = 32;
+    double validationFraction = 0.2;
+    quint64 seed = 1;
+    bool featuresCache = false; // fit the head on cached backbone features first (needs weights)
+    QString outPath;            // MODEL.safetensors; the card goes to MODEL.json
+    OptimizerKind optimizer = OptimizerKind::AdamW;
+    double learningRate = 0; // 0: a default that suits the optimizer and phase
+    double weightDecay = -1; // negative: default
+    double labelSmoothing = 0.1;
+    int warmupEpochs = 1;
+    int patience = 6;    // epochs without a better validation accuracy before stopping; 0 never stops early
+    int headEpochs = -1; // with weights and no feature cache: epochs training the head alone (-1: auto)
+    std::optional<bool> freezeBatchNorm; // default: frozen when starting from pretrained weights
+    bool classBalanced = true;
+    bool importedLabels = true;
+    bool curatorLabels = true;
+    int threads = 0;
+    qint64 cacheMemoryBytes = qint64(3) << 30;
+    bool resume = false; // continue from OUT.checkpoint when it exists
+    double targetAccuracy = 0.95;
+};
+
+struct EpochReport
+{
+    QString phase; // "head", "fine-tune", "train", "cached-head"
+    int epoch = 0; // 1-based within the phase
+    int epochs = 0;
+    double trainLoss = 0;
+    double trainAccuracy = 0;
+    double validationLoss = 0;
+    double validationAccuracy = 0;
+    double learningRate = 0;
+    double seconds = 0;
+    double imagesPerSecond = 0;
+};
+
+// Trains a model from a catalog's labels on a worker thread; checkpoints every epoch; resumable.
+class TrainingJob : public Job
+{
+    Q_OBJECT
+public:
+    explicit TrainingJob(TrainingOptions options, QObject *parent = nullptr);
+    ~TrainingJob() override;
+
+    const TrainingOptions &options() const { return m_options; }
+    ModelCard card() const;                 // complete once finished
+    QVector<EpochReport> history() const;
+    QVector<ImportFailure> failures() const; // images that could not be decoded (left out)
+    static QString checkpointPathFor(const QString &outPath);
+
+Q_SIGNALS:
+    void epochFinished(const accession::EpochReport &report);
+
+protected:
+    void run() override;
+
+private:
+    struct Run;
+    friend struct Run;
+    TrainingOptions m_options;
+    mutable QMutex m_mutex;
+    ModelCard m_card;
+    QVector<EpochReport> m_history;
+    QVector<ImportFailure> m_failures;
+};
+
+QJsonObject epochReportToJson(const EpochReport &report);
+
+} // namespace accession
+
+Q_DECLARE_METATYPE(accession::EpochReport)

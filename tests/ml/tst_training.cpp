@@ -1,0 +1,260 @@
+#include "catalog/catalog.h"
+#include "ml/datasplit.h"
+#include "ml/network.h"
+#include "ml/trainedmodel.h"
+#include "ml/trainer.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace accession;
+using namespace accession::test;
+
+namespace {
+
+const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"),
+                                  QStringLiteral("Drawings and Prints"), QStringLiteral("Greek and Roman Art")};
+
+TrainingOptions baselineOptions(const QString &catalog, const QString &out, int epochs)
+{
+    TrainingOptions options;
+    options.catalogPath = catalog;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = epochs;
+    options.batchSize = 16;
+    options.outPath = out;
+    options.patience = 0;
+    options.threads = 2;
+    options.seed = 7;
+    return options;
+}
+
+float maxDifference(const QString &a, const QString &b)
+{
+    const QMap<QString, HostTensor> left = readTensorFile(a);
+    const QMap<QString, HostTensor> right = readTensorFile(b);
+    if (left.keys() != right.keys())
+        return INFINITY;
+    float worst = 0;
+    for (auto it = left.cbegin(); it != left.cend(); ++it) {
+        const HostTensor &other = right[it.key()];
+        for (size_t i = 0; i < it.value().values.size(); ++i)
+            worst = std::max(worst, std::abs(it.value().values[i] - other.values[i]));
+    }
+    return worst;
+}
+
+} // namespace
+
+class TestTraining : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void splitIsStratifiedSavedAndStable();
+    void baselineLearnsGeneratedDepartments();
+    void cancelThenResumeEqualsUninterruptedRun();
+    void cachedFeatureHeadLearnsAndReusesTheCache();
+    void pretrainedBackboneTrainsHeadThenFineTunes();
+    void undecodableImagesAreLeftOutAndReported();
+    void refusesCatalogWithOneDepartment();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_catalog;
+};
+
+void TestTraining::initTestCase()
+{
+    m_catalog = m_dir.filePath(QStringLiteral("train.db"));
+    writeDepartmentFolders(m_dir.filePath(QStringLiteral("images")), kDepartments, 30, 48, 3);
+    importFolders(m_catalog, m_dir.filePath(QStringLiteral("images")));
+}
+
+void TestTraining::splitIsStratifiedSavedAndStable()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("split.db"));
+    writeDepartmentFolders(dir.filePath(QStringLiteral("a")), kDepartments, 20, 24, 11);
+    importFolders(catalogPath, dir.filePath(QStringLiteral("a")));
+    Catalog catalog(catalogPath);
+    const DataSplit first = prepareSplit(catalog, 5, 0.25);
+    QCOMPARE(first.classes, kDepartments);
+    QCOMPARE(first.validation.size(), 20);
+    for (const int count : first.countPerClass(first.validation))
+        QCOMPARE(count, 5);
+    const DataSplit again = prepareSplit(catalog, 5, 0.25);
+    QCOMPARE(again.splitId, first.splitId);
+    QSet<qint64> firstValidation;
+    for (const Example &example : first.validation)
+        firstValidation.insert(example.itemId);
+    for (const Example &example : again.validation)
+        QVERIFY(firstValidation.contains(example.itemId));
+
+    // New items join; the old ones keep their side.
+    writeDepartmentFolders(dir.filePath(QStringLiteral("b")), kDepartments, 8, 24, 12);
+    importFolders(catalogPath, dir.filePath(QStringLiteral("b")));
+    const DataSplit grown = prepareSplit(catalog, 5, 0.25);
+    QCOMPARE(grown.train.size() + grown.validation.size(), 112);
+    int kept = 0;
+    for (const Example &example : grown.validation)
+        kept += firstValidation.contains(example.itemId) ? 1 : 0;
+    QCOMPARE(kept, 20);
+    QCOMPARE(grown.validation.size(), 28);
+    // Another seed is another split.
+    QVERIFY(prepareSplit(catalog, 6, 0.25).splitId != first.splitId);
+}
+
+void TestTraining::baselineLearnsGeneratedDepartments()
+{
+    const QString out = m_dir.filePath(QStringLiteral("baseline.safetensors"));
+    TrainingJob job(baselineOptions(m_catalog, out, 12));
+    QSignalSpy epochs(&job, &TrainingJob::epochFinished);
+    QVERIFY(job.exec());
+    QCOMPARE(epochs.size(), 12);
+    const ModelCard card = job.card();
+    QCOMPARE(card.classes, kDepartments);
+    QVERIFY2(card.validation.accuracy >= 0.8, qPrintable(QString::number(card.validation.accuracy))); // chance is 0.25
+    QCOMPARE(card.validation.count, 24);
+    QCOMPARE(card.trainingImagesPerClass.value(QStringLiteral("Asian Art")), 24);
+    QVERIFY(card.temperature > 0);
+    QVERIFY(card.threshold > 0 && card.threshold <= 1.0);
+    QCOMPARE(card.preprocessing.inputSize, 32);
+    QCOMPARE(card.training.value(QStringLiteral("history")).toArray().size(), 12);
+    QVERIFY(QFile::exists(out));
+    QVERIFY(QFile::exists(ModelCard::pathBeside(out)));
+    QVERIFY(!QFile::exists(TrainingJob::checkpointPathFor(out)));
+
+    // The saved model reloads with its card and reproduces the validation accuracy's order of magnitude.
+    const auto model = TrainedModel::load(out);
+    QCOMPARE(model->card().classes, kDepartments);
+    QCOMPARE(model->network().numClasses(), 4);
+}
+
+void TestTraining::cancelThenResumeEqualsUninterruptedRun()
+{
+    const QString straight = m_dir.filePath(QStringLiteral("straight.safetensors"));
+    QVERIFY(TrainingJob(baselineOptions(m_catalog, straight, 4)).exec());
+
+    const QString resumed = m_dir.filePath(QStringLiteral("resumed.safetensors"));
+    {
+        TrainingJob job(baselineOptions(m_catalog, resumed, 4));
+        connect(&job, &TrainingJob::epochFinished, &job, [&job](const EpochReport &report) {
+            if (report.epoch == 2)
+                job.cancel();
+        });
+        QSignalSpy cancelled(&job, &Job::cancelled);
+        QVERIFY(!job.exec());
+        QCOMPARE(cancelled.size(), 1);
+        QCOMPARE(job.history().size(), 2);
+    }
+    QVERIFY(QFile::exists(TrainingJob::checkpointPathFor(resumed)));
+    QVERIFY(!QFile::exists(resumed));
+
+    TrainingOptions options = baselineOptions(m_catalog, resumed, 4);
+    options.resume = true;
+    TrainingJob job(options);
+    QSignalSpy epochs(&job, &TrainingJob::epochFinished);
+    QVERIFY(job.exec());
+    QCOMPARE(epochs.size(), 2); // epochs 3 and 4 only
+    QCOMPARE(job.history().size(), 4);
+    const float difference = maxDifference(straight, resumed);
+    QVERIFY2(difference < 1e-5f, qPrintable(QStringLiteral("weights differ by %1").arg(double(difference))));
+}
+
+void TestTraining::cachedFeatureHeadLearnsAndReusesTheCache()
+{
+    // A backbone file: an untrained ResNet-18 stands in for ImageNet weights (none can be fetched here).
+    const QString backbone = m_dir.filePath(QStringLiteral("backbone.safetensors"));
+    Network(Architecture::ResNet18, 1000, 3).saveWeights(backbone);
+    TrainingOptions options;
+    options.catalogPath = m_catalog;
+    options.architecture = Architecture::ResNet18;
+    options.pretrainedWeights = backbone;
+    options.imageSize = 64;
+    options.epochs = 0;
+    options.featuresCache = true;
+    options.threads = 2;
+    options.outPath = m_dir.filePath(QStringLiteral("cached-head.safetensors"));
+    TrainingJob first(options);
+    QVERIFY(first.exec());
+    const ModelCard card = first.card();
+    QVERIFY2(card.validation.accuracy >= 0.6, qPrintable(QString::number(card.validation.accuracy)));
+    const QJsonObject phase = card.training.value(QStringLiteral("phases")).toArray().first().toObject();
+    QCOMPARE(phase.value(QStringLiteral("features_cached_before")).toInt(), 0);
+    QCOMPARE(phase.value(QStringLiteral("features_cached_after")).toInt(), 96 * 2 + 24);
+
+    TrainingJob second(options);
+    QVERIFY(second.exec());
+    const QJsonObject again = second.card().training.value(QStringLiteral("phases")).toArray().first().toObject();
+    QCOMPARE(again.value(QStringLiteral("features_cached_before")).toInt(), 96 * 2 + 24); // nothing recomputed
+    QCOMPARE(second.card().validation.accuracy, card.validation.accuracy);
+}
+
+void TestTraining::pretrainedBackboneTrainsHeadThenFineTunes()
+{
+    const QString backbone = m_dir.filePath(QStringLiteral("mobilenet-backbone.safetensors"));
+    Network(Architecture::MobileNetV2, 1000, 5).saveWeights(backbone);
+    writeFile(m_dir.filePath(QStringLiteral("mobilenet-backbone.json")), R"({"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "input_size": 40})");
+    TrainingOptions options;
+    options.catalogPath = m_catalog;
+    options.architecture = Architecture::MobileNetV2;
+    options.pretrainedWeights = backbone;
+    options.epochs = 3;
+    options.headEpochs = 1;
+    options.threads = 2;
+    options.outPath = m_dir.filePath(QStringLiteral("finetuned.safetensors"));
+    TrainingJob job(options);
+    QVERIFY(job.exec());
+    const QVector<EpochReport> history = job.history();
+    QCOMPARE(history.size(), 3);
+    QCOMPARE(history[0].phase, QStringLiteral("head"));
+    QCOMPARE(history[1].phase, QStringLiteral("fine-tune"));
+    const ModelCard card = job.card();
+    // The weights' own preprocessing travels into the model card.
+    QCOMPARE(card.preprocessing.inputSize, 40);
+    QCOMPARE(card.preprocessing.mean[0], 0.5f);
+    QCOMPARE(card.training.value(QStringLiteral("frozen_batch_norm")).toBool(), true);
+    QVERIFY(!card.pretrainedFrom.isEmpty());
+}
+
+void TestTraining::undecodableImagesAreLeftOutAndReported()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    writeDepartmentFolders(dir.filePath(QStringLiteral("in")), kDepartments.mid(0, 2), 12, 32, 21);
+    importFolders(catalogPath, dir.filePath(QStringLiteral("in")));
+    // An imported file is later damaged on disk.
+    const QString damaged = dir.filePath(QStringLiteral("in/Asian Art/asian-art-0003.jpg"));
+    writeFile(damaged, "overwritten by a careless script");
+    TrainingOptions options = baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 2);
+    TrainingJob job(options);
+    QVERIFY(job.exec());
+    const QVector<ImportFailure> failures = job.failures();
+    QCOMPARE(failures.size(), 1);
+    QCOMPARE(failures[0].path, damaged);
+    QVERIFY(failures[0].reason.contains(QStringLiteral("not an image")));
+}
+
+void TestTraining::refusesCatalogWithOneDepartment()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("one.db"));
+    writeDepartmentFolders(dir.filePath(QStringLiteral("in")), {QStringLiteral("Asian Art")}, 6, 24);
+    importFolders(catalogPath, dir.filePath(QStringLiteral("in")));
+    TrainingJob job(baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 1));
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QVERIFY(failed.first().first().toString().contains(QStringLiteral("at least two")));
+}
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "tst_training.moc"
