@@ -222,6 +222,7 @@ Network::Network(Architecture architecture, int numClasses, quint64 seed)
     m_impl->net = ml::createNetwork(architecture, numClasses, defaultInputSize(architecture));
     m_impl->device = ml::selectDevice();
     m_impl->net->to(m_impl->device);
+    ml::useChannelsLast(*m_impl->net);
 }
 
 Network::~Network() = default;
@@ -264,7 +265,7 @@ HostTensor Network::logits(const HostTensor &input) const
 {
     torch::NoGradGuard noGrad;
     m_impl->net->eval();
-    return ml::toHost(m_impl->net->forward(ml::toTorch(input).to(m_impl->device)));
+    return ml::toHost(m_impl->net->forward(ml::channelsLastInput(ml::toTorch(input).to(m_impl->device))));
 }
 
 QMap<QString, HostTensor> readTensorFile(const QString &path)

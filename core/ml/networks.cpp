@@ -296,6 +296,20 @@ ClassifierNet createNetwork(Architecture architecture, int numClasses, int input
     throw std::invalid_argument("unknown architecture");
 }
 
+void useChannelsLast(torch::nn::Module &module)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : module.parameters()) {
+        if (parameter.dim() == 4)
+            parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+}
+
+torch::Tensor channelsLastInput(const torch::Tensor &images)
+{
+    return images.dim() == 4 ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
+}
+
 void setBatchNormFrozen(torch::nn::Module &module, bool frozen)
 {
     for (auto &child : module.modules(/*include_self=*/false)) {

@@ -31,6 +31,11 @@ using ClassifierNet = std::shared_ptr<ClassifierNetImpl>;
 
 ClassifierNet createNetwork(Architecture architecture, int numClasses, int inputSize);
 
+// Stores 4-D weights channels-last: oneDNN's faster layout on CPUs (MobileNetV2 trains about 45% faster,
+// ResNets no slower, measured in bench/). Inputs must then be channels-last too (see channelsLastInput).
+void useChannelsLast(torch::nn::Module &module);
+torch::Tensor channelsLastInput(const torch::Tensor &images);
+
 // Puts every BatchNorm layer in eval mode (statistics frozen) or back to the module's mode.
 void setBatchNormFrozen(torch::nn::Module &module, bool frozen);
 

@@ -246,6 +246,7 @@ struct TrainingJob::Run
             ml::assignTensors(*net, tensors, options.pretrainedWeights, net->headName() + ".");
         }
         net->to(device);
+        ml::useChannelsLast(*net);
         frozenBatchNorm = options.freezeBatchNorm.value_or(!options.pretrainedWeights.isEmpty());
 
         cache = std::make_unique<ml::DecodedImageCache>(preprocessing.resizeSize(), options.cacheMemoryBytes,
@@ -295,7 +296,7 @@ struct TrainingJob::Run
             recordFailures(batch.failures);
             if (batch.images.size(0) == 0)
                 continue;
-            const torch::Tensor logits = net->forward(batch.images.to(device)).to(torch::kCPU).contiguous();
+            const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
             set.logits.insert(set.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
             for (int index : batch.examples)
                 set.labels.push_back(loader.examples()[index].classIndex);
@@ -463,7 +464,7 @@ struct TrainingJob::Run
                 currentRate = scheduledRate(rate, step++, totalSteps, warmupSteps);
                 setRate(*optimizer, currentRate);
                 const torch::Tensor labels = batch.labels.to(device);
-                const torch::Tensor logits = net->forward(batch.images.to(device));
+                const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
                 const torch::Tensor value = loss(logits, labels);
                 optimizer->zero_grad();
                 value.backward();
@@ -521,7 +522,7 @@ struct TrainingJob::Run
             while (loader.next(batch)) {
                 recordFailures(batch.failures);
                 if (batch.images.size(0) > 0) {
-                    const torch::Tensor features = net->features(batch.images.to(device)).to(torch::kCPU).contiguous();
+                    const torch::Tensor features = net->features(ml::channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
                     for (size_t row = 0; row < batch.examples.size(); ++row) {
                         const float *data = features.data_ptr<float>() + int64_t(row) * features.size(1);
                         store.add(exampleDigest(missing[batch.examples[row]]), view,
@@ -835,7 +836,7 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
         for (const auto &[path, reason] : batch.failures)
             onFailure(indexByPath.value(path, -1), reason);
         if (batch.images.size(0) > 0) {
-            const torch::Tensor logits = network.net->forward(batch.images.to(network.device)).to(torch::kCPU).contiguous();
+            const torch::Tensor logits = network.net->forward(ml::channelsLastInput(batch.images.to(network.device))).to(torch::kCPU).contiguous();
             onBatch(batch.examples, std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()));
         }
         if (shouldStop && shouldStop())

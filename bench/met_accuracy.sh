@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Accuracy on real photographs: trains each configuration on 80% of ../shared/data/met (which
+# Accession splits again into training and validation) and evaluates on the held-out 20% it never
+# saw. Run by hand; prints a table. Takes hours on two cores.
+#
+#   bench/met_accuracy.sh [WORK_DIR] [CONFIG...]     (configs: see the list below; default: all)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli=${ACCESSION_CLI:-$root/build/app/accession-cli}
+data=${MET_DATA:-$root/../shared/data/met}
+weights=${MET_WEIGHTS:-$root/../shared/weights/mobilenet_v2_imagenet_coral.safetensors}
+work=${1:-/tmp/accession-met}
+shift || true
+mkdir -p "$work"
+
+if [[ ! -f "$work/met.db" ]]; then
+    /usr/bin/python3 "$root/bench/python/split_csv.py" "$data/labels.csv" "$work/train.csv" "$work/test.csv" 0.2 2024
+    "$cli" import --catalog "$work/met.db" --csv "$work/train.csv" --images "$data" > /dev/null
+fi
+
+# name | train arguments
+configs=(
+    "baseline-64|--arch baseline --image-size 64 --epochs 30"
+    "mobilenet_v2-224-pretrained-cached-head|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 0"
+    "mobilenet_v2-224-pretrained-finetune|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 6"
+    "mobilenet_v2-128-scratch|--arch mobilenet_v2 --image-size 128 --epochs 25"
+    "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
+    "mobilenet_v2-224-scratch|--arch mobilenet_v2 --image-size 224 --epochs 15"
+    "resnet18-224-scratch|--arch resnet18 --image-size 224 --epochs 12"
+)
+wanted=("$@")
+for entry in "${configs[@]}"; do
+    name=${entry%%|*}
+    arguments=${entry#*|}
+    if [[ ${#wanted[@]} -gt 0 && ! " ${wanted[*]} " =~ " $name " ]]; then continue; fi
+    model="$work/models/$name.safetensors"
+    if [[ ! -f "$model" ]]; then
+        start=$(date +%s)
+        # shellcheck disable=SC2086
+        "$cli" train --catalog "$work/met.db" $arguments --out "$model" --resume > "$work/$name.train.log"
+        echo $(( $(date +%s) - start )) > "$work/$name.seconds"
+    fi
+    "$cli" evaluate --model "$model" --csv "$work/test.csv" --images "$data" --json > "$work/$name.test.json"
+done
+
+printf '%-42s %9s %9s %9s %9s %10s\n' configuration "val acc" "test acc" "test top3" "test ECE" "train time"
+for entry in "${configs[@]}"; do
+    name=${entry%%|*}
+    [[ -f "$work/$name.test.json" ]] || continue
+    /usr/bin/python3 - "$work" "$name" <<'PY'
+import json, sys
+work, name = sys.argv[1:3]
+card = json.load(open(f"{work}/models/{name}.json"))
+test = json.load(open(f"{work}/{name}.test.json"))
+seconds = int(open(f"{work}/{name}.seconds").read())
+print(f"{name:42s} {card['validation']['accuracy']:9.3f} {test['accuracy']:9.3f} {test['top3_accuracy']:9.3f} "
+      f"{test['ece_calibrated']:9.3f} {seconds / 60:8.1f} min")
+PY
+done
