@@ -15,6 +15,11 @@ int runStats(const QStringList &arguments);
 int runDepartments(const QStringList &arguments);
 int runTrain(const QStringList &arguments);
 int runEvaluate(const QStringList &arguments);
+int runModels(const QStringList &arguments);
+int runClassify(const QStringList &arguments);
+int runReview(const QStringList &arguments);
+int runDecide(const QStringList &arguments);
+int runExport(const QStringList &arguments);
 
 QJsonObject importSummaryToJson(const ImportSummary &summary);
 

@@ -26,6 +26,11 @@ const std::vector<Command> &commands()
         {"departments", "list or edit the department list", runDepartments},
         {"train", "train a model on the catalog's labelled items", runTrain},
         {"evaluate", "measure a model on labelled images", runEvaluate},
+        {"models", "register, list and activate models", runModels},
+        {"classify", "classify items and file the confident ones", runClassify},
+        {"review", "list the items waiting for a curator", runReview},
+        {"decide", "record a curator's decision (or undo one)", runDecide},
+        {"export", "write every item with its labels and predictions", runExport},
     };
     return list;
 }

@@ -148,20 +148,31 @@ void Catalog::migrate()
     if (version == kSchemaVersion)
         return;
 
-    TransactionGuard transaction(m_database);
-    for (const Migration &migration : catalogMigrations()) {
-        if (migration.toVersion <= version)
-            continue;
-        for (const QString &statement : migration.statements) {
-            if (!query.exec(statement))
-                fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
-                         .arg(migration.toVersion)
-                         .arg(QLatin1String(migration.description)),
-                     query.lastError().text());
+    // SQLite's procedure for changing tables: foreign keys off outside the transaction, checked before commit.
+    query.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
+    try {
+        TransactionGuard transaction(m_database);
+        for (const Migration &migration : catalogMigrations()) {
+            if (migration.toVersion <= version)
+                continue;
+            for (const QString &statement : migration.statements) {
+                if (!query.exec(statement))
+                    fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
+                             .arg(migration.toVersion)
+                             .arg(QLatin1String(migration.description)),
+                         query.lastError().text());
+            }
         }
+        if (!query.exec(QStringLiteral("PRAGMA foreign_key_check")) || query.next())
+            fail(QStringLiteral("cannot migrate catalog"), QStringLiteral("the migrated tables break a foreign key"));
+        query.finish();
+        setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
+        transaction.commit();
+    } catch (...) {
+        query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+        throw;
     }
-    setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
-    transaction.commit();
+    query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
 }
 
 int Catalog::schemaVersion() const

@@ -19,7 +19,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);

@@ -126,6 +126,36 @@ const QVector<Migration> &catalogMigrations()
                             " validation INTEGER NOT NULL,"
                             " PRIMARY KEY (split_id, item_id))"),
          }},
+        {3, "review flags, undoable decisions, classification failures",
+         {
+             // 1: skipped in review (sorts last); 2: an auto-filed item sent back to review.
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN review_flag INTEGER NOT NULL DEFAULT 0"),
+             QStringLiteral("CREATE TABLE review_decisions_v3 ("
+                            " id INTEGER PRIMARY KEY,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " prediction_id INTEGER REFERENCES predictions(id) ON DELETE SET NULL,"
+                            " model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,"
+                            " action TEXT NOT NULL CHECK (action IN ('accept', 'choose', 'skip', 'unfile', 'undo')),"
+                            " department_id INTEGER REFERENCES departments(id),"
+                            " label_id INTEGER REFERENCES labels(id),"
+                            " previous_flag INTEGER,"
+                            " undoes_decision_id INTEGER REFERENCES review_decisions(id),"
+                            " decided_at TEXT NOT NULL)"),
+             QStringLiteral("INSERT INTO review_decisions_v3 (id, item_id, prediction_id, model_id, action, department_id,"
+                            " undoes_decision_id, decided_at) SELECT id, item_id, prediction_id, model_id, action, department_id,"
+                            " undoes_decision_id, decided_at FROM review_decisions"),
+             QStringLiteral("DROP TABLE review_decisions"),
+             QStringLiteral("ALTER TABLE review_decisions_v3 RENAME TO review_decisions"),
+             QStringLiteral("CREATE INDEX review_decisions_item ON review_decisions(item_id, id)"),
+             QStringLiteral("CREATE INDEX review_decisions_undoes ON review_decisions(undoes_decision_id)"),
+             QStringLiteral("CREATE TABLE classification_failures ("
+                            " id INTEGER PRIMARY KEY,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+                            " reason TEXT NOT NULL,"
+                            " occurred_at TEXT NOT NULL)"),
+             QStringLiteral("CREATE INDEX predictions_item ON predictions(item_id)"),
+         }},
     };
     return migrations;
 }

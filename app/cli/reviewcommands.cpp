@@ -1,0 +1,335 @@
+#include "commands.h"
+
+#include "cliutil.h"
+#include "jobwait.h"
+
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+#include "ml/classifyjob.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace accession::cli {
+
+namespace {
+
+QJsonObject modelToJson(const RegisteredModel &model)
+{
+    const QJsonObject validation = model.card.value(QStringLiteral("validation")).toObject();
+    return QJsonObject{{QStringLiteral("id"), model.id},
+                       {QStringLiteral("name"), model.name},
+                       {QStringLiteral("architecture"), model.architecture},
+                       {QStringLiteral("path"), model.weightsPath},
+                       {QStringLiteral("classes"), QJsonArray::fromStringList(model.classes)},
+                       {QStringLiteral("validation_accuracy"), validation.value(QStringLiteral("accuracy"))},
+                       {QStringLiteral("temperature"), model.temperature},
+                       {QStringLiteral("threshold"), model.threshold},
+                       {QStringLiteral("registered_at"), model.registeredAt.toString(Qt::ISODate)},
+                       {QStringLiteral("active"), model.active}};
+}
+
+QJsonObject decisionToJson(const Decision &decision)
+{
+    return QJsonObject{{QStringLiteral("decision_id"), decision.id},
+                       {QStringLiteral("item_id"), decision.itemId},
+                       {QStringLiteral("action"), decision.action},
+                       {QStringLiteral("department"), decision.department.isEmpty() ? QJsonValue() : QJsonValue(decision.department)},
+                       {QStringLiteral("label_id"), decision.labelId > 0 ? QJsonValue(decision.labelId) : QJsonValue()},
+                       {QStringLiteral("model_id"), decision.modelId > 0 ? QJsonValue(decision.modelId) : QJsonValue()},
+                       {QStringLiteral("undoes"), decision.undoesDecisionId > 0 ? QJsonValue(decision.undoesDecisionId) : QJsonValue()},
+                       {QStringLiteral("decided_at"), decision.decidedAt.toString(Qt::ISODateWithMs)}};
+}
+
+QString csvField(const QString &value)
+{
+    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
+        && !value.contains(QLatin1Char('\r')))
+        return value;
+    QString quoted = value;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+} // namespace
+
+int runModels(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Register, list and activate the catalog's models."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("register"), QStringLiteral("Register a model file (.safetensors with its .json card)."), QStringLiteral("MODEL")});
+    parser.addOption({QStringLiteral("activate"), QStringLiteral("Make the model with this id the active one."), QStringLiteral("ID")});
+    parser.addOption({QStringLiteral("threshold"), QStringLiteral("Set the active (or --activate'd) model's auto-file threshold."), QStringLiteral("P")});
+    parser.addOption(jsonOption());
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli models --catalog FILE [--register MODEL] [--activate ID] [--threshold P] [--json]")))
+        return 0;
+    const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    if (parser.isSet(QStringLiteral("register")))
+        ClassifyJob::registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
+    Catalog catalog(catalogPath);
+    ModelRegistry registry(catalog);
+    if (parser.isSet(QStringLiteral("activate")))
+        registry.activate(intValue(parser, QStringLiteral("activate"), 0, 1));
+    if (parser.isSet(QStringLiteral("threshold"))) {
+        const auto active = registry.activeModel();
+        if (!active)
+            throw CliError(QStringLiteral("%1 has no active model to set a threshold on").arg(catalog.path()));
+        registry.setThreshold(active->id, doubleValue(parser, QStringLiteral("threshold"), active->threshold));
+    }
+    const QVector<RegisteredModel> models = registry.models();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray list;
+        for (const RegisteredModel &model : models)
+            list.append(modelToJson(model));
+        printJson(QJsonObject{{QStringLiteral("models"), list}});
+        return 0;
+    }
+    if (models.isEmpty())
+        printLine(QStringLiteral("No models registered (accession-cli models --register MODEL.safetensors)."));
+    for (const RegisteredModel &model : models) {
+        printLine(QStringLiteral("%1 %2  %3  %4, %5 classes, validation accuracy %6, threshold %7")
+                      .arg(model.active ? QStringLiteral("*") : QStringLiteral(" "))
+                      .arg(model.id, 3)
+                      .arg(model.name, model.architecture)
+                      .arg(model.classes.size())
+                      .arg(model.card.value(QStringLiteral("validation")).toObject().value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 3)
+                      .arg(model.threshold, 0, 'f', 3));
+    }
+    return 0;
+}
+
+int runClassify(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Classify catalog items (or new files, imported first) and file the confident ones."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("model"), QStringLiteral("Model file to use (registered if new); default: the active model."), QStringLiteral("MODEL")});
+    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("batch-size"), QStringLiteral("Images per batch (default 32)."), QStringLiteral("N")});
+    parser.addOption(jsonOption());
+    parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files or folders to import and classify."), QStringLiteral("[PATH...]"));
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli classify --catalog FILE [--model MODEL.safetensors] [PATH...] [--json]")))
+        return 0;
+    ClassifyRequest request;
+    request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(request.catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    request.modelPath = parser.value(QStringLiteral("model"));
+    request.paths = parser.positionalArguments();
+    request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    request.batchSize = intValue(parser, QStringLiteral("batch-size"), 32, 1);
+    ClassifyJob job(request);
+    runJobInBackground(job, true);
+    const ClassifySummary summary = job.summary();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray failed;
+        for (const ImportFailure &failure : summary.failures)
+            failed.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+        QJsonObject output{{QStringLiteral("classified"), summary.classified},
+                           {QStringLiteral("auto_filed"), summary.autoFiled},
+                           {QStringLiteral("to_review"), summary.toReview},
+                           {QStringLiteral("skipped"), summary.skipped},
+                           {QStringLiteral("failed"), failed},
+                           {QStringLiteral("seconds"), summary.seconds},
+                           {QStringLiteral("images_per_second"), summary.imagesPerSecond},
+                           {QStringLiteral("model_id"), summary.modelId},
+                           {QStringLiteral("peak_memory_mb"), summary.peakMemoryMb},
+                           {QStringLiteral("cancelled"), summary.cancelled}};
+        if (!request.paths.isEmpty())
+            output.insert(QStringLiteral("imported"), importSummaryToJson(summary.import));
+        printJson(output);
+    } else {
+        for (const ImportFailure &failure : summary.failures)
+            printError(QStringLiteral("failed: %1: %2").arg(failure.path, failure.reason));
+        printLine(QStringLiteral("%1 classified (%2 filed automatically, %3 to review), %4 already done, %5 failed, in %6 s")
+                      .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.skipped)
+                      .arg(summary.failures.size()).arg(summary.seconds, 0, 'f', 1));
+    }
+    return summary.cancelled ? 130 : 0;
+}
+
+int runReview(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("List the review queue: most uncertain items first."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("threshold"), QStringLiteral("Items below this confidence need review (default: the model's)."), QStringLiteral("P")});
+    parser.addOption({QStringLiteral("limit"), QStringLiteral("At most this many items (default 50)."), QStringLiteral("N")});
+    parser.addOption(jsonOption());
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli review --catalog FILE [--threshold P] [--limit N] --json")))
+        return 0;
+    const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    Catalog catalog(catalogPath);
+    const auto active = ModelRegistry(catalog).activeModel();
+    if (!active)
+        throw CliError(QStringLiteral("%1 has no active model: classify with one first").arg(catalog.path()));
+    const double threshold = doubleValue(parser, QStringLiteral("threshold"), active->threshold);
+    const int limit = intValue(parser, QStringLiteral("limit"), 50, 1);
+    ReviewStore store(catalog);
+    const QVector<ReviewEntry> entries = store.queue(active->id, threshold, limit);
+    const qint64 remaining = store.queueSize(active->id, threshold);
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray items;
+        for (const ReviewEntry &entry : entries) {
+            QJsonArray candidates;
+            for (const Candidate &candidate : entry.candidates)
+                candidates.append(QJsonObject{{QStringLiteral("department"), candidate.department},
+                                              {QStringLiteral("probability"), candidate.probability}});
+            items.append(QJsonObject{{QStringLiteral("item_id"), entry.itemId},
+                                     {QStringLiteral("path"), entry.path},
+                                     {QStringLiteral("external_id"), entry.externalId},
+                                     {QStringLiteral("predicted"), entry.predicted},
+                                     {QStringLiteral("confidence"), entry.confidence},
+                                     {QStringLiteral("margin"), entry.margin},
+                                     {QStringLiteral("skipped"), entry.skipped},
+                                     {QStringLiteral("candidates"), candidates}});
+        }
+        printJson(QJsonObject{{QStringLiteral("model_id"), active->id},
+                              {QStringLiteral("threshold"), threshold},
+                              {QStringLiteral("remaining"), remaining},
+                              {QStringLiteral("items"), items}});
+        return 0;
+    }
+    printLine(QStringLiteral("%1 items need review (threshold %2); most uncertain first:").arg(remaining).arg(threshold, 0, 'f', 3));
+    for (const ReviewEntry &entry : entries) {
+        QStringList candidates;
+        for (const Candidate &candidate : entry.candidates)
+            candidates << QStringLiteral("%1 %2").arg(candidate.department).arg(candidate.probability, 0, 'f', 2);
+        printLine(QStringLiteral("%1  %2  [%3]%4").arg(entry.itemId, 7).arg(QFileInfo(entry.path).fileName(),
+                                                                            candidates.join(QStringLiteral(" | ")),
+                                                                            entry.skipped ? QStringLiteral(" (skipped)") : QString()));
+    }
+    return 0;
+}
+
+int runDecide(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Record a curator's decision on an item; it becomes the item's label."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("item"), QStringLiteral("Item id."), QStringLiteral("ID")});
+    parser.addOption({QStringLiteral("accept"), QStringLiteral("Accept the active model's prediction.")});
+    parser.addOption({QStringLiteral("department"), QStringLiteral("File the item under this department."), QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("skip"), QStringLiteral("Leave it for later (it moves to the end of the queue).")});
+    parser.addOption({QStringLiteral("unfile"), QStringLiteral("Send an automatically filed item back to review.")});
+    parser.addOption({QStringLiteral("undo"), QStringLiteral("Undo the item's latest decision (kept in the history).")});
+    parser.addOption(jsonOption());
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli decide --catalog FILE --item ID (--accept | --department NAME | --skip | --unfile | --undo) [--json]")))
+        return 0;
+    const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    const qint64 item = intValue(parser, QStringLiteral("item"), 0, 1);
+    if (item == 0)
+        throw CliError(QStringLiteral("--item is required (see --help)"), 2);
+    const int actions = int(parser.isSet(QStringLiteral("accept"))) + int(parser.isSet(QStringLiteral("department")))
+        + int(parser.isSet(QStringLiteral("skip"))) + int(parser.isSet(QStringLiteral("unfile"))) + int(parser.isSet(QStringLiteral("undo")));
+    if (actions != 1)
+        throw CliError(QStringLiteral("give exactly one of --accept, --department, --skip, --unfile, --undo"), 2);
+    Catalog catalog(catalogPath);
+    ReviewStore store(catalog);
+    Decision decision;
+    if (parser.isSet(QStringLiteral("accept"))) {
+        decision = store.accept(item);
+    } else if (parser.isSet(QStringLiteral("department"))) {
+        const QString name = parser.value(QStringLiteral("department"));
+        const auto department = catalog.departmentIdByName(name);
+        if (!department)
+            throw CliError(QStringLiteral("no department named '%1' in %2").arg(name, catalog.path()));
+        decision = store.choose(item, *department);
+    } else if (parser.isSet(QStringLiteral("skip"))) {
+        decision = store.skip(item);
+    } else if (parser.isSet(QStringLiteral("unfile"))) {
+        decision = store.unfile(item);
+    } else {
+        decision = store.undoLatest(item);
+    }
+    const QString status = itemStatusName(store.status(item));
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject output = decisionToJson(decision);
+        output.insert(QStringLiteral("status"), status);
+        printJson(output);
+    } else {
+        printLine(QStringLiteral("item %1: %2%3 (now %4)").arg(item).arg(decision.action,
+                  decision.department.isEmpty() ? QString() : QStringLiteral(" ") + decision.department, status));
+    }
+    return 0;
+}
+
+int runExport(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Write one row per item: labels, predictions and their provenance."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("format"), QStringLiteral("csv or json."), QStringLiteral("FORMAT")});
+    parser.addOption({QStringLiteral("out"), QStringLiteral("File to write (default: standard output)."), QStringLiteral("FILE")});
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json [--out FILE]")))
+        return 0;
+    const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    const QString format = requiredValue(parser, QStringLiteral("format"));
+    if (format != QLatin1String("csv") && format != QLatin1String("json"))
+        throw CliError(QStringLiteral("--format takes csv or json, not '%1'").arg(format), 2);
+    Catalog catalog(catalogPath);
+
+    QSaveFile file(parser.value(QStringLiteral("out")));
+    QFile standardOutput;
+    QIODevice *device = nullptr;
+    if (parser.isSet(QStringLiteral("out"))) {
+        if (!file.open(QIODevice::WriteOnly))
+            throw CliError(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+        device = &file;
+    } else {
+        standardOutput.open(stdout, QIODevice::WriteOnly);
+        device = &standardOutput;
+    }
+    const bool csv = format == QLatin1String("csv");
+    if (csv)
+        device->write("id,external_id,path,department,label_source,predicted,confidence,model,status\n");
+    else
+        device->write("[\n");
+    bool first = true;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+        const QString source = row.labelSource ? labelSourceName(*row.labelSource) : QString();
+        const QString confidence = row.confidence >= 0 ? QString::number(row.confidence, 'f', 4) : QString();
+        if (csv) {
+            const QStringList fields = {QString::number(row.itemId), row.externalId, row.path, row.label, source, row.predicted,
+                                        confidence, row.modelName, itemStatusName(row.status)};
+            QStringList escaped;
+            for (const QString &field : fields)
+                escaped << csvField(field);
+            device->write(escaped.join(QLatin1Char(',')).toUtf8() + '\n');
+            return;
+        }
+        const QJsonObject object{{QStringLiteral("id"), row.itemId},
+                                 {QStringLiteral("external_id"), row.externalId.isEmpty() ? QJsonValue() : QJsonValue(row.externalId)},
+                                 {QStringLiteral("path"), row.path},
+                                 {QStringLiteral("department"), row.label.isEmpty() ? QJsonValue() : QJsonValue(row.label)},
+                                 {QStringLiteral("label_source"), source.isEmpty() ? QJsonValue() : QJsonValue(source)},
+                                 {QStringLiteral("predicted"), row.predicted.isEmpty() ? QJsonValue() : QJsonValue(row.predicted)},
+                                 {QStringLiteral("confidence"), row.confidence >= 0 ? QJsonValue(row.confidence) : QJsonValue()},
+                                 {QStringLiteral("model"), row.modelName.isEmpty() ? QJsonValue() : QJsonValue(row.modelName)},
+                                 {QStringLiteral("status"), itemStatusName(row.status)}};
+        device->write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(object).toJson(QJsonDocument::Compact));
+        first = false;
+    });
+    if (!csv)
+        device->write("\n]\n");
+    if (parser.isSet(QStringLiteral("out")) && !file.commit())
+        throw CliError(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    return 0;
+}
+
+} // namespace accession::cli

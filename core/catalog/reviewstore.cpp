@@ -1,0 +1,439 @@
+#include "reviewstore.h"
+
+#include "catalog.h"
+#include "transactionguard.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace accession {
+
+namespace {
+
+const char *const kStatusCase =
+    "CASE WHEN l.source = 'curator' THEN 'confirmed'"
+    " WHEN l.source = 'imported' THEN 'labelled'"
+    " WHEN p.id IS NULL THEN 'unlabelled'"
+    " WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed'"
+    " ELSE 'needs-review' END";
+
+QByteArray probabilitiesBlob(const std::vector<float> &probabilities)
+{
+    return QByteArray(reinterpret_cast<const char *>(probabilities.data()), int(probabilities.size() * sizeof(float)));
+}
+
+std::vector<float> probabilitiesFromBlob(const QByteArray &blob)
+{
+    std::vector<float> values(size_t(blob.size()) / sizeof(float));
+    std::memcpy(values.data(), blob.constData(), values.size() * sizeof(float));
+    return values;
+}
+
+QVariant nullableId(qint64 id)
+{
+    return id > 0 ? QVariant(id) : QVariant(QMetaType(QMetaType::LongLong));
+}
+
+} // namespace
+
+QString itemStatusName(ItemStatus status)
+{
+    switch (status) {
+    case ItemStatus::Unlabelled: return QStringLiteral("unlabelled");
+    case ItemStatus::Labelled: return QStringLiteral("labelled");
+    case ItemStatus::AutoFiled: return QStringLiteral("auto-filed");
+    case ItemStatus::NeedsReview: return QStringLiteral("needs-review");
+    case ItemStatus::Confirmed: return QStringLiteral("confirmed");
+    }
+    return QString();
+}
+
+std::optional<ItemStatus> itemStatusFromName(const QString &name)
+{
+    for (ItemStatus status : {ItemStatus::Unlabelled, ItemStatus::Labelled, ItemStatus::AutoFiled, ItemStatus::NeedsReview,
+                              ItemStatus::Confirmed}) {
+        if (itemStatusName(status) == name)
+            return status;
+    }
+    return std::nullopt;
+}
+
+ReviewStore::ReviewStore(Catalog &catalog)
+    : m_catalog(catalog)
+{
+}
+
+qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &prediction, const QVector<qint64> &classDepartments,
+                                  double threshold)
+{
+    const std::vector<float> &p = prediction.probabilities;
+    std::vector<int> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + std::min<size_t>(2, order.size()), order.end(),
+                      [&p](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+    const double confidence = p.empty() ? 0.0 : p[size_t(order[0])];
+    const double margin = p.size() > 1 ? confidence - p[size_t(order[1])] : confidence;
+    QSqlQuery query = m_catalog.run(
+        QStringLiteral("INSERT INTO predictions (item_id, model_id, probabilities, predicted_department_id, confidence, margin,"
+                       " auto_filed, created_at) VALUES (:item, :model, :probabilities, :department, :confidence, :margin,"
+                       " :auto_filed, :now)"),
+        {{QStringLiteral("item"), prediction.itemId},
+         {QStringLiteral("model"), modelId},
+         {QStringLiteral("probabilities"), probabilitiesBlob(p)},
+         {QStringLiteral("department"), nullableId(p.empty() ? 0 : classDepartments.value(order[0]))},
+         {QStringLiteral("confidence"), confidence},
+         {QStringLiteral("margin"), margin},
+         {QStringLiteral("auto_filed"), confidence >= threshold ? 1 : 0},
+         {QStringLiteral("now"), Catalog::nowText()}});
+    return query.lastInsertId().toLongLong();
+}
+
+std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 modelId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT p.id, p.probabilities, d.name, p.confidence, p.margin, p.auto_filed,"
+                                                   " p.review_flag, p.created_at FROM predictions p"
+                                                   " LEFT JOIN departments d ON d.id = p.predicted_department_id"
+                                                   " WHERE p.item_id = :item AND p.model_id = :model"),
+                                    {{QStringLiteral("item"), itemId}, {QStringLiteral("model"), modelId}});
+    if (!query.next())
+        return std::nullopt;
+    PredictionRecord record;
+    record.id = query.value(0).toLongLong();
+    record.itemId = itemId;
+    record.modelId = modelId;
+    record.probabilities = probabilitiesFromBlob(query.value(1).toByteArray());
+    record.predicted = query.value(2).toString();
+    record.confidence = query.value(3).toDouble();
+    record.margin = query.value(4).toDouble();
+    record.autoFiledWhenMade = query.value(5).toBool();
+    record.reviewFlag = query.value(6).toInt();
+    record.createdAt = QDateTime::fromString(query.value(7).toString(), Qt::ISODateWithMs);
+    return record;
+}
+
+qint64 ReviewStore::predictionCount(qint64 modelId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions WHERE model_id = :model"),
+                                    {{QStringLiteral("model"), modelId}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+QVector<LabelledItem> ReviewStore::itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT i.id, i.path, i.content_hash FROM items i"
+                                                   " WHERE i.id > :after AND NOT EXISTS (SELECT 1 FROM predictions p"
+                                                   " WHERE p.item_id = i.id AND p.model_id = :model)"
+                                                   " ORDER BY i.id LIMIT :limit"),
+                                    {{QStringLiteral("after"), afterItemId}, {QStringLiteral("model"), modelId},
+                                     {QStringLiteral("limit"), limit}});
+    QVector<LabelledItem> items;
+    while (query.next()) {
+        LabelledItem item;
+        item.itemId = query.value(0).toLongLong();
+        item.path = query.value(1).toString();
+        item.contentHash = query.value(2).toString();
+        items.push_back(item);
+    }
+    return items;
+}
+
+qint64 ReviewStore::countWithoutPrediction(qint64 modelId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM predictions p"
+                                                   " WHERE p.item_id = i.id AND p.model_id = :model)"),
+                                    {{QStringLiteral("model"), modelId}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+void ReviewStore::recordClassificationFailure(qint64 itemId, qint64 modelId, const QString &reason)
+{
+    m_catalog.run(QStringLiteral("INSERT INTO classification_failures (item_id, model_id, reason, occurred_at)"
+                                 " VALUES (:item, :model, :reason, :now)"),
+                  {{QStringLiteral("item"), itemId}, {QStringLiteral("model"), modelId}, {QStringLiteral("reason"), reason},
+                   {QStringLiteral("now"), Catalog::nowText()}});
+}
+
+QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &blob, int count) const
+{
+    if (!m_modelClasses.contains(modelId)) {
+        QSqlQuery query = m_catalog.run(QStringLiteral("SELECT classes FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
+        QStringList classes;
+        if (query.next()) {
+            for (const QJsonValue &name : QJsonDocument::fromJson(query.value(0).toString().toUtf8()).array()) {
+                // Departments renamed since training show under their current names.
+                const auto id = m_catalog.departmentIdByName(name.toString());
+                const auto department = id ? m_catalog.department(*id) : std::nullopt;
+                classes << (department ? department->name : name.toString());
+            }
+        }
+        m_modelClasses.insert(modelId, classes);
+    }
+    const QStringList &classes = m_modelClasses[modelId];
+    const std::vector<float> p = probabilitiesFromBlob(blob);
+    std::vector<int> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&p](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+    QVector<Candidate> candidates;
+    for (int i = 0; i < std::min<int>(count, int(order.size())); ++i)
+        candidates.push_back({classes.value(order[size_t(i)]), double(p[size_t(order[size_t(i)])])});
+    return candidates;
+}
+
+QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int limit, int offset) const
+{
+    QSqlQuery query = m_catalog.run(
+        QStringLiteral("SELECT p.id, p.item_id, i.path, i.external_id, p.probabilities, p.confidence, p.margin,"
+                       " p.review_flag, d.name FROM predictions p JOIN items i ON i.id = p.item_id"
+                       " LEFT JOIN departments d ON d.id = p.predicted_department_id"
+                       " WHERE p.model_id = :model AND i.current_label_id IS NULL"
+                       " AND (p.confidence < :threshold OR p.review_flag = 2)"
+                       " ORDER BY p.review_flag = 1, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
+        {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold},
+         {QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
+    QVector<ReviewEntry> entries;
+    while (query.next()) {
+        ReviewEntry entry;
+        entry.predictionId = query.value(0).toLongLong();
+        entry.itemId = query.value(1).toLongLong();
+        entry.path = query.value(2).toString();
+        entry.externalId = query.value(3).toString();
+        entry.modelId = modelId;
+        entry.confidence = query.value(5).toDouble();
+        entry.margin = query.value(6).toDouble();
+        entry.skipped = query.value(7).toInt() == 1;
+        entry.sentBack = query.value(7).toInt() == 2;
+        entry.predicted = query.value(8).toString();
+        entry.candidates = topCandidates(modelId, query.value(4).toByteArray(), 3);
+        entries.push_back(entry);
+    }
+    return entries;
+}
+
+qint64 ReviewStore::queueSize(qint64 modelId, double threshold) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
+                                                   " WHERE p.model_id = :model AND i.current_label_id IS NULL"
+                                                   " AND (p.confidence < :threshold OR p.review_flag = 2)"),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+std::optional<ReviewStore::ActivePrediction> ReviewStore::activePrediction(qint64 itemId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT m.id, p.id, p.predicted_department_id, p.review_flag FROM models m"
+                                                   " JOIN predictions p ON p.model_id = m.id AND p.item_id = :item"
+                                                   " WHERE m.is_active = 1"),
+                                    {{QStringLiteral("item"), itemId}});
+    if (!query.next())
+        return std::nullopt;
+    return ActivePrediction{query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toLongLong(),
+                            query.value(3).toInt()};
+}
+
+qint64 ReviewStore::insertDecision(qint64 itemId, const QString &action, const std::optional<ActivePrediction> &prediction,
+                                   qint64 departmentId, qint64 undoes)
+{
+    QSqlQuery query = m_catalog.run(
+        QStringLiteral("INSERT INTO review_decisions (item_id, prediction_id, model_id, action, department_id, previous_flag,"
+                       " undoes_decision_id, decided_at) VALUES (:item, :prediction, :model, :action, :department, :flag,"
+                       " :undoes, :now)"),
+        {{QStringLiteral("item"), itemId},
+         {QStringLiteral("prediction"), nullableId(prediction ? prediction->predictionId : 0)},
+         {QStringLiteral("model"), nullableId(prediction ? prediction->modelId : 0)},
+         {QStringLiteral("action"), action},
+         {QStringLiteral("department"), nullableId(departmentId)},
+         {QStringLiteral("flag"), prediction ? QVariant(prediction->reviewFlag) : QVariant(QMetaType(QMetaType::Int))},
+         {QStringLiteral("undoes"), nullableId(undoes)},
+         {QStringLiteral("now"), Catalog::nowText()}});
+    return query.lastInsertId().toLongLong();
+}
+
+Decision ReviewStore::accept(qint64 itemId)
+{
+    const auto prediction = activePrediction(itemId);
+    if (!prediction || prediction->departmentId == 0)
+        throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to accept").arg(itemId));
+    return choose(itemId, prediction->departmentId); // choosing the predicted department is accepting it
+}
+
+Decision ReviewStore::choose(qint64 itemId, qint64 departmentId)
+{
+    if (!m_catalog.item(itemId))
+        throw CatalogError(QStringLiteral("no item %1 in %2").arg(itemId).arg(m_catalog.path()));
+    if (!m_catalog.department(departmentId))
+        throw CatalogError(QStringLiteral("no department with id %1").arg(departmentId));
+    const auto prediction = activePrediction(itemId);
+    const bool accepting = prediction && prediction->departmentId == departmentId;
+    TransactionGuard transaction(m_catalog.database());
+    const qint64 id = insertDecision(itemId, accepting ? QStringLiteral("accept") : QStringLiteral("choose"), prediction,
+                                     departmentId, 0);
+    const qint64 label = m_catalog.addLabel(itemId, departmentId, LabelSource::Curator, prediction ? prediction->modelId : 0, id);
+    m_catalog.run(QStringLiteral("UPDATE review_decisions SET label_id = :label WHERE id = :id"),
+                  {{QStringLiteral("label"), label}, {QStringLiteral("id"), id}});
+    transaction.commit();
+    return *decision(id);
+}
+
+Decision ReviewStore::skip(qint64 itemId)
+{
+    const auto prediction = activePrediction(itemId);
+    if (!prediction)
+        throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to skip").arg(itemId));
+    TransactionGuard transaction(m_catalog.database());
+    const qint64 id = insertDecision(itemId, QStringLiteral("skip"), prediction, 0, 0);
+    m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = 1 WHERE id = :id"), {{QStringLiteral("id"), prediction->predictionId}});
+    transaction.commit();
+    return *decision(id);
+}
+
+Decision ReviewStore::unfile(qint64 itemId)
+{
+    const auto prediction = activePrediction(itemId);
+    if (!prediction)
+        throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to send back").arg(itemId));
+    TransactionGuard transaction(m_catalog.database());
+    const qint64 id = insertDecision(itemId, QStringLiteral("unfile"), prediction, 0, 0);
+    m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = 2 WHERE id = :id"), {{QStringLiteral("id"), prediction->predictionId}});
+    transaction.commit();
+    return *decision(id);
+}
+
+Decision ReviewStore::undo(qint64 decisionId)
+{
+    const auto target = decision(decisionId);
+    if (!target)
+        throw CatalogError(QStringLiteral("no decision %1").arg(decisionId));
+    if (target->action == QLatin1String("undo"))
+        throw CatalogError(QStringLiteral("decision %1 is itself an undo").arg(decisionId));
+    if (target->undone)
+        throw CatalogError(QStringLiteral("decision %1 was undone already").arg(decisionId));
+    QSqlQuery details = m_catalog.run(QStringLiteral("SELECT prediction_id, previous_flag FROM review_decisions WHERE id = :id"),
+                                      {{QStringLiteral("id"), decisionId}});
+    details.next();
+    const qint64 predictionId = details.value(0).toLongLong();
+    const QVariant previousFlag = details.value(1);
+    details.finish();
+    TransactionGuard transaction(m_catalog.database());
+    const qint64 id = insertDecision(target->itemId, QStringLiteral("undo"),
+                                     ActivePrediction{target->modelId, predictionId, 0, previousFlag.toInt()}, 0, decisionId);
+    if (target->labelId > 0)
+        m_catalog.retractLabel(target->labelId);
+    if ((target->action == QLatin1String("skip") || target->action == QLatin1String("unfile")) && predictionId > 0) {
+        m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = :flag WHERE id = :id"),
+                      {{QStringLiteral("flag"), previousFlag.toInt()}, {QStringLiteral("id"), predictionId}});
+    }
+    transaction.commit();
+    return *decision(id);
+}
+
+Decision ReviewStore::undoLatest(qint64 itemId)
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id FROM review_decisions d WHERE d.item_id = :item AND d.action <> 'undo'"
+                                                   " AND NOT EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
+                                                   " ORDER BY d.id DESC LIMIT 1"),
+                                    {{QStringLiteral("item"), itemId}});
+    if (!query.next())
+        throw CatalogError(QStringLiteral("item %1 has no decision left to undo").arg(itemId));
+    const qint64 id = query.value(0).toLongLong();
+    query.finish();
+    return undo(id);
+}
+
+std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id, d.item_id, d.action, d.department_id, dep.name, d.label_id, d.model_id,"
+                                                   " d.undoes_decision_id, d.decided_at,"
+                                                   " EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
+                                                   " FROM review_decisions d LEFT JOIN departments dep ON dep.id = d.department_id"
+                                                   " WHERE d.id = :id"),
+                                    {{QStringLiteral("id"), decisionId}});
+    if (!query.next())
+        return std::nullopt;
+    Decision d;
+    d.id = query.value(0).toLongLong();
+    d.itemId = query.value(1).toLongLong();
+    d.action = query.value(2).toString();
+    d.departmentId = query.value(3).toLongLong();
+    d.department = query.value(4).toString();
+    d.labelId = query.value(5).toLongLong();
+    d.modelId = query.value(6).toLongLong();
+    d.undoesDecisionId = query.value(7).toLongLong();
+    d.decidedAt = QDateTime::fromString(query.value(8).toString(), Qt::ISODateWithMs);
+    d.undone = query.value(9).toBool();
+    return d;
+}
+
+QVector<Decision> ReviewStore::decisions(qint64 itemId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT id FROM review_decisions WHERE item_id = :item ORDER BY id"),
+                                    {{QStringLiteral("item"), itemId}});
+    QVector<qint64> ids;
+    while (query.next())
+        ids.push_back(query.value(0).toLongLong());
+    query.finish();
+    QVector<Decision> result;
+    for (qint64 id : ids)
+        result.push_back(*decision(id));
+    return result;
+}
+
+ItemStatus ReviewStore::status(qint64 itemId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT ") + QLatin1String(kStatusCase) +
+                                        QStringLiteral(" FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
+                                                       " LEFT JOIN models m ON m.is_active = 1"
+                                                       " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
+                                                       " WHERE i.id = :item"),
+                                    {{QStringLiteral("item"), itemId}});
+    if (!query.next())
+        throw CatalogError(QStringLiteral("no item %1 in %2").arg(itemId).arg(m_catalog.path()));
+    return itemStatusFromName(query.value(0).toString()).value_or(ItemStatus::Unlabelled);
+}
+
+QHash<ItemStatus, qint64> ReviewStore::statusCounts() const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT ") + QLatin1String(kStatusCase) +
+                                    QStringLiteral(" AS status, COUNT(*) FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
+                                                   " LEFT JOIN models m ON m.is_active = 1"
+                                                   " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
+                                                   " GROUP BY status"));
+    QHash<ItemStatus, qint64> counts;
+    while (query.next()) {
+        if (const auto status = itemStatusFromName(query.value(0).toString()))
+            counts.insert(*status, query.value(1).toLongLong());
+    }
+    return counts;
+}
+
+void ReviewStore::forEachItem(const std::function<void(const ItemOverview &)> &visit) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT i.id, i.external_id, i.path, d.name, l.source, pd.name, p.confidence,"
+                                                   " m.id, m.name, ") + QLatin1String(kStatusCase) +
+                                    QStringLiteral(" FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
+                                                   " LEFT JOIN departments d ON d.id = l.department_id"
+                                                   " LEFT JOIN models m ON m.is_active = 1"
+                                                   " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
+                                                   " LEFT JOIN departments pd ON pd.id = p.predicted_department_id"
+                                                   " ORDER BY i.id"));
+    while (query.next()) {
+        ItemOverview row;
+        row.itemId = query.value(0).toLongLong();
+        row.externalId = query.value(1).toString();
+        row.path = query.value(2).toString();
+        row.label = query.value(3).toString();
+        if (!query.value(4).isNull())
+            row.labelSource = labelSourceFromName(query.value(4).toString());
+        row.predicted = query.value(5).toString();
+        row.confidence = query.value(6).isNull() ? -1.0 : query.value(6).toDouble();
+        row.modelId = query.value(6).isNull() ? 0 : query.value(7).toLongLong();
+        row.modelName = query.value(6).isNull() ? QString() : query.value(8).toString();
+        row.status = itemStatusFromName(query.value(9).toString()).value_or(ItemStatus::Unlabelled);
+        visit(row);
+    }
+}
+
+} // namespace accession

@@ -1,0 +1,149 @@
+#pragma once
+
+#include "catalogtypes.h"
+
+#include <QHash>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace accession {
+
+class Catalog;
+
+// Where an item stands, judged against the active model.
+enum class ItemStatus { Unlabelled, Labelled, AutoFiled, NeedsReview, Confirmed };
+QString itemStatusName(ItemStatus status); // "unlabelled", "labelled", "auto-filed", "needs-review", "confirmed"
+std::optional<ItemStatus> itemStatusFromName(const QString &name);
+
+// One model's verdict on one item, as the classifier hands it over.
+struct NewPrediction
+{
+    qint64 itemId = 0;
+    std::vector<float> probabilities; // calibrated, in the model's class order
+};
+
+struct Candidate
+{
+    QString department;
+    double probability = 0;
+};
+
+struct PredictionRecord
+{
+    qint64 id = 0;
+    qint64 itemId = 0;
+    qint64 modelId = 0;
+    std::vector<float> probabilities;
+    QString predicted;
+    double confidence = 0;
+    double margin = 0;
+    bool autoFiledWhenMade = false;
+    int reviewFlag = 0; // 0, 1 skipped, 2 sent back to review
+    QDateTime createdAt;
+};
+
+// An item waiting for a curator, with the model's best guesses.
+struct ReviewEntry
+{
+    qint64 itemId = 0;
+    QString path;
+    QString externalId;
+    qint64 predictionId = 0;
+    qint64 modelId = 0;
+    QString predicted;
+    double confidence = 0;
+    double margin = 0;
+    bool skipped = false;
+    bool sentBack = false;
+    QVector<Candidate> candidates; // the top three
+};
+
+struct Decision
+{
+    qint64 id = 0;
+    qint64 itemId = 0;
+    QString action; // accept, choose, skip, unfile, undo
+    qint64 departmentId = 0;
+    QString department;
+    qint64 labelId = 0;
+    qint64 modelId = 0;
+    qint64 undoesDecisionId = 0;
+    bool undone = false;
+    QDateTime decidedAt;
+};
+
+// One row of the catalog as export and the item views show it.
+struct ItemOverview
+{
+    qint64 itemId = 0;
+    QString externalId;
+    QString path;
+    QString label;
+    std::optional<LabelSource> labelSource;
+    QString predicted;
+    double confidence = -1; // -1: no prediction by the active model
+    qint64 modelId = 0;
+    QString modelName;
+    ItemStatus status = ItemStatus::Unlabelled;
+};
+
+// Predictions, the review queue and curator decisions. Decisions are history: undoing one adds an
+// 'undo' decision and retracts what it did; nothing is overwritten.
+class ReviewStore
+{
+public:
+    explicit ReviewStore(Catalog &catalog);
+
+    // Writes one prediction (call inside a transaction for batches). classDepartments maps the model's
+    // class indices to department ids.
+    qint64 addPrediction(qint64 modelId, const NewPrediction &prediction, const QVector<qint64> &classDepartments,
+                         double threshold);
+    std::optional<PredictionRecord> prediction(qint64 itemId, qint64 modelId) const;
+    qint64 predictionCount(qint64 modelId) const;
+    // Items the model has not classified yet, in id order after afterItemId (for streaming).
+    QVector<LabelledItem> itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const;
+    qint64 countWithoutPrediction(qint64 modelId) const;
+    void recordClassificationFailure(qint64 itemId, qint64 modelId, const QString &reason);
+
+    // Most uncertain first: lowest confidence, then smallest margin; skipped items last.
+    QVector<ReviewEntry> queue(qint64 modelId, double threshold, int limit, int offset = 0) const;
+    qint64 queueSize(qint64 modelId, double threshold) const;
+
+    // Decisions on an item, relative to the active model's prediction. Throw CatalogError when impossible.
+    Decision accept(qint64 itemId);
+    Decision choose(qint64 itemId, qint64 departmentId);
+    Decision skip(qint64 itemId);
+    Decision unfile(qint64 itemId);
+    Decision undo(qint64 decisionId);
+    Decision undoLatest(qint64 itemId);
+    QVector<Decision> decisions(qint64 itemId) const;
+    std::optional<Decision> decision(qint64 decisionId) const;
+
+    ItemStatus status(qint64 itemId) const;
+    QHash<ItemStatus, qint64> statusCounts() const;
+    // Every item in id order, without holding them all in memory.
+    void forEachItem(const std::function<void(const ItemOverview &)> &visit) const;
+
+private:
+    struct ActivePrediction
+    {
+        qint64 modelId = 0;
+        qint64 predictionId = 0;
+        qint64 departmentId = 0;
+        int reviewFlag = 0;
+    };
+    std::optional<ActivePrediction> activePrediction(qint64 itemId) const;
+    qint64 insertDecision(qint64 itemId, const QString &action, const std::optional<ActivePrediction> &prediction,
+                          qint64 departmentId, qint64 undoes);
+    QVector<Candidate> topCandidates(qint64 modelId, const QByteArray &probabilities, int count) const;
+
+    Catalog &m_catalog;
+    mutable QHash<qint64, QStringList> m_modelClasses;
+};
+
+inline size_t qHash(ItemStatus status, size_t seed = 0) { return ::qHash(int(status), seed); }
+
+} // namespace accession

@@ -1,0 +1,197 @@
+#include "classifyjob.h"
+
+#include "metrics.h"
+#include "modelcard.h"
+#include "predictor.h"
+#include "trainedmodel.h"
+#include "weightserror.h"
+
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+#include "catalog/transactionguard.h"
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSet>
+
+#include <sys/resource.h>
+
+namespace accession {
+
+namespace {
+
+QString fileHash(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw WeightsError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    return QString::fromLatin1(hash.result().toHex());
+}
+
+double peakMemoryMb()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024.0;
+}
+
+} // namespace
+
+ClassifyJob::ClassifyJob(ClassifyRequest request, QObject *parent)
+    : Job(parent)
+    , m_request(std::move(request))
+{
+}
+
+ClassifySummary ClassifyJob::summary() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_summary;
+}
+
+qint64 ClassifyJob::registerModelFile(const QString &catalogPath, const QString &modelPath)
+{
+    const ModelCard card = ModelCard::readBeside(modelPath);
+    Catalog catalog(catalogPath);
+    return ModelRegistry(catalog).registerModel(modelPath, fileHash(modelPath), card.toJson());
+}
+
+void ClassifyJob::run()
+{
+    QElapsedTimer timer;
+    timer.start();
+    ClassifySummary summary;
+    const auto publish = [&] {
+        summary.seconds = timer.elapsed() / 1000.0;
+        summary.peakMemoryMb = peakMemoryMb();
+        QMutexLocker lock(&m_mutex);
+        m_summary = summary;
+    };
+
+    // Which model: the one given (registered now if new), else the active one.
+    if (!m_request.modelPath.isEmpty())
+        summary.modelId = registerModelFile(m_request.catalogPath, m_request.modelPath);
+    Catalog catalog(m_request.catalogPath);
+    ModelRegistry registry(catalog);
+    const std::optional<RegisteredModel> registered = summary.modelId > 0 ? registry.model(summary.modelId) : registry.activeModel();
+    if (!registered)
+        throw std::runtime_error(QStringLiteral("%1 has no active model: give --model MODEL.safetensors, or activate one with "
+                                                "'accession-cli models --activate ID'").arg(catalog.path()).toStdString());
+    summary.modelId = registered->id;
+
+    // New files first, as unlabelled items; only they are then classified.
+    const bool only = !m_request.paths.isEmpty();
+    if (only) {
+        ImportRequest importRequest;
+        importRequest.source = ImportRequest::Source::Unlabelled;
+        importRequest.paths = m_request.paths;
+        importRequest.threads = m_request.threads;
+        ImportJob import(catalog.path(), importRequest);
+        import.followCancelOf(this);
+        connect(&import, &Job::progress, this, &Job::progress, Qt::DirectConnection);
+        if (!import.exec())
+            throwIfCancelled();
+        summary.import = import.summary();
+        summary.failures += summary.import.failures;
+    }
+
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(registered->weightsPath);
+    QVector<qint64> classDepartments;
+    for (const QString &name : model->card().classes) {
+        const auto department = catalog.ensureDepartment(name);
+        if (!department)
+            throw std::runtime_error(QStringLiteral("the model's class '%1' is not a department of %2, whose list is fixed")
+                                         .arg(name, catalog.path()).toStdString());
+        classDepartments.push_back(*department);
+    }
+
+    ReviewStore store(catalog);
+    const double temperature = registered->temperature > 0 ? registered->temperature : 1.0;
+    // Given files: just their items. Otherwise: every item without a prediction, read a chunk at a time.
+    QVector<qint64> pending;
+    QSet<qint64> given;
+    if (only) {
+        for (qint64 id : summary.import.itemIds) {
+            if (!given.contains(id) && !store.prediction(id, summary.modelId))
+                pending.push_back(id);
+            given.insert(id);
+        }
+    }
+    const qint64 total = only ? qint64(pending.size()) : store.countWithoutPrediction(summary.modelId);
+    summary.skipped = only ? qint64(given.size()) - total
+                           : store.predictionCount(summary.modelId);
+    reportProgress(0, total, QStringLiteral("Classifying %1 items with %2").arg(total).arg(registered->name));
+    publish();
+
+    Predictor predictor(*model, m_request.threads, m_request.batchSize);
+    QElapsedTimer networkClock;
+    networkClock.start();
+    auto nextChunk = [&, afterItemId = qint64(0), position = 0]() mutable {
+        QVector<LabelledItem> chunk;
+        if (only) {
+            for (; position < pending.size() && chunk.size() < m_request.chunkSize; ++position) {
+                if (const auto item = catalog.item(pending[position]))
+                    chunk.push_back({item->id, item->path, item->contentHash, 0, QString(), LabelSource::Imported});
+            }
+            return chunk;
+        }
+        chunk = store.itemsWithoutPrediction(summary.modelId, afterItemId, m_request.chunkSize);
+        if (!chunk.isEmpty())
+            afterItemId = chunk.last().itemId;
+        return chunk;
+    };
+    qint64 done = 0;
+    for (;;) {
+        const QVector<LabelledItem> chunk = nextChunk();
+        if (chunk.isEmpty())
+            break;
+        QVector<Example> examples;
+        examples.reserve(chunk.size());
+        for (const LabelledItem &item : chunk)
+            examples.push_back({item.itemId, item.path, item.contentHash, 0});
+
+        const bool finished = predictor.run(
+            examples,
+            [&](const std::vector<int> &indices, const std::vector<float> &logits) {
+                const int classes = int(classDepartments.size());
+                TransactionGuard transaction(catalog.database());
+                for (size_t row = 0; row < indices.size(); ++row) {
+                    const std::vector<double> p = softmax(logits.data() + row * size_t(classes), classes, temperature);
+                    NewPrediction prediction;
+                    prediction.itemId = examples[indices[row]].itemId;
+                    prediction.probabilities.assign(p.begin(), p.end());
+                    store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
+                    const double confidence = *std::max_element(p.begin(), p.end());
+                    (confidence >= registered->threshold ? summary.autoFiled : summary.toReview) += 1;
+                }
+                transaction.commit();
+                summary.classified += qint64(indices.size());
+                done += qint64(indices.size());
+                reportProgress(done, total, QStringLiteral("Classified %1 of %2 items").arg(done).arg(total));
+            },
+            [&](int index, const QString &reason) {
+                if (index < 0)
+                    return;
+                const Example &example = examples[index];
+                summary.failures.push_back({example.path, reason});
+                store.recordClassificationFailure(example.itemId, summary.modelId, reason);
+                ++done;
+            },
+            [this] { return isCancelRequested(); });
+        publish();
+        if (!finished || isCancelRequested()) {
+            summary.cancelled = true;
+            summary.imagesPerSecond = summary.classified / std::max(1e-9, networkClock.elapsed() / 1000.0);
+            publish();
+            throwIfCancelled();
+        }
+    }
+    summary.imagesPerSecond = summary.classified / std::max(1e-9, networkClock.elapsed() / 1000.0);
+    publish();
+}
+
+} // namespace accession

@@ -1,0 +1,308 @@
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+#include "ml/classifyjob.h"
+#include "ml/trainer.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <numeric>
+
+using namespace accession;
+using namespace accession::test;
+
+namespace {
+
+const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"),
+                                  QStringLiteral("Drawings and Prints"), QStringLiteral("Greek and Roman Art")};
+
+// Incoming, unlabelled works: images of the same departments, in a flat folder.
+QStringList writeIncoming(const QString &dir, int perDepartment, quint32 seed)
+{
+    const QStringList files = writeDepartmentFolders(dir + QStringLiteral("/tmp"), kDepartments, perDepartment, 40, seed);
+    QStringList moved;
+    for (const QString &file : files) {
+        const QString target = dir + QLatin1Char('/') + QFileInfo(file).fileName();
+        QFile::rename(file, target);
+        moved << target;
+    }
+    QDir(dir + QStringLiteral("/tmp")).removeRecursively();
+    return moved;
+}
+
+ClassifySummary classify(const QString &catalog, const QString &model, const QStringList &paths = {}, int batch = 32)
+{
+    ClassifyRequest request;
+    request.catalogPath = catalog;
+    request.modelPath = model;
+    request.paths = paths;
+    request.batchSize = batch;
+    request.threads = 2;
+    ClassifyJob job(request);
+    if (!job.exec())
+        qWarning("classification did not finish");
+    return job.summary();
+}
+
+} // namespace
+
+class TestClassify : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void storesFullCalibratedProbabilities();
+    void thresholdDecidesWhatIsFiled();
+    void queueShowsMostUncertainFirst();
+    void decisionsBecomeCuratorLabelsWithUndo();
+    void resumesWithoutClassifyingTwice();
+    void reportsAndSkipsUndecodableImages();
+    void classifiesGivenFilesOnly();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_catalog;
+    QString m_model;
+};
+
+void TestClassify::initTestCase()
+{
+    m_catalog = m_dir.filePath(QStringLiteral("c.db"));
+    writeDepartmentFolders(m_dir.filePath(QStringLiteral("labelled")), kDepartments, 24, 40, 5);
+    importFolders(m_catalog, m_dir.filePath(QStringLiteral("labelled")));
+    TrainingOptions options;
+    options.catalogPath = m_catalog;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = 10;
+    options.batchSize = 16;
+    options.threads = 2;
+    options.patience = 0;
+    options.outPath = m_dir.filePath(QStringLiteral("model.safetensors"));
+    QVERIFY(TrainingJob(options).exec());
+    m_model = options.outPath;
+    // Unlabelled incoming works to classify.
+    ImportRequest request;
+    request.source = ImportRequest::Source::Unlabelled;
+    request.paths = writeIncoming(m_dir.filePath(QStringLiteral("incoming")), 10, 99);
+    QVERIFY(ImportJob(m_catalog, request).exec());
+}
+
+void TestClassify::storesFullCalibratedProbabilities()
+{
+    const ClassifySummary summary = classify(m_catalog, m_model);
+    QCOMPARE(summary.classified, 96 + 40);
+    QCOMPARE(summary.autoFiled + summary.toReview, summary.classified);
+    QVERIFY(summary.failures.isEmpty());
+    Catalog catalog(m_catalog);
+    ModelRegistry registry(catalog);
+    const auto active = registry.activeModel();
+    QVERIFY(active);
+    QCOMPARE(active->id, summary.modelId);
+    QCOMPARE(active->classes, kDepartments);
+    ReviewStore store(catalog);
+    QCOMPARE(store.predictionCount(summary.modelId), 136);
+    for (const ItemRecord &item : catalog.items(0, 200)) {
+        const auto prediction = store.prediction(item.id, summary.modelId);
+        QVERIFY(prediction);
+        QCOMPARE(prediction->probabilities.size(), size_t(4));
+        const double sum = std::accumulate(prediction->probabilities.begin(), prediction->probabilities.end(), 0.0);
+        QVERIFY(std::abs(sum - 1.0) < 1e-4);
+        const auto best = std::max_element(prediction->probabilities.begin(), prediction->probabilities.end());
+        QVERIFY(std::abs(prediction->confidence - *best) < 1e-6);
+        QCOMPARE(prediction->predicted, kDepartments[int(best - prediction->probabilities.begin())]);
+        QVERIFY(prediction->createdAt.isValid());
+    }
+    // Running again finds nothing new.
+    const ClassifySummary again = classify(m_catalog, m_model);
+    QCOMPARE(again.classified, 0);
+    QCOMPARE(again.skipped, 136);
+}
+
+void TestClassify::thresholdDecidesWhatIsFiled()
+{
+    Catalog catalog(m_catalog);
+    ModelRegistry registry(catalog);
+    ReviewStore store(catalog);
+    const qint64 model = registry.activeModel()->id;
+    const auto countAtOrAbove = [&](double threshold) {
+        QSqlQuery query = catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
+                                                     " WHERE p.model_id = :m AND i.current_label_id IS NULL AND p.confidence >= :t"),
+                                      {{QStringLiteral("m"), model}, {QStringLiteral("t"), threshold}});
+        query.next();
+        return query.value(0).toLongLong();
+    };
+    for (double threshold : {0.0, 0.5, 0.8, 1.0}) {
+        registry.setThreshold(model, threshold);
+        const QHash<ItemStatus, qint64> counts = store.statusCounts();
+        QCOMPARE(counts.value(ItemStatus::AutoFiled), countAtOrAbove(threshold));
+        QCOMPARE(counts.value(ItemStatus::AutoFiled) + counts.value(ItemStatus::NeedsReview), 40);
+        QCOMPARE(store.queueSize(model, threshold), 40 - countAtOrAbove(threshold));
+        QCOMPARE(counts.value(ItemStatus::Labelled), 96);
+    }
+    QCOMPARE(store.statusCounts().value(ItemStatus::AutoFiled), countAtOrAbove(1.0));
+    registry.setThreshold(model, 0.9);
+}
+
+void TestClassify::queueShowsMostUncertainFirst()
+{
+    Catalog catalog(m_catalog);
+    ReviewStore store(catalog);
+    const qint64 model = ModelRegistry(catalog).activeModel()->id;
+    const QVector<ReviewEntry> queue = store.queue(model, 1.01, 100);
+    QCOMPARE(queue.size(), 40);
+    for (int i = 1; i < queue.size(); ++i) {
+        QVERIFY(queue[i - 1].confidence <= queue[i].confidence);
+        if (queue[i - 1].confidence == queue[i].confidence)
+            QVERIFY(queue[i - 1].margin <= queue[i].margin);
+    }
+    const ReviewEntry &first = queue.first();
+    QCOMPARE(first.candidates.size(), 3);
+    QCOMPARE(first.candidates[0].department, first.predicted);
+    QVERIFY(first.candidates[0].probability >= first.candidates[1].probability);
+    QVERIFY(std::abs(first.candidates[0].probability - first.confidence) < 1e-6);
+    // A skipped item goes to the end, and undoing the skip brings it back.
+    const Decision skipped = store.skip(first.itemId);
+    QCOMPARE(store.queue(model, 1.01, 100).last().itemId, first.itemId);
+    QVERIFY(store.queue(model, 1.01, 100).last().skipped);
+    store.undo(skipped.id);
+    QCOMPARE(store.queue(model, 1.01, 100).first().itemId, first.itemId);
+}
+
+void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
+{
+    Catalog catalog(m_catalog);
+    ReviewStore store(catalog);
+    ModelRegistry registry(catalog);
+    const qint64 model = registry.activeModel()->id;
+    registry.setThreshold(model, 1.0); // (almost) nothing filed automatically: the unlabelled items wait
+    const qint64 waiting = store.queueSize(model, 1.0);
+    const QVector<ReviewEntry> queue = store.queue(model, 1.0, 3);
+    const qint64 a = queue[0].itemId;
+    const qint64 b = queue[1].itemId;
+
+    const Decision accepted = store.accept(a);
+    QCOMPARE(accepted.action, QStringLiteral("accept"));
+    QCOMPARE(accepted.modelId, model);
+    QCOMPARE(store.status(a), ItemStatus::Confirmed);
+    QCOMPARE(catalog.item(a)->department, queue[0].predicted);
+    QCOMPARE(catalog.item(a)->labelSource, std::optional<LabelSource>(LabelSource::Curator));
+
+    const QString other = queue[1].candidates[1].department;
+    const Decision chosen = store.choose(b, *catalog.departmentIdByName(other));
+    QCOMPARE(chosen.action, QStringLiteral("choose"));
+    QCOMPARE(catalog.item(b)->department, other);
+    QCOMPARE(store.queueSize(model, 1.0), waiting - 2);
+
+    // Curator labels are what the next training learns from.
+    bool foundA = false;
+    for (const LabelledItem &item : catalog.labelledItems(false, true))
+        foundA = foundA || item.itemId == a;
+    QVERIFY(foundA);
+
+    // Undo retracts the label, keeps the history, and puts the item back in the queue.
+    const Decision undone = store.undoLatest(b);
+    QCOMPARE(undone.action, QStringLiteral("undo"));
+    QCOMPARE(undone.undoesDecisionId, chosen.id);
+    QCOMPARE(catalog.item(b)->labelId, 0);
+    QCOMPARE(store.status(b), ItemStatus::NeedsReview);
+    const QVector<LabelRecord> history = catalog.labelHistory(b);
+    QCOMPARE(history.size(), 1);
+    QVERIFY(history[0].retractedAt.has_value());
+    const QVector<Decision> decisions = store.decisions(b);
+    QCOMPARE(decisions.size(), 2);
+    QVERIFY(decisions[0].undone);
+    QVERIFY_THROWS_EXCEPTION(CatalogError, store.undo(chosen.id));
+    QVERIFY_THROWS_EXCEPTION(CatalogError, store.undoLatest(b));
+
+    // An automatically filed item can be sent back to review, and that too can be undone.
+    registry.setThreshold(model, 0.0);
+    QCOMPARE(store.status(b), ItemStatus::AutoFiled);
+    const Decision sentBack = store.unfile(b);
+    QCOMPARE(store.status(b), ItemStatus::NeedsReview);
+    QCOMPARE(store.queue(model, 0.0, 10).first().itemId, b);
+    store.undo(sentBack.id);
+    QCOMPARE(store.status(b), ItemStatus::AutoFiled);
+    registry.setThreshold(model, 0.9);
+}
+
+void TestClassify::resumesWithoutClassifyingTwice()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("big.db"));
+    ImportRequest request;
+    request.source = ImportRequest::Source::Unlabelled;
+    request.paths = writeIncoming(dir.filePath(QStringLiteral("in")), 50, 123);
+    QVERIFY(ImportJob(catalogPath, request).exec());
+
+    ClassifyRequest classifyRequest;
+    classifyRequest.catalogPath = catalogPath;
+    classifyRequest.modelPath = m_model;
+    classifyRequest.batchSize = 8;
+    classifyRequest.chunkSize = 64;
+    classifyRequest.threads = 2;
+    ClassifyJob interrupted(classifyRequest);
+    connect(&interrupted, &Job::progress, &interrupted, [&interrupted](qint64 done, qint64, const QString &) {
+        if (done >= 40)
+            interrupted.cancel();
+    });
+    QSignalSpy cancelled(&interrupted, &Job::cancelled);
+    QVERIFY(!interrupted.exec());
+    QCOMPARE(cancelled.size(), 1);
+    const qint64 firstRun = interrupted.summary().classified;
+    QVERIFY2(firstRun >= 40 && firstRun < 200, qPrintable(QString::number(firstRun)));
+
+    classifyRequest.modelPath.clear(); // the active model now
+    ClassifyJob resumed(classifyRequest);
+    QVERIFY(resumed.exec());
+    QCOMPARE(resumed.summary().skipped, firstRun);
+    QCOMPARE(resumed.summary().classified, 200 - firstRun);
+    Catalog catalog(catalogPath);
+    QSqlQuery counts = catalog.run(QStringLiteral("SELECT COUNT(*), COUNT(DISTINCT item_id) FROM predictions"));
+    QVERIFY(counts.next());
+    QCOMPARE(counts.value(0).toLongLong(), 200);
+    QCOMPARE(counts.value(1).toLongLong(), 200);
+}
+
+void TestClassify::reportsAndSkipsUndecodableImages()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    ImportRequest request;
+    request.source = ImportRequest::Source::Unlabelled;
+    request.paths = writeIncoming(dir.filePath(QStringLiteral("in")), 3, 7);
+    QVERIFY(ImportJob(catalogPath, request).exec());
+    writeFile(request.paths[4], QByteArray("gone bad"));
+    const ClassifySummary summary = classify(catalogPath, m_model);
+    QCOMPARE(summary.classified, 11);
+    QCOMPARE(summary.failures.size(), 1);
+    QCOMPARE(summary.failures[0].path, request.paths[4]);
+    Catalog catalog(catalogPath);
+    QSqlQuery failures = catalog.run(QStringLiteral("SELECT COUNT(*) FROM classification_failures"));
+    QVERIFY(failures.next());
+    QCOMPARE(failures.value(0).toLongLong(), 1);
+}
+
+void TestClassify::classifiesGivenFilesOnly()
+{
+    QTemporaryDir dir;
+    const QStringList fresh = writeIncoming(dir.filePath(QStringLiteral("drag")), 2, 555);
+    const ClassifySummary summary = classify(m_catalog, QString(), fresh);
+    QCOMPARE(summary.import.imported, 8);
+    QCOMPARE(summary.classified, 8);
+    // Dragging the same files again classifies nothing twice.
+    const ClassifySummary again = classify(m_catalog, QString(), fresh);
+    QCOMPARE(again.import.duplicates, 8);
+    QCOMPARE(again.classified, 0);
+    QCOMPARE(again.skipped, 8);
+}
+
+QTEST_GUILESS_MAIN(TestClassify)
+#include "tst_classify.moc"
