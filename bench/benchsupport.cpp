@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QProcess>
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace accession::bench {
@@ -14,16 +16,29 @@ QString defaultMetDir()
     return QDir::cleanPath(QStringLiteral(ACCESSION_SOURCE_DIR) + QStringLiteral("/../shared/data/met"));
 }
 
-QString metCatalog(const QString &metDir, const QString &workDir)
+QString metCatalog(const QString &metDir, const QString &workDir, int limit, QString *csvOut)
 {
     QDir().mkpath(workDir);
-    const QString catalog = workDir + QStringLiteral("/met.db");
+    QString csv = metDir + QStringLiteral("/labels.csv");
+    if (limit > 0) {
+        QFile all(csv);
+        all.open(QIODevice::ReadOnly);
+        const QList<QByteArray> lines = all.readAll().split('\n');
+        csv = workDir + QStringLiteral("/labels-%1.csv").arg(limit);
+        QFile subset(csv);
+        subset.open(QIODevice::WriteOnly);
+        for (int i = 0; i < std::min<int>(int(lines.size()), limit + 1); ++i)
+            subset.write(lines[i] + '\n');
+    }
+    if (csvOut)
+        *csvOut = csv;
+    const QString catalog = workDir + (limit > 0 ? QStringLiteral("/met-%1.db").arg(limit) : QStringLiteral("/met.db"));
     if (QFileInfo::exists(catalog))
         return catalog;
     QProcess process;
     process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     process.start(QStringLiteral(ACCESSION_CLI_PATH), {QStringLiteral("import"), QStringLiteral("--catalog"), catalog, QStringLiteral("--csv"),
-                                                       metDir + QStringLiteral("/labels.csv"), QStringLiteral("--images"), metDir});
+                                                       csv, QStringLiteral("--images"), metDir});
     process.waitForFinished(-1);
     if (process.exitCode() != 0)
         throw std::runtime_error("importing the MET photographs failed");

@@ -30,7 +30,11 @@ public:
 
     // RGB, CV_8UC3, shorter side exactly shorterSide(). Throws DecodeError with the reason.
     cv::Mat get(const Example &example);
+    // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): for a centre
+    // crop that is cut before resizing. Nothing is cached. Throws DecodeError.
+    cv::Mat decodeUnscaled(const Example &example) const;
     int shorterSide() const { return m_shorterSide; }
+    bool isPassThrough() const { return m_budget <= 0 && m_diskDir.isEmpty(); }
 
     struct Stats
     {
@@ -86,7 +90,7 @@ public:
 private:
     void work();
     Batch build(int batchIndex, quint64 generation);
-    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const;
+    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed, bool unscaled) const;
 
     const QVector<Example> m_examples; // read by worker threads: const, so never detached
     DecodedImageCache &m_cache;

@@ -36,6 +36,10 @@ public:
 
     // Logits for a batch [N, 3, H, W] in eval mode.
     HostTensor logits(const HostTensor &input) const;
+    // Makes the network faster for inference (batch norm folded into convolutions). Afterwards it can
+    // still classify but no longer be trained or saved.
+    void prepareForInference();
+    bool isInferenceOnly() const;
 
     struct Impl;
     Impl *impl() const { return m_impl.get(); }

@@ -14,6 +14,7 @@ struct Network::Impl
     int numClasses = 0;
     ml::ClassifierNet net;
     torch::Device device{torch::kCPU};
+    bool inferenceOnly = false;
 };
 
 namespace ml {

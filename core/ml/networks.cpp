@@ -77,6 +77,26 @@ struct BaselineNetImpl : ClassifierNetImpl
     nn::Dropout dropout{nullptr};
 };
 
+// Folds an eval-mode BatchNorm into the convolution before it: w' = w * g / sqrt(v + e), b' = b - m * g / sqrt(v + e).
+void foldInto(nn::Conv2dImpl &conv, nn::BatchNorm2dImpl &bn)
+{
+    torch::NoGradGuard noGrad;
+    const torch::Tensor scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+    conv.weight.mul_(scale.reshape({-1, 1, 1, 1}));
+    torch::Tensor bias = bn.bias - bn.running_mean * scale;
+    if (conv.bias.defined())
+        bias = bias + conv.bias * scale;
+    if (conv.bias.defined())
+        conv.bias.copy_(bias);
+    else
+        conv.bias = bias; // forward() reads the member; the undefined "bias" stays registered, unused
+}
+
+void foldInto(nn::Conv2d &conv, nn::BatchNorm2d &bn)
+{
+    foldInto(*conv, *bn);
+}
+
 struct BasicBlockImpl : nn::Module
 {
     static constexpr int kExpansion = 1;
@@ -93,14 +113,29 @@ struct BasicBlockImpl : nn::Module
     }
     torch::Tensor forward(torch::Tensor x)
     {
-        torch::Tensor out = torch::relu(bn1(conv1(x)));
-        out = bn2(conv2(out));
-        out += downsample ? downsample->forward(x) : x;
+        torch::Tensor out = torch::relu(normed(bn1, conv1(x)));
+        out = normed(bn2, conv2(out));
+        out += downsample ? shortcut(x) : x;
         return torch::relu(out);
+    }
+    torch::Tensor normed(nn::BatchNorm2d &bn, torch::Tensor x) { return folded ? x : bn(x); }
+    torch::Tensor shortcut(const torch::Tensor &x)
+    {
+        torch::Tensor y = downsample[0]->as<nn::Conv2d>()->forward(x);
+        return folded ? y : downsample[1]->as<nn::BatchNorm2d>()->forward(y);
+    }
+    void fold()
+    {
+        foldInto(conv1, bn1);
+        foldInto(conv2, bn2);
+        if (downsample)
+            foldInto(*downsample[0]->as<nn::Conv2d>(), *downsample[1]->as<nn::BatchNorm2d>());
+        folded = true;
     }
     nn::Conv2d conv1{nullptr}, conv2{nullptr};
     nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
     nn::Sequential downsample{nullptr};
+    bool folded = false;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -122,15 +157,31 @@ struct BottleneckImpl : nn::Module
     }
     torch::Tensor forward(torch::Tensor x)
     {
-        torch::Tensor out = torch::relu(bn1(conv1(x)));
-        out = torch::relu(bn2(conv2(out)));
-        out = bn3(conv3(out));
-        out += downsample ? downsample->forward(x) : x;
+        torch::Tensor out = torch::relu(normed(bn1, conv1(x)));
+        out = torch::relu(normed(bn2, conv2(out)));
+        out = normed(bn3, conv3(out));
+        out += downsample ? shortcut(x) : x;
         return torch::relu(out);
+    }
+    torch::Tensor normed(nn::BatchNorm2d &bn, torch::Tensor x) { return folded ? x : bn(x); }
+    torch::Tensor shortcut(const torch::Tensor &x)
+    {
+        torch::Tensor y = downsample[0]->as<nn::Conv2d>()->forward(x);
+        return folded ? y : downsample[1]->as<nn::BatchNorm2d>()->forward(y);
+    }
+    void fold()
+    {
+        foldInto(conv1, bn1);
+        foldInto(conv2, bn2);
+        foldInto(conv3, bn3);
+        if (downsample)
+            foldInto(*downsample[0]->as<nn::Conv2d>(), *downsample[1]->as<nn::BatchNorm2d>());
+        folded = true;
     }
     nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
     nn::Sequential downsample{nullptr};
+    bool folded = false;
 };
 TORCH_MODULE(Bottleneck);
 
@@ -164,7 +215,8 @@ struct ResNetImpl : ClassifierNetImpl
     }
     torch::Tensor features(torch::Tensor x) override
     {
-        x = torch::max_pool2d(torch::relu(bn1(conv1(x))), 3, 2, 1);
+        x = conv1(x);
+        x = torch::max_pool2d(torch::relu(folded ? x : bn1(x)), 3, 2, 1);
         for (auto &stage : stages)
             x = stage->forward(x);
         return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
@@ -172,7 +224,17 @@ struct ResNetImpl : ClassifierNetImpl
     nn::Linear &head() override { return fc; }
     std::string headName() const override { return "fc"; }
     int featureSize() const override { return 512 * Block::Impl::kExpansion; }
+    void foldBatchNorm() override
+    {
+        foldInto(conv1, bn1);
+        for (auto &stage : stages) {
+            for (auto &block : stage->children())
+                block->template as<typename Block::Impl>()->fold();
+        }
+        folded = true;
+    }
 
+    bool folded = false;
     int m_inplanes = 64;
     nn::Conv2d conv1{nullptr};
     nn::BatchNorm2d bn1{nullptr};
@@ -180,41 +242,76 @@ struct ResNetImpl : ClassifierNetImpl
     nn::Linear fc{nullptr};
 };
 
-// A Sequential with a plain forward(), so that Sequentials can nest (as torchvision's do).
-struct SequentialBlockImpl : nn::SequentialImpl
+// Conv, BatchNorm, ReLU6: torchvision's Conv2dNormActivation, children named "0" and "1" as there.
+struct ConvBnRelu6Impl : nn::Module
 {
-    using nn::SequentialImpl::SequentialImpl;
-    torch::Tensor forward(torch::Tensor x) { return nn::SequentialImpl::forward(std::move(x)); }
+    ConvBnRelu6Impl(int in, int out, int kernel, int stride = 1, int groups = 1)
+    {
+        convolution = register_module("0", conv(in, out, kernel, stride, groups));
+        norm = register_module("1", nn::BatchNorm2d(out));
+    }
+    torch::Tensor forward(torch::Tensor x)
+    {
+        x = convolution(x);
+        return torch::hardtanh(folded ? x : norm(x), 0.0, 6.0);
+    }
+    void fold()
+    {
+        foldInto(convolution, norm);
+        folded = true;
+    }
+    nn::Conv2d convolution{nullptr};
+    nn::BatchNorm2d norm{nullptr};
+    bool folded = false;
 };
-TORCH_MODULE(SequentialBlock);
+TORCH_MODULE(ConvBnRelu6);
 
-// Conv, BatchNorm, ReLU6: torchvision's Conv2dNormActivation as MobileNetV2 uses it.
-SequentialBlock convBnRelu6(int in, int out, int kernel, int stride = 1, int groups = 1)
+// The inverted residual's "conv" sequence: [expand,] depthwise, project, norm (torchvision's indices).
+struct InvertedResidualLayersImpl : nn::Module
 {
-    SequentialBlock block;
-    block->push_back(conv(in, out, kernel, stride, groups));
-    block->push_back(nn::BatchNorm2d(out));
-    block->push_back(nn::Functional([](torch::Tensor x) { return torch::hardtanh(x, 0.0, 6.0); }));
-    return block;
-}
+    InvertedResidualLayersImpl(int in, int out, int stride, int expandRatio)
+    {
+        const int hidden = in * expandRatio;
+        int index = 0;
+        if (expandRatio != 1)
+            expand = register_module(std::to_string(index++), ConvBnRelu6(in, hidden, 1));
+        depthwise = register_module(std::to_string(index++), ConvBnRelu6(hidden, hidden, 3, stride, hidden));
+        project = register_module(std::to_string(index++), conv(hidden, out, 1));
+        norm = register_module(std::to_string(index++), nn::BatchNorm2d(out));
+    }
+    torch::Tensor forward(torch::Tensor x)
+    {
+        if (expand)
+            x = expand(x);
+        x = project(depthwise(x));
+        return folded ? x : norm(x);
+    }
+    void fold()
+    {
+        if (expand)
+            expand->fold();
+        depthwise->fold();
+        foldInto(project, norm);
+        folded = true;
+    }
+    ConvBnRelu6 expand{nullptr};
+    ConvBnRelu6 depthwise{nullptr};
+    nn::Conv2d project{nullptr};
+    nn::BatchNorm2d norm{nullptr};
+    bool folded = false;
+};
+TORCH_MODULE(InvertedResidualLayers);
 
 struct InvertedResidualImpl : nn::Module
 {
     InvertedResidualImpl(int in, int out, int stride, int expandRatio)
         : useResidual(stride == 1 && in == out)
     {
-        const int hidden = in * expandRatio;
-        SequentialBlock layers;
-        if (expandRatio != 1)
-            layers->push_back(convBnRelu6(in, hidden, 1));
-        layers->push_back(convBnRelu6(hidden, hidden, 3, stride, hidden));
-        layers->push_back(conv(hidden, out, 1));
-        layers->push_back(nn::BatchNorm2d(out));
-        convs = register_module("conv", layers);
+        layers = register_module("conv", InvertedResidualLayers(in, out, stride, expandRatio));
     }
-    torch::Tensor forward(torch::Tensor x) { return useResidual ? x + convs->forward(x) : convs->forward(x); }
+    torch::Tensor forward(torch::Tensor x) { return useResidual ? x + layers(x) : layers(x); }
     bool useResidual;
-    SequentialBlock convs{nullptr};
+    InvertedResidualLayers layers{nullptr};
 };
 TORCH_MODULE(InvertedResidual);
 
@@ -227,14 +324,14 @@ struct MobileNetV2Impl : ClassifierNetImpl
                                     {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
         nn::Sequential layers;
         int channels = 32;
-        layers->push_back(convBnRelu6(3, channels, 3, 2));
+        layers->push_back(ConvBnRelu6(3, channels, 3, 2));
         for (const auto &setting : settings) {
             for (int i = 0; i < setting[2]; ++i) {
                 layers->push_back(InvertedResidual(channels, setting[1], i == 0 ? setting[3] : 1, setting[0]));
                 channels = setting[1];
             }
         }
-        layers->push_back(convBnRelu6(channels, kLastChannels, 1));
+        layers->push_back(ConvBnRelu6(channels, kLastChannels, 1));
         featureLayers = register_module("features", layers);
         classifier = register_module("classifier", nn::Sequential(nn::Dropout(0.2), nn::Linear(kLastChannels, numClasses)));
         linear = nn::Linear(std::dynamic_pointer_cast<nn::LinearImpl>(classifier->ptr(1)));
@@ -258,6 +355,15 @@ struct MobileNetV2Impl : ClassifierNetImpl
     nn::Linear &head() override { return linear; }
     std::string headName() const override { return "classifier.1"; }
     int featureSize() const override { return kLastChannels; }
+    void foldBatchNorm() override
+    {
+        for (auto &layer : featureLayers->children()) {
+            if (auto *block = layer->as<ConvBnRelu6Impl>())
+                block->fold();
+            else if (auto *residual = layer->as<InvertedResidualImpl>())
+                residual->layers->fold();
+        }
+    }
     void replaceHead(int numClasses)
     {
         classifier = replace_module("classifier", nn::Sequential(nn::Dropout(0.2), nn::Linear(kLastChannels, numClasses)));

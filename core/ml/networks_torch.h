@@ -19,6 +19,9 @@ struct ClassifierNetImpl : torch::nn::Module
     // Prefix of the head's tensors in torchvision's names ("fc", "classifier.1").
     virtual std::string headName() const = 0;
     virtual int featureSize() const = 0;
+    // For inference only: folds batch norm into the convolutions (same function, one pass less per layer).
+    // The network then no longer has torchvision's tensors and must not be trained or saved.
+    virtual void foldBatchNorm() {}
 
     // The head applied to pooled features, with the dropout that precedes it while training.
     virtual torch::Tensor classify(torch::Tensor pooled) { return head()->forward(pooled); }

@@ -52,9 +52,11 @@ double inferenceCeiling(const CeilingRequest &request)
     const torch::Device device = ml::selectDevice();
     ml::ClassifierNet net = ml::createNetwork(request.architecture, request.classes, request.imageSize);
     net->to(device);
+    net->eval();
+    if (request.foldBatchNorm)
+        net->foldBatchNorm();
     if (request.channelsLast)
         ml::useChannelsLast(*net);
-    net->eval();
     torch::NoGradGuard noGrad;
     torch::Tensor input = torch::randn({request.batchSize, 3, request.imageSize, request.imageSize}).to(device);
     if (request.channelsLast)

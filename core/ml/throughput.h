@@ -13,7 +13,8 @@ struct CeilingRequest
     int batchSize = 32;
     int batches = 5;
     int threads = 0;
-    bool channelsLast = true; // as training and inference run
+    bool channelsLast = true;  // as training and inference run
+    bool foldBatchNorm = true; // inference only, as the classifier runs
 };
 
 // Images per second of forward + backward + AdamW step (training) or of forward alone in eval mode.

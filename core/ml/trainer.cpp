@@ -820,6 +820,7 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
                     const std::function<bool()> &shouldStop)
 {
     const int threads = configureComputeThreads(m_impl->threads);
+    m_impl->model.network().prepareForInference();
     Network::Impl &network = *m_impl->model.network().impl();
     const Preprocessing preprocessing = m_impl->model.card().preprocessing;
     ml::DecodedImageCache cache(preprocessing.resizeSize(), 0);

@@ -52,6 +52,8 @@ private Q_SLOTS:
     void neverRunsCodeFromAPickle();
     void refusesTruncatedAndLegacyFiles();
     void baselineAcceptsAnyInputSize();
+    void foldingBatchNormKeepsTheFunction_data();
+    void foldingBatchNormKeepsTheFunction();
 
 private:
     QTemporaryDir m_dir;
@@ -205,6 +207,28 @@ void TestNetworks::baselineAcceptsAnyInputSize()
         input.values.assign(size_t(input.numel()), 0.5f);
         QCOMPARE(network.logits(input).shape, (std::vector<int64_t>{3, 4}));
     }
+}
+
+void TestNetworks::foldingBatchNormKeepsTheFunction_data()
+{
+    QTest::addColumn<QString>("arch");
+    for (const char *arch : {"resnet18", "resnet50", "mobilenet_v2"})
+        QTest::newRow(arch) << QString::fromLatin1(arch);
+}
+
+void TestNetworks::foldingBatchNormKeepsTheFunction()
+{
+    QFETCH(QString, arch);
+    const QString dir = reference(arch);
+    Network network(*architectureFromName(arch), 7);
+    network.loadWeights(dir + QStringLiteral("/weights.safetensors"));
+    const HostTensor input = readTensorFile(dir + QStringLiteral("/input.safetensors")).value(QStringLiteral("input"));
+    const HostTensor before = network.logits(input);
+    network.prepareForInference();
+    QVERIFY(network.isInferenceOnly());
+    const float difference = maxAbsDifference(before, network.logits(input));
+    QVERIFY2(difference < 1e-4f, qPrintable(QStringLiteral("max abs difference %1").arg(double(difference))));
+    QVERIFY_THROWS_EXCEPTION(WeightsError, network.saveWeights(m_dir.filePath(QStringLiteral("folded.safetensors"))));
 }
 
 QTEST_GUILESS_MAIN(TestNetworks)

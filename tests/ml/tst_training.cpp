@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 #include "ml/datasplit.h"
+#include "ml/evaluationjob.h"
 #include "ml/network.h"
 #include "ml/trainedmodel.h"
 #include "ml/trainer.h"
@@ -133,10 +134,22 @@ void TestTraining::baselineLearnsGeneratedDepartments()
     QVERIFY(QFile::exists(ModelCard::pathBeside(out)));
     QVERIFY(!QFile::exists(TrainingJob::checkpointPathFor(out)));
 
-    // The saved model reloads with its card and reproduces the validation accuracy's order of magnitude.
     const auto model = TrainedModel::load(out);
     QCOMPARE(model->card().classes, kDepartments);
     QCOMPARE(model->network().numClasses(), 4);
+
+    // Inference (batch norm folded, centre crop cut before resizing) agrees with what training measured
+    // on the same validation items.
+    EvaluationRequest request;
+    request.source = EvaluationRequest::Source::Catalog;
+    request.catalogPath = m_catalog;
+    request.modelPath = out;
+    EvaluationJob evaluation(request);
+    QVERIFY(evaluation.exec());
+    const EvaluationResult result = evaluation.result();
+    QCOMPARE(result.report.count, card.validation.count);
+    QVERIFY2(std::abs(result.report.accuracy - card.validation.accuracy) <= 1.0 / 24 + 1e-9,
+             qPrintable(QStringLiteral("%1 against %2").arg(result.report.accuracy).arg(card.validation.accuracy)));
 }
 
 void TestTraining::cancelThenResumeEqualsUninterruptedRun()
