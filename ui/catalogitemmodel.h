@@ -1,33 +1,45 @@
 #pragma once
 
-#include "catalog/catalogtypes.h"
+#include "catalog/itemquery.h"
 
 #include <QAbstractTableModel>
 #include <QCache>
 #include <QPixmap>
 
+#include <memory>
+
 namespace accession {
 
 class Catalog;
+class ThumbnailLoader;
 
-// The catalog's items as a table, fetched in pages so that huge catalogs open at once.
+// The catalog's items, filtered and ordered, fetched a page at a time by key so that half a million
+// items open at once and scroll evenly; thumbnails arrive from a loader thread.
 class CatalogItemModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { IdColumn, FileColumn, ExternalIdColumn, DepartmentColumn, SourceColumn, SizeColumn, ImportedColumn,
-                  ColumnCount };
-    enum Role { ItemIdRole = Qt::UserRole + 1, PathRole };
+    enum Column { FileColumn, ExternalIdColumn, DepartmentColumn, StatusColumn, PredictedColumn, ConfidenceColumn,
+                  SizeColumn, ImportedColumn, ColumnCount };
+    enum Role { ItemIdRole = Qt::UserRole + 1, PathRole, StatusRole, ConfidenceRole };
 
     static constexpr int kPageSize = 500;
 
     explicit CatalogItemModel(QObject *parent = nullptr);
+    ~CatalogItemModel() override;
 
     // The model reads through this connection (which must outlive it); nullptr empties the model.
     void setCatalog(Catalog *catalog);
-    // Re-reads from the start, e.g. after an import.
+    void setFilter(const ItemFilter &filter);
+    void setOrder(ItemOrder order);
+    ItemFilter filter() const { return m_filter; }
+    ItemOrder order() const { return m_order; }
+    // Re-reads from the start (after an import, a decision, a new model).
     void reload();
     qint64 totalCount() const { return m_total; }
+    qint64 itemIdAt(int row) const;
+    int rowOfItem(qint64 itemId) const; // -1 if not loaded
+    const ItemRow *rowData(int row) const;
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -36,12 +48,22 @@ public:
     bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
 
+    static QString statusLabel(ItemStatus status);
+
 private:
+    void thumbnailArrived(qint64 itemId, const QImage &image);
+
     Catalog *m_catalog = nullptr;
-    QVector<ItemRecord> m_rows;
+    ItemFilter m_filter;
+    ItemOrder m_order = ItemOrder::NewestFirst;
+    QVector<ItemRow> m_rows;
+    QHash<qint64, int> m_rowOfItem;
     qint64 m_total = 0;
+    bool m_exhausted = true;
     bool m_fetching = false;
-    mutable QCache<qint64, QPixmap> m_thumbnails{2000};
+    ThumbnailLoader *m_thumbnails = nullptr;
+    mutable QCache<qint64, QPixmap> m_pixmaps{3000};
+    QPixmap m_placeholder;
 };
 
 } // namespace accession

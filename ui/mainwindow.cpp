@@ -1,23 +1,40 @@
 #include "mainwindow.h"
 
 #include "catalogitemmodel.h"
+#include "catalogsession.h"
+#include "catalogview.h"
+#include "dashboardwidget.h"
+#include "departmentsdialog.h"
+#include "itempanel.h"
+#include "retraindialog.h"
+#include "reviewwidget.h"
 
 #include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
 #include "demo/democatalogjob.h"
 #include "ingest/importjob.h"
 #include "jobs/jobrunner.h"
+#include "ml/classifyjob.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
-#include <QTableView>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace accession {
@@ -29,27 +46,46 @@ constexpr int kMaxRecent = 8;
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
+    , m_session(new CatalogSession(this))
     , m_itemModel(new CatalogItemModel(this))
     , m_jobRunner(new JobRunner(this))
 {
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    m_noticeLabel = new QLabel(central);
+    setAcceptDrops(true);
+    m_noticeLabel = new QLabel(this);
     m_noticeLabel->setWordWrap(true);
     m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; padding: 6px; }"));
     m_noticeLabel->hide();
+    m_catalogView = new CatalogView(m_itemModel, this);
+    m_review = new ReviewWidget(m_session, this);
+    m_dashboard = new DashboardWidget(m_session, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(m_catalogView, tr("&Catalog"));
+    m_tabs->addTab(m_review, tr("&Review"));
+    m_tabs->addTab(m_dashboard, tr("&Model"));
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_noticeLabel);
-    m_itemView = new QTableView(central);
-    m_itemView->setModel(m_itemModel);
-    m_itemView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_itemView->setIconSize(QSize(48, 48));
-    m_itemView->verticalHeader()->setDefaultSectionSize(52);
-    m_itemView->verticalHeader()->hide();
-    m_itemView->horizontalHeader()->setStretchLastSection(true);
-    m_itemView->setColumnWidth(CatalogItemModel::FileColumn, 260);
-    m_itemView->setColumnWidth(CatalogItemModel::DepartmentColumn, 200);
-    layout->addWidget(m_itemView);
+    layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
+
+    m_itemPanel = new ItemPanel(m_session, this);
+    auto *itemDock = new QDockWidget(tr("Item"), this);
+    itemDock->setObjectName(QStringLiteral("itemDock"));
+    itemDock->setWidget(m_itemPanel);
+    addDockWidget(Qt::RightDockWidgetArea, itemDock);
+
+    m_problems = new QTableWidget(0, 3, this);
+    m_problems->setHorizontalHeaderLabels({tr("When"), tr("File"), tr("Problem")});
+    m_problems->horizontalHeader()->setStretchLastSection(true);
+    m_problems->verticalHeader()->hide();
+    m_problems->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_problems->setColumnWidth(1, 360);
+    auto *problemsDock = new QDockWidget(tr("Problems"), this);
+    problemsDock->setObjectName(QStringLiteral("problemsDock"));
+    problemsDock->setWidget(m_problems);
+    addDockWidget(Qt::BottomDockWidgetArea, problemsDock);
+    problemsDock->hide();
 
     m_countLabel = new QLabel(this);
     m_progressBar = new QProgressBar(this);
@@ -63,50 +99,89 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_cancelButton, &QPushButton::clicked, m_jobRunner, &JobRunner::cancel);
     connect(m_jobRunner, &JobRunner::jobEnded, this, &MainWindow::onJobEnded);
 
+    connect(m_catalogView, &CatalogView::itemActivated, m_itemPanel, &ItemPanel::showItem);
+    connect(m_review, &ReviewWidget::openItemRequested, this, &MainWindow::showItem);
+    connect(m_dashboard, &DashboardWidget::openItemRequested, this, &MainWindow::showItem);
+    connect(m_session, &CatalogSession::itemChanged, this, &MainWindow::refreshAfterChange);
+    connect(m_session, &CatalogSession::catalogChanged, this, &MainWindow::refreshAfterChange);
+    connect(m_session, &CatalogSession::modelsChanged, this, &MainWindow::refreshAfterChange);
+    connect(m_session, &CatalogSession::errorOccurred, this, [this](const QString &message) { statusBar()->showMessage(message, 10000); });
+    connect(m_session->undoStack(), &QUndoStack::indexChanged, this, [this] {
+        if (!m_session->undoStack()->undoText().isEmpty())
+            statusBar()->showMessage(tr("Done: %1 (Ctrl+Z undoes)").arg(m_session->undoStack()->undoText()), 4000);
+    });
+
     buildMenus();
-    resize(1100, 720);
+    resize(1360, 860);
     updateTitleAndCounts();
 }
 
 MainWindow::~MainWindow()
 {
-    // Stop the job before the model and catalog it may be feeding go away.
+    // Stop the job before the views and the catalog it may be feeding go away.
     delete m_jobRunner;
     m_jobRunner = nullptr;
     m_itemModel->setCatalog(nullptr);
+    m_session->close();
 }
 
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&New Catalog..."), QKeySequence::New, this, &MainWindow::chooseAndCreateCatalog);
-    file->addAction(tr("&Open Catalog..."), QKeySequence::Open, this, &MainWindow::chooseAndOpenCatalog);
+    file->addAction(tr("&New Catalog…"), QKeySequence::New, this, &MainWindow::chooseAndCreateCatalog);
+    file->addAction(tr("&Open Catalog…"), QKeySequence::Open, this, &MainWindow::chooseAndOpenCatalog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Open &Demo Catalog"), this, &MainWindow::openDemo);
     file->addSeparator();
-    file->addAction(tr("&Import Folder..."), this, &MainWindow::chooseAndImportFolder);
+    file->addAction(tr("&Import Files…"), this, [this] { chooseAndImport(false); });
+    file->addAction(tr("Import &Folder…"), this, [this] { chooseAndImport(true); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_session->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    undo->setShortcutContext(Qt::ApplicationShortcut);
+    QAction *redo = m_session->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("&Departments…"), this, &MainWindow::openDepartmentsDialog);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Catalog"), QKeySequence(Qt::CTRL | Qt::Key_1), this, &MainWindow::showCatalog);
+    view->addAction(tr("&Review Queue"), QKeySequence(Qt::CTRL | Qt::Key_2), this, &MainWindow::showReview);
+    view->addAction(tr("&Model Dashboard"), QKeySequence(Qt::CTRL | Qt::Key_3), this, &MainWindow::showDashboard);
+    view->addSeparator();
+    view->addAction(tr("Thumbnail &Grid"), this, [this] { m_catalogView->showGrid(true); });
+    view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
+
+    QMenu *model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(tr("&Train or Retrain…"), this, &MainWindow::openRetrainDialog);
+    model->addAction(tr("&Classify Unclassified Items"), this, &MainWindow::classifyUnclassified);
     refreshRecentMenu();
 }
 
 bool MainWindow::openCatalog(const QString &path)
 {
     try {
-        auto catalog = std::make_unique<Catalog>(path, Catalog::OpenMode::CreateIfMissing);
         m_itemModel->setCatalog(nullptr);
-        m_catalog = std::move(catalog);
-        m_itemModel->setCatalog(m_catalog.get());
-        const QString notice = m_catalog->setting(QStringLiteral("demo_notice"));
-        m_noticeLabel->setText(notice);
-        m_noticeLabel->setVisible(!notice.isEmpty());
-        rememberRecent(m_catalog->path());
-        updateTitleAndCounts();
-        return true;
+        m_session->open(path);
     } catch (const CatalogError &error) {
         statusBar()->showMessage(QString::fromUtf8(error.what()));
+        updateTitleAndCounts();
         return false;
     }
+    Catalog *catalog = m_session->catalog();
+    m_itemModel->setCatalog(catalog);
+    m_catalogView->refreshDepartments(catalog);
+    const QString notice = catalog->setting(QStringLiteral("demo_notice"));
+    m_noticeLabel->setText(notice);
+    m_noticeLabel->setVisible(!notice.isEmpty());
+    rememberRecent(catalog->path());
+    updateTitleAndCounts();
+    return true;
 }
 
 void MainWindow::openDemo()
@@ -114,20 +189,47 @@ void MainWindow::openDemo()
     const QString dir = DemoCatalogJob::defaultDir();
     if (DemoCatalogJob::isBuilt(dir)) {
         openCatalog(DemoCatalogJob::catalogPathIn(dir));
+        Q_EMIT demoReady();
         return;
     }
     m_pendingDemoCatalog = DemoCatalogJob::catalogPathIn(dir);
+    m_noticeLabel->setText(tr("Building the demo: generated images (not real artworks) in a few departments, and a model "
+                              "trained on them. This takes a minute or two the first time."));
+    m_noticeLabel->show();
     startJob(std::make_unique<DemoCatalogJob>(dir), tr("Building the demo catalog"));
 }
 
 QString MainWindow::catalogPath() const
 {
-    return m_catalog ? m_catalog->path() : QString();
+    return m_session->path();
 }
 
 bool MainWindow::isJobRunning() const
 {
     return m_jobRunner && m_jobRunner->isRunning();
+}
+
+void MainWindow::showItem(qint64 itemId)
+{
+    m_tabs->setCurrentWidget(m_catalogView);
+    m_itemPanel->showItem(itemId);
+    m_catalogView->selectItem(itemId);
+}
+
+void MainWindow::showCatalog()
+{
+    m_tabs->setCurrentWidget(m_catalogView);
+}
+
+void MainWindow::showReview()
+{
+    m_tabs->setCurrentWidget(m_review);
+    m_review->setFocus();
+}
+
+void MainWindow::showDashboard()
+{
+    m_tabs->setCurrentWidget(m_dashboard);
 }
 
 void MainWindow::chooseAndOpenCatalog()
@@ -146,19 +248,92 @@ void MainWindow::chooseAndCreateCatalog()
         openCatalog(path);
 }
 
-void MainWindow::chooseAndImportFolder()
+void MainWindow::chooseAndImport(bool folders)
 {
-    if (!m_catalog) {
+    QStringList paths;
+    if (folders) {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Import Folder"));
+        if (!dir.isEmpty())
+            paths << dir;
+    } else {
+        paths = QFileDialog::getOpenFileNames(this, tr("Import Files"), QString(),
+                                              tr("Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp);;All files (*)"));
+    }
+    if (!paths.isEmpty())
+        importAndClassify(paths);
+}
+
+void MainWindow::importAndClassify(const QStringList &paths)
+{
+    if (!m_session->catalog()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return;
     }
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Import Folder"));
-    if (dir.isEmpty())
+    if (ModelRegistry(*m_session->catalog()).activeModel()) {
+        ClassifyRequest request;
+        request.catalogPath = m_session->path();
+        request.paths = paths;
+        startJob(std::make_unique<ClassifyJob>(request), tr("Importing and classifying %n item(s)", nullptr, int(paths.size())));
         return;
+    }
     ImportRequest request;
     request.source = ImportRequest::Source::Unlabelled;
-    request.paths = {dir};
-    startJob(std::make_unique<ImportJob>(m_catalog->path(), request), tr("Importing %1").arg(dir));
+    request.paths = paths;
+    startJob(std::make_unique<ImportJob>(m_session->path(), request), tr("Importing %n item(s)", nullptr, int(paths.size())));
+}
+
+void MainWindow::classifyUnclassified()
+{
+    if (!m_session->catalog())
+        return;
+    if (!ModelRegistry(*m_session->catalog()).activeModel()) {
+        statusBar()->showMessage(tr("No active model: train one first (Model ▸ Train or Retrain)."));
+        return;
+    }
+    ClassifyRequest request;
+    request.catalogPath = m_session->path();
+    startJob(std::make_unique<ClassifyJob>(request), tr("Classifying"));
+}
+
+void MainWindow::openRetrainDialog()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open or create a catalog first."));
+        return;
+    }
+    auto *dialog = new RetrainDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RetrainDialog::trainingStarted, m_dashboard, &DashboardWidget::beginLiveTraining);
+    connect(dialog, &RetrainDialog::epochFinished, m_dashboard, &DashboardWidget::appendEpoch);
+    dialog->show();
+}
+
+void MainWindow::openDepartmentsDialog()
+{
+    if (!m_session->catalog())
+        return;
+    auto *dialog = new DepartmentsDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    QStringList paths;
+    for (const QUrl &url : event->mimeData()->urls()) {
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    }
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    importAndClassify(paths);
 }
 
 void MainWindow::startJob(std::unique_ptr<Job> job, const QString &description)
@@ -169,12 +344,14 @@ void MainWindow::startJob(std::unique_ptr<Job> job, const QString &description)
     }
     connect(job.get(), &Job::progress, this, [this](qint64 done, qint64 total, const QString &message) {
         m_progressBar->setRange(0, int(std::max<qint64>(total, 1)));
-        m_progressBar->setValue(int(done));
+        m_progressBar->setValue(int(std::min(done, total)));
         statusBar()->showMessage(message);
     });
-    connect(job.get(), &Job::failed, this,
-            [this](const QString &error) { statusBar()->showMessage(tr("Failed: %1").arg(error)); });
-    connect(job.get(), &Job::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled")); });
+    connect(job.get(), &Job::failed, this, [this](const QString &error) {
+        statusBar()->showMessage(tr("Failed: %1").arg(error));
+        reportProblems({{QString(), error}});
+    });
+    connect(job.get(), &Job::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled; everything finished before the cancel is kept.")); });
     m_progressBar->setRange(0, 0);
     m_progressBar->show();
     m_cancelButton->show();
@@ -188,17 +365,51 @@ void MainWindow::onJobEnded(Job *job, bool succeeded)
     m_cancelButton->hide();
     if (auto *import = qobject_cast<ImportJob *>(job)) {
         const ImportSummary summary = import->summary();
-        statusBar()->showMessage(tr("Imported %1, %2 duplicates, %3 failed")
-                                     .arg(summary.imported)
-                                     .arg(summary.duplicates)
-                                     .arg(summary.failures.size()));
+        reportProblems(summary.failures);
+        if (succeeded)
+            statusBar()->showMessage(tr("Imported %1, %2 already in the catalog, %3 failed")
+                                         .arg(summary.imported).arg(summary.duplicates).arg(summary.failures.size()));
+    } else if (auto *classify = qobject_cast<ClassifyJob *>(job)) {
+        const ClassifySummary summary = classify->summary();
+        reportProblems(summary.failures);
+        if (succeeded)
+            statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review, %4 failed")
+                                         .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.failures.size()));
     }
-    if (qobject_cast<DemoCatalogJob *>(job) && succeeded && !m_pendingDemoCatalog.isEmpty()) {
-        openCatalog(m_pendingDemoCatalog);
+    if (qobject_cast<DemoCatalogJob *>(job) && !m_pendingDemoCatalog.isEmpty()) {
+        const QString path = m_pendingDemoCatalog;
         m_pendingDemoCatalog.clear();
-        return;
+        if (succeeded && openCatalog(path)) {
+            statusBar()->showMessage(tr("The demo catalog is ready."));
+            Q_EMIT demoReady();
+        }
+    } else if (m_session->catalog()) {
+        m_session->notifyCatalogChanged();
+        m_session->notifyModelsChanged();
     }
+    Q_EMIT jobEnded(succeeded);
+}
+
+void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
+{
+    if (failures.isEmpty())
+        return;
+    const QString now = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
+    for (const ImportFailure &failure : failures) {
+        const int row = m_problems->rowCount();
+        m_problems->insertRow(row);
+        m_problems->setItem(row, 0, new QTableWidgetItem(now));
+        m_problems->setItem(row, 1, new QTableWidgetItem(failure.path));
+        m_problems->setItem(row, 2, new QTableWidgetItem(failure.reason));
+    }
+    if (auto *dock = qobject_cast<QDockWidget *>(m_problems->parentWidget()))
+        dock->show();
+}
+
+void MainWindow::refreshAfterChange()
+{
     m_itemModel->reload();
+    m_catalogView->refreshDepartments(m_session->catalog());
     updateTitleAndCounts();
 }
 
@@ -225,14 +436,20 @@ void MainWindow::refreshRecentMenu()
 
 void MainWindow::updateTitleAndCounts()
 {
-    if (!m_catalog) {
+    Catalog *catalog = m_session->catalog();
+    if (!catalog) {
         setWindowTitle(tr("Accession"));
         m_countLabel->setText(tr("No catalog open"));
         return;
     }
-    setWindowTitle(tr("%1 — Accession").arg(QFileInfo(m_catalog->path()).fileName()));
-    const CatalogStats stats = m_catalog->stats();
-    m_countLabel->setText(tr("%1 items, %2 labelled").arg(stats.items).arg(stats.labelled));
+    setWindowTitle(tr("%1 — Accession").arg(QFileInfo(catalog->path()).fileName()));
+    const QHash<ItemStatus, qint64> counts = ReviewStore(*catalog).statusCounts();
+    qint64 total = 0;
+    for (qint64 count : counts)
+        total += count;
+    m_countLabel->setText(tr("%1 items · %2 to review · %3 auto-filed · %4 confirmed")
+                              .arg(total).arg(counts.value(ItemStatus::NeedsReview))
+                              .arg(counts.value(ItemStatus::AutoFiled)).arg(counts.value(ItemStatus::Confirmed)));
 }
 
 } // namespace accession

@@ -1,23 +1,31 @@
 #pragma once
 
+#include "ingest/importplan.h"
+
 #include <QMainWindow>
 
 #include <memory>
 
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
-class QTableView;
-class QMenu;
+class QTabWidget;
+class QTableWidget;
 
 namespace accession {
 
-class Catalog;
 class CatalogItemModel;
+class CatalogSession;
+class CatalogView;
+class DashboardWidget;
+class ItemPanel;
 class Job;
 class JobRunner;
+class ReviewWidget;
 
-// The curator's main window: one open catalog, its items, and the jobs running on it.
+// The curator's main window: the catalog, the review queue and the model dashboard over one open catalog,
+// an item panel beside them, and the background jobs (import, classification, training) in the status bar.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -29,31 +37,62 @@ public:
     bool openCatalog(const QString &path);
     // Opens the demo, building it in the background first if needed.
     void openDemo();
+    // Imports files or folders and, when a model is active, classifies them at once.
+    void importAndClassify(const QStringList &paths);
+    void showItem(qint64 itemId);
+    void showCatalog();
+    void showReview();
+    void showDashboard();
+    void openRetrainDialog();
+    void openDepartmentsDialog();
+
     QString catalogPath() const;
-    CatalogItemModel *itemModel() const { return m_itemModel; }
-    QTableView *itemView() const { return m_itemView; }
     bool isJobRunning() const;
+    CatalogSession *session() const { return m_session; }
+    CatalogItemModel *itemModel() const { return m_itemModel; }
+    CatalogView *catalogView() const { return m_catalogView; }
+    ReviewWidget *reviewWidget() const { return m_review; }
+    DashboardWidget *dashboard() const { return m_dashboard; }
+    ItemPanel *itemPanel() const { return m_itemPanel; }
+    QTableWidget *problemsTable() const { return m_problems; }
+    QTabWidget *tabs() const { return m_tabs; }
+
+Q_SIGNALS:
+    void jobEnded(bool succeeded);
+    void demoReady();
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void buildMenus();
     void chooseAndOpenCatalog();
     void chooseAndCreateCatalog();
-    void chooseAndImportFolder();
+    void chooseAndImport(bool folders);
+    void classifyUnclassified();
     void startJob(std::unique_ptr<Job> job, const QString &description);
     void onJobEnded(Job *job, bool succeeded);
+    void reportProblems(const QVector<ImportFailure> &failures);
     void rememberRecent(const QString &path);
     void refreshRecentMenu();
+    void refreshAfterChange();
     void updateTitleAndCounts();
 
-    std::unique_ptr<Catalog> m_catalog;
-    CatalogItemModel *m_itemModel = nullptr;
-    QTableView *m_itemView = nullptr;
+    CatalogSession *m_session;
+    CatalogItemModel *m_itemModel;
+    QTabWidget *m_tabs;
+    CatalogView *m_catalogView;
+    ReviewWidget *m_review;
+    DashboardWidget *m_dashboard;
+    ItemPanel *m_itemPanel;
+    QTableWidget *m_problems;
     QMenu *m_recentMenu = nullptr;
-    QLabel *m_countLabel = nullptr;
-    QLabel *m_noticeLabel = nullptr;
-    QProgressBar *m_progressBar = nullptr;
-    QPushButton *m_cancelButton = nullptr;
-    JobRunner *m_jobRunner = nullptr;
+    QLabel *m_countLabel;
+    QLabel *m_noticeLabel;
+    QProgressBar *m_progressBar;
+    QPushButton *m_cancelButton;
+    JobRunner *m_jobRunner;
     QString m_pendingDemoCatalog;
 };
 

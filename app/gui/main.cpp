@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "screenshottour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -18,12 +19,24 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     const QCommandLineOption demoOption(QStringLiteral("demo"),
                                         QStringLiteral("Open the built-in demo catalog (generated images)."));
+    const QCommandLineOption tourOption(QStringLiteral("tour"),
+                                        QStringLiteral("Show each main view, save a screenshot of it to DIR, and quit "
+                                                       "(non-zero if a view is empty)."),
+                                        QStringLiteral("DIR"));
     parser.addOption(demoOption);
+    parser.addOption(tourOption);
     parser.addPositionalArgument(QStringLiteral("catalog"), QStringLiteral("Catalog file to open."), QStringLiteral("[CATALOG]"));
     parser.process(app);
 
     accession::MainWindow window;
     window.show();
+    accession::ScreenshotTour tour(&window, parser.value(tourOption));
+    if (parser.isSet(tourOption)) {
+        if (parser.isSet(demoOption))
+            QObject::connect(&window, &accession::MainWindow::demoReady, &tour, &accession::ScreenshotTour::start);
+        else
+            tour.start();
+    }
     if (parser.isSet(demoOption))
         window.openDemo();
     else if (!parser.positionalArguments().isEmpty())

@@ -335,6 +335,35 @@ void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
          {QStringLiteral("id"), departmentId}});
 }
 
+void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
+{
+    const auto from = department(fromId);
+    const auto into = department(intoId);
+    if (!from || !into)
+        throw CatalogError(QStringLiteral("no department with id %1").arg(!from ? fromId : intoId));
+    if (fromId == intoId)
+        throw CatalogError(QStringLiteral("cannot merge department '%1' into itself").arg(from->name));
+    TransactionGuard transaction(m_database);
+    const QVariantMap ids{{QStringLiteral("from"), fromId}, {QStringLiteral("into"), intoId}};
+    run(QStringLiteral("UPDATE labels SET department_id = :into WHERE department_id = :from"), ids);
+    run(QStringLiteral("UPDATE predictions SET predicted_department_id = :into WHERE predicted_department_id = :from"), ids);
+    run(QStringLiteral("UPDATE review_decisions SET department_id = :into WHERE department_id = :from"), ids);
+    run(QStringLiteral("UPDATE department_aliases SET department_id = :into WHERE department_id = :from"), ids);
+    run(QStringLiteral("INSERT OR REPLACE INTO department_aliases (alias, department_id) VALUES (:alias, :into)"),
+        {{QStringLiteral("alias"), from->name}, {QStringLiteral("into"), intoId}});
+    run(QStringLiteral("DELETE FROM departments WHERE id = :from"), {{QStringLiteral("from"), fromId}});
+    transaction.commit();
+}
+
+void Catalog::renameDepartmentGroup(qint64 groupId, const QString &newName)
+{
+    const QString trimmed = newName.trimmed();
+    if (trimmed.isEmpty())
+        throw CatalogError(QStringLiteral("a department group needs a name"));
+    run(QStringLiteral("UPDATE department_groups SET name = :name WHERE id = :id"),
+        {{QStringLiteral("name"), trimmed}, {QStringLiteral("id"), groupId}});
+}
+
 qint64 Catalog::itemCount() const
 {
     QSqlQuery query = run(QStringLiteral("SELECT COUNT(*) FROM items"));

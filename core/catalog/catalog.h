@@ -19,7 +19,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
@@ -50,6 +50,10 @@ public:
     void setDepartmentsFixed(bool fixed);
     qint64 addDepartmentGroup(const QString &name);
     void setDepartmentGroup(qint64 departmentId, qint64 groupId); // groupId 0 removes it from its group
+    // Folds one department into another: labels, predictions and decisions follow, the old name keeps
+    // resolving to the new one. Label history keeps its dates and sources.
+    void mergeDepartments(qint64 fromId, qint64 intoId);
+    void renameDepartmentGroup(qint64 groupId, const QString &newName);
 
     // Items.
     qint64 itemCount() const;

@@ -156,6 +156,10 @@ const QVector<Migration> &catalogMigrations()
                             " occurred_at TEXT NOT NULL)"),
              QStringLiteral("CREATE INDEX predictions_item ON predictions(item_id)"),
          }},
+        {4, "browsing by confidence",
+         {
+             QStringLiteral("CREATE INDEX predictions_model_confidence ON predictions(model_id, confidence, item_id)"),
+         }},
     };
     return migrations;
 }

@@ -112,7 +112,29 @@ std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 mo
     record.autoFiledWhenMade = query.value(5).toBool();
     record.reviewFlag = query.value(6).toInt();
     record.createdAt = QDateTime::fromString(query.value(7).toString(), Qt::ISODateWithMs);
+    query.finish();
+    QSqlQuery name = m_catalog.run(QStringLiteral("SELECT name FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
+    if (name.next())
+        record.modelName = name.value(0).toString();
+    name.finish();
+    record.classes = modelClasses(modelId);
     return record;
+}
+
+QVector<PredictionRecord> ReviewStore::predictionsForItem(qint64 itemId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT p.model_id FROM predictions p WHERE p.item_id = :item ORDER BY p.id"),
+                                    {{QStringLiteral("item"), itemId}});
+    QVector<qint64> models;
+    while (query.next())
+        models.push_back(query.value(0).toLongLong());
+    query.finish();
+    QVector<PredictionRecord> records;
+    for (qint64 model : models) {
+        if (auto record = prediction(itemId, model))
+            records.push_back(*record);
+    }
+    return records;
 }
 
 qint64 ReviewStore::predictionCount(qint64 modelId) const
@@ -157,7 +179,7 @@ void ReviewStore::recordClassificationFailure(qint64 itemId, qint64 modelId, con
                    {QStringLiteral("now"), Catalog::nowText()}});
 }
 
-QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &blob, int count) const
+const QStringList &ReviewStore::modelClasses(qint64 modelId) const
 {
     if (!m_modelClasses.contains(modelId)) {
         QSqlQuery query = m_catalog.run(QStringLiteral("SELECT classes FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
@@ -172,7 +194,12 @@ QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &
         }
         m_modelClasses.insert(modelId, classes);
     }
-    const QStringList &classes = m_modelClasses[modelId];
+    return m_modelClasses[modelId];
+}
+
+QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &blob, int count) const
+{
+    const QStringList &classes = modelClasses(modelId);
     const std::vector<float> p = probabilitiesFromBlob(blob);
     std::vector<int> order(p.size());
     std::iota(order.begin(), order.end(), 0);
@@ -219,6 +246,23 @@ qint64 ReviewStore::queueSize(qint64 modelId, double threshold) const
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                                                    " AND (p.confidence < :threshold OR p.review_flag = 2)"),
                                     {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+qint64 ReviewStore::autoFileCount(qint64 modelId, double threshold) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
+                                                   " WHERE p.model_id = :model AND i.current_label_id IS NULL"
+                                                   " AND p.confidence >= :threshold AND p.review_flag <> 2"),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+qint64 ReviewStore::unlabelledPredictionCount(qint64 modelId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
+                                                   " WHERE p.model_id = :model AND i.current_label_id IS NULL"),
+                                    {{QStringLiteral("model"), modelId}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 

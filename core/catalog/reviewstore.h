@@ -43,6 +43,8 @@ struct PredictionRecord
     bool autoFiledWhenMade = false;
     int reviewFlag = 0; // 0, 1 skipped, 2 sent back to review
     QDateTime createdAt;
+    QString modelName;
+    QStringList classes; // department names in the order of probabilities (current names)
 };
 
 // An item waiting for a curator, with the model's best guesses.
@@ -102,6 +104,8 @@ public:
     qint64 addPrediction(qint64 modelId, const NewPrediction &prediction, const QVector<qint64> &classDepartments,
                          double threshold);
     std::optional<PredictionRecord> prediction(qint64 itemId, qint64 modelId) const;
+    // Every model's prediction for the item, oldest first.
+    QVector<PredictionRecord> predictionsForItem(qint64 itemId) const;
     qint64 predictionCount(qint64 modelId) const;
     // Items the model has not classified yet, in id order after afterItemId (for streaming).
     QVector<LabelledItem> itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const;
@@ -111,6 +115,9 @@ public:
     // Most uncertain first: lowest confidence, then smallest margin; skipped items last.
     QVector<ReviewEntry> queue(qint64 modelId, double threshold, int limit, int offset = 0) const;
     qint64 queueSize(qint64 modelId, double threshold) const;
+    // Unlabelled items the model would file by itself at this threshold, and how many it has classified.
+    qint64 autoFileCount(qint64 modelId, double threshold) const;
+    qint64 unlabelledPredictionCount(qint64 modelId) const;
 
     // Decisions on an item, relative to the active model's prediction. Throw CatalogError when impossible.
     Decision accept(qint64 itemId);
@@ -139,6 +146,7 @@ private:
     qint64 insertDecision(qint64 itemId, const QString &action, const std::optional<ActivePrediction> &prediction,
                           qint64 departmentId, qint64 undoes);
     QVector<Candidate> topCandidates(qint64 modelId, const QByteArray &probabilities, int count) const;
+    const QStringList &modelClasses(qint64 modelId) const;
 
     Catalog &m_catalog;
     mutable QHash<qint64, QStringList> m_modelClasses;

@@ -41,10 +41,11 @@ Motif motifFor(int departmentIndex)
     return motif;
 }
 
-cv::Mat render(int departmentIndex, int size, std::mt19937 &rng)
+cv::Mat render(int departmentIndex, int motifIndex, int size, std::mt19937 &rng)
 {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    const Motif motif = motifFor(departmentIndex);
+    Motif motif = motifFor(departmentIndex);
+    motif.shape = motifFor(motifIndex).shape;
     const double aspect = 0.75 + 0.5 * unit(rng);
     const int width = aspect >= 1.0 ? size : std::max(8, int(size * aspect));
     const int height = aspect >= 1.0 ? std::max(8, int(size / aspect)) : size;
@@ -119,10 +120,11 @@ const QStringList &demoDepartments()
     return names;
 }
 
-QByteArray renderSyntheticImage(int departmentIndex, int imageSize, quint32 seed, const QString &extension)
+QByteArray renderSyntheticImage(int departmentIndex, int imageSize, quint32 seed, const QString &extension,
+                                int motifDepartmentIndex)
 {
     std::mt19937 rng(seed);
-    const cv::Mat image = render(departmentIndex, imageSize, rng);
+    const cv::Mat image = render(departmentIndex, motifDepartmentIndex >= 0 ? motifDepartmentIndex : departmentIndex, imageSize, rng);
     std::vector<uchar> encoded;
     cv::imencode(QString(QLatin1Char('.') + extension).toStdString(), image, encoded);
     return QByteArray(reinterpret_cast<const char *>(encoded.data()), int(encoded.size()));
@@ -141,8 +143,11 @@ QStringList writeSyntheticDataset(const QString &dir, const SyntheticDatasetSpec
             int drawn = d;
             if (spec.labelNoise > 0 && unit(noiseRng) < spec.labelNoise)
                 drawn = int(unit(noiseRng) * spec.departments.size()) % spec.departments.size();
+            int motif = drawn;
+            if (spec.ambiguity > 0 && unit(noiseRng) < spec.ambiguity)
+                motif = (drawn + 1 + int(unit(noiseRng) * (spec.departments.size() - 1))) % int(spec.departments.size());
             const quint32 imageSeed = spec.seed * 1000003u + quint32(d) * 7919u + quint32(i);
-            const QByteArray bytes = renderSyntheticImage(drawn, spec.imageSize, imageSeed, spec.extension);
+            const QByteArray bytes = renderSyntheticImage(drawn, spec.imageSize, imageSeed, spec.extension, motif);
             const QString path = QStringLiteral("%1/%2-%3.%4")
                                      .arg(departmentDir, slug(spec.departments[d]))
                                      .arg(i, 4, 10, QLatin1Char('0'))

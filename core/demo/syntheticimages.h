@@ -15,6 +15,7 @@ struct SyntheticDatasetSpec
     quint32 seed = 1;
     QString extension = QStringLiteral("jpg"); // jpg or png
     double labelNoise = 0.0; // share of images drawn with another department's motif
+    double ambiguity = 0.0;  // share drawn with this department's palette but another one's motif
 };
 
 // The demo's departments (a few of the MET's).
@@ -25,6 +26,7 @@ const QStringList &demoDepartments();
 QStringList writeSyntheticDataset(const QString &dir, const SyntheticDatasetSpec &spec);
 
 // One image of the given department as encoded bytes (jpg or png).
-QByteArray renderSyntheticImage(int departmentIndex, int imageSize, quint32 seed, const QString &extension);
+QByteArray renderSyntheticImage(int departmentIndex, int imageSize, quint32 seed, const QString &extension,
+                                int motifDepartmentIndex = -1);
 
 } // namespace accession

@@ -43,8 +43,15 @@ void EvaluationJob::run()
     switch (m_request.source) {
     case EvaluationRequest::Source::Catalog: {
         Catalog catalog(m_request.catalogPath);
-        const bool sameCatalog = QFileInfo(card.catalogPath).absoluteFilePath() == catalog.path() && card.splitId > 0;
-        if (sameCatalog && !m_request.allLabelledItems) {
+        // The model's own split: same file, or (a moved or copied catalog) a split with the card's seed and share.
+        const std::optional<qint64> matchingSplit = catalog.splitId(quint64(card.training.value(QStringLiteral("seed")).toInteger()),
+                                                                    card.training.value(QStringLiteral("validation_fraction")).toDouble());
+        const bool sameCatalog = card.splitId > 0
+            && (QFileInfo(card.catalogPath).absoluteFilePath() == catalog.path() || matchingSplit == card.splitId);
+        if (m_request.splitId > 0) {
+            examples = savedValidationExamples(catalog, m_request.splitId, card.classes);
+            result.evaluatedOn = QStringLiteral("validation split %1 of %2").arg(m_request.splitId).arg(catalog.path());
+        } else if (sameCatalog && !m_request.allLabelledItems) {
             examples = savedValidationExamples(catalog, card.splitId, card.classes);
             result.evaluatedOn = QStringLiteral("the model's validation split (split %1) of %2").arg(card.splitId).arg(catalog.path());
         } else {
@@ -100,6 +107,55 @@ void EvaluationJob::run()
     result.report = evaluate(set, card.classes, card.temperature, card.targetAccuracy);
     QMutexLocker lock(&m_mutex);
     m_result = result;
+}
+
+ComparisonJob::ComparisonJob(QString catalogPath, QString candidateModel, QString currentModel, QObject *parent)
+    : Job(parent)
+    , m_catalogPath(std::move(catalogPath))
+    , m_candidateModel(std::move(candidateModel))
+    , m_currentModel(std::move(currentModel))
+{
+}
+
+EvaluationResult ComparisonJob::candidate() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_candidate;
+}
+
+EvaluationResult ComparisonJob::current() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_current;
+}
+
+void ComparisonJob::run()
+{
+    const qint64 splitId = TrainedModel::load(m_candidateModel)->card().splitId;
+    const auto measure = [&](const QString &model, int step) {
+        EvaluationRequest request;
+        request.source = EvaluationRequest::Source::Catalog;
+        request.catalogPath = m_catalogPath;
+        request.modelPath = model;
+        request.splitId = splitId;
+        EvaluationJob job(request);
+        job.followCancelOf(this);
+        connect(&job, &Job::progress, this, [this, step](qint64 done, qint64 total, const QString &message) {
+            reportProgress(step * total + done, 2 * total, message);
+        }, Qt::DirectConnection);
+        QString error;
+        connect(&job, &Job::failed, this, [&error](const QString &message) { error = message; }, Qt::DirectConnection);
+        if (!job.exec()) {
+            throwIfCancelled();
+            throw std::runtime_error(error.toStdString());
+        }
+        return job.result();
+    };
+    const EvaluationResult candidate = measure(m_candidateModel, 0);
+    const EvaluationResult current = m_currentModel.isEmpty() ? EvaluationResult() : measure(m_currentModel, 1);
+    QMutexLocker lock(&m_mutex);
+    m_candidate = candidate;
+    m_current = current;
 }
 
 } // namespace accession

@@ -20,6 +20,7 @@ struct EvaluationRequest
     // With a catalog: the model's own saved validation split when the model was trained on this catalog,
     // unless every labelled item is asked for.
     bool allLabelledItems = false;
+    qint64 splitId = 0; // with a catalog: this saved split's validation items instead of the model's own
     QString foldersDir;
     QString csvPath;
     QString imagesDir;
@@ -60,6 +61,27 @@ private:
     EvaluationRequest m_request;
     mutable QMutex m_mutex;
     EvaluationResult m_result;
+};
+
+// Two models measured on the same validation items (the new model's split), for deciding which to keep.
+class ComparisonJob : public Job
+{
+    Q_OBJECT
+public:
+    ComparisonJob(QString catalogPath, QString candidateModel, QString currentModel, QObject *parent = nullptr);
+    EvaluationResult candidate() const;
+    EvaluationResult current() const;
+
+protected:
+    void run() override;
+
+private:
+    QString m_catalogPath;
+    QString m_candidateModel;
+    QString m_currentModel;
+    mutable QMutex m_mutex;
+    EvaluationResult m_candidate;
+    EvaluationResult m_current;
 };
 
 } // namespace accession

@@ -1,7 +1,12 @@
 #include "testcatalogs.h"
 
 #include "demo/syntheticimages.h"
+#include "catalog/catalog.h"
 #include "ingest/importjob.h"
+#include "ml/classifyjob.h"
+#include "ml/trainer.h"
+
+#include <QDir>
 
 #include <QProcess>
 #include <QTest>
@@ -33,6 +38,61 @@ void importFolders(const QString &catalogPath, const QString &dir)
         throw std::runtime_error(QString("import failed: " + error).toStdString());
     if (!job.summary().failures.isEmpty())
         throw std::runtime_error(QString("import reported failures, first: " + job.summary().failures.first().reason).toStdString());
+}
+
+ClassifiedCatalog makeClassifiedCatalog(const QString &dir, int perDepartment, int incomingPerDepartment)
+{
+    ClassifiedCatalog result;
+    result.departments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"), QStringLiteral("Drawings and Prints")};
+    result.catalogPath = dir + QStringLiteral("/catalog.db");
+    result.modelPath = dir + QStringLiteral("/model.safetensors");
+    result.incomingDir = dir + QStringLiteral("/incoming");
+    writeDepartmentFolders(dir + QStringLiteral("/labelled"), result.departments, perDepartment, 40, 41);
+    importFolders(result.catalogPath, dir + QStringLiteral("/labelled"));
+
+    SyntheticDatasetSpec incoming;
+    incoming.departments = result.departments;
+    incoming.imagesPerDepartment = incomingPerDepartment;
+    incoming.imageSize = 40;
+    incoming.seed = 42;
+    incoming.ambiguity = 0.5;
+    const QStringList files = writeSyntheticDataset(dir + QStringLiteral("/incoming-by-department"), incoming);
+    QDir().mkpath(result.incomingDir);
+    for (int i = 0; i < files.size(); ++i)
+        QFile::rename(files[i], QStringLiteral("%1/new-%2.jpg").arg(result.incomingDir).arg(i, 3, 10, QLatin1Char('0')));
+
+    TrainingOptions options;
+    options.catalogPath = result.catalogPath;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = 6;
+    options.batchSize = 16;
+    options.threads = 2;
+    options.patience = 0;
+    options.outPath = result.modelPath;
+    if (!TrainingJob(options).exec())
+        throw std::runtime_error("training the test model failed");
+    ClassifyRequest request;
+    request.catalogPath = result.catalogPath;
+    request.modelPath = result.modelPath;
+    request.paths = {result.incomingDir};
+    request.threads = 2;
+    if (!ClassifyJob(request).exec())
+        throw std::runtime_error("classifying the test items failed");
+    return result;
+}
+
+QString copyCatalog(const QString &catalogPath, const QString &dir, const QString &name)
+{
+    {
+        Catalog catalog(catalogPath);
+        catalog.run(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    const QString target = dir + QLatin1Char('/') + name;
+    QFile::remove(target);
+    if (!QFile::copy(catalogPath, target))
+        throw std::runtime_error(QString(QStringLiteral("cannot copy ") + catalogPath).toStdString());
+    return target;
 }
 
 int runCli(const QStringList &arguments, QByteArray *standardOutput, QByteArray *standardError, int timeoutMs)

@@ -14,6 +14,19 @@ QStringList writeDepartmentFolders(const QString &dir, const QStringList &depart
 // Imports department folders into the catalog (created if needed); fails the test on error.
 void importFolders(const QString &catalogPath, const QString &dir);
 
+// A catalog with labelled departments, a baseline model trained on them (registered and active) and
+// unlabelled incoming items it has classified; some of them mix two departments' cues.
+struct ClassifiedCatalog
+{
+    QString catalogPath;
+    QString modelPath;
+    QString incomingDir;
+    QStringList departments;
+};
+ClassifiedCatalog makeClassifiedCatalog(const QString &dir, int perDepartment = 16, int incomingPerDepartment = 5);
+// Copies a catalog (checkpointed first) so that a test can change it freely.
+QString copyCatalog(const QString &catalogPath, const QString &dir, const QString &name);
+
 // Runs accession-cli with the arguments; returns exit code, fills stdout/stderr.
 int runCli(const QStringList &arguments, QByteArray *standardOutput = nullptr, QByteArray *standardError = nullptr,
            int timeoutMs = 300000);

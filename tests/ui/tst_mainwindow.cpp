@@ -1,14 +1,38 @@
 #include "catalogitemmodel.h"
+#include "catalogsession.h"
+#include "catalogview.h"
+#include "dashboardmodels.h"
+#include "dashboardwidget.h"
+#include "departmentsdialog.h"
+#include "itempanel.h"
 #include "mainwindow.h"
+#include "retraindialog.h"
+#include "reviewwidget.h"
 #include "testcatalogs.h"
+#include "testimages.h"
 
 #include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUndoStack>
+#include <QUrl>
 
 using namespace accession;
 using namespace accession::test;
@@ -18,62 +42,347 @@ class TestMainWindow : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void itemModelPassesModelTester();
-    void itemModelFetchesInPages();
-    void opensCatalogAndListsItems();
+    void initTestCase();
+    void itemModelsPassTheModelTester();
+    void catalogModelPagesFiltersAndOrders();
+    void itemPanelShowsPredictionsAndHistory();
+    void droppedFilesAreImportedAndClassified();
+    void reviewFromTheKeyboardWithUndo();
+    void correctionElsewhereIsUndoneToo();
+    void confusionCellListsItsItems();
+    void thresholdControlChangesWhatIsFiled();
+    void retrainingDialogTrainsAndOffersComparison();
+    void departmentsCanBeMergedAndGrouped();
     void reportsCatalogThatCannotOpen();
+
+private:
+    QString freshCatalog(const QString &name) { return copyCatalog(m_fixture.catalogPath, m_dir.path(), name); }
+    QTemporaryDir m_dir;
+    ClassifiedCatalog m_fixture;
 };
 
-void TestMainWindow::itemModelPassesModelTester()
+void TestMainWindow::initTestCase()
 {
-    QTemporaryDir dir;
-    writeDepartmentFolders(dir.filePath(QStringLiteral("in")), {QStringLiteral("Asian Art"), QStringLiteral("Arms and Armor")}, 5);
-    importFolders(dir.filePath(QStringLiteral("c.db")), dir.filePath(QStringLiteral("in")));
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")));
-    CatalogItemModel model;
-    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCatalog(&catalog);
-    while (model.canFetchMore(QModelIndex()))
-        model.fetchMore(QModelIndex());
-    QCOMPARE(model.rowCount(), 10);
-    model.reload();
-    model.setCatalog(nullptr);
-    QCOMPARE(model.rowCount(), 0);
+    m_fixture = makeClassifiedCatalog(m_dir.filePath(QStringLiteral("fixture")));
 }
 
-void TestMainWindow::itemModelFetchesInPages()
+void TestMainWindow::itemModelsPassTheModelTester()
+{
+    const QString path = freshCatalog(QStringLiteral("tester.db"));
+    Catalog catalog(path);
+    CatalogItemModel items;
+    QAbstractItemModelTester itemsTester(&items, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    items.setCatalog(&catalog);
+    while (items.canFetchMore(QModelIndex()))
+        items.fetchMore(QModelIndex());
+    QCOMPARE(items.rowCount(), 48 + 15);
+    items.setFilter({0, ItemStatus::NeedsReview, QString()});
+    items.setOrder(ItemOrder::LeastConfidentFirst);
+    items.setCatalog(nullptr);
+
+    const RegisteredModel model = *ModelRegistry(catalog).activeModel();
+    const EvaluationReport report = EvaluationReport::fromJson(model.card.value(QStringLiteral("validation")).toObject());
+    PerClassMetricsModel perClass;
+    QAbstractItemModelTester perClassTester(&perClass, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    perClass.setReport(report);
+    QCOMPARE(perClass.rowCount(), 3);
+    ConfusionMatrixModel confusion;
+    QAbstractItemModelTester confusionTester(&confusion, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    confusion.setReport(report);
+    QCOMPARE(confusion.columnCount(), 3);
+    ModelListModel models;
+    QAbstractItemModelTester modelsTester(&models, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    models.setModels(ModelRegistry(catalog).models());
+    QCOMPARE(models.rowCount(), 1);
+}
+
+void TestMainWindow::catalogModelPagesFiltersAndOrders()
 {
     QTemporaryDir dir;
-    const int perDepartment = (CatalogItemModel::kPageSize + 100) / 2;
+    const QString path = dir.filePath(QStringLiteral("paged.db"));
+    const int perDepartment = (CatalogItemModel::kPageSize + 150) / 2;
     writeDepartmentFolders(dir.filePath(QStringLiteral("in")), {QStringLiteral("A"), QStringLiteral("B")}, perDepartment, 16);
-    importFolders(dir.filePath(QStringLiteral("c.db")), dir.filePath(QStringLiteral("in")));
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")));
+    importFolders(path, dir.filePath(QStringLiteral("in")));
+    Catalog catalog(path);
     CatalogItemModel model;
     model.setCatalog(&catalog);
-    QCOMPARE(model.rowCount(), 0);
-    QVERIFY(model.canFetchMore(QModelIndex()));
+    QCOMPARE(model.totalCount(), 2 * perDepartment);
     model.fetchMore(QModelIndex());
     QCOMPARE(model.rowCount(), CatalogItemModel::kPageSize);
     model.fetchMore(QModelIndex());
     QCOMPARE(model.rowCount(), 2 * perDepartment);
     QVERIFY(!model.canFetchMore(QModelIndex()));
+    // Newest first: ids fall, with no row twice across the page boundary.
+    QSet<qint64> seen;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QVERIFY(!seen.contains(model.itemIdAt(row)));
+        seen.insert(model.itemIdAt(row));
+        if (row > 0)
+            QVERIFY(model.itemIdAt(row) < model.itemIdAt(row - 1));
+    }
+    // A department filter and a search.
+    ItemFilter filter;
+    filter.departmentId = *catalog.departmentIdByName(QStringLiteral("B"));
+    model.setFilter(filter);
+    QCOMPARE(model.totalCount(), perDepartment);
+    filter.search = QStringLiteral("b-0007");
+    model.setFilter(filter);
+    QCOMPARE(model.totalCount(), 1);
+    while (model.canFetchMore(QModelIndex()))
+        model.fetchMore(QModelIndex());
+    QVERIFY(model.index(0, CatalogItemModel::FileColumn).data().toString().contains(QStringLiteral("b-0007")));
+    // Thumbnails arrive from the loader thread.
+    model.setFilter({});
+    model.fetchMore(QModelIndex());
+    const QModelIndex first = model.index(0, CatalogItemModel::FileColumn);
+    first.data(Qt::DecorationRole);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QTRY_VERIFY(!changed.isEmpty());
 }
 
-void TestMainWindow::opensCatalogAndListsItems()
+void TestMainWindow::itemPanelShowsPredictionsAndHistory()
 {
-    QTemporaryDir dir;
-    writeDepartmentFolders(dir.filePath(QStringLiteral("in")), {QStringLiteral("Asian Art"), QStringLiteral("Arms and Armor")}, 4);
-    importFolders(dir.filePath(QStringLiteral("c.db")), dir.filePath(QStringLiteral("in")));
+    const QString path = freshCatalog(QStringLiteral("panel.db"));
+    CatalogSession session;
+    session.open(path);
+    ItemPanel panel(&session);
+    Catalog &catalog = *session.catalog();
+    const RegisteredModel model = *ModelRegistry(catalog).activeModel();
+    const ReviewEntry waiting = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
+    panel.showItem(waiting.itemId);
+    QCOMPARE(panel.chartCategories().size(), 3);
+    QCOMPARE(panel.chartCategories().last(), waiting.predicted); // drawn bottom-up: the top candidate last
+    QVERIFY(std::abs(panel.chartValues().last() - waiting.confidence) < 1e-3);
+    QCOMPARE(panel.historyList()->count(), 2); // imported, predicted
+    panel.departmentBox()->setCurrentText(QStringLiteral("Asian Art"));
+    QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
+    QCOMPARE(catalog.item(waiting.itemId)->department, QStringLiteral("Asian Art"));
+    QCOMPARE(panel.historyList()->count(), 4); // + curator label, + decision
+}
+
+void TestMainWindow::droppedFilesAreImportedAndClassified()
+{
     MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("drop.db"))));
+    window.show();
+    QTemporaryDir drop;
+    writeDepartmentFolders(drop.filePath(QStringLiteral("tmp")), {QStringLiteral("Asian Art")}, 3, 40, 99);
+    QList<QUrl> urls;
+    for (const QString &name : QDir(drop.filePath(QStringLiteral("tmp/Asian Art"))).entryList(QDir::Files))
+        urls << QUrl::fromLocalFile(drop.filePath(QStringLiteral("tmp/Asian Art/") + name));
+    writeFile(drop.filePath(QStringLiteral("broken.jpg")), "this is not a photograph");
+    urls << QUrl::fromLocalFile(drop.filePath(QStringLiteral("broken.jpg")));
+    auto *mime = new QMimeData;
+    mime->setUrls(urls);
+
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropEvent(QPointF(50, 50), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &dropEvent);
+    QVERIFY(window.isJobRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, 120000);
+    QVERIFY(ended.first().first().toBool());
+    Catalog &catalog = *window.session()->catalog();
+    QCOMPARE(catalog.itemCount(), 48 + 15 + 3);
+    const qint64 model = ModelRegistry(catalog).activeModel()->id;
+    QCOMPARE(ReviewStore(catalog).predictionCount(model), 15 + 3); // the fixture's incoming items, and the dropped ones
+    // The broken file is reported in the problems panel, not in a dialog.
+    QCOMPARE(window.problemsTable()->rowCount(), 1);
+    QVERIFY(window.problemsTable()->item(0, 2)->text().contains(QStringLiteral("not an image")));
+    delete mime;
+}
+
+void TestMainWindow::reviewFromTheKeyboardWithUndo()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("review.db"))));
+    Catalog &catalog = *window.session()->catalog();
+    ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
+    window.session()->notifyModelsChanged();
+    window.show();
+    window.showReview();
+    ReviewWidget *review = window.reviewWidget();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const qint64 before = review->remaining();
+    QVERIFY(before >= 3);
+
+    // Enter accepts the suggestion.
+    const qint64 first = review->currentItemId();
+    const QString suggested = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 1.0, 1).first().predicted;
+    QTest::keyClick(review, Qt::Key_Return);
+    QCOMPARE(catalog.item(first)->department, suggested);
+    QCOMPARE(catalog.item(first)->labelSource, std::optional<LabelSource>(LabelSource::Curator));
+    QCOMPARE(review->remaining(), before - 1);
+
+    // A number key files under the department with that rank.
+    const qint64 second = review->currentItemId();
+    const QString ranked2 = review->rankedDepartments().value(1);
+    QTest::keyClick(review, Qt::Key_2);
+    QCOMPARE(catalog.item(second)->department, ranked2);
+
+    // S skips: the item goes to the back of the queue, no label.
+    const qint64 third = review->currentItemId();
+    QTest::keyClick(review, Qt::Key_S);
+    QCOMPARE(catalog.item(third)->labelId, 0);
+    QVERIFY(review->currentItemId() != third);
+    QCOMPARE(review->remaining(), before - 2);
+
+    // Ctrl+Z undoes, most recent first: the skip, then the choice.
+    QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(review->currentItemId(), third);
+    QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(catalog.item(second)->labelId, 0);
+    QCOMPARE(review->remaining(), before - 1);
+    QCOMPARE(window.session()->undoStack()->count(), 3);
+    QVERIFY(ReviewStore(catalog).decisions(second).first().undone);
+}
+
+void TestMainWindow::correctionElsewhereIsUndoneToo()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("elsewhere.db"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QVERIFY(window.openCatalog(dir.filePath(QStringLiteral("c.db"))));
-    QTRY_COMPARE(window.itemView()->model()->rowCount(), 8);
-    const QModelIndex department = window.itemModel()->index(0, CatalogItemModel::DepartmentColumn);
-    QCOMPARE(department.data().toString(), QStringLiteral("Arms and Armor"));
-    QVERIFY(window.windowTitle().contains(QStringLiteral("c.db")));
-    const QModelIndex file = window.itemModel()->index(0, CatalogItemModel::FileColumn);
-    QVERIFY(!file.data(Qt::DecorationRole).value<QPixmap>().isNull());
+    Catalog &catalog = *window.session()->catalog();
+    const qint64 item = catalog.items(0, 1).first().id; // an imported, labelled item
+    const QString before = catalog.item(item)->department;
+    window.itemPanel()->showItem(item);
+    const QString other = before == QLatin1String("Asian Art") ? QStringLiteral("Arms and Armor") : QStringLiteral("Asian Art");
+    window.itemPanel()->departmentBox()->setCurrentText(other);
+    QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QCOMPARE(catalog.item(item)->department, other);
+    window.session()->undoStack()->undo();
+    QCOMPARE(catalog.item(item)->department, before);
+    QCOMPARE(catalog.item(item)->labelSource, std::optional<LabelSource>(LabelSource::Imported));
+    window.session()->undoStack()->redo();
+    QCOMPARE(catalog.item(item)->department, other);
+}
+
+void TestMainWindow::confusionCellListsItsItems()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("confusion.db"))));
+    window.show();
+    window.showDashboard();
+    DashboardWidget *dashboard = window.dashboard();
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard->hasItemEvaluation(), 60000);
+    QTableView *view = dashboard->confusionView();
+    QModelIndex fullest;
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        for (int column = 0; column < view->model()->columnCount(); ++column) {
+            const QModelIndex cell = view->model()->index(row, column);
+            if (!fullest.isValid() || cell.data().toInt() > fullest.data().toInt())
+                fullest = cell;
+        }
+    }
+    const int expected = fullest.data().toInt();
+    QVERIFY(expected > 0);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::NoModifier, view->visualRect(fullest).center());
+    QCOMPARE(dashboard->cellItems()->count(), expected);
+    // Opening one shows it in the item panel.
+    const qint64 itemId = dashboard->cellItems()->item(0)->data(Qt::UserRole).toLongLong();
+    Q_EMIT dashboard->cellItems()->itemActivated(dashboard->cellItems()->item(0));
+    QCOMPARE(window.itemPanel()->itemId(), itemId);
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget *>(window.catalogView()));
+}
+
+void TestMainWindow::thresholdControlChangesWhatIsFiled()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("threshold.db"))));
+    Catalog &catalog = *window.session()->catalog();
+    const qint64 model = ModelRegistry(catalog).activeModel()->id;
+    DashboardWidget *dashboard = window.dashboard();
+    dashboard->thresholdSlider()->setValue(1000);
+    const QString strict = dashboard->consequences()->text();
+    QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
+    QCOMPARE(ModelRegistry(catalog).model(model)->threshold, 1.0);
+    const qint64 filedStrict = ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled);
+
+    dashboard->thresholdSlider()->setValue(0);
+    QVERIFY(dashboard->consequences()->text() != strict);
+    QVERIFY(dashboard->consequences()->text().contains(QStringLiteral("15 of 15")));
+    QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), filedStrict); // not applied yet
+    QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
+    QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), 15);
+    QVERIFY(filedStrict < 15);
+}
+
+void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("retrain.db"))));
+    RetrainDialog dialog(window.session());
+    TrainingOptions options;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = 3;
+    options.outPath = m_dir.filePath(QStringLiteral("retrained.safetensors"));
+    dialog.setOptions(options);
+    QSignalSpy epochs(&dialog, &RetrainDialog::epochFinished);
+    QSignalSpy compared(&dialog, &RetrainDialog::comparisonShown);
+    dialog.start();
+    QVERIFY(dialog.isRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(compared.size(), 1, 300000);
+    QVERIFY(epochs.size() >= 1);
+    QVERIFY(dialog.comparisonReady());
+    QCOMPARE(dialog.comparisonTable()->rowCount(), 1 + 3); // all, then each department
+    QVERIFY(dialog.comparisonTable()->item(0, 1)->text().endsWith(QLatin1Char('%'))); // the active model, measured
+    QVERIFY(dialog.comparisonTable()->item(0, 2)->text().endsWith(QLatin1Char('%'))); // the new one
+    QVERIFY(dialog.activateButton()->isEnabled());
+    QSignalSpy activated(&dialog, &RetrainDialog::modelActivated);
+    QTest::mouseClick(dialog.activateButton(), Qt::LeftButton);
+    QCOMPARE(activated.size(), 1);
+    const auto active = ModelRegistry(*window.session()->catalog()).activeModel();
+    QCOMPARE(active->weightsPath, options.outPath);
+    QCOMPARE(ModelRegistry(*window.session()->catalog()).models().size(), 2);
+}
+
+void TestMainWindow::departmentsCanBeMergedAndGrouped()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("departments.db"))));
+    window.show();
+    Catalog &catalog = *window.session()->catalog();
+    DepartmentsDialog dialog(window.session());
+    QCOMPARE(dialog.list()->count(), 3);
+    QVERIFY(dialog.addDepartment(QStringLiteral("Egyptian Art")));
+    QCOMPARE(dialog.list()->count(), 4);
+    const qint64 drawings = *catalog.departmentIdByName(QStringLiteral("Drawings and Prints"));
+    QVERIFY(dialog.renameDepartment(drawings, QStringLiteral("Works on Paper")));
+    QCOMPARE(*catalog.departmentIdByName(QStringLiteral("Drawings and Prints")), drawings);
+
+    // Group two departments; the item panel can then show predictions by group.
+    const qint64 arms = *catalog.departmentIdByName(QStringLiteral("Arms and Armor"));
+    const qint64 asian = *catalog.departmentIdByName(QStringLiteral("Asian Art"));
+    QVERIFY(dialog.setGroup(arms, QStringLiteral("Objects")));
+    QVERIFY(dialog.setGroup(asian, QStringLiteral("Objects")));
+    const qint64 item = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 2.0, 1).first().itemId;
+    window.itemPanel()->showItem(item);
+    QVERIFY(!window.itemPanel()->groupsBox()->isHidden());
+    window.itemPanel()->groupsBox()->setChecked(true);
+    const QStringList groups = window.itemPanel()->chartCategories();
+    QCOMPARE(groups.size(), 2);
+    QVERIFY(groups.contains(QStringLiteral("Objects")));
+    QVERIFY(groups.contains(QStringLiteral("Works on Paper")));
+    double sum = 0;
+    for (qreal value : window.itemPanel()->chartValues())
+        sum += value;
+    QVERIFY(std::abs(sum - 1.0) < 0.01);
+
+    // Merging moves the labels and keeps the old name working.
+    const qint64 armsItems = catalog.stats().byDepartment[0].count;
+    QVERIFY(dialog.mergeDepartments(arms, asian));
+    QCOMPARE(dialog.list()->count(), 3);
+    QCOMPARE(*catalog.departmentIdByName(QStringLiteral("Arms and Armor")), asian);
+    qint64 asianItems = 0;
+    for (const DepartmentCount &count : catalog.stats().byDepartment)
+        asianItems += count.department == QLatin1String("Asian Art") ? count.count : 0;
+    QVERIFY(asianItems >= armsItems + 16);
+    QVERIFY(!dialog.mergeDepartments(asian, asian)); // refused, with a message in the dialog
+    QVERIFY(dialog.lastError().contains(QStringLiteral("itself")));
 }
 
 void TestMainWindow::reportsCatalogThatCannotOpen()

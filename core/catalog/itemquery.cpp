@@ -1,0 +1,140 @@
+#include "itemquery.h"
+
+#include "catalog.h"
+
+namespace accession {
+
+namespace {
+
+const char *const kSelect =
+    "SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
+    " CASE WHEN l.id IS NOT NULL THEN d.name"
+    "      WHEN p.id IS NOT NULL AND p.confidence >= m.threshold AND p.review_flag <> 2 THEN pd.name END,"
+    " l.source, pd.name, COALESCE(p.confidence, -1),"
+    " CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"
+    "      WHEN p.id IS NULL THEN 'unlabelled'"
+    "      WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed' ELSE 'needs-review' END AS status"
+    " FROM items i"
+    " LEFT JOIN labels l ON l.id = i.current_label_id"
+    " LEFT JOIN departments d ON d.id = l.department_id"
+    " LEFT JOIN models m ON m.is_active = 1"
+    " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
+    " LEFT JOIN departments pd ON pd.id = p.predicted_department_id ";
+
+ItemRow rowFromQuery(const QSqlQuery &query)
+{
+    ItemRow row;
+    row.id = query.value(0).toLongLong();
+    row.path = query.value(1).toString();
+    row.externalId = query.value(2).toString();
+    row.width = query.value(3).toInt();
+    row.height = query.value(4).toInt();
+    row.importedAt = QDateTime::fromString(query.value(5).toString(), Qt::ISODateWithMs);
+    row.department = query.value(6).toString();
+    if (!query.value(7).isNull())
+        row.labelSource = labelSourceFromName(query.value(7).toString());
+    row.predicted = query.value(8).toString();
+    row.confidence = query.value(9).toDouble();
+    row.status = itemStatusFromName(query.value(10).toString()).value_or(ItemStatus::Unlabelled);
+    return row;
+}
+
+} // namespace
+
+ItemQuery::ItemQuery(Catalog &catalog, ItemFilter filter, ItemOrder order)
+    : m_catalog(catalog)
+    , m_filter(std::move(filter))
+    , m_order(order)
+{
+}
+
+QString ItemQuery::whereClause() const
+{
+    QStringList conditions;
+    if (m_filter.departmentId > 0) {
+        conditions << QStringLiteral("(l.department_id = :department OR (l.id IS NULL AND p.predicted_department_id = :department2"
+                                     " AND p.confidence >= m.threshold AND p.review_flag <> 2))");
+    }
+    if (m_filter.status)
+        conditions << QStringLiteral("status = :status");
+    if (!m_filter.search.trimmed().isEmpty())
+        conditions << QStringLiteral("(i.external_id LIKE :search ESCAPE '\\' OR i.path LIKE :search2 ESCAPE '\\')");
+    return conditions.isEmpty() ? QString() : conditions.join(QStringLiteral(" AND "));
+}
+
+QVariantMap ItemQuery::bindings() const
+{
+    QVariantMap values;
+    if (m_filter.departmentId > 0) {
+        values.insert(QStringLiteral("department"), m_filter.departmentId);
+        values.insert(QStringLiteral("department2"), m_filter.departmentId);
+    }
+    if (m_filter.status)
+        values.insert(QStringLiteral("status"), itemStatusName(*m_filter.status));
+    if (!m_filter.search.trimmed().isEmpty()) {
+        QString term = m_filter.search.trimmed();
+        term.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('%'), QStringLiteral("\\%")).replace(QLatin1Char('_'), QStringLiteral("\\_"));
+        const QString pattern = QLatin1Char('%') + term + QLatin1Char('%');
+        values.insert(QStringLiteral("search"), pattern);
+        values.insert(QStringLiteral("search2"), pattern);
+    }
+    return values;
+}
+
+qint64 ItemQuery::count() const
+{
+    const QString where = whereClause();
+    if (where.isEmpty())
+        return m_catalog.itemCount();
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM (") + QLatin1String(kSelect) + QStringLiteral(" WHERE ")
+                                        + where + QStringLiteral(")"),
+                                    bindings());
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
+{
+    QStringList conditions;
+    const QString where = whereClause();
+    if (!where.isEmpty())
+        conditions << where;
+    QVariantMap values = bindings();
+    QString order;
+    switch (m_order) {
+    case ItemOrder::NewestFirst:
+        order = QStringLiteral("i.id DESC");
+        if (after)
+            conditions << QStringLiteral("i.id < :after_id");
+        break;
+    case ItemOrder::OldestFirst:
+        order = QStringLiteral("i.id");
+        if (after)
+            conditions << QStringLiteral("i.id > :after_id");
+        break;
+    case ItemOrder::LeastConfidentFirst:
+        order = QStringLiteral("COALESCE(p.confidence, -1), i.id");
+        if (after)
+            conditions << QStringLiteral("(COALESCE(p.confidence, -1), i.id) > (:after_confidence, :after_id)");
+        break;
+    case ItemOrder::MostConfidentFirst:
+        order = QStringLiteral("COALESCE(p.confidence, -1) DESC, i.id DESC");
+        if (after)
+            conditions << QStringLiteral("(COALESCE(p.confidence, -1), i.id) < (:after_confidence, :after_id)");
+        break;
+    }
+    if (after) {
+        values.insert(QStringLiteral("after_id"), after->id);
+        if (m_order == ItemOrder::LeastConfidentFirst || m_order == ItemOrder::MostConfidentFirst)
+            values.insert(QStringLiteral("after_confidence"), after->confidence);
+    }
+    values.insert(QStringLiteral("limit"), limit);
+    QSqlQuery query = m_catalog.run(QLatin1String(kSelect) + (conditions.isEmpty() ? QString() : QStringLiteral("WHERE ") + conditions.join(QStringLiteral(" AND ")))
+                                        + QStringLiteral(" ORDER BY ") + order + QStringLiteral(" LIMIT :limit"),
+                                    values);
+    QVector<ItemRow> rows;
+    while (query.next())
+        rows.push_back(rowFromQuery(query));
+    return rows;
+}
+
+} // namespace accession

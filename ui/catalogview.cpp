@@ -1,0 +1,172 @@
+#include "catalogview.h"
+
+#include "catalogitemmodel.h"
+
+#include "catalog/catalog.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace accession {
+
+CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
+    : QWidget(parent)
+    , m_model(model)
+{
+    m_department = new QComboBox(this);
+    m_department->setMinimumContentsLength(18);
+    m_status = new QComboBox(this);
+    m_status->addItem(tr("Any status"), -1);
+    for (ItemStatus status : {ItemStatus::NeedsReview, ItemStatus::AutoFiled, ItemStatus::Confirmed, ItemStatus::Labelled,
+                              ItemStatus::Unlabelled})
+        m_status->addItem(CatalogItemModel::statusLabel(status), int(status));
+    m_search = new QLineEdit(this);
+    m_search->setPlaceholderText(tr("Search external id or file name"));
+    m_search->setClearButtonEnabled(true);
+    m_order = new QComboBox(this);
+    m_order->addItem(tr("Newest first"), int(ItemOrder::NewestFirst));
+    m_order->addItem(tr("Oldest first"), int(ItemOrder::OldestFirst));
+    m_order->addItem(tr("Least confident first"), int(ItemOrder::LeastConfidentFirst));
+    m_order->addItem(tr("Most confident first"), int(ItemOrder::MostConfidentFirst));
+    m_gridButton = new QToolButton(this);
+    m_gridButton->setText(tr("Grid"));
+    m_gridButton->setCheckable(true);
+    m_gridButton->setChecked(true);
+    m_listButton = new QToolButton(this);
+    m_listButton->setText(tr("List"));
+    m_listButton->setCheckable(true);
+    m_count = new QLabel(this);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_department);
+    bar->addWidget(m_status);
+    bar->addWidget(m_search, 1);
+    bar->addWidget(m_order);
+    bar->addWidget(m_gridButton);
+    bar->addWidget(m_listButton);
+    bar->addWidget(m_count);
+
+    m_grid = new QListView(this);
+    m_grid->setModel(model);
+    m_grid->setModelColumn(CatalogItemModel::FileColumn);
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setIconSize(QSize(112, 112));
+    m_grid->setGridSize(QSize(136, 146));
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setUniformItemSizes(true);
+    m_grid->setLayoutMode(QListView::Batched);
+    m_grid->setBatchSize(200);
+    m_grid->setWordWrap(false);
+    m_grid->setTextElideMode(Qt::ElideMiddle);
+    m_grid->setSelectionMode(QAbstractItemView::SingleSelection);
+
+    m_list = new QTableView(this);
+    m_list->setModel(model);
+    m_list->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->setIconSize(QSize(40, 40));
+    m_list->setWordWrap(false);
+    m_list->verticalHeader()->setDefaultSectionSize(44);
+    m_list->verticalHeader()->hide();
+    m_list->horizontalHeader()->setStretchLastSection(true);
+    m_list->setColumnWidth(CatalogItemModel::FileColumn, 240);
+    m_list->setColumnWidth(CatalogItemModel::DepartmentColumn, 200);
+    m_list->setColumnWidth(CatalogItemModel::PredictedColumn, 200);
+
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(m_grid);
+    m_stack->addWidget(m_list);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(m_stack, 1);
+
+    auto *searchDelay = new QTimer(this);
+    searchDelay->setSingleShot(true);
+    searchDelay->setInterval(250);
+    connect(m_search, &QLineEdit::textChanged, searchDelay, qOverload<>(&QTimer::start));
+    connect(searchDelay, &QTimer::timeout, this, &CatalogView::applyFilter);
+    connect(m_department, &QComboBox::currentIndexChanged, this, &CatalogView::applyFilter);
+    connect(m_status, &QComboBox::currentIndexChanged, this, &CatalogView::applyFilter);
+    connect(m_order, &QComboBox::currentIndexChanged, this,
+            [this] { m_model->setOrder(ItemOrder(m_order->currentData().toInt())); });
+    connect(m_gridButton, &QToolButton::clicked, this, [this] { showGrid(true); });
+    connect(m_listButton, &QToolButton::clicked, this, [this] { showGrid(false); });
+    connect(m_model, &QAbstractItemModel::modelReset, this, &CatalogView::updateCount);
+    const auto activate = [this](const QModelIndex &index) {
+        if (index.isValid())
+            Q_EMIT itemActivated(index.data(CatalogItemModel::ItemIdRole).toLongLong());
+    };
+    connect(m_grid, &QListView::clicked, this, activate);
+    connect(m_list, &QTableView::clicked, this, activate);
+    connect(m_grid, &QListView::activated, this, activate);
+    connect(m_list, &QTableView::activated, this, activate);
+    updateCount();
+}
+
+void CatalogView::refreshDepartments(Catalog *catalog)
+{
+    const qint64 current = m_department->currentData().toLongLong();
+    const QSignalBlocker blocker(m_department);
+    m_department->clear();
+    m_department->addItem(tr("All departments"), qint64(0));
+    if (catalog) {
+        for (const Department &department : catalog->departments())
+            m_department->addItem(department.name, department.id);
+    }
+    const int index = m_department->findData(current);
+    m_department->setCurrentIndex(index >= 0 ? index : 0);
+}
+
+void CatalogView::showGrid(bool grid)
+{
+    m_stack->setCurrentWidget(grid ? static_cast<QWidget *>(m_grid) : m_list);
+    m_gridButton->setChecked(grid);
+    m_listButton->setChecked(!grid);
+}
+
+bool CatalogView::isGrid() const
+{
+    return m_stack->currentWidget() == m_grid;
+}
+
+void CatalogView::selectItem(qint64 itemId)
+{
+    const int row = m_model->rowOfItem(itemId);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_model->index(row, CatalogItemModel::FileColumn);
+    m_grid->setCurrentIndex(index);
+    m_list->setCurrentIndex(index);
+    m_grid->scrollTo(index);
+    m_list->scrollTo(index);
+}
+
+void CatalogView::applyFilter()
+{
+    ItemFilter filter;
+    filter.departmentId = m_department->currentData().toLongLong();
+    const int status = m_status->currentData().toInt();
+    if (status >= 0)
+        filter.status = ItemStatus(status);
+    filter.search = m_search->text();
+    m_model->setFilter(filter);
+}
+
+void CatalogView::updateCount()
+{
+    m_count->setText(tr("%n item(s)", nullptr, int(std::min<qint64>(m_model->totalCount(), INT_MAX))));
+}
+
+} // namespace accession

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "catalog/itemquery.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QStackedWidget;
+class QTableView;
+class QToolButton;
+
+namespace accession {
+
+class Catalog;
+class CatalogItemModel;
+
+// The catalog as a thumbnail grid or a detail list, with filters by department and status, a search
+// by external id or file name, and an order by date or confidence.
+class CatalogView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit CatalogView(CatalogItemModel *model, QWidget *parent = nullptr);
+
+    // Refills the department filter from the catalog (after an import or a department edit).
+    void refreshDepartments(Catalog *catalog);
+    void showGrid(bool grid);
+    bool isGrid() const;
+    QListView *gridView() const { return m_grid; }
+    QTableView *listView() const { return m_list; }
+    QComboBox *departmentFilter() const { return m_department; }
+    QComboBox *statusFilter() const { return m_status; }
+    QLineEdit *searchField() const { return m_search; }
+    QComboBox *orderBox() const { return m_order; }
+    void selectItem(qint64 itemId);
+
+Q_SIGNALS:
+    void itemActivated(qint64 itemId);
+
+private:
+    void applyFilter();
+    void updateCount();
+
+    CatalogItemModel *m_model;
+    QComboBox *m_department;
+    QComboBox *m_status;
+    QLineEdit *m_search;
+    QComboBox *m_order;
+    QToolButton *m_gridButton;
+    QToolButton *m_listButton;
+    QLabel *m_count;
+    QStackedWidget *m_stack;
+    QListView *m_grid;
+    QTableView *m_list;
+};
+
+} // namespace accession

@@ -1,0 +1,452 @@
+#include "dashboardwidget.h"
+
+#include "catalogsession.h"
+#include "dashboardmodels.h"
+
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+#include "jobs/jobrunner.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineSeries>
+#include <QListWidget>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QScrollArea>
+#include <QSlider>
+#include <QTableView>
+#include <QVBarModelMapper>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+namespace accession {
+
+namespace {
+
+QChartView *makeChartView(QChart *chart, QWidget *parent)
+{
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    auto *view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(240);
+    return view;
+}
+
+QValueAxis *unitAxis(const QString &title, const QString &format = QStringLiteral("%.1f"))
+{
+    auto *axis = new QValueAxis;
+    axis->setRange(0, 1);
+    axis->setTitleText(title);
+    axis->setLabelFormat(format);
+    return axis;
+}
+
+QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
+{
+    auto *group = new QGroupBox(title, parent);
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(content);
+    return group;
+}
+
+} // namespace
+
+DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_runner(new JobRunner(this))
+{
+    m_summary = new QLabel(this);
+    m_summary->setWordWrap(true);
+
+    // Accuracy per department: a bar chart fed by the metrics model through a model mapper.
+    m_perClass = new PerClassMetricsModel(this);
+    auto *accuracySeries = new QBarSeries;
+    auto *mapper = new QVBarModelMapper(this);
+    mapper->setFirstBarSetColumn(PerClassMetricsModel::AccuracyColumn);
+    mapper->setLastBarSetColumn(PerClassMetricsModel::AccuracyColumn);
+    mapper->setSeries(accuracySeries);
+    mapper->setModel(m_perClass);
+    auto *accuracyChart = new QChart;
+    accuracyChart->addSeries(accuracySeries);
+    auto *departmentsAxis = new QBarCategoryAxis;
+    accuracyChart->addAxis(departmentsAxis, Qt::AlignBottom);
+    accuracyChart->addAxis(unitAxis(tr("accuracy")), Qt::AlignLeft);
+    accuracySeries->attachAxis(departmentsAxis);
+    accuracySeries->attachAxis(accuracyChart->axes(Qt::Vertical).first());
+    accuracyChart->legend()->hide();
+    connect(m_perClass, &QAbstractItemModel::modelReset, this, [this, departmentsAxis] {
+        QStringList names;
+        for (int row = 0; row < m_perClass->rowCount(); ++row)
+            names << m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString();
+        departmentsAxis->clear();
+        departmentsAxis->append(names);
+    });
+    m_accuracyChart = makeChartView(accuracyChart, this);
+
+    // Confusion matrix as a heat map; a click lists the items behind the cell.
+    m_confusion = new ConfusionMatrixModel(this);
+    m_confusionView = new QTableView(this);
+    m_confusionView->setModel(m_confusion);
+    m_confusionView->setItemDelegate(new HeatmapDelegate(m_confusionView));
+    m_confusionView->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_confusionView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_confusionView->setMinimumHeight(240);
+    m_cellTitle = new QLabel(tr("Click a cell to list its items."), this);
+    m_cellTitle->setWordWrap(true);
+    m_cellItems = new QListWidget(this);
+    auto *confusionPane = new QWidget(this);
+    auto *confusionLayout = new QHBoxLayout(confusionPane);
+    confusionLayout->setContentsMargins(0, 0, 0, 0);
+    confusionLayout->addWidget(m_confusionView, 3);
+    auto *itemsColumn = new QVBoxLayout;
+    itemsColumn->addWidget(m_cellTitle);
+    itemsColumn->addWidget(m_cellItems);
+    confusionLayout->addLayout(itemsColumn, 2);
+    connect(m_confusionView, &QTableView::clicked, this, &DashboardWidget::listCellItems);
+    connect(m_cellItems, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem *item) { Q_EMIT openItemRequested(item->data(Qt::UserRole).toLongLong()); });
+
+    // Calibration: reliability before and after temperature scaling.
+    m_reliability = new QLineSeries;
+    m_reliability->setName(tr("after temperature scaling"));
+    m_reliability->setPointsVisible(true);
+    m_reliabilityRaw = new QLineSeries;
+    m_reliabilityRaw->setName(tr("before"));
+    auto *diagonal = new QLineSeries;
+    diagonal->setName(tr("perfect"));
+    diagonal->append(0, 0);
+    diagonal->append(1, 1);
+    diagonal->setPen(QPen(Qt::gray, 1, Qt::DashLine));
+    auto *reliabilityChart = new QChart;
+    auto *confidenceAxis = unitAxis(tr("confidence"));
+    auto *hitAxis = unitAxis(tr("accuracy"));
+    reliabilityChart->addAxis(confidenceAxis, Qt::AlignBottom);
+    reliabilityChart->addAxis(hitAxis, Qt::AlignLeft);
+    for (QLineSeries *series : {diagonal, m_reliabilityRaw, m_reliability}) {
+        reliabilityChart->addSeries(series);
+        series->attachAxis(confidenceAxis);
+        series->attachAxis(hitAxis);
+    }
+    m_reliabilityChart = makeChartView(reliabilityChart, this);
+
+    // Accuracy against coverage, the threshold marked, and the control that moves it.
+    m_coverage = new QLineSeries;
+    m_coverage->setName(tr("accept the most confident first"));
+    m_thresholdMarker = new QScatterSeries;
+    m_thresholdMarker->setName(tr("threshold"));
+    m_thresholdMarker->setMarkerSize(12);
+    auto *coverageChart = new QChart;
+    auto *coverageAxis = unitAxis(tr("share of items auto-filed"));
+    auto *accuracyAxis = unitAxis(tr("accuracy of those"));
+    coverageChart->addAxis(coverageAxis, Qt::AlignBottom);
+    coverageChart->addAxis(accuracyAxis, Qt::AlignLeft);
+    for (QXYSeries *series : {static_cast<QXYSeries *>(m_coverage), static_cast<QXYSeries *>(m_thresholdMarker)}) {
+        coverageChart->addSeries(series);
+        series->attachAxis(coverageAxis);
+        series->attachAxis(accuracyAxis);
+    }
+    m_coverageChart = makeChartView(coverageChart, this);
+    m_threshold = new QSlider(Qt::Horizontal, this);
+    m_threshold->setRange(0, 1000);
+    m_consequences = new QLabel(this);
+    m_consequences->setWordWrap(true);
+    m_apply = new QPushButton(tr("Apply threshold"), this);
+    auto *thresholdPane = new QWidget(this);
+    auto *thresholdLayout = new QVBoxLayout(thresholdPane);
+    thresholdLayout->setContentsMargins(0, 0, 0, 0);
+    thresholdLayout->addWidget(m_coverageChart);
+    thresholdLayout->addWidget(m_threshold);
+    thresholdLayout->addWidget(m_consequences);
+    thresholdLayout->addWidget(m_apply, 0, Qt::AlignRight);
+    connect(m_threshold, &QSlider::valueChanged, this, &DashboardWidget::updateConsequences);
+    connect(m_apply, &QPushButton::clicked, this, &DashboardWidget::applyThreshold);
+
+    // Training curves.
+    m_trainLoss = new QLineSeries;
+    m_trainLoss->setName(tr("training loss"));
+    m_validationLoss = new QLineSeries;
+    m_validationLoss->setName(tr("validation loss"));
+    m_validationAccuracy = new QLineSeries;
+    m_validationAccuracy->setName(tr("validation accuracy"));
+    auto *curves = new QChart;
+    m_epochAxis = new QValueAxis;
+    m_epochAxis->setTitleText(tr("epoch"));
+    m_epochAxis->setLabelFormat(QStringLiteral("%d"));
+    m_lossAxis = new QValueAxis;
+    m_lossAxis->setTitleText(tr("loss"));
+    auto *curveAccuracyAxis = unitAxis(tr("accuracy"));
+    curves->addAxis(m_epochAxis, Qt::AlignBottom);
+    curves->addAxis(m_lossAxis, Qt::AlignLeft);
+    curves->addAxis(curveAccuracyAxis, Qt::AlignRight);
+    for (QLineSeries *series : {m_trainLoss, m_validationLoss}) {
+        curves->addSeries(series);
+        series->attachAxis(m_epochAxis);
+        series->attachAxis(m_lossAxis);
+    }
+    curves->addSeries(m_validationAccuracy);
+    m_validationAccuracy->attachAxis(m_epochAxis);
+    m_validationAccuracy->attachAxis(curveAccuracyAxis);
+    m_curvesChart = makeChartView(curves, this);
+
+    // Models side by side.
+    m_models = new ModelListModel(this);
+    m_modelsView = new QTableView(this);
+    m_modelsView->setModel(m_models);
+    m_modelsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_modelsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_modelsView->horizontalHeader()->setStretchLastSection(true);
+    m_modelsView->verticalHeader()->hide();
+    m_modelsView->setMinimumHeight(140);
+    m_activate = new QPushButton(tr("Make selected model active"), this);
+    auto *modelsPane = new QWidget(this);
+    auto *modelsLayout = new QVBoxLayout(modelsPane);
+    modelsLayout->setContentsMargins(0, 0, 0, 0);
+    modelsLayout->addWidget(m_modelsView);
+    modelsLayout->addWidget(m_activate, 0, Qt::AlignRight);
+    connect(m_activate, &QPushButton::clicked, this, [this] {
+        const QModelIndex current = m_modelsView->currentIndex();
+        if (!current.isValid() || !m_session->catalog())
+            return;
+        try {
+            ModelRegistry(*m_session->catalog()).activate(current.data(ModelListModel::ModelIdRole).toLongLong());
+        } catch (const CatalogError &error) {
+            m_session->reportError(QString::fromUtf8(error.what()));
+        }
+        m_session->notifyModelsChanged();
+    });
+
+    auto *content = new QWidget;
+    auto *grid = new QGridLayout(content);
+    grid->addWidget(m_summary, 0, 0, 1, 2);
+    grid->addWidget(box(tr("Accuracy per department"), m_accuracyChart, content), 1, 0);
+    grid->addWidget(box(tr("Confusion matrix (rows: true department)"), confusionPane, content), 1, 1);
+    grid->addWidget(box(tr("Calibration"), m_reliabilityChart, content), 2, 0);
+    grid->addWidget(box(tr("Accuracy against coverage"), thresholdPane, content), 2, 1);
+    grid->addWidget(box(tr("Training"), m_curvesChart, content), 3, 0);
+    grid->addWidget(box(tr("Models"), modelsPane, content), 3, 1);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(content);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(scroll);
+
+    connect(m_runner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
+        if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded) {
+            m_evaluation = evaluation->result();
+            // The cells now count the very items they list.
+            m_confusion->setReport(m_evaluation->report);
+            Q_EMIT itemEvaluationReady();
+        }
+    });
+    connect(session, &CatalogSession::opened, this, &DashboardWidget::reload);
+    connect(session, &CatalogSession::closed, this, &DashboardWidget::reload);
+    connect(session, &CatalogSession::modelsChanged, this, &DashboardWidget::reload);
+    connect(session, &CatalogSession::catalogChanged, this, &DashboardWidget::updateConsequences);
+    connect(session, &CatalogSession::itemChanged, this, &DashboardWidget::updateConsequences);
+    reload();
+}
+
+DashboardWidget::~DashboardWidget() = default;
+
+void DashboardWidget::reload()
+{
+    Catalog *catalog = m_session->catalog();
+    const auto active = catalog ? ModelRegistry(*catalog).activeModel() : std::nullopt;
+    m_models->setModels(catalog ? ModelRegistry(*catalog).models() : QVector<RegisteredModel>());
+    if (!active) {
+        m_modelId = 0;
+        m_modelPath.clear();
+        m_report = EvaluationReport();
+        m_evaluation.reset();
+        m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or register one from the command line.")
+                                   : tr("No catalog open."));
+        m_perClass->setReport(m_report);
+        m_confusion->setReport(m_report);
+        fillCharts(m_report, 1.0);
+        fillTrainingCurves(QJsonArray());
+        updateConsequences();
+        return;
+    }
+    const bool sameModel = active->id == m_modelId;
+    m_modelId = active->id;
+    m_modelPath = active->weightsPath;
+    m_report = EvaluationReport::fromJson(active->card.value(QStringLiteral("validation")).toObject());
+    if (!sameModel)
+        m_evaluation.reset();
+    m_summary->setText(tr("<b>%1</b> (%2): validation accuracy %3%, top-3 %4% on %5 items. Calibration error %6 before "
+                          "temperature scaling, %7 after. Auto-file threshold %8.")
+                           .arg(active->name.toHtmlEscaped(), active->architecture)
+                           .arg(m_report.accuracy * 100, 0, 'f', 1).arg(m_report.top3Accuracy * 100, 0, 'f', 1)
+                           .arg(m_report.count).arg(m_report.ece, 0, 'f', 3).arg(m_report.eceCalibrated, 0, 'f', 3)
+                           .arg(active->threshold, 0, 'f', 3));
+    m_perClass->setReport(m_report);
+    m_confusion->setReport(m_report);
+    {
+        const QSignalBlocker blocker(m_threshold);
+        m_threshold->setValue(int(std::lround(std::min(1.0, active->threshold) * 1000)));
+    }
+    fillCharts(m_report, active->threshold);
+    if (m_liveEpochs == 0)
+        fillTrainingCurves(active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("history")).toArray());
+    updateConsequences();
+    if (isVisible())
+        startItemEvaluation();
+}
+
+void DashboardWidget::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    startItemEvaluation();
+}
+
+void DashboardWidget::startItemEvaluation()
+{
+    // Which items lie behind each confusion cell comes from running the model over its validation items.
+    if (m_evaluation || m_modelPath.isEmpty() || !m_session->catalog() || m_runner->isRunning())
+        return;
+    if (!QFileInfo::exists(m_modelPath)) {
+        m_cellTitle->setText(tr("The model file %1 is missing, so the items behind the cells cannot be listed.").arg(m_modelPath));
+        return;
+    }
+    EvaluationRequest request;
+    request.source = EvaluationRequest::Source::Catalog;
+    request.catalogPath = m_session->path();
+    request.modelPath = m_modelPath;
+    m_runner->start(std::make_unique<EvaluationJob>(request));
+}
+
+void DashboardWidget::listCellItems(const QModelIndex &cell)
+{
+    m_cellItems->clear();
+    const QString trueClass = m_report.classes.value(cell.row());
+    const QString predicted = m_report.classes.value(cell.column());
+    if (!m_evaluation) {
+        m_cellTitle->setText(tr("Measuring the model on its validation items…"));
+        startItemEvaluation();
+        connect(this, &DashboardWidget::itemEvaluationReady, this, [this, cell] { listCellItems(cell); }, Qt::SingleShotConnection);
+        return;
+    }
+    for (const EvaluatedExample &example : m_evaluation->examples) {
+        if (example.trueClass != cell.row() || example.predictedClass != cell.column())
+            continue;
+        auto *entry = new QListWidgetItem(QStringLiteral("%1  (%2%)").arg(QFileInfo(example.path).fileName())
+                                              .arg(example.confidence * 100, 0, 'f', 1), m_cellItems);
+        entry->setData(Qt::UserRole, example.itemId);
+        entry->setToolTip(example.path);
+    }
+    m_cellTitle->setText(tr("%n item(s) of %1 predicted as %2 (double-click to open):", nullptr, m_cellItems->count())
+                             .arg(trueClass, predicted));
+}
+
+void DashboardWidget::fillCharts(const EvaluationReport &report, double threshold)
+{
+    m_reliability->clear();
+    m_reliabilityRaw->clear();
+    for (const ReliabilityBin &bin : report.reliability) {
+        if (bin.count > 0)
+            m_reliability->append(bin.meanConfidence, bin.accuracy);
+    }
+    for (const ReliabilityBin &bin : report.reliabilityUncalibrated) {
+        if (bin.count > 0)
+            m_reliabilityRaw->append(bin.meanConfidence, bin.accuracy);
+    }
+    m_coverage->clear();
+    for (const CoveragePoint &point : report.coverageCurve)
+        m_coverage->append(point.coverage, point.accuracy);
+    Q_UNUSED(threshold);
+}
+
+void DashboardWidget::fillTrainingCurves(const QJsonArray &history)
+{
+    m_trainLoss->clear();
+    m_validationLoss->clear();
+    m_validationAccuracy->clear();
+    double maxLoss = 0.5;
+    int epoch = 0;
+    for (const QJsonValue &value : history) {
+        const QJsonObject entry = value.toObject();
+        ++epoch;
+        m_trainLoss->append(epoch, entry.value(QStringLiteral("train_loss")).toDouble());
+        m_validationLoss->append(epoch, entry.value(QStringLiteral("validation_loss")).toDouble());
+        m_validationAccuracy->append(epoch, entry.value(QStringLiteral("validation_accuracy")).toDouble());
+        maxLoss = std::max({maxLoss, entry.value(QStringLiteral("train_loss")).toDouble(), entry.value(QStringLiteral("validation_loss")).toDouble()});
+    }
+    m_epochAxis->setRange(1, std::max(2, epoch));
+    m_lossAxis->setRange(0, maxLoss * 1.1);
+}
+
+void DashboardWidget::beginLiveTraining()
+{
+    m_liveEpochs = 0;
+    fillTrainingCurves(QJsonArray());
+}
+
+void DashboardWidget::appendEpoch(const EpochReport &report)
+{
+    ++m_liveEpochs;
+    m_trainLoss->append(m_liveEpochs, report.trainLoss);
+    m_validationLoss->append(m_liveEpochs, report.validationLoss);
+    m_validationAccuracy->append(m_liveEpochs, report.validationAccuracy);
+    m_epochAxis->setRange(1, std::max(2, m_liveEpochs));
+    m_lossAxis->setMax(std::max({m_lossAxis->max(), report.trainLoss * 1.1, report.validationLoss * 1.1}));
+}
+
+void DashboardWidget::updateConsequences()
+{
+    Catalog *catalog = m_session->catalog();
+    const double threshold = m_threshold->value() / 1000.0;
+    m_apply->setEnabled(m_modelId > 0);
+    if (!catalog || m_modelId == 0) {
+        m_consequences->clear();
+        return;
+    }
+    // Expected accuracy: on validation items at or above the threshold (calibrated confidences).
+    double expected = -1;
+    double coverage = 0;
+    for (const CoveragePoint &point : m_report.coverageCurve) {
+        if (point.threshold >= threshold) {
+            expected = point.accuracy;
+            coverage = point.coverage;
+        }
+    }
+    m_thresholdMarker->clear();
+    if (expected >= 0)
+        m_thresholdMarker->append(coverage, expected);
+    ReviewStore store(*catalog);
+    const qint64 filed = store.autoFileCount(m_modelId, threshold);
+    const qint64 classified = store.unlabelledPredictionCount(m_modelId);
+    m_consequences->setText(tr("At %1: %2 of %3 unlabelled classified items would be filed automatically, %4 would wait for "
+                               "review. Expected accuracy of the automatic filing: %5 (on validation items).")
+                                .arg(threshold, 0, 'f', 3).arg(filed).arg(classified).arg(classified - filed)
+                                .arg(expected >= 0 ? QStringLiteral("%1%").arg(expected * 100, 0, 'f', 1) : tr("no validation item is this confident")));
+}
+
+void DashboardWidget::applyThreshold()
+{
+    if (!m_session->catalog() || m_modelId == 0)
+        return;
+    try {
+        ModelRegistry(*m_session->catalog()).setThreshold(m_modelId, m_threshold->value() / 1000.0);
+    } catch (const CatalogError &error) {
+        m_session->reportError(QString::fromUtf8(error.what()));
+        return;
+    }
+    m_session->notifyModelsChanged();
+}
+
+} // namespace accession

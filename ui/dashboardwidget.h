@@ -1,0 +1,106 @@
+#pragma once
+
+#include "ml/evaluationjob.h"
+#include "ml/trainer.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QChart;
+class QChartView;
+class QLabel;
+class QLineSeries;
+class QListWidget;
+class QPushButton;
+class QScatterSeries;
+class QSlider;
+class QTableView;
+class QValueAxis;
+
+namespace accession {
+
+class CatalogSession;
+class ConfusionMatrixModel;
+class JobRunner;
+class ModelListModel;
+class PerClassMetricsModel;
+
+// How good the active model is: accuracy per department, the confusion matrix (click a cell for its
+// items), calibration, accuracy against coverage with the auto-file threshold and a control to move it,
+// training curves (live while training), and every model of the catalog side by side.
+class DashboardWidget : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DashboardWidget(CatalogSession *session, QWidget *parent = nullptr);
+    ~DashboardWidget() override;
+
+    void reload();
+    // Live curves: clear them, then add each finished epoch.
+    void beginLiveTraining();
+    void appendEpoch(const EpochReport &report);
+
+    QTableView *confusionView() const { return m_confusionView; }
+    QListWidget *cellItems() const { return m_cellItems; }
+    QSlider *thresholdSlider() const { return m_threshold; }
+    QLabel *consequences() const { return m_consequences; }
+    QPushButton *applyThresholdButton() const { return m_apply; }
+    QTableView *modelsView() const { return m_modelsView; }
+    PerClassMetricsModel *perClassModel() const { return m_perClass; }
+    ConfusionMatrixModel *confusionModel() const { return m_confusion; }
+    ModelListModel *modelListModel() const { return m_models; }
+    bool hasItemEvaluation() const { return m_evaluation.has_value(); }
+    QLineSeries *validationAccuracySeries() const { return m_validationAccuracy; }
+
+Q_SIGNALS:
+    void openItemRequested(qint64 itemId);
+    void itemEvaluationReady();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void startItemEvaluation();
+    void listCellItems(const QModelIndex &cell);
+    void updateConsequences();
+    void applyThreshold();
+    void fillCharts(const EvaluationReport &report, double threshold);
+    void fillTrainingCurves(const QJsonArray &history);
+
+    CatalogSession *m_session;
+    qint64 m_modelId = 0;
+    QString m_modelPath;
+    EvaluationReport m_report;
+    std::optional<EvaluationResult> m_evaluation;
+    JobRunner *m_runner;
+
+    QLabel *m_summary;
+    PerClassMetricsModel *m_perClass;
+    QChartView *m_accuracyChart;
+    ConfusionMatrixModel *m_confusion;
+    QTableView *m_confusionView;
+    QListWidget *m_cellItems;
+    QLabel *m_cellTitle;
+    QChartView *m_reliabilityChart;
+    QLineSeries *m_reliability;
+    QLineSeries *m_reliabilityRaw;
+    QChartView *m_coverageChart;
+    QLineSeries *m_coverage;
+    QScatterSeries *m_thresholdMarker;
+    QSlider *m_threshold;
+    QLabel *m_consequences;
+    QPushButton *m_apply;
+    QChartView *m_curvesChart;
+    QLineSeries *m_trainLoss;
+    QLineSeries *m_validationLoss;
+    QLineSeries *m_validationAccuracy;
+    QValueAxis *m_epochAxis;
+    QValueAxis *m_lossAxis;
+    ModelListModel *m_models;
+    QTableView *m_modelsView;
+    QPushButton *m_activate;
+    int m_liveEpochs = 0;
+};
+
+} // namespace accession

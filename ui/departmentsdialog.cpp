@@ -1,0 +1,170 @@
+#include "departmentsdialog.h"
+
+#include "catalogsession.h"
+
+#include "catalog/catalog.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace accession {
+
+DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
+    : QDialog(parent)
+    , m_session(session)
+{
+    setWindowTitle(tr("Departments"));
+    m_list = new QListWidget(this);
+    m_fixed = new QCheckBox(tr("Fixed list: imports refuse departments not in it"), this);
+    m_error = new QLabel(this);
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    auto *add = new QPushButton(tr("Add…"), this);
+    auto *rename = new QPushButton(tr("Rename…"), this);
+    auto *merge = new QPushButton(tr("Merge into…"), this);
+    auto *group = new QPushButton(tr("Group…"), this);
+    auto *close = new QPushButton(tr("Close"), this);
+    auto *buttons = new QVBoxLayout;
+    for (QPushButton *button : {add, rename, merge, group})
+        buttons->addWidget(button);
+    buttons->addStretch(1);
+    buttons->addWidget(close);
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_list, 1);
+    top->addLayout(buttons);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("A merged or renamed department's old name keeps working in imports. Groups let a "
+                                    "smaller institution see the model's predictions at its own coarser level."), this));
+    layout->addLayout(top);
+    layout->addWidget(m_fixed);
+    layout->addWidget(m_error);
+    resize(560, 480);
+
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QString name = QInputDialog::getText(this, tr("Add Department"), tr("Name:"));
+        if (!name.trimmed().isEmpty())
+            addDepartment(name);
+    });
+    connect(rename, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedId();
+        const auto department = m_session->catalog() && id ? m_session->catalog()->department(id) : std::nullopt;
+        if (!department)
+            return;
+        const QString name = QInputDialog::getText(this, tr("Rename Department"), tr("New name:"), QLineEdit::Normal, department->name);
+        if (!name.trimmed().isEmpty())
+            renameDepartment(id, name);
+    });
+    connect(merge, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedId();
+        Catalog *catalog = m_session->catalog();
+        if (!catalog || !id)
+            return;
+        QStringList others;
+        QVector<qint64> ids;
+        for (const Department &department : catalog->departments()) {
+            if (department.id != id) {
+                others << department.name;
+                ids << department.id;
+            }
+        }
+        bool ok = false;
+        const QString into = QInputDialog::getItem(this, tr("Merge Department"), tr("Merge the selected department into:"), others, 0, false, &ok);
+        if (ok)
+            mergeDepartments(id, ids.value(int(others.indexOf(into))));
+    });
+    connect(group, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedId();
+        const auto department = m_session->catalog() && id ? m_session->catalog()->department(id) : std::nullopt;
+        if (!department)
+            return;
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Department Group"), tr("Group (empty for none):"), QLineEdit::Normal,
+                                                   department->groupName, &ok);
+        if (ok)
+            setGroup(id, name);
+    });
+    connect(m_fixed, &QCheckBox::toggled, this, [this](bool fixed) {
+        apply([this, fixed] { m_session->catalog()->setDepartmentsFixed(fixed); });
+    });
+    connect(close, &QPushButton::clicked, this, &QDialog::accept);
+    refresh();
+}
+
+void DepartmentsDialog::refresh()
+{
+    const qint64 selected = selectedId();
+    m_list->clear();
+    Catalog *catalog = m_session->catalog();
+    if (!catalog)
+        return;
+    const CatalogStats stats = catalog->stats();
+    const QVector<Department> departments = catalog->departments();
+    for (int i = 0; i < departments.size(); ++i) {
+        const Department &department = departments[i];
+        auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(department.name,
+                                             department.groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(department.groupName))
+                                             .arg(stats.byDepartment.value(i).count), m_list);
+        item->setData(Qt::UserRole, department.id);
+        if (department.id == selected)
+            m_list->setCurrentItem(item);
+    }
+    const QSignalBlocker blocker(m_fixed);
+    m_fixed->setChecked(catalog->departmentsFixed());
+}
+
+QString DepartmentsDialog::lastError() const
+{
+    return m_error->text();
+}
+
+qint64 DepartmentsDialog::selectedId() const
+{
+    const QListWidgetItem *item = m_list->currentItem();
+    return item ? item->data(Qt::UserRole).toLongLong() : 0;
+}
+
+bool DepartmentsDialog::apply(const std::function<void()> &edit)
+{
+    if (!m_session->catalog())
+        return false;
+    try {
+        edit();
+    } catch (const CatalogError &error) {
+        m_error->setText(QString::fromUtf8(error.what()));
+        return false;
+    }
+    m_error->clear();
+    refresh();
+    m_session->notifyCatalogChanged();
+    return true;
+}
+
+bool DepartmentsDialog::addDepartment(const QString &name)
+{
+    return apply([&] { m_session->catalog()->addDepartment(name); });
+}
+
+bool DepartmentsDialog::renameDepartment(qint64 id, const QString &name)
+{
+    return apply([&] { m_session->catalog()->renameDepartment(id, name); });
+}
+
+bool DepartmentsDialog::mergeDepartments(qint64 fromId, qint64 intoId)
+{
+    return apply([&] { m_session->catalog()->mergeDepartments(fromId, intoId); });
+}
+
+bool DepartmentsDialog::setGroup(qint64 id, const QString &group)
+{
+    return apply([&] {
+        Catalog *catalog = m_session->catalog();
+        catalog->setDepartmentGroup(id, group.trimmed().isEmpty() ? 0 : catalog->addDepartmentGroup(group));
+    });
+}
+
+} // namespace accession

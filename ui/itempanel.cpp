@@ -1,0 +1,245 @@
+#include "itempanel.h"
+
+#include "catalogitemmodel.h"
+#include "catalogsession.h"
+#include "decisioncommand.h"
+#include "imageview.h"
+
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHorizontalBarSeries>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
+#include <QUndoStack>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace accession {
+
+namespace {
+
+QString when(const QDateTime &time)
+{
+    return QLocale().toString(time.toLocalTime(), QLocale::ShortFormat);
+}
+
+} // namespace
+
+ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+{
+    m_title = new QLabel(this);
+    m_title->setWordWrap(true);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_image = new ImageView(this);
+    m_image->setMinimumHeight(260);
+
+    m_bars = new QBarSet(tr("Calibrated probability"));
+    m_bars->setColor(QColor(0x1f, 0x5f, 0x99));
+    m_series = new QHorizontalBarSeries;
+    m_series->append(m_bars);
+    m_series->setLabelsVisible(true);
+    m_series->setLabelsFormat(QStringLiteral("@value"));
+    auto *chart = new QChart;
+    chart->addSeries(m_series);
+    chart->legend()->hide();
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    m_categories = new QBarCategoryAxis;
+    m_values = new QValueAxis;
+    m_values->setRange(0, 1);
+    m_values->setLabelFormat(QStringLiteral("%.1f"));
+    chart->addAxis(m_categories, Qt::AlignLeft);
+    chart->addAxis(m_values, Qt::AlignBottom);
+    m_series->attachAxis(m_categories);
+    m_series->attachAxis(m_values);
+    m_chartView = new QChartView(chart, this);
+    m_chartView->setRenderHint(QPainter::Antialiasing);
+    m_chartView->setMinimumHeight(170);
+    m_groups = new QCheckBox(tr("Show department groups"), this);
+
+    m_history = new QListWidget(this);
+    m_history->setMinimumHeight(90);
+    m_department = new QComboBox(this);
+    m_fileButton = new QPushButton(tr("File under"), this);
+    m_acceptButton = new QPushButton(tr("Accept suggestion"), this);
+    m_unfileButton = new QPushButton(tr("Send back to review"), this);
+
+    auto *fileRow = new QHBoxLayout;
+    fileRow->addWidget(m_department, 1);
+    fileRow->addWidget(m_fileButton);
+    auto *decisionRow = new QHBoxLayout;
+    decisionRow->addWidget(m_acceptButton);
+    decisionRow->addWidget(m_unfileButton);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addWidget(m_image, 3);
+    layout->addWidget(m_chartView, 2);
+    layout->addWidget(m_groups);
+    layout->addWidget(new QLabel(tr("History"), this));
+    layout->addWidget(m_history, 1);
+    layout->addLayout(fileRow);
+    layout->addLayout(decisionRow);
+
+    connect(m_fileButton, &QPushButton::clicked, this, &ItemPanel::fileUnderChosenDepartment);
+    connect(m_acceptButton, &QPushButton::clicked, this, [this] {
+        m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Accept));
+    });
+    connect(m_unfileButton, &QPushButton::clicked, this, [this] {
+        m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Unfile));
+    });
+    connect(m_groups, &QCheckBox::toggled, this, &ItemPanel::refresh);
+    connect(session, &CatalogSession::itemChanged, this, [this](qint64 id) {
+        if (id == m_itemId)
+            refresh();
+    });
+    connect(session, &CatalogSession::catalogChanged, this, &ItemPanel::refresh);
+    connect(session, &CatalogSession::modelsChanged, this, &ItemPanel::refresh);
+    connect(session, &CatalogSession::closed, this, [this] { showItem(0); });
+    showItem(0);
+}
+
+void ItemPanel::showItem(qint64 itemId)
+{
+    m_itemId = itemId;
+    m_image->clearImage();
+    refresh();
+    if (Catalog *catalog = m_session->catalog(); catalog && itemId > 0) {
+        if (const auto item = catalog->item(itemId))
+            m_image->showFile(item->path);
+    }
+}
+
+void ItemPanel::refresh()
+{
+    Catalog *catalog = m_session->catalog();
+    const auto item = catalog && m_itemId > 0 ? catalog->item(m_itemId) : std::nullopt;
+    m_history->clear();
+    m_bars->remove(0, m_bars->count());
+    m_categories->clear();
+    const bool enabled = item.has_value();
+    for (QWidget *widget : {static_cast<QWidget *>(m_department), static_cast<QWidget *>(m_fileButton),
+                            static_cast<QWidget *>(m_acceptButton), static_cast<QWidget *>(m_unfileButton)})
+        widget->setEnabled(enabled);
+    if (!item) {
+        m_title->setText(tr("Select an item to see it here."));
+        return;
+    }
+
+    ReviewStore store(*catalog);
+    const ItemStatus status = store.status(item->id);
+    m_title->setText(QStringLiteral("<b>%1</b><br>%2 × %3 px%4 · %5%6")
+                         .arg(QFileInfo(item->path).fileName().toHtmlEscaped())
+                         .arg(item->width).arg(item->height)
+                         .arg(item->externalId.isEmpty() ? QString() : tr(" · id %1").arg(item->externalId.toHtmlEscaped()))
+                         .arg(CatalogItemModel::statusLabel(status))
+                         .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + item->department.toHtmlEscaped()));
+
+    const QVector<Department> departments = catalog->departments();
+    {
+        const QSignalBlocker blocker(m_department);
+        const QString previous = m_department->currentText();
+        m_department->clear();
+        for (const Department &department : departments)
+            m_department->addItem(department.name, department.id);
+        const int index = m_department->findText(item->department.isEmpty() ? previous : item->department);
+        if (index >= 0)
+            m_department->setCurrentIndex(index);
+    }
+    const bool hasGroups = std::any_of(departments.begin(), departments.end(), [](const Department &d) { return d.groupId > 0; });
+    m_groups->setVisible(hasGroups);
+
+    // The active model's calibrated probabilities, by department or by group.
+    const auto active = ModelRegistry(*catalog).activeModel();
+    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
+    m_acceptButton->setEnabled(prediction.has_value() && status != ItemStatus::Confirmed);
+    m_unfileButton->setEnabled(status == ItemStatus::AutoFiled);
+    if (prediction) {
+        QVector<QPair<QString, double>> entries;
+        if (hasGroups && m_groups->isChecked()) {
+            QMap<QString, double> byGroup;
+            for (int c = 0; c < prediction->classes.size(); ++c) {
+                QString group = prediction->classes[c];
+                for (const Department &department : departments) {
+                    if (department.name == prediction->classes[c] && !department.groupName.isEmpty())
+                        group = department.groupName;
+                }
+                byGroup[group] += prediction->probabilities[size_t(c)];
+            }
+            for (auto it = byGroup.cbegin(); it != byGroup.cend(); ++it)
+                entries.push_back({it.key(), it.value()});
+        } else {
+            for (int c = 0; c < prediction->classes.size(); ++c)
+                entries.push_back({prediction->classes[c], prediction->probabilities[size_t(c)]});
+        }
+        std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+        entries.resize(std::min<qsizetype>(entries.size(), 5));
+        std::reverse(entries.begin(), entries.end()); // a horizontal bar chart draws bottom-up
+        QStringList names;
+        for (const auto &[name, probability] : entries) {
+            names << name;
+            m_bars->append(std::round(probability * 1000) / 1000);
+        }
+        m_categories->append(names);
+    }
+
+    // History, oldest first.
+    m_history->addItem(tr("%1  imported from %2").arg(when(item->importedAt), item->path));
+    for (const LabelRecord &label : catalog->labelHistory(item->id)) {
+        QString text = tr("%1  %2 label: %3").arg(when(label.createdAt), labelSourceName(label.source), label.department);
+        if (label.retractedAt)
+            text += tr(" (retracted %1)").arg(when(*label.retractedAt));
+        m_history->addItem(text);
+    }
+    for (const PredictionRecord &record : store.predictionsForItem(item->id)) {
+        m_history->addItem(tr("%1  model %2 predicted %3 (%4%)")
+                               .arg(when(record.createdAt), record.modelName, record.predicted)
+                               .arg(record.confidence * 100, 0, 'f', 1));
+    }
+    for (const Decision &decision : store.decisions(item->id)) {
+        QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decision.action);
+        if (!decision.department.isEmpty())
+            text += QStringLiteral(" ") + decision.department;
+        if (decision.undone)
+            text += tr(" (undone)");
+        m_history->addItem(text);
+    }
+}
+
+QStringList ItemPanel::chartCategories() const
+{
+    return m_categories->categories();
+}
+
+QList<qreal> ItemPanel::chartValues() const
+{
+    QList<qreal> values;
+    for (int i = 0; i < m_bars->count(); ++i)
+        values << m_bars->at(i);
+    return values;
+}
+
+void ItemPanel::fileUnderChosenDepartment()
+{
+    if (m_itemId <= 0 || m_department->currentIndex() < 0)
+        return;
+    m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Choose,
+                                                     m_department->currentData().toLongLong(), m_department->currentText()));
+}
+
+} // namespace accession

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+
+class QChartView;
+class QBarSet;
+class QHorizontalBarSeries;
+class QBarCategoryAxis;
+class QValueAxis;
+
+namespace accession {
+
+class CatalogSession;
+class ImageView;
+
+// One item up close: the image, the model's calibrated top predictions as a bar chart, its history
+// (import, predictions, labels, decisions), and the controls to set or correct its department.
+class ItemPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ItemPanel(CatalogSession *session, QWidget *parent = nullptr);
+
+    void showItem(qint64 itemId);
+    qint64 itemId() const { return m_itemId; }
+    void refresh();
+    // Chart categories and values as shown (for tests).
+    QStringList chartCategories() const;
+    QList<qreal> chartValues() const;
+    QListWidget *historyList() const { return m_history; }
+    QComboBox *departmentBox() const { return m_department; }
+    QPushButton *fileButton() const { return m_fileButton; }
+    QCheckBox *groupsBox() const { return m_groups; }
+
+private:
+    void fileUnderChosenDepartment();
+
+    CatalogSession *m_session;
+    qint64 m_itemId = 0;
+    QLabel *m_title;
+    ImageView *m_image;
+    QChartView *m_chartView;
+    QBarSet *m_bars;
+    QHorizontalBarSeries *m_series;
+    QBarCategoryAxis *m_categories;
+    QValueAxis *m_values;
+    QCheckBox *m_groups;
+    QListWidget *m_history;
+    QComboBox *m_department;
+    QPushButton *m_fileButton;
+    QPushButton *m_acceptButton;
+    QPushButton *m_unfileButton;
+};
+
+} // namespace accession

@@ -1,0 +1,111 @@
+#include "thumbnailloader.h"
+
+#include "catalog/catalog.h"
+
+#include <QMutex>
+#include <QTimer>
+
+#include <deque>
+#include <memory>
+
+namespace accession {
+
+class ThumbnailLoader::Worker : public QObject
+{
+    Q_OBJECT
+public:
+    void setCatalogPath(const QString &path)
+    {
+        m_catalog.reset();
+        m_queue.clear();
+        if (path.isEmpty())
+            return;
+        try {
+            m_catalog = std::make_unique<Catalog>(path);
+        } catch (const CatalogError &) {
+            m_catalog.reset(); // the window reports why the catalog cannot open
+        }
+    }
+    void enqueue(qint64 itemId)
+    {
+        m_queue.push_front(itemId); // what was scrolled to last is what the curator looks at
+        if (!m_scheduled) {
+            m_scheduled = true;
+            QTimer::singleShot(0, this, &Worker::drain);
+        }
+    }
+    void clear() { m_queue.clear(); }
+
+Q_SIGNALS:
+    void loaded(qint64 itemId, const QImage &image);
+
+private:
+    void drain()
+    {
+        // A few at a time, so that new requests and a catalog switch are seen promptly.
+        for (int i = 0; i < 16 && !m_queue.empty(); ++i) {
+            const qint64 id = m_queue.front();
+            m_queue.pop_front();
+            QImage image;
+            if (m_catalog) {
+                try {
+                    image.loadFromData(m_catalog->thumbnailJpeg(id), "JPEG");
+                } catch (const CatalogError &) {
+                }
+            }
+            Q_EMIT loaded(id, image);
+        }
+        if (m_queue.empty())
+            m_scheduled = false;
+        else
+            QTimer::singleShot(0, this, &Worker::drain);
+    }
+
+    std::unique_ptr<Catalog> m_catalog;
+    std::deque<qint64> m_queue;
+    bool m_scheduled = false;
+};
+
+ThumbnailLoader::ThumbnailLoader(QObject *parent)
+    : QObject(parent)
+    , m_worker(new Worker)
+{
+    m_thread.setObjectName(QStringLiteral("accession-thumbnails"));
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &Worker::loaded, this, [this](qint64 id, const QImage &image) {
+        m_pending.remove(id);
+        Q_EMIT thumbnailReady(id, image);
+    });
+    m_thread.start();
+}
+
+ThumbnailLoader::~ThumbnailLoader()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void ThumbnailLoader::setCatalogPath(const QString &path)
+{
+    m_pending.clear();
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, path] { worker->setCatalogPath(path); });
+}
+
+void ThumbnailLoader::request(qint64 itemId)
+{
+    if (m_pending.contains(itemId))
+        return;
+    m_pending.insert(itemId);
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, itemId] { worker->enqueue(itemId); });
+}
+
+void ThumbnailLoader::clearRequests()
+{
+    m_pending.clear();
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->clear(); });
+}
+
+} // namespace accession
+
+#include "thumbnailloader.moc"
