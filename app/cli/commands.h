@@ -20,6 +20,8 @@ int runClassify(const QStringList &arguments);
 int runReview(const QStringList &arguments);
 int runDecide(const QStringList &arguments);
 int runExport(const QStringList &arguments);
+int runMetImport(const QStringList &arguments);
+int runIiifImport(const QStringList &arguments);
 
 QJsonObject importSummaryToJson(const ImportSummary &summary);
 

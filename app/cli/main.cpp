@@ -31,6 +31,8 @@ const std::vector<Command> &commands()
         {"review", "list the items waiting for a curator", runReview},
         {"decide", "record a curator's decision (or undo one)", runDecide},
         {"export", "write every item with its labels and predictions", runExport},
+        {"met-import", "build a catalog from The Met's Collection API", runMetImport},
+        {"iiif-import", "import the canvases of a IIIF manifest or collection", runIiifImport},
     };
     return list;
 }

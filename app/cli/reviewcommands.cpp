@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "ingest/exporter.h"
 #include "ml/classifyjob.h"
 
 #include <QFile>
@@ -45,16 +46,6 @@ QJsonObject decisionToJson(const Decision &decision)
                        {QStringLiteral("model_id"), decision.modelId > 0 ? QJsonValue(decision.modelId) : QJsonValue()},
                        {QStringLiteral("undoes"), decision.undoesDecisionId > 0 ? QJsonValue(decision.undoesDecisionId) : QJsonValue()},
                        {QStringLiteral("decided_at"), decision.decidedAt.toString(Qt::ISODateWithMs)}};
-}
-
-QString csvField(const QString &value)
-{
-    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
-        && !value.contains(QLatin1Char('\r')))
-        return value;
-    QString quoted = value;
-    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
 } // namespace
@@ -270,19 +261,36 @@ int runDecide(const QStringList &arguments)
 int runExport(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Write one row per item: labels, predictions and their provenance."));
+    parser.setApplicationDescription(QStringLiteral("Write every item with its labels and predictions and their provenance, or "
+                                                    "the labelled images as one folder per department."));
     parser.addOption(catalogOption());
-    parser.addOption({QStringLiteral("format"), QStringLiteral("csv or json."), QStringLiteral("FORMAT")});
-    parser.addOption({QStringLiteral("out"), QStringLiteral("File to write (default: standard output)."), QStringLiteral("FILE")});
-    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json [--out FILE]")))
+    parser.addOption({QStringLiteral("format"), QStringLiteral("csv, json, or folders (needs --out)."), QStringLiteral("FORMAT")});
+    parser.addOption({QStringLiteral("out"), QStringLiteral("File (csv, json; default: standard output) or folder (folders)."), QStringLiteral("PATH")});
+    parser.addOption(jsonOption());
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json|folders [--out PATH]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     if (!QFileInfo::exists(catalogPath))
         throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
     const QString format = requiredValue(parser, QStringLiteral("format"));
-    if (format != QLatin1String("csv") && format != QLatin1String("json"))
-        throw CliError(QStringLiteral("--format takes csv or json, not '%1'").arg(format), 2);
+    if (format != QLatin1String("csv") && format != QLatin1String("json") && format != QLatin1String("folders"))
+        throw CliError(QStringLiteral("--format takes csv, json or folders, not '%1'").arg(format), 2);
     Catalog catalog(catalogPath);
+
+    if (format == QLatin1String("folders")) {
+        const FolderExportSummary summary = exportDepartmentFolders(catalog, requiredValue(parser, QStringLiteral("out")));
+        for (const ImportFailure &failure : summary.failures)
+            printError(QStringLiteral("not exported: %1: %2").arg(failure.path, failure.reason));
+        if (parser.isSet(QStringLiteral("json"))) {
+            QJsonArray failed;
+            for (const ImportFailure &failure : summary.failures)
+                failed.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+            printJson(QJsonObject{{QStringLiteral("written"), summary.written}, {QStringLiteral("failed"), failed}});
+        } else {
+            printLine(QStringLiteral("%1 images written into %2, with labels.csv and labels.json").arg(summary.written).arg(parser.value(QStringLiteral("out"))));
+        }
+        return 0;
+    }
 
     QSaveFile file(parser.value(QStringLiteral("out")));
     QFile standardOutput;
@@ -296,33 +304,14 @@ int runExport(const QStringList &arguments)
         device = &standardOutput;
     }
     const bool csv = format == QLatin1String("csv");
-    if (csv)
-        device->write("id,external_id,path,department,label_source,predicted,confidence,model,status\n");
-    else
-        device->write("[\n");
+    device->write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
     bool first = true;
     ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
-        const QString source = row.labelSource ? labelSourceName(*row.labelSource) : QString();
-        const QString confidence = row.confidence >= 0 ? QString::number(row.confidence, 'f', 4) : QString();
         if (csv) {
-            const QStringList fields = {QString::number(row.itemId), row.externalId, row.path, row.label, source, row.predicted,
-                                        confidence, row.modelName, itemStatusName(row.status)};
-            QStringList escaped;
-            for (const QString &field : fields)
-                escaped << csvField(field);
-            device->write(escaped.join(QLatin1Char(',')).toUtf8() + '\n');
+            device->write(exportCsvRow(row).toUtf8() + '\n');
             return;
         }
-        const QJsonObject object{{QStringLiteral("id"), row.itemId},
-                                 {QStringLiteral("external_id"), row.externalId.isEmpty() ? QJsonValue() : QJsonValue(row.externalId)},
-                                 {QStringLiteral("path"), row.path},
-                                 {QStringLiteral("department"), row.label.isEmpty() ? QJsonValue() : QJsonValue(row.label)},
-                                 {QStringLiteral("label_source"), source.isEmpty() ? QJsonValue() : QJsonValue(source)},
-                                 {QStringLiteral("predicted"), row.predicted.isEmpty() ? QJsonValue() : QJsonValue(row.predicted)},
-                                 {QStringLiteral("confidence"), row.confidence >= 0 ? QJsonValue(row.confidence) : QJsonValue()},
-                                 {QStringLiteral("model"), row.modelName.isEmpty() ? QJsonValue() : QJsonValue(row.modelName)},
-                                 {QStringLiteral("status"), itemStatusName(row.status)}};
-        device->write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(object).toJson(QJsonDocument::Compact));
+        device->write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(exportJsonRow(row)).toJson(QJsonDocument::Compact));
         first = false;
     });
     if (!csv)

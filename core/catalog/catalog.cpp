@@ -567,6 +567,46 @@ void Catalog::addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bo
     transaction.commit();
 }
 
+QHash<QString, Catalog::CollectionObject> Catalog::collectionObjects(const QString &source) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT object_id, status, reason, item_id FROM collection_objects WHERE source = :source"),
+                          {{QStringLiteral("source"), source}});
+    QHash<QString, CollectionObject> objects;
+    while (query.next())
+        objects.insert(query.value(0).toString(), {query.value(1).toString(), query.value(2).toString(), query.value(3).toLongLong()});
+    return objects;
+}
+
+void Catalog::recordCollectionObject(const QString &source, const QString &objectId, const QString &groupKey,
+                                     const QString &status, const QString &reason, qint64 itemId)
+{
+    run(QStringLiteral("INSERT INTO collection_objects (source, object_id, group_key, status, reason, item_id, updated_at)"
+                       " VALUES (:source, :object, :group, :status, :reason, :item, :now)"
+                       " ON CONFLICT(source, object_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,"
+                       " item_id = excluded.item_id, group_key = excluded.group_key, updated_at = excluded.updated_at"),
+        {{QStringLiteral("source"), source},
+         {QStringLiteral("object"), objectId},
+         {QStringLiteral("group"), groupKey},
+         {QStringLiteral("status"), status},
+         {QStringLiteral("reason"), reason},
+         {QStringLiteral("item"), itemId > 0 ? QVariant(itemId) : QVariant(QMetaType(QMetaType::LongLong))},
+         {QStringLiteral("now"), nowText()}});
+}
+
+std::optional<QByteArray> Catalog::cachedResponse(const QString &url) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT body FROM collection_cache WHERE url = :url"), {{QStringLiteral("url"), url}});
+    if (query.next())
+        return query.value(0).toByteArray();
+    return std::nullopt;
+}
+
+void Catalog::cacheResponse(const QString &url, const QByteArray &body)
+{
+    run(QStringLiteral("INSERT OR REPLACE INTO collection_cache (url, body, fetched_at) VALUES (:url, :body, :now)"),
+        {{QStringLiteral("url"), url}, {QStringLiteral("body"), body}, {QStringLiteral("now"), nowText()}});
+}
+
 qint64 Catalog::beginImportRun(const QString &source)
 {
     QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at) VALUES (:source, :now)"),

@@ -19,7 +19,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
@@ -87,6 +87,19 @@ public:
     void finishImportRun(qint64 runId, const QString &status, qint64 imported, qint64 duplicates, qint64 failed);
     void recordImportFailure(qint64 runId, const QString &path, const QString &reason);
     QVector<ImportFailureRecord> importFailures(qint64 runId = 0) const; // 0: every run
+
+    // Remote collections: what each object came to, and responses worth keeping (lists of ids).
+    struct CollectionObject
+    {
+        QString status; // imported, skipped, failed
+        QString reason;
+        qint64 itemId = 0;
+    };
+    QHash<QString, CollectionObject> collectionObjects(const QString &source) const;
+    void recordCollectionObject(const QString &source, const QString &objectId, const QString &groupKey,
+                                const QString &status, const QString &reason, qint64 itemId = 0);
+    std::optional<QByteArray> cachedResponse(const QString &url) const;
+    void cacheResponse(const QString &url, const QByteArray &body);
 
     // Runs a prepared statement with named placeholders; throws CatalogError on failure.
     QSqlQuery run(const QString &sql, const QVariantMap &bindings = {}) const;

@@ -160,6 +160,24 @@ const QVector<Migration> &catalogMigrations()
          {
              QStringLiteral("CREATE INDEX predictions_model_confidence ON predictions(model_id, confidence, item_id)"),
          }},
+        {5, "collection imports that resume",
+         {
+             // What each remote object came to (imported, skipped for good, failed for now): a resumed
+             // import fetches nothing it has already fetched.
+             QStringLiteral("CREATE TABLE collection_objects ("
+                            " source TEXT NOT NULL,"
+                            " object_id TEXT NOT NULL,"
+                            " group_key TEXT,"
+                            " status TEXT NOT NULL CHECK (status IN ('imported', 'skipped', 'failed')),"
+                            " reason TEXT,"
+                            " item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,"
+                            " updated_at TEXT NOT NULL,"
+                            " PRIMARY KEY (source, object_id))"),
+             QStringLiteral("CREATE TABLE collection_cache ("
+                            " url TEXT PRIMARY KEY,"
+                            " body BLOB NOT NULL,"
+                            " fetched_at TEXT NOT NULL)"),
+         }},
     };
     return migrations;
 }

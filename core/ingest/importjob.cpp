@@ -131,6 +131,8 @@ QString describeSource(const ImportRequest &request)
         return QStringLiteral("csv %1 with images in %2").arg(request.csvPath, request.imagesDir);
     case ImportRequest::Source::DepartmentFolders:
         return QStringLiteral("department folders in %1").arg(request.foldersDir);
+    case ImportRequest::Source::Tasks:
+        return QStringLiteral("%1 downloaded files").arg(request.tasks.size());
     case ImportRequest::Source::Unlabelled:
         break;
     }
@@ -159,6 +161,8 @@ ImportPlan ImportJob::makePlan() const
         return planCsvImport(m_request.csvPath, m_request.imagesDir, m_request.columns);
     case ImportRequest::Source::DepartmentFolders:
         return planDepartmentFolderImport(m_request.foldersDir);
+    case ImportRequest::Source::Tasks:
+        return ImportPlan{m_request.tasks, {}, 0};
     case ImportRequest::Source::Unlabelled:
         break;
     }
@@ -188,7 +192,7 @@ void ImportJob::run()
 
     ImportSummary summary;
     summary.ignoredFiles = plan.ignoredFiles;
-    summary.runId = catalog.beginImportRun(describeSource(m_request));
+    summary.runId = catalog.beginImportRun(m_request.description.isEmpty() ? describeSource(m_request) : m_request.description);
     {
         TransactionGuard transaction(catalog.database());
         for (const ImportFailure &failure : plan.failures)

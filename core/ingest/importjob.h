@@ -11,7 +11,7 @@ namespace accession {
 
 struct ImportRequest
 {
-    enum class Source { Csv, DepartmentFolders, Unlabelled };
+    enum class Source { Csv, DepartmentFolders, Unlabelled, Tasks };
 
     Source source = Source::Unlabelled;
     QString csvPath;
@@ -19,6 +19,8 @@ struct ImportRequest
     CsvColumns columns;
     QString foldersDir;
     QStringList paths;
+    QVector<ImportTask> tasks; // Source::Tasks: files already chosen, with their labels and metadata
+    QString description;       // how the import run is described in the catalog (default: from the source)
     // Copy each image into the catalog's own image folder instead of leaving it where it is.
     bool copyIntoCatalog = false;
     DecodeRequest decode;

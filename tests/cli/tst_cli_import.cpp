@@ -191,7 +191,8 @@ void TestCliImport::failsWithOneLineWhenItCannotRun()
 void TestCliImport::everyCommandHasHelp_data()
 {
     QTest::addColumn<QString>("command");
-    for (const char *command : {"import", "stats", "departments"})
+    for (const char *command : {"import", "stats", "departments", "train", "evaluate", "models", "classify", "review", "decide",
+                                "export", "met-import", "iiif-import"})
         QTest::newRow(command) << QString::fromLatin1(command);
 }
 

@@ -1,0 +1,113 @@
+#include "exporter.h"
+
+#include "catalog/catalog.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace accession {
+
+namespace {
+
+QString csvField(const QString &value)
+{
+    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
+        && !value.contains(QLatin1Char('\r')))
+        return value;
+    QString quoted = value;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+QString folderName(const QString &department)
+{
+    QString name = department;
+    for (QChar &c : name) {
+        if (c == QLatin1Char('/') || c == QLatin1Char('\\') || c == QLatin1Char(':') || c.category() == QChar::Other_Control)
+            c = QLatin1Char('_');
+    }
+    return name.trimmed().isEmpty() ? QStringLiteral("_") : name.trimmed();
+}
+
+QJsonValue orNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue() : QJsonValue(text);
+}
+
+} // namespace
+
+QString exportCsvHeader()
+{
+    return QStringLiteral("id,external_id,path,department,label_source,predicted,confidence,model,status");
+}
+
+QString exportCsvRow(const ItemOverview &row)
+{
+    const QStringList fields = {QString::number(row.itemId), row.externalId, row.path, row.label,
+                                row.labelSource ? labelSourceName(*row.labelSource) : QString(), row.predicted,
+                                row.confidence >= 0 ? QString::number(row.confidence, 'f', 4) : QString(), row.modelName,
+                                itemStatusName(row.status)};
+    QStringList escaped;
+    for (const QString &field : fields)
+        escaped << csvField(field);
+    return escaped.join(QLatin1Char(','));
+}
+
+QJsonObject exportJsonRow(const ItemOverview &row)
+{
+    return QJsonObject{{QStringLiteral("id"), row.itemId},
+                       {QStringLiteral("external_id"), orNull(row.externalId)},
+                       {QStringLiteral("path"), row.path},
+                       {QStringLiteral("department"), orNull(row.label)},
+                       {QStringLiteral("label_source"), row.labelSource ? QJsonValue(labelSourceName(*row.labelSource)) : QJsonValue()},
+                       {QStringLiteral("predicted"), orNull(row.predicted)},
+                       {QStringLiteral("confidence"), row.confidence >= 0 ? QJsonValue(row.confidence) : QJsonValue()},
+                       {QStringLiteral("model"), orNull(row.modelName)},
+                       {QStringLiteral("status"), itemStatusName(row.status)}};
+}
+
+FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir)
+{
+    FolderExportSummary summary;
+    if (!QDir().mkpath(dir))
+        throw std::runtime_error(QStringLiteral("cannot create %1").arg(dir).toStdString());
+    QSaveFile csv(dir + QStringLiteral("/labels.csv"));
+    QSaveFile json(dir + QStringLiteral("/labels.json"));
+    if (!csv.open(QIODevice::WriteOnly) || !json.open(QIODevice::WriteOnly))
+        throw std::runtime_error(QStringLiteral("cannot write into %1: %2").arg(dir, csv.errorString()).toStdString());
+    csv.write(exportCsvHeader().toUtf8() + ",exported_file\n");
+    json.write("[\n");
+    bool first = true;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+        if (row.label.isEmpty())
+            return;
+        const QString folder = folderName(row.label);
+        const QString target = QStringLiteral("%1/%2/%3-%4").arg(dir, folder).arg(row.itemId).arg(QFileInfo(row.path).fileName());
+        QDir().mkpath(dir + QLatin1Char('/') + folder);
+        QFile::remove(target);
+        if (!QFileInfo::exists(row.path)) {
+            summary.failures.push_back({row.path, QStringLiteral("the image is missing (moved or deleted)")});
+            return;
+        }
+        if (!QFile::copy(row.path, target)) {
+            summary.failures.push_back({row.path, QStringLiteral("cannot copy to %1").arg(target)});
+            return;
+        }
+        const QString relative = folder + QLatin1Char('/') + QFileInfo(target).fileName();
+        csv.write((exportCsvRow(row) + QLatin1Char(',') + csvField(relative) + QLatin1Char('\n')).toUtf8());
+        QJsonObject object = exportJsonRow(row);
+        object.insert(QStringLiteral("exported_file"), relative);
+        json.write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(object).toJson(QJsonDocument::Compact));
+        first = false;
+        ++summary.written;
+    });
+    json.write("\n]\n");
+    if (!csv.commit() || !json.commit())
+        throw std::runtime_error(QStringLiteral("cannot write into %1 (disk full?)").arg(dir).toStdString());
+    return summary;
+}
+
+} // namespace accession

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "importplan.h"
+
+#include "catalog/reviewstore.h"
+
+#include <QJsonObject>
+
+namespace accession {
+
+class Catalog;
+
+// One exported row per item: its labels and predictions with their provenance.
+QString exportCsvHeader();
+QString exportCsvRow(const ItemOverview &row);
+QJsonObject exportJsonRow(const ItemOverview &row);
+
+struct FolderExportSummary
+{
+    qint64 written = 0;
+    QVector<ImportFailure> failures; // a missing image, a file that cannot be written
+};
+
+// DIR/<department>/<file>: every item with a department label (imported or a curator's), the layout
+// other ML tools read, with labels.csv and labels.json beside the folders. Existing files are replaced.
+FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir);
+
+} // namespace accession

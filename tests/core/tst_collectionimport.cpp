@@ -1,0 +1,449 @@
+#include "catalog/catalog.h"
+#include "demo/syntheticimages.h"
+#include "ingest/collectionimport.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace accession;
+using namespace accession::test;
+
+namespace {
+
+const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"), QStringLiteral("Egyptian Art")};
+
+// The loopback stand-in for The Met's API and IIIF servers (tests/python/fake_collection_server.py).
+class FakeServer
+{
+public:
+    explicit FakeServer(const QString &root)
+        : m_root(root)
+    {
+        QDir().mkpath(root + QStringLiteral("/images"));
+        QDir().mkpath(root + QStringLiteral("/iiif"));
+    }
+    ~FakeServer()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    bool start()
+    {
+        m_process.start(QStringLiteral(ACCESSION_PYTHON), {QStringLiteral(ACCESSION_SOURCE_DIR "/tests/python/fake_collection_server.py"), m_root});
+        if (!m_process.waitForStarted(10000) || !m_process.waitForReadyRead(10000))
+            return false;
+        const QByteArray line = m_process.readLine().trimmed();
+        m_port = line.startsWith("PORT ") ? line.mid(5).toInt() : 0;
+        return m_port > 0;
+    }
+    QString base() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
+    QString api() const { return base() + QStringLiteral("/api"); }
+    void writeConfig(const QJsonObject &config) const
+    {
+        writeFile(m_root + QStringLiteral("/config.json"), QJsonDocument(config).toJson());
+    }
+    void writeManifest(const QString &name, const QByteArray &json) const { writeFile(m_root + QStringLiteral("/iiif/") + name, json); }
+    void writeImage(const QString &name, const QByteArray &bytes) const { writeFile(m_root + QStringLiteral("/images/") + name, bytes); }
+    // Request paths with their arrival times, in order.
+    QVector<QPair<double, QString>> requests() const
+    {
+        QFile log(m_root + QStringLiteral("/requests.log"));
+        QVector<QPair<double, QString>> entries;
+        if (!log.open(QIODevice::ReadOnly))
+            return entries;
+        for (const QByteArray &line : log.readAll().split('\n')) {
+            const int space = line.indexOf(' ');
+            if (space > 0)
+                entries.push_back({line.left(space).toDouble(), QString::fromUtf8(line.mid(space + 1))});
+        }
+        return entries;
+    }
+    void clearLog() const { QFile::remove(m_root + QStringLiteral("/requests.log")); }
+
+private:
+    QString m_root;
+    QProcess m_process;
+    int m_port = 0;
+};
+
+// A Met-shaped object; image "" for none.
+QJsonObject metObject(int id, int department, bool publicDomain, const QString &image)
+{
+    return QJsonObject{{QStringLiteral("objectID"), id},
+                       {QStringLiteral("isPublicDomain"), publicDomain},
+                       {QStringLiteral("primaryImage"), image.isEmpty() ? QString() : QStringLiteral("{BASE}/images/") + image},
+                       {QStringLiteral("primaryImageSmall"), image.isEmpty() ? QString() : QStringLiteral("{BASE}/images/") + image},
+                       {QStringLiteral("department"), kDepartments[department - 1]},
+                       {QStringLiteral("title"), QStringLiteral("Object %1").arg(id)},
+                       {QStringLiteral("culture"), QStringLiteral("Culture %1").arg(department)},
+                       {QStringLiteral("objectDate"), QStringLiteral("ca. %1").arg(1500 + id)},
+                       {QStringLiteral("objectURL"), QStringLiteral("https://www.metmuseum.org/art/collection/search/%1").arg(id)},
+                       {QStringLiteral("_departmentId"), department}};
+}
+
+// Departments 1-3, each with perDepartment objects (ids department*100 + i), every one with its own image.
+QJsonObject cleanConfig(FakeServer &server, int perDepartment)
+{
+    QJsonArray departments;
+    QJsonObject objects;
+    for (int d = 1; d <= 3; ++d) {
+        departments.append(QJsonObject{{QStringLiteral("departmentId"), d}, {QStringLiteral("displayName"), kDepartments[d - 1]}});
+        for (int i = 0; i < perDepartment; ++i) {
+            const int id = d * 100 + i;
+            server.writeImage(QStringLiteral("%1.jpg").arg(id), renderSyntheticImage(d - 1, 64, quint32(id), QStringLiteral("jpg")));
+            objects.insert(QString::number(id), metObject(id, d, true, QStringLiteral("%1.jpg").arg(id)));
+        }
+    }
+    return QJsonObject{{QStringLiteral("departments"), departments}, {QStringLiteral("objects"), objects}, {QStringLiteral("faults"), QJsonObject()}};
+}
+
+HttpPolicy quickPolicy(double rate = 50)
+{
+    HttpPolicy policy;
+    policy.requestsPerSecond = rate;
+    policy.connections = 4;
+    policy.retries = 3;
+    policy.backoffMs = 100;
+    policy.timeoutMs = 10000;
+    return policy;
+}
+
+CollectionImportSummary runMet(const QString &catalog, const FakeServer &server, int perDepartment = 0, bool publicDomainOnly = false,
+                               HttpPolicy policy = quickPolicy(), QStringList departments = {})
+{
+    MetImportRequest request;
+    request.catalogPath = catalog;
+    request.baseUrl = server.api();
+    request.perDepartment = perDepartment;
+    request.publicDomainOnly = publicDomainOnly;
+    request.policy = policy;
+    request.departments = departments;
+    MetImportJob job(request);
+    QString error;
+    QObject::connect(&job, &Job::failed, &job, [&error](const QString &message) { error = message; });
+    if (!job.exec())
+        qWarning("met import did not finish: %s", qPrintable(error));
+    return job.summary();
+}
+
+bool anyReason(const QVector<ImportFailure> &failures, const QString &part)
+{
+    return std::any_of(failures.begin(), failures.end(), [&](const ImportFailure &f) { return f.reason.contains(part); });
+}
+
+} // namespace
+
+class TestCollectionImport : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void spreadsSamplesEvenly();
+    void importsMetObjectsAndReportsEveryProblem();
+    void holdsTheRequestRate();
+    void sampleSizePerDepartmentAndUnknownDepartment();
+    void resumesWithoutFetchingAnythingTwice();
+    void importsIiifV2ManifestWithLabelField();
+    void followsIiifV3CollectionsAndReportsBrokenManifests();
+    void exportsFoldersWithProvenance();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<FakeServer> m_server;
+};
+
+void TestCollectionImport::initTestCase()
+{
+    m_server = std::make_unique<FakeServer>(m_dir.filePath(QStringLiteral("server")));
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+    QVERIFY2(m_server->start(), "the loopback collection server did not start");
+}
+
+void TestCollectionImport::spreadsSamplesEvenly()
+{
+    const QVector<int> order = MetImportJob::evenlySpreadOrder(8);
+    QCOMPARE(order.size(), 8);
+    QCOMPARE(order.mid(0, 2), (QVector<int>{0, 4}));
+    QVector<int> firstFour = order.mid(0, 4);
+    std::sort(firstFour.begin(), firstFour.end());
+    QCOMPARE(firstFour, (QVector<int>{0, 2, 4, 6}));
+    QVector<int> all = MetImportJob::evenlySpreadOrder(101);
+    std::sort(all.begin(), all.end());
+    for (int i = 0; i < 101; ++i)
+        QCOMPARE(all[i], i);
+}
+
+void TestCollectionImport::importsMetObjectsAndReportsEveryProblem()
+{
+    QJsonObject config = cleanConfig(*m_server, 3);
+    QJsonObject objects = config.value(QStringLiteral("objects")).toObject();
+    // Department 1: an object without an image, one not in the public domain.
+    objects.insert(QStringLiteral("150"), metObject(150, 1, true, QString()));
+    m_server->writeImage(QStringLiteral("151.jpg"), renderSyntheticImage(0, 64, 151, QStringLiteral("jpg")));
+    objects.insert(QStringLiteral("151"), metObject(151, 1, false, QStringLiteral("151.jpg")));
+    // Objects that misbehave once or twice and then answer; and ones that never will.
+    for (int id : {160, 161, 162, 163, 164, 165, 166, 167}) {
+        m_server->writeImage(QStringLiteral("%1.jpg").arg(id), renderSyntheticImage(1, 64, quint32(id), QStringLiteral("jpg")));
+        objects.insert(QString::number(id), metObject(id, 2, true, QStringLiteral("%1.jpg").arg(id)));
+    }
+    config.insert(QStringLiteral("objects"), objects);
+    config.insert(QStringLiteral("faults"), QJsonObject{
+        {QStringLiteral("slow"), QJsonObject{{QStringLiteral("160"), 1.5}}},
+        {QStringLiteral("rate_limited"), QJsonObject{{QStringLiteral("161"), 2}}},
+        {QStringLiteral("server_error"), QJsonObject{{QStringLiteral("162"), 2}, {QStringLiteral("163"), 50}}},
+        {QStringLiteral("truncated"), QJsonArray{QStringLiteral("164")}},
+        {QStringLiteral("invalid_json"), QJsonArray{QStringLiteral("165")}},
+        {QStringLiteral("truncated_image"), QJsonArray{QStringLiteral("166.jpg")}},
+        {QStringLiteral("missing"), QJsonArray{QStringLiteral("167")}}});
+    m_server->writeConfig(config);
+
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("met.db"));
+    const CollectionImportSummary summary = runMet(catalogPath, *m_server, 0, true);
+    // 9 clean + 160 (slow), 161 (429 twice), 162 (500 twice).
+    QCOMPARE(summary.imported, 12);
+    QCOMPARE(summary.skipped, 2);
+    QVERIFY(anyReason(summary.skippedReasons, QStringLiteral("no image")));
+    QVERIFY(anyReason(summary.skippedReasons, QStringLiteral("not in the public domain")));
+    QCOMPARE(summary.failures.size(), 5);
+    QVERIFY2(anyReason(summary.failures, QStringLiteral("HTTP 500 after 4 attempts")), qPrintable(summary.failures.first().reason));
+    QVERIFY(anyReason(summary.failures, QStringLiteral("truncated response")));
+    QVERIFY(anyReason(summary.failures, QStringLiteral("invalid JSON")));
+    QVERIFY(anyReason(summary.failures, QStringLiteral("HTTP 404")));
+    QVERIFY(anyReason(summary.failures, QStringLiteral("166.jpg")));
+
+    Catalog catalog(catalogPath);
+    QCOMPARE(catalog.itemCount(), 12);
+    const CatalogStats stats = catalog.stats();
+    QCOMPARE(stats.labelled, 12);
+    bool sawSlowOne = false;
+    for (const ItemRecord &item : catalog.items(0, 100)) {
+        QVERIFY(item.path.startsWith(catalog.imageStoreDir()));
+        QCOMPARE(item.metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Object %1").arg(item.externalId));
+        QVERIFY(item.metadata.value(QStringLiteral("objectURL")).toString().endsWith(item.externalId));
+        QVERIFY(!item.metadata.value(QStringLiteral("culture")).toString().isEmpty());
+        QVERIFY(!item.metadata.value(QStringLiteral("objectDate")).toString().isEmpty());
+        QVERIFY(kDepartments.contains(item.department));
+        sawSlowOne = sawSlowOne || item.externalId == QLatin1String("160");
+    }
+    QVERIFY(sawSlowOne);
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+}
+
+void TestCollectionImport::holdsTheRequestRate()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 4));
+    m_server->clearLog();
+    QTemporaryDir dir;
+    const double rate = 6;
+    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("rate.db")), *m_server, 0, false, quickPolicy(rate));
+    QCOMPARE(summary.imported, 12);
+    const auto requests = m_server->requests();
+    QVERIFY(requests.size() >= 1 + 3 + 12 + 12);
+    int busiest = 0;
+    for (int i = 0; i < requests.size(); ++i) {
+        int inWindow = 0;
+        for (int j = i; j < requests.size() && requests[j].first < requests[i].first + 1.0; ++j)
+            ++inWindow;
+        busiest = std::max(busiest, inWindow);
+    }
+    // Starts are spaced 1/rate apart by the client; arrival jitter may bring one more into a window.
+    QVERIFY2(busiest <= int(rate) + 1, qPrintable(QStringLiteral("%1 requests within one second").arg(busiest)));
+    const double span = requests.last().first - requests.first().first;
+    QVERIFY2(span >= (requests.size() - 1) / rate * 0.9, qPrintable(QStringLiteral("%1 requests in %2 s").arg(requests.size()).arg(span)));
+}
+
+void TestCollectionImport::sampleSizePerDepartmentAndUnknownDepartment()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 6));
+    QTemporaryDir dir;
+    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("sample.db")), *m_server, 2, false, quickPolicy(),
+                                                   {QStringLiteral("Arms and Armor"), QStringLiteral("3")});
+    QCOMPARE(summary.imported, 4);
+    QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Arms and Armor")), 2);
+    QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Egyptian Art")), 2);
+    QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Asian Art")), 0);
+    Catalog catalog(dir.filePath(QStringLiteral("sample.db")));
+    QStringList ids;
+    for (const ItemRecord &item : catalog.items(0, 10))
+        ids << item.externalId;
+    QVERIFY2(ids.contains(QStringLiteral("100")) && ids.contains(QStringLiteral("103")), qPrintable(ids.join(QLatin1Char(','))));
+
+    MetImportRequest request;
+    request.catalogPath = dir.filePath(QStringLiteral("unknown.db"));
+    request.baseUrl = m_server->api();
+    request.departments = {QStringLiteral("Department of Nothing")};
+    request.policy = quickPolicy();
+    MetImportJob job(request);
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QVERIFY(failed.first().first().toString().contains(QStringLiteral("no department 'Department of Nothing'")));
+}
+
+void TestCollectionImport::resumesWithoutFetchingAnythingTwice()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 6));
+    m_server->clearLog();
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("resume.db"));
+    MetImportRequest request;
+    request.catalogPath = catalogPath;
+    request.baseUrl = m_server->api();
+    request.perDepartment = 5;
+    request.policy = quickPolicy();
+    {
+        MetImportJob interrupted(request);
+        connect(&interrupted, &Job::progress, &interrupted, [&interrupted](qint64 done, qint64, const QString &) {
+            if (done >= 5)
+                interrupted.cancel();
+        });
+        QVERIFY(!interrupted.exec());
+        const qint64 first = interrupted.summary().imported;
+        QVERIFY2(first >= 5 && first < 15, qPrintable(QString::number(first)));
+    }
+    const CollectionImportSummary resumed = runMet(catalogPath, *m_server, 5);
+    QVERIFY(resumed.alreadyDone >= 5);
+    QCOMPARE(Catalog(catalogPath).itemCount(), 15);
+    QHash<QString, int> times;
+    for (const auto &[when, path] : m_server->requests())
+        times[path] += 1;
+    for (auto it = times.cbegin(); it != times.cend(); ++it)
+        QVERIFY2(it.value() == 1, qPrintable(QStringLiteral("%1 requested %2 times").arg(it.key()).arg(it.value())));
+}
+
+void TestCollectionImport::importsIiifV2ManifestWithLabelField()
+{
+    m_server->writeImage(QStringLiteral("scroll-1.jpg"), renderSyntheticImage(1, 80, 1, QStringLiteral("jpg")));
+    m_server->writeImage(QStringLiteral("scroll-2.jpg"), renderSyntheticImage(1, 80, 2, QStringLiteral("jpg")));
+    m_server->writeManifest(QStringLiteral("v2.json"), R"({
+      "@context": "http://iiif.io/api/presentation/2/context.json",
+      "@id": "{BASE}/iiif/v2.json", "@type": "sc:Manifest", "label": "Handscroll with landscapes",
+      "metadata": [{"label": "Department", "value": "Asian Art"}, {"label": "Date", "value": "<span>ca. 1600</span>"}],
+      "sequences": [{"@type": "sc:Sequence", "canvases": [
+        {"@id": "{BASE}/iiif/v2/canvas/1", "@type": "sc:Canvas", "label": "Section 1",
+         "images": [{"@type": "oa:Annotation", "resource": {"@id": "{BASE}/iiif-image/scroll-1/full/full/0/default.jpg",
+                     "service": {"@context": "http://iiif.io/api/image/2/context.json", "@id": "{BASE}/iiif-image/scroll-1"}}}]},
+        {"@id": "{BASE}/iiif/v2/canvas/2", "@type": "sc:Canvas", "label": "Section 2",
+         "images": [{"@type": "oa:Annotation", "resource": {"@id": "{BASE}/images/scroll-2.jpg"}}]},
+        {"@id": "{BASE}/iiif/v2/canvas/3", "@type": "sc:Canvas", "label": "Blank", "images": []}
+      ]}]})");
+    m_server->clearLog();
+    QTemporaryDir dir;
+    IiifImportRequest request;
+    request.catalogPath = dir.filePath(QStringLiteral("iiif.db"));
+    request.source = m_server->base() + QStringLiteral("/iiif/v2.json");
+    request.labelField = QStringLiteral("department");
+    request.policy = quickPolicy();
+    IiifImportJob job(request);
+    QVERIFY(job.exec());
+    const CollectionImportSummary summary = job.summary();
+    QCOMPARE(summary.imported, 2);
+    QCOMPARE(summary.failures.size(), 1);
+    QVERIFY(summary.failures.first().reason.contains(QStringLiteral("no image")));
+    bool usedImageApi = false;
+    for (const auto &[when, path] : m_server->requests())
+        usedImageApi = usedImageApi || path == QLatin1String("/iiif-image/scroll-1/full/!1024,1024/0/default.jpg");
+    QVERIFY(usedImageApi);
+    Catalog catalog(request.catalogPath);
+    const QVector<ItemRecord> items = catalog.items(0, 10);
+    QCOMPARE(items.size(), 2);
+    for (const ItemRecord &item : items) {
+        QCOMPARE(item.department, QStringLiteral("Asian Art"));
+        QCOMPARE(item.metadata.value(QStringLiteral("manifest_label")).toString(), QStringLiteral("Handscroll with landscapes"));
+        QCOMPARE(item.metadata.value(QStringLiteral("Date")).toString(), QStringLiteral("ca. 1600"));
+        QVERIFY(item.externalId.contains(QStringLiteral("/canvas/")));
+    }
+}
+
+void TestCollectionImport::followsIiifV3CollectionsAndReportsBrokenManifests()
+{
+    m_server->writeImage(QStringLiteral("helmet.jpg"), renderSyntheticImage(0, 80, 3, QStringLiteral("jpg")));
+    m_server->writeImage(QStringLiteral("vase.jpg"), renderSyntheticImage(2, 80, 4, QStringLiteral("jpg")));
+    m_server->writeManifest(QStringLiteral("helmet.json"), R"({
+      "@context": "http://iiif.io/api/presentation/3/context.json", "id": "{BASE}/iiif/helmet.json", "type": "Manifest",
+      "label": {"en": ["Helmet"]}, "metadata": [{"label": {"en": ["Object type"]}, "value": {"en": ["Arms and Armor"]}}],
+      "items": [{"id": "{BASE}/iiif/helmet/canvas", "type": "Canvas", "items": [{"id": "{BASE}/iiif/helmet/page", "type": "AnnotationPage",
+        "items": [{"id": "{BASE}/iiif/helmet/annotation", "type": "Annotation", "motivation": "painting",
+          "body": {"id": "{BASE}/iiif-image/helmet/full/max/0/default.jpg", "type": "Image",
+                   "service": [{"id": "{BASE}/iiif-image/helmet", "type": "ImageService3"}]}}]}]}]})");
+    m_server->writeManifest(QStringLiteral("vase.json"), R"({
+      "@context": "http://iiif.io/api/presentation/2/context.json", "@id": "{BASE}/iiif/vase.json", "@type": "sc:Manifest",
+      "label": "Vase", "metadata": [{"label": "Object type", "value": "Egyptian Art"}],
+      "sequences": [{"canvases": [{"@id": "{BASE}/iiif/vase/canvas", "images": [{"resource": {"@id": "{BASE}/images/vase.jpg"}}]}]}]})");
+    m_server->writeManifest(QStringLiteral("broken.json"), "{ \"type\": \"Manifest\", \"items\": [ ");
+    m_server->writeManifest(QStringLiteral("nested.json"), R"({"id": "{BASE}/iiif/nested.json", "type": "Collection",
+      "items": [{"id": "{BASE}/iiif/vase.json", "type": "Manifest"}]})");
+    m_server->writeManifest(QStringLiteral("top.json"), R"({"@context": "http://iiif.io/api/presentation/3/context.json",
+      "id": "{BASE}/iiif/top.json", "type": "Collection", "label": {"en": ["Highlights"]},
+      "items": [{"id": "{BASE}/iiif/helmet.json", "type": "Manifest"}, {"id": "{BASE}/iiif/broken.json", "type": "Manifest"},
+                {"id": "{BASE}/iiif/nested.json", "type": "Collection"}, {"id": "{BASE}/iiif/absent.json", "type": "Manifest"}]})");
+    QTemporaryDir dir;
+    IiifImportRequest request;
+    request.catalogPath = dir.filePath(QStringLiteral("collection.db"));
+    request.source = m_server->base() + QStringLiteral("/iiif/top.json");
+    request.labelField = QStringLiteral("Object type");
+    request.policy = quickPolicy();
+    IiifImportJob job(request);
+    QVERIFY(job.exec());
+    const CollectionImportSummary summary = job.summary();
+    QCOMPARE(summary.imported, 2);
+    QCOMPARE(summary.failures.size(), 2);
+    QVERIFY(anyReason(summary.failures, QStringLiteral("invalid JSON")));
+    QVERIFY(anyReason(summary.failures, QStringLiteral("HTTP 404")));
+    Catalog catalog(request.catalogPath);
+    QStringList departments;
+    for (const ItemRecord &item : catalog.items(0, 10))
+        departments << item.department;
+    departments.sort();
+    QCOMPARE(departments, (QStringList{QStringLiteral("Arms and Armor"), QStringLiteral("Egyptian Art")}));
+
+    // Again: everything is already there, nothing is downloaded twice.
+    IiifImportJob again(request);
+    QVERIFY(again.exec());
+    QCOMPARE(again.summary().imported, 0);
+    QCOMPARE(again.summary().alreadyDone, 2);
+}
+
+void TestCollectionImport::exportsFoldersWithProvenance()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("export.db"));
+    QCOMPARE(runMet(catalogPath, *m_server).imported, 6);
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--format"), QStringLiteral("folders"),
+                     QStringLiteral("--out"), dir.filePath(QStringLiteral("out")), QStringLiteral("--json")}, &out), 0);
+    QCOMPARE(QJsonDocument::fromJson(out).object().value(QStringLiteral("written")).toInt(), 6);
+    for (const QString &department : kDepartments)
+        QCOMPARE(QDir(dir.filePath(QStringLiteral("out/") + department)).entryList(QDir::Files).size(), 2);
+    QFile csv(dir.filePath(QStringLiteral("out/labels.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 7);
+    QVERIFY(lines[0].endsWith("status,exported_file"));
+    QVERIFY(lines[1].contains(",imported,"));
+    QFile json(dir.filePath(QStringLiteral("out/labels.json")));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(json.readAll()).array().size(), 6);
+
+    // The same through the command line, as a curator runs it.
+    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")), QStringLiteral("--base-url"),
+                     m_server->api(), QStringLiteral("--per-department"), QStringLiteral("1"), QStringLiteral("--rate"), QStringLiteral("40"),
+                     QStringLiteral("--json")}, &out), 0);
+    const QJsonObject summary = QJsonDocument::fromJson(out).object();
+    QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 3);
+    QCOMPARE(summary.value(QStringLiteral("per_department")).toObject().size(), 3);
+}
+
+QTEST_GUILESS_MAIN(TestCollectionImport)
+#include "tst_collectionimport.moc"
