@@ -6,6 +6,7 @@
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
 #include "itempanel.h"
+#include "metimportdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
 
@@ -135,6 +136,7 @@ void MainWindow::buildMenus()
     file->addSeparator();
     file->addAction(tr("&Import Files…"), this, [this] { chooseAndImport(false); });
     file->addAction(tr("Import &Folder…"), this, [this] { chooseAndImport(true); });
+    file->addAction(tr("Import from &The Met…"), this, &MainWindow::openMetImportDialog);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
 
@@ -315,6 +317,22 @@ void MainWindow::openDepartmentsDialog()
     auto *dialog = new DepartmentsDialog(m_session, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
+}
+
+MetImportDialog *MainWindow::openMetImportDialog()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open or create a catalog first: the Met's objects are imported into it."));
+        return nullptr;
+    }
+    auto *dialog = new MetImportDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &MetImportDialog::problemsFound, this, &MainWindow::reportProblems);
+    connect(dialog, &MetImportDialog::importEnded, this, [this] {
+        statusBar()->showMessage(tr("Import from The Met ended; see the dialog for the figures."));
+    });
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)

@@ -18,6 +18,7 @@ namespace accession {
 class CatalogItemModel;
 class CatalogSession;
 class CatalogView;
+class MetImportDialog;
 class DashboardWidget;
 class ItemPanel;
 class Job;
@@ -45,6 +46,8 @@ public:
     void showDashboard();
     void openRetrainDialog();
     void openDepartmentsDialog();
+    // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
+    MetImportDialog *openMetImportDialog();
 
     QString catalogPath() const;
     bool isJobRunning() const;

@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 #include "demo/syntheticimages.h"
+#include "fakecollectionserver.h"
 #include "ingest/collectionimport.h"
 #include "testcatalogs.h"
 #include "testimages.h"
@@ -21,59 +22,7 @@ namespace {
 
 const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"), QStringLiteral("Egyptian Art")};
 
-// The loopback stand-in for The Met's API and IIIF servers (tests/python/fake_collection_server.py).
-class FakeServer
-{
-public:
-    explicit FakeServer(const QString &root)
-        : m_root(root)
-    {
-        QDir().mkpath(root + QStringLiteral("/images"));
-        QDir().mkpath(root + QStringLiteral("/iiif"));
-    }
-    ~FakeServer()
-    {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-    bool start()
-    {
-        m_process.start(QStringLiteral(ACCESSION_PYTHON), {QStringLiteral(ACCESSION_SOURCE_DIR "/tests/python/fake_collection_server.py"), m_root});
-        if (!m_process.waitForStarted(10000) || !m_process.waitForReadyRead(10000))
-            return false;
-        const QByteArray line = m_process.readLine().trimmed();
-        m_port = line.startsWith("PORT ") ? line.mid(5).toInt() : 0;
-        return m_port > 0;
-    }
-    QString base() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
-    QString api() const { return base() + QStringLiteral("/api"); }
-    void writeConfig(const QJsonObject &config) const
-    {
-        writeFile(m_root + QStringLiteral("/config.json"), QJsonDocument(config).toJson());
-    }
-    void writeManifest(const QString &name, const QByteArray &json) const { writeFile(m_root + QStringLiteral("/iiif/") + name, json); }
-    void writeImage(const QString &name, const QByteArray &bytes) const { writeFile(m_root + QStringLiteral("/images/") + name, bytes); }
-    // Request paths with their arrival times, in order.
-    QVector<QPair<double, QString>> requests() const
-    {
-        QFile log(m_root + QStringLiteral("/requests.log"));
-        QVector<QPair<double, QString>> entries;
-        if (!log.open(QIODevice::ReadOnly))
-            return entries;
-        for (const QByteArray &line : log.readAll().split('\n')) {
-            const int space = line.indexOf(' ');
-            if (space > 0)
-                entries.push_back({line.left(space).toDouble(), QString::fromUtf8(line.mid(space + 1))});
-        }
-        return entries;
-    }
-    void clearLog() const { QFile::remove(m_root + QStringLiteral("/requests.log")); }
-
-private:
-    QString m_root;
-    QProcess m_process;
-    int m_port = 0;
-};
+using FakeServer = FakeCollectionServer;
 
 // A Met-shaped object; image "" for none.
 QJsonObject metObject(int id, int department, bool publicDomain, const QString &image)

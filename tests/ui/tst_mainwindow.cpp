@@ -4,8 +4,10 @@
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
+#include "fakecollectionserver.h"
 #include "itempanel.h"
 #include "mainwindow.h"
+#include "metimportdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
 #include "testcatalogs.h"
@@ -14,8 +16,10 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "demo/syntheticimages.h"
 
 #include <QAbstractItemModelTester>
+#include <QJsonArray>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
@@ -53,6 +57,7 @@ private Q_SLOTS:
     void thresholdControlChangesWhatIsFiled();
     void retrainingDialogTrainsAndOffersComparison();
     void departmentsCanBeMergedAndGrouped();
+    void metImportDialogListsDepartmentsAndImports();
     void reportsCatalogThatCannotOpen();
 
 private:
@@ -383,6 +388,86 @@ void TestMainWindow::departmentsCanBeMergedAndGrouped()
     QVERIFY(asianItems >= armsItems + 16);
     QVERIFY(!dialog.mergeDepartments(asian, asian)); // refused, with a message in the dialog
     QVERIFY(dialog.lastError().contains(QStringLiteral("itself")));
+}
+
+void TestMainWindow::metImportDialogListsDepartmentsAndImports()
+{
+    // A Met-shaped API on loopback: two departments, 4 and 3 objects; one object has no image.
+    FakeCollectionServer server(m_dir.filePath(QStringLiteral("met-server")));
+    const QStringList names = {QStringLiteral("Arms and Armor"), QStringLiteral("Egyptian Art")};
+    QJsonArray departments;
+    QJsonObject objects;
+    for (int d = 1; d <= 2; ++d) {
+        departments.append(QJsonObject{{QStringLiteral("departmentId"), d}, {QStringLiteral("displayName"), names[d - 1]}});
+        for (int i = 0; i < 5 - d; ++i) {
+            const int id = d * 100 + i;
+            const bool withImage = id != 101;
+            if (withImage)
+                server.writeImage(QStringLiteral("%1.jpg").arg(id), renderSyntheticImage(d - 1, 64, quint32(id), QStringLiteral("jpg")));
+            const QString image = withImage ? QStringLiteral("{BASE}/images/%1.jpg").arg(id) : QString();
+            objects.insert(QString::number(id), QJsonObject{{QStringLiteral("objectID"), id}, {QStringLiteral("isPublicDomain"), true},
+                                                            {QStringLiteral("primaryImage"), image}, {QStringLiteral("primaryImageSmall"), image},
+                                                            {QStringLiteral("department"), names[d - 1]},
+                                                            {QStringLiteral("title"), QStringLiteral("Object %1").arg(id)},
+                                                            {QStringLiteral("_departmentId"), d}});
+        }
+    }
+    server.writeConfig(QJsonObject{{QStringLiteral("departments"), departments}, {QStringLiteral("objects"), objects}});
+    QVERIFY(server.start());
+
+    MainWindow window;
+    QVERIFY(window.openMetImportDialog() == nullptr); // no catalog yet
+    const QString path = m_dir.filePath(QStringLiteral("met.db"));
+    { Catalog create(path, Catalog::OpenMode::CreateIfMissing); }
+    QVERIFY(window.openCatalog(path));
+    window.show();
+    MetImportDialog *dialog = window.openMetImportDialog();
+    QVERIFY(dialog);
+    HttpPolicy policy;
+    policy.requestsPerSecond = 50;
+    policy.backoffMs = 50;
+    dialog->setPolicy(policy);
+    dialog->setBaseUrl(server.api());
+    QVERIFY(!dialog->startButton()->isEnabled());
+
+    QSignalSpy loaded(dialog, &MetImportDialog::departmentsLoaded);
+    dialog->loadDepartments();
+    QVERIFY(loaded.wait(20000));
+    QVERIFY(loaded.first().first().toBool());
+    QTableWidget *table = dialog->departmentTable();
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), names[0]);
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("4"));
+    QCOMPARE(table->item(1, 1)->text(), QStringLiteral("3"));
+
+    // Department 1 only, 3 images: 101 has no image, so it is skipped and replaced from the rest of the list.
+    dialog->setDepartmentChecked(1, true);
+    dialog->setPerDepartment(3);
+    QVERIFY(dialog->startButton()->isEnabled());
+    QSignalSpy ended(dialog, &MetImportDialog::importEnded);
+    QTest::mouseClick(dialog->startButton(), Qt::LeftButton);
+    QVERIFY(ended.wait(30000));
+    QVERIFY2(ended.first().first().toBool(), qPrintable(dialog->statusText()));
+    const CollectionImportSummary first = dialog->lastSummary();
+    QCOMPARE(first.imported, qint64(3));
+    QCOMPARE(first.skipped, qint64(1));
+    QVERIFY(dialog->statusText().startsWith(QStringLiteral("Finished")));
+    QCOMPARE(window.session()->catalog()->itemCount(), int(first.imported));
+    QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
+    for (const ImportFailure &skipped : first.skippedReasons)
+        QVERIFY(skipped.reason.contains(QStringLiteral("no image")));
+    // What was skipped reaches the problem list, with the object named.
+    QCOMPARE(window.problemsTable()->rowCount(), int(first.skippedReasons.size()));
+
+    // Importing again fetches nothing twice.
+    server.clearLog();
+    QTest::mouseClick(dialog->startButton(), Qt::LeftButton);
+    QVERIFY(ended.wait(30000));
+    QCOMPARE(dialog->lastSummary().imported, qint64(0));
+    QCOMPARE(dialog->lastSummary().alreadyDone, qint64(4));
+    for (const auto &request : server.requests())
+        QVERIFY2(!request.second.contains(QStringLiteral("/images/")), qPrintable(request.second));
+    dialog->close();
 }
 
 void TestMainWindow::reportsCatalogThatCannotOpen()
