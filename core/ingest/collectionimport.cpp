@@ -134,18 +134,25 @@ QString extensionOf(const QString &url)
 
 } // namespace
 
+CollectionImportSummary CollectionImportJob::summary() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_summary;
+}
+
+void CollectionImportJob::publish(CollectionImportSummary &summary, const QElapsedTimer &timer)
+{
+    summary.seconds = timer.elapsed() / 1000.0;
+    QMutexLocker lock(&m_mutex);
+    m_summary = summary;
+}
+
 MetImportJob::MetImportJob(MetImportRequest request, QObject *parent)
-    : Job(parent)
+    : CollectionImportJob(parent)
     , m_request(std::move(request))
 {
     while (m_request.baseUrl.endsWith(QLatin1Char('/')))
         m_request.baseUrl.chop(1);
-}
-
-CollectionImportSummary MetImportJob::summary() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_summary;
 }
 
 QVector<int> MetImportJob::evenlySpreadOrder(int n)
@@ -210,11 +217,7 @@ void MetImportJob::run()
     QElapsedTimer timer;
     timer.start();
     CollectionImportSummary summary;
-    const auto publish = [&] {
-        summary.seconds = timer.elapsed() / 1000.0;
-        QMutexLocker lock(&m_mutex);
-        m_summary = summary;
-    };
+    const auto publish = [&] { CollectionImportJob::publish(summary, timer); };
     Catalog catalog(m_request.catalogPath, Catalog::OpenMode::CreateIfMissing);
     const QString source = QStringLiteral("met:") + m_request.baseUrl;
     const QString folder = catalog.imageStoreDir() + QStringLiteral("/met");
@@ -466,15 +469,9 @@ QVector<Canvas> manifestCanvases(const QJsonObject &manifest, int side, QStringL
 } // namespace
 
 IiifImportJob::IiifImportJob(IiifImportRequest request, QObject *parent)
-    : Job(parent)
+    : CollectionImportJob(parent)
     , m_request(std::move(request))
 {
-}
-
-CollectionImportSummary IiifImportJob::summary() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_summary;
 }
 
 void IiifImportJob::run()
@@ -482,11 +479,7 @@ void IiifImportJob::run()
     QElapsedTimer timer;
     timer.start();
     CollectionImportSummary summary;
-    const auto publish = [&] {
-        summary.seconds = timer.elapsed() / 1000.0;
-        QMutexLocker lock(&m_mutex);
-        m_summary = summary;
-    };
+    const auto publish = [&] { CollectionImportJob::publish(summary, timer); };
     Catalog catalog(m_request.catalogPath, Catalog::OpenMode::CreateIfMissing);
     const QString source = QStringLiteral("iiif");
     const QString folder = catalog.imageStoreDir() + QStringLiteral("/iiif");

@@ -4,6 +4,7 @@
 #include "importplan.h"
 #include "jobs/job.h"
 
+#include <QElapsedTimer>
 #include <QMap>
 #include <QMutex>
 
@@ -22,6 +23,23 @@ struct CollectionImportSummary
     qint64 requests = 0;
     double seconds = 0;
     bool cancelled = false;
+};
+
+// What the collection importers share: a summary that grows as the job runs, readable from any thread.
+class CollectionImportJob : public Job
+{
+    Q_OBJECT
+public:
+    using Job::Job;
+    CollectionImportSummary summary() const;
+
+protected:
+    // Stamps the elapsed time on the summary and makes it the one summary() returns.
+    void publish(CollectionImportSummary &summary, const QElapsedTimer &timer);
+
+private:
+    mutable QMutex m_mutex;
+    CollectionImportSummary m_summary;
 };
 
 struct MetImportRequest
@@ -45,13 +63,11 @@ struct MetDepartment
 // Builds a catalog from The Met's Collection API: the department list, the objects of each department
 // (sampled evenly when a number per department is given), each object's JSON and image. Objects are
 // recorded as they finish, so an interrupted import resumes without fetching anything twice.
-class MetImportJob : public Job
+class MetImportJob : public CollectionImportJob
 {
     Q_OBJECT
 public:
     explicit MetImportJob(MetImportRequest request, QObject *parent = nullptr);
-    CollectionImportSummary summary() const;
-
     // The API's departments, optionally with their object counts (one request each). Throws on failure.
     static QVector<MetDepartment> fetchDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
                                                    const std::function<bool()> &cancelled = {});
@@ -63,8 +79,6 @@ protected:
 
 private:
     MetImportRequest m_request;
-    mutable QMutex m_mutex;
-    CollectionImportSummary m_summary;
 };
 
 struct IiifImportRequest
@@ -78,20 +92,17 @@ struct IiifImportRequest
 
 // Imports the canvases of a IIIF Presentation 2.1 or 3.0 manifest, or of every manifest in a collection
 // (nested collections followed), through the Image API; keeps labels and metadata on the items.
-class IiifImportJob : public Job
+class IiifImportJob : public CollectionImportJob
 {
     Q_OBJECT
 public:
     explicit IiifImportJob(IiifImportRequest request, QObject *parent = nullptr);
-    CollectionImportSummary summary() const;
 
 protected:
     void run() override;
 
 private:
     IiifImportRequest m_request;
-    mutable QMutex m_mutex;
-    CollectionImportSummary m_summary;
 };
 
 } // namespace accession
