@@ -23,6 +23,7 @@ configs=(
     "baseline-64|--arch baseline --image-size 64 --epochs 30"
     "mobilenet_v2-224-pretrained-cached-head|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 0"
     "mobilenet_v2-224-pretrained-finetune|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 6"
+    "mobilenet_v2-224-pretrained-finetune-12|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 5e-4"
     "mobilenet_v2-128-scratch|--arch mobilenet_v2 --image-size 128 --epochs 25"
     "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
     "mobilenet_v2-224-scratch|--arch mobilenet_v2 --image-size 224 --epochs 15"

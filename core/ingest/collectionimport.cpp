@@ -306,23 +306,26 @@ void MetImportJob::run()
                 urls << QStringLiteral("%1/objects/%2").arg(m_request.baseUrl, candidates[cursor]);
             }
             QVector<RemoteImage> images;
-            TransactionGuard transaction(catalog.database());
+            // Outcomes are written after the batch's requests, so no write lock is held over the network
+            // (a curator's decision in the GUI never waits on a slow server).
+            struct Outcome { QString objectId, status, reason; };
+            QVector<Outcome> outcomes;
             fetcher.fetchAll(urls, [&](int index, const HttpResult &result) {
                 const QString &objectId = objects[index];
                 if (!result.ok()) {
-                    catalog.recordCollectionObject(source, objectId, department.name, QStringLiteral("failed"), result.error);
+                    outcomes.push_back({objectId, QStringLiteral("failed"), result.error});
                     summary.failures.push_back({urls[index], result.error});
                     return;
                 }
                 QString error;
                 const QJsonObject object = parseJson(result.body, &error).object();
                 if (!error.isEmpty()) {
-                    catalog.recordCollectionObject(source, objectId, department.name, QStringLiteral("failed"), error);
+                    outcomes.push_back({objectId, QStringLiteral("failed"), error});
                     summary.failures.push_back({urls[index], error});
                     return;
                 }
                 const auto skip = [&](const QString &reason) {
-                    catalog.recordCollectionObject(source, objectId, department.name, QStringLiteral("skipped"), reason);
+                    outcomes.push_back({objectId, QStringLiteral("skipped"), reason});
                     summary.skippedReasons.push_back({urls[index], reason});
                     ++summary.skipped;
                 };
@@ -346,6 +349,9 @@ void MetImportJob::run()
                 task.metadata.insert(QStringLiteral("image_url"), image);
                 images.push_back({objectId, department.name, image, objectId + QLatin1Char('.') + extensionOf(image), task});
             });
+            TransactionGuard transaction(catalog.database());
+            for (const Outcome &outcome : outcomes)
+                catalog.recordCollectionObject(source, outcome.objectId, department.name, outcome.status, outcome.reason);
             transaction.commit();
             const BatchOutcome outcome = downloadAndImport(*this, catalog, source, fetcher, folder, images, summary);
             have += outcome.imported;
