@@ -156,7 +156,8 @@ void HttpFetcher::fetchAll(const QStringList &urls, const std::function<void(int
                 continue;
             }
             ++waiting;
-            QTimer::singleShot(int(delay), &loop, [&, next] {
+            // A precise timer: a coarse one may fire up to 5% early, which would break the rate limit.
+            QTimer::singleShot(int(delay), Qt::PreciseTimer, &loop, [&, next] {
                 --waiting;
                 if (stopped) {
                     pump();
