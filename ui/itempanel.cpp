@@ -19,7 +19,9 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHorizontalBarSeries>
+#include <QJsonObject>
 #include <QLabel>
+#include <QSet>
 #include <QListWidget>
 #include <QLocale>
 #include <QPushButton>
@@ -38,6 +40,42 @@ QString when(const QDateTime &time)
     return QLocale().toString(time.toLocalTime(), QLocale::ShortFormat);
 }
 
+// The metadata an import kept (The Met's object fields, a IIIF manifest's label and metadata), as a
+// few lines of rich text; a link to the object's page when there is one.
+QString describeMetadata(const QJsonObject &metadata)
+{
+    static const QList<QPair<QString, QString>> known = {
+        {QStringLiteral("title"), QObject::tr("Title")},         {QStringLiteral("objectName"), QObject::tr("Object")},
+        {QStringLiteral("artistDisplayName"), QObject::tr("Artist")}, {QStringLiteral("culture"), QObject::tr("Culture")},
+        {QStringLiteral("objectDate"), QObject::tr("Date")},       {QStringLiteral("medium"), QObject::tr("Medium")},
+        {QStringLiteral("accessionNumber"), QObject::tr("Accession number")}};
+    QStringList lines;
+    for (const auto &[key, label] : known) {
+        const QString value = metadata.value(key).toVariant().toString();
+        if (!value.isEmpty())
+            lines << QStringLiteral("%1: %2").arg(label, value.toHtmlEscaped());
+    }
+    // Other sources' fields, as they named them, after the known ones (a few at most).
+    static const QSet<QString> hidden = {QStringLiteral("objectURL"), QStringLiteral("image_url"), QStringLiteral("isPublicDomain"),
+                                         QStringLiteral("source")};
+    int others = 0;
+    for (auto it = metadata.constBegin(); it != metadata.constEnd() && others < 6; ++it) {
+        const bool isKnown = std::any_of(known.begin(), known.end(), [&](const auto &entry) { return entry.first == it.key(); });
+        const QString value = it.value().isObject() || it.value().isArray() ? QString() : it.value().toVariant().toString();
+        if (isKnown || hidden.contains(it.key()) || value.isEmpty())
+            continue;
+        lines << QStringLiteral("%1: %2").arg(it.key().toHtmlEscaped(), value.left(200).toHtmlEscaped());
+        ++others;
+    }
+    const QString link = metadata.value(QStringLiteral("objectURL")).toString();
+    if (link.startsWith(QLatin1String("http://")) || link.startsWith(QLatin1String("https://")))
+        lines << QStringLiteral("<a href=\"%1\">%2</a>").arg(link.toHtmlEscaped(), QObject::tr("Open the object's page"));
+    const QString source = metadata.value(QStringLiteral("source")).toString();
+    if (!source.isEmpty())
+        lines << QObject::tr("From %1").arg(source.toHtmlEscaped());
+    return lines.join(QStringLiteral("<br>"));
+}
+
 } // namespace
 
 ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
@@ -47,6 +85,10 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_title = new QLabel(this);
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details = new QLabel(this);
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_details->setOpenExternalLinks(true);
     m_image = new ImageView(this);
     m_image->setMinimumHeight(260);
 
@@ -88,6 +130,7 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     decisionRow->addWidget(m_unfileButton);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
+    layout->addWidget(m_details);
     layout->addWidget(m_image, 3);
     layout->addWidget(m_chartView, 2);
     layout->addWidget(m_groups);
@@ -114,6 +157,11 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     showItem(0);
 }
 
+QString ItemPanel::detailsText() const
+{
+    return m_details->isHidden() ? QString() : m_details->text();
+}
+
 void ItemPanel::showItem(qint64 itemId)
 {
     m_itemId = itemId;
@@ -138,8 +186,13 @@ void ItemPanel::refresh()
         widget->setEnabled(enabled);
     if (!item) {
         m_title->setText(tr("Select an item to see it here."));
+        m_details->clear();
+        m_details->hide();
         return;
     }
+    const QString details = describeMetadata(item->metadata);
+    m_details->setText(details);
+    m_details->setVisible(!details.isEmpty());
 
     ReviewStore store(*catalog);
     const ItemStatus status = store.status(item->id);

@@ -37,6 +37,7 @@ public:
     QComboBox *departmentBox() const { return m_department; }
     QPushButton *fileButton() const { return m_fileButton; }
     QCheckBox *groupsBox() const { return m_groups; }
+    QString detailsText() const; // the source's metadata as shown (rich text); empty when hidden
 
 private:
     void fileUnderChosenDepartment();
@@ -44,6 +45,7 @@ private:
     CatalogSession *m_session;
     qint64 m_itemId = 0;
     QLabel *m_title;
+    QLabel *m_details; // what the item's source said of it: title, culture, date, a link
     ImageView *m_image;
     QChartView *m_chartView;
     QBarSet *m_bars;

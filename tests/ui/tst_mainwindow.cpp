@@ -456,6 +456,14 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
     for (const ImportFailure &skipped : first.skippedReasons)
         QVERIFY(skipped.reason.contains(QStringLiteral("no image")));
+    // The item panel shows what The Met said of the object, with a link to its page.
+    if (window.itemModel()->canFetchMore(QModelIndex()))
+        window.itemModel()->fetchMore(QModelIndex());
+    const qint64 firstItem = window.itemModel()->itemIdAt(0);
+    QVERIFY(firstItem > 0);
+    window.itemPanel()->showItem(firstItem);
+    QVERIFY2(window.itemPanel()->detailsText().contains(QStringLiteral("Title: Object 10")), qPrintable(window.itemPanel()->detailsText()));
+    QVERIFY(window.itemPanel()->detailsText().contains(QStringLiteral("From The Met Collection API")));
     // What was skipped reaches the problem list, with the object named.
     QCOMPARE(window.problemsTable()->rowCount(), int(first.skippedReasons.size()));
 
