@@ -27,26 +27,19 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("arch"), QStringLiteral("Network."), QStringLiteral("A"), QStringLiteral("resnet18")});
-    parser.addOption({QStringLiteral("size"), QStringLiteral("Input size."), QStringLiteral("PX"), QStringLiteral("224")});
-    parser.addOption({QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N"), QStringLiteral("32")});
-    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads."), QStringLiteral("N"), QStringLiteral("2")});
+    bench::addNetworkBenchOptions(parser, 224);
     parser.addOption({QStringLiteral("images"), QStringLiteral("How many photographs (0: all 3,206)."), QStringLiteral("N"), QStringLiteral("1000")});
-    parser.addOption({QStringLiteral("data"), QStringLiteral("MET photographs folder."), QStringLiteral("DIR"), bench::defaultMetDir()});
-    parser.addOption({QStringLiteral("work"), QStringLiteral("Working folder."), QStringLiteral("DIR"), QStringLiteral("/tmp/accession-bench")});
-    parser.addOption({QStringLiteral("skip-python"), QStringLiteral("Do not run the Python peer.")});
     parser.process(app);
 
-    const auto architecture = architectureFromName(parser.value(QStringLiteral("arch")));
-    if (!architecture) {
-        std::fprintf(stderr, "unknown --arch\n");
+    const auto common = bench::readNetworkBenchOptions(parser);
+    if (!common)
         return 2;
-    }
-    const int size = parser.value(QStringLiteral("size")).toInt();
-    const int batch = parser.value(QStringLiteral("batch")).toInt();
-    const int threads = parser.value(QStringLiteral("threads")).toInt();
-    const QString data = parser.value(QStringLiteral("data"));
-    const QString work = parser.value(QStringLiteral("work"));
+    const Architecture architecture = common->architecture;
+    const int size = common->size;
+    const int batch = common->batch;
+    const int threads = common->threads;
+    const QString data = common->data;
+    const QString work = common->work;
     QString csv;
     const QString sourceCatalog = bench::metCatalog(data, work, parser.value(QStringLiteral("images")).toInt(), &csv);
 
@@ -56,10 +49,10 @@ int main(int argc, char *argv[])
         QFile::remove(catalog + suffix);
     { Catalog(sourceCatalog).run(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")); }
     QFile::copy(sourceCatalog, catalog);
-    const QString model = work + QStringLiteral("/classify-bench-%1.safetensors").arg(architectureName(*architecture));
-    Network(*architecture, 9, 1).saveWeights(model);
+    const QString model = work + QStringLiteral("/classify-bench-%1.safetensors").arg(architectureName(architecture));
+    Network(architecture, 9, 1).saveWeights(model);
     ModelCard card;
-    card.architecture = architectureName(*architecture);
+    card.architecture = architectureName(architecture);
     for (int i = 0; i < 9; ++i)
         card.classes << QStringLiteral("class %1").arg(i);
     card.preprocessing = Preprocessing::imagenet(size);
@@ -79,7 +72,7 @@ int main(int argc, char *argv[])
     const ClassifySummary summary = job.summary();
 
     CeilingRequest ceiling;
-    ceiling.architecture = *architecture;
+    ceiling.architecture = architecture;
     ceiling.imageSize = size;
     ceiling.batchSize = batch;
     ceiling.threads = threads;
@@ -87,8 +80,8 @@ int main(int argc, char *argv[])
     const double ceilingRate = inferenceCeiling(ceiling);
 
     double python = 0;
-    if (!parser.isSet(QStringLiteral("skip-python")) && *architecture != Architecture::Baseline) {
-        const QJsonObject peer = bench::runPythonPeer({QStringLiteral("classify"), csv, data, architectureName(*architecture),
+    if (!common->skipPython && architecture != Architecture::Baseline) {
+        const QJsonObject peer = bench::runPythonPeer({QStringLiteral("classify"), csv, data, architectureName(architecture),
                                                        QString::number(size), QString::number(batch), QString::number(threads),
                                                        QString::number(threads)});
         if (peer.contains(QStringLiteral("error")))
@@ -96,7 +89,7 @@ int main(int argc, char *argv[])
         python = peer.value(QStringLiteral("images_per_second")).toDouble();
     }
 
-    std::printf("classification: %s at %d px, batch %d, %d threads, %lld MET photographs\n", qPrintable(architectureName(*architecture)),
+    std::printf("classification: %s at %d px, batch %d, %d threads, %lld MET photographs\n", qPrintable(architectureName(architecture)),
                 size, batch, threads, summary.classified);
     std::printf("%-44s %8.1f images/s (%.1f s, peak memory %.0f MB)\n", "Accession: decode+preprocess+forward+store",
                 summary.imagesPerSecond, summary.seconds, summary.peakMemoryMb);

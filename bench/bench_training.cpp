@@ -24,33 +24,26 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("arch"), QStringLiteral("Network."), QStringLiteral("A"), QStringLiteral("resnet18")});
-    parser.addOption({QStringLiteral("size"), QStringLiteral("Input size."), QStringLiteral("PX"), QStringLiteral("128")});
-    parser.addOption({QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N"), QStringLiteral("32")});
-    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads."), QStringLiteral("N"), QStringLiteral("2")});
+    bench::addNetworkBenchOptions(parser, 128);
     parser.addOption({QStringLiteral("epochs"), QStringLiteral("Epochs (the first decodes, later ones use the cache)."), QStringLiteral("N"), QStringLiteral("2")});
-    parser.addOption({QStringLiteral("data"), QStringLiteral("MET photographs folder."), QStringLiteral("DIR"), bench::defaultMetDir()});
-    parser.addOption({QStringLiteral("work"), QStringLiteral("Working folder."), QStringLiteral("DIR"), QStringLiteral("/tmp/accession-bench")});
-    parser.addOption({QStringLiteral("skip-python"), QStringLiteral("Do not run the Python peer.")});
     parser.process(app);
 
-    const auto architecture = architectureFromName(parser.value(QStringLiteral("arch")));
-    if (!architecture) {
-        std::fprintf(stderr, "unknown --arch\n");
+    const auto common = bench::readNetworkBenchOptions(parser);
+    if (!common)
         return 2;
-    }
-    const int size = parser.value(QStringLiteral("size")).toInt();
-    const int batch = parser.value(QStringLiteral("batch")).toInt();
-    const int threads = parser.value(QStringLiteral("threads")).toInt();
+    const Architecture architecture = common->architecture;
+    const int size = common->size;
+    const int batch = common->batch;
+    const int threads = common->threads;
     const int epochs = parser.value(QStringLiteral("epochs")).toInt();
-    const QString data = parser.value(QStringLiteral("data"));
-    const QString work = parser.value(QStringLiteral("work"));
+    const QString data = common->data;
+    const QString work = common->work;
     std::printf("training throughput: %s at %d px, batch %d, %d threads, MET photographs in %s\n",
-                qPrintable(architectureName(*architecture)), size, batch, threads, qPrintable(data));
+                qPrintable(architectureName(architecture)), size, batch, threads, qPrintable(data));
 
     TrainingOptions options;
     options.catalogPath = bench::metCatalog(data, work);
-    options.architecture = *architecture;
+    options.architecture = architecture;
     options.imageSize = size;
     options.batchSize = batch;
     options.threads = threads;
@@ -67,7 +60,7 @@ int main(int argc, char *argv[])
         accession.push_back(report.imagesPerSecond);
 
     CeilingRequest ceiling;
-    ceiling.architecture = *architecture;
+    ceiling.architecture = architecture;
     ceiling.imageSize = size;
     ceiling.batchSize = batch;
     ceiling.threads = threads;
@@ -75,9 +68,9 @@ int main(int argc, char *argv[])
     const double ceilingRate = trainingCeiling(ceiling);
 
     QVector<double> python;
-    if (!parser.isSet(QStringLiteral("skip-python")) && *architecture != Architecture::Baseline) {
+    if (!common->skipPython && architecture != Architecture::Baseline) {
         const QJsonObject peer = bench::runPythonPeer({QStringLiteral("train"), data + QStringLiteral("/labels.csv"), data,
-                                                       architectureName(*architecture), QString::number(size), QString::number(batch),
+                                                       architectureName(architecture), QString::number(size), QString::number(batch),
                                                        QString::number(threads), QString::number(threads), QString::number(epochs)});
         if (peer.contains(QStringLiteral("error")))
             std::printf("python peer failed: %s\n", qPrintable(peer.value(QStringLiteral("error")).toString()));

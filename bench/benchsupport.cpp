@@ -1,11 +1,13 @@
 #include "benchsupport.h"
 
+#include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QProcess>
 
 #include <algorithm>
+#include <cstdio>
 
 #include <stdexcept>
 
@@ -14,6 +16,35 @@ namespace accession::bench {
 QString defaultMetDir()
 {
     return QDir::cleanPath(QStringLiteral(ACCESSION_SOURCE_DIR) + QStringLiteral("/../shared/data/met"));
+}
+
+void addNetworkBenchOptions(QCommandLineParser &parser, int defaultSize)
+{
+    parser.addOption({QStringLiteral("arch"), QStringLiteral("Network."), QStringLiteral("A"), QStringLiteral("resnet18")});
+    parser.addOption({QStringLiteral("size"), QStringLiteral("Input size."), QStringLiteral("PX"), QString::number(defaultSize)});
+    parser.addOption({QStringLiteral("batch"), QStringLiteral("Batch size."), QStringLiteral("N"), QStringLiteral("32")});
+    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads."), QStringLiteral("N"), QStringLiteral("2")});
+    parser.addOption({QStringLiteral("data"), QStringLiteral("MET photographs folder."), QStringLiteral("DIR"), defaultMetDir()});
+    parser.addOption({QStringLiteral("work"), QStringLiteral("Working folder."), QStringLiteral("DIR"), QStringLiteral("/tmp/accession-bench")});
+    parser.addOption({QStringLiteral("skip-python"), QStringLiteral("Do not run the Python peer.")});
+}
+
+std::optional<NetworkBenchOptions> readNetworkBenchOptions(const QCommandLineParser &parser)
+{
+    const auto architecture = architectureFromName(parser.value(QStringLiteral("arch")));
+    if (!architecture) {
+        std::fprintf(stderr, "unknown --arch\n");
+        return std::nullopt;
+    }
+    NetworkBenchOptions options;
+    options.architecture = *architecture;
+    options.size = parser.value(QStringLiteral("size")).toInt();
+    options.batch = parser.value(QStringLiteral("batch")).toInt();
+    options.threads = parser.value(QStringLiteral("threads")).toInt();
+    options.data = parser.value(QStringLiteral("data"));
+    options.work = parser.value(QStringLiteral("work"));
+    options.skipPython = parser.isSet(QStringLiteral("skip-python"));
+    return options;
 }
 
 QString metCatalog(const QString &metDir, const QString &workDir, int limit, QString *csvOut)
