@@ -56,7 +56,13 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
-    parser.addOption({QStringLiteral("no-class-balance"), QStringLiteral("Weigh every image alike instead of every department alike.")});
+    parser.addOption({QStringLiteral("class-balance"),
+                      QStringLiteral("How the loss weighs small departments: full (each department alike, the default), "
+                                     "sqrt (by 1/sqrt of its size) or none (each image alike)."),
+                      QStringLiteral("full|sqrt|none")});
+    parser.addOption({QStringLiteral("no-class-balance"), QStringLiteral("Same as --class-balance none.")});
+    parser.addOption({QStringLiteral("crop-scale"),
+                      QStringLiteral("Smallest share of an image's area a training crop keeps (default 0.25)."), QStringLiteral("S")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});
@@ -119,7 +125,17 @@ int runTrain(const QStringList &arguments)
         if (!options.importedLabels && !options.curatorLabels)
             throw CliError(QStringLiteral("--labels takes imported, curator or both"), 2);
     }
-    options.classBalanced = !parser.isSet(QStringLiteral("no-class-balance"));
+    if (parser.isSet(QStringLiteral("class-balance"))) {
+        const auto balance = classBalanceFromName(parser.value(QStringLiteral("class-balance")));
+        if (!balance)
+            throw CliError(QStringLiteral("--class-balance takes full, sqrt or none"), 2);
+        options.classBalance = *balance;
+    }
+    if (parser.isSet(QStringLiteral("no-class-balance")))
+        options.classBalance = ClassBalance::None;
+    options.minimumCropScale = doubleValue(parser, QStringLiteral("crop-scale"), options.minimumCropScale);
+    if (options.minimumCropScale <= 0 || options.minimumCropScale > 1)
+        throw CliError(QStringLiteral("--crop-scale must lie in (0, 1]"), 2);
     options.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
     options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;
     options.targetAccuracy = doubleValue(parser, QStringLiteral("target-accuracy"), options.targetAccuracy);

@@ -291,7 +291,7 @@ void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 s
                    scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
     } else if (m_augmentation == Augmentation::RandomResizedCrop) {
         std::mt19937_64 rng(sampleSeed);
-        const cv::Rect box = randomResizedCropBox(image.cols, image.rows, 0.25, rng);
+        const cv::Rect box = randomResizedCropBox(image.cols, image.rows, m_minimumCropScale, rng);
         cv::resize(image(box), crop, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
         flip = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
     } else {

@@ -85,6 +85,8 @@ public:
     // The next batch of the pass; false when the pass is over.
     bool next(Batch &batch);
     int batchCount() const;
+    // Smallest share of the image's area a random resized crop keeps (torchvision's default is 0.08).
+    void setMinimumCropScale(double scale) { m_minimumCropScale = scale; }
     const QVector<Example> &examples() const { return m_examples; }
 
 private:
@@ -96,6 +98,7 @@ private:
     DecodedImageCache &m_cache;
     Preprocessing m_preprocessing;
     Augmentation m_augmentation;
+    double m_minimumCropScale = 0.25;
     int m_batchSize;
     int m_prefetch;
 

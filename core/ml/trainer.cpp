@@ -180,6 +180,8 @@ struct TrainingJob::Run
     std::unique_ptr<ml::BatchLoader> validationLoader;
     torch::Tensor classWeights;
     bool frozenBatchNorm = false;
+    double phaseRate = 0;        // peak learning rate of the every-layer phase (recorded on the card)
+    double phaseWeightDecay = 0;
     QJsonArray phasesJson;
     QElapsedTimer clock;
 
@@ -254,17 +256,20 @@ struct TrainingJob::Run
         const int workers = std::max(1, std::min(4, configureComputeThreads(options.threads)));
         trainLoader = std::make_unique<ml::BatchLoader>(split.train, *cache, preprocessing, ml::Augmentation::RandomResizedCrop,
                                                         options.batchSize, workers);
+        trainLoader->setMinimumCropScale(options.minimumCropScale);
         validationLoader = std::make_unique<ml::BatchLoader>(split.validation, *cache, preprocessing,
                                                              ml::Augmentation::CenterCrop, options.batchSize, workers);
 
         // Class-balanced loss: each department weighs as much as the others, however many images it has.
         std::vector<float> weights(size_t(split.classes.size()), 1.0f);
-        if (options.classBalanced) {
+        if (options.classBalance != ClassBalance::None) {
             std::vector<int> counts(size_t(split.classes.size()), 0);
             for (const Example &example : split.train)
                 counts[size_t(example.classIndex)] += 1;
+            const double power = options.classBalance == ClassBalance::Full ? 1.0 : 0.5;
             for (size_t c = 0; c < counts.size(); ++c)
-                weights[c] = counts[c] > 0 ? float(split.train.size()) / float(counts.size() * size_t(counts[c])) : 0.0f;
+                weights[c] = counts[c] > 0 ? float(std::pow(double(split.train.size()) / double(counts.size() * size_t(counts[c])), power))
+                                           : 0.0f;
         }
         classWeights = torch::tensor(weights).to(device);
     }
@@ -689,7 +694,10 @@ struct TrainingJob::Run
             {QStringLiteral("batch_size"), options.batchSize},
             {QStringLiteral("optimizer"), options.optimizer == OptimizerKind::Sgd ? QStringLiteral("sgd") : QStringLiteral("adamw")},
             {QStringLiteral("label_smoothing"), options.labelSmoothing},
-            {QStringLiteral("class_balanced"), options.classBalanced},
+            {QStringLiteral("class_balance"), classBalanceName(options.classBalance)},
+            {QStringLiteral("minimum_crop_scale"), options.minimumCropScale},
+            {QStringLiteral("learning_rate"), phaseRate},
+            {QStringLiteral("weight_decay"), phaseWeightDecay},
             {QStringLiteral("frozen_batch_norm"), frozenBatchNorm},
             {QStringLiteral("seed"), qint64(options.seed)},
             {QStringLiteral("validation_fraction"), options.validationFraction},
@@ -749,6 +757,8 @@ struct TrainingJob::Run
         if (fineTuneEpochs > 0) {
             const double rate = options.learningRate > 0 ? options.learningRate * (pretrained ? 0.2 : 1.0)
                                                          : (sgd ? (pretrained ? 0.01 : 0.05) : (pretrained ? 2e-4 : 2e-3));
+            phaseRate = rate;
+            phaseWeightDecay = weightDecay;
             trainPhase(1, pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train"), fineTuneEpochs, net->parameters(),
                        rate, weightDecay, resumed);
         }
@@ -757,6 +767,28 @@ struct TrainingJob::Run
         job.m_card = card;
     }
 };
+
+QString classBalanceName(ClassBalance balance)
+{
+    switch (balance) {
+    case ClassBalance::None:
+        return QStringLiteral("none");
+    case ClassBalance::SquareRoot:
+        return QStringLiteral("sqrt");
+    case ClassBalance::Full:
+        break;
+    }
+    return QStringLiteral("full");
+}
+
+std::optional<ClassBalance> classBalanceFromName(const QString &name)
+{
+    for (const ClassBalance balance : {ClassBalance::None, ClassBalance::SquareRoot, ClassBalance::Full}) {
+        if (classBalanceName(balance) == name)
+            return balance;
+    }
+    return std::nullopt;
+}
 
 TrainingJob::TrainingJob(TrainingOptions options, QObject *parent)
     : Job(parent)

@@ -17,6 +17,12 @@ namespace accession {
 
 enum class OptimizerKind { AdamW, Sgd };
 
+// How the loss weighs departments of different sizes: every image alike (None), every department
+// alike (Full: weight 1/n), or halfway between (SquareRoot: weight 1/sqrt(n)).
+enum class ClassBalance { None, SquareRoot, Full };
+QString classBalanceName(ClassBalance balance);
+std::optional<ClassBalance> classBalanceFromName(const QString &name);
+
 struct TrainingOptions
 {
     QString catalogPath;
@@ -39,7 +45,8 @@ struct TrainingOptions
     int patience = 6;    // epochs without a better validation accuracy before stopping; 0 never stops early
     int headEpochs = -1; // with weights and no feature cache: epochs training the head alone (-1: auto)
     std::optional<bool> freezeBatchNorm; // default: frozen when starting from pretrained weights
-    bool classBalanced = true;
+    ClassBalance classBalance = ClassBalance::Full;
+    double minimumCropScale = 0.25; // random resized crops keep at least this share of the image's area
     bool importedLabels = true;
     bool curatorLabels = true;
     int threads = 0;

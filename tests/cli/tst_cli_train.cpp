@@ -140,6 +140,10 @@ void TestCliTrain::refusesBadArguments_data()
                                      << QStringLiteral("no weights file");
     QTest::newRow("bad mean") << QStringList{QStringLiteral("--arch"), QStringLiteral("resnet18"), QStringLiteral("--mean"), QStringLiteral("0.5,0.5")}
                               << QStringLiteral("three numbers");
+    QTest::newRow("unknown class balance") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--class-balance"), QStringLiteral("log")}
+                                           << QStringLiteral("--class-balance takes full, sqrt or none");
+    QTest::newRow("crop scale out of range") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--crop-scale"), QStringLiteral("1.5")}
+                                             << QStringLiteral("--crop-scale must lie in (0, 1]");
 }
 
 void TestCliTrain::refusesBadArguments()

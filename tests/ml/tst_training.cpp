@@ -67,6 +67,7 @@ private Q_SLOTS:
     void pretrainedBackboneTrainsHeadThenFineTunes();
     void undecodableImagesAreLeftOutAndReported();
     void refusesCatalogWithOneDepartment();
+    void classBalanceAndCropScaleShapeTraining();
 
 private:
     QTemporaryDir m_dir;
@@ -267,6 +268,55 @@ void TestTraining::refusesCatalogWithOneDepartment()
     QSignalSpy failed(&job, &Job::failed);
     QVERIFY(!job.exec());
     QVERIFY(failed.first().first().toString().contains(QStringLiteral("at least two")));
+}
+
+void TestTraining::classBalanceAndCropScaleShapeTraining()
+{
+    auto train = [](const QString &catalogPath, const QString &out, ClassBalance balance, double cropScale) {
+        TrainingOptions options = baselineOptions(catalogPath, out, 1);
+        options.classBalance = balance;
+        options.minimumCropScale = cropScale;
+        TrainingJob job(options);
+        if (!job.exec())
+            throw std::runtime_error("training failed");
+        return job.card();
+    };
+
+    // Equal departments: every balance gives each image weight 1, so the weights come out identical.
+    const QString balancedFull = m_dir.filePath(QStringLiteral("balanced-full.safetensors"));
+    const QString balancedNone = m_dir.filePath(QStringLiteral("balanced-none.safetensors"));
+    train(m_catalog, balancedFull, ClassBalance::Full, 0.25);
+    train(m_catalog, balancedNone, ClassBalance::None, 0.25);
+    QCOMPARE(maxDifference(balancedFull, balancedNone), 0.0f);
+
+    // One department four times smaller than the others: each balance weighs it differently.
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("imbalanced.db"));
+    int asian = 0;
+    for (const QString &file : writeDepartmentFolders(dir.filePath(QStringLiteral("in")), kDepartments.mid(0, 3), 24, 32, 51)) {
+        if (file.contains(QStringLiteral("/Asian Art/")) && ++asian > 6)
+            QVERIFY(QFile::remove(file));
+    }
+    importFolders(catalogPath, dir.filePath(QStringLiteral("in")));
+    const QString full = dir.filePath(QStringLiteral("full.safetensors"));
+    const QString sqrt = dir.filePath(QStringLiteral("sqrt.safetensors"));
+    const QString none = dir.filePath(QStringLiteral("none.safetensors"));
+    const QString wholeImages = dir.filePath(QStringLiteral("whole-images.safetensors"));
+    QCOMPARE(train(catalogPath, full, ClassBalance::Full, 0.25).training.value(QStringLiteral("class_balance")).toString(),
+             QStringLiteral("full"));
+    const ModelCard sqrtCard = train(catalogPath, sqrt, ClassBalance::SquareRoot, 0.25);
+    QCOMPARE(sqrtCard.training.value(QStringLiteral("class_balance")).toString(), QStringLiteral("sqrt"));
+    QCOMPARE(sqrtCard.training.value(QStringLiteral("minimum_crop_scale")).toDouble(), 0.25);
+    QVERIFY(sqrtCard.training.value(QStringLiteral("learning_rate")).toDouble() > 0);
+    QCOMPARE(train(catalogPath, none, ClassBalance::None, 0.25).training.value(QStringLiteral("class_balance")).toString(),
+             QStringLiteral("none"));
+    const ModelCard wholeCard = train(catalogPath, wholeImages, ClassBalance::Full, 1.0);
+    QCOMPARE(wholeCard.training.value(QStringLiteral("minimum_crop_scale")).toDouble(), 1.0);
+    QVERIFY(maxDifference(full, sqrt) > 1e-6f);
+    QVERIFY(maxDifference(sqrt, none) > 1e-6f);
+    QVERIFY(maxDifference(full, none) > 1e-6f);
+    // Crops that keep the whole image feed the network other pixels than crops down to a quarter of it.
+    QVERIFY(maxDifference(full, wholeImages) > 1e-6f);
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
