@@ -26,6 +26,8 @@ configs=(
     "mobilenet_v2-224-pretrained-finetune-12|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 5e-4"
     "mobilenet_v2-128-scratch|--arch mobilenet_v2 --image-size 128 --epochs 25"
     "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
+    "mobilenet_v2-128-scratch-first-recipe|--arch mobilenet_v2 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
+    "resnet18-128-scratch-first-recipe|--arch resnet18 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
     "mobilenet_v2-224-scratch|--arch mobilenet_v2 --image-size 224 --epochs 15"
     "resnet18-224-scratch|--arch resnet18 --image-size 224 --epochs 12"
 )

@@ -49,7 +49,7 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("out"), QStringLiteral("Model file to write (MODEL.safetensors; the card goes to MODEL.json)."), QStringLiteral("MODEL")});
     parser.addOption({QStringLiteral("optimizer"), QStringLiteral("adamw (default) or sgd."), QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("lr"), QStringLiteral("Base learning rate (default depends on optimizer and phase)."), QStringLiteral("X")});
-    parser.addOption({QStringLiteral("weight-decay"), QStringLiteral("Weight decay (default 0.05 from scratch, 1e-4 pretrained)."), QStringLiteral("X")});
+    parser.addOption({QStringLiteral("weight-decay"), QStringLiteral("Weight decay (default 0.01 from scratch, 1e-4 pretrained)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy (default 6; 0 never)."), QStringLiteral("N")});
@@ -57,12 +57,12 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
     parser.addOption({QStringLiteral("class-balance"),
-                      QStringLiteral("How the loss weighs small departments: full (each department alike, the default), "
-                                     "sqrt (by 1/sqrt of its size) or none (each image alike)."),
+                      QStringLiteral("How the loss weighs departments: sqrt (by 1/sqrt of their size, the default), "
+                                     "full (each department alike) or none (each image alike)."),
                       QStringLiteral("full|sqrt|none")});
     parser.addOption({QStringLiteral("no-class-balance"), QStringLiteral("Same as --class-balance none.")});
     parser.addOption({QStringLiteral("crop-scale"),
-                      QStringLiteral("Smallest share of an image's area a training crop keeps (default 0.25)."), QStringLiteral("S")});
+                      QStringLiteral("Smallest share of an image's area a training crop keeps (default 0.35)."), QStringLiteral("S")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});

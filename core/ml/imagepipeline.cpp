@@ -60,10 +60,11 @@ cv::Rect randomResizedCropBox(int width, int height, double minScale, std::mt199
     return cv::Rect((width - side) / 2, (height - side) / 2, side, side);
 }
 
-DecodedImageCache::DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir)
+DecodedImageCache::DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir, Sizing sizing)
     : m_shorterSide(shorterSide)
     , m_budget(memoryBudgetBytes)
     , m_diskDir(std::move(diskDir))
+    , m_sizing(sizing)
 {
     if (!m_diskDir.isEmpty())
         QDir().mkpath(m_diskDir);
@@ -76,11 +77,16 @@ QString DecodedImageCache::keyFor(const Example &example) const
     return QString::fromLatin1(QCryptographicHash::hash(example.path.toUtf8(), QCryptographicHash::Sha256).toHex());
 }
 
+QString DecodedImageCache::diskPath(const QString &key) const
+{
+    return QStringLiteral("%1/%2-%3%4.rgb").arg(m_diskDir, key, m_sizing == Sizing::AtMost ? QStringLiteral("max") : QString()).arg(m_shorterSide);
+}
+
 cv::Mat DecodedImageCache::readFromDisk(const QString &key) const
 {
     if (m_diskDir.isEmpty())
         return cv::Mat();
-    QFile file(QStringLiteral("%1/%2-%3.rgb").arg(m_diskDir, key).arg(m_shorterSide));
+    QFile file(diskPath(key));
     if (!file.open(QIODevice::ReadOnly))
         return cv::Mat();
     qint32 size[2] = {0, 0};
@@ -97,7 +103,7 @@ void DecodedImageCache::writeToDisk(const QString &key, const cv::Mat &image) co
 {
     if (m_diskDir.isEmpty())
         return;
-    QSaveFile file(QStringLiteral("%1/%2-%3.rgb").arg(m_diskDir, key).arg(m_shorterSide));
+    QSaveFile file(diskPath(key));
     if (!file.open(QIODevice::WriteOnly))
         return;
     const qint32 size[2] = {image.cols, image.rows};
@@ -120,8 +126,11 @@ cv::Mat DecodedImageCache::get(const Example &example)
     }
     cv::Mat image = readFromDisk(key);
     bool fromDisk = !image.empty();
-    if (!fromDisk)
-        image = resizeShorterSide(decodeUnscaled(example), m_shorterSide);
+    if (!fromDisk) {
+        image = decodeUnscaled(example);
+        if (m_sizing == Sizing::Exact || std::min(image.cols, image.rows) > m_shorterSide)
+            image = resizeShorterSide(image, m_shorterSide);
+    }
     std::lock_guard lock(m_mutex);
     const qint64 bytes = qint64(image.total() * image.elemSize());
     if (fromDisk)
@@ -292,7 +301,9 @@ void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 s
     } else if (m_augmentation == Augmentation::RandomResizedCrop) {
         std::mt19937_64 rng(sampleSeed);
         const cv::Rect box = randomResizedCropBox(image.cols, image.rows, m_minimumCropScale, rng);
-        cv::resize(image(box), crop, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+        // Area averaging when reducing (as torchvision's antialiased resize), bilinear when enlarging.
+        cv::resize(image(box), crop, cv::Size(size, size), 0, 0,
+                   std::min(box.width, box.height) > size ? cv::INTER_AREA : cv::INTER_LINEAR);
         flip = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
     } else {
         // The cache holds the image at the resize size; take the centre square of the input size.

@@ -26,9 +26,14 @@ namespace accession::ml {
 class DecodedImageCache
 {
 public:
-    DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir = QString());
+    // Exact: every image is resized to the shorter side (centre crops cut at the input size).
+    // AtMost: larger images are reduced to it, smaller ones kept as they are (random crops, which are
+    // resized anyway, then come from full-resolution pixels instead of an enlarged thumbnail).
+    enum class Sizing { Exact, AtMost };
 
-    // RGB, CV_8UC3, shorter side exactly shorterSide(). Throws DecodeError with the reason.
+    DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir = QString(), Sizing sizing = Sizing::Exact);
+
+    // RGB, CV_8UC3, shorter side shorterSide() (Exact) or at most that (AtMost). Throws DecodeError with the reason.
     cv::Mat get(const Example &example);
     // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): for a centre
     // crop that is cut before resizing. Nothing is cached. Throws DecodeError.
@@ -50,9 +55,12 @@ private:
     cv::Mat readFromDisk(const QString &key) const;
     void writeToDisk(const QString &key, const cv::Mat &image) const;
 
+    QString diskPath(const QString &key) const;
+
     int m_shorterSide;
     qint64 m_budget;
     QString m_diskDir;
+    Sizing m_sizing;
     mutable std::mutex m_mutex;
     QHash<QString, cv::Mat> m_images;
     Stats m_stats;

@@ -175,7 +175,8 @@ struct TrainingJob::Run
     Preprocessing preprocessing;
     torch::Device device{torch::kCPU};
     ml::ClassifierNet net;
-    std::unique_ptr<ml::DecodedImageCache> cache;
+    std::unique_ptr<ml::DecodedImageCache> cache;         // at the resize size: centre crops
+    std::unique_ptr<ml::DecodedImageCache> trainingCache; // larger: random resized crops
     std::unique_ptr<ml::BatchLoader> trainLoader;
     std::unique_ptr<ml::BatchLoader> validationLoader;
     torch::Tensor classWeights;
@@ -251,10 +252,19 @@ struct TrainingJob::Run
         ml::useChannelsLast(*net);
         frozenBatchNorm = options.freezeBatchNorm.value_or(!options.pretrainedWeights.isEmpty());
 
-        cache = std::make_unique<ml::DecodedImageCache>(preprocessing.resizeSize(), options.cacheMemoryBytes,
+        // Centre crops (validation, cached features) come from images at the resize size. Random crops come
+        // from images large enough that the smallest crop still holds the input size in real pixels (up to
+        // twice it), so that training does not see enlarged, blurred crops that test images never look like.
+        const qint64 validationBudget = qint64(double(options.cacheMemoryBytes) * options.validationFraction);
+        cache = std::make_unique<ml::DecodedImageCache>(preprocessing.resizeSize(), validationBudget,
                                                         cacheDir() + QStringLiteral("/decoded"));
+        const int cropSourceSide = std::max(preprocessing.resizeSize(),
+                                            int(std::ceil(preprocessing.inputSize / std::sqrt(std::max(0.25, options.minimumCropScale)))));
+        trainingCache = std::make_unique<ml::DecodedImageCache>(cropSourceSide, options.cacheMemoryBytes - validationBudget,
+                                                                cacheDir() + QStringLiteral("/decoded"),
+                                                                ml::DecodedImageCache::Sizing::AtMost);
         const int workers = std::max(1, std::min(4, configureComputeThreads(options.threads)));
-        trainLoader = std::make_unique<ml::BatchLoader>(split.train, *cache, preprocessing, ml::Augmentation::RandomResizedCrop,
+        trainLoader = std::make_unique<ml::BatchLoader>(split.train, *trainingCache, preprocessing, ml::Augmentation::RandomResizedCrop,
                                                         options.batchSize, workers);
         trainLoader->setMinimumCropScale(options.minimumCropScale);
         validationLoader = std::make_unique<ml::BatchLoader>(split.validation, *cache, preprocessing,
@@ -688,7 +698,7 @@ struct TrainingJob::Run
         QJsonArray history;
         for (const EpochReport &epoch : job.history())
             history.append(epochReportToJson(epoch));
-        const ml::DecodedImageCache::Stats cacheStats = cache->stats();
+        const qint64 imagesDecoded = cache->stats().decoded + trainingCache->stats().decoded;
         card.training = QJsonObject{
             {QStringLiteral("epochs"), options.epochs},
             {QStringLiteral("batch_size"), options.batchSize},
@@ -708,7 +718,7 @@ struct TrainingJob::Run
             {QStringLiteral("device"), QString::fromStdString(device.str())},
             {QStringLiteral("phases"), phasesJson},
             {QStringLiteral("history"), history},
-            {QStringLiteral("images_decoded"), cacheStats.decoded},
+            {QStringLiteral("images_decoded"), imagesDecoded},
             {QStringLiteral("seconds"), clock.elapsed() / 1000.0}};
 
         ml::NamedTensors state = ml::stateDict(*net);
@@ -726,7 +736,7 @@ struct TrainingJob::Run
         prepare();
         std::optional<Resumed> resumed = loadCheckpoint();
         const bool pretrained = !options.pretrainedWeights.isEmpty();
-        const double weightDecay = options.weightDecay >= 0 ? options.weightDecay : (pretrained ? 1e-4 : 0.05);
+        const double weightDecay = options.weightDecay >= 0 ? options.weightDecay : (pretrained ? 1e-4 : 0.01);
         const bool sgd = options.optimizer == OptimizerKind::Sgd;
 
         // Phase 0: the head alone (on cached features, or on images with the backbone frozen).
@@ -756,7 +766,7 @@ struct TrainingJob::Run
         // Phase 1: every layer (fine-tuning a pretrained backbone, or training from scratch).
         if (fineTuneEpochs > 0) {
             const double rate = options.learningRate > 0 ? options.learningRate * (pretrained ? 0.2 : 1.0)
-                                                         : (sgd ? (pretrained ? 0.01 : 0.05) : (pretrained ? 2e-4 : 2e-3));
+                                                         : (sgd ? (pretrained ? 0.01 : 0.05) : (pretrained ? 2e-4 : 1e-3));
             phaseRate = rate;
             phaseWeightDecay = weightDecay;
             trainPhase(1, pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train"), fineTuneEpochs, net->parameters(),

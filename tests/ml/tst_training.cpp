@@ -7,6 +7,7 @@
 #include "testcatalogs.h"
 #include "testimages.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void undecodableImagesAreLeftOutAndReported();
     void refusesCatalogWithOneDepartment();
     void classBalanceAndCropScaleShapeTraining();
+    void randomCropsComeFromFullResolutionPixels();
 
 private:
     QTemporaryDir m_dir;
@@ -317,6 +319,47 @@ void TestTraining::classBalanceAndCropScaleShapeTraining()
     QVERIFY(maxDifference(full, none) > 1e-6f);
     // Crops that keep the whole image feed the network other pixels than crops down to a quarter of it.
     QVERIFY(maxDifference(full, wholeImages) > 1e-6f);
+}
+
+void TestTraining::randomCropsComeFromFullResolutionPixels()
+{
+    // No memory budget: every decoded image goes to the disk cache beside the catalog, where its size shows.
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("sharp.db"));
+    writeDepartmentFolders(dir.filePath(QStringLiteral("in")), kDepartments.mid(0, 2), 12, 48, 61);
+    importFolders(catalogPath, dir.filePath(QStringLiteral("in")));
+    TrainingOptions options = baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 1);
+    options.cacheMemoryBytes = 0;
+    TrainingJob job(options);
+    QVERIFY(job.exec());
+    int trainingCount = 0;
+    for (const int count : job.card().trainingImagesPerClass)
+        trainingCount += count;
+    const int validationCount = job.card().validation.count;
+    QVERIFY(trainingCount > 0 && validationCount > 0);
+
+    // The shorter and the longer side of each cached image.
+    auto sizesOf = [](const QFileInfoList &files, bool shorter) {
+        QSet<int> sizes;
+        for (const QFileInfo &info : files) {
+            QFile file(info.absoluteFilePath());
+            qint32 size[2] = {0, 0};
+            if (file.open(QIODevice::ReadOnly))
+                file.read(reinterpret_cast<char *>(size), sizeof size);
+            sizes.insert(shorter ? std::min(size[0], size[1]) : std::max(size[0], size[1]));
+        }
+        return sizes;
+    };
+    const QDir decoded(dir.filePath(QStringLiteral("sharp.cache/decoded")));
+    // Random crops at 32 px down to a quarter of the area want sources of 64 px: the originals, 48 px on
+    // their longer side, stay whole.
+    const QFileInfoList cropSources = decoded.entryInfoList({QStringLiteral("*-max64.rgb")}, QDir::Files);
+    QCOMPARE(cropSources.size(), trainingCount);
+    QCOMPARE(sizesOf(cropSources, false), QSet<int>{48});
+    // Centre crops come from images at the resize size, 37 px for a 32 px input (the 256/224 ratio).
+    const QFileInfoList centreSources = decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files);
+    QCOMPARE(centreSources.size(), validationCount);
+    QCOMPARE(sizesOf(centreSources, true), QSet<int>{37});
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
