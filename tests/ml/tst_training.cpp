@@ -330,6 +330,7 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
     importFolders(catalogPath, dir.filePath(QStringLiteral("in")));
     TrainingOptions options = baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 1);
     options.cacheMemoryBytes = 0;
+    options.minimumCropScale = 0.25;
     TrainingJob job(options);
     QVERIFY(job.exec());
     int trainingCount = 0;
