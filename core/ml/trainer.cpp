@@ -258,8 +258,8 @@ struct TrainingJob::Run
         const qint64 validationBudget = qint64(double(options.cacheMemoryBytes) * options.validationFraction);
         cache = std::make_unique<ml::DecodedImageCache>(preprocessing.resizeSize(), validationBudget,
                                                         cacheDir() + QStringLiteral("/decoded"));
-        const int cropSourceSide = std::max(preprocessing.resizeSize(),
-                                            int(std::ceil(preprocessing.inputSize / std::sqrt(std::max(0.25, options.minimumCropScale)))));
+        const int smallestCropSide = int(std::ceil(preprocessing.inputSize / std::sqrt(options.minimumCropScale)));
+        const int cropSourceSide = std::max(preprocessing.resizeSize(), std::min(2 * preprocessing.inputSize, smallestCropSide));
         trainingCache = std::make_unique<ml::DecodedImageCache>(cropSourceSide, options.cacheMemoryBytes - validationBudget,
                                                                 cacheDir() + QStringLiteral("/decoded"),
                                                                 ml::DecodedImageCache::Sizing::AtMost);
@@ -270,7 +270,7 @@ struct TrainingJob::Run
         validationLoader = std::make_unique<ml::BatchLoader>(split.validation, *cache, preprocessing,
                                                              ml::Augmentation::CenterCrop, options.batchSize, workers);
 
-        // Class-balanced loss: each department weighs as much as the others, however many images it has.
+        // Class-balanced loss: a department of n images weighs 1/n (Full) or 1/sqrt(n) (SquareRoot) per image.
         std::vector<float> weights(size_t(split.classes.size()), 1.0f);
         if (options.classBalance != ClassBalance::None) {
             std::vector<int> counts(size_t(split.classes.size()), 0);
