@@ -106,7 +106,7 @@ private:
     DecodedImageCache &m_cache;
     Preprocessing m_preprocessing;
     Augmentation m_augmentation;
-    double m_minimumCropScale = 0.25;
+    double m_minimumCropScale = defaultMinimumCropScale;
     int m_batchSize;
     int m_prefetch;
 

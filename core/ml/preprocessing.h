@@ -24,6 +24,10 @@ struct Preprocessing
     static Preprocessing fromJson(const QJsonObject &json, const Preprocessing &base);
 };
 
+// Smallest share of an image's area a random resized crop keeps when training from scratch, unless told otherwise
+// (torchvision's default is 0.08; the MET measurements in bench/README.md chose this).
+constexpr double defaultMinimumCropScale = 0.35;
+
 // "R,G,B" as three numbers; nullopt if it is not.
 std::optional<std::array<float, 3>> parseTriple(const QString &text);
 

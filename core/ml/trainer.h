@@ -49,7 +49,7 @@ struct TrainingOptions
     // decay 0.01, 1/sqrt weights and crops of at least 35% of the area beat the first recipe (1/n weights,
     // 25% crops, 2e-3, 0.05) on overall accuracy. The factors were not measured one by one.
     ClassBalance classBalance = ClassBalance::SquareRoot;
-    double minimumCropScale = 0.35; // random resized crops keep at least this share of the image's area
+    double minimumCropScale = defaultMinimumCropScale; // random resized crops keep at least this share of the image's area
     bool importedLabels = true;
     bool curatorLabels = true;
     int threads = 0;

@@ -70,6 +70,7 @@ private Q_SLOTS:
     void refusesCatalogWithOneDepartment();
     void classBalanceAndCropScaleShapeTraining();
     void randomCropsComeFromFullResolutionPixels();
+    void weightDecayDefaultFollowsTheOptimizer();
 
 private:
     QTemporaryDir m_dir;
@@ -364,4 +365,22 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
+void TestTraining::weightDecayDefaultFollowsTheOptimizer()
+{
+    // AdamW decays apart from the gradient and takes 0.01 from scratch; SGD adds decay to the gradient and takes 5e-4.
+    auto decayOf = [this](OptimizerKind optimizer, double weightDecay) {
+        TrainingOptions options = baselineOptions(m_catalog, m_dir.filePath(QStringLiteral("decay.safetensors")), 1);
+        options.optimizer = optimizer;
+        options.weightDecay = weightDecay;
+        TrainingJob job(options);
+        if (!job.exec())
+            throw std::runtime_error("training failed");
+        return std::pair(job.card().training.value(QStringLiteral("optimizer")).toString(),
+                         job.card().training.value(QStringLiteral("weight_decay")).toDouble());
+    };
+    QCOMPARE(decayOf(OptimizerKind::AdamW, -1), std::pair(QStringLiteral("adamw"), 0.01));
+    QCOMPARE(decayOf(OptimizerKind::Sgd, -1), std::pair(QStringLiteral("sgd"), 5e-4));
+    QCOMPARE(decayOf(OptimizerKind::Sgd, 0.003), std::pair(QStringLiteral("sgd"), 0.003));
+}
+
 #include "tst_training.moc"
