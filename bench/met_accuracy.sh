@@ -28,6 +28,10 @@ configs=(
     "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
     "mobilenet_v2-128-scratch-first-recipe|--arch mobilenet_v2 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
     "resnet18-128-scratch-first-recipe|--arch resnet18 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
+    "resnet18-128-scratch-val10|--arch resnet18 --image-size 128 --epochs 25 --val-fraction 0.1"
+    "mobilenet_v2-128-scratch-crop70|--arch mobilenet_v2 --image-size 128 --epochs 25 --crop-scale 0.7"
+    "mobilenet_v2-128-scratch-sgd|--arch mobilenet_v2 --image-size 128 --epochs 25 --optimizer sgd"
+    "mobilenet_v2-128-scratch-nobalance|--arch mobilenet_v2 --image-size 128 --epochs 25 --class-balance none"
     "mobilenet_v2-224-scratch|--arch mobilenet_v2 --image-size 224 --epochs 15"
     "resnet18-224-scratch|--arch resnet18 --image-size 224 --epochs 12"
 )
