@@ -62,7 +62,8 @@ int runTrain(const QStringList &arguments)
                       QStringLiteral("full|sqrt|none")});
     parser.addOption({QStringLiteral("no-class-balance"), QStringLiteral("Same as --class-balance none.")});
     parser.addOption({QStringLiteral("crop-scale"),
-                      QStringLiteral("Smallest share of an image's area a training crop keeps (default 0.35)."), QStringLiteral("S")});
+                      QStringLiteral("Smallest share of an image's area a training crop keeps (default %1).")
+                          .arg(defaultMinimumCropScale), QStringLiteral("S")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});

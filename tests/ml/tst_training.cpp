@@ -38,6 +38,15 @@ TrainingOptions baselineOptions(const QString &catalog, const QString &out, int 
     return options;
 }
 
+// Trains to the end and returns the model card; throws if training fails.
+ModelCard trainedCard(const TrainingOptions &options)
+{
+    TrainingJob job(options);
+    if (!job.exec())
+        throw std::runtime_error("training failed");
+    return job.card();
+}
+
 float maxDifference(const QString &a, const QString &b)
 {
     const QMap<QString, HostTensor> left = readTensorFile(a);
@@ -279,10 +288,7 @@ void TestTraining::classBalanceAndCropScaleShapeTraining()
         TrainingOptions options = baselineOptions(catalogPath, out, 1);
         options.classBalance = balance;
         options.minimumCropScale = cropScale;
-        TrainingJob job(options);
-        if (!job.exec())
-            throw std::runtime_error("training failed");
-        return job.card();
+        return trainedCard(options);
     };
 
     // Equal departments: every balance gives each image weight 1, so the weights come out identical.
@@ -364,7 +370,6 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
     QCOMPARE(sizesOf(centreSources, true), QSet<int>{37});
 }
 
-QTEST_GUILESS_MAIN(TestTraining)
 void TestTraining::weightDecayDefaultFollowsTheOptimizer()
 {
     // AdamW decays apart from the gradient and takes 0.01 from scratch; SGD adds decay to the gradient and takes 5e-4.
@@ -372,15 +377,14 @@ void TestTraining::weightDecayDefaultFollowsTheOptimizer()
         TrainingOptions options = baselineOptions(m_catalog, m_dir.filePath(QStringLiteral("decay.safetensors")), 1);
         options.optimizer = optimizer;
         options.weightDecay = weightDecay;
-        TrainingJob job(options);
-        if (!job.exec())
-            throw std::runtime_error("training failed");
-        return std::pair(job.card().training.value(QStringLiteral("optimizer")).toString(),
-                         job.card().training.value(QStringLiteral("weight_decay")).toDouble());
+        const ModelCard card = trainedCard(options);
+        return std::pair(card.training.value(QStringLiteral("optimizer")).toString(),
+                         card.training.value(QStringLiteral("weight_decay")).toDouble());
     };
     QCOMPARE(decayOf(OptimizerKind::AdamW, -1), std::pair(QStringLiteral("adamw"), 0.01));
     QCOMPARE(decayOf(OptimizerKind::Sgd, -1), std::pair(QStringLiteral("sgd"), 5e-4));
     QCOMPARE(decayOf(OptimizerKind::Sgd, 0.003), std::pair(QStringLiteral("sgd"), 0.003));
 }
 
+QTEST_GUILESS_MAIN(TestTraining)
 #include "tst_training.moc"
