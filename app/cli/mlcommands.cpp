@@ -49,7 +49,12 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("out"), QStringLiteral("Model file to write (MODEL.safetensors; the card goes to MODEL.json)."), QStringLiteral("MODEL")});
     parser.addOption({QStringLiteral("optimizer"), QStringLiteral("adamw (default) or sgd."), QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("lr"), QStringLiteral("Base learning rate (default depends on optimizer and phase)."), QStringLiteral("X")});
-    parser.addOption({QStringLiteral("weight-decay"), QStringLiteral("Weight decay (default 1e-4 pretrained; from scratch 0.01 with AdamW, 5e-4 with SGD)."), QStringLiteral("X")});
+    parser.addOption({QStringLiteral("weight-decay"),
+                      QStringLiteral("Weight decay (default %1 pretrained; from scratch %2 with AdamW, %3 with SGD).")
+                          .arg(defaultPretrainedWeightDecay)
+                          .arg(defaultScratchAdamWWeightDecay)
+                          .arg(defaultScratchSgdWeightDecay),
+                      QStringLiteral("X")});
     parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy (default 6; 0 never)."), QStringLiteral("N")});

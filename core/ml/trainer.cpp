@@ -737,9 +737,8 @@ struct TrainingJob::Run
         std::optional<Resumed> resumed = loadCheckpoint();
         const bool pretrained = !options.pretrainedWeights.isEmpty();
         const bool sgd = options.optimizer == OptimizerKind::Sgd;
-        // AdamW decays weights apart from the gradient; SGD adds decay to it, scaled by the rate, so SGD takes the
-        // smaller coefficient its usual recipes use.
-        const double weightDecay = options.weightDecay >= 0 ? options.weightDecay : (pretrained ? 1e-4 : (sgd ? 5e-4 : 0.01));
+        const double weightDecay =
+            options.weightDecay >= 0 ? options.weightDecay : defaultWeightDecay(pretrained, options.optimizer);
 
         // Phase 0: the head alone (on cached features, or on images with the backbone frozen).
         int fineTuneEpochs = options.epochs;

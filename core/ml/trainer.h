@@ -23,6 +23,18 @@ enum class ClassBalance { None, SquareRoot, Full };
 QString classBalanceName(ClassBalance balance);
 std::optional<ClassBalance> classBalanceFromName(const QString &name);
 
+// AdamW decays weights apart from the gradient; SGD adds decay to it, scaled by the rate, so SGD from scratch
+// takes the smaller coefficient its usual recipes use. Fine-tuning pretrained weights decays gently either way.
+constexpr double defaultPretrainedWeightDecay = 1e-4;
+constexpr double defaultScratchAdamWWeightDecay = 0.01;
+constexpr double defaultScratchSgdWeightDecay = 5e-4;
+constexpr double defaultWeightDecay(bool pretrained, OptimizerKind optimizer)
+{
+    if (pretrained)
+        return defaultPretrainedWeightDecay;
+    return optimizer == OptimizerKind::Sgd ? defaultScratchSgdWeightDecay : defaultScratchAdamWWeightDecay;
+}
+
 struct TrainingOptions
 {
     QString catalogPath;
@@ -39,7 +51,7 @@ struct TrainingOptions
     QString outPath;            // MODEL.safetensors; the card goes to MODEL.json
     OptimizerKind optimizer = OptimizerKind::AdamW;
     double learningRate = 0; // 0: a default that suits the optimizer and phase
-    double weightDecay = -1; // negative: default
+    double weightDecay = -1; // negative: defaultWeightDecay()
     double labelSmoothing = 0.1;
     int warmupEpochs = 1;
     int patience = 6;    // epochs without a better validation accuracy before stopping; 0 never stops early
