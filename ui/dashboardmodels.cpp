@@ -15,7 +15,54 @@ QString percent(double value)
     return QStringLiteral("%1%").arg(value * 100, 0, 'f', 1);
 }
 
+QString labelFromWords(const QStringList &words, int firstWordLetters)
+{
+    QString label;
+    for (int index = 0; index < words.size(); ++index) {
+        const QString &word = words[index];
+        if (index == 0)
+            label += word.left(firstWordLetters);
+        else if (word.front().isUpper())
+            label += word.front();
+    }
+    return label;
+}
+
 } // namespace
+
+QStringList shortDepartmentLabels(const QStringList &names)
+{
+    QVector<QStringList> words;
+    QStringList labels;
+    for (const QString &name : names) {
+        words.append(name.split(QLatin1Char(' '), Qt::SkipEmptyParts));
+        labels.append(words.back().isEmpty() ? name : labelFromWords(words.back(), 1));
+    }
+    // Lengthen the first word of every label that is shared, until none is or the first words run out.
+    for (int letters = 2;; ++letters) {
+        bool lengthened = false;
+        for (int index = 0; index < labels.size(); ++index) {
+            if (labels.count(labels[index]) < 2 || words[index].isEmpty() || words[index].front().size() < letters)
+                continue;
+            const QString shared = labels[index];
+            for (int other = index; other < labels.size(); ++other) {
+                if (labels[other] == shared && !words[other].isEmpty() && words[other].front().size() >= letters) {
+                    labels[other] = labelFromWords(words[other], letters);
+                    lengthened = true;
+                }
+            }
+        }
+        if (!lengthened)
+            break;
+    }
+    // Names alike to the end of their first word: initials and the department's position.
+    const QStringList lengthened = labels;
+    for (int index = 0; index < labels.size(); ++index) {
+        if (lengthened.count(lengthened[index]) > 1)
+            labels[index] = (words[index].isEmpty() ? names[index] : labelFromWords(words[index], 1)) + QString::number(index + 1);
+    }
+    return labels;
+}
 
 void PerClassMetricsModel::setReport(const EvaluationReport &report)
 {
@@ -75,6 +122,7 @@ void ConfusionMatrixModel::setReport(const EvaluationReport &report)
 {
     beginResetModel();
     m_classes = report.classes;
+    m_columnLabels = shortDepartmentLabels(report.classes);
     m_counts = report.confusion;
     endResetModel();
 }
@@ -115,17 +163,8 @@ QVariant ConfusionMatrixModel::headerData(int section, Qt::Orientation orientati
         return orientation == Qt::Vertical ? tr("true: %1").arg(m_classes.value(section)) : tr("predicted: %1").arg(m_classes.value(section));
     if (role != Qt::DisplayRole)
         return {};
-    const QString name = m_classes.value(section);
-    // Columns are narrow: initials there, full names down the side.
-    if (orientation == Qt::Horizontal) {
-        QString initials;
-        for (const QString &word : name.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
-            if (word.front().isUpper())
-                initials += word.front();
-        }
-        return initials.isEmpty() ? name.left(3) : initials;
-    }
-    return name;
+    // Columns are narrow: short labels there, full names down the side.
+    return orientation == Qt::Horizontal ? m_columnLabels.value(section) : m_classes.value(section);
 }
 
 void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const

@@ -25,6 +25,11 @@ private:
     QVector<ClassMetrics> m_rows;
 };
 
+// Short labels for narrow confusion-matrix columns, one per department and all different: the capitals of
+// the name's words ("Greek and Roman Art" -> "GRA"). Where two departments share them ("Arms and Armor",
+// "Asian Art"), the first word grows letter by letter ("ArA", "AsA"); names alike to the end of their first word get their position as well.
+QStringList shortDepartmentLabels(const QStringList &names);
+
 // The confusion matrix: rows are true departments, columns predicted ones, in the model's class order.
 class ConfusionMatrixModel : public QAbstractTableModel
 {
@@ -40,6 +45,7 @@ public:
 
 private:
     QStringList m_classes;
+    QStringList m_columnLabels;
     QVector<QVector<int>> m_counts;
 };
 

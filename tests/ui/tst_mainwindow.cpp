@@ -54,6 +54,7 @@ private Q_SLOTS:
     void reviewFromTheKeyboardWithUndo();
     void correctionElsewhereIsUndoneToo();
     void confusionCellListsItsItems();
+    void confusionColumnsHaveDistinctShortLabels();
     void thresholdControlChangesWhatIsFiled();
     void retrainingDialogTrainsAndOffersComparison();
     void departmentsCanBeMergedAndGrouped();
@@ -291,6 +292,35 @@ void TestMainWindow::confusionCellListsItsItems()
     Q_EMIT dashboard->cellItems()->itemActivated(dashboard->cellItems()->item(0));
     QCOMPARE(window.itemPanel()->itemId(), itemId);
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget *>(window.catalogView()));
+}
+
+void TestMainWindow::confusionColumnsHaveDistinctShortLabels()
+{
+    const QStringList met = {QStringLiteral("Arms and Armor"),
+                             QStringLiteral("Arts of Africa, Oceania, and the Americas"),
+                             QStringLiteral("Asian Art"),
+                             QStringLiteral("Drawings and Prints"),
+                             QStringLiteral("European Paintings"),
+                             QStringLiteral("European Sculpture and Decorative Arts"),
+                             QStringLiteral("Greek and Roman Art"),
+                             QStringLiteral("Musical Instruments"),
+                             QStringLiteral("The American Wing")};
+    const QStringList labels = shortDepartmentLabels(met);
+    QCOMPARE(labels, (QStringList{QStringLiteral("ArA"), QStringLiteral("AAOA"), QStringLiteral("AsA"), QStringLiteral("DP"),
+                                  QStringLiteral("EP"), QStringLiteral("ESDA"), QStringLiteral("GRA"), QStringLiteral("MI"),
+                                  QStringLiteral("TAW")}));
+    // Alike to the end of the first word: the position tells them apart.
+    QCOMPARE(shortDepartmentLabels({QStringLiteral("Asian Art"), QStringLiteral("Asian Arts"), QStringLiteral("prints")}),
+             (QStringList{QStringLiteral("AA1"), QStringLiteral("AA2"), QStringLiteral("p")}));
+
+    EvaluationReport report;
+    report.classes = met;
+    report.confusion = QVector<QVector<int>>(met.size(), QVector<int>(met.size(), 0));
+    ConfusionMatrixModel confusion;
+    confusion.setReport(report);
+    QCOMPARE(confusion.headerData(0, Qt::Horizontal).toString(), QStringLiteral("ArA"));
+    QCOMPARE(confusion.headerData(2, Qt::Horizontal).toString(), QStringLiteral("AsA"));
+    QCOMPARE(confusion.headerData(2, Qt::Vertical).toString(), QStringLiteral("Asian Art"));
 }
 
 void TestMainWindow::thresholdControlChangesWhatIsFiled()
