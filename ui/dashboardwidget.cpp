@@ -126,6 +126,13 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     m_reliability->setPointsVisible(true);
     m_reliabilityRaw = new QLineSeries;
     m_reliabilityRaw->setName(tr("before"));
+    // Broad and pale beneath the calibrated line, so that it still shows where the two coincide (a temperature
+    // near 1).
+    QPen rawPen(QColor(0x7c, 0xb3, 0x42, 150), 7);
+    rawPen.setCapStyle(Qt::RoundCap);
+    rawPen.setJoinStyle(Qt::RoundJoin);
+    m_reliabilityRaw->setPen(rawPen);
+    m_reliability->setPen(QPen(QColor(0xe6, 0x7e, 0x22), 2));
     auto *diagonal = new QLineSeries;
     diagonal->setName(tr("perfect"));
     diagonal->append(0, 0);
