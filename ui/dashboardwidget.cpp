@@ -13,6 +13,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCursor>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -28,6 +29,7 @@
 #include <QSlider>
 #include <QTableView>
 #include <QVBarModelMapper>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -88,12 +90,25 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     accuracySeries->attachAxis(departmentsAxis);
     accuracySeries->attachAxis(accuracyChart->axes(Qt::Vertical).first());
     accuracyChart->legend()->hide();
+    // Full names do not fit under nine bars ("European Paintings" and "European Sculpture..." both become
+    // "Europ..."): the bars carry the confusion matrix's short labels, and hovering one names its department.
     connect(m_perClass, &QAbstractItemModel::modelReset, this, [this, departmentsAxis] {
         QStringList names;
         for (int row = 0; row < m_perClass->rowCount(); ++row)
             names << m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString();
         departmentsAxis->clear();
-        departmentsAxis->append(names);
+        departmentsAxis->append(shortDepartmentLabels(names));
+    });
+    connect(accuracySeries, &QBarSeries::hovered, this, [this](bool entered, int row) {
+        if (!entered) {
+            QToolTip::hideText();
+            return;
+        }
+        QToolTip::showText(QCursor::pos(),
+                           tr("%1: accuracy %2 on %n item(s)", nullptr,
+                              m_perClass->index(row, PerClassMetricsModel::SupportColumn).data().toInt())
+                               .arg(m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString(),
+                                    m_perClass->index(row, PerClassMetricsModel::AccuracyColumn).data(Qt::ToolTipRole).toString()));
     });
     m_accuracyChart = makeChartView(accuracyChart, this);
 

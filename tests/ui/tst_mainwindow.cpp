@@ -19,6 +19,8 @@
 #include "demo/syntheticimages.h"
 
 #include <QAbstractItemModelTester>
+#include <QBarCategoryAxis>
+#include <QChartView>
 #include <QJsonArray>
 #include <QApplication>
 #include <QCheckBox>
@@ -285,6 +287,18 @@ void TestMainWindow::confusionCellListsItsItems()
     }
     const int expected = fullest.data().toInt();
     QVERIFY(expected > 0);
+    // The per-department bars carry the same short labels as the matrix's columns.
+    QStringList columnLabels;
+    for (int column = 0; column < view->model()->columnCount(); ++column)
+        columnLabels << view->model()->headerData(column, Qt::Horizontal).toString();
+    QStringList barLabels;
+    for (QChartView *chartView : dashboard->findChildren<QChartView *>()) {
+        for (QAbstractAxis *axis : chartView->chart()->axes(Qt::Horizontal)) {
+            if (auto *categories = qobject_cast<QBarCategoryAxis *>(axis))
+                barLabels = categories->categories();
+        }
+    }
+    QCOMPARE(barLabels, columnLabels);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::NoModifier, view->visualRect(fullest).center());
     QCOMPARE(dashboard->cellItems()->count(), expected);
     // Opening one shows it in the item panel.
