@@ -40,19 +40,15 @@ QStringList shortDepartmentLabels(const QStringList &names)
     }
     // Lengthen the first word of every label that is shared, until none is or the first words run out.
     for (int letters = 2;; ++letters) {
-        bool lengthened = false;
+        const QStringList before = labels;
+        bool anyLengthened = false;
         for (int index = 0; index < labels.size(); ++index) {
-            if (labels.count(labels[index]) < 2 || words[index].isEmpty() || words[index].front().size() < letters)
-                continue;
-            const QString shared = labels[index];
-            for (int other = index; other < labels.size(); ++other) {
-                if (labels[other] == shared && !words[other].isEmpty() && words[other].front().size() >= letters) {
-                    labels[other] = labelFromWords(words[other], letters);
-                    lengthened = true;
-                }
+            if (before.count(before[index]) > 1 && !words[index].isEmpty() && words[index].front().size() >= letters) {
+                labels[index] = labelFromWords(words[index], letters);
+                anyLengthened = true;
             }
         }
-        if (!lengthened)
+        if (!anyLengthened)
             break;
     }
     // Names alike to the end of their first word: initials and the department's position.
