@@ -29,7 +29,7 @@ import torchvision
 from PIL import Image
 from torchvision import transforms
 
-MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+from torch_pipeline import MEAN, STD
 
 
 def split_from_catalog(catalog, validation_fraction, split_seed):
@@ -123,7 +123,7 @@ def main():
     test_loader = loader(test_items, evaluation_transform, False)
 
     counts = collections.Counter(department for _, department in train_items)
-    weights = torch.tensor([math.sqrt(len(train_items) / (len(classes) * counts[c])) for c in classes])
+    weights = torch.tensor([math.sqrt(len(train_items) / (len(classes) * counts[c])) if counts[c] else 0.0 for c in classes])
     model = getattr(torchvision.models, arguments.arch)(num_classes=len(classes)).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     steps_per_epoch = len(train_loader)
