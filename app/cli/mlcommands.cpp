@@ -69,6 +69,10 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("crop-scale"),
                       QStringLiteral("Smallest share of an image's area a training crop keeps (default %1).")
                           .arg(defaultMinimumCropScale), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("center-crop"),
+                      QStringLiteral("Share of the shorter side that validation and the saved model's evaluation keep "
+                                     "(default %1; torchvision's ImageNet convention is %2).")
+                          .arg(defaultCenterCropFraction).arg(legacyCenterCropFraction), QStringLiteral("F")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});
@@ -142,6 +146,9 @@ int runTrain(const QStringList &arguments)
     options.minimumCropScale = doubleValue(parser, QStringLiteral("crop-scale"), options.minimumCropScale);
     if (options.minimumCropScale <= 0 || options.minimumCropScale > 1)
         throw CliError(QStringLiteral("--crop-scale must lie in (0, 1]"), 2);
+    options.centerCropFraction = doubleValue(parser, QStringLiteral("center-crop"), options.centerCropFraction);
+    if (options.centerCropFraction < Preprocessing::minimumCenterCropFraction || options.centerCropFraction > 1)
+        throw CliError(QStringLiteral("--center-crop must lie in [%1, 1]").arg(Preprocessing::minimumCenterCropFraction), 2);
     options.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
     options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;
     options.targetAccuracy = doubleValue(parser, QStringLiteral("target-accuracy"), options.targetAccuracy);

@@ -11,7 +11,8 @@ pipeline; if not, it is in the recipe or the data.
 The recipe mirrors core/ml/trainer.cpp's defaults from scratch: AdamW (1e-3, weight decay 0.01), one epoch of
 linear warm-up then a cosine to 1% of the rate, label smoothing 0.1, loss weights 1/sqrt(department size),
 random resized crops keeping 35-100% of the area with horizontal flips, batch 32, early stopping after 6
-epochs without a better validation accuracy. Evaluation resizes the shorter side to size*256/224 and crops
+epochs without a better validation accuracy. Evaluation resizes the shorter side to size/F (F from
+--center-crop, 1.0 by default as in Accession; 0.875 is torchvision's 256-for-224) and crops
 the centre. Prints a line per epoch on stderr and one JSON object on stdout.
 """
 import argparse
@@ -92,6 +93,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--patience", type=int, default=6)
+    parser.add_argument("--center-crop", type=float, default=1.0,
+                        help="share of the shorter side evaluation keeps (accession-cli train --center-crop)")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N photographs of each set (a quick check)")
     arguments = parser.parse_args()
 
@@ -111,7 +114,7 @@ def main():
     size = arguments.size
     train_transform = transforms.Compose([transforms.RandomResizedCrop(size, scale=(0.35, 1.0)), transforms.RandomHorizontalFlip(),
                                           transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
-    evaluation_transform = transforms.Compose([transforms.Resize((size * 256 + 112) // 224), transforms.CenterCrop(size),
+    evaluation_transform = transforms.Compose([transforms.Resize(max(size, round(size / arguments.center_crop))), transforms.CenterCrop(size),
                                                transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
 
     def loader(items, transform, shuffle):

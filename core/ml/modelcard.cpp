@@ -48,7 +48,9 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
         card.classes << name.toString();
     if (card.classes.isEmpty())
         throw WeightsError(QStringLiteral("%1: the model card lists no classes").arg(source));
-    card.preprocessing = Preprocessing::fromJson(json.value(QStringLiteral("preprocessing")).toObject(), Preprocessing::imagenet());
+    Preprocessing legacy = Preprocessing::imagenet();
+    legacy.centerCropFraction = legacyCenterCropFraction; // cards without the field were calibrated on such crops
+    card.preprocessing = Preprocessing::fromJson(json.value(QStringLiteral("preprocessing")).toObject(), legacy);
     card.temperature = json.value(QStringLiteral("temperature")).toDouble(1.0);
     card.threshold = json.value(QStringLiteral("threshold")).toDouble(1.0);
     card.targetAccuracy = json.value(QStringLiteral("target_accuracy")).toDouble(0.95);

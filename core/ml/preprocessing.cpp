@@ -7,6 +7,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+#include <cmath>
+
 namespace accession {
 
 namespace {
@@ -32,11 +35,17 @@ std::optional<std::array<float, 3>> tripleFromJson(const QJsonValue &value)
 
 } // namespace
 
+int Preprocessing::resizeSize() const
+{
+    return std::max(inputSize, int(std::lround(inputSize / centerCropFraction)));
+}
+
 QJsonObject Preprocessing::toJson() const
 {
     return QJsonObject{{QStringLiteral("input_size"), inputSize},
                        {QStringLiteral("mean"), tripleToJson(mean)},
-                       {QStringLiteral("std"), tripleToJson(std)}};
+                       {QStringLiteral("std"), tripleToJson(std)},
+                       {QStringLiteral("center_crop_fraction"), centerCropFraction}};
 }
 
 Preprocessing Preprocessing::fromJson(const QJsonObject &json, const Preprocessing &base)
@@ -49,6 +58,9 @@ Preprocessing Preprocessing::fromJson(const QJsonObject &json, const Preprocessi
     const int size = json.value(QStringLiteral("input_size")).toInt(0);
     if (size > 0)
         result.inputSize = size;
+    const double fraction = json.value(QStringLiteral("center_crop_fraction")).toDouble(0);
+    if (fraction >= minimumCenterCropFraction && fraction <= 1.0)
+        result.centerCropFraction = fraction;
     return result;
 }
 

@@ -8,16 +8,26 @@
 
 namespace accession {
 
-// How a network wants its input: square size and per-channel normalisation of RGB in 0..1.
+// Share of the shorter side that evaluation's centre crop keeps. torchvision's ImageNet convention is 0.875
+// (resize to 256, crop 224). Photographs of artworks are framed around the object, and on the MET photographs
+// keeping the whole shorter side classified better with every network measured (bench/README.md).
+constexpr double defaultCenterCropFraction = 1.0;
+// What model cards written before the fraction was recorded used.
+constexpr double legacyCenterCropFraction = 0.875;
+
+// How a network wants its input: square size and per-channel normalisation of RGB in 0..1, and how evaluation
+// frames a photograph: the shorter side resized to resizeSize(), the centre square of inputSize kept.
 struct Preprocessing
 {
     int inputSize = 224;
     std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
     std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+    double centerCropFraction = defaultCenterCropFraction; // in [minimumCenterCropFraction, 1]
 
+    static constexpr double minimumCenterCropFraction = 0.5;
     static Preprocessing imagenet(int inputSize = 224) { Preprocessing p; p.inputSize = inputSize; return p; }
-    // Evaluation resizes the shorter side to this, then crops the centre (torchvision's 256 for 224).
-    int resizeSize() const { return (inputSize * 256 + 112) / 224; }
+    // Evaluation resizes the shorter side to this, then crops the centre (256 for 224 at 0.875).
+    int resizeSize() const;
 
     QJsonObject toJson() const;
     // Reads mean, std and input_size where present; the rest stays as in base.

@@ -240,6 +240,7 @@ struct TrainingJob::Run
             preprocessing.std = *options.std;
         if (options.imageSize > 0)
             preprocessing.inputSize = options.imageSize;
+        preprocessing.centerCropFraction = options.centerCropFraction;
 
         device = ml::selectDevice();
         torch::manual_seed(options.seed);

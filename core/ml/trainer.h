@@ -62,6 +62,7 @@ struct TrainingOptions
     // 25% crops, 2e-3, 0.05) on overall accuracy. The factors were not measured one by one.
     ClassBalance classBalance = ClassBalance::SquareRoot;
     double minimumCropScale = defaultMinimumCropScale; // random resized crops keep at least this share of the image's area
+    double centerCropFraction = defaultCenterCropFraction; // validation, calibration and the saved model's evaluation crop
     bool importedLabels = true;
     bool curatorLabels = true;
     int threads = 0;

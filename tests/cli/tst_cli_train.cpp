@@ -64,6 +64,7 @@ void TestCliTrain::trainPrintsModelCard()
     QCOMPARE(card.value(QStringLiteral("architecture")).toString(), QStringLiteral("baseline"));
     QCOMPARE(card.value(QStringLiteral("classes")).toArray().size(), 3);
     QCOMPARE(card.value(QStringLiteral("preprocessing")).toObject().value(QStringLiteral("input_size")).toInt(), 32);
+    QCOMPARE(card.value(QStringLiteral("preprocessing")).toObject().value(QStringLiteral("center_crop_fraction")).toDouble(), 1.0);
     QVERIFY(card.value(QStringLiteral("temperature")).toDouble() > 0);
     QVERIFY(card.contains(QStringLiteral("trained_at")));
     QCOMPARE(card.value(QStringLiteral("training_images_per_class")).toObject().value(QStringLiteral("Asian Art")).toInt(), 15);
@@ -78,7 +79,7 @@ void TestCliTrain::trainPrintsAProgressLinePerEpoch()
     QByteArray out;
     QCOMPARE(runCli({QStringLiteral("train"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--arch"), QStringLiteral("baseline"),
                      QStringLiteral("--image-size"), QStringLiteral("32"), QStringLiteral("--epochs"), QStringLiteral("3"),
-                     QStringLiteral("--patience"), QStringLiteral("0"),
+                     QStringLiteral("--patience"), QStringLiteral("0"), QStringLiteral("--center-crop"), QStringLiteral("0.875"),
                      QStringLiteral("--out"), m_dir.filePath(QStringLiteral("other.safetensors"))}, &out), 0);
     const QList<QByteArray> lines = out.trimmed().split('\n');
     int epochLines = 0;
@@ -86,6 +87,10 @@ void TestCliTrain::trainPrintsAProgressLinePerEpoch()
         epochLines += line.startsWith("train epoch") ? 1 : 0;
     QCOMPARE(epochLines, 3);
     QVERIFY(out.contains("validation accuracy"));
+    QFile card(m_dir.filePath(QStringLiteral("other.json")));
+    QVERIFY(card.open(QIODevice::ReadOnly));
+    QCOMPARE(parseJson(card.readAll()).value(QStringLiteral("preprocessing")).toObject().value(QStringLiteral("center_crop_fraction")).toDouble(),
+             0.875);
 }
 
 void TestCliTrain::evaluateOnCatalogFoldersAndCsv()
@@ -144,6 +149,8 @@ void TestCliTrain::refusesBadArguments_data()
                                            << QStringLiteral("--class-balance takes full, sqrt or none");
     QTest::newRow("crop scale out of range") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--crop-scale"), QStringLiteral("1.5")}
                                              << QStringLiteral("--crop-scale must lie in (0, 1]");
+    QTest::newRow("centre crop too small") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--center-crop"), QStringLiteral("0.3")}
+                                           << QStringLiteral("--center-crop must lie in [0.5, 1]");
 }
 
 void TestCliTrain::refusesBadArguments()

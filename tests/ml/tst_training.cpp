@@ -1,7 +1,9 @@
 #include "catalog/catalog.h"
 #include "ml/datasplit.h"
 #include "ml/evaluationjob.h"
+#include "ml/modelcard.h"
 #include "ml/network.h"
+#include "ml/predictor.h"
 #include "ml/trainedmodel.h"
 #include "ml/trainer.h"
 #include "testcatalogs.h"
@@ -80,6 +82,8 @@ private Q_SLOTS:
     void classBalanceAndCropScaleShapeTraining();
     void randomCropsComeFromFullResolutionPixels();
     void weightDecayDefaultFollowsTheOptimizer();
+    void centerCropFractionIsRecordedAndReadBack();
+    void centerCropFractionFramesWhatTheNetworkSees();
 
 private:
     QTemporaryDir m_dir;
@@ -364,10 +368,20 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
     const QFileInfoList cropSources = decoded.entryInfoList({QStringLiteral("*-max64.rgb")}, QDir::Files);
     QCOMPARE(cropSources.size(), trainingCount);
     QCOMPARE(sizesOf(cropSources, false), QSet<int>{48});
-    // Centre crops come from images at the resize size, 37 px for a 32 px input (the 256/224 ratio).
-    const QFileInfoList centreSources = decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files);
+    // Centre crops come from images at the resize size: by default the input size, since the crop keeps the
+    // whole shorter side.
+    const QFileInfoList centreSources = decoded.entryInfoList({QStringLiteral("*-32.rgb")}, QDir::Files);
     QCOMPARE(centreSources.size(), validationCount);
-    QCOMPARE(sizesOf(centreSources, true), QSet<int>{37});
+    QCOMPARE(sizesOf(centreSources, true), QSet<int>{32});
+    QCOMPARE(decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files).size(), 0);
+
+    // Keeping torchvision's 87.5% of the shorter side: 37 px for a 32 px input (the 256/224 ratio).
+    options.centerCropFraction = 0.875;
+    options.outPath = dir.filePath(QStringLiteral("m875.safetensors"));
+    QVERIFY(TrainingJob(options).exec());
+    const QFileInfoList centreSources875 = decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files);
+    QCOMPARE(centreSources875.size(), validationCount);
+    QCOMPARE(sizesOf(centreSources875, true), QSet<int>{37});
 }
 
 void TestTraining::weightDecayDefaultFollowsTheOptimizer()
@@ -384,6 +398,82 @@ void TestTraining::weightDecayDefaultFollowsTheOptimizer()
     QCOMPARE(decayOf(OptimizerKind::AdamW, -1), std::pair(QStringLiteral("adamw"), 0.01));
     QCOMPARE(decayOf(OptimizerKind::Sgd, -1), std::pair(QStringLiteral("sgd"), 5e-4));
     QCOMPARE(decayOf(OptimizerKind::Sgd, 0.003), std::pair(QStringLiteral("sgd"), 0.003));
+}
+
+void TestTraining::centerCropFractionIsRecordedAndReadBack()
+{
+    Preprocessing preprocessing = Preprocessing::imagenet(224);
+    QCOMPARE(preprocessing.centerCropFraction, 1.0);
+    QCOMPARE(preprocessing.resizeSize(), 224);
+    preprocessing.centerCropFraction = 0.875;
+    QCOMPARE(preprocessing.resizeSize(), 256);
+    preprocessing.inputSize = 128;
+    QCOMPARE(preprocessing.resizeSize(), 146);
+
+    ModelCard card;
+    card.architecture = QStringLiteral("baseline");
+    card.classes = kDepartments;
+    card.preprocessing = preprocessing;
+    QJsonObject json = card.toJson();
+    QCOMPARE(ModelCard::fromJson(json, QStringLiteral("card")).preprocessing.centerCropFraction, 0.875);
+
+    // A card written before the fraction was recorded was validated and calibrated on torchvision's crops.
+    QJsonObject withoutFraction = json.value(QStringLiteral("preprocessing")).toObject();
+    withoutFraction.remove(QStringLiteral("center_crop_fraction"));
+    json.insert(QStringLiteral("preprocessing"), withoutFraction);
+    QCOMPARE(ModelCard::fromJson(json, QStringLiteral("card")).preprocessing.centerCropFraction, legacyCenterCropFraction);
+
+    // A fraction outside [0.5, 1] is not taken.
+    for (const double nonsense : {0.0, 0.2, 1.5}) {
+        QJsonObject object = preprocessing.toJson();
+        object.insert(QStringLiteral("center_crop_fraction"), nonsense);
+        QCOMPARE(Preprocessing::fromJson(object, Preprocessing::imagenet()).centerCropFraction, defaultCenterCropFraction);
+    }
+}
+
+void TestTraining::centerCropFractionFramesWhatTheNetworkSees()
+{
+    // Two photographs alike but for 3-pixel bands along the top and bottom of a 96 x 64 frame: a crop keeping 87.5%
+    // of the shorter side (56 of 64 rows) leaves the bands out, a crop keeping all of it takes them in.
+    QTemporaryDir dir;
+    const QString red = dir.filePath(QStringLiteral("red-bands.png"));
+    const QString blue = dir.filePath(QStringLiteral("blue-bands.png"));
+    writeFile(red, bandedImage(QStringLiteral("png"), 96, 64, {128, 128, 128}, {255, 0, 0}, 3));
+    writeFile(blue, bandedImage(QStringLiteral("png"), 96, 64, {128, 128, 128}, {0, 0, 255}, 3));
+    const QVector<Example> examples = {Example{0, red, QString(), 0}, Example{0, blue, QString(), 0}};
+
+    const QString trained = dir.filePath(QStringLiteral("m.safetensors"));
+    const ModelCard card = trainedCard(baselineOptions(m_catalog, trained, 1));
+    QCOMPARE(card.preprocessing.centerCropFraction, defaultCenterCropFraction);
+
+    // The same weights under each fraction: logits of the red- and blue-banded photographs.
+    auto logitsUnder = [&](double fraction) {
+        const QString path = dir.filePath(QStringLiteral("m-%1.safetensors").arg(fraction));
+        QFile::copy(trained, path);
+        ModelCard framed = card;
+        framed.preprocessing.centerCropFraction = fraction;
+        framed.writeBeside(path);
+        const std::unique_ptr<TrainedModel> model = TrainedModel::load(path);
+        Predictor predictor(*model, 2, 2);
+        std::vector<std::vector<float>> rows(2);
+        const int classes = int(card.classes.size());
+        predictor.run(examples, [&](const std::vector<int> &indices, const std::vector<float> &logits) {
+            for (size_t i = 0; i < indices.size(); ++i)
+                rows[size_t(indices[i])].assign(logits.begin() + long(i) * classes, logits.begin() + long(i + 1) * classes);
+        }, [](int, const QString &reason) { QFAIL(qPrintable(reason)); });
+        return rows;
+    };
+    auto largestDifference = [](const std::vector<float> &a, const std::vector<float> &b) {
+        float largest = 0;
+        for (size_t i = 0; i < a.size(); ++i)
+            largest = std::max(largest, std::abs(a[i] - b[i]));
+        return largest;
+    };
+    const auto cropped = logitsUnder(0.875);
+    QCOMPARE(cropped[0].size(), size_t(card.classes.size()));
+    QCOMPARE(largestDifference(cropped[0], cropped[1]), 0.0f);
+    const auto whole = logitsUnder(1.0);
+    QVERIFY2(largestDifference(whole[0], whole[1]) > 1e-3f, "the bands should reach the network");
 }
 
 QTEST_GUILESS_MAIN(TestTraining)

@@ -51,6 +51,14 @@ QByteArray splitImage(const QString &extension, int width, int height, Rgb left,
     return encode(extension, image);
 }
 
+QByteArray bandedImage(const QString &extension, int width, int height, Rgb inside, Rgb band, int bandRows)
+{
+    cv::Mat image(height, width, CV_8UC3, bgr(inside));
+    image(cv::Rect(0, 0, width, bandRows)).setTo(bgr(band));
+    image(cv::Rect(0, height - bandRows, width, bandRows)).setTo(bgr(band));
+    return encode(extension, image);
+}
+
 QByteArray greyPng(int width, int height, int value)
 {
     return encode(QStringLiteral("png"), cv::Mat(height, width, CV_8UC1, cv::Scalar(value)));

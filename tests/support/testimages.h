@@ -18,6 +18,8 @@ struct Rgb
 QByteArray solidImage(const QString &extension, int width, int height, Rgb colour);
 // Left half one colour, right half another: shows whether a rotation or flip was applied.
 QByteArray splitImage(const QString &extension, int width, int height, Rgb left, Rgb right);
+// One colour, with bands of bandRows rows in another along the top and bottom edges.
+QByteArray bandedImage(const QString &extension, int width, int height, Rgb inside, Rgb band, int bandRows);
 QByteArray greyPng(int width, int height, int value);
 QByteArray sixteenBitImage(const QString &extension, int width, int height, int r16, int g16, int b16);
 QByteArray alphaPng(int width, int height, Rgb colour, int alpha);
