@@ -58,8 +58,10 @@ QStringList imageFilesUnder(const QString &dir, qint64 *ignored)
 
 bool isInside(const QString &path, const QString &dir)
 {
-    const QString cleanDir = QDir::cleanPath(dir);
-    return path.startsWith(cleanDir + QLatin1Char('/'));
+    QString cleanDir = QDir::cleanPath(dir);
+    if (!cleanDir.endsWith(QLatin1Char('/'))) // the root is already "/"
+        cleanDir += QLatin1Char('/');
+    return path.startsWith(cleanDir);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "ingest/importplan.h"
 #include "testimages.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -38,6 +39,7 @@ private Q_SLOTS:
     void refusesMissingCsvOrImageFolder();
     void reportsBadRowsAndGoesOn();
     void refusesPathsEscapingTheImageFolder();
+    void rootImageFolderTakesAbsolutePaths();
     void plansDepartmentFolders();
     void plansUnlabelledFilesAndFolders();
 };
@@ -162,6 +164,19 @@ void TestImportPlan::refusesPathsEscapingTheImageFolder()
     QCOMPARE(plan.failures.size(), 3);
     for (const ImportFailure &failure : plan.failures)
         QVERIFY2(failure.reason.contains(QStringLiteral("escapes the image folder")), qPrintable(failure.reason));
+}
+
+void TestImportPlan::rootImageFolderTakesAbsolutePaths()
+{
+    // With the image folder at "/", every absolute path lies inside it (the check once looked for "//").
+    QTemporaryDir dir;
+    const QString image = dir.filePath(QStringLiteral("a.jpg"));
+    writeFile(image, solidImage(QStringLiteral("jpg"), 8, 8, {}));
+    writeText(dir.filePath(QStringLiteral("c.csv")), QStringLiteral("file,department\n%1,Asian Art\n").arg(image).toUtf8());
+    const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("c.csv")), QStringLiteral("/"), {});
+    QCOMPARE(plan.failures.size(), 0);
+    QCOMPARE(plan.tasks.size(), 1);
+    QCOMPARE(plan.tasks.first().path, QDir::cleanPath(image));
 }
 
 void TestImportPlan::plansDepartmentFolders()
