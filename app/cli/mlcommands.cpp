@@ -147,7 +147,7 @@ int runTrain(const QStringList &arguments)
     if (options.minimumCropScale <= 0 || options.minimumCropScale > 1)
         throw CliError(QStringLiteral("--crop-scale must lie in (0, 1]"), 2);
     options.centerCropFraction = doubleValue(parser, QStringLiteral("center-crop"), options.centerCropFraction);
-    if (options.centerCropFraction < Preprocessing::minimumCenterCropFraction || options.centerCropFraction > 1)
+    if (!Preprocessing::isValidCenterCropFraction(options.centerCropFraction))
         throw CliError(QStringLiteral("--center-crop must lie in [%1, 1]").arg(Preprocessing::minimumCenterCropFraction), 2);
     options.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
     options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;

@@ -59,7 +59,7 @@ Preprocessing Preprocessing::fromJson(const QJsonObject &json, const Preprocessi
     if (size > 0)
         result.inputSize = size;
     const double fraction = json.value(QStringLiteral("center_crop_fraction")).toDouble(0);
-    if (fraction >= minimumCenterCropFraction && fraction <= 1.0)
+    if (isValidCenterCropFraction(fraction))
         result.centerCropFraction = fraction;
     return result;
 }

@@ -25,6 +25,10 @@ struct Preprocessing
     double centerCropFraction = defaultCenterCropFraction; // in [minimumCenterCropFraction, 1]
 
     static constexpr double minimumCenterCropFraction = 0.5;
+    static constexpr bool isValidCenterCropFraction(double fraction)
+    {
+        return fraction >= minimumCenterCropFraction && fraction <= 1.0;
+    }
     static Preprocessing imagenet(int inputSize = 224) { Preprocessing p; p.inputSize = inputSize; return p; }
     // Evaluation resizes the shorter side to this, then crops the centre (256 for 224 at 0.875).
     int resizeSize() const;
