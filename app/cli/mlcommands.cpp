@@ -158,11 +158,13 @@ int runTrain(const QStringList &arguments)
     TrainingJob job(options);
     if (!json) {
         QObject::connect(&job, &TrainingJob::epochFinished, [](const EpochReport &r) {
-            printLine(QStringLiteral("%1 epoch %2/%3: train loss %4, train acc %5, val loss %6, val acc %7, %8 img/s, %9 s")
+            // The cached-feature head trains on stored features, so it has no image rate to show.
+            const QString rate = r.imagesPerSecond > 0 ? QStringLiteral("%1 img/s, ").arg(r.imagesPerSecond, 0, 'f', 1) : QString();
+            printLine(QStringLiteral("%1 epoch %2/%3: train loss %4, train acc %5, val loss %6, val acc %7, %8%9 s")
                           .arg(r.phase).arg(r.epoch).arg(r.epochs)
                           .arg(r.trainLoss, 0, 'f', 3).arg(r.trainAccuracy, 0, 'f', 3)
                           .arg(r.validationLoss, 0, 'f', 3).arg(r.validationAccuracy, 0, 'f', 3)
-                          .arg(r.imagesPerSecond, 0, 'f', 1).arg(r.seconds, 0, 'f', 1));
+                          .arg(rate).arg(r.seconds, 0, 'f', 1));
         });
     }
     if (!runJobInBackground(job, true)) {

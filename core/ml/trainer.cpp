@@ -647,16 +647,21 @@ struct TrainingJob::Run
                 job.throwIfCancelled();
             }
         }
+        double trainAccuracy = 0;
         {
             torch::NoGradGuard noGrad;
             head->weight.copy_(bestWeight);
             head->bias.copy_(bestBias);
+            net->eval();
+            if (n > 0)
+                trainAccuracy = net->classify(x).argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
         }
         EpochReport report;
         report.phase = QStringLiteral("cached-head");
         report.epoch = 1;
         report.epochs = 1;
         report.trainLoss = lastLoss;
+        report.trainAccuracy = trainAccuracy; // of the kept head, on the training photographs and their mirror images
         report.validationAccuracy = best;
         report.validationLoss = bestLoss;
         report.learningRate = rate;
