@@ -40,26 +40,6 @@ quint64 mix(quint64 a, quint64 b)
 
 } // namespace
 
-cv::Rect randomResizedCropBox(int width, int height, double minScale, std::mt19937_64 &rng)
-{
-    const double area = double(width) * height;
-    std::uniform_real_distribution<double> scale(minScale, 1.0);
-    std::uniform_real_distribution<double> logRatio(std::log(3.0 / 4.0), std::log(4.0 / 3.0));
-    for (int attempt = 0; attempt < 10; ++attempt) {
-        const double targetArea = area * scale(rng);
-        const double ratio = std::exp(logRatio(rng));
-        const int w = int(std::lround(std::sqrt(targetArea * ratio)));
-        const int h = int(std::lround(std::sqrt(targetArea / ratio)));
-        if (w > 0 && h > 0 && w <= width && h <= height) {
-            std::uniform_int_distribution<int> x(0, width - w);
-            std::uniform_int_distribution<int> y(0, height - h);
-            return cv::Rect(x(rng), y(rng), w, h);
-        }
-    }
-    const int side = std::min(width, height);
-    return cv::Rect((width - side) / 2, (height - side) / 2, side, side);
-}
-
 DecodedImageCache::DecodedImageCache(int shorterSide, qint64 memoryBudgetBytes, QString diskDir, Sizing sizing)
     : m_shorterSide(shorterSide)
     , m_budget(memoryBudgetBytes)
@@ -300,7 +280,8 @@ void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 s
                    scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
     } else if (m_augmentation == Augmentation::RandomResizedCrop) {
         std::mt19937_64 rng(sampleSeed);
-        const cv::Rect box = randomResizedCropBox(image.cols, image.rows, m_minimumCropScale, rng);
+        const CropBox drawn = randomResizedCropBox(image.cols, image.rows, m_minimumCropScale, rng);
+        const cv::Rect box(drawn.x, drawn.y, drawn.width, drawn.height);
         // Area averaging when reducing (as torchvision's antialiased resize), bilinear when enlarging.
         cv::resize(image(box), crop, cv::Size(size, size), 0, 0,
                    std::min(box.width, box.height) > size ? cv::INTER_AREA : cv::INTER_LINEAR);

@@ -124,7 +124,4 @@ private:
     std::vector<std::thread> m_workers;
 };
 
-// Random resized crop box as torchvision draws it (scale and log-uniform aspect ratio, ten tries).
-cv::Rect randomResizedCropBox(int width, int height, double minScale, std::mt19937_64 &rng);
-
 } // namespace accession::ml

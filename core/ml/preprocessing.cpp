@@ -107,4 +107,33 @@ std::optional<Preprocessing> preprocessingBeside(const QString &weightsPath, con
     return Preprocessing::fromJson(json, base);
 }
 
+CropBox randomResizedCropBox(int width, int height, double minimumScale, std::mt19937_64 &rng)
+{
+    constexpr double minimumRatio = 3.0 / 4.0;
+    constexpr double maximumRatio = 4.0 / 3.0;
+    const double area = double(width) * height;
+    std::uniform_real_distribution<double> scale(minimumScale, 1.0);
+    std::uniform_real_distribution<double> logRatio(std::log(minimumRatio), std::log(maximumRatio));
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        const double targetArea = area * scale(rng);
+        const double ratio = std::exp(logRatio(rng));
+        const int w = int(std::lround(std::sqrt(targetArea * ratio)));
+        const int h = int(std::lround(std::sqrt(targetArea / ratio)));
+        if (w > 0 && h > 0 && w <= width && h <= height) {
+            std::uniform_int_distribution<int> x(0, width - w);
+            std::uniform_int_distribution<int> y(0, height - h);
+            const int left = x(rng);
+            return CropBox{left, y(rng), w, h};
+        }
+    }
+    const double imageRatio = double(width) / height;
+    int w = width;
+    int h = height;
+    if (imageRatio < minimumRatio)
+        h = std::min(height, std::max(1, int(std::lround(width / minimumRatio))));
+    else if (imageRatio > maximumRatio)
+        w = std::min(width, std::max(1, int(std::lround(height * maximumRatio))));
+    return CropBox{(width - w) / 2, (height - h) / 2, w, h};
+}
+
 } // namespace accession

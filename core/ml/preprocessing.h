@@ -5,6 +5,7 @@
 
 #include <array>
 #include <optional>
+#include <random>
 
 namespace accession {
 
@@ -41,6 +42,21 @@ struct Preprocessing
 // Smallest share of an image's area a random resized crop keeps when training from scratch, unless told otherwise
 // (torchvision's default is 0.08; the MET measurements in bench/README.md chose this).
 constexpr double defaultMinimumCropScale = 0.35;
+
+// A crop's place in an image, in pixels.
+struct CropBox
+{
+    int x = 0;
+    int y = 0;
+    int width = 0;
+    int height = 0;
+};
+
+// A random resized crop as torchvision's RandomResizedCrop draws it: up to ten tries of a share of the area in
+// [minimumScale, 1] and a log-uniform aspect ratio in [3/4, 4/3], placed uniformly. When none fits (elongated
+// images: swords, scrolls, friezes), the centred crop of the whole image with its aspect ratio clamped to that
+// range, as torchvision falls back.
+CropBox randomResizedCropBox(int width, int height, double minimumScale, std::mt19937_64 &rng);
 
 // "R,G,B" as three numbers; nullopt if it is not.
 std::optional<std::array<float, 3>> parseTriple(const QString &text);

@@ -4,6 +4,7 @@
 #include "ml/modelcard.h"
 #include "ml/network.h"
 #include "ml/predictor.h"
+#include "ml/preprocessing.h"
 #include "ml/trainedmodel.h"
 #include "ml/trainer.h"
 #include "testcatalogs.h"
@@ -16,6 +17,8 @@
 #include <QTest>
 
 #include <cmath>
+#include <random>
+#include <tuple>
 
 using namespace accession;
 using namespace accession::test;
@@ -84,6 +87,7 @@ private Q_SLOTS:
     void weightDecayDefaultFollowsTheOptimizer();
     void centerCropFractionIsRecordedAndReadBack();
     void centerCropFractionFramesWhatTheNetworkSees();
+    void randomResizedCropBoxFollowsTorchvision();
 
 private:
     QTemporaryDir m_dir;
@@ -478,6 +482,37 @@ void TestTraining::centerCropFractionFramesWhatTheNetworkSees()
     QCOMPARE(largestDifference(cropped[0], cropped[1]), 0.0f);
     const auto whole = logitsUnder(1.0);
     QVERIFY2(largestDifference(whole[0], whole[1]) > 1e-3f, "the bands should reach the network");
+}
+
+void TestTraining::randomResizedCropBoxFollowsTorchvision()
+{
+    // Drawn boxes lie inside the image, keep [minimumScale, 1] of its area and an aspect ratio in [3/4, 4/3]
+    // (up to rounding), and the same generator state draws the same box.
+    std::mt19937_64 rng(7);
+    for (int draw = 0; draw < 500; ++draw) {
+        const CropBox box = randomResizedCropBox(400, 300, 0.35, rng);
+        QVERIFY(box.x >= 0 && box.y >= 0 && box.x + box.width <= 400 && box.y + box.height <= 300);
+        const double share = double(box.width) * box.height / (400.0 * 300.0);
+        QVERIFY2(share >= 0.34 && share <= 1.0, qPrintable(QString::number(share)));
+        const double ratio = double(box.width) / box.height;
+        QVERIFY2(ratio >= 0.74 && ratio <= 1.34, qPrintable(QString::number(ratio)));
+    }
+    std::mt19937_64 first(11);
+    std::mt19937_64 second(11);
+    const CropBox a = randomResizedCropBox(640, 480, 0.35, first);
+    const CropBox b = randomResizedCropBox(640, 480, 0.35, second);
+    QCOMPARE(std::tuple(a.x, a.y, a.width, a.height), std::tuple(b.x, b.y, b.width, b.height));
+
+    // No box of 90% of the area fits a 3:1 image at these ratios: torchvision then takes the centred crop of the
+    // whole height at 4:3 (not the centre square), and of the whole width at 3:4 for an upright image.
+    std::mt19937_64 rng2(3);
+    const CropBox wide = randomResizedCropBox(300, 100, 0.9, rng2);
+    QCOMPARE(std::tuple(wide.x, wide.y, wide.width, wide.height), std::tuple(83, 0, 133, 100));
+    const CropBox tall = randomResizedCropBox(100, 300, 0.9, rng2);
+    QCOMPARE(std::tuple(tall.x, tall.y, tall.width, tall.height), std::tuple(0, 83, 100, 133));
+    // An image whose own ratio lies within the range falls back to the whole image.
+    const CropBox whole = randomResizedCropBox(120, 100, 1.0, rng2);
+    QCOMPARE(std::tuple(whole.x, whole.y, whole.width, whole.height), std::tuple(0, 0, 120, 100));
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
