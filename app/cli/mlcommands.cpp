@@ -57,7 +57,7 @@ int runTrain(const QStringList &arguments)
                       QStringLiteral("X")});
     parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy (default 6; 0 never)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy, counting only the second half of the schedule (default 6; 0 never)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});

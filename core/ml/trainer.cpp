@@ -27,6 +27,15 @@
 
 namespace accession {
 
+bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patience)
+{
+    if (patience <= 0)
+        return false;
+    const int halfway = phaseEpochs / 2;
+    const int countedSinceBest = epochsDone - std::max(epochsDone - epochsSinceBest, halfway);
+    return countedSinceBest >= patience;
+}
+
 QJsonObject epochReportToJson(const EpochReport &r)
 {
     return QJsonObject{{QStringLiteral("phase"), r.phase},
@@ -512,7 +521,7 @@ struct TrainingJob::Run
             rememberIfBest(report.accuracy, report.nll);
             publish(epochReport);
             saveCheckpoint(phaseIndex, epoch + 1, *optimizer);
-            if (options.patience > 0 && epochsSinceBest >= options.patience)
+            if (epoch + 1 < epochs && stopsEarly(epoch + 1, epochs, epochsSinceBest, options.patience))
                 return false;
         }
         return true;

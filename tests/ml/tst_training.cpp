@@ -88,6 +88,7 @@ private Q_SLOTS:
     void centerCropFractionIsRecordedAndReadBack();
     void centerCropFractionFramesWhatTheNetworkSees();
     void randomResizedCropBoxFollowsTorchvision();
+    void earlyStoppingCountsOnlyTheSecondHalf();
 
 private:
     QTemporaryDir m_dir;
@@ -513,6 +514,24 @@ void TestTraining::randomResizedCropBoxFollowsTorchvision()
     // An image whose own ratio lies within the range falls back to the whole image.
     const CropBox whole = randomResizedCropBox(120, 100, 1.0, rng2);
     QCOMPARE(std::tuple(whole.x, whole.y, whole.width, whole.height), std::tuple(0, 0, 120, 100));
+}
+
+void TestTraining::earlyStoppingCountsOnlyTheSecondHalf()
+{
+    // The MET run that stopped too soon: best at epoch 13 of 35, no better by epoch 19. Epochs 18 and 19 are the
+    // only ones in the second half, so it goes on; it stops at 23 if nothing beats epoch 13.
+    QVERIFY(!stopsEarly(19, 35, 6, 6));
+    QVERIFY(!stopsEarly(22, 35, 9, 6));
+    QVERIFY(stopsEarly(23, 35, 10, 6));
+    // A better epoch in the second half restarts the count from there.
+    QVERIFY(!stopsEarly(23, 35, 5, 6));
+    QVERIFY(stopsEarly(24, 35, 6, 6));
+    // A best epoch from an earlier phase (sinceBest larger than this phase's epochs) counts from halfway.
+    QVERIFY(!stopsEarly(8, 12, 9, 6));
+    QVERIFY(stopsEarly(10, 10, 12, 3));
+    QVERIFY(!stopsEarly(7, 10, 12, 3));
+    // Patience 0 never stops.
+    QVERIFY(!stopsEarly(30, 35, 30, 0));
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
