@@ -521,7 +521,7 @@ struct TrainingJob::Run
             rememberIfBest(report.accuracy, report.nll);
             publish(epochReport);
             saveCheckpoint(phaseIndex, epoch + 1, *optimizer);
-            if (epoch + 1 < epochs && stopsEarly(epoch + 1, epochs, epochsSinceBest, options.patience))
+            if (stopsEarly(epoch + 1, epochs, epochsSinceBest, options.patience))
                 return false;
         }
         return true;
