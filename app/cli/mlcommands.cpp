@@ -58,6 +58,10 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy, counting only the second half of the schedule (default 6; 0 never)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("ema-epochs"),
+                      QStringLiteral("Validate, keep and save a moving average of the weights over about N epochs "
+                                     "(default 0: the trained weights themselves)."),
+                      QStringLiteral("N")});
     parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
@@ -121,6 +125,9 @@ int runTrain(const QStringList &arguments)
     options.labelSmoothing = doubleValue(parser, QStringLiteral("label-smoothing"), options.labelSmoothing);
     options.warmupEpochs = intValue(parser, QStringLiteral("warmup-epochs"), options.warmupEpochs, 0);
     options.patience = intValue(parser, QStringLiteral("patience"), options.patience, 0);
+    options.averagingEpochs = doubleValue(parser, QStringLiteral("ema-epochs"), options.averagingEpochs);
+    if (options.averagingEpochs < 0)
+        throw CliError(QStringLiteral("--ema-epochs must not be negative"), 2);
     options.headEpochs = intValue(parser, QStringLiteral("head-epochs"), -1, 0);
     if (parser.isSet(QStringLiteral("freeze-bn"))) {
         const QString value = parser.value(QStringLiteral("freeze-bn"));

@@ -36,6 +36,13 @@ bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patien
     return countedSinceBest >= patience;
 }
 
+double weightAverageDecay(qint64 updatesDone, double horizonSteps)
+{
+    const double warm = horizonSteps > 1 ? 1.0 - 1.0 / horizonSteps : 0.0;
+    const double warmingUp = (1.0 + double(updatesDone)) / (10.0 + double(updatesDone));
+    return std::max(0.0, std::min(warm, warmingUp));
+}
+
 QJsonObject epochReportToJson(const EpochReport &r)
 {
     return QJsonObject{{QStringLiteral("phase"), r.phase},
@@ -201,6 +208,10 @@ struct TrainingJob::Run
     double bestLoss = INFINITY;
     int epochsSinceBest = 0;
 
+    // The moving average of the weights within the current phase (TrainingOptions::averagingEpochs).
+    ml::NamedTensors average;
+    qint64 averageUpdates = 0;
+
     Run(TrainingJob &owner, const TrainingOptions &opts)
         : job(owner)
         , options(opts)
@@ -350,6 +361,8 @@ struct TrainingJob::Run
             checkpoint.add("model/" + name, current.tensors.at(name));
         for (const std::string &name : best.names)
             checkpoint.add("best/" + name, best.tensors.at(name));
+        for (const std::string &name : average.names)
+            checkpoint.add("average/" + name, average.tensors.at(name));
         std::ostringstream optimizerBytes;
         torch::serialize::OutputArchive archive;
         optimizer.save(archive);
@@ -369,6 +382,7 @@ struct TrainingJob::Run
                                 {QStringLiteral("best_accuracy"), bestAccuracy},
                                 {QStringLiteral("best_loss"), bestLoss},
                                 {QStringLiteral("epochs_since_best"), epochsSinceBest},
+                                {QStringLiteral("average_updates"), averageUpdates},
                                 {QStringLiteral("classes"), QJsonArray::fromStringList(split.classes)},
                                 {QStringLiteral("architecture"), architectureName(options.architecture)},
                                 {QStringLiteral("split_id"), split.splitId},
@@ -403,6 +417,8 @@ struct TrainingJob::Run
                 model.add(name.substr(6), checkpoint.tensors.at(name));
             else if (name.rfind("best/", 0) == 0)
                 best.add(name.substr(5), checkpoint.tensors.at(name).clone());
+            else if (name.rfind("average/", 0) == 0)
+                average.add(name.substr(8), checkpoint.tensors.at(name).clone().to(device));
         }
         ml::assignTensors(*net, model, checkpointPath(), std::string());
         at::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -413,6 +429,7 @@ struct TrainingJob::Run
         bestAccuracy = state.value(QStringLiteral("best_accuracy")).toDouble();
         bestLoss = state.value(QStringLiteral("best_loss")).toDouble();
         epochsSinceBest = state.value(QStringLiteral("epochs_since_best")).toInt();
+        averageUpdates = state.value(QStringLiteral("average_updates")).toInteger();
         phasesJson = state.value(QStringLiteral("phases")).toArray();
         {
             QMutexLocker lock(&job.m_mutex);
@@ -425,6 +442,7 @@ struct TrainingJob::Run
                        std::string(static_cast<const char *>(optimizer.data_ptr()), size_t(optimizer.numel()))};
     }
 
+    // Keeps a copy of the network's current weights when they validate best so far.
     void rememberIfBest(double accuracy, double loss)
     {
         if (accuracy > bestAccuracy || (accuracy == bestAccuracy && loss < bestLoss)) {
@@ -439,6 +457,59 @@ struct TrainingJob::Run
             ++epochsSinceBest;
         }
     }
+
+    bool averaging() const { return options.averagingEpochs > 0; }
+
+    void startAverage()
+    {
+        average = ml::NamedTensors();
+        averageUpdates = 0;
+        const ml::NamedTensors current = ml::stateDict(*net);
+        for (const std::string &name : current.names)
+            average.add(name, current.tensors.at(name).detach().clone());
+    }
+
+    void updateAverage(double horizonSteps)
+    {
+        torch::NoGradGuard noGrad;
+        const double decay = weightAverageDecay(averageUpdates++, horizonSteps);
+        const ml::NamedTensors current = ml::stateDict(*net);
+        for (const std::string &name : current.names) {
+            torch::Tensor &averaged = average.tensors.at(name);
+            const torch::Tensor &live = current.tensors.at(name);
+            if (averaged.is_floating_point())
+                averaged.mul_(decay).add_(live, 1.0 - decay);
+            else
+                averaged.copy_(live); // counters such as num_batches_tracked
+        }
+    }
+
+    // Puts the averaged weights into the network for as long as it lives, then the trained ones back.
+    class AveragedWeightsInPlace
+    {
+    public:
+        AveragedWeightsInPlace(ml::ClassifierNetImpl &net, const ml::NamedTensors &average)
+            : m_live(ml::stateDict(net))
+        {
+            torch::NoGradGuard noGrad;
+            for (const std::string &name : m_live.names) {
+                m_trained.add(name, m_live.tensors.at(name).detach().clone());
+                m_live.tensors.at(name).copy_(average.tensors.at(name));
+            }
+        }
+        ~AveragedWeightsInPlace()
+        {
+            torch::NoGradGuard noGrad;
+            for (const std::string &name : m_live.names)
+                m_live.tensors.at(name).copy_(m_trained.tensors.at(name));
+        }
+        AveragedWeightsInPlace(const AveragedWeightsInPlace &) = delete;
+        AveragedWeightsInPlace &operator=(const AveragedWeightsInPlace &) = delete;
+
+    private:
+        ml::NamedTensors m_live;
+        ml::NamedTensors m_trained;
+    };
 
     void publish(const EpochReport &report)
     {
@@ -462,11 +533,18 @@ struct TrainingJob::Run
             optimizer->load(archive);
             firstEpoch = resumed->epochsDone;
             resumed.reset();
+        } else {
+            average = ml::NamedTensors();
         }
+        if (!averaging())
+            average = ml::NamedTensors();
+        else if (average.names.empty())
+            startAverage();
         const qint64 batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
                                                                      : (split.train.size() + options.batchSize - 1) / options.batchSize;
         const qint64 totalSteps = batchesPerEpoch * epochs;
         const qint64 warmupSteps = std::min<qint64>(totalSteps / 2, batchesPerEpoch * options.warmupEpochs);
+        const double averagingSteps = options.averagingEpochs * double(batchesPerEpoch);
         for (int epoch = firstEpoch; epoch < epochs; ++epoch) {
             job.throwIfCancelled();
             QElapsedTimer timer;
@@ -494,6 +572,8 @@ struct TrainingJob::Run
                 optimizer->zero_grad();
                 value.backward();
                 optimizer->step();
+                if (averaging())
+                    updateAverage(averagingSteps);
                 const int64_t n = batch.images.size(0);
                 lossSum += value.item<double>() * double(n);
                 correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
@@ -505,8 +585,13 @@ struct TrainingJob::Run
                 job.throwIfCancelled();
             }
             const double trainSeconds = timer.elapsed() / 1000.0;
+            std::optional<AveragedWeightsInPlace> averagedWeights;
+            if (averaging())
+                averagedWeights.emplace(*net, average); // validated, and kept if best, in place of the trained weights
             const LogitSet validation = validationLogits(*validationLoader);
             const EvaluationReport report = evaluate(validation, split.classes, 1.0);
+            rememberIfBest(report.accuracy, report.nll);
+            averagedWeights.reset();
             EpochReport epochReport;
             epochReport.phase = phase;
             epochReport.epoch = epoch + 1;
@@ -518,7 +603,6 @@ struct TrainingJob::Run
             epochReport.learningRate = currentRate;
             epochReport.seconds = timer.elapsed() / 1000.0;
             epochReport.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
-            rememberIfBest(report.accuracy, report.nll);
             publish(epochReport);
             saveCheckpoint(phaseIndex, epoch + 1, *optimizer);
             if (stopsEarly(epoch + 1, epochs, epochsSinceBest, options.patience))
@@ -724,6 +808,7 @@ struct TrainingJob::Run
             {QStringLiteral("learning_rate"), phaseRate},
             {QStringLiteral("weight_decay"), phaseWeightDecay},
             {QStringLiteral("frozen_batch_norm"), frozenBatchNorm},
+            {QStringLiteral("weight_averaging_epochs"), options.averagingEpochs},
             {QStringLiteral("seed"), qint64(options.seed)},
             {QStringLiteral("validation_fraction"), options.validationFraction},
             {QStringLiteral("features_cache"), options.featuresCache},

@@ -57,6 +57,9 @@ struct TrainingOptions
     int patience = 6;    // second-half epochs without a better validation accuracy before stopping (stopsEarly); 0 never
     int headEpochs = -1; // with weights and no feature cache: epochs training the head alone (-1: auto)
     std::optional<bool> freezeBatchNorm; // default: frozen when starting from pretrained weights
+    // Exponential moving average of the weights (parameters and batch-norm statistics) over about this many
+    // epochs; validation, early stopping, calibration and the saved model then use the average. 0: off.
+    double averagingEpochs = 0;
     // Part of the second recipe measured on MET photographs (bench/README.md): with AdamW at 1e-3 and weight
     // decay 0.01, 1/sqrt weights and crops of at least 35% of the area beat the first recipe (1/n weights,
     // 25% crops, 2e-3, 0.05) on overall accuracy. The factors were not measured one by one.
@@ -123,6 +126,11 @@ QJsonObject epochReportToJson(const EpochReport &report);
 // points from epoch to epoch, and stopping would throw away the annealing where most of the gain comes. On the
 // MET photographs a 35-epoch run that counted every epoch stopped at epoch 19, seven points below a 25-epoch run.
 bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patience);
+
+// How much of the running average of the weights the update after `updatesDone` optimizer steps keeps:
+// 1 - 1/horizonSteps once warm, less while few steps have been averaged ((1 + n) / (10 + n), as timm's model
+// EMA warms up), so that the random or pretrained starting weights do not linger in the average.
+double weightAverageDecay(qint64 updatesDone, double horizonSteps);
 
 } // namespace accession
 

@@ -80,6 +80,7 @@ void TestCliTrain::trainPrintsAProgressLinePerEpoch()
     QCOMPARE(runCli({QStringLiteral("train"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--arch"), QStringLiteral("baseline"),
                      QStringLiteral("--image-size"), QStringLiteral("32"), QStringLiteral("--epochs"), QStringLiteral("3"),
                      QStringLiteral("--patience"), QStringLiteral("0"), QStringLiteral("--center-crop"), QStringLiteral("0.875"),
+                     QStringLiteral("--ema-epochs"), QStringLiteral("1.5"),
                      QStringLiteral("--out"), m_dir.filePath(QStringLiteral("other.safetensors"))}, &out), 0);
     const QList<QByteArray> lines = out.trimmed().split('\n');
     int epochLines = 0;
@@ -89,8 +90,9 @@ void TestCliTrain::trainPrintsAProgressLinePerEpoch()
     QVERIFY(out.contains("validation accuracy"));
     QFile card(m_dir.filePath(QStringLiteral("other.json")));
     QVERIFY(card.open(QIODevice::ReadOnly));
-    QCOMPARE(parseJson(card.readAll()).value(QStringLiteral("preprocessing")).toObject().value(QStringLiteral("center_crop_fraction")).toDouble(),
-             0.875);
+    const QJsonObject written = parseJson(card.readAll());
+    QCOMPARE(written.value(QStringLiteral("preprocessing")).toObject().value(QStringLiteral("center_crop_fraction")).toDouble(), 0.875);
+    QCOMPARE(written.value(QStringLiteral("training")).toObject().value(QStringLiteral("weight_averaging_epochs")).toDouble(), 1.5);
 }
 
 void TestCliTrain::evaluateOnCatalogFoldersAndCsv()
@@ -151,6 +153,8 @@ void TestCliTrain::refusesBadArguments_data()
                                              << QStringLiteral("--crop-scale must lie in (0, 1]");
     QTest::newRow("centre crop too small") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--center-crop"), QStringLiteral("0.3")}
                                            << QStringLiteral("--center-crop must lie in [0.5, 1]");
+    QTest::newRow("negative averaging") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--ema-epochs"), QStringLiteral("-1")}
+                                        << QStringLiteral("--ema-epochs must not be negative");
 }
 
 void TestCliTrain::refusesBadArguments()
