@@ -534,7 +534,7 @@ struct TrainingJob::Run
             firstEpoch = resumed->epochsDone;
             resumed.reset();
         } else {
-            average = ml::NamedTensors();
+            average = ml::NamedTensors(); // each phase averages its own weights, from where it starts
         }
         if (!averaging())
             average = ml::NamedTensors();
