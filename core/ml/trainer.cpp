@@ -172,6 +172,15 @@ private:
     QByteArray m_pending;
 };
 
+// A copy of every weight and buffer, detached from the network.
+ml::NamedTensors copyOfWeights(const ml::NamedTensors &state)
+{
+    ml::NamedTensors copy;
+    for (const std::string &name : state.names)
+        copy.add(name, state.tensors.at(name).detach().clone());
+    return copy;
+}
+
 QByteArray exampleDigest(const Example &example)
 {
     if (!example.contentHash.isEmpty())
@@ -449,10 +458,7 @@ struct TrainingJob::Run
             bestAccuracy = accuracy;
             bestLoss = loss;
             epochsSinceBest = 0;
-            best = ml::NamedTensors();
-            const ml::NamedTensors current = ml::stateDict(*net);
-            for (const std::string &name : current.names)
-                best.add(name, current.tensors.at(name).detach().clone());
+            best = copyOfWeights(ml::stateDict(*net));
         } else {
             ++epochsSinceBest;
         }
@@ -462,11 +468,8 @@ struct TrainingJob::Run
 
     void startAverage()
     {
-        average = ml::NamedTensors();
+        average = copyOfWeights(ml::stateDict(*net));
         averageUpdates = 0;
-        const ml::NamedTensors current = ml::stateDict(*net);
-        for (const std::string &name : current.names)
-            average.add(name, current.tensors.at(name).detach().clone());
     }
 
     void updateAverage(double horizonSteps)
@@ -490,12 +493,11 @@ struct TrainingJob::Run
     public:
         AveragedWeightsInPlace(ml::ClassifierNetImpl &net, const ml::NamedTensors &average)
             : m_live(ml::stateDict(net))
+            , m_trained(copyOfWeights(m_live))
         {
             torch::NoGradGuard noGrad;
-            for (const std::string &name : m_live.names) {
-                m_trained.add(name, m_live.tensors.at(name).detach().clone());
+            for (const std::string &name : m_live.names)
                 m_live.tensors.at(name).copy_(average.tensors.at(name));
-            }
         }
         ~AveragedWeightsInPlace()
         {
@@ -533,13 +535,11 @@ struct TrainingJob::Run
             optimizer->load(archive);
             firstEpoch = resumed->epochsDone;
             resumed.reset();
-        } else {
-            average = ml::NamedTensors(); // each phase averages its own weights, from where it starts
         }
         if (!averaging())
             average = ml::NamedTensors();
-        else if (average.names.empty())
-            startAverage();
+        else if (firstEpoch == 0 || average.names.empty())
+            startAverage(); // each phase averages its own weights, from where it starts; a resumed one goes on
         const qint64 batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
                                                                      : (split.train.size() + options.batchSize - 1) / options.batchSize;
         const qint64 totalSteps = batchesPerEpoch * epochs;
