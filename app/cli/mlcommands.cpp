@@ -57,7 +57,7 @@ int runTrain(const QStringList &arguments)
                       QStringLiteral("X")});
     parser.addOption({QStringLiteral("label-smoothing"), QStringLiteral("Label smoothing (default 0.1)."), QStringLiteral("X")});
     parser.addOption({QStringLiteral("warmup-epochs"), QStringLiteral("Epochs of linear warm-up before the cosine decay (default 1)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy, counting only the second half of the schedule (default 6; 0 never)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("patience"), QStringLiteral("Stop after N epochs without better validation accuracy, counting only the last third of the schedule (default 6; 0 never)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("ema-epochs"),
                       QStringLiteral("Validate, keep and save a moving average of the weights over about N epochs "
                                      "(default 0: the trained weights themselves)."),

@@ -31,8 +31,8 @@ bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patien
 {
     if (patience <= 0)
         return false;
-    const int halfway = phaseEpochs / 2;
-    const int countedSinceBest = epochsDone - std::max(epochsDone - epochsSinceBest, halfway);
+    const int lastThirdStarts = phaseEpochs - phaseEpochs / 3;
+    const int countedSinceBest = epochsDone - std::max(epochsDone - epochsSinceBest, lastThirdStarts);
     return countedSinceBest >= patience;
 }
 

@@ -54,7 +54,7 @@ struct TrainingOptions
     double weightDecay = -1; // negative: defaultWeightDecay()
     double labelSmoothing = 0.1;
     int warmupEpochs = 1;
-    int patience = 6;    // second-half epochs without a better validation accuracy before stopping (stopsEarly); 0 never
+    int patience = 6;    // last-third epochs without a better validation accuracy before stopping (stopsEarly); 0 never
     int headEpochs = -1; // with weights and no feature cache: epochs training the head alone (-1: auto)
     std::optional<bool> freezeBatchNorm; // default: frozen when starting from pretrained weights
     // Exponential moving average of the weights (parameters and batch-norm statistics) over about this many
@@ -121,10 +121,12 @@ private:
 QJsonObject epochReportToJson(const EpochReport &report);
 
 // Whether a phase of `phaseEpochs` stops after `epochsDone` of them, `epochsSinceBest` epochs after the best
-// validation accuracy. Only epochs in the second half of the phase count toward `patience` (0: never stop):
-// before that the cosine schedule's learning rate is above half its peak, validation accuracy swings by several
-// points from epoch to epoch, and stopping would throw away the annealing where most of the gain comes. On the
-// MET photographs a 35-epoch run that counted every epoch stopped at epoch 19, seven points below a 25-epoch run.
+// validation accuracy. Only epochs in the last third of the phase count toward `patience` (0: never stop):
+// before that the cosine schedule's learning rate is above a quarter of its peak, validation accuracy swings by
+// several points from epoch to epoch, and stopping would throw away the annealing where most of the gain comes.
+// On the MET photographs a 35-epoch run that counted every epoch stopped at epoch 19, seven points below a
+// 25-epoch run, and a 60-epoch run that counted its second half stopped at epoch 36, with the rate at 36% of its
+// peak, 3.7 points below the 35-epoch run.
 bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patience);
 
 // How much of the running average of the weights the update after `updatesDone` optimizer steps keeps:

@@ -88,7 +88,7 @@ private Q_SLOTS:
     void centerCropFractionIsRecordedAndReadBack();
     void centerCropFractionFramesWhatTheNetworkSees();
     void randomResizedCropBoxFollowsTorchvision();
-    void earlyStoppingCountsOnlyTheSecondHalf();
+    void earlyStoppingCountsOnlyTheLastThird();
     void weightAverageDecayWarmsUpToItsHorizon();
     void weightAveragingIsWhatIsValidatedSavedAndResumed();
 
@@ -518,20 +518,28 @@ void TestTraining::randomResizedCropBoxFollowsTorchvision()
     QCOMPARE(std::tuple(whole.x, whole.y, whole.width, whole.height), std::tuple(0, 0, 120, 100));
 }
 
-void TestTraining::earlyStoppingCountsOnlyTheSecondHalf()
+void TestTraining::earlyStoppingCountsOnlyTheLastThird()
 {
-    // The MET run that stopped too soon: best at epoch 13 of 35, no better by epoch 19. Epochs 18 and 19 are the
-    // only ones in the second half, so it goes on; it stops at 23 if nothing beats epoch 13.
+    // The MET run that stopped too soon: best at epoch 13 of 35, no better by epoch 19. The last third starts
+    // after epoch 24, so it goes on; it stops at 30 if nothing beats epoch 13.
     QVERIFY(!stopsEarly(19, 35, 6, 6));
-    QVERIFY(!stopsEarly(22, 35, 9, 6));
-    QVERIFY(stopsEarly(23, 35, 10, 6));
-    // A better epoch in the second half restarts the count from there.
-    QVERIFY(!stopsEarly(23, 35, 5, 6));
-    QVERIFY(stopsEarly(24, 35, 6, 6));
-    // A best epoch from an earlier phase (sinceBest larger than this phase's epochs) counts from halfway.
-    QVERIFY(!stopsEarly(8, 12, 9, 6));
+    QVERIFY(!stopsEarly(29, 35, 16, 6));
+    QVERIFY(stopsEarly(30, 35, 17, 6));
+    // A better epoch in the last third restarts the count from there.
+    QVERIFY(!stopsEarly(31, 35, 5, 6));
+    QVERIFY(stopsEarly(32, 35, 6, 6));
+    // The 60-epoch MET run that the second-half rule stopped: best at epoch 30, no better by epoch 36. The last
+    // third starts after epoch 40, so it goes on to 46 at least.
+    QVERIFY(!stopsEarly(36, 60, 6, 6));
+    QVERIFY(!stopsEarly(45, 60, 15, 6));
+    QVERIFY(stopsEarly(46, 60, 16, 6));
+    // A 12-epoch fine-tune with the default patience runs to its end: its last third is 4 epochs.
+    QVERIFY(!stopsEarly(11, 12, 11, 6));
+    // A best epoch from an earlier phase (sinceBest larger than this phase's epochs) counts from the last third.
+    QVERIFY(!stopsEarly(8, 12, 9, 3));
+    QVERIFY(stopsEarly(11, 12, 12, 3));
     QVERIFY(stopsEarly(10, 10, 12, 3));
-    QVERIFY(!stopsEarly(7, 10, 12, 3));
+    QVERIFY(!stopsEarly(9, 10, 12, 3));
     // Patience 0 never stops.
     QVERIFY(!stopsEarly(30, 35, 30, 0));
 }
