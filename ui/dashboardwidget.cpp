@@ -316,6 +316,11 @@ void DashboardWidget::reload()
                            .arg(m_report.accuracy * 100, 0, 'f', 1).arg(m_report.top3Accuracy * 100, 0, 'f', 1)
                            .arg(m_report.count).arg(m_report.ece, 0, 'f', 3).arg(m_report.eceCalibrated, 0, 'f', 3)
                            .arg(active->threshold, 0, 'f', 3));
+    const QJsonObject kept = active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("kept_epoch")).toObject();
+    if (kept.value(QStringLiteral("epoch")).toInt() > 0) // cards from before it was recorded lack it
+        m_summary->setText(m_summary->text() + tr(" Weights of epoch %1 (%2 phase), the best on validation.")
+                                                   .arg(kept.value(QStringLiteral("epoch")).toInt())
+                                                   .arg(kept.value(QStringLiteral("phase")).toString().toHtmlEscaped()));
     m_perClass->setReport(m_report);
     m_confusion->setReport(m_report);
     {

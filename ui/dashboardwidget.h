@@ -44,6 +44,7 @@ public:
     QTableView *confusionView() const { return m_confusionView; }
     QListWidget *cellItems() const { return m_cellItems; }
     QSlider *thresholdSlider() const { return m_threshold; }
+    QLabel *summary() const { return m_summary; }
     QLabel *consequences() const { return m_consequences; }
     QPushButton *applyThresholdButton() const { return m_apply; }
     QTableView *modelsView() const { return m_modelsView; }

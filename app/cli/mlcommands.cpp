@@ -192,6 +192,9 @@ int runTrain(const QStringList &arguments)
                       .arg(card.validation.accuracy, 0, 'f', 3).arg(card.validation.top3Accuracy, 0, 'f', 3)
                       .arg(card.validation.count).arg(card.validation.ece, 0, 'f', 3)
                       .arg(card.validation.eceCalibrated, 0, 'f', 3).arg(card.temperature, 0, 'f', 2));
+        const QJsonObject kept = card.training.value(QStringLiteral("kept_epoch")).toObject();
+        printLine(QStringLiteral("kept the weights of %1 epoch %2, the best on validation")
+                      .arg(kept.value(QStringLiteral("phase")).toString()).arg(kept.value(QStringLiteral("epoch")).toInt()));
         printLine(QStringLiteral("auto-file threshold %1 keeps %2% accuracy on %3% of items")
                       .arg(card.threshold, 0, 'f', 3).arg(card.targetAccuracy * 100, 0, 'f', 0)
                       .arg(card.validation.coverageAtTarget * 100, 0, 'f', 1));

@@ -215,6 +215,8 @@ struct TrainingJob::Run
     ml::NamedTensors best;
     double bestAccuracy = -1;
     double bestLoss = INFINITY;
+    QString bestPhase; // the epoch whose weights those are
+    int bestEpoch = 0;
     int epochsSinceBest = 0;
 
     // The moving average of the weights within the current phase (TrainingOptions::averagingEpochs).
@@ -390,6 +392,8 @@ struct TrainingJob::Run
                                 {QStringLiteral("epochs_done"), epochsDone},
                                 {QStringLiteral("best_accuracy"), bestAccuracy},
                                 {QStringLiteral("best_loss"), bestLoss},
+                                {QStringLiteral("best_phase"), bestPhase},
+                                {QStringLiteral("best_epoch"), bestEpoch},
                                 {QStringLiteral("epochs_since_best"), epochsSinceBest},
                                 {QStringLiteral("average_updates"), averageUpdates},
                                 {QStringLiteral("classes"), QJsonArray::fromStringList(split.classes)},
@@ -437,6 +441,8 @@ struct TrainingJob::Run
         }
         bestAccuracy = state.value(QStringLiteral("best_accuracy")).toDouble();
         bestLoss = state.value(QStringLiteral("best_loss")).toDouble();
+        bestPhase = state.value(QStringLiteral("best_phase")).toString();
+        bestEpoch = state.value(QStringLiteral("best_epoch")).toInt();
         epochsSinceBest = state.value(QStringLiteral("epochs_since_best")).toInt();
         averageUpdates = state.value(QStringLiteral("average_updates")).toInteger();
         phasesJson = state.value(QStringLiteral("phases")).toArray();
@@ -451,12 +457,15 @@ struct TrainingJob::Run
                        std::string(static_cast<const char *>(optimizer.data_ptr()), size_t(optimizer.numel()))};
     }
 
-    // Keeps a copy of the network's current weights when they validate best so far.
-    void rememberIfBest(double accuracy, double loss)
+    // Keeps a copy of the network's current weights, those of `epoch` (1-based) of `phase`, when they
+    // validate best so far.
+    void rememberIfBest(double accuracy, double loss, const QString &phase, int epoch)
     {
         if (accuracy > bestAccuracy || (accuracy == bestAccuracy && loss < bestLoss)) {
             bestAccuracy = accuracy;
             bestLoss = loss;
+            bestPhase = phase;
+            bestEpoch = epoch;
             epochsSinceBest = 0;
             best = copyOfWeights(ml::stateDict(*net));
         } else {
@@ -590,7 +599,7 @@ struct TrainingJob::Run
                 averagedWeights.emplace(*net, average); // validated, and kept if best, in place of the trained weights
             const LogitSet validation = validationLogits(*validationLoader);
             const EvaluationReport report = evaluate(validation, split.classes, 1.0);
-            rememberIfBest(report.accuracy, report.nll);
+            rememberIfBest(report.accuracy, report.nll, phase, epoch + 1);
             averagedWeights.reset();
             EpochReport epochReport;
             epochReport.phase = phase;
@@ -760,7 +769,7 @@ struct TrainingJob::Run
         report.learningRate = rate;
         report.seconds = timer.elapsed() / 1000.0;
         publish(report);
-        rememberIfBest(best, bestLoss);
+        rememberIfBest(best, bestLoss, report.phase, report.epoch);
         phasesJson.append(QJsonObject{{QStringLiteral("phase"), QStringLiteral("cached-head")},
                                       {QStringLiteral("head_epochs"), epochsRun},
                                       {QStringLiteral("features_cached_before"), cachedBefore},
@@ -818,6 +827,7 @@ struct TrainingJob::Run
             {QStringLiteral("device"), QString::fromStdString(device.str())},
             {QStringLiteral("phases"), phasesJson},
             {QStringLiteral("history"), history},
+            {QStringLiteral("kept_epoch"), QJsonObject{{QStringLiteral("phase"), bestPhase}, {QStringLiteral("epoch"), bestEpoch}}},
             {QStringLiteral("images_decoded"), imagesDecoded},
             {QStringLiteral("seconds"), clock.elapsed() / 1000.0}};
 

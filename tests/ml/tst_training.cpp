@@ -78,6 +78,7 @@ private Q_SLOTS:
     void splitIsStratifiedSavedAndStable();
     void baselineLearnsGeneratedDepartments();
     void cancelThenResumeEqualsUninterruptedRun();
+    void cardNamesTheKeptEpochAcrossAResume();
     void cachedFeatureHeadLearnsAndReusesTheCache();
     void pretrainedBackboneTrainsHeadThenFineTunes();
     void undecodableImagesAreLeftOutAndReported();
@@ -205,6 +206,47 @@ void TestTraining::cancelThenResumeEqualsUninterruptedRun()
     QCOMPARE(job.history().size(), 4);
     const float difference = maxDifference(straight, resumed);
     QVERIFY2(difference < 1e-5f, qPrintable(QStringLiteral("weights differ by %1").arg(double(difference))));
+}
+
+void TestTraining::cardNamesTheKeptEpochAcrossAResume()
+{
+    const QString straight = m_dir.filePath(QStringLiteral("kept-straight.safetensors"));
+    TrainingJob straightJob(baselineOptions(m_catalog, straight, 3));
+    QVERIFY(straightJob.exec());
+    // The kept weights are those of the best validation accuracy, ties going to the lower validation
+    // loss, then to the earlier epoch.
+    const QVector<EpochReport> history = straightJob.history();
+    QCOMPARE(history.size(), 3);
+    int best = 0;
+    for (int i = 1; i < history.size(); ++i) {
+        if (history[i].validationAccuracy > history[best].validationAccuracy
+            || (history[i].validationAccuracy == history[best].validationAccuracy && history[i].validationLoss < history[best].validationLoss))
+            best = i;
+    }
+    const QJsonObject kept = straightJob.card().training.value(QStringLiteral("kept_epoch")).toObject();
+    QCOMPARE(kept.value(QStringLiteral("phase")).toString(), QStringLiteral("train"));
+    QCOMPARE(kept.value(QStringLiteral("epoch")).toInt(), history[best].epoch);
+
+    // Cancelled after the last epoch's checkpoint, while calibrating: the resumed run trains no epoch,
+    // so the kept epoch on its card can only come from the checkpoint.
+    const QString resumed = m_dir.filePath(QStringLiteral("kept-resumed.safetensors"));
+    {
+        TrainingJob job(baselineOptions(m_catalog, resumed, 3));
+        connect(&job, &TrainingJob::epochFinished, &job, [&job](const EpochReport &report) {
+            if (report.epoch == 3)
+                job.cancel();
+        });
+        QVERIFY(!job.exec());
+    }
+    QVERIFY(QFile::exists(TrainingJob::checkpointPathFor(resumed)));
+    TrainingOptions options = baselineOptions(m_catalog, resumed, 3);
+    options.resume = true;
+    TrainingJob job(options);
+    QSignalSpy epochs(&job, &TrainingJob::epochFinished);
+    QVERIFY(job.exec());
+    QCOMPARE(epochs.size(), 0);
+    QCOMPARE(job.card().training.value(QStringLiteral("kept_epoch")).toObject(), kept);
+    QVERIFY(maxDifference(straight, resumed) < 1e-5f);
 }
 
 void TestTraining::cachedFeatureHeadLearnsAndReusesTheCache()

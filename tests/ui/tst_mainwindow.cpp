@@ -276,6 +276,14 @@ void TestMainWindow::confusionCellListsItsItems()
     window.showDashboard();
     DashboardWidget *dashboard = window.dashboard();
     QTRY_VERIFY_WITH_TIMEOUT(dashboard->hasItemEvaluation(), 60000);
+    // The summary names the epoch whose weights the model kept.
+    const QJsonObject kept = ModelRegistry(*window.session()->catalog()).activeModel()->card.value(QStringLiteral("training"))
+                                 .toObject().value(QStringLiteral("kept_epoch")).toObject();
+    QVERIFY(kept.value(QStringLiteral("epoch")).toInt() > 0);
+    QVERIFY2(dashboard->summary()->text().contains(QStringLiteral("Weights of epoch %1 (%2 phase)")
+                                                        .arg(kept.value(QStringLiteral("epoch")).toInt())
+                                                        .arg(kept.value(QStringLiteral("phase")).toString())),
+             qPrintable(dashboard->summary()->text()));
     QTableView *view = dashboard->confusionView();
     QModelIndex fullest;
     for (int row = 0; row < view->model()->rowCount(); ++row) {
