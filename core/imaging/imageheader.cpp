@@ -22,8 +22,17 @@ struct TiffFields
     quint32 width = 0;
     quint32 height = 0;
     int orientation = 1;
+    int bitsPerSample = 1; // TIFF's defaults when the tags are absent
+    int samplesPerPixel = 1;
     bool valid = false;
 };
+
+// Whether [offset, offset + length) lies inside a buffer of size bytes. Offsets and lengths come from the file
+// (32 bits, up to 0xFFFFFFFF), so the sum is taken in 64 bits where it cannot wrap (issue case 1).
+bool fits(quint64 offset, quint64 length, qint64 size)
+{
+    return size >= 0 && offset <= quint64(size) && length <= quint64(size) - offset;
+}
 
 // Walks IFD0 of a TIFF structure (a TIFF file, or the EXIF block inside JPEG/PNG/WebP).
 TiffFields readTiffFields(const unsigned char *data, qint64 size)
@@ -40,26 +49,38 @@ TiffFields readTiffFields(const unsigned char *data, qint64 size)
         return fields;
     if (readU16(data + 2, little) != 42)
         return fields;
-    const quint32 ifdOffset = readU32(data + 4, little);
-    if (ifdOffset + 2 > quint64(size))
+    const quint64 ifdOffset = readU32(data + 4, little);
+    if (!fits(ifdOffset, 2, size))
         return fields;
     const quint16 entryCount = readU16(data + ifdOffset, little);
     fields.valid = true;
     for (quint16 i = 0; i < entryCount; ++i) {
-        const quint64 entry = quint64(ifdOffset) + 2 + quint64(i) * 12;
-        if (entry + 12 > quint64(size))
+        const quint64 entry = ifdOffset + 2 + quint64(i) * 12;
+        if (!fits(entry, 12, size))
             break;
         const quint16 tag = readU16(data + entry, little);
         const quint16 type = readU16(data + entry + 2, little);
-        const quint32 value = type == 3 ? readU16(data + entry + 8, little) : readU32(data + entry + 8, little);
+        const quint32 count = readU32(data + entry + 4, little);
+        quint32 value = type == 3 ? readU16(data + entry + 8, little) : readU32(data + entry + 8, little);
         if (type != 3 && type != 4)
             continue;
+        if (tag == 258 && type == 3 && count > 2) {
+            // One bits-per-sample value per channel, stored elsewhere when they do not fit in the entry.
+            const quint64 valuesOffset = readU32(data + entry + 8, little);
+            if (!fits(valuesOffset, 2, size))
+                continue;
+            value = readU16(data + valuesOffset, little);
+        }
         if (tag == 256)
             fields.width = value;
         else if (tag == 257)
             fields.height = value;
+        else if (tag == 258 && value >= 1 && value <= 64)
+            fields.bitsPerSample = int(value);
         else if (tag == 274 && value >= 1 && value <= 8)
             fields.orientation = int(value);
+        else if (tag == 277 && value >= 1 && value <= 0xffff)
+            fields.samplesPerPixel = int(value);
     }
     return fields;
 }
@@ -97,9 +118,11 @@ std::optional<ImageHeader> readJpeg(const unsigned char *data, qint64 size, QStr
         const unsigned char *segment = data + pos + 4;
         const qint64 segmentSize = std::min<qint64>(length - 2, size - pos - 4);
         const bool isFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-        if (isFrame && segmentSize >= 5) {
+        if (isFrame && segmentSize >= 6) {
+            header.bitsPerSample = segment[0];
             header.storedHeight = segment[1] << 8 | segment[2];
             header.storedWidth = segment[3] << 8 | segment[4];
+            header.channels = segment[5];
             haveFrame = true;
         } else if (marker == 0xE1 && segmentSize > 14 && std::memcmp(segment, "Exif\0\0", 6) == 0) {
             header.orientation = exifOrientation(reinterpret_cast<const char *>(segment + 6), segmentSize - 6);
@@ -124,6 +147,15 @@ std::optional<ImageHeader> readPng(const unsigned char *data, qint64 size, QStri
         return fail(error, QStringLiteral("truncated or corrupt PNG: no IHDR chunk"));
     header.storedWidth = int(std::min<quint32>(readU32(data + 16, false), 0x7fffffff));
     header.storedHeight = int(std::min<quint32>(readU32(data + 20, false), 0x7fffffff));
+    header.bitsPerSample = data[24];
+    switch (data[25]) { // colour type
+    case 0: header.channels = 1; break;
+    case 2: header.channels = 3; break;
+    case 3: header.channels = 3; break; // a palette; a tRNS chunk may add alpha
+    case 4: header.channels = 2; break;
+    case 6: header.channels = 4; break;
+    default: return fail(error, QStringLiteral("corrupt PNG: unknown colour type %1").arg(data[25]));
+    }
     // An eXIf chunk, if any, comes before the image data.
     qint64 pos = 8;
     while (pos + 12 <= size) {
@@ -131,9 +163,9 @@ std::optional<ImageHeader> readPng(const unsigned char *data, qint64 size, QStri
         const unsigned char *type = data + pos + 4;
         if (std::memcmp(type, "IDAT", 4) == 0 || std::memcmp(type, "IEND", 4) == 0)
             break;
-        if (std::memcmp(type, "eXIf", 4) == 0 && pos + 8 + qint64(length) <= size)
+        if (std::memcmp(type, "eXIf", 4) == 0 && fits(quint64(pos) + 8, length, size))
             header.orientation = exifOrientation(reinterpret_cast<const char *>(data + pos + 8), length);
-        pos += 12 + qint64(length);
+        pos += 12 + qint64(length); // at most 2^32 + 11 past a position below 2^31: no overflow in 64 bits
     }
     return header;
 }
@@ -148,6 +180,8 @@ std::optional<ImageHeader> readTiff(const unsigned char *data, qint64 size, QStr
     header.storedWidth = int(std::min<quint32>(fields.width, 0x7fffffff));
     header.storedHeight = int(std::min<quint32>(fields.height, 0x7fffffff));
     header.orientation = fields.orientation;
+    header.bitsPerSample = fields.bitsPerSample;
+    header.channels = fields.samplesPerPixel;
     return header;
 }
 
@@ -184,7 +218,7 @@ std::optional<ImageHeader> readWebP(const unsigned char *data, qint64 size, QStr
             header.orientation = exifOrientation(reinterpret_cast<const char *>(chunk + (hasPrefix ? 6 : 0)),
                                                  available - (hasPrefix ? 6 : 0));
         }
-        pos += 8 + qint64(length) + (length & 1);
+        pos += 8 + qint64(length) + (length & 1); // 64-bit: a length near 2^32 ends the walk, never wraps
     }
     if (!haveSize)
         return fail(error, QStringLiteral("truncated or corrupt WebP: no image size"));

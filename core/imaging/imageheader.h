@@ -19,6 +19,8 @@ struct ImageHeader
     int storedHeight = 0;
     int orientation = 1;  // EXIF orientation 1..8
     qint64 jpegScanOffset = -1; // where the JPEG's first scan starts
+    int channels = 0;      // samples per pixel as stored (a palette counts 3); 0 when the format does not say
+    int bitsPerSample = 0; // as stored; 0 when the format does not say
 
     bool swapsAxes() const { return orientation >= 5 && orientation <= 8; }
     int width() const { return swapsAxes() ? storedHeight : storedWidth; }
