@@ -1,6 +1,7 @@
 #include "imagedecoder.h"
 
 #include "cvdecode.h"
+#include "decodebudget.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -13,10 +14,15 @@ namespace accession {
 
 namespace {
 
+qint64 scaledSide(int scale, int side)
+{
+    return (qint64(side) + scale - 1) / scale;
+}
+
 // The JPEG scale (1, 2, 4 or 8) that honours the request; 0 if even 1/8 is too big.
 int jpegScaleFor(const ImageHeader &header, const DecodeRequest &request)
 {
-    const auto scaled = [&](int scale, int side) { return (side + scale - 1) / scale; };
+    const auto scaled = scaledSide;
     int chosen = 0;
     for (int scale : {1, 2, 4, 8}) {
         const qint64 w = scaled(scale, header.storedWidth);
@@ -67,56 +73,100 @@ void applyOrientation(cv::Mat &image, int orientation)
     }
 }
 
+// Writes one row of 8-bit samples (1 to 4 channels, OpenCV's BGR order) as RGB, compositing alpha over white.
+void rowToRgb(const uchar *in, int channels, int width, uchar *out)
+{
+    // Rounds c * a / 255 + 255 * (1 - a / 255) to the nearest integer, without floating point.
+    const auto over = [](int colour, int alpha) { return uchar((colour * alpha + 255 * (255 - alpha) + 127) / 255); };
+    switch (channels) {
+    case 1:
+        for (int x = 0; x < width; ++x, out += 3)
+            out[0] = out[1] = out[2] = in[x];
+        break;
+    case 2:
+        for (int x = 0; x < width; ++x, in += 2, out += 3)
+            out[0] = out[1] = out[2] = over(in[0], in[1]);
+        break;
+    case 3:
+        for (int x = 0; x < width; ++x, in += 3, out += 3) {
+            out[0] = in[2];
+            out[1] = in[1];
+            out[2] = in[0];
+        }
+        break;
+    case 4:
+        for (int x = 0; x < width; ++x, in += 4, out += 3) {
+            out[0] = over(in[2], in[3]);
+            out[1] = over(in[1], in[3]);
+            out[2] = over(in[0], in[3]);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 // Any depth and channel layout OpenCV returns, as 8-bit RGB; alpha is composited over white.
+// Works a row at a time, so that a 16-bit RGBA image needs only its RGB result beside it, not float copies.
 cv::Mat toRgb8(const cv::Mat &decoded)
 {
-    cv::Mat eightBit;
+    const int channels = decoded.channels();
+    if (channels < 1 || channels > 4)
+        throw DecodeError(QStringLiteral("unsupported layout: %1 channels").arg(channels));
+    double scale = 1.0;
+    double shift = 0.0;
     switch (decoded.depth()) {
-    case CV_8U: eightBit = decoded; break;
-    case CV_16U: decoded.convertTo(eightBit, CV_8U, 1.0 / 257.0); break;
+    case CV_8U: break;
+    case CV_16U: scale = 1.0 / 257.0; break;
+    case CV_16F:
     case CV_32F:
-    case CV_64F: decoded.convertTo(eightBit, CV_8U, 255.0); break;
+    case CV_64F: scale = 255.0; break;
     default: {
-        cv::Mat scaled;
-        cv::normalize(decoded, scaled, 0, 255, cv::NORM_MINMAX, CV_8U);
-        eightBit = scaled;
+        // Signed samples have no agreed white: stretch the image's own range over 0..255.
+        double low = 0.0;
+        double high = 0.0;
+        cv::minMaxLoc(decoded.reshape(1), &low, &high);
+        scale = high - low > 0.0 ? 255.0 / (high - low) : 0.0;
+        shift = -low * scale;
     }
     }
-    cv::Mat rgb;
-    switch (eightBit.channels()) {
-    case 1: cv::cvtColor(eightBit, rgb, cv::COLOR_GRAY2RGB); break;
-    case 2: {
-        std::vector<cv::Mat> planes;
-        cv::split(eightBit, planes);
-        cv::Mat grey;
-        cv::Mat alpha;
-        planes[1].convertTo(alpha, CV_32F, 1.0 / 255.0);
-        planes[0].convertTo(grey, CV_32F);
-        cv::Mat flattened = grey.mul(alpha) + 255.0 * (1.0 - alpha);
-        flattened.convertTo(grey, CV_8U);
-        cv::cvtColor(grey, rgb, cv::COLOR_GRAY2RGB);
-        break;
-    }
-    case 3: cv::cvtColor(eightBit, rgb, cv::COLOR_BGR2RGB); break;
-    case 4: {
-        cv::Mat bgra;
-        eightBit.convertTo(bgra, CV_32FC4);
-        std::vector<cv::Mat> planes;
-        cv::split(bgra, planes);
-        const cv::Mat alpha = planes[3] / 255.0;
-        cv::Mat white(alpha.size(), CV_32F, cv::Scalar(255.0));
-        std::vector<cv::Mat> colour(3);
-        for (int c = 0; c < 3; ++c)
-            colour[2 - c] = planes[c].mul(alpha) + white.mul(1.0 - alpha); // BGR -> RGB while compositing
-        cv::Mat merged;
-        cv::merge(colour, merged);
-        merged.convertTo(rgb, CV_8UC3);
-        break;
-    }
-    default:
-        throw DecodeError(QStringLiteral("unsupported layout: %1 channels").arg(eightBit.channels()));
+    cv::Mat rgb(decoded.rows, decoded.cols, CV_8UC3);
+    cv::Mat eightBitRow;
+    for (int y = 0; y < decoded.rows; ++y) {
+        const uchar *row = decoded.ptr(y);
+        if (decoded.depth() != CV_8U) {
+            decoded.row(y).convertTo(eightBitRow, CV_8U, scale, shift);
+            row = eightBitRow.ptr();
+        }
+        rowToRgb(row, channels, decoded.cols, rgb.ptr(y));
     }
     return rgb;
+}
+
+// Bytes a decode holds at its peak, for the process's decode budget: the pixels as OpenCV returns them, the
+// 8-bit RGB copy, and a second copy when the orientation rotates. Generous where OpenCV may widen the layout.
+qint64 estimateDecodeBytes(const ImageHeader &header, qint64 decodedPixels)
+{
+    qint64 decodedBytesPerPixel = 4;
+    switch (header.format) {
+    case ImageFormat::Jpeg:
+        decodedBytesPerPixel = 3; // always read as 8-bit BGR
+        break;
+    case ImageFormat::Png:
+        // A palette, grey with alpha or a tRNS chunk all come back as BGRA.
+        decodedBytesPerPixel = header.bitsPerSample > 8 ? 8 : 4;
+        break;
+    case ImageFormat::Tiff:
+        // OpenCV also reads a whole strip into a buffer of its own, which can be the whole image.
+        decodedBytesPerPixel = 2 * 4 * std::max(1, (header.bitsPerSample + 7) / 8);
+        break;
+    case ImageFormat::WebP:
+    case ImageFormat::Bmp:
+    case ImageFormat::Unknown:
+        break;
+    }
+    const qint64 rgbCopies = header.orientation == 1 ? 1 : 2;
+    return decodedPixels * (decodedBytesPerPixel + 3 * rgbCopies);
 }
 
 bool jpegHasEndMarker(const QByteArray &bytes, qint64 scanOffset)
@@ -129,9 +179,10 @@ bool jpegHasEndMarker(const QByteArray &bytes, qint64 scanOffset)
     return false;
 }
 
-} // namespace
-
-cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, ImageHeader *headerOut)
+// Decodes holding a share of the process's decode budget in *reservation, which the caller keeps while it still
+// works on the result.
+cv::Mat decodeWithinBudget(const QByteArray &bytes, const DecodeRequest &request, ImageHeader *headerOut,
+                           DecodeReservation *reservation)
 {
     QString error;
     const std::optional<ImageHeader> header = readImageHeader(bytes, &error);
@@ -143,6 +194,7 @@ cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, Imag
     const qint64 pixels = qint64(header->storedWidth) * header->storedHeight;
 
     int flags = cv::IMREAD_UNCHANGED;
+    qint64 decodedPixels = pixels;
     if (header->format == ImageFormat::Jpeg) {
         if (!jpegHasEndMarker(bytes, header->jpegScanOffset))
             throw DecodeError(QStringLiteral("truncated JPEG: the file ends before the end-of-image marker"));
@@ -161,6 +213,7 @@ cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, Imag
                                   .arg(header->storedHeight));
         }
         flags = readFlagsForJpegScale(scale) | cv::IMREAD_IGNORE_ORIENTATION;
+        decodedPixels = scaledSide(scale, header->storedWidth) * scaledSide(scale, header->storedHeight);
     } else if (pixels > request.maxPixels) {
         throw DecodeError(QStringLiteral("image too large: %1 x %2 pixels, more than the %3 megapixel limit "
                                          "(only JPEGs can be decoded at reduced size)")
@@ -169,6 +222,7 @@ cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, Imag
                               .arg(megapixels(request.maxPixels)));
     }
 
+    reservation->reserve(processDecodeBudget(), estimateDecodeBytes(*header, decodedPixels));
     cv::Mat decoded;
     try {
         const cv::Mat buffer(1, int(bytes.size()), CV_8U, const_cast<char *>(bytes.constData()));
@@ -180,8 +234,17 @@ cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, Imag
         throw DecodeError(QStringLiteral("cannot decode %1: the data is corrupt or truncated").arg(formatName));
 
     cv::Mat rgb = toRgb8(decoded);
+    decoded.release(); // before a rotation allocates another copy
     applyOrientation(rgb, header->orientation);
     return rgb;
+}
+
+} // namespace
+
+cv::Mat decodeRgbMat(const QByteArray &bytes, const DecodeRequest &request, ImageHeader *headerOut)
+{
+    DecodeReservation reservation;
+    return decodeWithinBudget(bytes, request, headerOut, &reservation);
 }
 
 ImportedImage decodeForImport(const QByteArray &bytes, const DecodeRequest &request, int thumbnailSide)
@@ -190,7 +253,8 @@ ImportedImage decodeForImport(const QByteArray &bytes, const DecodeRequest &requ
     try {
         DecodeRequest thumbnailRequest = request;
         thumbnailRequest.minShorterSide = std::max(request.minShorterSide, thumbnailSide);
-        const cv::Mat rgb = decodeRgbMat(bytes, thumbnailRequest, &result.header);
+        DecodeReservation reservation; // held until the full-size pixels are gone
+        const cv::Mat rgb = decodeWithinBudget(bytes, thumbnailRequest, &result.header, &reservation);
         const double scale = std::min(1.0, double(thumbnailSide) / std::max(rgb.cols, rgb.rows));
         cv::Mat thumbnail;
         if (scale < 1.0)
@@ -218,7 +282,8 @@ RgbImage decodeRgb(const QByteArray &bytes, const DecodeRequest &request, QStrin
 {
     RgbImage image;
     try {
-        const cv::Mat rgb = decodeRgbMat(bytes, request);
+        DecodeReservation reservation;
+        const cv::Mat rgb = decodeWithinBudget(bytes, request, nullptr, &reservation);
         image.width = rgb.cols;
         image.height = rgb.rows;
         image.pixels.resize(qsizetype(rgb.cols) * rgb.rows * 3);
