@@ -3,6 +3,7 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
+#include "imaging/decodebudget.h"
 #include "ingest/importjob.h"
 
 #include <QJsonArray>
@@ -47,6 +48,7 @@ int runImport(const QStringList &arguments)
     parser.addOption({QStringLiteral("copy"), QStringLiteral("Copy images into a folder beside the catalog.")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Decoding threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("max-megapixels"), QStringLiteral("Largest decoded image; bigger JPEGs are decoded at reduced size (default 100)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("decode-budget-megapixels"), QStringLiteral("Memory all decoding threads may hold at once, in megapixels of 8-bit colour (default 340, about 2 GB; env ACCESSION_DECODE_BUDGET_MP)."), QStringLiteral("N")});
     parser.addOption(jsonOption());
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Unlabelled files or folders."), QStringLiteral("[PATH...]"));
     const QString usage = QStringLiteral(
@@ -79,6 +81,8 @@ int runImport(const QStringList &arguments)
     request.copyIntoCatalog = parser.isSet(QStringLiteral("copy"));
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
     request.decode.maxPixels = qint64(intValue(parser, QStringLiteral("max-megapixels"), 100, 1)) * 1'000'000;
+    if (parser.isSet(QStringLiteral("decode-budget-megapixels")))
+        setDecodeBudgetMegapixels(intValue(parser, QStringLiteral("decode-budget-megapixels"), 0, 1));
 
     const bool json = parser.isSet(QStringLiteral("json"));
     ImportJob job(catalogPath, request);
