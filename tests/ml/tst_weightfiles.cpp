@@ -227,6 +227,10 @@ void TestWeightFiles::craftedArchiveIsRead()
     QCOMPARE(tensors.value(QStringLiteral("fc.weight")).shape, (std::vector<int64_t>{2, 3}));
     QCOMPARE(tensors.value(QStringLiteral("fc.weight")).values, (std::vector<float>{1, 2, 3, 4, 5, 6}));
     QCOMPARE(tensors.value(QStringLiteral("fc.bias")).values, (std::vector<float>{7, 8}));
+    // torch.save never compresses, but a re-zipped archive is still read.
+    const QString deflated = write(QStringLiteral("deflated.pth"),
+                                   torchArchive(pickle, {{"0", floats({1, 2, 3, 4, 5, 6}), true}, {"1", floats({7, 8}), true}}));
+    QCOMPARE(readTensorFile(deflated).value(QStringLiteral("fc.weight")).values, (std::vector<float>{1, 2, 3, 4, 5, 6}));
 }
 
 void TestWeightFiles::craftedArchiveIsARealTorchSave()
