@@ -150,6 +150,17 @@ QString listSome(const std::vector<std::string> &names)
     return text;
 }
 
+// Integers where the network has floats (or the reverse) are not weights: float data labelled I32 would
+// otherwise be converted value by value into nonsense. Float precisions convert freely, and a float batch
+// count (some converters write one) is harmless.
+bool typeFits(torch::ScalarType stored, torch::ScalarType wanted, const std::string &name)
+{
+    if (c10::isFloatingType(stored) == c10::isFloatingType(wanted))
+        return true;
+    const std::string batches = "num_batches_tracked";
+    return name.size() >= batches.size() && name.compare(name.size() - batches.size(), batches.size(), batches) == 0;
+}
+
 } // namespace
 
 NamedTensors toTorchvisionNames(NamedTensors tensors, Architecture architecture)
@@ -184,6 +195,7 @@ void assignTensors(ClassifierNetImpl &net, const NamedTensors &tensors, const QS
     const auto skipped = [&](const std::string &name) { return !skipPrefix.empty() && name.rfind(skipPrefix, 0) == 0; };
     std::vector<std::string> missing;
     std::vector<std::string> misShaped;
+    std::vector<std::string> misTyped;
     for (const std::string &name : expected.names) {
         if (skipped(name))
             continue;
@@ -193,6 +205,9 @@ void assignTensors(ClassifierNetImpl &net, const NamedTensors &tensors, const QS
         else if (found->second.sizes() != expected.tensors.at(name).sizes())
             misShaped.push_back(name + " " + shapeText(found->second.sizes()).toStdString() + " where the network has "
                                 + shapeText(expected.tensors.at(name).sizes()).toStdString());
+        else if (!typeFits(found->second.scalar_type(), expected.tensors.at(name).scalar_type(), name))
+            misTyped.push_back(name + " " + c10::toString(found->second.scalar_type()) + " where the network has "
+                               + c10::toString(expected.tensors.at(name).scalar_type()));
     }
     std::vector<std::string> unexpected;
     for (const std::string &name : tensors.names) {
@@ -206,6 +221,8 @@ void assignTensors(ClassifierNetImpl &net, const NamedTensors &tensors, const QS
         problems << QStringLiteral("unexpected tensors: %1").arg(listSome(unexpected));
     if (!misShaped.empty())
         problems << QStringLiteral("mis-shaped tensors: %1").arg(listSome(misShaped));
+    if (!misTyped.empty())
+        problems << QStringLiteral("mis-typed tensors: %1").arg(listSome(misTyped));
     if (!problems.isEmpty())
         throw WeightsError(QStringLiteral("%1 does not fit this network: %2").arg(path, problems.join(QStringLiteral("; "))));
 

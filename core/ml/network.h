@@ -26,8 +26,8 @@ public:
     int numClasses() const;
     QString deviceName() const;
 
-    // Every tensor of the network, the head included. Throws WeightsError naming missing, unexpected
-    // or mis-shaped tensors.
+    // Every tensor of the network, the head included. Throws WeightsError naming missing, unexpected,
+    // mis-shaped or mis-typed (integer data for a float parameter) tensors.
     void loadWeights(const QString &path);
     // A pretrained backbone (torchvision or timm names); the file's classifier head is left out.
     void loadBackbone(const QString &path);
