@@ -1,5 +1,6 @@
 #include "catalogitemmodel.h"
 
+#include "displaytext.h"
 #include "thumbnailloader.h"
 
 #include "catalog/catalog.h"
@@ -128,7 +129,7 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     case PathRole: return item.path;
     case StatusRole: return int(item.status);
     case ConfidenceRole: return item.confidence;
-    case Qt::ToolTipRole: return QStringLiteral("%1\n%2").arg(item.path, statusLabel(item.status));
+    case Qt::ToolTipRole: return plainToolTip(QStringLiteral("%1\n%2").arg(elided(item.path, kToolTipChars), statusLabel(item.status)));
     default: break;
     }
     if (role == Qt::DecorationRole && index.column() == FileColumn) {
@@ -151,11 +152,11 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case FileColumn: return QFileInfo(item.path).fileName();
-    case ExternalIdColumn: return item.externalId;
-    case DepartmentColumn: return item.department;
+    case FileColumn: return elided(QFileInfo(item.path).fileName());
+    case ExternalIdColumn: return elided(item.externalId);
+    case DepartmentColumn: return elided(item.department);
     case StatusColumn: return statusLabel(item.status);
-    case PredictedColumn: return item.predicted;
+    case PredictedColumn: return elided(item.predicted);
     case ConfidenceColumn: return item.confidence >= 0 ? QStringLiteral("%1%").arg(item.confidence * 100, 0, 'f', 1) : QString();
     case SizeColumn: return QStringLiteral("%1 × %2").arg(item.width).arg(item.height);
     case ImportedColumn: return QLocale().toString(item.importedAt.toLocalTime(), QLocale::ShortFormat);

@@ -1,6 +1,7 @@
 #include "catalogview.h"
 
 #include "catalogitemmodel.h"
+#include "displaytext.h"
 
 #include "catalog/catalog.h"
 
@@ -24,6 +25,7 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
 {
     m_department = new QComboBox(this);
     m_department->setMinimumContentsLength(18);
+    m_department->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_status = new QComboBox(this);
     m_status->addItem(tr("Any status"), -1);
     for (ItemStatus status : {ItemStatus::NeedsReview, ItemStatus::AutoFiled, ItemStatus::Confirmed, ItemStatus::Labelled,
@@ -122,8 +124,11 @@ void CatalogView::refreshDepartments(Catalog *catalog)
     m_department->clear();
     m_department->addItem(tr("All departments"), qint64(0));
     if (catalog) {
-        for (const Department &department : catalog->departments())
-            m_department->addItem(department.name, department.id);
+        for (const Department &department : catalog->departments()) {
+            m_department->addItem(elided(department.name), department.id);
+            if (department.name.size() > kShownNameChars)
+                m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
+        }
     }
     const int index = m_department->findData(current);
     m_department->setCurrentIndex(index >= 0 ? index : 0);

@@ -1,5 +1,7 @@
 #include "dashboardmodels.h"
 
+#include "displaytext.h"
+
 #include <QColor>
 #include <QFont>
 #include <QJsonObject>
@@ -34,7 +36,9 @@ QStringList shortDepartmentLabels(const QStringList &names)
 {
     QVector<QStringList> words;
     QStringList labels;
-    for (const QString &name : names) {
+    for (const QString &fullName : names) {
+        // From the start of a name only: a label is a few letters, and a 100 KB name must cost no more.
+        const QString name = fullName.left(kShownNameChars);
         words.append(name.split(QLatin1Char(' '), Qt::SkipEmptyParts));
         labels.append(words.back().isEmpty() ? name : labelFromWords(words.back(), 1));
     }
@@ -55,7 +59,7 @@ QStringList shortDepartmentLabels(const QStringList &names)
     const QStringList lengthened = labels;
     for (int index = 0; index < labels.size(); ++index) {
         if (lengthened.count(lengthened[index]) > 1)
-            labels[index] = (words[index].isEmpty() ? names[index] : labelFromWords(words[index], 1)) + QString::number(index + 1);
+            labels[index] = (words[index].isEmpty() ? names[index].left(kShownNameChars) : labelFromWords(words[index], 1)) + QString::number(index + 1);
     }
     return labels;
 }
@@ -146,8 +150,9 @@ QVariant ConfusionMatrixModel::data(const QModelIndex &index, int role) const
             total += value;
         return total > 0 ? double(count) / total : 0.0;
     }
-    case Qt::ToolTipRole:
-        return tr("%n item(s) of %1 predicted as %2", nullptr, count).arg(m_classes.value(index.row()), m_classes.value(index.column()));
+    case Qt::ToolTipRole: // tooltips guess rich text: shown literally
+        return plainToolTip(tr("%n item(s) of %1 predicted as %2", nullptr, count)
+                                .arg(elided(m_classes.value(index.row()), kToolTipChars / 2), elided(m_classes.value(index.column()), kToolTipChars / 2)));
     case Qt::TextAlignmentRole: return int(Qt::AlignCenter);
     default: return {};
     }
@@ -156,11 +161,12 @@ QVariant ConfusionMatrixModel::data(const QModelIndex &index, int role) const
 QVariant ConfusionMatrixModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (role == Qt::ToolTipRole)
-        return orientation == Qt::Vertical ? tr("true: %1").arg(m_classes.value(section)) : tr("predicted: %1").arg(m_classes.value(section));
+        return plainToolTip(orientation == Qt::Vertical ? tr("true: %1").arg(m_classes.value(section))
+                                                        : tr("predicted: %1").arg(m_classes.value(section)));
     if (role != Qt::DisplayRole)
         return {};
-    // Columns are narrow: short labels there, full names down the side.
-    return orientation == Qt::Horizontal ? m_columnLabels.value(section) : m_classes.value(section);
+    // Columns are narrow: short labels there, names (elided when long) down the side.
+    return orientation == Qt::Horizontal ? m_columnLabels.value(section) : elided(m_classes.value(section));
 }
 
 void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -212,8 +218,8 @@ QVariant ModelListModel::data(const QModelIndex &index, int role) const
         return {};
     const QJsonObject validation = model.card.value(QStringLiteral("validation")).toObject();
     switch (index.column()) {
-    case NameColumn: return model.active ? tr("%1 (active)").arg(model.name) : model.name;
-    case ArchitectureColumn: return model.architecture;
+    case NameColumn: return model.active ? tr("%1 (active)").arg(elided(model.name)) : elided(model.name);
+    case ArchitectureColumn: return elided(model.architecture);
     case AccuracyColumn: return percent(validation.value(QStringLiteral("accuracy")).toDouble());
     case Top3Column: return percent(validation.value(QStringLiteral("top3_accuracy")).toDouble());
     case EceColumn: return QString::number(validation.value(QStringLiteral("ece_calibrated")).toDouble(), 'f', 3);

@@ -2,6 +2,7 @@
 
 #include "catalogsession.h"
 #include "dashboardmodels.h"
+#include "displaytext.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
@@ -72,6 +73,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     , m_runner(new JobRunner(this))
 {
     m_summary = new QLabel(this);
+    m_summary->setTextFormat(Qt::RichText); // our markup around escaped, elided values
     m_summary->setWordWrap(true);
 
     // Accuracy per department: a bar chart fed by the metrics model through a model mapper.
@@ -97,7 +99,8 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
         for (int row = 0; row < m_perClass->rowCount(); ++row)
             names << m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString();
         departmentsAxis->clear();
-        departmentsAxis->append(shortDepartmentLabels(names));
+        // Qt Charts draws category labels as rich text.
+        departmentsAxis->append(richTextSafeLabels(shortDepartmentLabels(names)));
     });
     connect(accuracySeries, &QBarSeries::hovered, this, [this](bool entered, int row) {
         if (!entered) {
@@ -105,10 +108,10 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
             return;
         }
         QToolTip::showText(QCursor::pos(),
-                           tr("%1: accuracy %2 on %n item(s)", nullptr,
-                              m_perClass->index(row, PerClassMetricsModel::SupportColumn).data().toInt())
-                               .arg(m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString(),
-                                    m_perClass->index(row, PerClassMetricsModel::AccuracyColumn).data(Qt::ToolTipRole).toString()));
+                           plainToolTip(tr("%1: accuracy %2 on %n item(s)", nullptr,
+                                           m_perClass->index(row, PerClassMetricsModel::SupportColumn).data().toInt())
+                                            .arg(elided(m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString(), kToolTipChars),
+                                                 m_perClass->index(row, PerClassMetricsModel::AccuracyColumn).data(Qt::ToolTipRole).toString())));
     });
     m_accuracyChart = makeChartView(accuracyChart, this);
 
@@ -121,6 +124,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     m_confusionView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_confusionView->setMinimumHeight(240);
     m_cellTitle = new QLabel(tr("Click a cell to list its items."), this);
+    m_cellTitle->setTextFormat(Qt::PlainText);
     m_cellTitle->setWordWrap(true);
     m_cellItems = new QListWidget(this);
     auto *confusionPane = new QWidget(this);
@@ -185,6 +189,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     m_threshold = new QSlider(Qt::Horizontal, this);
     m_threshold->setRange(0, 1000);
     m_consequences = new QLabel(this);
+    m_consequences->setTextFormat(Qt::PlainText);
     m_consequences->setWordWrap(true);
     m_apply = new QPushButton(tr("Apply threshold"), this);
     auto *thresholdPane = new QWidget(this);
@@ -312,7 +317,7 @@ void DashboardWidget::reload()
         m_evaluation.reset();
     m_summary->setText(tr("<b>%1</b> (%2): validation accuracy %3%, top-3 %4% on %5 items. Calibration error %6 before "
                           "temperature scaling, %7 after. Auto-file threshold %8.")
-                           .arg(active->name.toHtmlEscaped(), active->architecture)
+                           .arg(elided(active->name).toHtmlEscaped(), elided(active->architecture).toHtmlEscaped())
                            .arg(m_report.accuracy * 100, 0, 'f', 1).arg(m_report.top3Accuracy * 100, 0, 'f', 1)
                            .arg(m_report.count).arg(m_report.ece, 0, 'f', 3).arg(m_report.eceCalibrated, 0, 'f', 3)
                            .arg(active->threshold, 0, 'f', 3));
@@ -320,7 +325,7 @@ void DashboardWidget::reload()
     if (kept.value(QStringLiteral("epoch")).toInt() > 0) // cards from before it was recorded lack it
         m_summary->setText(m_summary->text() + tr(" Weights of epoch %1 (%2 phase), the best on validation.")
                                                    .arg(kept.value(QStringLiteral("epoch")).toInt())
-                                                   .arg(kept.value(QStringLiteral("phase")).toString().toHtmlEscaped()));
+                                                   .arg(elided(kept.value(QStringLiteral("phase")).toString()).toHtmlEscaped()));
     m_perClass->setReport(m_report);
     m_confusion->setReport(m_report);
     {
@@ -347,7 +352,8 @@ void DashboardWidget::startItemEvaluation()
     if (m_evaluation || m_modelPath.isEmpty() || !m_session->catalog() || m_runner->isRunning())
         return;
     if (!QFileInfo::exists(m_modelPath)) {
-        m_cellTitle->setText(tr("The model file %1 is missing, so the items behind the cells cannot be listed.").arg(m_modelPath));
+        m_cellTitle->setText(tr("The model file %1 is missing, so the items behind the cells cannot be listed.")
+                                 .arg(elided(m_modelPath, kShownMessageChars)));
         return;
     }
     EvaluationRequest request;
@@ -371,13 +377,13 @@ void DashboardWidget::listCellItems(const QModelIndex &cell)
     for (const EvaluatedExample &example : m_evaluation->examples) {
         if (example.trueClass != cell.row() || example.predictedClass != cell.column())
             continue;
-        auto *entry = new QListWidgetItem(QStringLiteral("%1  (%2%)").arg(QFileInfo(example.path).fileName())
+        auto *entry = new QListWidgetItem(QStringLiteral("%1  (%2%)").arg(elided(QFileInfo(example.path).fileName()))
                                               .arg(example.confidence * 100, 0, 'f', 1), m_cellItems);
         entry->setData(Qt::UserRole, example.itemId);
-        entry->setToolTip(example.path);
+        entry->setToolTip(plainToolTip(example.path));
     }
     m_cellTitle->setText(tr("%n item(s) of %1 predicted as %2 (double-click to open):", nullptr, m_cellItems->count())
-                             .arg(trueClass, predicted));
+                             .arg(elided(trueClass), elided(predicted)));
 }
 
 void DashboardWidget::fillCharts(const EvaluationReport &report, double threshold)

@@ -43,6 +43,7 @@ public:
 
     QTableView *confusionView() const { return m_confusionView; }
     QListWidget *cellItems() const { return m_cellItems; }
+    QLabel *cellTitle() const { return m_cellTitle; }
     QSlider *thresholdSlider() const { return m_threshold; }
     QLabel *summary() const { return m_summary; }
     QLabel *consequences() const { return m_consequences; }

@@ -1,6 +1,7 @@
 #include "decisioncommand.h"
 
 #include "catalogsession.h"
+#include "displaytext.h"
 
 #include "catalog/catalog.h"
 #include "catalog/reviewstore.h"
@@ -15,7 +16,7 @@ QString describe(DecisionCommand::Kind kind, const QString &department)
 {
     switch (kind) {
     case DecisionCommand::Kind::Accept: return QCoreApplication::translate("DecisionCommand", "Accept suggestion");
-    case DecisionCommand::Kind::Choose: return QCoreApplication::translate("DecisionCommand", "File under %1").arg(department);
+    case DecisionCommand::Kind::Choose: return QCoreApplication::translate("DecisionCommand", "File under %1").arg(elided(department));
     case DecisionCommand::Kind::Skip: return QCoreApplication::translate("DecisionCommand", "Skip");
     case DecisionCommand::Kind::Unfile: return QCoreApplication::translate("DecisionCommand", "Send back to review");
     }

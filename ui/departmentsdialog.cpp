@@ -1,6 +1,7 @@
 #include "departmentsdialog.h"
 
 #include "catalogsession.h"
+#include "displaytext.h"
 
 #include "catalog/catalog.h"
 
@@ -22,6 +23,7 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     m_list = new QListWidget(this);
     m_fixed = new QCheckBox(tr("Fixed list: imports refuse departments not in it"), this);
     m_error = new QLabel(this);
+    m_error->setTextFormat(Qt::PlainText);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
     auto *add = new QPushButton(tr("Add…"), this);
@@ -72,10 +74,18 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
                 ids << department.id;
             }
         }
+        // Shown elided; numbered where elided names come out alike, so that the choice maps back to one id.
+        QStringList shown;
+        for (const QString &name : std::as_const(others)) {
+            QString label = elided(name);
+            for (int n = 2; shown.contains(label); ++n)
+                label = QStringLiteral("%1 (%2)").arg(elided(name)).arg(n);
+            shown << label;
+        }
         bool ok = false;
-        const QString into = QInputDialog::getItem(this, tr("Merge Department"), tr("Merge the selected department into:"), others, 0, false, &ok);
+        const QString into = QInputDialog::getItem(this, tr("Merge Department"), tr("Merge the selected department into:"), shown, 0, false, &ok);
         if (ok)
-            mergeDepartments(id, ids.value(int(others.indexOf(into))));
+            mergeDepartments(id, ids.value(int(shown.indexOf(into))));
     });
     connect(group, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedId();
@@ -106,9 +116,11 @@ void DepartmentsDialog::refresh()
     const QVector<Department> departments = catalog->departments();
     for (int i = 0; i < departments.size(); ++i) {
         const Department &department = departments[i];
-        auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(department.name,
-                                             department.groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(department.groupName))
+        auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(elided(department.name),
+                                             department.groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(elided(department.groupName)))
                                              .arg(stats.byDepartment.value(i).count), m_list);
+        if (department.name.size() > kShownNameChars)
+            item->setToolTip(plainToolTip(department.name));
         item->setData(Qt::UserRole, department.id);
         if (department.id == selected)
             m_list->setCurrentItem(item);
@@ -135,7 +147,7 @@ bool DepartmentsDialog::apply(const std::function<void()> &edit)
     try {
         edit();
     } catch (const CatalogError &error) {
-        m_error->setText(QString::fromUtf8(error.what()));
+        m_error->setText(elided(QString::fromUtf8(error.what()), kShownMessageChars));
         return false;
     }
     m_error->clear();

@@ -3,6 +3,7 @@
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "decisioncommand.h"
+#include "displaytext.h"
 #include "imageview.h"
 
 #include "catalog/catalog.h"
@@ -35,6 +36,9 @@ namespace accession {
 
 namespace {
 
+// The department's full name on each entry of the department box, which shows it elided.
+constexpr int kFullNameRole = Qt::UserRole + 1;
+
 QString when(const QDateTime &time)
 {
     return QLocale().toString(time.toLocalTime(), QLocale::ShortFormat);
@@ -53,7 +57,7 @@ QString describeMetadata(const QJsonObject &metadata)
     for (const auto &[key, label] : known) {
         const QString value = metadata.value(key).toVariant().toString();
         if (!value.isEmpty())
-            lines << QStringLiteral("%1: %2").arg(label, value.toHtmlEscaped());
+            lines << QStringLiteral("%1: %2").arg(label, elided(value, kShownMessageChars).toHtmlEscaped());
     }
     // Other sources' fields, as they named them, after the known ones (a few at most).
     static const QSet<QString> hidden = {QStringLiteral("objectURL"), QStringLiteral("image_url"), QStringLiteral("isPublicDomain"),
@@ -64,15 +68,15 @@ QString describeMetadata(const QJsonObject &metadata)
         const QString value = it.value().isObject() || it.value().isArray() ? QString() : it.value().toVariant().toString();
         if (isKnown || hidden.contains(it.key()) || value.isEmpty())
             continue;
-        lines << QStringLiteral("%1: %2").arg(it.key().toHtmlEscaped(), value.left(200).toHtmlEscaped());
+        lines << QStringLiteral("%1: %2").arg(elided(it.key()).toHtmlEscaped(), elided(value, 200).toHtmlEscaped());
         ++others;
     }
     const QString link = metadata.value(QStringLiteral("objectURL")).toString();
-    if (link.startsWith(QLatin1String("http://")) || link.startsWith(QLatin1String("https://")))
+    if ((link.startsWith(QLatin1String("http://")) || link.startsWith(QLatin1String("https://"))) && link.size() <= kShownMessageChars)
         lines << QStringLiteral("<a href=\"%1\">%2</a>").arg(link.toHtmlEscaped(), QObject::tr("Open the object's page"));
     const QString source = metadata.value(QStringLiteral("source")).toString();
     if (!source.isEmpty())
-        lines << QObject::tr("From %1").arg(source.toHtmlEscaped());
+        lines << QObject::tr("From %1").arg(elided(source).toHtmlEscaped());
     return lines.join(QStringLiteral("<br>"));
 }
 
@@ -83,9 +87,11 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     , m_session(session)
 {
     m_title = new QLabel(this);
+    m_title->setTextFormat(Qt::RichText); // our markup around escaped, elided values
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_details = new QLabel(this);
+    m_details->setTextFormat(Qt::RichText); // escaped values and a link to the object's page
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_details->setOpenExternalLinks(true);
@@ -118,6 +124,8 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_history = new QListWidget(this);
     m_history->setMinimumHeight(90);
     m_department = new QComboBox(this);
+    m_department->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_department->setMinimumContentsLength(24);
     m_fileButton = new QPushButton(tr("File under"), this);
     m_acceptButton = new QPushButton(tr("Accept suggestion"), this);
     m_unfileButton = new QPushButton(tr("Send back to review"), this);
@@ -197,20 +205,24 @@ void ItemPanel::refresh()
     ReviewStore store(*catalog);
     const ItemStatus status = store.status(item->id);
     m_title->setText(QStringLiteral("<b>%1</b><br>%2 × %3 px%4 · %5%6")
-                         .arg(QFileInfo(item->path).fileName().toHtmlEscaped())
+                         .arg(elided(QFileInfo(item->path).fileName()).toHtmlEscaped())
                          .arg(item->width).arg(item->height)
-                         .arg(item->externalId.isEmpty() ? QString() : tr(" · id %1").arg(item->externalId.toHtmlEscaped()))
+                         .arg(item->externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(item->externalId).toHtmlEscaped()))
                          .arg(CatalogItemModel::statusLabel(status))
-                         .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + item->department.toHtmlEscaped()));
+                         .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + elided(item->department).toHtmlEscaped()));
 
     const QVector<Department> departments = catalog->departments();
     {
         const QSignalBlocker blocker(m_department);
-        const QString previous = m_department->currentText();
+        const QString previous = m_department->currentData(kFullNameRole).toString();
         m_department->clear();
-        for (const Department &department : departments)
-            m_department->addItem(department.name, department.id);
-        const int index = m_department->findText(item->department.isEmpty() ? previous : item->department);
+        for (const Department &department : departments) {
+            m_department->addItem(elided(department.name), department.id);
+            m_department->setItemData(m_department->count() - 1, department.name, kFullNameRole);
+            if (department.name.size() > kShownNameChars)
+                m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
+        }
+        const int index = m_department->findData(item->department.isEmpty() ? previous : item->department, kFullNameRole);
         if (index >= 0)
             m_department->setCurrentIndex(index);
     }
@@ -248,26 +260,27 @@ void ItemPanel::refresh()
             names << name;
             m_bars->append(std::round(probability * 1000) / 1000);
         }
-        m_categories->append(names);
+        // Qt Charts draws category labels as rich text.
+        m_categories->append(richTextSafeLabels(names));
     }
 
     // History, oldest first.
-    m_history->addItem(tr("%1  imported from %2").arg(when(item->importedAt), item->path));
+    m_history->addItem(tr("%1  imported from %2").arg(when(item->importedAt), elided(item->path, kShownMessageChars)));
     for (const LabelRecord &label : catalog->labelHistory(item->id)) {
-        QString text = tr("%1  %2 label: %3").arg(when(label.createdAt), labelSourceName(label.source), label.department);
+        QString text = tr("%1  %2 label: %3").arg(when(label.createdAt), labelSourceName(label.source), elided(label.department));
         if (label.retractedAt)
             text += tr(" (retracted %1)").arg(when(*label.retractedAt));
         m_history->addItem(text);
     }
     for (const PredictionRecord &record : store.predictionsForItem(item->id)) {
         m_history->addItem(tr("%1  model %2 predicted %3 (%4%)")
-                               .arg(when(record.createdAt), record.modelName, record.predicted)
+                               .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted))
                                .arg(record.confidence * 100, 0, 'f', 1));
     }
     for (const Decision &decision : store.decisions(item->id)) {
         QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decision.action);
         if (!decision.department.isEmpty())
-            text += QStringLiteral(" ") + decision.department;
+            text += QStringLiteral(" ") + elided(decision.department);
         if (decision.undone)
             text += tr(" (undone)");
         m_history->addItem(text);
@@ -292,7 +305,8 @@ void ItemPanel::fileUnderChosenDepartment()
     if (m_itemId <= 0 || m_department->currentIndex() < 0)
         return;
     m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Choose,
-                                                     m_department->currentData().toLongLong(), m_department->currentText()));
+                                                     m_department->currentData().toLongLong(),
+                                                     m_department->currentData(kFullNameRole).toString()));
 }
 
 } // namespace accession

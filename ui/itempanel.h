@@ -34,6 +34,7 @@ public:
     QStringList chartCategories() const;
     QList<qreal> chartValues() const;
     QListWidget *historyList() const { return m_history; }
+    QLabel *titleLabel() const { return m_title; }
     QComboBox *departmentBox() const { return m_department; }
     QPushButton *fileButton() const { return m_fileButton; }
     QCheckBox *groupsBox() const { return m_groups; }

@@ -5,6 +5,7 @@
 #include "catalogview.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
+#include "displaytext.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
 #include "retraindialog.h"
@@ -53,6 +54,7 @@ MainWindow::MainWindow(QWidget *parent)
 {
     setAcceptDrops(true);
     m_noticeLabel = new QLabel(this);
+    m_noticeLabel->setTextFormat(Qt::PlainText); // a catalog setting: stored text, shown as it is
     m_noticeLabel->setWordWrap(true);
     m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; padding: 6px; }"));
     m_noticeLabel->hide();
@@ -106,10 +108,10 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_session, &CatalogSession::itemChanged, this, &MainWindow::refreshAfterChange);
     connect(m_session, &CatalogSession::catalogChanged, this, &MainWindow::refreshAfterChange);
     connect(m_session, &CatalogSession::modelsChanged, this, &MainWindow::refreshAfterChange);
-    connect(m_session, &CatalogSession::errorOccurred, this, [this](const QString &message) { statusBar()->showMessage(message, 10000); });
+    connect(m_session, &CatalogSession::errorOccurred, this, [this](const QString &message) { showStatus(message, 10000); });
     connect(m_session->undoStack(), &QUndoStack::indexChanged, this, [this] {
         if (!m_session->undoStack()->undoText().isEmpty())
-            statusBar()->showMessage(tr("Done: %1 (Ctrl+Z undoes)").arg(m_session->undoStack()->undoText()), 4000);
+            showStatus(tr("Done: %1 (Ctrl+Z undoes)").arg(m_session->undoStack()->undoText()), 4000);
     });
 
     buildMenus();
@@ -171,14 +173,14 @@ bool MainWindow::openCatalog(const QString &path)
         m_itemModel->setCatalog(nullptr);
         m_session->open(path);
     } catch (const CatalogError &error) {
-        statusBar()->showMessage(QString::fromUtf8(error.what()));
+        showStatus(QString::fromUtf8(error.what()));
         updateTitleAndCounts();
         return false;
     }
     Catalog *catalog = m_session->catalog();
     m_itemModel->setCatalog(catalog);
     m_catalogView->refreshDepartments(catalog);
-    const QString notice = catalog->setting(QStringLiteral("demo_notice"));
+    const QString notice = elided(catalog->setting(QStringLiteral("demo_notice")), kShownMessageChars);
     m_noticeLabel->setText(notice);
     m_noticeLabel->setVisible(!notice.isEmpty());
     rememberRecent(catalog->path());
@@ -363,10 +365,10 @@ void MainWindow::startJob(std::unique_ptr<Job> job, const QString &description)
     connect(job.get(), &Job::progress, this, [this](qint64 done, qint64 total, const QString &message) {
         m_progressBar->setRange(0, int(std::max<qint64>(total, 1)));
         m_progressBar->setValue(int(std::min(done, total)));
-        statusBar()->showMessage(message);
+        showStatus(message);
     });
     connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        statusBar()->showMessage(tr("Failed: %1").arg(error));
+        showStatus(tr("Failed: %1").arg(error));
         reportProblems({{QString(), error}});
     });
     connect(job.get(), &Job::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled; everything finished before the cancel is kept.")); });
@@ -408,6 +410,11 @@ void MainWindow::onJobEnded(Job *job, bool succeeded)
     Q_EMIT jobEnded(succeeded);
 }
 
+void MainWindow::showStatus(const QString &message, int timeoutMs)
+{
+    statusBar()->showMessage(elided(message, kShownMessageChars), timeoutMs);
+}
+
 void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
 {
     if (failures.isEmpty())
@@ -416,9 +423,14 @@ void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
     for (const ImportFailure &failure : failures) {
         const int row = m_problems->rowCount();
         m_problems->insertRow(row);
+        // Plain cells, elided; the tooltip holds more of a long path or reason.
         m_problems->setItem(row, 0, new QTableWidgetItem(now));
-        m_problems->setItem(row, 1, new QTableWidgetItem(failure.path));
-        m_problems->setItem(row, 2, new QTableWidgetItem(failure.reason));
+        auto *path = new QTableWidgetItem(elided(failure.path, kShownMessageChars));
+        path->setToolTip(plainToolTip(failure.path));
+        m_problems->setItem(row, 1, path);
+        auto *reason = new QTableWidgetItem(elided(failure.reason, kShownMessageChars));
+        reason->setToolTip(plainToolTip(failure.reason));
+        m_problems->setItem(row, 2, reason);
     }
     if (auto *dock = qobject_cast<QDockWidget *>(m_problems->parentWidget()))
         dock->show();
@@ -448,7 +460,8 @@ void MainWindow::refreshRecentMenu()
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(kRecentKey).toStringList();
     for (const QString &path : recent)
-        m_recentMenu->addAction(path, this, [this, path] { openCatalog(path); });
+        m_recentMenu->addAction(elided(path, kShownMessageChars).replace(QLatin1Char('&'), QStringLiteral("&&")), this,
+                                [this, path] { openCatalog(path); });
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
@@ -460,7 +473,7 @@ void MainWindow::updateTitleAndCounts()
         m_countLabel->setText(tr("No catalog open"));
         return;
     }
-    setWindowTitle(tr("%1 — Accession").arg(QFileInfo(catalog->path()).fileName()));
+    setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(catalog->path()).fileName())));
     const QHash<ItemStatus, qint64> counts = ReviewStore(*catalog).statusCounts();
     qint64 total = 0;
     for (qint64 count : counts)

@@ -77,6 +77,8 @@ private:
     void startJob(std::unique_ptr<Job> job, const QString &description);
     void onJobEnded(Job *job, bool succeeded);
     void reportProblems(const QVector<ImportFailure> &failures);
+    // Status bar messages carry paths, names and errors: elided, so any of them costs little.
+    void showStatus(const QString &message, int timeoutMs = 0);
     void rememberRecent(const QString &path);
     void refreshRecentMenu();
     void refreshAfterChange();

@@ -1,6 +1,7 @@
 #include "metimportdialog.h"
 
 #include "catalogsession.h"
+#include "displaytext.h"
 
 #include "jobs/jobrunner.h"
 
@@ -94,6 +95,7 @@ MetImportDialog::MetImportDialog(CatalogSession *session, QWidget *parent)
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status = new QLabel(tr("Load the department list to begin. An interrupted import resumes where it stopped."), this);
+    m_status->setTextFormat(Qt::PlainText); // server text (names, errors) is shown as it is
     m_status->setWordWrap(true);
 
     auto *buttons = new QDialogButtonBox(this);
@@ -135,7 +137,9 @@ void MetImportDialog::loadDepartments()
     m_progress->setRange(0, 0);
     m_status->setText(tr("Loading the departments and counting their objects…"));
     auto job = std::make_unique<DepartmentListJob>(m_baseUrl->text().trimmed(), m_policy);
-    connect(job.get(), &Job::failed, this, [this](const QString &error) { m_status->setText(tr("Could not load the departments: %1").arg(error)); });
+    connect(job.get(), &Job::failed, this, [this](const QString &error) {
+        m_status->setText(tr("Could not load the departments: %1").arg(elided(error, kShownMessageChars)));
+    });
     m_runner->start(std::move(job));
     updateButtons();
 }
@@ -147,7 +151,9 @@ void MetImportDialog::showDepartments(const QVector<MetDepartment> &departments)
     for (const MetDepartment &department : departments) {
         const int row = m_departments->rowCount();
         m_departments->insertRow(row);
-        auto *name = new QTableWidgetItem(department.name);
+        auto *name = new QTableWidgetItem(elided(department.name));
+        if (department.name.size() > kShownNameChars)
+            name->setToolTip(plainToolTip(department.name));
         name->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
         name->setCheckState(Qt::Unchecked);
         name->setData(Qt::UserRole, department.id);
@@ -208,9 +214,11 @@ void MetImportDialog::start()
     connect(job.get(), &Job::progress, this, [this](qint64 done, qint64 total, const QString &message) {
         m_progress->setRange(0, int(std::max<qint64>(total, 1)));
         m_progress->setValue(int(std::min(done, total)));
-        m_status->setText(message);
+        m_status->setText(elided(message, kShownMessageChars));
     });
-    connect(job.get(), &Job::failed, this, [this](const QString &error) { m_status->setText(tr("The import failed: %1").arg(error)); });
+    connect(job.get(), &Job::failed, this, [this](const QString &error) {
+        m_status->setText(tr("The import failed: %1").arg(elided(error, kShownMessageChars)));
+    });
     m_progress->setRange(0, 0);
     m_status->setText(tr("Listing the objects of %n department(s)…", nullptr, int(importRequest.departments.size())));
     m_runner->start(std::move(job));

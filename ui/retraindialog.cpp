@@ -1,6 +1,7 @@
 #include "retraindialog.h"
 
 #include "catalogsession.h"
+#include "displaytext.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
@@ -81,6 +82,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
 
     m_progress = new QProgressBar(this);
     m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText); // messages carry paths and department names
     m_status->setWordWrap(true);
     m_loss = new QLineSeries;
     m_loss->setName(tr("training loss"));
@@ -231,7 +233,7 @@ void RetrainDialog::start()
     connect(job.get(), &Job::progress, this, [this](qint64 done, qint64 total, const QString &message) {
         m_progress->setRange(0, int(std::max<qint64>(1, total)));
         m_progress->setValue(int(done));
-        m_status->setText(message);
+        m_status->setText(elided(message, kShownMessageChars));
     });
     connect(job.get(), &TrainingJob::epochFinished, this, [this](const EpochReport &report) {
         ++m_epochCount;
@@ -241,7 +243,9 @@ void RetrainDialog::start()
         m_lossAxis->setMax(std::max(m_lossAxis->max(), report.trainLoss * 1.1));
         Q_EMIT epochFinished(report);
     });
-    connect(job.get(), &Job::failed, this, [this](const QString &error) { m_status->setText(tr("Training failed: %1").arg(error)); });
+    connect(job.get(), &Job::failed, this, [this](const QString &error) {
+        m_status->setText(tr("Training failed: %1").arg(elided(error, kShownMessageChars)));
+    });
     m_startButton->setEnabled(false);
     m_cancelButton->setEnabled(true);
     m_status->setText(tr("Training…"));
@@ -301,7 +305,7 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
     const auto addRow = [&](const QString &name, double before, double after) {
         const int row = m_comparison->rowCount();
         m_comparison->insertRow(row);
-        m_comparison->setItem(row, 0, new QTableWidgetItem(name));
+        m_comparison->setItem(row, 0, new QTableWidgetItem(elided(name)));
         m_comparison->setItem(row, 1, new QTableWidgetItem(cell(before)));
         m_comparison->setItem(row, 2, new QTableWidgetItem(cell(after)));
         auto *change = new QTableWidgetItem(before >= 0 && after >= 0 ? QStringLiteral("%1%2 points").arg(after >= before ? QStringLiteral("+") : QString())
@@ -330,7 +334,7 @@ void RetrainDialog::activateNewModel()
         const qint64 id = ClassifyJob::registerModelFile(m_session->path(), m_trainedModel);
         ModelRegistry(*m_session->catalog()).activate(id);
     } catch (const std::exception &error) {
-        m_status->setText(QString::fromUtf8(error.what()));
+        m_status->setText(elided(QString::fromUtf8(error.what()), kShownMessageChars));
         return;
     }
     m_status->setText(tr("The new model is active. Classify the catalog with it from the Model menu."));

@@ -2,6 +2,7 @@
 
 #include "catalogsession.h"
 #include "decisioncommand.h"
+#include "displaytext.h"
 #include "imageview.h"
 
 #include "catalog/catalog.h"
@@ -27,8 +28,10 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     setFocusPolicy(Qt::StrongFocus);
     m_image = new ImageView(this);
     m_title = new QLabel(this);
+    m_title->setTextFormat(Qt::RichText); // our markup around escaped, elided values
     m_title->setWordWrap(true);
     m_count = new QLabel(this);
+    m_count->setTextFormat(Qt::PlainText);
     QFont bigger = m_count->font();
     bigger.setPointSizeF(bigger.pointSizeF() * 1.3);
     m_count->setFont(bigger);
@@ -105,9 +108,9 @@ void ReviewWidget::reload()
     m_current = first.first();
     m_image->showFile(m_current->path);
     m_title->setText(QStringLiteral("<b>%1</b>%2<br>%3")
-                         .arg(QFileInfo(m_current->path).fileName().toHtmlEscaped(),
-                              m_current->externalId.isEmpty() ? QString() : tr(" · id %1").arg(m_current->externalId.toHtmlEscaped()),
-                              m_current->skipped ? tr("skipped before") : tr("suggested: %1").arg(m_current->predicted.toHtmlEscaped())));
+                         .arg(elided(QFileInfo(m_current->path).fileName()).toHtmlEscaped(),
+                              m_current->externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(m_current->externalId).toHtmlEscaped()),
+                              m_current->skipped ? tr("skipped before") : tr("suggested: %1").arg(elided(m_current->predicted).toHtmlEscaped())));
 
     // Every department the model knows, ranked by its probability; the keys 1-9 reach the first nine.
     const auto prediction = store.prediction(m_current->itemId, active->id);
@@ -123,7 +126,7 @@ void ReviewWidget::reload()
             m_ranked << name;
             m_rankedIds << *id;
             const QString key = m_ranked.size() <= 9 ? QString::number(m_ranked.size()) : QStringLiteral(" ");
-            m_candidates->addItem(QStringLiteral("%1   %2   %3%").arg(key, name)
+            m_candidates->addItem(QStringLiteral("%1   %2   %3%").arg(key, elided(name))
                                       .arg(prediction->probabilities[size_t(order[rank])] * 100, 0, 'f', 1));
         }
     }

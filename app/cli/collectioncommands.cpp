@@ -11,12 +11,34 @@ namespace accession::cli {
 
 namespace {
 
+// A whole-number option within [minimum, maximum] (the limits multiply it into milliseconds or bytes).
+int boundedValue(const QCommandLineParser &parser, const QString &option, int fallback, int minimum, int maximum)
+{
+    const int value = intValue(parser, option, fallback, minimum);
+    if (value > maximum)
+        throw CliError(QStringLiteral("--%1 takes at most %2, not %3").arg(option).arg(maximum).arg(value), 2);
+    return value;
+}
+
 void addPolicyOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("rate"), QStringLiteral("Most requests per second (default 20; The Met asks for under 80)."), QStringLiteral("R")});
     parser.addOption({QStringLiteral("connections"), QStringLiteral("Requests in flight at once (default 4)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("retries"), QStringLiteral("Retries after 429, 5xx, time-outs and broken transfers (default 4)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("timeout"), QStringLiteral("Seconds for one transfer (default 30)."), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("stall-seconds"),
+                      QStringLiteral("Abort (and retry) a transfer that receives nothing for this long (default %1).").arg(kDefaultStallSeconds),
+                      QStringLiteral("S")});
+    QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Old name of --stall-seconds."), QStringLiteral("S"));
+    timeout.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(timeout);
+    parser.addOption({QStringLiteral("request-seconds"),
+                      QStringLiteral("Abort a transfer not complete after this long, however it trickles (default %1).").arg(kDefaultRequestSeconds),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("max-json-mb"),
+                      QStringLiteral("Largest JSON document accepted (lists, records, manifests), in MB (default %1).").arg(kDefaultMaxJsonBytes >> 20),
+                      QStringLiteral("MB")});
+    parser.addOption({QStringLiteral("max-image-mb"),
+                      QStringLiteral("Largest image accepted, in MB (default %1).").arg(kDefaultMaxImageBytes >> 20), QStringLiteral("MB")});
 }
 
 HttpPolicy policyFrom(const QCommandLineParser &parser)
@@ -27,7 +49,11 @@ HttpPolicy policyFrom(const QCommandLineParser &parser)
         throw CliError(QStringLiteral("--rate must be above 0"), 2);
     policy.connections = intValue(parser, QStringLiteral("connections"), policy.connections, 1);
     policy.retries = intValue(parser, QStringLiteral("retries"), policy.retries, 0);
-    policy.timeoutMs = intValue(parser, QStringLiteral("timeout"), policy.timeoutMs / 1000, 1) * 1000;
+    const QString stallOption = parser.isSet(QStringLiteral("stall-seconds")) ? QStringLiteral("stall-seconds") : QStringLiteral("timeout");
+    policy.stallMs = boundedValue(parser, stallOption, kDefaultStallSeconds, 1, 24 * 3600) * 1000;
+    policy.requestMs = boundedValue(parser, QStringLiteral("request-seconds"), kDefaultRequestSeconds, 1, 24 * 3600) * 1000;
+    policy.maxJsonBytes = qint64(boundedValue(parser, QStringLiteral("max-json-mb"), int(kDefaultMaxJsonBytes >> 20), 1, 1 << 20)) << 20;
+    policy.maxImageBytes = qint64(boundedValue(parser, QStringLiteral("max-image-mb"), int(kDefaultMaxImageBytes >> 20), 1, 1 << 20)) << 20;
     return policy;
 }
 

@@ -48,8 +48,8 @@ QJsonDocument parseJson(const QByteArray &body, QString *error)
 
 // Downloads the images into the catalog's image folder, imports them like any other files, and records
 // what each object came to.
-BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source, HttpFetcher &fetcher, const QString &folder,
-                               const QVector<RemoteImage> &images, CollectionImportSummary &summary)
+BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source, HttpFetcher &fetcher, qint64 maxImageBytes,
+                               const QString &folder, const QVector<RemoteImage> &images, CollectionImportSummary &summary)
 {
     BatchOutcome outcome;
     if (images.isEmpty())
@@ -61,7 +61,7 @@ BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source
     QVector<int> imageOfTask;
     QVector<QPair<int, QString>> failed;
     QDir().mkpath(folder);
-    fetcher.fetchAll(urls, [&](int index, const HttpResult &result) {
+    fetcher.fetchAll(urls, maxImageBytes, [&](int index, const HttpResult &result) {
         const RemoteImage &image = images[index];
         if (!result.ok()) {
             failed.push_back({index, QStringLiteral("image %1: %2").arg(image.url, result.error)});
@@ -181,6 +181,79 @@ QVector<int> MetImportJob::evenlySpreadOrder(int n)
     return order;
 }
 
+QVector<MetDepartment> parseMetDepartments(const QByteArray &body, QString *error)
+{
+    const QJsonDocument document = parseJson(body, error);
+    QVector<MetDepartment> departments;
+    if (!error->isEmpty())
+        return departments;
+    const QJsonValue list = document.object().value(QStringLiteral("departments"));
+    if (!list.isArray()) {
+        *error = QStringLiteral("no \"departments\" list");
+        return departments;
+    }
+    for (const QJsonValue &value : list.toArray()) {
+        const QJsonObject object = value.toObject();
+        departments.push_back({object.value(QStringLiteral("departmentId")).toInt(), object.value(QStringLiteral("displayName")).toString(), -1});
+    }
+    return departments;
+}
+
+QVector<qint64> parseMetObjectIds(const QByteArray &body, QString *error)
+{
+    const QJsonDocument document = parseJson(body, error);
+    QVector<qint64> ids;
+    if (!error->isEmpty())
+        return ids;
+    const QJsonValue list = document.object().value(QStringLiteral("objectIDs"));
+    if (list.isNull()) // what the API answers for a department without objects
+        return ids;
+    if (!list.isArray()) {
+        *error = QStringLiteral("no \"objectIDs\" list");
+        return ids;
+    }
+    const QJsonArray array = list.toArray();
+    ids.reserve(array.size());
+    for (const QJsonValue &value : array) {
+        const qint64 id = value.toInteger(-1);
+        if (id > 0)
+            ids.push_back(id);
+    }
+    return ids;
+}
+
+MetObject parseMetObject(const QByteArray &body, bool fullImages, QString *error)
+{
+    MetObject result;
+    const QJsonDocument document = parseJson(body, error);
+    if (!error->isEmpty())
+        return result;
+    if (!document.isObject()) {
+        *error = QStringLiteral("not a JSON object");
+        return result;
+    }
+    const QJsonObject object = document.object();
+    const QJsonValue id = object.value(QStringLiteral("objectID"));
+    result.objectId = id.isString() ? id.toString() : QString::number(id.toInteger());
+    result.department = object.value(QStringLiteral("department")).toString();
+    result.publicDomain = object.value(QStringLiteral("isPublicDomain")).toBool();
+    QString image = object.value(fullImages ? QStringLiteral("primaryImage") : QStringLiteral("primaryImageSmall")).toString();
+    if (image.isEmpty())
+        image = object.value(QStringLiteral("primaryImage")).toString();
+    if (!image.isEmpty() && !isWebUrl(image)) {
+        *error = QStringLiteral("image %1: %2").arg(image.left(200), notWebUrlReason());
+        return result;
+    }
+    result.imageUrl = image;
+    for (const char *field : {"title", "culture", "objectDate", "objectName", "medium", "artistDisplayName",
+                              "accessionNumber", "objectURL", "isPublicDomain"}) {
+        const QJsonValue value = object.value(QLatin1String(field));
+        if (!value.isUndefined() && !value.isNull() && !(value.isString() && value.toString().isEmpty()))
+            result.metadata.insert(QLatin1String(field), value);
+    }
+    return result;
+}
+
 QVector<MetDepartment> MetImportJob::fetchDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
                                                       const std::function<bool()> &cancelled)
 {
@@ -188,23 +261,18 @@ QVector<MetDepartment> MetImportJob::fetchDepartments(const QString &baseUrl, bo
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
     HttpFetcher fetcher(policy, cancelled);
-    const HttpResult result = fetcher.fetch(base + QStringLiteral("/departments"));
+    const HttpResult result = fetcher.fetch(base + QStringLiteral("/departments"), policy.maxJsonBytes);
     if (!result.ok())
         throw std::runtime_error(QStringLiteral("%1/departments: %2").arg(base, result.error).toStdString());
     QString error;
-    const QJsonDocument document = parseJson(result.body, &error);
+    QVector<MetDepartment> departments = parseMetDepartments(result.body, &error);
     if (!error.isEmpty())
         throw std::runtime_error(QStringLiteral("%1/departments: %2").arg(base, error).toStdString());
-    QVector<MetDepartment> departments;
-    for (const QJsonValue &value : document.object().value(QStringLiteral("departments")).toArray()) {
-        const QJsonObject object = value.toObject();
-        departments.push_back({object.value(QStringLiteral("departmentId")).toInt(), object.value(QStringLiteral("displayName")).toString(), -1});
-    }
     if (countObjects) {
         QStringList urls;
         for (const MetDepartment &department : departments)
             urls << QStringLiteral("%1/objects?departmentIds=%2").arg(base).arg(department.id);
-        fetcher.fetchAll(urls, [&](int index, const HttpResult &count) {
+        fetcher.fetchAll(urls, policy.maxJsonBytes, [&](int index, const HttpResult &count) {
             if (count.ok())
                 departments[index].objects = QJsonDocument::fromJson(count.body).object().value(QStringLiteral("total")).toInteger(-1);
         });
@@ -225,30 +293,30 @@ void MetImportJob::run()
     const auto updateRequests = [&] { summary.requests = fetcher.requestsSent(); };
 
     // Lists (departments, object ids) are kept in the catalog: a resumed run does not ask for them again.
-    const auto getJson = [&](const QString &url) {
+    // Returns the error (the body is cached only when it parses).
+    const auto getList = [&](const QString &url, const auto &parse) -> QString {
         QByteArray body;
         if (const auto cached = catalog.cachedResponse(url)) {
             body = *cached;
         } else {
-            const HttpResult result = fetcher.fetch(url);
+            const HttpResult result = fetcher.fetch(url, m_request.policy.maxJsonBytes);
             throwIfCancelled();
             if (!result.ok())
-                throw std::runtime_error(QStringLiteral("%1: %2").arg(url, result.error).toStdString());
+                return result.error;
             body = result.body;
         }
         QString error;
-        const QJsonDocument document = parseJson(body, &error);
-        if (!error.isEmpty())
-            throw std::runtime_error(QStringLiteral("%1: %2").arg(url, error).toStdString());
-        catalog.cacheResponse(url, body);
-        return document.object();
+        parse(body, &error);
+        if (error.isEmpty())
+            catalog.cacheResponse(url, body);
+        return error;
     };
 
     QVector<MetDepartment> available;
-    for (const QJsonValue &value : getJson(m_request.baseUrl + QStringLiteral("/departments")).value(QStringLiteral("departments")).toArray()) {
-        const QJsonObject object = value.toObject();
-        available.push_back({object.value(QStringLiteral("departmentId")).toInt(), object.value(QStringLiteral("displayName")).toString(), -1});
-    }
+    const QString departmentsUrl = m_request.baseUrl + QStringLiteral("/departments");
+    if (const QString error = getList(departmentsUrl, [&](const QByteArray &body, QString *e) { available = parseMetDepartments(body, e); });
+        !error.isEmpty())
+        throw std::runtime_error(QStringLiteral("%1: %2").arg(departmentsUrl, error).toStdString());
     QVector<MetDepartment> chosen;
     if (m_request.departments.isEmpty())
         chosen = available;
@@ -272,8 +340,15 @@ void MetImportJob::run()
     qint64 done = 0;
     for (const MetDepartment &department : chosen) {
         throwIfCancelled();
-        const QJsonArray ids = getJson(QStringLiteral("%1/objects?departmentIds=%2").arg(m_request.baseUrl).arg(department.id))
-                                   .value(QStringLiteral("objectIDs")).toArray();
+        // A department whose list cannot be had is that department's failure; the others go on.
+        const QString listUrl = QStringLiteral("%1/objects?departmentIds=%2").arg(m_request.baseUrl).arg(department.id);
+        QVector<qint64> ids;
+        if (const QString error = getList(listUrl, [&](const QByteArray &body, QString *e) { ids = parseMetObjectIds(body, e); });
+            !error.isEmpty()) {
+            summary.failures.push_back({listUrl, QStringLiteral("the object list of %1: %2").arg(department.name, error)});
+            publish();
+            continue;
+        }
         const QVector<int> order = m_request.perDepartment > 0 ? evenlySpreadOrder(int(ids.size())) : [&] {
             QVector<int> all(ids.size());
             std::iota(all.begin(), all.end(), 0);
@@ -283,7 +358,7 @@ void MetImportJob::run()
         int have = 0;
         QVector<QString> candidates;
         for (int index : order) {
-            const QString objectId = QString::number(ids[index].toInteger());
+            const QString objectId = QString::number(ids[index]);
             const auto earlier = before.constFind(objectId);
             if (earlier != before.constEnd() && earlier->status != QLatin1String("failed")) {
                 ++summary.alreadyDone;
@@ -310,7 +385,7 @@ void MetImportJob::run()
             // (a curator's decision in the GUI never waits on a slow server).
             struct Outcome { QString objectId, status, reason; };
             QVector<Outcome> outcomes;
-            fetcher.fetchAll(urls, [&](int index, const HttpResult &result) {
+            fetcher.fetchAll(urls, m_request.policy.maxJsonBytes, [&](int index, const HttpResult &result) {
                 const QString &objectId = objects[index];
                 if (!result.ok()) {
                     outcomes.push_back({objectId, QStringLiteral("failed"), result.error});
@@ -318,7 +393,7 @@ void MetImportJob::run()
                     return;
                 }
                 QString error;
-                const QJsonObject object = parseJson(result.body, &error).object();
+                const MetObject object = parseMetObject(result.body, m_request.fullImages, &error);
                 if (!error.isEmpty()) {
                     outcomes.push_back({objectId, QStringLiteral("failed"), error});
                     summary.failures.push_back({urls[index], error});
@@ -329,31 +404,24 @@ void MetImportJob::run()
                     summary.skippedReasons.push_back({urls[index], reason});
                     ++summary.skipped;
                 };
-                if (m_request.publicDomainOnly && !object.value(QStringLiteral("isPublicDomain")).toBool())
+                if (m_request.publicDomainOnly && !object.publicDomain)
                     return skip(QStringLiteral("not in the public domain"));
-                QString image = object.value(m_request.fullImages ? QStringLiteral("primaryImage") : QStringLiteral("primaryImageSmall")).toString();
-                if (image.isEmpty())
-                    image = object.value(QStringLiteral("primaryImage")).toString();
-                if (image.isEmpty())
+                if (object.imageUrl.isEmpty())
                     return skip(QStringLiteral("no image"));
                 ImportTask task;
-                task.label = object.value(QStringLiteral("department")).toString(department.name);
+                task.label = object.department.isEmpty() ? department.name : object.department;
                 task.externalId = objectId;
-                for (const char *field : {"title", "culture", "objectDate", "objectName", "medium", "artistDisplayName",
-                                          "accessionNumber", "objectURL", "isPublicDomain"}) {
-                    const QJsonValue value = object.value(QLatin1String(field));
-                    if (!value.isUndefined() && !value.isNull() && !(value.isString() && value.toString().isEmpty()))
-                        task.metadata.insert(QLatin1String(field), value);
-                }
+                task.metadata = object.metadata;
                 task.metadata.insert(QStringLiteral("source"), QStringLiteral("The Met Collection API"));
-                task.metadata.insert(QStringLiteral("image_url"), image);
-                images.push_back({objectId, department.name, image, objectId + QLatin1Char('.') + extensionOf(image), task});
+                task.metadata.insert(QStringLiteral("image_url"), object.imageUrl);
+                images.push_back({objectId, department.name, object.imageUrl, objectId + QLatin1Char('.') + extensionOf(object.imageUrl), task});
             });
             TransactionGuard transaction(catalog.database());
             for (const Outcome &outcome : outcomes)
                 catalog.recordCollectionObject(source, outcome.objectId, department.name, outcome.status, outcome.reason);
             transaction.commit();
-            const BatchOutcome outcome = downloadAndImport(*this, catalog, source, fetcher, folder, images, summary);
+            const BatchOutcome outcome = downloadAndImport(*this, catalog, source, fetcher, m_request.policy.maxImageBytes, folder,
+                                                           images, summary);
             have += outcome.imported;
             done += outcome.imported;
             updateRequests();
@@ -368,6 +436,9 @@ void MetImportJob::run()
 }
 
 namespace {
+
+// Collections within collections followed this deep.
+constexpr int kMaxIiifDepth = 8;
 
 // IIIF values: a string, an array of strings or {"@value"}s (2.1), or a language map (3.0).
 QString iiifText(const QJsonValue &value)
@@ -384,11 +455,12 @@ QString iiifText(const QJsonValue &value)
         if (object.contains(QStringLiteral("@value"))) {
             parts << object.value(QStringLiteral("@value")).toString();
         } else {
-            const QStringList languages = object.keys();
             const QString preferred = object.contains(QStringLiteral("en")) ? QStringLiteral("en")
                                     : object.contains(QStringLiteral("none")) ? QStringLiteral("none")
-                                                                              : languages.value(0);
-            parts << iiifText(object.value(preferred));
+                                    : object.isEmpty() ? QString()
+                                                       : object.constBegin().key();
+            if (!preferred.isEmpty())
+                parts << iiifText(object.value(preferred));
         }
     }
     QString text = parts.join(QStringLiteral("; "));
@@ -414,11 +486,16 @@ QVector<QPair<QString, QString>> iiifMetadata(const QJsonObject &object)
     return pairs;
 }
 
+// The first element of an array, or the value itself.
+QJsonObject firstObject(const QJsonValue &value)
+{
+    return value.isArray() ? value.toArray().at(0).toObject() : value.toObject();
+}
+
 // The Image API address of a service (first of an array), asking for at most side x side pixels.
 QString imageServiceUrl(const QJsonValue &service, int side)
 {
-    const QJsonObject object = service.isArray() ? service.toArray().first().toObject() : service.toObject();
-    QString base = iiifId(object);
+    QString base = iiifId(firstObject(service));
     if (base.isEmpty())
         return QString();
     while (base.endsWith(QLatin1Char('/')))
@@ -426,45 +503,39 @@ QString imageServiceUrl(const QJsonValue &service, int side)
     return QStringLiteral("%1/full/!%2,%2/0/default.jpg").arg(base).arg(side);
 }
 
-struct Canvas
+QVector<IiifCanvas> manifestCanvases(const QJsonObject &manifest, int side, QVector<ImportFailure> *problems, const QString &address)
 {
-    QString id;
-    QString label;
-    QString imageUrl;
-    QVector<QPair<QString, QString>> metadata;
-};
-
-QVector<Canvas> manifestCanvases(const QJsonObject &manifest, int side, QStringList *problems)
-{
-    QVector<Canvas> canvases;
+    QVector<IiifCanvas> canvases;
     QJsonArray list;
     if (manifest.contains(QStringLiteral("items"))) { // Presentation 3.0
         list = manifest.value(QStringLiteral("items")).toArray();
     } else { // 2.1
-        list = manifest.value(QStringLiteral("sequences")).toArray().first().toObject().value(QStringLiteral("canvases")).toArray();
+        list = firstObject(manifest.value(QStringLiteral("sequences"))).value(QStringLiteral("canvases")).toArray();
     }
     for (const QJsonValue &value : list) {
         const QJsonObject canvas = value.toObject();
-        Canvas entry;
+        IiifCanvas entry;
         entry.id = iiifId(canvas);
         entry.label = iiifText(canvas.value(QStringLiteral("label")));
         entry.metadata = iiifMetadata(canvas);
         QJsonObject resource;
         if (canvas.contains(QStringLiteral("items"))) {
-            const QJsonObject annotation = canvas.value(QStringLiteral("items")).toArray().first().toObject()
-                                               .value(QStringLiteral("items")).toArray().first().toObject();
-            const QJsonValue body = annotation.value(QStringLiteral("body"));
-            resource = body.isArray() ? body.toArray().first().toObject() : body.toObject();
+            const QJsonObject annotation = firstObject(firstObject(canvas.value(QStringLiteral("items"))).value(QStringLiteral("items")));
+            resource = firstObject(annotation.value(QStringLiteral("body")));
         } else {
-            resource = canvas.value(QStringLiteral("images")).toArray().first().toObject().value(QStringLiteral("resource")).toObject();
+            resource = firstObject(canvas.value(QStringLiteral("images"))).value(QStringLiteral("resource")).toObject();
         }
         const QJsonValue service = resource.value(QStringLiteral("service"));
         entry.imageUrl = !service.isUndefined() ? imageServiceUrl(service, side) : QString();
         if (entry.imageUrl.isEmpty())
             entry.imageUrl = iiifId(resource);
         if (entry.id.isEmpty() || entry.imageUrl.isEmpty()) {
-            problems->push_back(QStringLiteral("canvas %1 has %2").arg(entry.id.isEmpty() ? QStringLiteral("(no id)") : entry.id,
-                                                                       entry.id.isEmpty() ? QStringLiteral("no id") : QStringLiteral("no image")));
+            problems->push_back({address, QStringLiteral("canvas %1 has %2").arg(entry.id.isEmpty() ? QStringLiteral("(no id)") : entry.id,
+                                                                                  entry.id.isEmpty() ? QStringLiteral("no id") : QStringLiteral("no image"))});
+            continue;
+        }
+        if (!isWebUrl(entry.imageUrl)) {
+            problems->push_back({entry.imageUrl, QStringLiteral("image of canvas %1: %2").arg(entry.id, notWebUrlReason())});
             continue;
         }
         canvases.push_back(entry);
@@ -473,6 +544,64 @@ QVector<Canvas> manifestCanvases(const QJsonObject &manifest, int side, QStringL
 }
 
 } // namespace
+
+QString iiifMemberId(const QJsonObject &member)
+{
+    return iiifId(member);
+}
+
+bool iiifMemberIsEmbedded(const QJsonObject &member)
+{
+    return member.contains(QStringLiteral("items")) || member.contains(QStringLiteral("sequences"));
+}
+
+IiifDocument parseIiifDocument(const QJsonObject &object, const QString &address, int maxImageSide)
+{
+    IiifDocument document;
+    document.type = iiifType(object);
+    document.label = iiifText(object.value(QStringLiteral("label")));
+    document.metadata = iiifMetadata(object);
+    if (document.type == QLatin1String("Manifest")) {
+        document.canvases = manifestCanvases(object, maxImageSide, &document.problems, address);
+        if (document.canvases.isEmpty() && document.problems.isEmpty())
+            document.problems.push_back({address, QStringLiteral("the manifest has no canvases")});
+        return document;
+    }
+    if (document.type != QLatin1String("Collection")) {
+        document.problems.push_back({address, QStringLiteral("not a IIIF manifest or collection (type '%1')").arg(document.type.left(80))});
+        return document;
+    }
+    QJsonArray members = object.value(QStringLiteral("items")).toArray();
+    for (const char *key : {"manifests", "collections", "members"}) {
+        for (const QJsonValue &member : object.value(QLatin1String(key)).toArray())
+            members.append(member);
+    }
+    for (const QJsonValue &value : members) {
+        const QJsonObject member = value.toObject();
+        const QString id = iiifId(member);
+        if (id.isEmpty()) {
+            document.problems.push_back({address, QStringLiteral("a member of the collection has no id")});
+            continue;
+        }
+        // Content carried in the document is read from it; a reference is fetched, and only from the web.
+        if (!iiifMemberIsEmbedded(member) && !isWebUrl(id)) {
+            document.problems.push_back({id, notWebUrlReason()});
+            continue;
+        }
+        document.members.push_back(member);
+    }
+    return document;
+}
+
+IiifDocument parseIiifDocument(const QByteArray &body, const QString &address, int maxImageSide, QString *error)
+{
+    const QJsonDocument json = parseJson(body, error);
+    if (error->isEmpty() && !json.isObject())
+        *error = QStringLiteral("not a JSON object");
+    if (!error->isEmpty())
+        return {};
+    return parseIiifDocument(json.object(), address, maxImageSide);
+}
 
 IiifImportJob::IiifImportJob(IiifImportRequest request, QObject *parent)
     : CollectionImportJob(parent)
@@ -490,18 +619,25 @@ void IiifImportJob::run()
     const QString source = QStringLiteral("iiif");
     const QString folder = catalog.imageStoreDir() + QStringLiteral("/iiif");
     HttpFetcher fetcher(m_request.policy, [this] { return isCancelRequested(); });
+    const qint64 maxJsonBytes = m_request.policy.maxJsonBytes;
 
-    const auto load = [&](const QString &reference, QString *error) -> QJsonObject {
+    // Only the document the user named may be a local file; what documents refer to comes from the web.
+    const auto load = [&](const QString &reference, bool named, QString *error) -> QJsonObject {
         QByteArray body;
-        if (QFileInfo(reference).isFile()) {
-            QFile file(reference);
+        if (named && !isWebUrl(reference)) {
+            const QUrl url(reference);
+            QFile file(url.isLocalFile() ? url.toLocalFile() : reference);
             if (!file.open(QIODevice::ReadOnly)) {
                 *error = file.errorString();
                 return {};
             }
-            body = file.readAll();
+            if (file.size() > maxJsonBytes) {
+                *error = QStringLiteral("the file is larger than the limit of %1").arg(describeBytes(maxJsonBytes));
+                return {};
+            }
+            body = file.read(maxJsonBytes + 1);
         } else {
-            const HttpResult result = fetcher.fetch(reference);
+            const HttpResult result = fetcher.fetch(reference, maxJsonBytes);
             if (!result.ok()) {
                 *error = result.error;
                 return {};
@@ -516,44 +652,36 @@ void IiifImportJob::run()
 
     // Walk collections (nested ones too) down to manifests.
     QString rootError;
-    const QJsonObject root = load(m_request.source, &rootError);
+    const QJsonObject root = load(m_request.source, true, &rootError);
     if (!rootError.isEmpty())
         throw std::runtime_error(QStringLiteral("%1: %2").arg(m_request.source, rootError).toStdString());
-    QVector<QPair<QString, QJsonObject>> manifests;
+    QVector<QPair<QString, IiifDocument>> manifests;
     QSet<QString> visited;
     std::function<void(const QString &, const QJsonObject &, int)> walk = [&](const QString &where, const QJsonObject &node, int depth) {
-        const QString type = iiifType(node);
-        if (type == QLatin1String("Manifest")) {
-            manifests.push_back({where, node});
+        IiifDocument document = parseIiifDocument(node, where, m_request.maxImageSide);
+        summary.failures += document.problems;
+        if (document.type == QLatin1String("Manifest")) {
+            manifests.push_back({where, std::move(document)});
             return;
         }
-        if (type != QLatin1String("Collection")) {
-            summary.failures.push_back({where, QStringLiteral("not a IIIF manifest or collection (type '%1')").arg(type)});
+        if (document.type != QLatin1String("Collection"))
             return;
-        }
-        if (depth > 8) {
+        if (depth > kMaxIiifDepth) {
             summary.failures.push_back({where, QStringLiteral("collections nested too deep")});
             return;
         }
-        QJsonArray members = node.value(QStringLiteral("items")).toArray();
-        for (const char *key : {"manifests", "collections", "members"}) {
-            for (const QJsonValue &member : node.value(QLatin1String(key)).toArray())
-                members.append(member);
-        }
-        for (const QJsonValue &value : members) {
+        for (const QJsonObject &member : std::as_const(document.members)) {
             throwIfCancelled();
-            const QJsonObject member = value.toObject();
-            const QString id = iiifId(member);
-            if (id.isEmpty() || visited.contains(id))
+            const QString id = iiifMemberId(member);
+            if (visited.contains(id))
                 continue;
             visited.insert(id);
-            const bool embedded = member.contains(QStringLiteral("items")) || member.contains(QStringLiteral("sequences"));
-            if (embedded) {
+            if (iiifMemberIsEmbedded(member)) {
                 walk(id, member, depth + 1);
                 continue;
             }
             QString error;
-            const QJsonObject loaded = load(id, &error);
+            const QJsonObject loaded = load(id, false, &error);
             if (!error.isEmpty()) {
                 summary.failures.push_back({id, error});
                 continue;
@@ -567,15 +695,7 @@ void IiifImportJob::run()
     const QHash<QString, Catalog::CollectionObject> before = catalog.collectionObjects(source);
     QVector<RemoteImage> images;
     for (const auto &[where, manifest] : manifests) {
-        QStringList problems;
-        const QVector<Canvas> canvases = manifestCanvases(manifest, m_request.maxImageSide, &problems);
-        for (const QString &problem : problems)
-            summary.failures.push_back({where, problem});
-        if (canvases.isEmpty() && problems.isEmpty())
-            summary.failures.push_back({where, QStringLiteral("the manifest has no canvases")});
-        const QString manifestLabel = iiifText(manifest.value(QStringLiteral("label")));
-        const QVector<QPair<QString, QString>> manifestMetadata = iiifMetadata(manifest);
-        for (const Canvas &canvas : canvases) {
+        for (const IiifCanvas &canvas : manifest.canvases) {
             const auto earlier = before.constFind(canvas.id);
             if (earlier != before.constEnd() && earlier->status != QLatin1String("failed")) {
                 ++summary.alreadyDone;
@@ -584,23 +704,23 @@ void IiifImportJob::run()
             ImportTask task;
             task.externalId = canvas.id;
             task.metadata.insert(QStringLiteral("manifest"), where);
-            task.metadata.insert(QStringLiteral("manifest_label"), manifestLabel);
+            task.metadata.insert(QStringLiteral("manifest_label"), manifest.label);
             if (!canvas.label.isEmpty())
                 task.metadata.insert(QStringLiteral("canvas_label"), canvas.label);
-            for (const auto &[label, value] : manifestMetadata + canvas.metadata) {
+            for (const auto &[label, value] : manifest.metadata + canvas.metadata) {
                 task.metadata.insert(label, value);
                 if (!m_request.labelField.isEmpty() && label.compare(m_request.labelField, Qt::CaseInsensitive) == 0)
                     task.label = value;
             }
             task.metadata.insert(QStringLiteral("image_url"), canvas.imageUrl);
             const QString name = QString::fromLatin1(QCryptographicHash::hash(canvas.id.toUtf8(), QCryptographicHash::Sha1).toHex());
-            images.push_back({canvas.id, manifestLabel, canvas.imageUrl, name + QLatin1Char('.') + extensionOf(canvas.imageUrl), task});
+            images.push_back({canvas.id, manifest.label, canvas.imageUrl, name + QLatin1Char('.') + extensionOf(canvas.imageUrl), task});
         }
     }
     const qint64 total = images.size();
     for (qint64 begin = 0; begin < total; begin += 32) {
         throwIfCancelled();
-        downloadAndImport(*this, catalog, source, fetcher, folder, images.mid(begin, 32), summary);
+        downloadAndImport(*this, catalog, source, fetcher, m_request.policy.maxImageBytes, folder, images.mid(begin, 32), summary);
         summary.requests = fetcher.requestsSent();
         publish();
         reportProgress(std::min(total, begin + 32), total, QStringLiteral("Imported %1 of %2 canvases").arg(std::min(total, begin + 32)).arg(total));

@@ -5,6 +5,7 @@
 #include "jobs/job.h"
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QMap>
 #include <QMutex>
 
@@ -60,6 +61,23 @@ struct MetDepartment
     qint64 objects = -1; // -1: not counted
 };
 
+// One object of The Met as its record describes it; imageUrl empty when it has none.
+struct MetObject
+{
+    QString objectId;
+    QString department;
+    QString imageUrl;
+    bool publicDomain = false;
+    QJsonObject metadata; // the fields an item keeps (title, culture, date, ...)
+};
+
+// The Met's JSON documents, parsed apart from fetching (the importer and the fuzz targets use these).
+// Each sets *error (a reason, no address) and returns what it could read when the body is not as expected.
+QVector<MetDepartment> parseMetDepartments(const QByteArray &body, QString *error);
+QVector<qint64> parseMetObjectIds(const QByteArray &body, QString *error);
+// fullImages: primaryImage rather than primaryImageSmall. An image address that is not http(s) is refused.
+MetObject parseMetObject(const QByteArray &body, bool fullImages, QString *error);
+
 // Builds a catalog from The Met's Collection API: the department list, the objects of each department
 // (sampled evenly when a number per department is given), each object's JSON and image. Objects are
 // recorded as they finish, so an interrupted import resumes without fetching anything twice.
@@ -81,10 +99,40 @@ private:
     MetImportRequest m_request;
 };
 
+// One canvas of a IIIF manifest, with the image to fetch for it (an Image API request or a direct URL).
+struct IiifCanvas
+{
+    QString id;
+    QString label;
+    QString imageUrl;
+    QVector<QPair<QString, QString>> metadata;
+};
+
+// A IIIF Presentation 2.1 or 3.0 document, parsed apart from fetching. Every reference in it (member,
+// image, service) must be an http or https URL: anything else is refused with one message, and never
+// looked up on disk, so a document can neither read local files nor tell whether they exist.
+struct IiifDocument
+{
+    QString type;  // "Manifest", "Collection" or what the document said
+    QString label;
+    QVector<QPair<QString, QString>> metadata;
+    QVector<IiifCanvas> canvases;     // a manifest's canvases with an id and an acceptable image
+    QVector<QJsonObject> members;     // a collection's members with an acceptable id (embedded or referenced)
+    QVector<ImportFailure> problems;  // what was refused or left out, and why
+};
+
+// address: where the document came from, to name it in problems; maxImageSide: asked of the Image API.
+IiifDocument parseIiifDocument(const QJsonObject &document, const QString &address, int maxImageSide);
+// Sets *error for a body that is not a JSON object.
+IiifDocument parseIiifDocument(const QByteArray &body, const QString &address, int maxImageSide, QString *error);
+// A member's id ("id" or "@id") and whether it carries its content (rather than a reference to fetch).
+QString iiifMemberId(const QJsonObject &member);
+bool iiifMemberIsEmbedded(const QJsonObject &member);
+
 struct IiifImportRequest
 {
     QString catalogPath;
-    QString source;      // a manifest or collection: URL or local file
+    QString source;      // a manifest or collection: URL or local file (only this one may be local)
     QString labelField;  // a metadata label whose value becomes the item's department
     int maxImageSide = 1024;
     HttpPolicy policy;

@@ -9,8 +9,48 @@
 #include <QUrl>
 
 #include <deque>
+#include <memory>
 
 namespace accession {
+
+namespace {
+
+// How much of a body Qt may hold before we read it out: the rest waits in the socket, so a body that
+// passes the limit is caught within this much.
+constexpr qint64 kReadBufferBytes = 256 * 1024;
+
+// What one transfer has received so far, and why we stopped it, if we did.
+struct Transfer
+{
+    QByteArray body;
+    QString abortReason;
+    bool abortRetryable = false;
+};
+
+} // namespace
+
+bool isWebUrl(const QString &address)
+{
+    const QUrl url(address, QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    return url.isValid() && (scheme == QLatin1String("http") || scheme == QLatin1String("https")) && !url.host().isEmpty();
+}
+
+QString notWebUrlReason()
+{
+    return QStringLiteral("refused: not an http or https URL");
+}
+
+QString describeBytes(qint64 bytes)
+{
+    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+        return QStringLiteral("%1 MB").arg(bytes / (1024 * 1024));
+    if (bytes >= 1024 * 1024)
+        return QStringLiteral("%1 MB").arg(double(bytes) / (1024 * 1024), 0, 'f', 1);
+    if (bytes >= 1024 && bytes % 1024 == 0)
+        return QStringLiteral("%1 KB").arg(bytes / 1024);
+    return QStringLiteral("%1 bytes").arg(bytes);
+}
 
 struct HttpFetcher::Impl
 {
@@ -43,7 +83,6 @@ struct HttpFetcher::Impl
         if (status == 429 || (status >= 500 && status < 600))
             return true;
         switch (error) {
-        case QNetworkReply::OperationCanceledError: // our transfer time-out
         case QNetworkReply::TimeoutError:
         case QNetworkReply::RemoteHostClosedError:
         case QNetworkReply::TemporaryNetworkFailureError:
@@ -73,20 +112,30 @@ qint64 HttpFetcher::requestsSent() const
     return m_impl->sent;
 }
 
-HttpResult HttpFetcher::fetch(const QString &url)
+HttpResult HttpFetcher::fetch(const QString &url, qint64 maxBytes)
 {
     HttpResult single;
-    fetchAll({url}, [&single](int, const HttpResult &result) { single = result; });
+    fetchAll({url}, maxBytes, [&single](int, const HttpResult &result) { single = result; });
     return single;
 }
 
-void HttpFetcher::fetchAll(const QStringList &urls, const std::function<void(int, const HttpResult &)> &onResult)
+void HttpFetcher::fetchAll(const QStringList &urls, qint64 maxBytes, const std::function<void(int, const HttpResult &)> &onResult)
 {
     Impl &d = *m_impl;
     QEventLoop loop;
     std::deque<Impl::Pending> queue;
-    for (int i = 0; i < urls.size(); ++i)
+    for (int i = 0; i < urls.size(); ++i) {
+        // Nothing but the web: Qt would also read file:, qrc: and data: addresses, and a document's
+        // references must never reach the local disk.
+        if (!isWebUrl(urls[i])) {
+            HttpResult refused;
+            refused.url = urls[i];
+            refused.error = notWebUrlReason();
+            onResult(i, refused);
+            continue;
+        }
         queue.push_back({i, 1, 0});
+    }
     int inFlight = 0;
     int waiting = 0; // requests whose start is scheduled on a timer
     bool stopped = false;
@@ -96,11 +145,62 @@ void HttpFetcher::fetchAll(const QStringList &urls, const std::function<void(int
         ++inFlight;
         ++d.sent;
         QNetworkRequest request{QUrl(urls[pending.index])};
-        request.setTransferTimeout(d.policy.timeoutMs);
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::UserVerifiedRedirectPolicy);
+        request.setMaximumRedirectsAllowed(kMaxRedirects);
         request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("Accession (museum department classifier)"));
         QNetworkReply *reply = d.manager.get(request);
-        QObject::connect(reply, &QNetworkReply::finished, &loop, [&, reply, pending] {
+        reply->setReadBufferSize(kReadBufferBytes);
+        auto transfer = std::make_shared<Transfer>();
+        const auto abortWith = [reply, transfer](const QString &reason, bool retryable) {
+            if (!transfer->abortReason.isEmpty() || reply->isFinished())
+                return;
+            transfer->abortReason = reason;
+            transfer->abortRetryable = retryable;
+            reply->abort();
+        };
+        // Our own timers rather than Qt's transfer time-out, so that the reason says which limit it was.
+        auto *stall = new QTimer(reply);
+        stall->setSingleShot(true);
+        QObject::connect(stall, &QTimer::timeout, reply, [abortWith, &d] {
+            abortWith(QStringLiteral("no data received for %1 s (the stall limit)").arg(d.policy.stallMs / 1000.0), true);
+        });
+        stall->start(d.policy.stallMs);
+        auto *deadline = new QTimer(reply);
+        deadline->setSingleShot(true);
+        QObject::connect(deadline, &QTimer::timeout, reply, [abortWith, &d] {
+            abortWith(QStringLiteral("not complete after %1 s (the time limit per request)").arg(d.policy.requestMs / 1000.0), false);
+        });
+        deadline->start(d.policy.requestMs);
+        const auto overLimit = [maxBytes] { return QStringLiteral("the response is larger than the limit of %1").arg(describeBytes(maxBytes)); };
+        QObject::connect(reply, &QNetworkReply::redirected, reply, [reply, abortWith](const QUrl &target) {
+            const bool downgrade = reply->url().scheme() == QLatin1String("https") && target.scheme() == QLatin1String("http");
+            if (!isWebUrl(target.toString()) || downgrade) {
+                abortWith(QStringLiteral("refused a redirect to %1").arg(target.toString()), false);
+                return;
+            }
+            Q_EMIT reply->redirectAllowed();
+        });
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, abortWith, stall, maxBytes, &d] {
+            stall->start(d.policy.stallMs);
+            const QVariant declared = reply->header(QNetworkRequest::ContentLengthHeader);
+            if (declared.isValid() && declared.toLongLong() > maxBytes)
+                abortWith(QStringLiteral("the server declares %1, over the limit of %2")
+                              .arg(describeBytes(declared.toLongLong()), describeBytes(maxBytes)), false);
+        });
+        QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, transfer, abortWith, overLimit, stall, maxBytes, &d] {
+            stall->start(d.policy.stallMs);
+            // Read what is there (at most the read buffer), one byte past the limit at most.
+            const qint64 room = maxBytes + 1 - transfer->body.size();
+            transfer->body += reply->read(std::max<qint64>(0, std::min(reply->bytesAvailable(), room)));
+            if (transfer->body.size() > maxBytes) {
+                transfer->body.clear();
+                abortWith(overLimit(), false);
+            }
+        });
+        QObject::connect(reply, &QNetworkReply::downloadProgress, stall, [stall, &d] { stall->start(d.policy.stallMs); });
+        QObject::connect(reply, &QNetworkReply::finished, &loop, [&, reply, pending, transfer, stall, deadline, overLimit] {
+            stall->stop();
+            deadline->stop();
             --inFlight;
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             const QNetworkReply::NetworkError error = reply->error();
@@ -108,22 +208,34 @@ void HttpFetcher::fetchAll(const QStringList &urls, const std::function<void(int
             result.url = urls[pending.index];
             result.status = status;
             result.attempts = pending.attempt;
-            result.body = reply->readAll();
+            if (transfer->abortReason.isEmpty()) {
+                result.body = std::move(transfer->body);
+                result.body += reply->read(std::max<qint64>(0, maxBytes + 1 - result.body.size()));
+                if (result.body.size() > maxBytes) {
+                    result.body.clear();
+                    transfer->abortReason = overLimit();
+                }
+            }
             const QVariant declared = reply->header(QNetworkRequest::ContentLengthHeader);
             // A server that closes the connection before the declared length arrives is
             // reported by Qt as RemoteHostClosedError (or not at all); name it for what it is.
-            const bool truncated = (error == QNetworkReply::NoError || error == QNetworkReply::RemoteHostClosedError)
+            const bool truncated = transfer->abortReason.isEmpty()
+                                   && (error == QNetworkReply::NoError || error == QNetworkReply::RemoteHostClosedError)
                                    && declared.isValid() && declared.toLongLong() > result.body.size();
-            if (error == QNetworkReply::NoError && !truncated && status >= 200 && status < 300) {
+            if (transfer->abortReason.isEmpty() && error == QNetworkReply::NoError && !truncated && status >= 200 && status < 300) {
                 reply->deleteLater();
                 onResult(pending.index, result);
                 pump();
                 return;
             }
-            result.error = truncated ? QStringLiteral("truncated response (%1 of %2 bytes)").arg(result.body.size()).arg(declared.toLongLong())
+            result.error = !transfer->abortReason.isEmpty() ? transfer->abortReason
+                         : truncated ? QStringLiteral("truncated response (%1 of %2 bytes)").arg(result.body.size()).arg(declared.toLongLong())
                          : status >= 400 ? QStringLiteral("HTTP %1").arg(status)
                                          : reply->errorString();
-            const bool again = (truncated || Impl::retryable(status, error)) && pending.attempt <= d.policy.retries && !stopped;
+            result.body.clear();
+            const bool mayRetry = !transfer->abortReason.isEmpty() ? transfer->abortRetryable
+                                                                   : truncated || Impl::retryable(status, error);
+            const bool again = mayRetry && pending.attempt <= d.policy.retries && !stopped;
             if (again) {
                 qint64 wait = qint64(d.policy.backoffMs) << (pending.attempt - 1);
                 bool ok = false;
@@ -169,6 +281,8 @@ void HttpFetcher::fetchAll(const QStringList &urls, const std::function<void(int
         if (queue.empty() && inFlight == 0 && waiting == 0)
             loop.quit();
     };
+    if (queue.empty())
+        return;
     QTimer::singleShot(0, &loop, pump);
     // A cancel arrives from another thread: look for it regularly even while transfers stall.
     QTimer watch;

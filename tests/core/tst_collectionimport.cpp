@@ -62,7 +62,7 @@ HttpPolicy quickPolicy(double rate = 50)
     policy.connections = 4;
     policy.retries = 3;
     policy.backoffMs = 100;
-    policy.timeoutMs = 10000;
+    policy.stallMs = 10000;
     return policy;
 }
 
@@ -89,6 +89,36 @@ bool anyReason(const QVector<ImportFailure> &failures, const QString &part)
     return std::any_of(failures.begin(), failures.end(), [&](const ImportFailure &f) { return f.reason.contains(part); });
 }
 
+// The reason recorded for the one failure whose path ends with pathEnd; empty when none.
+QString reasonFor(const QVector<ImportFailure> &failures, const QString &pathEnd)
+{
+    for (const ImportFailure &failure : failures) {
+        if (failure.path.endsWith(pathEnd))
+            return failure.reason;
+    }
+    return QString();
+}
+
+QString describe(const QVector<ImportFailure> &failures)
+{
+    QStringList lines;
+    for (const ImportFailure &failure : failures)
+        lines << failure.path + QStringLiteral(": ") + failure.reason;
+    return lines.join(QLatin1Char('\n'));
+}
+
+// Tiny limits, no retries: a misbehaving server costs a few seconds, whatever it sends.
+HttpPolicy tightPolicy()
+{
+    HttpPolicy policy = quickPolicy();
+    policy.retries = 0;
+    policy.maxJsonBytes = 1024 * 1024;
+    policy.maxImageBytes = 1024 * 1024;
+    policy.stallMs = 2500; // the trickling server sends a byte a second: that is progress, not a stall
+    policy.requestMs = 5000;
+    return policy;
+}
+
 } // namespace
 
 class TestCollectionImport : public QObject
@@ -105,6 +135,10 @@ private Q_SLOTS:
     void importsIiifV2ManifestWithLabelField();
     void followsIiifV3CollectionsAndReportsBrokenManifests();
     void exportsFoldersWithProvenance();
+    void boundsEndlessTricklingAndSilentResponses();
+    void boundsIiifDocumentsAndImages();
+    void iiifReferencesMustBeWebAddresses();
+    void parsesMetAndIiifDocumentsWithoutFetching();
 
 private:
     QTemporaryDir m_dir;
@@ -392,6 +426,221 @@ void TestCollectionImport::exportsFoldersWithProvenance()
     const QJsonObject summary = QJsonDocument::fromJson(out).object();
     QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 3);
     QCOMPARE(summary.value(QStringLiteral("per_department")).toObject().size(), 3);
+}
+
+void TestCollectionImport::boundsEndlessTricklingAndSilentResponses()
+{
+    QJsonObject config = cleanConfig(*m_server, 1);
+    QJsonObject objects = config.value(QStringLiteral("objects")).toObject();
+    for (int id : {170, 171, 172, 173, 174, 175}) {
+        m_server->writeImage(QStringLiteral("%1.jpg").arg(id), renderSyntheticImage(1, 64, quint32(id), QStringLiteral("jpg")));
+        objects.insert(QString::number(id), metObject(id, 2, true, QStringLiteral("%1.jpg").arg(id)));
+    }
+    config.insert(QStringLiteral("objects"), objects);
+    config.insert(QStringLiteral("faults"), QJsonObject{{QStringLiteral("streams"), QJsonObject{
+        {QStringLiteral("/api/objects/170"), QStringLiteral("endless")},
+        {QStringLiteral("/api/objects/171"), QStringLiteral("huge_declared")},
+        {QStringLiteral("/api/objects/172"), QStringLiteral("trickle")},
+        {QStringLiteral("/api/objects/173"), QStringLiteral("silent")},
+        {QStringLiteral("/images/174.jpg"), QStringLiteral("endless")}}}});
+    m_server->writeConfig(config);
+
+    QTemporaryDir dir;
+    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("bounded.db")), *m_server, 0, false, tightPolicy(),
+                                                   {QStringLiteral("Asian Art")});
+    // 200 and 175 are fine; each misbehaving response is its object's failure, and the rest goes on.
+    QCOMPARE(summary.imported, 2);
+    QCOMPARE(summary.failures.size(), 5);
+    const QString failures = describe(summary.failures);
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/api/objects/170")).contains(QStringLiteral("larger than the limit of 1 MB")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/api/objects/171")).contains(QStringLiteral("declares 5120 MB, over the limit of 1 MB")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/api/objects/172")).contains(QStringLiteral("not complete after 5 s")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/api/objects/173")).contains(QStringLiteral("no data received for 2.5 s")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/images/174.jpg")).contains(QStringLiteral("larger than the limit of 1 MB")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/images/174.jpg")).contains(QStringLiteral("/images/174.jpg")), qPrintable(failures));
+
+    // The same limits from the command line.
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")), QStringLiteral("--base-url"),
+                     m_server->api(), QStringLiteral("--departments"), QStringLiteral("2"), QStringLiteral("--retries"), QStringLiteral("0"),
+                     QStringLiteral("--rate"), QStringLiteral("40"), QStringLiteral("--max-json-mb"), QStringLiteral("1"),
+                     QStringLiteral("--max-image-mb"), QStringLiteral("1"), QStringLiteral("--stall-seconds"), QStringLiteral("3"),
+                     QStringLiteral("--request-seconds"), QStringLiteral("6"), QStringLiteral("--json")}, &out), 0);
+    const QJsonObject cli = QJsonDocument::fromJson(out).object();
+    QCOMPARE(cli.value(QStringLiteral("imported")).toInt(), 2);
+    QVector<ImportFailure> cliFailures;
+    for (const QJsonValue &value : cli.value(QStringLiteral("failed")).toArray())
+        cliFailures.push_back({value[QStringLiteral("path")].toString(), value[QStringLiteral("reason")].toString()});
+    QVERIFY2(reasonFor(cliFailures, QStringLiteral("/api/objects/171")).contains(QStringLiteral("over the limit of 1 MB")), out.constData());
+    QVERIFY2(reasonFor(cliFailures, QStringLiteral("/api/objects/172")).contains(QStringLiteral("not complete after 6 s")), out.constData());
+    QVERIFY2(reasonFor(cliFailures, QStringLiteral("/api/objects/173")).contains(QStringLiteral("no data received for 3 s")), out.constData());
+    QByteArray error;
+    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("bad.db")),
+                     QStringLiteral("--max-json-mb"), QStringLiteral("0")}, nullptr, &error), 2);
+    QVERIFY2(error.contains("--max-json-mb"), error.constData());
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+}
+
+void TestCollectionImport::boundsIiifDocumentsAndImages()
+{
+    m_server->writeImage(QStringLiteral("bowl.jpg"), renderSyntheticImage(2, 80, 7, QStringLiteral("jpg")));
+    m_server->writeManifest(QStringLiteral("bounded-good.json"), R"({"id": "{BASE}/iiif/bounded-good.json", "type": "Manifest", "label": "Bowl",
+      "items": [{"id": "{BASE}/iiif/bounded/canvas/1", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": [
+                  {"type": "Annotation", "body": {"id": "{BASE}/images/bowl.jpg", "type": "Image"}}]}]},
+                {"id": "{BASE}/iiif/bounded/canvas/2", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": [
+                  {"type": "Annotation", "body": {"id": "{BASE}/images/endless.jpg", "type": "Image"}}]}]}]})");
+    m_server->writeManifest(QStringLiteral("bounded-top.json"), R"({"id": "{BASE}/iiif/bounded-top.json", "type": "Collection",
+      "items": [{"id": "{BASE}/iiif/bounded-good.json", "type": "Manifest"}, {"id": "{BASE}/iiif/endless.json", "type": "Manifest"},
+                {"id": "{BASE}/iiif/trickle.json", "type": "Manifest"}]})");
+    QJsonObject config = cleanConfig(*m_server, 1);
+    config.insert(QStringLiteral("faults"), QJsonObject{{QStringLiteral("streams"), QJsonObject{
+        {QStringLiteral("/iiif/endless.json"), QStringLiteral("huge_declared")},
+        {QStringLiteral("/iiif/trickle.json"), QStringLiteral("trickle")},
+        {QStringLiteral("/images/endless.jpg"), QStringLiteral("endless")}}}});
+    m_server->writeConfig(config);
+    QTemporaryDir dir;
+    IiifImportRequest request;
+    request.catalogPath = dir.filePath(QStringLiteral("bounded.db"));
+    request.source = m_server->base() + QStringLiteral("/iiif/bounded-top.json");
+    request.policy = tightPolicy();
+    IiifImportJob job(request);
+    QVERIFY(job.exec());
+    const CollectionImportSummary summary = job.summary();
+    const QString failures = describe(summary.failures);
+    QCOMPARE(summary.imported, 1);
+    QCOMPARE(summary.failures.size(), 3);
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/iiif/endless.json")).contains(QStringLiteral("over the limit of 1 MB")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/iiif/trickle.json")).contains(QStringLiteral("not complete after 5 s")), qPrintable(failures));
+    QVERIFY2(reasonFor(summary.failures, QStringLiteral("/images/endless.jpg")).contains(QStringLiteral("larger than the limit of 1 MB")), qPrintable(failures));
+
+    // The named document itself over the limit: the whole import fails, saying why.
+    request.source = m_server->base() + QStringLiteral("/iiif/endless.json");
+    IiifImportJob whole(request);
+    QSignalSpy failed(&whole, &Job::failed);
+    QVERIFY(!whole.exec());
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("/iiif/endless.json: the server declares")),
+             qPrintable(failed.first().first().toString()));
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+}
+
+void TestCollectionImport::iiifReferencesMustBeWebAddresses()
+{
+    // A manifest on the local disk whose image is on the server: were it read, it would be imported.
+    m_server->writeImage(QStringLiteral("secret.jpg"), renderSyntheticImage(0, 80, 9, QStringLiteral("jpg")));
+    QTemporaryDir local;
+    const QString existing = local.filePath(QStringLiteral("manifest.json"));
+    const QString missing = local.filePath(QStringLiteral("absent.json"));
+    writeFile(existing, QStringLiteral(R"({"id": "https://example.org/m", "type": "Manifest", "label": "Local",
+      "items": [{"id": "https://example.org/m/canvas", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": [
+        {"type": "Annotation", "body": {"id": "%1/images/secret.jpg", "type": "Image"}}]}]}]})").arg(m_server->base()).toUtf8());
+    const QString localImage = local.filePath(QStringLiteral("photo.jpg"));
+    writeFile(localImage, renderSyntheticImage(1, 80, 10, QStringLiteral("jpg")));
+    const QStringList references = {existing, missing, QUrl::fromLocalFile(existing).toString(), QUrl::fromLocalFile(missing).toString(),
+                                    QStringLiteral("manifest.json"), QStringLiteral("../absent.json"),
+                                    QStringLiteral("ftp://127.0.0.1/manifest.json"), QStringLiteral("qrc:/manifest.json")};
+    QJsonArray items;
+    for (const QString &reference : references)
+        items.append(QJsonObject{{QStringLiteral("id"), reference}, {QStringLiteral("type"), QStringLiteral("Manifest")}});
+    // Images and services inside a manifest are references too.
+    const auto canvas = [](const QString &id, const QJsonObject &body) {
+        return QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("type"), QStringLiteral("Canvas")},
+                           {QStringLiteral("items"), QJsonArray{QJsonObject{{QStringLiteral("items"), QJsonArray{QJsonObject{{QStringLiteral("body"), body}}}}}}}};
+    };
+    items.append(QJsonObject{
+        {QStringLiteral("id"), QStringLiteral("https://example.org/embedded")}, {QStringLiteral("type"), QStringLiteral("Manifest")},
+        {QStringLiteral("items"), QJsonArray{
+            canvas(QStringLiteral("https://example.org/c/1"), QJsonObject{{QStringLiteral("id"), localImage}}),
+            canvas(QStringLiteral("https://example.org/c/2"), QJsonObject{{QStringLiteral("id"), QUrl::fromLocalFile(localImage).toString()}}),
+            canvas(QStringLiteral("https://example.org/c/3"), QJsonObject{{QStringLiteral("id"), QStringLiteral("https://example.org/x.jpg")},
+                                                                           {QStringLiteral("service"), QJsonObject{{QStringLiteral("id"), local.path()}}}})}}});
+    const QByteArray collection = QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("https://example.org/top")},
+                                                            {QStringLiteral("type"), QStringLiteral("Collection")},
+                                                            {QStringLiteral("items"), items}}).toJson();
+    m_server->writeManifest(QStringLiteral("local-refs.json"), collection);
+    const QString localCollection = local.filePath(QStringLiteral("collection.json"));
+    writeFile(localCollection, collection);
+
+    // Served from the web, and named on the command line as a local file: the same rule for what it refers to.
+    for (const QString &source : QStringList{m_server->base() + QStringLiteral("/iiif/local-refs.json"), localCollection}) {
+        QTemporaryDir dir;
+        IiifImportRequest request;
+        request.catalogPath = dir.filePath(QStringLiteral("refs.db"));
+        request.source = source;
+        request.policy = quickPolicy();
+        IiifImportJob job(request);
+        QVERIFY(job.exec());
+        const CollectionImportSummary summary = job.summary();
+        const QString failures = describe(summary.failures);
+        QCOMPARE(summary.imported, 0);
+        QCOMPARE(summary.failures.size(), references.size() + 3);
+        for (const ImportFailure &failure : summary.failures)
+            QVERIFY2(failure.reason.endsWith(notWebUrlReason()), qPrintable(failures));
+        // An existing file and a missing one are refused in the very same words.
+        QCOMPARE(reasonFor(summary.failures, existing), notWebUrlReason());
+        QCOMPARE(reasonFor(summary.failures, missing), reasonFor(summary.failures, existing));
+        QCOMPARE(reasonFor(summary.failures, QStringLiteral("file://") + missing), reasonFor(summary.failures, QStringLiteral("file://") + existing));
+        QCOMPARE(Catalog(request.catalogPath).itemCount(), 0);
+    }
+
+    // The document the user names may be local, and is read.
+    QTemporaryDir dir;
+    IiifImportRequest request;
+    request.catalogPath = dir.filePath(QStringLiteral("named.db"));
+    request.source = existing;
+    request.policy = quickPolicy();
+    IiifImportJob named(request);
+    QVERIFY(named.exec());
+    QCOMPARE(named.summary().imported, 1);
+}
+
+void TestCollectionImport::parsesMetAndIiifDocumentsWithoutFetching()
+{
+    QString error;
+    const QVector<MetDepartment> departments = parseMetDepartments(R"({"departments": [{"departmentId": 3, "displayName": "Ancient Near Eastern Art"}]})", &error);
+    QVERIFY(error.isEmpty());
+    QCOMPARE(departments.size(), 1);
+    QCOMPARE(departments.first().name, QStringLiteral("Ancient Near Eastern Art"));
+    QVERIFY(parseMetDepartments(R"({"departments": 7})", &error).isEmpty());
+    QVERIFY(!error.isEmpty());
+
+    error.clear();
+    QCOMPARE(parseMetObjectIds(R"({"total": 3, "objectIDs": [5, "x", 9, -1]})", &error), (QVector<qint64>{5, 9}));
+    QVERIFY(error.isEmpty());
+    QVERIFY(parseMetObjectIds(R"({"total": 0, "objectIDs": null})", &error).isEmpty());
+    QVERIFY(error.isEmpty());
+
+    const MetObject object = parseMetObject(R"({"objectID": 5, "isPublicDomain": true, "department": "Asian Art",
+        "primaryImage": "https://images.example.org/full.jpg", "primaryImageSmall": "https://images.example.org/small.jpg",
+        "title": "Bowl", "culture": ""})", false, &error);
+    QVERIFY(error.isEmpty());
+    QCOMPARE(object.objectId, QStringLiteral("5"));
+    QCOMPARE(object.imageUrl, QStringLiteral("https://images.example.org/small.jpg"));
+    QCOMPARE(object.metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Bowl"));
+    QVERIFY(!object.metadata.contains(QStringLiteral("culture")));
+    parseMetObject(R"({"objectID": 6, "primaryImage": "file:///etc/passwd"})", false, &error);
+    QVERIFY2(error.contains(notWebUrlReason()), qPrintable(error));
+
+    error.clear();
+    const IiifDocument v2 = parseIiifDocument(QByteArray(R"({"@type": "sc:Manifest", "label": [{"@value": "<b>Scroll</b>"}],
+        "sequences": [{"canvases": [{"@id": "https://example.org/c1", "images": [{"resource": {"@id": "https://example.org/i.jpg",
+            "service": [{"@id": "https://example.org/iiif/i/"}]}}]}, {"@id": "https://example.org/c2", "images": []}]}]})"),
+        QStringLiteral("https://example.org/m.json"), 512, &error);
+    QVERIFY(error.isEmpty());
+    QCOMPARE(v2.type, QStringLiteral("Manifest"));
+    QCOMPARE(v2.label, QStringLiteral("Scroll"));
+    QCOMPARE(v2.canvases.size(), 1);
+    QCOMPARE(v2.canvases.first().imageUrl, QStringLiteral("https://example.org/iiif/i/full/!512,512/0/default.jpg"));
+    QCOMPARE(v2.problems.size(), 1);
+    QCOMPARE(v2.problems.first().path, QStringLiteral("https://example.org/m.json"));
+
+    const IiifDocument collection = parseIiifDocument(QByteArray(R"({"type": "Collection", "items": [{"id": "https://example.org/a", "type": "Manifest"},
+        {"id": "/etc/passwd", "type": "Manifest"}, {"type": "Manifest"}, 5]})"), QStringLiteral("https://example.org/top"), 512, &error);
+    QCOMPARE(collection.members.size(), 1);
+    QCOMPARE(collection.problems.size(), 3);
+    QCOMPARE(collection.problems.at(0).reason, notWebUrlReason());
+
+    parseIiifDocument(QByteArray("[1, 2]"), QString(), 512, &error);
+    QCOMPARE(error, QStringLiteral("not a JSON object"));
 }
 
 QTEST_GUILESS_MAIN(TestCollectionImport)

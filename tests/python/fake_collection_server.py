@@ -7,10 +7,14 @@ Serves on 127.0.0.1 (a free port, printed as "PORT <n>" on the first line) until
   config.json      {"departments": [{"departmentId", "displayName"}], "objects": {"<id>": {object JSON}},
                     "faults": {"slow": {"<id>": seconds}, "rate_limited": {"<id>": times}, "server_error": {"<id>": times},
                                "truncated": ["<id>"], "invalid_json": ["<id>"], "missing": ["<id>"],
-                               "truncated_image": ["<file>"]}}
+                               "truncated_image": ["<file>"],
+                               "streams": {"<request path>": "endless" | "huge_declared" | "trickle" | "silent"}}}
   images/<file>    image files, served at /images/<file> and through the IIIF Image API at
                    /iiif-image/<stem>/full/<size>/0/default.jpg
   iiif/<path>      manifests and collections; "{BASE}" in them becomes this server's address
+A path in "streams" misbehaves whatever it names: "endless" sends bytes without end (no length, until the
+client hangs up), "huge_declared" declares 5 GB and streams, "trickle" sends one byte a second, "silent" sends
+the headers and then nothing.
 Every request is appended to ROOT/requests.log as "<unix time> <path>".
 
 Endpoints, as The Met's: /api/departments, /api/objects?departmentIds=N, /api/objects/<id>.
@@ -57,6 +61,32 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
 
+    def stream(self, kind):
+        """Misbehaves on purpose until the client gives up (or two minutes pass)."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        if kind == "huge_declared":
+            self.send_header("Content-Length", str(5 * 1024 ** 3))
+        elif kind in ("trickle", "silent"):
+            self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self.wfile.flush()
+        chunk = b"[" + b"0," * 32767 + b"0"
+        deadline = time.time() + 120
+        try:
+            while time.time() < deadline:
+                if kind in ("endless", "huge_declared"):
+                    self.wfile.write(chunk)
+                elif kind == "trickle":
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+                else:
+                    time.sleep(0.2)
+        except OSError:
+            pass
+
     def do_GET(self):
         with LOCK:
             with open(os.path.join(ROOT, "requests.log"), "a", encoding="utf-8") as log:
@@ -65,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in url.path.split("/") if p]
         cfg = config()
         faults = cfg.get("faults", {})
+        if self.path in faults.get("streams", {}):
+            return self.stream(faults["streams"][self.path])
         base = "http://127.0.0.1:%d" % self.server.server_address[1]
 
         if parts == ["api", "departments"]:

@@ -4,6 +4,7 @@
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
+#include "displaytext.h"
 #include "fakecollectionserver.h"
 #include "itempanel.h"
 #include "mainwindow.h"
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void departmentsCanBeMergedAndGrouped();
     void metImportDialogListsDepartmentsAndImports();
     void reportsCatalogThatCannotOpen();
+    void hostileDepartmentNamesShowAsPlainBoundedText();
 
 private:
     QString freshCatalog(const QString &name) { return copyCatalog(m_fixture.catalogPath, m_dir.path(), name); }
@@ -540,6 +542,113 @@ void TestMainWindow::reportsCatalogThatCannotOpen()
     MainWindow window;
     QVERIFY(!window.openCatalog(dir.filePath(QStringLiteral("future.db"))));
     QVERIFY(window.catalogPath().isEmpty());
+}
+
+void TestMainWindow::hostileDepartmentNamesShowAsPlainBoundedText()
+{
+    const QString path = freshCatalog(QStringLiteral("hostile.db"));
+    QTemporaryDir dir;
+    const QString picture = dir.filePath(QStringLiteral("p.png"));
+    writeFile(picture, renderSyntheticImage(0, 32, 1, QStringLiteral("png")));
+    const QString hostile = QStringLiteral("<img src=%1><font size=7>x</font>").arg(picture);
+    const QString huge = QStringLiteral("Huge ") + QString(100 * 1024, QLatin1Char('n'));
+    {
+        // Stored directly, model included: display must be safe for any name a catalog already holds.
+        Catalog catalog(path);
+        for (const auto &[from, to] : {std::pair{QStringLiteral("Arms and Armor"), hostile}, std::pair{QStringLiteral("Asian Art"), huge}}) {
+            catalog.run(QStringLiteral("UPDATE departments SET name = :to WHERE name = :from"), {{QStringLiteral("to"), to}, {QStringLiteral("from"), from}});
+            for (const QString &column : {QStringLiteral("card"), QStringLiteral("classes")})
+                catalog.run(QStringLiteral("UPDATE models SET %1 = replace(%1, :from, :to)").arg(column),
+                            {{QStringLiteral("to"), to}, {QStringLiteral("from"), from}});
+        }
+    }
+    const auto isLiteral = [](const QString &shown) { return !shown.contains(QStringLiteral("<img")) && !shown.contains(QStringLiteral("<font")); };
+
+    MainWindow window;
+    QVERIFY(window.openCatalog(path));
+    window.show();
+    Catalog &catalog = *window.session()->catalog();
+    const qint64 model = ModelRegistry(catalog).activeModel()->id;
+    const qint64 item = ReviewStore(catalog).queue(model, 2.0, 1).first().itemId;
+    window.itemPanel()->showItem(item);
+
+    // The chart's categories (rich text to Qt Charts) are escaped and elided.
+    const QStringList categories = window.itemPanel()->chartCategories();
+    QCOMPARE(categories.size(), 3);
+    QVERIFY2(categories.contains(elided(hostile).toHtmlEscaped()), qPrintable(categories.join(QLatin1Char('|'))));
+    QVERIFY(categories.contains(elided(huge).toHtmlEscaped()));
+    for (const QString &category : categories) {
+        QVERIFY2(isLiteral(category), qPrintable(category));
+        QVERIFY(category.size() <= kShownNameChars * 2);
+    }
+    // The department box shows names elided and files under the full one.
+    QComboBox *box = window.itemPanel()->departmentBox();
+    int hugeIndex = -1;
+    for (int i = 0; i < box->count(); ++i) {
+        QVERIFY(box->itemText(i).size() <= kShownNameChars);
+        if (box->itemText(i) == elided(huge))
+            hugeIndex = i;
+    }
+    QVERIFY(hugeIndex >= 0);
+    box->setCurrentIndex(hugeIndex);
+    QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QCOMPARE(catalog.item(item)->department, huge);
+    QVERIFY(window.itemPanel()->titleLabel()->text().contains(elided(huge).toHtmlEscaped()));
+
+    // Every label and list of the window: nothing rendered as markup, nothing unbounded.
+    const auto auditWidgets = [&] {
+        for (QLabel *label : window.findChildren<QLabel *>()) {
+            QVERIFY2(isLiteral(label->text()) || label->textFormat() == Qt::PlainText, qPrintable(label->text().left(200)));
+            QVERIFY2(label->text().size() < 4 * kShownMessageChars, qPrintable(label->text().left(200)));
+        }
+        for (QListWidget *list : window.findChildren<QListWidget *>()) {
+            for (int row = 0; row < list->count(); ++row)
+                QVERIFY2(list->item(row)->text().size() < 2 * kShownMessageChars, qPrintable(list->item(row)->text().left(200)));
+        }
+        for (QComboBox *combo : window.findChildren<QComboBox *>()) {
+            for (int i = 0; i < combo->count(); ++i)
+                QVERIFY(combo->itemText(i).size() <= kShownNameChars);
+        }
+    };
+    auditWidgets();
+
+    // The dashboard: the accuracy chart's categories, the confusion matrix's headers and tooltips, and a cell's title.
+    window.showDashboard();
+    DashboardWidget *dashboard = window.dashboard();
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard->hasItemEvaluation(), 60000);
+    for (QChartView *chartView : dashboard->findChildren<QChartView *>()) {
+        for (QAbstractAxis *axis : chartView->chart()->axes()) {
+            if (auto *categoryAxis = qobject_cast<QBarCategoryAxis *>(axis)) {
+                for (const QString &category : categoryAxis->categories())
+                    QVERIFY2(isLiteral(category) && category.size() <= kShownNameChars * 2, qPrintable(category.left(200)));
+            }
+        }
+    }
+    // The confusion matrix's names (here from the model file, which has the old ones) and a report with the new.
+    const EvaluationReport report = EvaluationReport::fromJson(ModelRegistry(catalog).activeModel()->card.value(QStringLiteral("validation")).toObject());
+    const int hostileRow = int(report.classes.indexOf(hostile));
+    QVERIFY2(hostileRow >= 0, qPrintable(report.classes.join(QLatin1Char('|')).left(300)));
+    ConfusionMatrixModel confusion;
+    confusion.setReport(report);
+    for (int row = 0; row < confusion.rowCount(); ++row) {
+        const QString header = confusion.headerData(row, Qt::Vertical).toString();
+        QVERIFY(header.size() <= kShownNameChars);
+        QVERIFY(confusion.headerData(row, Qt::Horizontal).toString().size() <= kShownNameChars);
+        for (const QString &tip : {confusion.headerData(row, Qt::Vertical, Qt::ToolTipRole).toString(),
+                                   confusion.index(row, row).data(Qt::ToolTipRole).toString()})
+            QVERIFY2(isLiteral(tip) && tip.size() < 4 * kToolTipChars, qPrintable(tip.left(200)));
+    }
+    QCOMPARE(confusion.headerData(hostileRow, Qt::Vertical).toString(), elided(hostile));
+    QTableView *view = dashboard->confusionView();
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::NoModifier, view->visualRect(view->model()->index(hostileRow, hostileRow)).center());
+    QCOMPARE(dashboard->cellTitle()->textFormat(), Qt::PlainText);
+    QVERIFY2(dashboard->cellTitle()->text().contains(QStringLiteral("of %1 predicted as %1").arg(elided(hostile))), qPrintable(dashboard->cellTitle()->text()));
+    auditWidgets();
+
+    // The departments dialog lists them elided too.
+    DepartmentsDialog departments(window.session());
+    for (int row = 0; row < departments.list()->count(); ++row)
+        QVERIFY2(departments.list()->item(row)->text().size() < kShownNameChars + 40, qPrintable(departments.list()->item(row)->text().left(300)));
 }
 
 QTEST_MAIN(TestMainWindow)
