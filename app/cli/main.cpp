@@ -3,6 +3,7 @@
 
 #include "catalog/catalogtypes.h"
 #include "ingest/importplan.h"
+#include "ml/errormessage.h"
 
 #include <QCoreApplication>
 
@@ -74,8 +75,10 @@ int main(int argc, char *argv[])
         } catch (const accession::cli::CliError &error) {
             accession::cli::printError(QStringLiteral("accession-cli %1: error: %2").arg(QLatin1String(command.name), QString::fromUtf8(error.what())));
             return error.exitCode();
-        } catch (const std::exception &error) {
-            accession::cli::printError(QStringLiteral("accession-cli %1: error: %2").arg(QLatin1String(command.name), QString::fromUtf8(error.what())));
+        } catch (...) {
+            // LibTorch's errors carry a C++ backtrace; every error is still one line.
+            accession::cli::printError(QStringLiteral("accession-cli %1: error: %2")
+                                           .arg(QLatin1String(command.name), accession::oneLineErrorMessage(std::current_exception())));
             return 1;
         }
     }

@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QJsonArray>
 
+#include <cmath>
+
 namespace accession::cli {
 
 namespace {
@@ -40,9 +42,9 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("weights"), QStringLiteral("Pretrained backbone (.safetensors or .pth, torchvision or timm names)."), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("mean"), QStringLiteral("Input normalisation mean (default: the weights' JSON, else ImageNet's)."), QStringLiteral("R,G,B")});
     parser.addOption({QStringLiteral("std"), QStringLiteral("Input normalisation std (default: the weights' JSON, else ImageNet's)."), QStringLiteral("R,G,B")});
-    parser.addOption({QStringLiteral("epochs"), QStringLiteral("Epochs over the images (default 10)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("image-size"), QStringLiteral("Input size in pixels (default 224; 64 for baseline)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("batch-size"), QStringLiteral("Images per batch (default 32)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("epochs"), QStringLiteral("Epochs over the images, at most %1 (default 10).").arg(kMaximumEpochs), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("image-size"), QStringLiteral("Input size in pixels, %1 to %2 (default 224; 64 for baseline).").arg(kMinimumInputSize).arg(kMaximumInputSize), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("batch-size"), QStringLiteral("Images per batch, at most %1 (default 32).").arg(kMaximumBatchSize), QStringLiteral("N")});
     parser.addOption({QStringLiteral("val-fraction"), QStringLiteral("Share of each department held out for validation (default 0.2)."), QStringLiteral("F")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed for the split, initialisation and augmentation (default 1)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("features-cache"), QStringLiteral("Fit the head on cached backbone features first (fast on a CPU; needs --weights).")});
@@ -106,7 +108,7 @@ int runTrain(const QStringList &arguments)
     if (parser.isSet(QStringLiteral("std")))
         options.std = tripleOption(parser, QStringLiteral("std"));
     options.epochs = intValue(parser, QStringLiteral("epochs"), options.epochs, 0);
-    options.imageSize = intValue(parser, QStringLiteral("image-size"), 0, 16);
+    options.imageSize = intValue(parser, QStringLiteral("image-size"), 0, kMinimumInputSize);
     options.batchSize = intValue(parser, QStringLiteral("batch-size"), options.batchSize, 1);
     options.validationFraction = doubleValue(parser, QStringLiteral("val-fraction"), options.validationFraction);
     if (options.validationFraction <= 0 || options.validationFraction >= 1)
@@ -121,7 +123,12 @@ int runTrain(const QStringList &arguments)
         throw CliError(QStringLiteral("--optimizer takes adamw or sgd, not '%1'").arg(optimizer), 2);
     options.optimizer = optimizer == QLatin1String("sgd") ? OptimizerKind::Sgd : OptimizerKind::AdamW;
     options.learningRate = doubleValue(parser, QStringLiteral("lr"), 0);
+    if (parser.isSet(QStringLiteral("lr")) && !(std::isfinite(options.learningRate) && options.learningRate > 0))
+        throw CliError(QStringLiteral("--lr must be a positive number, not '%1'").arg(parser.value(QStringLiteral("lr"))), 2);
     options.weightDecay = doubleValue(parser, QStringLiteral("weight-decay"), -1);
+    if (parser.isSet(QStringLiteral("weight-decay")) && !(options.weightDecay >= 0 && options.weightDecay <= kMaximumWeightDecay))
+        throw CliError(QStringLiteral("--weight-decay must be a number in [0, %1], not '%2'")
+                           .arg(kMaximumWeightDecay).arg(parser.value(QStringLiteral("weight-decay"))), 2);
     options.labelSmoothing = doubleValue(parser, QStringLiteral("label-smoothing"), options.labelSmoothing);
     options.warmupEpochs = intValue(parser, QStringLiteral("warmup-epochs"), options.warmupEpochs, 0);
     options.patience = intValue(parser, QStringLiteral("patience"), options.patience, 0);
@@ -160,6 +167,8 @@ int runTrain(const QStringList &arguments)
     options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;
     options.targetAccuracy = doubleValue(parser, QStringLiteral("target-accuracy"), options.targetAccuracy);
     options.resume = parser.isSet(QStringLiteral("resume"));
+    if (const auto problem = options.problem())
+        throw CliError(*problem, 2);
 
     const bool json = parser.isSet(QStringLiteral("json"));
     TrainingJob job(options);

@@ -33,7 +33,8 @@ QJsonObject modelToJson(const RegisteredModel &model)
                        {QStringLiteral("temperature"), model.temperature},
                        {QStringLiteral("threshold"), model.threshold},
                        {QStringLiteral("registered_at"), model.registeredAt.toString(Qt::ISODate)},
-                       {QStringLiteral("active"), model.active}};
+                       {QStringLiteral("active"), model.active},
+                       {QStringLiteral("problem"), model.problem().isEmpty() ? QJsonValue() : QJsonValue(model.problem())}};
 }
 
 QJsonObject decisionToJson(const Decision &decision)
@@ -87,13 +88,15 @@ int runModels(const QStringList &arguments)
     if (models.isEmpty())
         printLine(QStringLiteral("No models registered (accession-cli models --register MODEL.safetensors)."));
     for (const RegisteredModel &model : models) {
-        printLine(QStringLiteral("%1 %2  %3  %4, %5 classes, validation accuracy %6, threshold %7")
+        const QString problem = model.problem();
+        printLine(QStringLiteral("%1 %2  %3  %4, %5 classes, validation accuracy %6, threshold %7%8")
                       .arg(model.active ? QStringLiteral("*") : QStringLiteral(" "))
                       .arg(model.id, 3)
                       .arg(model.name, model.architecture)
                       .arg(model.classes.size())
                       .arg(model.card.value(QStringLiteral("validation")).toObject().value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 3)
-                      .arg(model.threshold, 0, 'f', 3));
+                      .arg(model.threshold, 0, 'f', 3)
+                      .arg(problem.isEmpty() ? QString() : QStringLiteral("  (unusable: %1)").arg(problem)));
     }
     return 0;
 }

@@ -34,6 +34,20 @@ RegisteredModel modelFromQuery(const QSqlQuery &query)
 
 } // namespace
 
+QString RegisteredModel::problem() const
+{
+    // Written so that NaN fails every comparison and is reported.
+    if (!(threshold >= 0.0 && threshold <= 1.0))
+        return QStringLiteral("its threshold %1 is not a probability between 0 and 1").arg(threshold);
+    if (!(temperature >= kMinimumTemperature && temperature <= kMaximumTemperature))
+        return QStringLiteral("its temperature %1 is not in [%2, %3]").arg(temperature).arg(kMinimumTemperature).arg(kMaximumTemperature);
+    if (classes.isEmpty())
+        return QStringLiteral("it lists no classes");
+    if (weightsPath.isEmpty())
+        return QStringLiteral("it names no weights file");
+    return QString();
+}
+
 ModelRegistry::ModelRegistry(Catalog &catalog)
     : m_catalog(catalog)
 {
@@ -42,6 +56,14 @@ ModelRegistry::ModelRegistry(Catalog &catalog)
 qint64 ModelRegistry::registerModel(const QString &weightsPath, const QString &weightsHash, const QJsonObject &card)
 {
     const QString path = QFileInfo(weightsPath).absoluteFilePath();
+    RegisteredModel candidate;
+    candidate.weightsPath = path;
+    candidate.temperature = card.value(QStringLiteral("temperature")).toDouble(1.0);
+    candidate.threshold = card.value(QStringLiteral("threshold")).toDouble(1.0);
+    for (const QJsonValue &name : card.value(QStringLiteral("classes")).toArray())
+        candidate.classes << name.toString();
+    if (const QString problem = candidate.problem(); !problem.isEmpty())
+        throw CatalogError(QStringLiteral("%1: cannot register the model: %2").arg(path, problem));
     if (const auto existing = modelIdByHash(weightsHash)) {
         m_catalog.run(QStringLiteral("UPDATE models SET weights_path = :path WHERE id = :id"),
                       {{QStringLiteral("path"), path}, {QStringLiteral("id"), *existing}});
@@ -61,8 +83,8 @@ qint64 ModelRegistry::registerModel(const QString &weightsPath, const QString &w
          {QStringLiteral("hash"), weightsHash},
          {QStringLiteral("card"), QString::fromUtf8(QJsonDocument(card).toJson(QJsonDocument::Compact))},
          {QStringLiteral("classes"), QString::fromUtf8(QJsonDocument(card.value(QStringLiteral("classes")).toArray()).toJson(QJsonDocument::Compact))},
-         {QStringLiteral("temperature"), card.value(QStringLiteral("temperature")).toDouble(1.0)},
-         {QStringLiteral("threshold"), card.value(QStringLiteral("threshold")).toDouble(1.0)},
+         {QStringLiteral("temperature"), candidate.temperature},
+         {QStringLiteral("threshold"), candidate.threshold},
          {QStringLiteral("now"), Catalog::nowText()},
          {QStringLiteral("active"), first ? 1 : 0}});
     const qint64 id = query.lastInsertId().toLongLong();
@@ -106,8 +128,11 @@ std::optional<qint64> ModelRegistry::modelIdByHash(const QString &weightsHash) c
 
 void ModelRegistry::activate(qint64 id)
 {
-    if (!model(id))
+    const auto candidate = model(id);
+    if (!candidate)
         throw CatalogError(QStringLiteral("no model with id %1 in %2").arg(id).arg(m_catalog.path()));
+    if (const QString problem = candidate->problem(); !problem.isEmpty())
+        throw CatalogError(QStringLiteral("model %1 in %2 cannot be activated: %3").arg(id).arg(m_catalog.path(), problem));
     TransactionGuard transaction(m_catalog.database());
     m_catalog.run(QStringLiteral("UPDATE models SET is_active = 0 WHERE is_active = 1"));
     m_catalog.run(QStringLiteral("UPDATE models SET is_active = 1 WHERE id = :id"), {{QStringLiteral("id"), id}});
@@ -116,7 +141,7 @@ void ModelRegistry::activate(qint64 id)
 
 void ModelRegistry::setThreshold(qint64 id, double threshold)
 {
-    if (threshold < 0.0 || threshold > 1.0)
+    if (!(threshold >= 0.0 && threshold <= 1.0)) // NaN too
         throw CatalogError(QStringLiteral("a threshold is a probability between 0 and 1, not %1").arg(threshold));
     if (!model(id))
         throw CatalogError(QStringLiteral("no model with id %1 in %2").arg(id).arg(m_catalog.path()));

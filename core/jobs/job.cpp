@@ -1,5 +1,7 @@
 #include "job.h"
 
+#include "ml/errormessage.h"
+
 namespace accession {
 
 Job::Job(QObject *parent)
@@ -28,8 +30,9 @@ bool Job::exec()
     } catch (const JobCancelled &) {
         Q_EMIT cancelled();
         return false;
-    } catch (const std::exception &error) {
-        Q_EMIT failed(QString::fromUtf8(error.what()));
+    } catch (...) {
+        // Whatever run() throws ends here as failed(): nothing may escape a worker thread and abort the program.
+        Q_EMIT failed(oneLineErrorMessage(std::current_exception()));
         return false;
     }
     Q_EMIT finished();

@@ -30,7 +30,8 @@ public:
     void followCancelOf(const Job *outer) { m_outer = outer; }
 
     // Runs the job on the calling thread: emits started(), progress(), then exactly one of
-    // finished(), failed() or cancelled(). Returns true when it finished.
+    // finished(), failed() or cancelled(). Returns true when it finished. Never throws: any exception
+    // from run() becomes failed() with a one-line message (oneLineErrorMessage).
     bool exec();
 
 Q_SIGNALS:
@@ -41,7 +42,7 @@ Q_SIGNALS:
     void cancelled();
 
 protected:
-    // Does the work; throws JobCancelled (via throwIfCancelled) or any std::exception to fail.
+    // Does the work; throws JobCancelled (via throwIfCancelled) or anything else to fail.
     virtual void run() = 0;
     void throwIfCancelled() const;
     void reportProgress(qint64 done, qint64 total, const QString &message);

@@ -16,6 +16,9 @@
 #include <QFile>
 #include <QSet>
 
+#include <algorithm>
+#include <cmath>
+
 #include <sys/resource.h>
 
 namespace accession {
@@ -55,9 +58,17 @@ ClassifySummary ClassifyJob::summary() const
 
 qint64 ClassifyJob::registerModelFile(const QString &catalogPath, const QString &modelPath)
 {
-    const ModelCard card = ModelCard::readBeside(modelPath);
+    // The whole model, not just its card: a file that cannot classify must never become the active model.
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(modelPath);
     Catalog catalog(catalogPath);
-    return ModelRegistry(catalog).registerModel(modelPath, fileHash(modelPath), card.toJson());
+    if (catalog.departmentsFixed()) {
+        for (const QString &name : model->card().classes) {
+            if (!catalog.departmentIdByName(name))
+                throw WeightsError(QStringLiteral("%1: the model's class '%2' is not a department of %3, whose list is fixed")
+                                       .arg(modelPath, name, catalog.path()));
+        }
+    }
+    return ModelRegistry(catalog).registerModel(modelPath, fileHash(modelPath), model->card().toJson());
 }
 
 void ClassifyJob::run()
@@ -82,6 +93,10 @@ void ClassifyJob::run()
         throw std::runtime_error(QStringLiteral("%1 has no active model: give --model MODEL.safetensors, or activate one with "
                                                 "'accession-cli models --activate ID'").arg(catalog.path()).toStdString());
     summary.modelId = registered->id;
+    if (const QString problem = registered->problem(); !problem.isEmpty())
+        throw std::runtime_error(QStringLiteral("model %1 (%2) in %3 cannot classify: %4; register a good model and activate it "
+                                                "('accession-cli models --register MODEL --activate ID')")
+                                     .arg(registered->id).arg(registered->weightsPath, catalog.path(), problem).toStdString());
 
     // New files first, as unlabelled items; only they are then classified.
     const bool only = !m_request.paths.isEmpty();
@@ -100,6 +115,9 @@ void ClassifyJob::run()
     }
 
     const std::unique_ptr<TrainedModel> model = TrainedModel::load(registered->weightsPath);
+    if (model->card().classes != registered->classes)
+        throw WeightsError(QStringLiteral("%1: the model's classes are not those it was registered with in %2 (the file changed?); "
+                                          "register it again").arg(registered->weightsPath, catalog.path()));
     QVector<qint64> classDepartments;
     for (const QString &name : model->card().classes) {
         const auto department = catalog.ensureDepartment(name);
@@ -110,7 +128,7 @@ void ClassifyJob::run()
     }
 
     ReviewStore store(catalog);
-    const double temperature = registered->temperature > 0 ? registered->temperature : 1.0;
+    const double temperature = registered->temperature; // in range: problem() said so
     // Given files: just their items. Otherwise: every item without a prediction, read a chunk at a time.
     QVector<qint64> pending;
     QSet<qint64> given;
@@ -158,6 +176,11 @@ void ClassifyJob::run()
             examples,
             [&](const std::vector<int> &indices, const std::vector<float> &logits) {
                 const int classes = int(classDepartments.size());
+                // Scores come from the image's pixels, normalised to finite values: a NaN or an infinity means the
+                // network itself is broken, and storing it would file items at random.
+                if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+                    throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity); "
+                                                      "nothing more is classified with it").arg(registered->weightsPath));
                 TransactionGuard transaction(catalog.database());
                 for (size_t row = 0; row < indices.size(); ++row) {
                     const std::vector<double> p = softmax(logits.data() + row * size_t(classes), classes, temperature);

@@ -2,10 +2,14 @@
 
 #include "predictor.h"
 #include "trainedmodel.h"
+#include "weightserror.h"
 
 #include "catalog/catalog.h"
 
 #include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
 
 namespace accession {
 
@@ -86,6 +90,9 @@ void EvaluationJob::run()
     predictor.run(
         examples,
         [&](const std::vector<int> &indices, const std::vector<float> &logits) {
+            if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+                throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity): "
+                                                  "its weights are broken").arg(m_request.modelPath));
             for (size_t row = 0; row < indices.size(); ++row) {
                 const Example &example = examples[indices[row]];
                 const float *values = logits.data() + row * size_t(set.classes);

@@ -182,6 +182,7 @@ void BatchLoader::start(std::vector<int> order, quint64 augmentationSeed)
         m_nextToHand = 0;
         m_batches = int((m_order.size() + size_t(m_batchSize) - 1) / size_t(m_batchSize));
         m_ready.clear();
+        m_error = nullptr;
     }
     m_workAvailable.notify_all();
 }
@@ -191,7 +192,9 @@ bool BatchLoader::next(Batch &batch)
     std::unique_lock lock(m_mutex);
     if (m_nextToHand >= m_batches)
         return false;
-    m_batchReady.wait(lock, [this] { return m_ready.count(m_nextToHand) > 0; });
+    m_batchReady.wait(lock, [this] { return m_ready.count(m_nextToHand) > 0 || m_error; });
+    if (m_error)
+        std::rethrow_exception(m_error);
     batch = std::move(m_ready[m_nextToHand]);
     m_ready.erase(m_nextToHand);
     ++m_nextToHand;
@@ -215,12 +218,23 @@ void BatchLoader::work()
             batchIndex = m_nextToBuild++;
             generation = m_generation;
         }
-        Batch batch = build(batchIndex, generation);
+        Batch batch;
+        std::exception_ptr error;
+        try {
+            batch = build(batchIndex, generation);
+        } catch (...) {
+            // An exception leaving a std::thread aborts the program (a batch too large to allocate, say):
+            // hand it to the consumer instead, whose job then fails with the reason.
+            error = std::current_exception();
+        }
         {
             std::lock_guard lock(m_mutex);
             if (generation != m_generation)
                 continue; // a new pass started meanwhile
-            m_ready[batchIndex] = std::move(batch);
+            if (error)
+                m_error = error;
+            else
+                m_ready[batchIndex] = std::move(batch);
         }
         m_batchReady.notify_all();
     }

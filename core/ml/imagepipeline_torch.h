@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
@@ -90,7 +91,8 @@ public:
 
     // Starts a pass over the examples in this order (indices into examples()).
     void start(std::vector<int> order, quint64 augmentationSeed);
-    // The next batch of the pass; false when the pass is over.
+    // The next batch of the pass; false when the pass is over. Rethrows, on the caller's thread, what a
+    // worker thread met building a batch (other than one image's failure, which the batch reports).
     bool next(Batch &batch);
     int batchCount() const;
     // Smallest share of the image's area a random resized crop keeps (torchvision's default is 0.08).
@@ -120,6 +122,7 @@ private:
     int m_nextToHand = 0;
     int m_batches = 0;
     std::map<int, Batch> m_ready;
+    std::exception_ptr m_error; // from a worker, for next() to rethrow: never let it escape the thread
     bool m_stopping = false;
     std::vector<std::thread> m_workers;
 };

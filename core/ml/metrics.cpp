@@ -5,39 +5,102 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 namespace accession {
 
+namespace {
+
+// A temperature that is not a positive finite number scales nothing.
+double usableTemperature(double temperature)
+{
+    return std::isfinite(temperature) && temperature > 0 ? temperature : 1.0;
+}
+
+bool rowIsFinite(const float *logits, int classes)
+{
+    return std::all_of(logits, logits + classes, [](float x) { return std::isfinite(x); });
+}
+
+bool labelInRange(const LogitSet &set, int i)
+{
+    const int label = set.labels[size_t(i)];
+    return label >= 0 && label < set.classes;
+}
+
+// For ranking: NaN below everything, so a broken score is never the prediction and sorting stays well-defined.
+double rankKey(float logit)
+{
+    return std::isnan(logit) ? -INFINITY : double(logit);
+}
+
+// The smallest probability a log is taken of: an item whose true class got 0 (an infinite score elsewhere) costs
+// a large but finite amount, and the temperature search stays well-defined.
+constexpr double kSmallestProbability = 1e-300;
+
+} // namespace
+
 std::vector<double> softmax(const float *logits, int classes, double temperature)
 {
-    std::vector<double> probabilities(static_cast<size_t>(classes));
+    std::vector<double> probabilities(static_cast<size_t>(std::max(0, classes)), 0.0);
+    if (classes <= 0)
+        return probabilities;
+    temperature = usableTemperature(temperature);
+    // Scores of +infinity share all the mass; NaN and -infinity get none; with no usable score at all, every class
+    // is equally likely. So whatever the network gave, the result is finite and sums to 1.
+    int infinite = 0;
     double largest = -INFINITY;
-    for (int c = 0; c < classes; ++c)
-        largest = std::max(largest, double(logits[c]) / temperature);
+    for (int c = 0; c < classes; ++c) {
+        const double x = double(logits[c]) / temperature;
+        if (x == INFINITY)
+            ++infinite;
+        else if (std::isfinite(x))
+            largest = std::max(largest, x);
+    }
+    if (infinite > 0) {
+        for (int c = 0; c < classes; ++c)
+            probabilities[size_t(c)] = double(logits[c]) / temperature == INFINITY ? 1.0 / infinite : 0.0;
+        return probabilities;
+    }
+    if (largest == -INFINITY) {
+        std::fill(probabilities.begin(), probabilities.end(), 1.0 / classes);
+        return probabilities;
+    }
     double sum = 0;
     for (int c = 0; c < classes; ++c) {
-        probabilities[size_t(c)] = std::exp(double(logits[c]) / temperature - largest);
+        const double x = double(logits[c]) / temperature;
+        probabilities[size_t(c)] = std::isfinite(x) ? std::exp(x - largest) : 0.0;
         sum += probabilities[size_t(c)];
     }
     for (double &p : probabilities)
-        p /= sum;
+        p /= sum; // sum >= 1: the largest term is exp(0)
     return probabilities;
 }
 
 double negativeLogLikelihood(const LogitSet &set, double temperature)
 {
+    temperature = usableTemperature(temperature);
     double total = 0;
+    int counted = 0;
     for (int i = 0; i < set.count(); ++i) {
+        if (!labelInRange(set, i))
+            continue;
         const float *row = set.logits.data() + size_t(i) * size_t(set.classes);
+        const int label = set.labels[size_t(i)];
+        ++counted;
+        if (!rowIsFinite(row, set.classes)) {
+            total += -std::log(std::max(kSmallestProbability, softmax(row, set.classes, temperature)[size_t(label)]));
+            continue;
+        }
         double largest = -INFINITY;
         for (int c = 0; c < set.classes; ++c)
             largest = std::max(largest, double(row[c]) / temperature);
         double sum = 0;
         for (int c = 0; c < set.classes; ++c)
             sum += std::exp(double(row[c]) / temperature - largest);
-        total += -(double(row[set.labels[size_t(i)]]) / temperature - largest - std::log(sum));
+        total += std::min(-std::log(kSmallestProbability), -(double(row[label]) / temperature - largest - std::log(sum)));
     }
-    return set.count() > 0 ? total / set.count() : 0.0;
+    return counted > 0 ? total / counted : 0.0;
 }
 
 double fitTemperature(const LogitSet &set)
@@ -74,16 +137,20 @@ namespace {
 
 QVector<ReliabilityBin> reliabilityBins(const LogitSet &set, double temperature, int bins)
 {
+    bins = std::max(1, bins);
     QVector<ReliabilityBin> result(bins);
     for (int b = 0; b < bins; ++b) {
         result[b].lower = double(b) / bins;
         result[b].upper = double(b + 1) / bins;
     }
     for (int i = 0; i < set.count(); ++i) {
+        if (!labelInRange(set, i))
+            continue;
         const std::vector<double> p = softmax(set.logits.data() + size_t(i) * size_t(set.classes), set.classes, temperature);
         const auto best = std::max_element(p.begin(), p.end());
         const int predicted = int(best - p.begin());
-        const int bin = std::min(bins - 1, int(*best * bins));
+        // softmax() is finite in [0, 1]; the clamp keeps the index in range whatever a future change lets through.
+        const int bin = std::isfinite(*best) ? std::clamp(int(*best * bins), 0, bins - 1) : 0;
         result[bin].count += 1;
         result[bin].meanConfidence += *best;
         result[bin].accuracy += predicted == set.labels[size_t(i)] ? 1.0 : 0.0;
@@ -97,8 +164,11 @@ QVector<ReliabilityBin> reliabilityBins(const LogitSet &set, double temperature,
     return result;
 }
 
-double eceFromBins(const QVector<ReliabilityBin> &bins, int count)
+double eceFromBins(const QVector<ReliabilityBin> &bins)
 {
+    int count = 0;
+    for (const ReliabilityBin &bin : bins)
+        count += bin.count;
     double ece = 0;
     for (const ReliabilityBin &bin : bins)
         ece += count > 0 ? double(bin.count) / count * std::abs(bin.accuracy - bin.meanConfidence) : 0.0;
@@ -132,12 +202,15 @@ QVector<ReliabilityBin> binsFromJson(const QJsonArray &array)
 
 double expectedCalibrationError(const LogitSet &set, double temperature, int bins)
 {
-    return eceFromBins(reliabilityBins(set, temperature, bins), set.count());
+    return eceFromBins(reliabilityBins(set, temperature, bins));
 }
 
 void coverageAnalysis(std::vector<std::pair<double, bool>> items, double targetAccuracy, QVector<CoveragePoint> *curve,
                       double *threshold, double *coverage)
 {
+    // A confidence that is not a number in [0, 1] would break the ordering (NaN) or the threshold: it counts as 0.
+    for (auto &item : items)
+        item.first = std::isfinite(item.first) ? std::clamp(item.first, 0.0, 1.0) : 0.0;
     std::sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
     const int n = int(items.size());
     *threshold = 1.0;
@@ -162,21 +235,26 @@ EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, doubl
 {
     EvaluationReport report;
     report.classes = classes;
-    report.count = set.count();
     report.targetAccuracy = targetAccuracy;
     const int k = set.classes;
     report.confusion = QVector<QVector<int>>(k, QVector<int>(k, 0));
-    report.temperature = temperature > 0 ? temperature : fitTemperature(set);
+    if (k <= 0 || set.logits.size() < size_t(set.count()) * size_t(k))
+        throw std::invalid_argument("evaluate: the logits do not hold one row of scores per item");
+    report.temperature = std::isfinite(temperature) && temperature > 0 ? temperature : fitTemperature(set);
 
     int correct = 0;
     int top3 = 0;
+    int counted = 0;
     std::vector<std::pair<double, bool>> calibrated;
     for (int i = 0; i < set.count(); ++i) {
+        if (!labelInRange(set, i))
+            continue; // not an item of these classes: nothing to measure it against
+        ++counted;
         const float *row = set.logits.data() + size_t(i) * size_t(k);
         const int label = set.labels[size_t(i)];
         std::vector<int> order(static_cast<size_t>(k));
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [row](int a, int b) { return row[a] > row[b]; });
+        std::stable_sort(order.begin(), order.end(), [row](int a, int b) { return rankKey(row[a]) > rankKey(row[b]); });
         const int predicted = order[0];
         correct += predicted == label ? 1 : 0;
         top3 += std::find(order.begin(), order.begin() + std::min(3, k), label) != order.begin() + std::min(3, k) ? 1 : 0;
@@ -184,7 +262,8 @@ EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, doubl
         const std::vector<double> p = softmax(row, k, report.temperature);
         calibrated.emplace_back(p[size_t(predicted)], predicted == label);
     }
-    const int n = std::max(1, set.count());
+    report.count = counted;
+    const int n = std::max(1, counted);
     report.accuracy = double(correct) / n;
     report.top3Accuracy = double(top3) / n;
     for (int c = 0; c < k; ++c) {
@@ -205,8 +284,8 @@ EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, doubl
     }
     report.reliabilityUncalibrated = reliabilityBins(set, 1.0, 15);
     report.reliability = reliabilityBins(set, report.temperature, 15);
-    report.ece = eceFromBins(report.reliabilityUncalibrated, set.count());
-    report.eceCalibrated = eceFromBins(report.reliability, set.count());
+    report.ece = eceFromBins(report.reliabilityUncalibrated);
+    report.eceCalibrated = eceFromBins(report.reliability);
     report.nll = negativeLogLikelihood(set, 1.0);
     report.nllCalibrated = negativeLogLikelihood(set, report.temperature);
     coverageAnalysis(calibrated, targetAccuracy, &report.coverageCurve, &report.thresholdForTarget, &report.coverageAtTarget);

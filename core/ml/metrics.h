@@ -69,6 +69,9 @@ struct LogitSet
     int count() const { return int(labels.size()); }
 };
 
+// Always finite probabilities summing to 1, whatever the scores: +infinity shares all the mass, NaN and
+// -infinity get none, and with no usable score every class is equally likely. A temperature that is not a
+// positive finite number counts as 1.
 std::vector<double> softmax(const float *logits, int classes, double temperature = 1.0);
 
 // The temperature minimising validation negative log-likelihood (T in 0.05..20).
@@ -76,7 +79,9 @@ double fitTemperature(const LogitSet &set);
 double negativeLogLikelihood(const LogitSet &set, double temperature);
 double expectedCalibrationError(const LogitSet &set, double temperature, int bins = 15);
 
-// temperature <= 0 fits it on this set; otherwise the given one (a model's own) is used.
+// temperature <= 0 fits it on this set; otherwise the given one (a model's own) is used. Items whose label is not
+// one of the classes are left out; NaN scores rank below all others. Throws std::invalid_argument when the
+// logits are fewer than count() x classes.
 EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, double temperature = 0.0,
                           double targetAccuracy = 0.95);
 

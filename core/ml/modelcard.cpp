@@ -1,12 +1,19 @@
 #include "modelcard.h"
 
+#include "architecture.h"
 #include "weightserror.h"
+
+#include "catalog/modelregistry.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace accession {
 
@@ -38,34 +45,99 @@ QJsonObject ModelCard::toJson() const
 
 ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
 {
+    const auto refuse = [&source](const QString &field, const QString &reason) {
+        return WeightsError(QStringLiteral("%1: %2 %3").arg(source, field, reason));
+    };
+    // A number in [low, high] when present (NaN and infinities cannot come from JSON, but the comparisons
+    // refuse them anyway); `fallback` when absent.
+    const auto number = [&](const char *key, double fallback, double low, double high, const QString &range) {
+        const QJsonValue value = json.value(QLatin1String(key));
+        if (value.isUndefined())
+            return fallback;
+        const double x = value.toDouble(std::nan(""));
+        if (!value.isDouble() || !(x >= low && x <= high))
+            throw refuse(QLatin1String(key), QStringLiteral("must be a number in %1").arg(range));
+        return x;
+    };
+    const auto text = [&](const char *key) {
+        const QJsonValue value = json.value(QLatin1String(key));
+        if (!value.isUndefined() && !value.isString())
+            throw refuse(QLatin1String(key), QStringLiteral("must be text"));
+        return value.toString();
+    };
+    const auto object = [&](const char *key) {
+        const QJsonValue value = json.value(QLatin1String(key));
+        if (!value.isUndefined() && !value.isObject())
+            throw refuse(QLatin1String(key), QStringLiteral("must be a JSON object"));
+        return value.toObject();
+    };
+    const auto countsPerClass = [&](const char *key) {
+        QMap<QString, int> counts;
+        const QJsonObject perClass = object(key);
+        for (auto it = perClass.begin(); it != perClass.end(); ++it) {
+            if (!it.value().isDouble() || it.value().toDouble() < 0 || it.value().toDouble() > std::numeric_limits<int>::max())
+                throw refuse(QLatin1String(key), QStringLiteral("must hold counts of images"));
+            counts.insert(it.key(), it.value().toInt());
+        }
+        return counts;
+    };
+
     if (json.value(QStringLiteral("format")).toString() != QLatin1String("accession-model"))
         throw WeightsError(QStringLiteral("%1: not an Accession model card").arg(source));
-    if (json.value(QStringLiteral("format_version")).toInt() > kFormatVersion)
+    if (number("format_version", 1, 0, std::numeric_limits<int>::max(), QStringLiteral("1..")) > kFormatVersion)
         throw WeightsError(QStringLiteral("%1: written by a newer version of Accession").arg(source));
     ModelCard card;
-    card.architecture = json.value(QStringLiteral("architecture")).toString();
-    for (const QJsonValue &name : json.value(QStringLiteral("classes")).toArray())
-        card.classes << name.toString();
-    if (card.classes.isEmpty())
+    card.architecture = text("architecture");
+    if (!architectureFromName(card.architecture))
+        throw refuse(QStringLiteral("architecture"), QStringLiteral("'%1' is not one of %2")
+                         .arg(card.architecture.left(kMaximumClassNameLength), architectureNames().join(QStringLiteral(", "))));
+
+    const QJsonValue classes = json.value(QStringLiteral("classes"));
+    if (!classes.isArray() || classes.toArray().isEmpty())
         throw WeightsError(QStringLiteral("%1: the model card lists no classes").arg(source));
+    if (classes.toArray().size() > kMaximumClasses)
+        throw refuse(QStringLiteral("classes"), QStringLiteral("lists %1 classes, more than %2").arg(classes.toArray().size()).arg(kMaximumClasses));
+    for (const QJsonValue &name : classes.toArray()) {
+        const QString value = name.toString();
+        if (!name.isString() || value.trimmed().isEmpty())
+            throw refuse(QStringLiteral("classes"), QStringLiteral("must be department names, not %1").arg(name.isString() ? QStringLiteral("an empty one") : QStringLiteral("other values")));
+        if (value.size() > kMaximumClassNameLength)
+            throw refuse(QStringLiteral("classes"), QStringLiteral("holds a name of %1 characters, more than %2").arg(value.size()).arg(kMaximumClassNameLength));
+        if (std::any_of(value.begin(), value.end(), [](QChar c) { return c.category() == QChar::Other_Control; }))
+            throw refuse(QStringLiteral("classes"), QStringLiteral("holds a name with control characters"));
+        if (card.classes.contains(value))
+            throw refuse(QStringLiteral("classes"), QStringLiteral("lists '%1' twice").arg(value));
+        card.classes << value;
+    }
+
     Preprocessing legacy = Preprocessing::imagenet();
     legacy.centerCropFraction = legacyCenterCropFraction; // cards without the field were calibrated on such crops
-    card.preprocessing = Preprocessing::fromJson(json.value(QStringLiteral("preprocessing")).toObject(), legacy);
-    card.temperature = json.value(QStringLiteral("temperature")).toDouble(1.0);
-    card.threshold = json.value(QStringLiteral("threshold")).toDouble(1.0);
-    card.targetAccuracy = json.value(QStringLiteral("target_accuracy")).toDouble(0.95);
-    card.validation = EvaluationReport::fromJson(json.value(QStringLiteral("validation")).toObject());
-    card.trainedAt = QDateTime::fromString(json.value(QStringLiteral("trained_at")).toString(), Qt::ISODate);
-    const QJsonObject perClassTrain = json.value(QStringLiteral("training_images_per_class")).toObject();
-    for (auto it = perClassTrain.begin(); it != perClassTrain.end(); ++it)
-        card.trainingImagesPerClass.insert(it.key(), it.value().toInt());
-    const QJsonObject perClassValidation = json.value(QStringLiteral("validation_images_per_class")).toObject();
-    for (auto it = perClassValidation.begin(); it != perClassValidation.end(); ++it)
-        card.validationImagesPerClass.insert(it.key(), it.value().toInt());
-    card.training = json.value(QStringLiteral("training")).toObject();
-    card.pretrainedFrom = json.value(QStringLiteral("pretrained_from")).toString();
-    card.catalogPath = json.value(QStringLiteral("catalog")).toString();
-    card.splitId = json.value(QStringLiteral("split_id")).toInteger();
+    card.preprocessing = Preprocessing::fromCardJson(object("preprocessing"), legacy, source);
+    card.temperature = number("temperature", 1.0, kMinimumTemperature, kMaximumTemperature,
+                              QStringLiteral("[%1, %2]").arg(kMinimumTemperature).arg(kMaximumTemperature));
+    card.threshold = number("threshold", 1.0, 0.0, 1.0, QStringLiteral("[0, 1]"));
+    card.targetAccuracy = number("target_accuracy", 0.95, 0.0, 1.0, QStringLiteral("[0, 1]"));
+
+    card.validation = EvaluationReport::fromJson(object("validation"));
+    // The dashboard reads the report by class index: its shape must be the card's.
+    const int k = int(card.classes.size());
+    if (!card.validation.classes.isEmpty() && card.validation.classes != card.classes)
+        throw refuse(QStringLiteral("validation"), QStringLiteral("names other classes than the card"));
+    if (!card.validation.confusion.isEmpty()
+        && (card.validation.confusion.size() != k
+            || std::any_of(card.validation.confusion.begin(), card.validation.confusion.end(),
+                           [k](const QVector<int> &row) { return row.size() != k; })))
+        throw refuse(QStringLiteral("validation"), QStringLiteral("has a confusion matrix that is not %1 x %1").arg(k));
+    if (!card.validation.perClass.isEmpty() && card.validation.perClass.size() != k)
+        throw refuse(QStringLiteral("validation"), QStringLiteral("has per-class figures for %1 classes, not %2").arg(card.validation.perClass.size()).arg(k));
+
+    card.trainedAt = QDateTime::fromString(text("trained_at"), Qt::ISODate);
+    card.trainingImagesPerClass = countsPerClass("training_images_per_class");
+    card.validationImagesPerClass = countsPerClass("validation_images_per_class");
+    card.training = object("training");
+    card.pretrainedFrom = text("pretrained_from");
+    card.catalogPath = text("catalog");
+    card.splitId = qint64(number("split_id", 0, 0, 9007199254740992.0, QStringLiteral("0..2^53")));
     return card;
 }
 
@@ -81,8 +153,10 @@ ModelCard ModelCard::readBeside(const QString &modelPath)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         throw WeightsError(QStringLiteral("%1: cannot read the model card beside %2: %3").arg(path, modelPath, file.errorString()));
+    if (file.size() > kMaximumCardBytes)
+        throw WeightsError(QStringLiteral("%1: %2 bytes is too large for a model card (at most %3)").arg(path).arg(file.size()).arg(kMaximumCardBytes));
     QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
+    const QJsonDocument document = QJsonDocument::fromJson(file.read(kMaximumCardBytes), &error);
     if (error.error != QJsonParseError::NoError || !document.isObject())
         throw WeightsError(QStringLiteral("%1: not valid JSON: %2").arg(path, error.errorString()));
     return fromJson(document.object(), path);

@@ -10,6 +10,13 @@
 
 namespace accession {
 
+// Limits on what a model card may list. A museum has tens of departments; a card listing more than this many
+// classes, or names longer than the catalog accepts for a department, is not one Accession wrote.
+constexpr int kMaximumClasses = 1000;
+constexpr int kMaximumClassNameLength = 200;
+// A card holds the validation report with one coverage point per distinct confidence: a few MB at most.
+constexpr qint64 kMaximumCardBytes = qint64(64) << 20;
+
 // What a trained model is and how far to trust it; saved as JSON beside the model's .safetensors.
 struct ModelCard
 {
@@ -31,7 +38,10 @@ struct ModelCard
     qint64 splitId = 0;
 
     QJsonObject toJson() const;
-    // Throws WeightsError when the JSON is not a model card.
+    // Throws WeightsError naming `source` and the field when the JSON is not a usable model card: every field
+    // present must have its type and range (architecture known, classes unique non-empty names, threshold in
+    // [0, 1], temperature in [kMinimumTemperature, kMaximumTemperature], preprocessing as
+    // Preprocessing::fromCardJson). Absent optional fields take the defaults older cards implied.
     static ModelCard fromJson(const QJsonObject &json, const QString &source);
 
     static QString pathBeside(const QString &modelPath); // MODEL.json for MODEL.safetensors

@@ -33,7 +33,30 @@ std::optional<std::array<float, 3>> tripleFromJson(const QJsonValue &value)
     return out;
 }
 
+// A JSON value as it was written, shortened: for messages naming what a field held.
+QString shortJsonText(const QJsonValue &value)
+{
+    const QString text = QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+    return text.size() > 40 ? text.left(40) + QStringLiteral("...") : text;
+}
+
 } // namespace
+
+std::optional<QString> Preprocessing::problem() const
+{
+    if (inputSize < kMinimumInputSize || inputSize > kMaximumInputSize)
+        return QStringLiteral("input_size %1 is not in %2..%3").arg(inputSize).arg(kMinimumInputSize).arg(kMaximumInputSize);
+    for (int c = 0; c < 3; ++c) {
+        // Written so that NaN fails every comparison and is refused.
+        if (!(std::abs(double(mean[size_t(c)])) <= kMaximumAbsoluteMean))
+            return QStringLiteral("mean %1 is not a number in [-%2, %2]").arg(double(mean[size_t(c)])).arg(kMaximumAbsoluteMean);
+        if (!(double(std[size_t(c)]) >= kMinimumStd && double(std[size_t(c)]) <= kMaximumStd))
+            return QStringLiteral("std %1 is not a number in [%2, %3]").arg(double(std[size_t(c)])).arg(kMinimumStd).arg(kMaximumStd);
+    }
+    if (!isValidCenterCropFraction(centerCropFraction))
+        return QStringLiteral("center_crop_fraction %1 is not in [%2, 1]").arg(centerCropFraction).arg(minimumCenterCropFraction);
+    return std::nullopt;
+}
 
 int Preprocessing::resizeSize() const
 {
@@ -61,6 +84,41 @@ Preprocessing Preprocessing::fromJson(const QJsonObject &json, const Preprocessi
     const double fraction = json.value(QStringLiteral("center_crop_fraction")).toDouble(0);
     if (isValidCenterCropFraction(fraction))
         result.centerCropFraction = fraction;
+    return result;
+}
+
+Preprocessing Preprocessing::fromCardJson(const QJsonObject &json, const Preprocessing &base, const QString &source)
+{
+    const auto refuse = [&source](const QString &reason) {
+        return WeightsError(QStringLiteral("%1: preprocessing: %2").arg(source, reason));
+    };
+    Preprocessing result = base;
+    const QJsonValue size = json.value(QStringLiteral("input_size"));
+    if (!size.isUndefined()) {
+        const double value = size.toDouble(std::nan(""));
+        if (!size.isDouble() || value != std::floor(value) || value < kMinimumInputSize || value > kMaximumInputSize)
+            throw refuse(QStringLiteral("input_size must be a whole number of pixels in %1..%2, not %3")
+                             .arg(kMinimumInputSize).arg(kMaximumInputSize)
+                             .arg(shortJsonText(size)));
+        result.inputSize = int(value);
+    }
+    for (const char *key : {"mean", "std"}) {
+        const QJsonValue value = json.value(QLatin1String(key));
+        if (value.isUndefined())
+            continue;
+        const auto triple = tripleFromJson(value);
+        if (!triple)
+            throw refuse(QStringLiteral("%1 must be three numbers (R, G, B)").arg(QLatin1String(key)));
+        (qstrcmp(key, "mean") == 0 ? result.mean : result.std) = *triple;
+    }
+    const QJsonValue fraction = json.value(QStringLiteral("center_crop_fraction"));
+    if (!fraction.isUndefined()) {
+        if (!fraction.isDouble())
+            throw refuse(QStringLiteral("center_crop_fraction must be a number"));
+        result.centerCropFraction = fraction.toDouble();
+    }
+    if (const auto problem = result.problem())
+        throw refuse(*problem);
     return result;
 }
 
@@ -104,7 +162,10 @@ std::optional<Preprocessing> preprocessingBeside(const QString &weightsPath, con
     // A model card keeps its preprocessing under "preprocessing".
     if (json.contains(QStringLiteral("preprocessing")))
         json = json.value(QStringLiteral("preprocessing")).toObject();
-    return Preprocessing::fromJson(json, base);
+    const Preprocessing result = Preprocessing::fromJson(json, base);
+    if (const auto problem = result.problem())
+        throw WeightsError(QStringLiteral("%1: %2").arg(path, *problem));
+    return result;
 }
 
 CropBox randomResizedCropBox(int width, int height, double minimumScale, std::mt19937_64 &rng)

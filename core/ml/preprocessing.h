@@ -16,6 +16,17 @@ constexpr double defaultCenterCropFraction = 1.0;
 // What model cards written before the fraction was recorded used.
 constexpr double legacyCenterCropFraction = 0.875;
 
+// Input sizes a model card or a training run may ask for. Below 16 pixels the networks' strides leave nothing;
+// above 1024 a batch of 32 inputs alone takes 400 MB and the activations many gigabytes, and a card claiming
+// 100000 would try to allocate terabytes.
+constexpr int kMinimumInputSize = 16;
+constexpr int kMaximumInputSize = 1024;
+// Normalisation applies (pixel in 0..1 - mean) / std: a standard deviation near zero turns every input into
+// infinities, and values far outside these ranges are not a normalisation of 8-bit colour at all.
+constexpr double kMaximumAbsoluteMean = 10.0;
+constexpr double kMinimumStd = 1e-3;
+constexpr double kMaximumStd = 100.0;
+
 // How a network wants its input: square size and per-channel normalisation of RGB in 0..1, and how evaluation
 // frames a photograph: the shorter side resized to resizeSize(), the centre square of inputSize kept.
 struct Preprocessing
@@ -34,9 +45,16 @@ struct Preprocessing
     // Evaluation resizes the shorter side to this, then crops the centre (256 for 224 at 0.875).
     int resizeSize() const;
 
+    // What is out of range ("input_size 100000 is not in 16..1024"), naming the card's field; nullopt when usable.
+    std::optional<QString> problem() const;
+
     QJsonObject toJson() const;
-    // Reads mean, std and input_size where present; the rest stays as in base.
+    // Reads mean, std and input_size where present; the rest stays as in base. Lenient: for the JSON that comes
+    // beside downloaded weights, whose fields may mean something else; check problem() afterwards.
     static Preprocessing fromJson(const QJsonObject &json, const Preprocessing &base);
+    // Strict, for model cards: a field that is present must have the right type and range (and problem() must
+    // hold nothing), else WeightsError naming `source` and the field. Absent fields stay as in base.
+    static Preprocessing fromCardJson(const QJsonObject &json, const Preprocessing &base, const QString &source);
 };
 
 // Smallest share of an image's area a random resized crop keeps when training from scratch, unless told otherwise
@@ -62,7 +80,7 @@ CropBox randomResizedCropBox(int width, int height, double minimumScale, std::mt
 std::optional<std::array<float, 3>> parseTriple(const QString &text);
 
 // The preprocessing a weights file carries in a JSON beside it (FILE.json or STEM.json), if any.
-// Throws WeightsError when such a file exists but cannot be read.
+// Throws WeightsError when such a file exists but cannot be read, or its values are out of range.
 std::optional<Preprocessing> preprocessingBeside(const QString &weightsPath, const Preprocessing &base);
 QString sidecarJsonPath(const QString &weightsPath);
 

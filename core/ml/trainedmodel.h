@@ -11,7 +11,8 @@ namespace accession {
 class TrainedModel
 {
 public:
-    // Throws WeightsError naming the file and what is wrong.
+    // Reads the card (checked field by field), loads the weights into the network and runs it once on a blank
+    // input, which must give one finite score per class. Throws WeightsError naming the file and what is wrong.
     static std::unique_ptr<TrainedModel> load(const QString &path);
 
     const QString &path() const { return m_path; }

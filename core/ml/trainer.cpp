@@ -181,6 +181,17 @@ ml::NamedTensors copyOfWeights(const ml::NamedTensors &state)
     return copy;
 }
 
+// Whether every floating-point weight and buffer is a finite number: NaN weights are never checkpointed or saved.
+bool allFinite(const ml::NamedTensors &state)
+{
+    for (const std::string &name : state.names) {
+        const torch::Tensor &tensor = state.tensors.at(name);
+        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+            return false;
+    }
+    return true;
+}
+
 QByteArray exampleDigest(const Example &example)
 {
     if (!example.contentHash.isEmpty())
@@ -272,6 +283,8 @@ struct TrainingJob::Run
         if (options.imageSize > 0)
             preprocessing.inputSize = options.imageSize;
         preprocessing.centerCropFraction = options.centerCropFraction;
+        if (const auto problem = preprocessing.problem())
+            throw std::runtime_error(QStringLiteral("cannot train: %1").arg(*problem).toStdString());
 
         device = ml::selectDevice();
         torch::manual_seed(options.seed);
@@ -363,6 +376,18 @@ struct TrainingJob::Run
     }
 
     QString checkpointPath() const { return checkpointPathFor(options.outPath); }
+
+    // Training diverged: stop before anything is written from the broken weights, and say what to do. The last
+    // checkpoint, written at the end of the last good epoch, stays as it was.
+    [[noreturn]] void stopDiverged(const QString &what, const QString &where, double rate) const
+    {
+        const QString kept = QFile::exists(checkpointPath())
+            ? QStringLiteral("the last good epoch stays in %1 (rerun with --resume and a lower rate)").arg(checkpointPath())
+            : QStringLiteral("no epoch had finished, so nothing was saved");
+        throw std::runtime_error(QStringLiteral("training stopped: %1 at %2, with the learning rate at %3; the rate is probably "
+                                                "too high, try a lower one (--lr); %4")
+                                     .arg(what, where).arg(rate, 0, 'g', 3).arg(kept).toStdString());
+    }
 
     void saveCheckpoint(int phaseIndex, int epochsDone, const torch::optim::Optimizer &optimizer)
     {
@@ -578,21 +603,29 @@ struct TrainingJob::Run
                 const torch::Tensor labels = batch.labels.to(device);
                 const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
                 const torch::Tensor value = loss(logits, labels);
+                const double lossValue = value.item<double>();
+                if (!std::isfinite(lossValue))
+                    stopDiverged(QStringLiteral("the loss became %1").arg(lossValue),
+                                 QStringLiteral("%1 epoch %2, batch %3").arg(phase).arg(epoch + 1).arg(batchIndex), currentRate);
                 optimizer->zero_grad();
                 value.backward();
                 optimizer->step();
                 if (averaging())
                     updateAverage(averagingSteps);
                 const int64_t n = batch.images.size(0);
-                lossSum += value.item<double>() * double(n);
+                lossSum += lossValue * double(n);
                 correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
                 seen += n;
                 job.reportProgress(batchIndex, trainLoader->batchCount(),
                                    QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
                                        .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
-                                       .arg(value.item<double>(), 0, 'f', 3));
+                                       .arg(lossValue, 0, 'f', 3));
                 job.throwIfCancelled();
             }
+            // The last step of an epoch can still overflow the weights with a finite loss.
+            if (!allFinite(ml::stateDict(*net)) || (averaging() && !allFinite(average)))
+                stopDiverged(QStringLiteral("the weights became NaN or infinite"), QStringLiteral("the end of %1 epoch %2").arg(phase).arg(epoch + 1),
+                             currentRate);
             const double trainSeconds = timer.elapsed() / 1000.0;
             std::optional<AveragedWeightsInPlace> averagedWeights;
             if (averaging())
@@ -722,12 +755,19 @@ struct TrainingJob::Run
             for (int64_t begin = 0; begin < n; begin += batch) {
                 const torch::Tensor index = permutation.slice(0, begin, std::min(n, begin + batch));
                 setRate(optimizer, scheduledRate(rate, step++, steps, steps / 20));
+                const double currentRate = scheduledRate(rate, step - 1, steps, steps / 20);
                 const torch::Tensor value = loss(net->classify(x.index_select(0, index)), y.index_select(0, index));
+                lastLoss = value.item<double>();
+                if (!std::isfinite(lastLoss))
+                    stopDiverged(QStringLiteral("the loss became %1").arg(lastLoss),
+                                 QStringLiteral("epoch %1 of the head on cached features").arg(epoch + 1), currentRate);
                 optimizer.zero_grad();
                 value.backward();
                 optimizer.step();
-                lastLoss = value.item<double>();
             }
+            if (!allFinite(ml::stateDict(*net)))
+                stopDiverged(QStringLiteral("the weights became NaN or infinite"),
+                             QStringLiteral("epoch %1 of the head on cached features").arg(epoch + 1), rate);
             ++epochsRun;
             if (epoch % 5 == 4 || epoch == maxEpochs - 1) {
                 torch::NoGradGuard noGrad;
@@ -786,6 +826,10 @@ struct TrainingJob::Run
     ModelCard finish()
     {
         restoreBest();
+        // Every epoch was checked, but the model file is what a curator's catalog trusts: never write NaN into it.
+        if (!allFinite(ml::stateDict(*net)))
+            throw std::runtime_error(QStringLiteral("training stopped: the kept weights are not finite numbers; nothing was written to %1")
+                                         .arg(options.outPath).toStdString());
         job.reportProgress(0, 1, QStringLiteral("Calibrating on the validation set"));
         const LogitSet validation = validationLogits(*validationLoader);
         const EvaluationReport report = evaluate(validation, split.classes, 0.0, options.targetAccuracy);
@@ -889,6 +933,54 @@ struct TrainingJob::Run
     }
 };
 
+std::optional<QString> TrainingOptions::problem() const
+{
+    // Comparisons are written so that NaN fails them and is refused.
+    if (imageSize != 0 && (imageSize < kMinimumInputSize || imageSize > kMaximumInputSize))
+        return QStringLiteral("image size %1 is not in %2..%3 pixels").arg(imageSize).arg(kMinimumInputSize).arg(kMaximumInputSize);
+    Preprocessing normalisation;
+    normalisation.mean = mean.value_or(normalisation.mean);
+    normalisation.std = std.value_or(normalisation.std);
+    normalisation.centerCropFraction = centerCropFraction;
+    if (const auto problem = normalisation.problem())
+        return *problem;
+    if (epochs < 0 || epochs > kMaximumEpochs)
+        return QStringLiteral("%1 epochs is not in 0..%2").arg(epochs).arg(kMaximumEpochs);
+    if (batchSize < 1 || batchSize > kMaximumBatchSize)
+        return QStringLiteral("batch size %1 is not in 1..%2").arg(batchSize).arg(kMaximumBatchSize);
+    const qint64 side = imageSize > 0 ? imageSize : defaultInputSize(architecture);
+    const qint64 batchBytes = qint64(batchSize) * 3 * side * side * qint64(sizeof(float));
+    if (batchBytes > kMaximumBatchInputBytes)
+        return QStringLiteral("a batch of %1 images of %2 x %2 pixels needs %3 MB of input alone, more than %4 MB: "
+                              "lower the batch size or the image size")
+            .arg(batchSize).arg(side).arg(batchBytes >> 20).arg(kMaximumBatchInputBytes >> 20);
+    if (!(validationFraction >= 0 && validationFraction < 1))
+        return QStringLiteral("the validation fraction %1 is not in [0, 1)").arg(validationFraction);
+    if (!(std::isfinite(learningRate) && learningRate >= 0))
+        return QStringLiteral("the learning rate %1 is not a positive number").arg(learningRate);
+    if (!(weightDecay <= kMaximumWeightDecay)) // negative: the default
+        return QStringLiteral("the weight decay %1 is not a number of at most %2").arg(weightDecay).arg(kMaximumWeightDecay);
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1))
+        return QStringLiteral("the label smoothing %1 is not in [0, 1)").arg(labelSmoothing);
+    if (warmupEpochs < 0 || warmupEpochs > kMaximumEpochs)
+        return QStringLiteral("%1 warm-up epochs is not in 0..%2").arg(warmupEpochs).arg(kMaximumEpochs);
+    if (patience < 0)
+        return QStringLiteral("the patience %1 is negative").arg(patience);
+    if (headEpochs < -1 || headEpochs > kMaximumEpochs)
+        return QStringLiteral("%1 head epochs is not in 0..%2").arg(headEpochs).arg(kMaximumEpochs);
+    if (!(averagingEpochs >= 0 && averagingEpochs <= kMaximumEpochs))
+        return QStringLiteral("the weight-averaging horizon %1 is not in 0..%2 epochs").arg(averagingEpochs).arg(kMaximumEpochs);
+    if (!(minimumCropScale > 0 && minimumCropScale <= 1))
+        return QStringLiteral("the crop scale %1 is not in (0, 1]").arg(minimumCropScale);
+    if (!(targetAccuracy > 0 && targetAccuracy <= 1))
+        return QStringLiteral("the target accuracy %1 is not in (0, 1]").arg(targetAccuracy);
+    if (threads < 0 || threads > kMaximumThreads)
+        return QStringLiteral("%1 threads is not in 0..%2").arg(threads).arg(kMaximumThreads);
+    if (cacheMemoryBytes < 0)
+        return QStringLiteral("the decoded-image cache cannot have negative memory");
+    return std::nullopt;
+}
+
 QString classBalanceName(ClassBalance balance)
 {
     switch (balance) {
@@ -947,12 +1039,11 @@ void TrainingJob::run()
 {
     if (m_options.outPath.isEmpty())
         throw std::runtime_error("no output path for the model");
-    try {
-        Run run(*this, m_options);
-        run.train();
-    } catch (const c10::Error &error) {
-        throw std::runtime_error(QStringLiteral("LibTorch: %1").arg(QString::fromStdString(error.what_without_backtrace())).toStdString());
-    }
+    if (const auto problem = m_options.problem())
+        throw std::runtime_error(QStringLiteral("cannot train: %1").arg(*problem).toStdString());
+    // LibTorch's errors become one line in Job::exec (oneLineErrorMessage).
+    Run run(*this, m_options);
+    run.train();
 }
 
 struct Predictor::Impl

@@ -35,6 +35,15 @@ constexpr double defaultWeightDecay(bool pretrained, OptimizerKind optimizer)
     return optimizer == OptimizerKind::Sgd ? defaultScratchSgdWeightDecay : defaultScratchAdamWWeightDecay;
 }
 
+// Bounds on a training run's options (TrainingOptions::problem), so that a typing slip is refused at once
+// rather than found hours later as an abort, an exhausted memory or a model of NaN.
+constexpr int kMaximumEpochs = 10000;
+constexpr int kMaximumBatchSize = 1024;
+// One batch of input pixels as floats: 32 images of 1024 x 1024 take 400 MB; the activations many times more.
+constexpr qint64 kMaximumBatchInputBytes = qint64(4) << 30;
+constexpr double kMaximumWeightDecay = 1.0;
+constexpr int kMaximumThreads = 1024;
+
 struct TrainingOptions
 {
     QString catalogPath;
@@ -72,6 +81,10 @@ struct TrainingOptions
     qint64 cacheMemoryBytes = qint64(3) << 30;
     bool resume = false; // continue from OUT.checkpoint when it exists
     double targetAccuracy = 0.95;
+
+    // The first option out of range, as one line ("image size 100000 is not in 16..1024 pixels"); nullopt when
+    // every option is usable. TrainingJob refuses to start otherwise; the command line checks it first.
+    std::optional<QString> problem() const;
 };
 
 struct EpochReport

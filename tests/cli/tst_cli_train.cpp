@@ -34,6 +34,8 @@ private Q_SLOTS:
     void evaluateOnCatalogFoldersAndCsv();
     void refusesBadArguments_data();
     void refusesBadArguments();
+    void divergingTrainingStopsWithOneLine();
+    void brokenModelsGiveOneLineErrors();
 
 private:
     QTemporaryDir m_dir;
@@ -153,6 +155,19 @@ void TestCliTrain::refusesBadArguments_data()
                                              << QStringLiteral("--crop-scale must lie in (0, 1]");
     QTest::newRow("centre crop too small") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--center-crop"), QStringLiteral("0.3")}
                                            << QStringLiteral("--center-crop must lie in [0.5, 1]");
+    const auto baseline = [](const char *option, const char *value) {
+        return QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QLatin1String(option), QLatin1String(value)};
+    };
+    QTest::newRow("huge images") << baseline("--image-size", "100000") << QStringLiteral("image size 100000 is not in 16..1024 pixels");
+    QTest::newRow("NaN rate") << baseline("--lr", "nan") << QStringLiteral("--lr must be a positive number, not 'nan'");
+    QTest::newRow("negative rate") << baseline("--lr", "-1") << QStringLiteral("--lr must be a positive number");
+    QTest::newRow("zero std") << baseline("--std", "0,0,0") << QStringLiteral("std 0 is not a number in [0.001, 100]");
+    QTest::newRow("infinite mean") << baseline("--mean", "inf,0,0") << QStringLiteral("mean inf is not a number");
+    QTest::newRow("huge batch") << baseline("--batch-size", "5000") << QStringLiteral("batch size 5000 is not in 1..1024");
+    QTest::newRow("NaN weight decay") << baseline("--weight-decay", "nan") << QStringLiteral("--weight-decay must be a number in [0, 1]");
+    QTest::newRow("label smoothing") << baseline("--label-smoothing", "1.5") << QStringLiteral("the label smoothing 1.5 is not in [0, 1)");
+    QTest::newRow("target accuracy") << baseline("--target-accuracy", "2") << QStringLiteral("the target accuracy 2 is not in (0, 1]");
+    QTest::newRow("endless epochs") << baseline("--epochs", "100000") << QStringLiteral("100000 epochs is not in 0..10000");
     QTest::newRow("negative averaging") << QStringList{QStringLiteral("--arch"), QStringLiteral("baseline"), QStringLiteral("--ema-epochs"), QStringLiteral("-1")}
                                         << QStringLiteral("--ema-epochs must not be negative");
 }
@@ -168,6 +183,71 @@ void TestCliTrain::refusesBadArguments()
     QVERIFY(code != 0);
     QVERIFY2(err.contains(message.toUtf8()), err.constData());
     QCOMPARE(err.trimmed().count('\n'), 0);
+}
+
+void TestCliTrain::divergingTrainingStopsWithOneLine()
+{
+    const QString out = m_dir.filePath(QStringLiteral("diverged.safetensors"));
+    QByteArray err;
+    const int code = runCli({QStringLiteral("train"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--arch"), QStringLiteral("baseline"),
+                             QStringLiteral("--image-size"), QStringLiteral("32"), QStringLiteral("--epochs"), QStringLiteral("2"),
+                             QStringLiteral("--lr"), QStringLiteral("1e6"), QStringLiteral("--out"), out, QStringLiteral("--json")},
+                            nullptr, &err);
+    QCOMPARE(code, 1);
+    QCOMPARE(err.trimmed().count('\n'), 0);
+    QVERIFY2(err.startsWith("accession-cli train: error: training stopped: the "), err.constData());
+    QVERIFY2(err.contains("try a lower one (--lr)"), err.constData());
+    QVERIFY2(err.contains("no epoch had finished, so nothing was saved"), err.constData());
+    QVERIFY(!QFile::exists(out));
+}
+
+void TestCliTrain::brokenModelsGiveOneLineErrors()
+{
+    // A copy of the trained model with its card spoilt, and one whose weights are not a model.
+    QFile cardFile(m_dir.filePath(QStringLiteral("models/baseline.json")));
+    QVERIFY(cardFile.open(QIODevice::ReadOnly));
+    const QByteArray cardBytes = cardFile.readAll();
+    QJsonObject card = parseJson(cardBytes);
+    QJsonObject preprocessing = card.value(QStringLiteral("preprocessing")).toObject();
+    preprocessing.insert(QStringLiteral("input_size"), QStringLiteral("big"));
+    card.insert(QStringLiteral("preprocessing"), preprocessing);
+    const QString big = m_dir.filePath(QStringLiteral("broken/big.safetensors"));
+    QFile model(m_model);
+    QVERIFY(model.open(QIODevice::ReadOnly));
+    writeFile(big, model.readAll());
+    writeFile(m_dir.filePath(QStringLiteral("broken/big.json")), QJsonDocument(card).toJson());
+    const QString garbage = m_dir.filePath(QStringLiteral("broken/garbage.safetensors"));
+    writeFile(garbage, QByteArray(4096, '\x7f'));
+    writeFile(m_dir.filePath(QStringLiteral("broken/garbage.json")), cardBytes);
+
+    const QString catalog = m_dir.filePath(QStringLiteral("models-catalog.db"));
+    QVERIFY(QFile::copy(m_catalog, catalog));
+    struct Case
+    {
+        QStringList arguments;
+        QByteArray expected;
+    };
+    const QList<Case> cases = {
+        {{QStringLiteral("evaluate"), QStringLiteral("--model"), big, QStringLiteral("--catalog"), m_catalog}, "input_size must be a whole number"},
+        {{QStringLiteral("evaluate"), QStringLiteral("--model"), garbage, QStringLiteral("--catalog"), m_catalog}, garbage.toUtf8()},
+        {{QStringLiteral("models"), QStringLiteral("--catalog"), catalog, QStringLiteral("--register"), big}, "input_size must be a whole number"},
+        {{QStringLiteral("models"), QStringLiteral("--catalog"), catalog, QStringLiteral("--register"), garbage}, garbage.toUtf8()},
+        {{QStringLiteral("classify"), QStringLiteral("--catalog"), catalog, QStringLiteral("--model"), big}, "input_size must be a whole number"},
+        {{QStringLiteral("models"), QStringLiteral("--catalog"), catalog, QStringLiteral("--threshold"), QStringLiteral("nan")}, "has no active model"},
+    };
+    for (const Case &c : cases) {
+        QByteArray err;
+        const int code = runCli(c.arguments, nullptr, &err);
+        QVERIFY2(code == 1, qPrintable(c.arguments.join(QLatin1Char(' '))));
+        QVERIFY2(err.trimmed().count('\n') == 0, err.constData());
+        QVERIFY2(err.contains(c.expected), err.constData());
+    }
+    // Nothing was registered, so nothing broken became the active model.
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("models"), QStringLiteral("--catalog"), catalog, QStringLiteral("--json")}, &out), 0);
+    QCOMPARE(parseJson(out).value(QStringLiteral("models")).toArray().size(), 0);
+    QCOMPARE(runCli({QStringLiteral("models"), QStringLiteral("--catalog"), catalog, QStringLiteral("--register"), m_model,
+                     QStringLiteral("--threshold"), QStringLiteral("nan")}), 1);
 }
 
 QTEST_GUILESS_MAIN(TestCliTrain)

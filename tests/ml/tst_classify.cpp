@@ -2,16 +2,21 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ml/classifyjob.h"
+#include "ml/modelcard.h"
 #include "ml/trainer.h"
+#include "ml/weightserror.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 using namespace accession;
@@ -65,6 +70,8 @@ private Q_SLOTS:
     void resumesWithoutClassifyingTwice();
     void reportsAndSkipsUndecodableImages();
     void classifiesGivenFilesOnly();
+    void registrationChecksTheWholeModel();
+    void unusableRegisteredModelIsRefused();
 
 private:
     QTemporaryDir m_dir;
@@ -302,6 +309,122 @@ void TestClassify::classifiesGivenFilesOnly()
     QCOMPARE(again.import.duplicates, 8);
     QCOMPARE(again.classified, 0);
     QCOMPARE(again.skipped, 8);
+}
+
+
+void TestClassify::registrationChecksTheWholeModel()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("fresh.db"));
+    ImportRequest request;
+    request.source = ImportRequest::Source::Unlabelled;
+    request.paths = writeIncoming(dir.filePath(QStringLiteral("in")), 2, 31);
+    QVERIFY(ImportJob(catalogPath, request).exec());
+
+    QFile cardFile(ModelCard::pathBeside(m_model));
+    QVERIFY(cardFile.open(QIODevice::ReadOnly));
+    const QJsonObject goodCard = QJsonDocument::fromJson(cardFile.readAll()).object();
+    QFile weightsFile(m_model);
+    QVERIFY(weightsFile.open(QIODevice::ReadOnly));
+    const QByteArray goodWeights = weightsFile.readAll();
+    // A copy of the trained model under another name, with its card or weights spoilt.
+    const auto variant = [&](const QString &name, const std::function<void(QJsonObject &)> &spoilCard, const QByteArray &weights) {
+        const QString path = dir.filePath(name + QStringLiteral(".safetensors"));
+        writeFile(path, weights);
+        QJsonObject card = goodCard;
+        spoilCard(card);
+        writeFile(ModelCard::pathBeside(path), QJsonDocument(card).toJson());
+        return path;
+    };
+    const auto keep = [](QJsonObject &) {};
+    const auto set = [](const char *key, const QJsonValue &value) {
+        return [key, value](QJsonObject &card) { card.insert(QLatin1String(key), value); };
+    };
+    QJsonObject bigInput = goodCard.value(QStringLiteral("preprocessing")).toObject();
+    bigInput.insert(QStringLiteral("input_size"), QStringLiteral("big"));
+    const QList<std::pair<QString, QString>> broken = {
+        {variant(QStringLiteral("negative-threshold"), set("threshold", -1), goodWeights), QStringLiteral("threshold")},
+        {variant(QStringLiteral("cold"), set("temperature", 1e-300), goodWeights), QStringLiteral("temperature")},
+        {variant(QStringLiteral("big"), set("preprocessing", bigInput), goodWeights), QStringLiteral("input_size")},
+        {variant(QStringLiteral("three-classes"), set("classes", QJsonArray{QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("C")}), goodWeights),
+         QString()},
+        {variant(QStringLiteral("text"), keep, QByteArray("not a model at all\n")), QString()},
+        {variant(QStringLiteral("truncated"), keep, goodWeights.left(goodWeights.size() / 2)), QString()},
+    };
+    const auto refused = [&](const QString &path, const QString &field) {
+        try {
+            ClassifyJob::registerModelFile(catalogPath, path);
+        } catch (const std::exception &error) {
+            const QString text = QString::fromUtf8(error.what());
+            QVERIFY2(text.startsWith(ModelCard::pathBeside(path)) || text.startsWith(path), qPrintable(text));
+            QVERIFY2(text.contains(field), qPrintable(text));
+            QVERIFY2(!text.contains(QLatin1Char('\n')), qPrintable(text));
+            return;
+        }
+        QFAIL(qPrintable(QStringLiteral("%1 was registered").arg(path)));
+    };
+    for (const auto &[path, field] : broken)
+        refused(path, field);
+    {
+        Catalog catalog(catalogPath);
+        QVERIFY(ModelRegistry(catalog).models().isEmpty()); // none of them became the active model
+    }
+
+    // A good model becomes active; a broken one registered afterwards leaves it so.
+    const qint64 good = ClassifyJob::registerModelFile(catalogPath, m_model);
+    refused(broken.first().first, QStringLiteral("threshold"));
+    Catalog catalog(catalogPath);
+    ModelRegistry registry(catalog);
+    QCOMPARE(registry.models().size(), 1);
+    QCOMPARE(registry.activeModel()->id, good);
+    QVERIFY_THROWS_EXCEPTION(CatalogError, registry.setThreshold(good, std::nan("")));
+
+    // A fixed department list refuses a model whose classes it lacks.
+    const QString fixedPath = dir.filePath(QStringLiteral("fixed.db"));
+    {
+        Catalog fixed(fixedPath, Catalog::OpenMode::CreateIfMissing);
+        fixed.addDepartment(QStringLiteral("Egyptian Art"));
+        fixed.setDepartmentsFixed(true);
+    }
+    try {
+        ClassifyJob::registerModelFile(fixedPath, m_model);
+        QFAIL("a model of other departments was registered in a fixed list");
+    } catch (const WeightsError &error) {
+        QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("is not a department of")), error.what());
+    }
+}
+
+void TestClassify::unusableRegisteredModelIsRefused()
+{
+    // A row written before registration checked models: classify says why and files nothing.
+    QTemporaryDir dir;
+    const QString catalogPath = copyCatalog(m_catalog, dir.path(), QStringLiteral("old.db"));
+    const qint64 model = ClassifyJob::registerModelFile(catalogPath, m_model);
+    qint64 predictionsBefore = -1;
+    {
+        Catalog catalog(catalogPath);
+        QCOMPARE(ModelRegistry(catalog).activeModel()->id, model);
+        catalog.run(QStringLiteral("UPDATE models SET threshold = -1 WHERE id = :id"), {{QStringLiteral("id"), model}});
+        QCOMPARE(ModelRegistry(catalog).activeModel()->problem(), QStringLiteral("its threshold -1 is not a probability between 0 and 1"));
+        QVERIFY_THROWS_EXCEPTION(CatalogError, ModelRegistry(catalog).activate(model));
+        QSqlQuery predictions = catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions"));
+        QVERIFY(predictions.next());
+        predictionsBefore = predictions.value(0).toLongLong();
+    }
+    ClassifyRequest request;
+    request.catalogPath = catalogPath;
+    request.paths = writeIncoming(dir.filePath(QStringLiteral("in")), 1, 8);
+    ClassifyJob job(request);
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QCOMPARE(failed.size(), 1);
+    const QString text = failed.first().first().toString();
+    QVERIFY2(text.contains(QStringLiteral("threshold -1 is not a probability")), qPrintable(text));
+    QVERIFY(!text.contains(QLatin1Char('\n')));
+    Catalog catalog(catalogPath);
+    QSqlQuery predictions = catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions"));
+    QVERIFY(predictions.next());
+    QCOMPARE(predictions.value(0).toLongLong(), predictionsBefore);
 }
 
 QTEST_GUILESS_MAIN(TestClassify)

@@ -3,6 +3,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <numeric>
 
 using namespace accession;
 
@@ -31,6 +32,9 @@ private Q_SLOTS:
     void tiedConfidencesAreAcceptedTogether();
     void unreachableTargetAcceptsNothing();
     void reportRoundTripsThroughJson();
+    void softmaxIsFiniteWhateverTheScores();
+    void nonFiniteScoresNeverBreakTheMetrics();
+    void nonFiniteConfidencesNeverBreakTheThreshold();
 };
 
 void TestMetrics::countsAccuracyTop3AndConfusion()
@@ -175,6 +179,97 @@ void TestMetrics::reportRoundTripsThroughJson()
     QCOMPARE(back.temperature, report.temperature);
     QCOMPARE(back.coverageCurve.size(), report.coverageCurve.size());
     QCOMPARE(back.reliability.size(), 15);
+}
+
+void TestMetrics::softmaxIsFiniteWhateverTheScores()
+{
+    const float nan = std::nanf("");
+    const float inf = INFINITY;
+    const std::vector<std::vector<float>> rows = {{nan, nan, nan}, {nan, 1, 2}, {inf, 0, inf}, {-inf, -inf, -inf},
+                                                  {-inf, 3, nan}, {3e38f, -3e38f, 0}, {inf, nan, -inf}};
+    for (const double temperature : {1.0, 1e-300, 0.0, -2.0, double(nan), 1e300}) {
+        for (const std::vector<float> &row : rows) {
+            const std::vector<double> p = softmax(row.data(), 3, temperature);
+            double sum = 0;
+            for (const double value : p) {
+                QVERIFY2(std::isfinite(value) && value >= 0 && value <= 1, qPrintable(QString::number(value)));
+                sum += value;
+            }
+            QVERIFY(std::abs(sum - 1.0) < 1e-9);
+        }
+    }
+    // The usable scores decide: NaN gets nothing, +infinity everything, nothing usable spreads evenly.
+    const float mixed[] = {nan, 0, 0};
+    QCOMPARE(softmax(mixed, 3)[0], 0.0);
+    QCOMPARE(softmax(mixed, 3)[1], 0.5);
+    const float infinite[] = {inf, 0, inf};
+    QCOMPARE(softmax(infinite, 3)[2], 0.5);
+    const float broken[] = {nan, nan, nan, nan};
+    QCOMPARE(softmax(broken, 4)[3], 0.25);
+}
+
+void TestMetrics::nonFiniteScoresNeverBreakTheMetrics()
+{
+    // A network with NaN or overflowing weights gives such scores: every metric must still be a finite number
+    // and every confidence land in a reliability bin (an index from NaN once crashed here).
+    const float nan = std::nanf("");
+    const float inf = INFINITY;
+    LogitSet set;
+    set.classes = 3;
+    set.logits = {nan, nan, nan,   // true 0
+                  nan, 1, 2,       // true 2
+                  inf, 0, 0,       // true 0
+                  -inf, -inf, -inf, // true 1
+                  1, nan, 5,       // true 2
+                  4, 1, 0};        // true 0
+    set.labels = {0, 2, 0, 1, 2, 0};
+    const QStringList classes = {QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("C")};
+    for (const double temperature : {1.0, 0.0, 1e-300, double(nan)}) {
+        const EvaluationReport report = evaluate(set, classes, temperature);
+        QCOMPARE(report.count, 6);
+        QVERIFY(std::isfinite(report.temperature) && report.temperature > 0);
+        for (const double value : {report.accuracy, report.top3Accuracy, report.ece, report.eceCalibrated, report.nll,
+                                   report.nllCalibrated, report.thresholdForTarget, report.coverageAtTarget})
+            QVERIFY2(std::isfinite(value), qPrintable(QString::number(value)));
+        QVERIFY(report.thresholdForTarget >= 0 && report.thresholdForTarget <= 1);
+        for (const QVector<ReliabilityBin> &bins : {report.reliability, report.reliabilityUncalibrated}) {
+            int counted = 0;
+            for (const ReliabilityBin &bin : bins)
+                counted += bin.count;
+            QCOMPARE(counted, 6);
+        }
+        int confused = 0;
+        for (const QVector<int> &row : report.confusion)
+            confused += std::accumulate(row.begin(), row.end(), 0);
+        QCOMPARE(confused, 6);
+        // NaN never wins the ranking: the second row predicts C (2 beats 1), the fifth C (5 beats 1).
+        QCOMPARE(report.confusion[2][2], 2);
+    }
+    QVERIFY(std::isfinite(fitTemperature(set)));
+    QVERIFY(std::isfinite(expectedCalibrationError(set, 1e-300)));
+    QVERIFY(std::isfinite(negativeLogLikelihood(set, 1.0)));
+
+    // Labels outside the classes are left out rather than read past the scores.
+    set.labels.back() = 7;
+    QCOMPARE(evaluate(set, classes, 1.0).count, 5);
+}
+
+void TestMetrics::nonFiniteConfidencesNeverBreakTheThreshold()
+{
+    const double nan = std::nan("");
+    std::vector<std::pair<double, bool>> items = {{nan, true}, {0.99, true}, {INFINITY, false}, {nan, false}, {0.9, true}, {-1.0, true}};
+    QVector<CoveragePoint> curve;
+    double threshold = -1;
+    double coverage = -1;
+    coverageAnalysis(items, 0.95, &curve, &threshold, &coverage);
+    // What is not a confidence in [0, 1] counts as 0: the two right items at 0.99 and 0.9 are all that is accepted.
+    QCOMPARE(threshold, 0.9);
+    QCOMPARE(coverage, 2.0 / 6.0);
+    for (const CoveragePoint &point : curve)
+        QVERIFY(point.threshold >= 0 && point.threshold <= 1 && std::isfinite(point.accuracy));
+    coverageAnalysis(items, 0.5, &curve, &threshold, &coverage);
+    QCOMPARE(threshold, 0.0);
+    QCOMPARE(coverage, 1.0);
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)

@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 #include "ml/datasplit.h"
+#include "ml/errormessage.h"
 #include "ml/evaluationjob.h"
 #include "ml/modelcard.h"
 #include "ml/network.h"
@@ -7,16 +8,19 @@
 #include "ml/preprocessing.h"
 #include "ml/trainedmodel.h"
 #include "ml/trainer.h"
+#include "ml/weightserror.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
 #include <QDir>
+#include <QJsonDocument>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <tuple>
 
@@ -67,7 +71,49 @@ float maxDifference(const QString &a, const QString &b)
     return worst;
 }
 
+
+// A card as training writes it, for tests that spoil one field at a time.
+QJsonObject validCardJson()
+{
+    ModelCard card;
+    card.architecture = QStringLiteral("baseline");
+    card.classes = kDepartments;
+    card.preprocessing = Preprocessing::imagenet(32);
+    card.temperature = 1.5;
+    card.threshold = 0.8;
+    return card.toJson();
+}
+
+// Overwrites the first float tensor of a safetensors file with NaN, as a corrupted or diverged file would hold.
+void poisonFirstFloatTensor(const QString &path)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    const QByteArray bytes = file.readAll();
+    quint64 headerSize = 0;
+    std::memcpy(&headerSize, bytes.constData(), 8);
+    const QJsonObject header = QJsonDocument::fromJson(bytes.mid(8, int(headerSize))).object();
+    for (auto it = header.begin(); it != header.end(); ++it) {
+        const QJsonObject entry = it.value().toObject();
+        if (entry.value(QStringLiteral("dtype")).toString() != QLatin1String("F32"))
+            continue;
+        const QJsonArray offsets = entry.value(QStringLiteral("data_offsets")).toArray();
+        const qint64 begin = 8 + qint64(headerSize) + offsets[0].toInteger();
+        const qint64 end = 8 + qint64(headerSize) + offsets[1].toInteger();
+        const float nan = std::nanf("");
+        QByteArray poison;
+        for (qint64 at = begin; at < end; at += 4)
+            poison.append(reinterpret_cast<const char *>(&nan), 4);
+        QVERIFY(file.seek(begin));
+        QCOMPARE(file.write(poison), end - begin);
+        return;
+    }
+    QFAIL("no float tensor in the file");
+}
+
 } // namespace
+
+Q_DECLARE_METATYPE(accession::TrainingOptions)
 
 class TestTraining : public QObject
 {
@@ -92,6 +138,13 @@ private Q_SLOTS:
     void earlyStoppingCountsOnlyTheLastThird();
     void weightAverageDecayWarmsUpToItsHorizon();
     void weightAveragingIsWhatIsValidatedSavedAndResumed();
+    void modelCardFieldsAreChecked_data();
+    void modelCardFieldsAreChecked();
+    void modelGivingNonFiniteScoresIsRefused();
+    void trainingOptionsOutOfRangeAreRefused_data();
+    void trainingOptionsOutOfRangeAreRefused();
+    void divergingTrainingStopsAndKeepsTheLastGoodCheckpoint();
+    void libTorchErrorsBecomeOneLine();
 
 private:
     QTemporaryDir m_dir;
@@ -640,6 +693,245 @@ void TestTraining::weightAveragingIsWhatIsValidatedSavedAndResumed()
     QVERIFY(TrainingJob(resumed).exec());
     const float fromStraight = maxDifference(averaged.outPath, resumed.outPath);
     QVERIFY2(fromStraight < 1e-5f, qPrintable(QStringLiteral("resumed weights differ by %1").arg(double(fromStraight))));
+}
+
+
+void TestTraining::modelCardFieldsAreChecked_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<QString>("message");
+    const auto preprocessingWith = [](const char *key, const QJsonValue &value) {
+        QJsonObject preprocessing = validCardJson().value(QStringLiteral("preprocessing")).toObject();
+        preprocessing.insert(QLatin1String(key), value);
+        return QJsonValue(preprocessing);
+    };
+    // The issue's cards, which filed every item, ran silently at 224 or crashed, and their relatives.
+    QTest::newRow("negative threshold") << "threshold" << QJsonValue(-1) << "threshold must be a number in [0, 1]";
+    QTest::newRow("threshold above one") << "threshold" << QJsonValue(1.5) << "threshold must be a number in [0, 1]";
+    QTest::newRow("threshold as text") << "threshold" << QJsonValue(QStringLiteral("0.9")) << "threshold must be a number";
+    QTest::newRow("tiny temperature") << "temperature" << QJsonValue(1e-300) << "temperature must be a number in [0.01, 100]";
+    QTest::newRow("zero temperature") << "temperature" << QJsonValue(0) << "temperature must be a number";
+    QTest::newRow("input size as text") << "preprocessing" << preprocessingWith("input_size", QStringLiteral("big"))
+                                        << "input_size must be a whole number of pixels in 16..1024, not \"big\"";
+    QTest::newRow("huge input size") << "preprocessing" << preprocessingWith("input_size", 100000) << "input_size must be a whole number";
+    QTest::newRow("fractional input size") << "preprocessing" << preprocessingWith("input_size", 32.5) << "input_size must be a whole number";
+    QTest::newRow("zero std") << "preprocessing" << preprocessingWith("std", QJsonArray{0, 0, 0}) << "std 0 is not a number in [0.001, 100]";
+    QTest::newRow("two means") << "preprocessing" << preprocessingWith("mean", QJsonArray{0.5, 0.5}) << "mean must be three numbers";
+    QTest::newRow("crop fraction") << "preprocessing" << preprocessingWith("center_crop_fraction", 3) << "center_crop_fraction 3 is not in [0.5, 1]";
+    QTest::newRow("preprocessing not an object") << "preprocessing" << QJsonValue(7) << "preprocessing must be a JSON object";
+    QTest::newRow("unknown architecture") << "architecture" << QJsonValue(QStringLiteral("vgg16")) << "architecture 'vgg16' is not one of";
+    QTest::newRow("no classes") << "classes" << QJsonValue(QJsonArray()) << "lists no classes";
+    QTest::newRow("classes not a list") << "classes" << QJsonValue(QStringLiteral("Asian Art")) << "lists no classes";
+    QTest::newRow("empty class name") << "classes" << QJsonValue(QJsonArray{QStringLiteral("A"), QStringLiteral(" ")}) << "classes must be department names";
+    QTest::newRow("numeric class") << "classes" << QJsonValue(QJsonArray{QStringLiteral("A"), 3}) << "classes must be department names";
+    QTest::newRow("duplicate class") << "classes" << QJsonValue(QJsonArray{QStringLiteral("A"), QStringLiteral("A")}) << "classes lists 'A' twice";
+    QTest::newRow("long class name") << "classes" << QJsonValue(QJsonArray{QString(201, QLatin1Char('x'))}) << "201 characters, more than 200";
+    QTest::newRow("control characters") << "classes" << QJsonValue(QJsonArray{QStringLiteral("A\nB")}) << "control characters";
+    QJsonArray many;
+    for (int i = 0; i <= kMaximumClasses; ++i)
+        many.append(QStringLiteral("class %1").arg(i));
+    QTest::newRow("too many classes") << "classes" << QJsonValue(many) << "more than 1000";
+    QTest::newRow("target accuracy") << "target_accuracy" << QJsonValue(2) << "target_accuracy must be a number in [0, 1]";
+    QTest::newRow("split id") << "split_id" << QJsonValue(-4) << "split_id must be a number";
+    QTest::newRow("training not an object") << "training" << QJsonValue(QJsonArray{}) << "training must be a JSON object";
+    QTest::newRow("validation of other classes") << "validation"
+                                                 << QJsonValue(QJsonObject{{QStringLiteral("classes"), QJsonArray{QStringLiteral("X")}}})
+                                                 << "validation names other classes";
+    QTest::newRow("validation confusion") << "validation"
+                                          << QJsonValue(QJsonObject{{QStringLiteral("confusion"), QJsonArray{QJsonArray{1, 2}}}})
+                                          << "confusion matrix that is not 4 x 4";
+}
+
+void TestTraining::modelCardFieldsAreChecked()
+{
+    QFETCH(QString, field);
+    QFETCH(QJsonValue, value);
+    QFETCH(QString, message);
+    QCOMPARE(ModelCard::fromJson(validCardJson(), QStringLiteral("m.json")).threshold, 0.8); // the unspoilt card reads
+    QJsonObject json = validCardJson();
+    json.insert(field, value);
+    try {
+        ModelCard::fromJson(json, QStringLiteral("/models/m.json"));
+        QFAIL("a card with a bad field was read");
+    } catch (const WeightsError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(text.startsWith(QStringLiteral("/models/m.json: ")), qPrintable(text));
+        QVERIFY2(text.contains(message), qPrintable(text));
+        QVERIFY(!text.contains(QLatin1Char('\n')));
+    }
+}
+
+void TestTraining::modelGivingNonFiniteScoresIsRefused()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("m.safetensors"));
+    Network(Architecture::Baseline, 4, 5).saveWeights(path);
+    ModelCard::fromJson(validCardJson(), QStringLiteral("card")).writeBeside(path);
+    QCOMPARE(TrainedModel::load(path)->card().classes, kDepartments);
+
+    // The card asks for more classes than the weights have: refused when read, not at the first prediction.
+    QJsonObject wider = validCardJson();
+    wider.insert(QStringLiteral("classes"), QJsonArray::fromStringList(kDepartments + QStringList{QStringLiteral("Egyptian Art")}));
+    ModelCard::fromJson(wider, QStringLiteral("card")).writeBeside(path);
+    QVERIFY_THROWS_EXCEPTION(WeightsError, TrainedModel::load(path));
+
+    ModelCard::fromJson(validCardJson(), QStringLiteral("card")).writeBeside(path);
+    poisonFirstFloatTensor(path);
+    try {
+        TrainedModel::load(path);
+        QFAIL("a model with NaN weights loaded");
+    } catch (const WeightsError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(text.startsWith(path), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("NaN")), qPrintable(text));
+    }
+}
+
+void TestTraining::trainingOptionsOutOfRangeAreRefused_data()
+{
+    QTest::addColumn<TrainingOptions>("options");
+    QTest::addColumn<QString>("message");
+    const TrainingOptions base = baselineOptions(m_catalog, m_dir.filePath(QStringLiteral("refused.safetensors")), 1);
+    TrainingOptions options = base;
+    options.imageSize = 100000;
+    QTest::newRow("huge images") << options << "image size 100000 is not in 16..1024 pixels";
+    options = base;
+    options.imageSize = 8;
+    QTest::newRow("tiny images") << options << "image size 8 is not in 16..1024 pixels";
+    options = base;
+    options.std = std::array<float, 3>{0, 0, 0};
+    QTest::newRow("zero std") << options << "std 0 is not a number in [0.001, 100]";
+    options = base;
+    options.mean = std::array<float, 3>{std::nanf(""), 0, 0};
+    QTest::newRow("NaN mean") << options << "mean nan is not a number";
+    options = base;
+    options.learningRate = std::nan("");
+    QTest::newRow("NaN rate") << options << "the learning rate nan is not a positive number";
+    options = base;
+    options.learningRate = -0.1;
+    QTest::newRow("negative rate") << options << "the learning rate -0.1 is not a positive number";
+    options = base;
+    options.batchSize = 0;
+    QTest::newRow("empty batch") << options << "batch size 0 is not in 1..1024";
+    options = base;
+    options.imageSize = 1024;
+    options.batchSize = 512;
+    QTest::newRow("batch too large") << options << "lower the batch size or the image size";
+    options = base;
+    options.epochs = -1;
+    QTest::newRow("negative epochs") << options << "-1 epochs is not in 0..10000";
+    options = base;
+    options.labelSmoothing = 1.0;
+    QTest::newRow("label smoothing") << options << "the label smoothing 1 is not in [0, 1)";
+    options = base;
+    options.validationFraction = 1.0;
+    QTest::newRow("validation fraction") << options << "the validation fraction 1 is not in [0, 1)";
+    options = base;
+    options.targetAccuracy = std::nan("");
+    QTest::newRow("target accuracy") << options << "the target accuracy nan is not in (0, 1]";
+    options = base;
+    options.minimumCropScale = 0;
+    QTest::newRow("crop scale") << options << "the crop scale 0 is not in (0, 1]";
+    options = base;
+    options.weightDecay = std::nan("");
+    QTest::newRow("weight decay") << options << "the weight decay nan is not a number";
+}
+
+void TestTraining::trainingOptionsOutOfRangeAreRefused()
+{
+    QFETCH(TrainingOptions, options);
+    QFETCH(QString, message);
+    TrainingJob job(options);
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QCOMPARE(failed.size(), 1);
+    const QString text = failed.first().first().toString();
+    QVERIFY2(text.contains(message), qPrintable(text));
+    QVERIFY(!QFile::exists(options.outPath));
+    QVERIFY(!baselineOptions(m_catalog, options.outPath, 1).problem());
+}
+
+void TestTraining::divergingTrainingStopsAndKeepsTheLastGoodCheckpoint()
+{
+    // One good epoch, checkpointed, then a cancel.
+    const QString out = m_dir.filePath(QStringLiteral("diverging.safetensors"));
+    const QString checkpoint = TrainingJob::checkpointPathFor(out);
+    {
+        TrainingJob job(baselineOptions(m_catalog, out, 3));
+        connect(&job, &TrainingJob::epochFinished, &job, [&job](const EpochReport &) { job.cancel(); });
+        QVERIFY(!job.exec());
+    }
+    QFile file(checkpoint);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray good = file.readAll();
+    file.close();
+
+    // Resumed at a rate a million times too high: the loss turns NaN within the epoch.
+    TrainingOptions options = baselineOptions(m_catalog, out, 3);
+    options.resume = true;
+    options.learningRate = 1e6;
+    TrainingJob job(options);
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QCOMPARE(failed.size(), 1);
+    const QString text = failed.first().first().toString();
+    QVERIFY2(text.startsWith(QStringLiteral("training stopped: the ")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("try a lower one (--lr)")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("the last good epoch stays in %1").arg(checkpoint)), qPrintable(text));
+    QVERIFY(!text.contains(QLatin1Char('\n')));
+    // Neither the checkpoint nor a model was written from the broken weights.
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll() == good);
+    file.close();
+    QVERIFY(!QFile::exists(out));
+    QVERIFY(!QFile::exists(ModelCard::pathBeside(out)));
+
+    // The checkpoint still resumes, at a sane rate, to a model.
+    options.learningRate = 0;
+    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(QFile::exists(out));
+}
+
+void TestTraining::libTorchErrorsBecomeOneLine()
+{
+    // A two-dimensional input makes LibTorch's convolution throw c10::Error, whose what() carries a C++ backtrace.
+    const Network network(Architecture::Baseline, 4, 1);
+    HostTensor flat;
+    flat.shape = {1, 3};
+    flat.values = {0, 0, 0};
+    QString raw;
+    QString message;
+    try {
+        network.logits(flat);
+        QFAIL("a 2-D input ran through a convolution");
+    } catch (const std::exception &error) {
+        raw = QString::fromUtf8(error.what());
+        message = oneLineErrorMessage(std::current_exception());
+    }
+    QVERIFY2(message.startsWith(QStringLiteral("LibTorch: ")), qPrintable(message));
+    QVERIFY(!message.contains(QLatin1Char('\n')));
+    QVERIFY2(!message.contains(QStringLiteral("frame #")) && !message.contains(QStringLiteral("Exception raised from")), qPrintable(message));
+    QVERIFY(message.size() <= kMaximumErrorMessageLength + 3);
+    QVERIFY2(raw.count(QLatin1Char('\n')) > 3, qPrintable(raw)); // what a person saw before
+
+    // The same through a job: failed() carries the one line.
+    class Throwing : public Job
+    {
+    protected:
+        void run() override { throw std::runtime_error("first line\nsecond line"); }
+    } job;
+    QSignalSpy failed(&job, &Job::failed);
+    QVERIFY(!job.exec());
+    QCOMPARE(failed.first().first().toString(), QStringLiteral("first line; second line"));
+    class ThrowingNothingStandard : public Job
+    {
+    protected:
+        void run() override { throw 42; }
+    } odd;
+    QSignalSpy oddFailed(&odd, &Job::failed);
+    QVERIFY(!odd.exec());
+    QCOMPARE(oddFailed.first().first().toString(), QStringLiteral("unknown error"));
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
