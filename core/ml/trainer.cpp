@@ -252,11 +252,12 @@ struct TrainingJob::Run
         if (failures.empty())
             return;
         QMutexLocker lock(&job.m_mutex);
-        for (const auto &[path, reason] : failures) {
+        for (const auto &failure : failures) {
+            const QString &path = failure.first; // a named reference: C++17 lambdas cannot capture a structured binding
             const bool known = std::any_of(job.m_failures.begin(), job.m_failures.end(),
                                            [&](const ImportFailure &f) { return f.path == path; });
             if (!known)
-                job.m_failures.push_back({path, reason});
+                job.m_failures.push_back({path, failure.second});
         }
     }
 
