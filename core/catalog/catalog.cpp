@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -13,6 +14,7 @@
 #include <QSqlRecord>
 #include <QHash>
 #include <QSysInfo>
+#include <QThread>
 #include <QUuid>
 
 #include <algorithm>
@@ -143,13 +145,31 @@ Catalog::Catalog(const QString &path, OpenMode mode)
         fail(QStringLiteral("cannot open catalog"), m_database.lastError().text());
 
     QSqlQuery probe(m_database);
-    if (!probe.exec(QStringLiteral("PRAGMA schema_version")))
+    if (!execWaiting(probe, QStringLiteral("PRAGMA schema_version")))
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
-    if (!probe.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+    if (!execWaiting(probe, QStringLiteral("PRAGMA journal_mode=WAL")))
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
     probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     migrate();
+}
+
+bool Catalog::execWaiting(QSqlQuery &query, const QString &sql) const
+{
+    // While another process creates a catalog and switches it to WAL, SQLite answers "database is locked" at
+    // once instead of calling the busy handler (it would risk a deadlock): wait here, within the busy timeout.
+    constexpr int kPauseMs = 20;
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        if (query.exec(sql))
+            return true;
+        const QString code = query.lastError().nativeErrorCode();
+        const bool busy = code == QLatin1String("5") || code == QLatin1String("6"); // SQLITE_BUSY, SQLITE_LOCKED
+        if (!busy || waited.elapsed() >= qint64(busyTimeoutSeconds()) * 1000)
+            return false;
+        QThread::msleep(kPauseMs);
+    }
 }
 
 Catalog::~Catalog()
@@ -192,7 +212,7 @@ QString Catalog::nowText()
 void Catalog::migrate()
 {
     QSqlQuery query(m_database);
-    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
+    if (!execWaiting(query, QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
         fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
     const int version = schemaVersion();
     if (version > kSchemaVersion) {

@@ -130,6 +130,8 @@ public:
 
 private:
     void migrate();
+    // Runs a set-up statement, retrying while another process holds the lock, up to the busy timeout.
+    bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;
 
     QString m_path;
