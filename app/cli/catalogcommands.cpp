@@ -15,17 +15,26 @@ int runStats(const QStringList &arguments)
     parser.addOption(jsonOption());
     if (!parseCommand(parser, arguments, QStringLiteral("accession-cli stats --catalog FILE [--json]")))
         return 0;
-    const Catalog catalog(requiredValue(parser, QStringLiteral("catalog")));
+    Catalog catalog(requiredValue(parser, QStringLiteral("catalog")));
+    try {
+        catalog.markInterruptedImportRuns();
+    } catch (const CatalogError &) {
+        // A catalog this user may read but not write: the counts below are still right, runs keep their status.
+    }
     const CatalogStats stats = catalog.stats();
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonObject byDepartment;
         for (const DepartmentCount &count : stats.byDepartment)
             byDepartment.insert(count.department, count.count);
+        QJsonObject runs;
+        for (const auto &[status, count] : stats.importRunsByStatus)
+            runs.insert(status, count);
         printJson(QJsonObject{{QStringLiteral("items"), stats.items},
                               {QStringLiteral("labelled"), stats.labelled},
                               {QStringLiteral("unlabelled"), stats.unlabelled},
                               {QStringLiteral("by_department"), byDepartment},
-                              {QStringLiteral("import_failures"), stats.importFailures}});
+                              {QStringLiteral("import_failures"), stats.importFailures},
+                              {QStringLiteral("import_runs"), runs}});
         return 0;
     }
     printLine(QStringLiteral("%1 items: %2 labelled, %3 unlabelled").arg(stats.items).arg(stats.labelled).arg(stats.unlabelled));
@@ -33,6 +42,16 @@ int runStats(const QStringList &arguments)
         printLine(QStringLiteral("  %1  %2").arg(count.count, 8).arg(count.department));
     if (stats.importFailures > 0)
         printLine(QStringLiteral("%1 import failures recorded").arg(stats.importFailures));
+    QStringList runs;
+    for (const auto &[status, count] : stats.importRunsByStatus)
+        runs << QStringLiteral("%1 %2").arg(count).arg(status);
+    if (!runs.isEmpty())
+        printLine(QStringLiteral("import runs: %1").arg(runs.join(QStringLiteral(", "))));
+    for (const auto &[status, count] : stats.importRunsByStatus) {
+        if (status == QLatin1String("interrupted"))
+            printLine(QStringLiteral("%1 import runs were interrupted (their process ended before they finished); "
+                                     "running the same import again finishes the rest").arg(count));
+    }
     return 0;
 }
 

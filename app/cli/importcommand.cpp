@@ -4,6 +4,7 @@
 #include "jobwait.h"
 
 #include "imaging/decodebudget.h"
+#include "catalog/catalog.h"
 #include "ingest/importjob.h"
 
 #include <QJsonArray>
@@ -11,6 +12,10 @@
 namespace accession::cli {
 
 namespace {
+
+// The exit status of an import that ran but brought nothing in, because every input failed (the summary is
+// still printed). 1 and 2 are errors that stop a command and usage errors, 130 a cancel.
+constexpr int kExitNothingImported = 3;
 
 QJsonArray failuresToJson(const QVector<ImportFailure> &failures)
 {
@@ -29,6 +34,7 @@ QJsonObject importSummaryToJson(const ImportSummary &summary)
                        {QStringLiteral("relocated"), summary.relocated},
                        {QStringLiteral("ignored"), summary.ignoredFiles},
                        {QStringLiteral("failed"), failuresToJson(summary.failures)},
+                       {QStringLiteral("warnings"), QJsonArray::fromStringList(summary.warnings)},
                        {QStringLiteral("seconds"), summary.seconds},
                        {QStringLiteral("cancelled"), summary.cancelled},
                        {QStringLiteral("run_id"), summary.runId}};
@@ -49,6 +55,10 @@ int runImport(const QStringList &arguments)
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Decoding threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("max-megapixels"), QStringLiteral("Largest decoded image; bigger JPEGs are decoded at reduced size (default 100)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("decode-budget-megapixels"), QStringLiteral("Memory all decoding threads may hold at once, in megapixels of 8-bit colour (default 340, about 2 GB; env ACCESSION_DECODE_BUDGET_MP)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("max-department-name"),
+                      QStringLiteral("Longest new department name, in characters; rows with longer labels fail (default %1).")
+                          .arg(Catalog::kMaxDepartmentNameLength),
+                      QStringLiteral("N")});
     parser.addOption(jsonOption());
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Unlabelled files or folders."), QStringLiteral("[PATH...]"));
     const QString usage = QStringLiteral(
@@ -83,6 +93,8 @@ int runImport(const QStringList &arguments)
     request.decode.maxPixels = qint64(intValue(parser, QStringLiteral("max-megapixels"), 100, 1)) * 1'000'000;
     if (parser.isSet(QStringLiteral("decode-budget-megapixels")))
         setDecodeBudgetMegapixels(intValue(parser, QStringLiteral("decode-budget-megapixels"), 0, 1));
+    request.maxDepartmentNameLength =
+        intValue(parser, QStringLiteral("max-department-name"), Catalog::kMaxDepartmentNameLength, 1);
 
     const bool json = parser.isSet(QStringLiteral("json"));
     ImportJob job(catalogPath, request);
@@ -93,6 +105,8 @@ int runImport(const QStringList &arguments)
     } else {
         for (const ImportFailure &failure : summary.failures)
             printError(QStringLiteral("failed: %1: %2").arg(failure.path, failure.reason));
+        for (const QString &warning : summary.warnings)
+            printError(QStringLiteral("warning: %1").arg(warning));
         printLine(QStringLiteral("%1 imported, %2 duplicates (%3 relocated), %4 failed, %5 ignored in %6 s%7")
                       .arg(summary.imported)
                       .arg(summary.duplicates)
@@ -102,7 +116,11 @@ int runImport(const QStringList &arguments)
                       .arg(summary.seconds, 0, 'f', 1)
                       .arg(summary.cancelled ? QStringLiteral(" (cancelled)") : QString()));
     }
-    return summary.cancelled ? 130 : 0;
+    if (summary.cancelled)
+        return 130;
+    // Every input failed: nothing of it is in the catalog, neither new nor already there.
+    const bool nothingImported = summary.imported == 0 && summary.duplicates == 0 && !summary.failures.isEmpty();
+    return nothingImported ? kExitNothingImported : 0;
 }
 
 } // namespace accession::cli

@@ -3,15 +3,26 @@
 #include "migrations.h"
 #include "transactionguard.h"
 
+#include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlRecord>
 #include <QHash>
+#include <QSysInfo>
+#include <QThread>
 #include <QUuid>
 
 #include <algorithm>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <csignal>
+#endif
 
 namespace accession {
 
@@ -45,6 +56,47 @@ ItemRecord itemFromQuery(const QSqlQuery &query)
     if (!query.value(14).isNull())
         item.labelSource = labelSourceFromName(query.value(14).toString());
     return item;
+}
+
+// What tells this process from a later one given the same pid: the boot id and the process's start time in
+// clock ticks since boot (Linux's /proc); empty where the system does not say.
+QString processIdentity(qint64 pid)
+{
+    QFile bootId(QStringLiteral("/proc/sys/kernel/random/boot_id"));
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!bootId.open(QIODevice::ReadOnly) || !stat.open(QIODevice::ReadOnly))
+        return QString();
+    const QByteArray line = stat.readAll();
+    // The command name (field 2) may hold spaces and parentheses; the fields after it start past the last ')'.
+    const qsizetype close = line.lastIndexOf(')');
+    if (close < 0)
+        return QString();
+    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+    constexpr int kStartTimeField = 22 - 3; // field 22 of stat, counted from field 3
+    if (fields.size() <= kStartTimeField)
+        return QString();
+    return QString::fromLatin1(bootId.readAll().trimmed() + ':' + fields[kStartTimeField]);
+}
+
+// False only when the process is surely gone: no such pid, or the pid now belongs to another process.
+bool processMayBeRunning(qint64 pid, const QString &identity)
+{
+#ifdef Q_OS_UNIX
+    if (pid <= 0)
+        return false;
+    if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+        return false;
+    if (!identity.isEmpty()) {
+        const QString now = processIdentity(pid);
+        if (!now.isEmpty() && now != identity)
+            return false;
+    }
+    return true;
+#else
+    Q_UNUSED(pid);
+    Q_UNUSED(identity);
+    return true;
+#endif
 }
 
 const char *const kItemColumns =
@@ -87,19 +139,37 @@ Catalog::Catalog(const QString &path, OpenMode mode)
     if (!m_database.isValid())
         throw CatalogError(QStringLiteral("the Qt SQLite driver is not installed (package libqt6sql6-sqlite)"));
     m_database.setDatabaseName(m_path);
-    // Readers wait for a writer's commit instead of failing with "database is locked".
-    m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=30000"));
+    // Readers and writers wait for another process's write instead of failing with "database is locked".
+    m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(qint64(busyTimeoutSeconds()) * 1000));
     if (!m_database.open())
         fail(QStringLiteral("cannot open catalog"), m_database.lastError().text());
 
     QSqlQuery probe(m_database);
-    if (!probe.exec(QStringLiteral("PRAGMA schema_version")))
+    if (!execWaiting(probe, QStringLiteral("PRAGMA schema_version")))
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
-    if (!probe.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+    if (!execWaiting(probe, QStringLiteral("PRAGMA journal_mode=WAL")))
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
     probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     migrate();
+}
+
+bool Catalog::execWaiting(QSqlQuery &query, const QString &sql) const
+{
+    // While another process creates a catalog and switches it to WAL, SQLite answers "database is locked" at
+    // once instead of calling the busy handler (it would risk a deadlock): wait here, within the busy timeout.
+    constexpr int kPauseMs = 20;
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        if (query.exec(sql))
+            return true;
+        const QString code = query.lastError().nativeErrorCode();
+        const bool busy = code == QLatin1String("5") || code == QLatin1String("6"); // SQLITE_BUSY, SQLITE_LOCKED
+        if (!busy || waited.elapsed() >= qint64(busyTimeoutSeconds()) * 1000)
+            return false;
+        QThread::msleep(kPauseMs);
+    }
 }
 
 Catalog::~Catalog()
@@ -127,6 +197,13 @@ QSqlQuery Catalog::run(const QString &sql, const QVariantMap &bindings) const
     return query;
 }
 
+int Catalog::busyTimeoutSeconds()
+{
+    bool ok = false;
+    const int seconds = qEnvironmentVariableIntValue("ACCESSION_CATALOG_BUSY_TIMEOUT", &ok);
+    return ok && seconds >= 0 ? seconds : kDefaultBusyTimeoutSeconds;
+}
+
 QString Catalog::nowText()
 {
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
@@ -135,7 +212,7 @@ QString Catalog::nowText()
 void Catalog::migrate()
 {
     QSqlQuery query(m_database);
-    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
+    if (!execWaiting(query, QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
         fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
     const int version = schemaVersion();
     if (version > kSchemaVersion) {
@@ -152,8 +229,22 @@ void Catalog::migrate()
     query.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
     try {
         TransactionGuard transaction(m_database);
+        // Another process may have migrated while this one waited for the write lock: read the version again.
+        const int lockedVersion = schemaVersion();
+        if (lockedVersion > kSchemaVersion) {
+            throw CatalogError(QStringLiteral("catalog %1 was written by a newer version of Accession (schema %2; "
+                                              "this version reads schema %3 and older); upgrade Accession to open it")
+                                   .arg(m_path)
+                                   .arg(lockedVersion)
+                                   .arg(kSchemaVersion));
+        }
+        if (lockedVersion == kSchemaVersion) {
+            transaction.commit();
+            query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+            return;
+        }
         for (const Migration &migration : catalogMigrations()) {
-            if (migration.toVersion <= version)
+            if (migration.toVersion <= lockedVersion)
                 continue;
             for (const QString &statement : migration.statements) {
                 if (!query.exec(statement))
@@ -242,11 +333,40 @@ std::optional<Department> Catalog::department(qint64 id) const
     return std::nullopt;
 }
 
+QString Catalog::departmentNameProblem(const QString &name, int maxLength)
+{
+    const auto isControl = [](QChar c) {
+        const QChar::Category category = c.category();
+        return category == QChar::Other_Control || category == QChar::Separator_Line
+            || category == QChar::Separator_Paragraph;
+    };
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return QStringLiteral("a department needs a name");
+    const qsizetype length = trimmed.toUcs4().size();
+    if (length > maxLength) {
+        QString start = trimmed.left(40);
+        std::replace_if(start.begin(), start.end(), isControl, QChar(0xFFFD));
+        return QStringLiteral("department name too long: %1 characters, starting '%2...' (the limit is %3)")
+            .arg(QString::number(length), start, QString::number(maxLength));
+    }
+    const auto control = std::find_if(trimmed.begin(), trimmed.end(), isControl);
+    if (control != trimmed.end()) {
+        const QString code = QStringLiteral("%1").arg(control->unicode(), 4, 16, QLatin1Char('0')).toUpper();
+        QString shown = trimmed.left(80);
+        std::replace_if(shown.begin(), shown.end(), isControl, QChar(0xFFFD));
+        return QStringLiteral("department name '%1' holds a control character or line break (U+%2)").arg(shown, code);
+    }
+    return QString();
+}
+
 qint64 Catalog::addDepartment(const QString &name)
 {
     const QString trimmed = name.trimmed();
-    if (trimmed.isEmpty())
-        throw CatalogError(QStringLiteral("a department needs a name"));
+    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    if (!problem.isEmpty())
+        throw CatalogError(problem);
+    // No transaction of its own: a name another process adds in between fails the insert (names are unique).
     if (departmentIdByName(trimmed))
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
     QSqlQuery query = run(QStringLiteral("INSERT INTO departments (name, position, created_at)"
@@ -259,25 +379,32 @@ std::optional<qint64> Catalog::ensureDepartment(const QString &name)
 {
     if (auto existing = departmentIdByName(name))
         return existing;
+    // Look again under the write lock: another process may have created it meanwhile.
+    TransactionGuard transaction(m_database);
+    if (auto existing = departmentIdByName(name))
+        return existing;
     if (departmentsFixed())
         return std::nullopt;
-    return addDepartment(name);
+    const qint64 id = addDepartment(name);
+    transaction.commit();
+    return id;
 }
 
 void Catalog::renameDepartment(qint64 id, const QString &newName)
 {
     const QString trimmed = newName.trimmed();
+    TransactionGuard transaction(m_database);
     const auto current = department(id);
     if (!current)
         throw CatalogError(QStringLiteral("no department with id %1").arg(id));
-    if (trimmed.isEmpty())
-        throw CatalogError(QStringLiteral("a department needs a name"));
+    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    if (!problem.isEmpty())
+        throw CatalogError(problem);
     if (trimmed == current->name)
         return;
     const auto clash = departmentIdByName(trimmed);
     if (clash && *clash != id)
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
-    TransactionGuard transaction(m_database);
     run(QStringLiteral("DELETE FROM department_aliases WHERE alias = :name"), {{QStringLiteral("name"), trimmed}});
     run(QStringLiteral("INSERT OR REPLACE INTO department_aliases (alias, department_id) VALUES (:alias, :id)"),
         {{QStringLiteral("alias"), current->name}, {QStringLiteral("id"), id}});
@@ -288,6 +415,7 @@ void Catalog::renameDepartment(qint64 id, const QString &newName)
 
 void Catalog::moveDepartment(qint64 id, int newPosition)
 {
+    TransactionGuard transaction(m_database);
     QVector<Department> list = departments();
     const auto it = std::find_if(list.begin(), list.end(), [id](const Department &d) { return d.id == id; });
     if (it == list.end())
@@ -295,7 +423,6 @@ void Catalog::moveDepartment(qint64 id, int newPosition)
     const Department moved = *it;
     list.erase(it);
     list.insert(std::clamp(newPosition, 0, int(list.size())), moved);
-    TransactionGuard transaction(m_database);
     for (int position = 0; position < list.size(); ++position) {
         run(QStringLiteral("UPDATE departments SET position = :position WHERE id = :id"),
             {{QStringLiteral("position"), position}, {QStringLiteral("id"), list[position].id}});
@@ -316,8 +443,9 @@ void Catalog::setDepartmentsFixed(bool fixed)
 qint64 Catalog::addDepartmentGroup(const QString &name)
 {
     const QString trimmed = name.trimmed();
-    if (trimmed.isEmpty())
-        throw CatalogError(QStringLiteral("a department group needs a name"));
+    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    if (!problem.isEmpty())
+        throw CatalogError(QString(problem).replace(QStringLiteral("department"), QStringLiteral("department group")));
     QSqlQuery existing = run(QStringLiteral("SELECT id FROM department_groups WHERE name = :name"),
                              {{QStringLiteral("name"), trimmed}});
     if (existing.next())
@@ -337,13 +465,13 @@ void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
 
 void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
 {
+    TransactionGuard transaction(m_database);
     const auto from = department(fromId);
     const auto into = department(intoId);
     if (!from || !into)
         throw CatalogError(QStringLiteral("no department with id %1").arg(!from ? fromId : intoId));
     if (fromId == intoId)
         throw CatalogError(QStringLiteral("cannot merge department '%1' into itself").arg(from->name));
-    TransactionGuard transaction(m_database);
     const QVariantMap ids{{QStringLiteral("from"), fromId}, {QStringLiteral("into"), intoId}};
     run(QStringLiteral("UPDATE labels SET department_id = :into WHERE department_id = :from"), ids);
     run(QStringLiteral("UPDATE predictions SET predicted_department_id = :into WHERE predicted_department_id = :from"), ids);
@@ -358,8 +486,9 @@ void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
 void Catalog::renameDepartmentGroup(qint64 groupId, const QString &newName)
 {
     const QString trimmed = newName.trimmed();
-    if (trimmed.isEmpty())
-        throw CatalogError(QStringLiteral("a department group needs a name"));
+    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    if (!problem.isEmpty())
+        throw CatalogError(QString(problem).replace(QStringLiteral("department"), QStringLiteral("department group")));
     run(QStringLiteral("UPDATE department_groups SET name = :name WHERE id = :id"),
         {{QStringLiteral("name"), trimmed}, {QStringLiteral("id"), groupId}});
 }
@@ -510,6 +639,9 @@ CatalogStats Catalog::stats() const
     QSqlQuery failures = run(QStringLiteral("SELECT COUNT(*) FROM import_failures"));
     if (failures.next())
         stats.importFailures = failures.value(0).toLongLong();
+    QSqlQuery runs = run(QStringLiteral("SELECT status, COUNT(*) FROM import_runs GROUP BY status ORDER BY status"));
+    while (runs.next())
+        stats.importRunsByStatus.push_back({runs.value(0).toString(), runs.value(1).toLongLong()});
     return stats;
 }
 
@@ -609,8 +741,14 @@ void Catalog::cacheResponse(const QString &url, const QByteArray &body)
 
 qint64 Catalog::beginImportRun(const QString &source)
 {
-    QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at) VALUES (:source, :now)"),
-                          {{QStringLiteral("source"), source}, {QStringLiteral("now"), nowText()}});
+    const qint64 pid = QCoreApplication::applicationPid();
+    QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at, pid, host, process_identity)"
+                                         " VALUES (:source, :now, :pid, :host, :identity)"),
+                          {{QStringLiteral("source"), source},
+                           {QStringLiteral("now"), nowText()},
+                           {QStringLiteral("pid"), pid},
+                           {QStringLiteral("host"), QSysInfo::machineHostName()},
+                           {QStringLiteral("identity"), processIdentity(pid)}});
     return query.lastInsertId().toLongLong();
 }
 
@@ -624,6 +762,62 @@ void Catalog::finishImportRun(qint64 runId, const QString &status, qint64 import
          {QStringLiteral("duplicates"), duplicates},
          {QStringLiteral("failed"), failed},
          {QStringLiteral("id"), runId}});
+}
+
+void Catalog::setImportRunWarnings(qint64 runId, const QStringList &warnings)
+{
+    run(QStringLiteral("UPDATE import_runs SET warnings = :warnings WHERE id = :id"),
+        {{QStringLiteral("warnings"),
+          QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(warnings)).toJson(QJsonDocument::Compact))},
+         {QStringLiteral("id"), runId}});
+}
+
+qint64 Catalog::markInterruptedImportRuns()
+{
+    QSqlQuery running = run(QStringLiteral("SELECT id, pid, process_identity FROM import_runs"
+                                           " WHERE status = 'running' AND host = :host"),
+                            {{QStringLiteral("host"), QSysInfo::machineHostName()}});
+    QVector<qint64> gone;
+    while (running.next()) {
+        if (!processMayBeRunning(running.value(1).toLongLong(), running.value(2).toString()))
+            gone.push_back(running.value(0).toLongLong());
+    }
+    running.finish();
+    if (gone.isEmpty())
+        return 0; // no write lock taken: stats and imports that open the catalog do not wait on each other
+    TransactionGuard transaction(m_database);
+    qint64 marked = 0;
+    for (const qint64 id : gone) {
+        // Still 'running': a run whose process was alive after all has set its own status meanwhile.
+        marked += run(QStringLiteral("UPDATE import_runs SET status = 'interrupted' WHERE id = :id AND status = 'running'"),
+                      {{QStringLiteral("id"), id}})
+                      .numRowsAffected();
+    }
+    transaction.commit();
+    return marked;
+}
+
+QVector<ImportRunRecord> Catalog::importRuns() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id, source, started_at, finished_at, status, imported, duplicates, failed,"
+                                         " warnings FROM import_runs ORDER BY id"));
+    QVector<ImportRunRecord> result;
+    while (query.next()) {
+        ImportRunRecord record;
+        record.id = query.value(0).toLongLong();
+        record.source = query.value(1).toString();
+        record.startedAt = parseTime(query.value(2));
+        if (!query.value(3).isNull())
+            record.finishedAt = parseTime(query.value(3));
+        record.status = query.value(4).toString();
+        record.imported = query.value(5).toLongLong();
+        record.duplicates = query.value(6).toLongLong();
+        record.failed = query.value(7).toLongLong();
+        for (const QJsonValue &warning : QJsonDocument::fromJson(query.value(8).toString().toUtf8()).array())
+            record.warnings.push_back(warning.toString());
+        result.push_back(record);
+    }
+    return result;
 }
 
 void Catalog::recordImportFailure(qint64 runId, const QString &path, const QString &reason)

@@ -19,7 +19,14 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
+    // How long a connection waits for another process's write to finish before giving up with "database is
+    // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
+    static constexpr int kDefaultBusyTimeoutSeconds = 30;
+    // The longest department or group name, in characters: names are shown in lists, menus and chart labels.
+    // A longer name (a whole paragraph in a CSV's label column) is refused; setMaxDepartmentNameLength() and
+    // import --max-department-name change it.
+    static constexpr int kMaxDepartmentNameLength = 200;
 
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
@@ -33,6 +40,9 @@ public:
     // Folder beside the catalog where imports copy images when asked to.
     QString imageStoreDir() const;
 
+    // The busy timeout every connection gets: kDefaultBusyTimeoutSeconds or ACCESSION_CATALOG_BUSY_TIMEOUT.
+    static int busyTimeoutSeconds();
+
     QString setting(const QString &key, const QString &fallback = QString()) const;
     void setSetting(const QString &key, const QString &value);
 
@@ -41,8 +51,14 @@ public:
     QVector<DepartmentGroup> departmentGroups() const;
     std::optional<qint64> departmentIdByName(const QString &name) const; // names and former names
     std::optional<Department> department(qint64 id) const;
+    // Why the name cannot name a department or group (empty, too long, control characters); empty if it can.
+    static QString departmentNameProblem(const QString &name, int maxLength = kMaxDepartmentNameLength);
+    int maxDepartmentNameLength() const { return m_maxDepartmentNameLength; }
+    void setMaxDepartmentNameLength(int length) { m_maxDepartmentNameLength = length; }
+    // Throws CatalogError when the name exists or has a problem (see departmentNameProblem()).
     qint64 addDepartment(const QString &name);
     // The department's id, created at the end of the list if missing; nullopt if missing and the list is fixed.
+    // Throws CatalogError when it would have to create a department whose name has a problem.
     std::optional<qint64> ensureDepartment(const QString &name);
     void renameDepartment(qint64 id, const QString &newName);
     void moveDepartment(qint64 id, int newPosition);
@@ -82,9 +98,15 @@ public:
     QHash<qint64, bool> splitAssignments(qint64 splitId) const; // item id -> in validation
     void addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
 
-    // Import runs and the failures they recorded.
+    // Import runs and the failures they recorded. A run records the process that runs it (pid, host), so
+    // that one left 'running' by a process that died can be told from one still going.
     qint64 beginImportRun(const QString &source);
     void finishImportRun(qint64 runId, const QString &status, qint64 imported, qint64 duplicates, qint64 failed);
+    void setImportRunWarnings(qint64 runId, const QStringList &warnings);
+    // Marks as 'interrupted' the runs still 'running' whose process on this host is gone (killed, crashed,
+    // machine restarted); returns how many. Runs started on other hosts are left as they are.
+    qint64 markInterruptedImportRuns();
+    QVector<ImportRunRecord> importRuns() const; // oldest first
     void recordImportFailure(qint64 runId, const QString &path, const QString &reason);
     QVector<ImportFailureRecord> importFailures(qint64 runId = 0) const; // 0: every run
 
@@ -108,10 +130,13 @@ public:
 
 private:
     void migrate();
+    // Runs a set-up statement, retrying while another process holds the lock, up to the busy timeout.
+    bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;
 
     QString m_path;
     QString m_connectionName;
+    int m_maxDepartmentNameLength = kMaxDepartmentNameLength;
     QSqlDatabase m_database;
 };
 

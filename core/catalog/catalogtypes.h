@@ -3,6 +3,8 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QJsonObject>
+#include <QPair>
+#include <QStringList>
 #include <QString>
 #include <QVector>
 
@@ -117,6 +119,20 @@ struct CatalogStats
     qint64 unlabelled = 0;
     QVector<DepartmentCount> byDepartment; // in department order, zero counts included
     qint64 importFailures = 0;
+    QVector<QPair<QString, qint64>> importRunsByStatus; // running, finished, cancelled, failed, interrupted
+};
+
+struct ImportRunRecord
+{
+    qint64 id = 0;
+    QString source;
+    QDateTime startedAt;
+    QDateTime finishedAt; // invalid while running and for interrupted runs
+    QString status;       // running, finished, cancelled, failed, interrupted
+    qint64 imported = 0;
+    qint64 duplicates = 0;
+    qint64 failed = 0;
+    QStringList warnings;
 };
 
 struct ImportFailureRecord

@@ -178,6 +178,18 @@ const QVector<Migration> &catalogMigrations()
                             " body BLOB NOT NULL,"
                             " fetched_at TEXT NOT NULL)"),
          }},
+        {6, "import runs that know their process, and warnings",
+         {
+             // The process running an import: a run left 'running' by a process that is gone was interrupted.
+             QStringLiteral("ALTER TABLE import_runs ADD COLUMN pid INTEGER"),
+             QStringLiteral("ALTER TABLE import_runs ADD COLUMN host TEXT"),
+             // Tells a reused pid from the original process (boot id and start time where the system says).
+             QStringLiteral("ALTER TABLE import_runs ADD COLUMN process_identity TEXT"),
+             QStringLiteral("ALTER TABLE import_runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'"),
+             // Runs still 'running' were started by an older Accession, which recorded no process: taken as
+             // interrupted (one in fact still going sets its own status when it finishes).
+             QStringLiteral("UPDATE import_runs SET status = 'interrupted' WHERE status = 'running'"),
+         }},
     };
     return migrations;
 }

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <QSqlDatabase>
+#include <QString>
 
 namespace accession {
 
-// Begins a transaction on construction and rolls it back on destruction unless commit() was called.
+// Begins a write transaction on construction and rolls it back on destruction unless commit() was called.
+// Inside another guard on the same connection it is a savepoint, so catalog methods that write in a guard
+// can be called from a caller's batch.
 class TransactionGuard
 {
 public:
@@ -17,7 +20,10 @@ public:
     void commit();
 
 private:
+    void close();
+
     QSqlDatabase m_database;
+    QString m_savepoint; // empty for the outermost guard, which owns the transaction
     bool m_open = false;
 };
 

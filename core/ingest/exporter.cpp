@@ -12,8 +12,19 @@ namespace accession {
 
 namespace {
 
-QString csvField(const QString &value)
+// A cell a spreadsheet would run as a formula (=HYPERLINK(...), +1, -1, @SUM, or one hidden behind a tab or
+// carriage return) gets a leading apostrophe, which spreadsheets show as text and do not display.
+QString neutraliseFormula(const QString &value)
 {
+    static const QString kFormulaStarts = QStringLiteral("=+-@\t\r");
+    if (!value.isEmpty() && kFormulaStarts.contains(value.front()))
+        return QLatin1Char('\'') + value;
+    return value;
+}
+
+QString csvField(const QString &rawValue)
+{
+    const QString value = neutraliseFormula(rawValue);
     if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) && !value.contains(QLatin1Char('\n'))
         && !value.contains(QLatin1Char('\r')))
         return value;

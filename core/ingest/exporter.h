@@ -10,7 +10,9 @@ namespace accession {
 
 class Catalog;
 
-// One exported row per item: its labels and predictions with their provenance.
+// One exported row per item: its labels and predictions with their provenance. In CSV a text that a
+// spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is written with a
+// leading apostrophe; JSON keeps every value exactly.
 QString exportCsvHeader();
 QString exportCsvRow(const ItemOverview &row);
 QJsonObject exportJsonRow(const ItemOverview &row);

@@ -9,12 +9,21 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QFuture>
+#include <QHash>
 #include <QSaveFile>
 #include <QSet>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentMap>
 
 #include <optional>
+
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 namespace accession {
 
@@ -88,11 +97,34 @@ FileOutcome processFile(const ImportTask &task, const ImportRequest &request, co
                         const QString &storeDir)
 {
     FileOutcome outcome;
-    QFile file(task.path);
+    QFile file;
+#ifdef Q_OS_UNIX
+    // Opened without blocking and checked to be a regular file first: opening a FIFO that the plan saw as a
+    // file (it was swapped since) would wait forever for a writer.
+    const int fd = ::open(QFile::encodeName(task.path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        outcome.error = QStringLiteral("cannot read: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return outcome;
+    }
+    struct stat info;
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        outcome.error = QStringLiteral("not a regular file (not read)");
+        return outcome;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        outcome.error = QStringLiteral("cannot read: %1").arg(file.errorString());
+        return outcome;
+    }
+#else
+    file.setFileName(task.path);
     if (!file.open(QIODevice::ReadOnly)) {
         outcome.error = QStringLiteral("cannot read: %1").arg(file.errorString());
         return outcome;
     }
+#endif
     outcome.fileSize = file.size();
     if (outcome.fileSize > kMaxFileBytes) {
         outcome.error = QStringLiteral("file too large: %1 MB (the limit is %2 MB)")
@@ -162,7 +194,7 @@ ImportPlan ImportJob::makePlan() const
     case ImportRequest::Source::DepartmentFolders:
         return planDepartmentFolderImport(m_request.foldersDir);
     case ImportRequest::Source::Tasks:
-        return ImportPlan{m_request.tasks, {}, 0};
+        return ImportPlan{m_request.tasks, {}, {}, 0};
     case ImportRequest::Source::Unlabelled:
         break;
     }
@@ -174,21 +206,39 @@ void ImportJob::run()
     QElapsedTimer timer;
     timer.start();
     Catalog catalog(m_catalogPath, Catalog::OpenMode::CreateIfMissing);
+    catalog.setMaxDepartmentNameLength(m_request.maxDepartmentNameLength);
+    // Runs left 'running' by a process that died say so before this one starts.
+    catalog.markInterruptedImportRuns();
     ImportPlan plan = makePlan();
 
-    // With a fixed department list, unknown departments are refused before anything is decoded.
-    if (catalog.departmentsFixed()) {
-        QVector<ImportTask> accepted;
-        for (ImportTask &task : plan.tasks) {
-            if (!task.label.isEmpty() && !catalog.departmentIdByName(task.label)) {
-                plan.failures.push_back({task.path, QStringLiteral("unknown department '%1' (the catalog's department "
-                                                                   "list is fixed)").arg(task.label)});
-            } else {
-                accepted.push_back(std::move(task));
-            }
+    // Labels that cannot become a department (the list is fixed, or the name is too long or holds control
+    // characters) are refused before anything is decoded.
+    const bool fixed = catalog.departmentsFixed();
+    QHash<QString, QString> labelProblems; // label -> reason, empty when fine
+    QVector<ImportTask> accepted;
+    for (ImportTask &task : plan.tasks) {
+        if (task.label.isEmpty()) {
+            accepted.push_back(std::move(task));
+            continue;
         }
-        plan.tasks = std::move(accepted);
+        auto known = labelProblems.constFind(task.label);
+        if (known == labelProblems.cend()) {
+            QString problem;
+            if (!catalog.departmentIdByName(task.label)) {
+                problem = Catalog::departmentNameProblem(task.label, m_request.maxDepartmentNameLength);
+                if (problem.isEmpty() && fixed) {
+                    problem = QStringLiteral("unknown department '%1' (the catalog's department list is fixed)")
+                                  .arg(task.label);
+                }
+            }
+            known = labelProblems.insert(task.label, problem);
+        }
+        if (known.value().isEmpty())
+            accepted.push_back(std::move(task));
+        else
+            plan.failures.push_back({task.path, known.value()});
     }
+    plan.tasks = std::move(accepted);
 
     ImportSummary summary;
     summary.ignoredFiles = plan.ignoredFiles;
@@ -197,9 +247,12 @@ void ImportJob::run()
         TransactionGuard transaction(catalog.database());
         for (const ImportFailure &failure : plan.failures)
             catalog.recordImportFailure(summary.runId, failure.path, failure.reason);
+        if (!plan.warnings.isEmpty())
+            catalog.setImportRunWarnings(summary.runId, plan.warnings);
         transaction.commit();
     }
     summary.failures = plan.failures;
+    summary.warnings = plan.warnings;
     const auto publish = [&] {
         summary.seconds = timer.elapsed() / 1000.0;
         QMutexLocker lock(&m_summaryMutex);
@@ -238,10 +291,11 @@ void ImportJob::run()
                 continue;
             }
             const QString hashHex = QString::fromLatin1(outcome.hash.toHex());
-            if (outcome.knownBefore || !known.insert(outcome.hash)) {
-                const std::optional<qint64> existing = catalog.itemIdByHash(hashHex);
-                if (!existing)
-                    continue; // cannot happen: known hashes come from this catalog
+            known.insert(outcome.hash);
+            // Asked of the catalog under the write lock, not of the hashes read at the start: another
+            // process importing into the same catalog may have stored the same file since.
+            const std::optional<qint64> existing = catalog.itemIdByHash(hashHex);
+            if (existing) {
                 ++duplicates;
                 ids.push_back(*existing);
                 const auto record = catalog.item(*existing);
@@ -253,6 +307,14 @@ void ImportJob::run()
                     if (const auto department = catalog.ensureDepartment(task.label))
                         catalog.addLabel(*existing, *department, LabelSource::Imported);
                 }
+                continue;
+            }
+            if (outcome.knownBefore) {
+                // Not decoded, since the catalog had it when this import began; it has been removed since.
+                const QString reason = QStringLiteral("was in the catalog when this import began and has been removed "
+                                                      "since; import it again");
+                failures.push_back({task.path, reason});
+                catalog.recordImportFailure(summary.runId, task.path, reason);
                 continue;
             }
             std::optional<qint64> department;

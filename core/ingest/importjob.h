@@ -1,6 +1,7 @@
 #pragma once
 
 #include "importplan.h"
+#include "catalog/catalog.h"
 #include "jobs/job.h"
 #include "imaging/imagedecoder.h"
 
@@ -25,6 +26,9 @@ struct ImportRequest
     bool copyIntoCatalog = false;
     DecodeRequest decode;
     int threads = 0; // 0: one per core
+    // A label naming a department not yet in the catalog must fit this (see Catalog::kMaxDepartmentNameLength);
+    // a row whose label does not is reported and the rest goes on.
+    int maxDepartmentNameLength = Catalog::kMaxDepartmentNameLength;
 };
 
 struct ImportSummary
@@ -35,6 +39,7 @@ struct ImportSummary
     qint64 relocated = 0; // duplicates whose stored path had gone missing and now point at the new file
     qint64 ignoredFiles = 0;
     QVector<ImportFailure> failures;
+    QStringList warnings; // recorded with the run too
     QVector<qint64> itemIds; // the catalog item of every input that is now in the catalog, in input order
     double seconds = 0.0;
     bool cancelled = false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QIODevice>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -38,6 +39,7 @@ struct ImportPlan
 {
     QVector<ImportTask> tasks;
     QVector<ImportFailure> failures;
+    QStringList warnings;    // what was put right and the user should know (a CSV read as Windows-1252, ...)
     qint64 ignoredFiles = 0; // files in scanned folders whose names are not images
 };
 
@@ -56,7 +58,12 @@ const QStringList &defaultLabelColumns();
 
 bool hasImageExtension(const QString &fileName);
 
+// Images are looked up inside imagesDir only: a name or a symbolic link that leads out of it is refused.
 ImportPlan planCsvImport(const QString &csvPath, const QString &imagesDir, const CsvColumns &columns);
+// The same over CSV text from a device (csvName names it in messages).
+ImportPlan planCsvImport(QIODevice *csv, const QString &csvName, const QString &imagesDir, const CsvColumns &columns);
+// Folder scans report, and never open, dangling symbolic links, links leading out of the folder, FIFOs,
+// sockets and devices.
 ImportPlan planDepartmentFolderImport(const QString &rootDir);
 ImportPlan planUnlabelledImport(const QStringList &paths);
 

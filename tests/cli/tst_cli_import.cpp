@@ -5,6 +5,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,6 +35,9 @@ private Q_SLOTS:
     void importsDepartmentFoldersThenStats();
     void importsUnlabelledPaths();
     void departmentsCommandEditsAndLists();
+    void twoConcurrentCsvImportsBothSucceed();
+    void exitsThreeWhenNothingWasImported();
+    void statsSaysWhichRunsWereInterrupted();
     void failsWithOneLineWhenItCannotRun_data();
     void failsWithOneLineWhenItCannotRun();
     void everyCommandHasHelp_data();
@@ -137,6 +142,121 @@ void TestCliImport::departmentsCommandEditsAndLists()
     const QJsonObject summary = parseJson(out);
     QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 1); // the old name still resolves
     QVERIFY(summary.value(QStringLiteral("failed")).toArray()[0].toObject().value(QStringLiteral("reason")).toString().contains(QStringLiteral("unknown department")));
+}
+
+void TestCliImport::twoConcurrentCsvImportsBothSucceed()
+{
+    // Two overlapping CSVs of more than one batch each, sharing departments: the writers interleave batches,
+    // create the same departments and meet each other's items as duplicates.
+    QTemporaryDir dir;
+    constexpr int kImages = 300;
+    const QStringList departments = {QStringLiteral("Asian Art"), QStringLiteral("Arms and Armor"), QStringLiteral("Egyptian Art")};
+    QByteArray first = "Picture_name,department\n";
+    QByteArray second = first;
+    for (int i = 0; i < kImages; ++i) {
+        const QString name = QStringLiteral("img%1.png").arg(i);
+        writeFile(dir.filePath(QStringLiteral("images/") + name), solidImage(QStringLiteral("png"), 16, 16, {i % 256, i / 256, 7}));
+        const QByteArray row = name.toUtf8() + ',' + departments[i % departments.size()].toUtf8() + '\n';
+        if (i < 200)
+            first += row;
+        if (i >= 100)
+            second += row;
+    }
+    writeFile(dir.filePath(QStringLiteral("first.csv")), first);
+    writeFile(dir.filePath(QStringLiteral("second.csv")), second);
+
+    for (int trial = 0; trial < 6; ++trial) {
+        const QString catalogPath = dir.filePath(QStringLiteral("c%1.db").arg(trial));
+        QProcess processes[2];
+        const QString csvs[2] = {dir.filePath(QStringLiteral("first.csv")), dir.filePath(QStringLiteral("second.csv"))};
+        for (int p = 0; p < 2; ++p) {
+            processes[p].start(QStringLiteral(ACCESSION_CLI_PATH),
+                               {QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--csv"), csvs[p],
+                                QStringLiteral("--images"), dir.filePath(QStringLiteral("images")), QStringLiteral("--json")});
+        }
+        qint64 imported = 0;
+        qint64 duplicates = 0;
+        for (QProcess &process : processes) {
+            QVERIFY(process.waitForFinished(300000));
+            const QByteArray err = process.readAllStandardError();
+            QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+                     qPrintable(QStringLiteral("trial %1: %2").arg(trial).arg(QString::fromUtf8(err))));
+            const QJsonObject summary = parseJson(process.readAllStandardOutput());
+            QVERIFY2(summary.value(QStringLiteral("failed")).toArray().isEmpty(),
+                     QJsonDocument(summary).toJson().constData());
+            imported += summary.value(QStringLiteral("imported")).toInt();
+            duplicates += summary.value(QStringLiteral("duplicates")).toInt();
+        }
+        QCOMPARE(imported, qint64(kImages));
+        QCOMPARE(duplicates, qint64(100));
+
+        Catalog catalog(catalogPath);
+        const CatalogStats stats = catalog.stats();
+        QCOMPARE(stats.items, qint64(kImages));
+        QCOMPARE(stats.labelled, qint64(kImages));
+        QCOMPARE(catalog.departments().size(), departments.size());
+        QCOMPARE(stats.importFailures, qint64(0));
+        QSqlQuery labels = catalog.run(QStringLiteral("SELECT COUNT(*) FROM labels"));
+        QVERIFY(labels.next());
+        QCOMPARE(labels.value(0).toLongLong(), qint64(kImages)); // each item labelled once, not once per run
+    }
+}
+
+void TestCliImport::exitsThreeWhenNothingWasImported()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("images/bad.jpg")), "plain text");
+    writeFile(dir.filePath(QStringLiteral("labels.csv")), "Picture_name,department\nbad.jpg,Asian Art\nmissing.jpg,Asian Art\n");
+    const QStringList arguments = {QStringLiteral("import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("c.db")),
+                                   QStringLiteral("--csv"), dir.filePath(QStringLiteral("labels.csv")), QStringLiteral("--images"),
+                                   dir.filePath(QStringLiteral("images"))};
+    QByteArray out;
+    QByteArray err;
+    QCOMPARE(runCli(arguments + QStringList{QStringLiteral("--json")}, &out, &err), 3);
+    const QJsonObject summary = parseJson(out); // the summary is still printed in full
+    QCOMPARE(summary.value(QStringLiteral("imported")).toInt(), 0);
+    QCOMPARE(summary.value(QStringLiteral("failed")).toArray().size(), 2);
+
+    QCOMPARE(runCli(arguments, &out, &err), 3);
+    QVERIFY2(out.contains("0 imported"), out.constData());
+    QVERIFY2(err.contains("bad.jpg") && err.contains("missing.jpg"), err.constData());
+
+    // Once one row is good the command succeeded, although others failed; and a later run that finds
+    // everything good already in the catalog is no failure either.
+    writeFile(dir.filePath(QStringLiteral("images/good.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {1, 2, 3}));
+    writeFile(dir.filePath(QStringLiteral("labels.csv")),
+              "Picture_name,department\nbad.jpg,Asian Art\nmissing.jpg,Asian Art\ngood.jpg,Asian Art\n");
+    QCOMPARE(runCli(arguments, &out, &err), 0);
+    QCOMPARE(runCli(arguments, &out, &err), 0);
+    QVERIFY2(out.contains("0 imported, 1 duplicates"), out.constData());
+}
+
+void TestCliImport::statsSaysWhichRunsWereInterrupted()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    writeFile(dir.filePath(QStringLiteral("in/a.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {1, 2, 3}));
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), catalogPath, dir.filePath(QStringLiteral("in"))}), 0);
+    {
+        // As a killed import leaves it: 'running', with the pid of a process that has ended.
+        QProcess child;
+        child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
+        QVERIFY(child.waitForStarted());
+        const qint64 deadPid = child.processId();
+        QVERIFY(child.waitForFinished());
+        Catalog catalog(catalogPath);
+        const qint64 run = catalog.beginImportRun(QStringLiteral("killed"));
+        catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid WHERE id = :id"),
+                    {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), run}});
+    }
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--json")}, &out), 0);
+    const QJsonObject runs = parseJson(out).value(QStringLiteral("import_runs")).toObject();
+    QCOMPARE(runs.value(QStringLiteral("finished")).toInt(), 1);
+    QCOMPARE(runs.value(QStringLiteral("interrupted")).toInt(), 1);
+    QVERIFY(!runs.contains(QStringLiteral("running")));
+    QCOMPARE(runCli({QStringLiteral("stats"), QStringLiteral("--catalog"), catalogPath}, &out), 0);
+    QVERIFY2(out.contains("1 import runs were interrupted"), out.constData());
 }
 
 void TestCliImport::failsWithOneLineWhenItCannotRun_data()

@@ -1,12 +1,15 @@
 #include "catalog/catalog.h"
 #include "catalog/transactionguard.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 using namespace accession;
@@ -51,6 +54,11 @@ private Q_SLOTS:
     void uncommittedTransactionLeavesNothing();
     void readerSeesCommittedBatchesWhileWriterWrites();
     void fullDiskFailsCleanlyAndKeepsEarlierData();
+    void readThenWriteTransactionIsNotBrokenByAnotherWriter();
+    void busyTimeoutIsSettable();
+    void nestedGuardsAreSavepoints();
+    void refusesOverlongOrControlCharacterDepartmentNames();
+    void marksRunsOfDeadProcessesInterrupted();
 };
 
 void TestCatalog::createsSchemaAtCurrentVersion()
@@ -326,6 +334,158 @@ void TestCatalog::fullDiskFailsCleanlyAndKeepsEarlierData()
     }
     QVERIFY(failed);
     QCOMPARE(catalog.itemCount(), 1);
+}
+
+void TestCatalog::readThenWriteTransactionIsNotBrokenByAnotherWriter()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("c.db"));
+    Catalog importer(path, Catalog::OpenMode::CreateIfMissing);
+    // The other writer does not wait, so that what it meets shows at once.
+    qputenv("ACCESSION_CATALOG_BUSY_TIMEOUT", "0");
+    Catalog other(path);
+    qunsetenv("ACCESSION_CATALOG_BUSY_TIMEOUT");
+
+    // An import batch reads (is this hash known?) and then writes. If another process could write between
+    // the read and the write, SQLite would refuse the write at once with "database is locked".
+    TransactionGuard batch(importer.database());
+    QVERIFY(!importer.itemIdByHash(hashFor(1)));
+    bool otherWrote = true;
+    try {
+        other.insertItem(makeItem(hashFor(2)));
+    } catch (const CatalogError &error) {
+        otherWrote = false; // it had to wait for the batch
+        QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("locked")), error.what());
+    }
+    QVERIFY(!otherWrote);
+    importer.insertItem(makeItem(hashFor(1)));
+    batch.commit();
+    QCOMPARE(importer.itemCount(), 1);
+    other.insertItem(makeItem(hashFor(2))); // and writes once the batch is in
+    QCOMPARE(importer.itemCount(), 2);
+}
+
+void TestCatalog::busyTimeoutIsSettable()
+{
+    QCOMPARE(Catalog::busyTimeoutSeconds(), Catalog::kDefaultBusyTimeoutSeconds);
+    qputenv("ACCESSION_CATALOG_BUSY_TIMEOUT", "5");
+    QCOMPARE(Catalog::busyTimeoutSeconds(), 5);
+    qputenv("ACCESSION_CATALOG_BUSY_TIMEOUT", "soon");
+    QCOMPARE(Catalog::busyTimeoutSeconds(), Catalog::kDefaultBusyTimeoutSeconds);
+    qunsetenv("ACCESSION_CATALOG_BUSY_TIMEOUT");
+}
+
+void TestCatalog::nestedGuardsAreSavepoints()
+{
+    QTemporaryDir dir;
+    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    {
+        TransactionGuard outer(catalog.database());
+        catalog.insertItem(makeItem(hashFor(1)));
+        // Catalog methods that write in their own guard work inside a caller's batch.
+        const auto department = catalog.ensureDepartment(QStringLiteral("Asian Art"));
+        QVERIFY(department);
+        catalog.renameDepartment(*department, QStringLiteral("Art of Asia"));
+        {
+            TransactionGuard inner(catalog.database());
+            catalog.insertItem(makeItem(hashFor(2)));
+            // Not committed: only the inner part is undone.
+        }
+        outer.commit();
+    }
+    QCOMPARE(catalog.itemCount(), 1);
+    QVERIFY(catalog.departmentIdByName(QStringLiteral("Art of Asia")));
+    {
+        TransactionGuard outer(catalog.database());
+        {
+            TransactionGuard inner(catalog.database());
+            catalog.insertItem(makeItem(hashFor(3)));
+            inner.commit();
+        }
+        // The outer one decides: not committed, so nothing of either stays.
+    }
+    QCOMPARE(catalog.itemCount(), 1);
+    // The guards are closed: a new outermost transaction begins and commits.
+    TransactionGuard again(catalog.database());
+    catalog.insertItem(makeItem(hashFor(4)));
+    again.commit();
+    QCOMPARE(catalog.itemCount(), 2);
+}
+
+void TestCatalog::refusesOverlongOrControlCharacterDepartmentNames()
+{
+    QTemporaryDir dir;
+    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    const QString huge(100 * 1024, QLatin1Char('x'));
+    const auto refuses = [](const std::function<void()> &action, const QString &reasonPart) {
+        try {
+            action();
+        } catch (const CatalogError &error) {
+            const QString message = QString::fromUtf8(error.what());
+            if (!message.contains(reasonPart))
+                qWarning("unexpected reason: %s", error.what());
+            return message.contains(reasonPart) && message.size() < 400; // one short line, not the name
+        }
+        return false;
+    };
+    QVERIFY(refuses([&] { catalog.addDepartment(huge); }, QStringLiteral("too long")));
+    QVERIFY(refuses([&] { catalog.ensureDepartment(huge); }, QStringLiteral("too long")));
+    QVERIFY(refuses([&] { catalog.addDepartment(QStringLiteral("Asian\nArt")); }, QStringLiteral("control character")));
+    QVERIFY(refuses([&] { catalog.addDepartment(QStringLiteral("Asian\u0007Art")); }, QStringLiteral("U+0007")));
+    QVERIFY(refuses([&] { catalog.addDepartmentGroup(huge); }, QStringLiteral("too long")));
+    const qint64 asian = catalog.addDepartment(QStringLiteral("Asian Art"));
+    QVERIFY(refuses([&] { catalog.renameDepartment(asian, huge); }, QStringLiteral("too long")));
+    QVERIFY(catalog.departments().size() == 1);
+    QCOMPARE(catalog.departments().first().name, QStringLiteral("Asian Art"));
+
+    // The limit counts characters, not UTF-16 units, and can be changed.
+    const QString exactly(Catalog::kMaxDepartmentNameLength, QChar(0x00E9));
+    QVERIFY(Catalog::departmentNameProblem(exactly).isEmpty());
+    QVERIFY(!Catalog::departmentNameProblem(exactly + QLatin1Char('x')).isEmpty());
+    const QString emoji = QString::fromUcs4(U"\U0001F3FA").repeated(Catalog::kMaxDepartmentNameLength);
+    QVERIFY(Catalog::departmentNameProblem(emoji).isEmpty());
+    catalog.setMaxDepartmentNameLength(300);
+    QVERIFY(catalog.addDepartment(QString(250, QLatin1Char('y'))) > 0);
+}
+
+void TestCatalog::marksRunsOfDeadProcessesInterrupted()
+{
+    QTemporaryDir dir;
+    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    const qint64 ours = catalog.beginImportRun(QStringLiteral("this process"));
+    const qint64 killed = catalog.beginImportRun(QStringLiteral("a killed process"));
+    const qint64 elsewhere = catalog.beginImportRun(QStringLiteral("another machine"));
+    const qint64 done = catalog.beginImportRun(QStringLiteral("a finished one"));
+    catalog.finishImportRun(done, QStringLiteral("finished"), 1, 0, 0);
+
+    // A process that has ended: its pid is free.
+    QProcess child;
+    child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
+    QVERIFY(child.waitForStarted());
+    const qint64 deadPid = child.processId();
+    QVERIFY(child.waitForFinished());
+    catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid WHERE id = :id"),
+                {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), killed}});
+    catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid, host = 'elsewhere.example' WHERE id = :id"),
+                {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), elsewhere}});
+
+    QCOMPARE(catalog.markInterruptedImportRuns(), 1);
+    QCOMPARE(catalog.markInterruptedImportRuns(), 0);
+    QHash<qint64, QString> status;
+    for (const ImportRunRecord &run : catalog.importRuns())
+        status.insert(run.id, run.status);
+    QCOMPARE(status.value(ours), QStringLiteral("running"));
+    QCOMPARE(status.value(killed), QStringLiteral("interrupted"));
+    QCOMPARE(status.value(elsewhere), QStringLiteral("running")); // cannot be told from here
+    QCOMPARE(status.value(done), QStringLiteral("finished"));
+    const CatalogStats stats = catalog.stats();
+    QVERIFY(stats.importRunsByStatus.contains(qMakePair(QStringLiteral("interrupted"), qint64(1))));
+    QVERIFY(stats.importRunsByStatus.contains(qMakePair(QStringLiteral("running"), qint64(2))));
+
+    // A pid given to another process since (here: this one) is told apart by the process's start.
+    catalog.run(QStringLiteral("UPDATE import_runs SET process_identity = 'another-boot:1' WHERE id = :id"),
+                {{QStringLiteral("id"), ours}});
+    QCOMPARE(catalog.markInterruptedImportRuns(), QFile::exists(QStringLiteral("/proc/self/stat")) ? 1 : 0);
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

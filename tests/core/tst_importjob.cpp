@@ -1,8 +1,11 @@
 #include "catalog/catalog.h"
+#include "ingest/csvreader.h"
+#include "ingest/exporter.h"
 #include "ingest/importjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -10,6 +13,7 @@
 
 #include <csignal>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace accession;
 using namespace accession::test;
@@ -66,6 +70,10 @@ private Q_SLOTS:
     void findsMovedFileAgainByHash();
     void failedWriteKeepsWhatWasStored();
     void reportsProgress();
+    void refusesRowsWhoseDepartmentNameCannotBeOne();
+    void neverOpensAFifo();
+    void marksRunsOfDeadImportsInterruptedAndRecordsWarnings();
+    void exportedCsvNeutralisesFormulasAndJsonStaysExact();
 };
 
 void TestImportJob::importsEveryFormatAndReportsEveryBadFile()
@@ -293,6 +301,133 @@ void TestImportJob::reportsProgress()
     QVERIFY(progress.size() >= 3);
     QCOMPARE(progress.last().at(0).toLongLong(), 300);
     QCOMPARE(progress.last().at(1).toLongLong(), 300);
+}
+
+void TestImportJob::refusesRowsWhoseDepartmentNameCannotBeOne()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    for (int i = 0; i < 4; ++i)
+        writeFile(dir.filePath(QStringLiteral("img/%1.jpg").arg(i)), solidImage(QStringLiteral("jpg"), 20, 20, {i, 1, 1}));
+    const QByteArray huge(100 * 1024, 'x');
+    writeFile(dir.filePath(QStringLiteral("c.csv")), "Picture_name,department\n0.jpg,Asian Art\n1.jpg," + huge
+                                                         + "\n2.jpg,\"Two\nlines\"\n3.jpg,Arms and Armor\n");
+    ImportRequest request;
+    request.source = ImportRequest::Source::Csv;
+    request.csvPath = dir.filePath(QStringLiteral("c.csv"));
+    request.imagesDir = dir.filePath(QStringLiteral("img"));
+    ImportSummary summary = runImport(catalogPath, request);
+    QCOMPARE(summary.imported, 2); // the rest goes on
+    QCOMPARE(summary.failures.size(), 2);
+    QVERIFY2(reasonFor(summary, QStringLiteral("1.jpg")).contains(QStringLiteral("too long: 102400 characters")),
+             qPrintable(reasonFor(summary, QStringLiteral("1.jpg")).left(200)));
+    QVERIFY(reasonFor(summary, QStringLiteral("1.jpg")).size() < 300); // the reason does not carry the name
+    QVERIFY(reasonFor(summary, QStringLiteral("2.jpg")).contains(QStringLiteral("line break")));
+    {
+        Catalog catalog(catalogPath);
+        QCOMPARE(catalog.departments().size(), 2);
+        for (const Department &department : catalog.departments())
+            QVERIFY(department.name.size() <= Catalog::kMaxDepartmentNameLength);
+        QCOMPARE(catalog.importFailures(summary.runId).size(), 2); // recorded, not only reported
+    }
+
+    // The limit is the request's: with 10, "Asian Art" (already there) still resolves, new long names do not.
+    writeFile(dir.filePath(QStringLiteral("img/4.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {4, 1, 1}));
+    writeFile(dir.filePath(QStringLiteral("img/5.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {5, 1, 1}));
+    writeFile(dir.filePath(QStringLiteral("c.csv")), "Picture_name,department\n4.jpg,Asian Art\n5.jpg,Egyptian Art\n");
+    request.maxDepartmentNameLength = 10;
+    summary = runImport(catalogPath, request);
+    QCOMPARE(summary.imported, 1);
+    QVERIFY(reasonFor(summary, QStringLiteral("5.jpg")).contains(QStringLiteral("the limit is 10")));
+}
+
+void TestImportJob::neverOpensAFifo()
+{
+    // Files handed over directly (as the collection importers do) are checked when opened: a FIFO put where
+    // a file was would otherwise block the import forever, waiting for a writer.
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(QStringLiteral("pipe.jpg"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    writeFile(dir.filePath(QStringLiteral("good.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {1, 2, 3}));
+    ImportRequest request;
+    request.source = ImportRequest::Source::Tasks;
+    request.tasks = {{fifo, QStringLiteral("Asian Art"), QString(), {}},
+                     {dir.filePath(QStringLiteral("good.jpg")), QStringLiteral("Asian Art"), QString(), {}}};
+    const ImportSummary summary = runImport(dir.filePath(QStringLiteral("c.db")), request);
+    QCOMPARE(summary.imported, 1);
+    QCOMPARE(summary.failures.size(), 1);
+    QVERIFY2(summary.failures[0].reason.contains(QStringLiteral("not a regular file")), qPrintable(summary.failures[0].reason));
+}
+
+void TestImportJob::marksRunsOfDeadImportsInterruptedAndRecordsWarnings()
+{
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("c.db"));
+    qint64 killedRun = 0;
+    {
+        // An import whose process was killed: its run stays 'running' with a pid that no longer exists.
+        Catalog catalog(catalogPath, Catalog::OpenMode::CreateIfMissing);
+        killedRun = catalog.beginImportRun(QStringLiteral("killed"));
+        QProcess child;
+        child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
+        QVERIFY(child.waitForStarted());
+        const qint64 deadPid = child.processId();
+        QVERIFY(child.waitForFinished());
+        catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid WHERE id = :id"),
+                    {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), killedRun}});
+    }
+    // A Latin-1 CSV with a repeated column: both warnings are reported and kept with the run.
+    writeFile(dir.filePath(QStringLiteral("img/caf\u00E9.jpg")), solidImage(QStringLiteral("jpg"), 20, 20, {1, 2, 3}));
+    writeFile(dir.filePath(QStringLiteral("c.csv")), "Picture_name,department,note,note\ncaf\xE9.jpg,D\xE9" "cor,a,b\n");
+    ImportRequest request;
+    request.source = ImportRequest::Source::Csv;
+    request.csvPath = dir.filePath(QStringLiteral("c.csv"));
+    request.imagesDir = dir.filePath(QStringLiteral("img"));
+    const ImportSummary summary = runImport(catalogPath, request);
+    QCOMPARE(summary.imported, 1);
+    QCOMPARE(summary.warnings.size(), 2);
+
+    Catalog catalog(catalogPath);
+    QVERIFY(catalog.departmentIdByName(QStringLiteral("D\u00E9cor")));
+    const QVector<ImportRunRecord> runs = catalog.importRuns();
+    QCOMPARE(runs.size(), 2);
+    QCOMPARE(runs[0].id, killedRun);
+    QCOMPARE(runs[0].status, QStringLiteral("interrupted"));
+    QCOMPARE(runs[1].status, QStringLiteral("finished"));
+    QCOMPARE(runs[1].warnings, summary.warnings);
+    QVERIFY(runs[1].warnings.join(QLatin1Char('|')).contains(QStringLiteral("Windows-1252")));
+    QVERIFY(runs[1].warnings.join(QLatin1Char('|')).contains(QStringLiteral("'note'")));
+}
+
+void TestImportJob::exportedCsvNeutralisesFormulasAndJsonStaysExact()
+{
+    ItemOverview row;
+    row.itemId = 7;
+    row.externalId = QStringLiteral("=HYPERLINK(\"http://evil.example\",\"click\")");
+    row.path = QStringLiteral("/images/-1.jpg");
+    row.label = QStringLiteral("@SUM(A1:A9)");
+    row.labelSource = LabelSource::Imported;
+    row.predicted = QStringLiteral("+Asian Art");
+    row.modelName = QStringLiteral("\tcmd");
+    const QStringList fields = parseCsvText(exportCsvRow(row)).value(0);
+    QCOMPARE(fields.size(), 9);
+    QCOMPARE(fields[0], QStringLiteral("7"));
+    QCOMPARE(fields[1], QStringLiteral("'=HYPERLINK(\"http://evil.example\",\"click\")"));
+    QCOMPARE(fields[2], QStringLiteral("/images/-1.jpg")); // only the start of a cell counts
+    QCOMPARE(fields[3], QStringLiteral("'@SUM(A1:A9)"));
+    QCOMPARE(fields[5], QStringLiteral("'+Asian Art"));
+    QCOMPARE(fields[7], QStringLiteral("'\tcmd"));
+    const QJsonObject json = exportJsonRow(row);
+    QCOMPARE(json.value(QStringLiteral("external_id")).toString(), row.externalId);
+    QCOMPARE(json.value(QStringLiteral("department")).toString(), row.label);
+    QCOMPARE(json.value(QStringLiteral("model")).toString(), row.modelName);
+
+    // A negative-looking or carriage-return start is neutralised too.
+    row.externalId = QStringLiteral("-2+3");
+    row.label = QStringLiteral("\r=1");
+    const QStringList second = parseCsvText(exportCsvRow(row)).value(0);
+    QCOMPARE(second[1], QStringLiteral("'-2+3"));
+    QCOMPARE(second[3], QStringLiteral("'\r=1"));
 }
 
 QTEST_GUILESS_MAIN(TestImportJob)

@@ -2,8 +2,12 @@
 #include "testimages.h"
 
 #include <QDir>
+#include <QHash>
+#include <QLocalServer>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 using namespace accession;
 using namespace accession::test;
@@ -42,6 +46,10 @@ private Q_SLOTS:
     void rootImageFolderTakesAbsolutePaths();
     void plansDepartmentFolders();
     void plansUnlabelledFilesAndFolders();
+    void refusesSymlinksLeadingOutOfTheImageFolder();
+    void reportsLinksAndSpecialFilesInFolderScans();
+    void repeatedColumnNamesAreRefusedOrAnnounced();
+    void warnsWhenTheCsvIsNotUtf8();
 };
 
 void TestImportPlan::readsTheOriginalStudysColumns()
@@ -210,6 +218,120 @@ void TestImportPlan::plansUnlabelledFilesAndFolders()
     QVERIFY(plan.tasks[0].label.isEmpty());
     QCOMPARE(plan.failures.size(), 1);
     QCOMPARE(plan.failures[0].reason, QStringLiteral("no such file or folder"));
+}
+
+void TestImportPlan::refusesSymlinksLeadingOutOfTheImageFolder()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("private/secret.jpg")), solidImage(QStringLiteral("jpg"), 8, 8, {}));
+    writeFile(dir.filePath(QStringLiteral("img/real.jpg")), solidImage(QStringLiteral("jpg"), 9, 8, {}));
+    // Named by the CSV, found by object id, and a link to a folder outside: each reads as a path inside.
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("private/secret.jpg")), dir.filePath(QStringLiteral("img/inside.jpg"))));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("private/secret.jpg")), dir.filePath(QStringLiteral("img/777.jpg"))));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("private")), dir.filePath(QStringLiteral("img/sub"))));
+    // A link that stays inside the folder is fine; a dangling one is reported as such.
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("img/real.jpg")), dir.filePath(QStringLiteral("img/alias.jpg"))));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("img/gone.jpg")), dir.filePath(QStringLiteral("img/dangling.jpg"))));
+    writeText(dir.filePath(QStringLiteral("c.csv")), "file,department\ninside.jpg,Asian Art\nsub/secret.jpg,Asian Art\n"
+                                                     "alias.jpg,Asian Art\ndangling.jpg,Asian Art\n");
+    const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("c.csv")), dir.filePath(QStringLiteral("img")), {});
+    QCOMPARE(plan.tasks.size(), 1);
+    QVERIFY(plan.tasks[0].path.endsWith(QStringLiteral("img/alias.jpg")));
+    QCOMPARE(plan.failures.size(), 3);
+    QVERIFY2(plan.failures[0].reason.contains(QStringLiteral("line 2: path escapes the image folder"))
+                 && plan.failures[0].reason.contains(QStringLiteral("symbolic link")),
+             qPrintable(plan.failures[0].reason));
+    QVERIFY2(plan.failures[1].reason.contains(QStringLiteral("line 3: path escapes the image folder")),
+             qPrintable(plan.failures[1].reason));
+    QVERIFY2(plan.failures[2].reason.contains(QStringLiteral("line 5: dangling symbolic link")), qPrintable(plan.failures[2].reason));
+
+    writeText(dir.filePath(QStringLiteral("ids.csv")), "Object ID,Department\n777,Asian Art\n");
+    const ImportPlan byId = planCsvImport(dir.filePath(QStringLiteral("ids.csv")), dir.filePath(QStringLiteral("img")), {});
+    QCOMPARE(byId.tasks.size(), 0);
+    QCOMPARE(byId.failures.size(), 1);
+    QVERIFY2(byId.failures[0].reason.contains(QStringLiteral("escapes the image folder")), qPrintable(byId.failures[0].reason));
+}
+
+void TestImportPlan::reportsLinksAndSpecialFilesInFolderScans()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("outside/secret.jpg")), solidImage(QStringLiteral("jpg"), 8, 8, {}));
+    writeFile(dir.filePath(QStringLiteral("tree/Asian Art/good.jpg")), solidImage(QStringLiteral("jpg"), 9, 8, {}));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("tree/Asian Art/good.jpg")), dir.filePath(QStringLiteral("tree/Asian Art/alias.jpg"))));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("nowhere.jpg")), dir.filePath(QStringLiteral("tree/Asian Art/dangling.jpg"))));
+    QVERIFY(QFile::link(dir.filePath(QStringLiteral("outside/secret.jpg")), dir.filePath(QStringLiteral("tree/Asian Art/escape.jpg"))));
+    // A FIFO would block the importer forever if opened; a socket cannot be read at all.
+    QCOMPARE(::mkfifo(QFile::encodeName(dir.filePath(QStringLiteral("tree/Asian Art/pipe.jpg"))).constData(), 0600), 0);
+    QCOMPARE(::mkfifo(QFile::encodeName(dir.filePath(QStringLiteral("tree/Asian Art/pipe-without-extension"))).constData(), 0600), 0);
+    QLocalServer socket;
+    QVERIFY(socket.listen(dir.filePath(QStringLiteral("tree/Asian Art/socket.jpg"))));
+
+    const ImportPlan plan = planDepartmentFolderImport(dir.filePath(QStringLiteral("tree")));
+    QStringList tasks;
+    for (const ImportTask &task : plan.tasks)
+        tasks << QFileInfo(task.path).fileName();
+    QCOMPARE(tasks, (QStringList{QStringLiteral("alias.jpg"), QStringLiteral("good.jpg")}));
+    QHash<QString, QString> reasons;
+    for (const ImportFailure &failure : plan.failures)
+        reasons.insert(QFileInfo(failure.path).fileName(), failure.reason);
+    QCOMPARE(reasons.size(), 5);
+    QVERIFY2(reasons.value(QStringLiteral("dangling.jpg")).contains(QStringLiteral("dangling symbolic link")),
+             qPrintable(reasons.value(QStringLiteral("dangling.jpg"))));
+    QVERIFY2(reasons.value(QStringLiteral("escape.jpg")).contains(QStringLiteral("escapes")),
+             qPrintable(reasons.value(QStringLiteral("escape.jpg"))));
+    QVERIFY2(reasons.value(QStringLiteral("pipe.jpg")).contains(QStringLiteral("FIFO")), qPrintable(reasons.value(QStringLiteral("pipe.jpg"))));
+    QVERIFY(reasons.value(QStringLiteral("pipe-without-extension")).contains(QStringLiteral("FIFO")));
+    QVERIFY2(reasons.value(QStringLiteral("socket.jpg")).contains(QStringLiteral("socket")),
+             qPrintable(reasons.value(QStringLiteral("socket.jpg"))));
+
+    // The same for a folder of unlabelled files, and for a FIFO named on its own.
+    const ImportPlan unlabelled = planUnlabelledImport(
+        {dir.filePath(QStringLiteral("tree/Asian Art")), dir.filePath(QStringLiteral("tree/Asian Art/pipe.jpg"))});
+    QCOMPARE(unlabelled.tasks.size(), 2);
+    QCOMPARE(unlabelled.failures.size(), 6);
+}
+
+void TestImportPlan::repeatedColumnNamesAreRefusedOrAnnounced()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("img/a.jpg")), solidImage(QStringLiteral("jpg"), 8, 8, {}));
+    // A repeated column that says which image or which department is ambiguous: refused, naming it.
+    writeText(dir.filePath(QStringLiteral("label.csv")), "Picture_name,department,title,department\na.jpg,Asian Art,Bowl,Arms and Armor\n");
+    try {
+        planCsvImport(dir.filePath(QStringLiteral("label.csv")), dir.filePath(QStringLiteral("img")), {});
+        QFAIL("a repeated label column was accepted");
+    } catch (const ImportSetupError &error) {
+        const QString message = QString::fromUtf8(error.what());
+        QVERIFY2(message.contains(QStringLiteral("label.csv")) && message.contains(QStringLiteral("'department'"))
+                     && message.contains(QStringLiteral("columns 2, 4")),
+                 error.what());
+    }
+    writeText(dir.filePath(QStringLiteral("file.csv")), "file,file,department\na.jpg,b.jpg,Asian Art\n");
+    QVERIFY_THROWS_EXCEPTION(ImportSetupError,
+                             planCsvImport(dir.filePath(QStringLiteral("file.csv")), dir.filePath(QStringLiteral("img")), {}));
+
+    // Another repeated column keeps both values and says so.
+    writeText(dir.filePath(QStringLiteral("meta.csv")), "Picture_name,department,title,title\na.jpg,Asian Art,Bowl,Celadon bowl\n");
+    const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("meta.csv")), dir.filePath(QStringLiteral("img")), {});
+    QCOMPARE(plan.tasks.size(), 1);
+    QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Bowl"));
+    QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("title (column 4)")).toString(), QStringLiteral("Celadon bowl"));
+    QCOMPARE(plan.warnings.size(), 1);
+    QVERIFY2(plan.warnings[0].contains(QStringLiteral("meta.csv")) && plan.warnings[0].contains(QStringLiteral("'title'")),
+             qPrintable(plan.warnings[0]));
+}
+
+void TestImportPlan::warnsWhenTheCsvIsNotUtf8()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("img/a.jpg")), solidImage(QStringLiteral("jpg"), 8, 8, {}));
+    writeText(dir.filePath(QStringLiteral("c.csv")), "Picture_name,department\na.jpg,Arts d\xE9" "coratifs\n");
+    const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("c.csv")), dir.filePath(QStringLiteral("img")), {});
+    QCOMPARE(plan.tasks.size(), 1);
+    QCOMPARE(plan.tasks[0].label, QStringLiteral("Arts d\u00E9coratifs"));
+    QCOMPARE(plan.warnings.size(), 1);
+    QVERIFY2(plan.warnings[0].contains(dir.filePath(QStringLiteral("c.csv"))) && plan.warnings[0].contains(QStringLiteral("line 2")),
+             qPrintable(plan.warnings[0]));
 }
 
 QTEST_GUILESS_MAIN(TestImportPlan)
