@@ -3,8 +3,8 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
-#include "imaging/decodebudget.h"
 #include "catalog/catalog.h"
+#include "imaging/decodebudget.h"
 #include "ingest/importjob.h"
 
 #include <QJsonArray>
