@@ -243,7 +243,7 @@ struct TrainingJob::Run
         QMutexLocker lock(&job.m_mutex);
         for (const auto &[path, reason] : failures) {
             const bool known = std::any_of(job.m_failures.begin(), job.m_failures.end(),
-                                           [&](const ImportFailure &f) { return f.path == path; });
+                                           [&failedPath = path](const ImportFailure &f) { return f.path == failedPath; }); // C++17: no capture of a binding
             if (!known)
                 job.m_failures.push_back({path, reason});
         }
