@@ -577,7 +577,7 @@ QByteArray Catalog::thumbnailJpeg(qint64 itemId) const
 
 qint64 Catalog::addLabel(qint64 itemId, qint64 departmentId, LabelSource source, qint64 modelId, qint64 decisionId)
 {
-    const QVariant noId{QMetaType(QMetaType::LongLong)};
+    const QVariant noId{QMetaType(QMetaType::LongLong)}; // braces: Clang reads parentheses as a function declaration
     QSqlQuery query = run(QStringLiteral("INSERT INTO labels (item_id, department_id, source, created_at, model_id, decision_id)"
                                          " VALUES (:item, :department, :source, :now, :model, :decision)"),
                           {{QStringLiteral("item"), itemId},

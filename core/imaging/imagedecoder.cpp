@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 namespace accession {
@@ -222,6 +223,8 @@ cv::Mat decodeWithinBudget(const QByteArray &bytes, const DecodeRequest &request
                               .arg(megapixels(request.maxPixels)));
     }
 
+    if (bytes.size() > std::numeric_limits<int>::max()) // OpenCV takes the buffer's length as an int
+        throw DecodeError(QStringLiteral("file too large to decode: %1 MB").arg(bytes.size() >> 20));
     reservation->reserve(processDecodeBudget(), estimateDecodeBytes(*header, decodedPixels));
     cv::Mat decoded;
     try {
