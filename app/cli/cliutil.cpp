@@ -92,4 +92,19 @@ QCommandLineOption jsonOption()
     return QCommandLineOption(QStringLiteral("json"), QStringLiteral("Print the result as one JSON object."));
 }
 
+QJsonArray failuresToJson(const QVector<ImportFailure> &failures)
+{
+    QJsonArray array;
+    for (const ImportFailure &failure : failures)
+        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+    return array;
+}
+
+int importExitStatus(bool cancelled, bool anythingInCatalog, bool anyFailure)
+{
+    if (cancelled)
+        return 130;
+    return !anythingInCatalog && anyFailure ? kExitNothingImported : 0;
+}
+
 } // namespace accession::cli

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "ingest/importplan.h"
+
 #include <QCommandLineParser>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -36,6 +39,16 @@ void printLine(const QString &line);
 void printError(const QString &line);
 // True when stderr is a terminal, so progress lines help rather than clutter logs.
 bool stderrIsTerminal();
+
+// [{path, reason}, ...] as import, met-import and iiif-import print them.
+QJsonArray failuresToJson(const QVector<ImportFailure> &failures);
+
+// The exit status of an import that ran but brought nothing in because every input failed (the summary is still
+// printed). 1 and 2 are errors that stop a command and usage errors, 130 a cancel.
+constexpr int kExitNothingImported = 3;
+// 130 when cancelled; kExitNothingImported when something failed and nothing of the input is in the catalog
+// (neither new nor already there); else 0.
+int importExitStatus(bool cancelled, bool anythingInCatalog, bool anyFailure);
 
 QCommandLineOption catalogOption();
 QCommandLineOption jsonOption();

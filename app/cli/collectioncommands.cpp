@@ -57,14 +57,6 @@ HttpPolicy policyFrom(const QCommandLineParser &parser)
     return policy;
 }
 
-QJsonArray reasonsJson(const QVector<ImportFailure> &failures)
-{
-    QJsonArray array;
-    for (const ImportFailure &failure : failures)
-        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
-    return array;
-}
-
 int report(const CollectionImportSummary &summary, bool json, const QString &groupName)
 {
     if (json) {
@@ -73,9 +65,9 @@ int report(const CollectionImportSummary &summary, bool json, const QString &gro
             perGroup.insert(it.key(), it.value());
         printJson(QJsonObject{{QStringLiteral("imported"), summary.imported},
                               {QStringLiteral("duplicates"), summary.duplicates},
-                              {QStringLiteral("skipped"), reasonsJson(summary.skippedReasons)},
+                              {QStringLiteral("skipped"), failuresToJson(summary.skippedReasons)},
                               {QStringLiteral("already_done"), summary.alreadyDone},
-                              {QStringLiteral("failed"), reasonsJson(summary.failures)},
+                              {QStringLiteral("failed"), failuresToJson(summary.failures)},
                               {groupName, perGroup},
                               {QStringLiteral("requests"), summary.requests},
                               {QStringLiteral("seconds"), summary.seconds},
@@ -91,7 +83,8 @@ int report(const CollectionImportSummary &summary, bool json, const QString &gro
                       .arg(summary.failures.size()).arg(summary.requests).arg(summary.seconds, 0, 'f', 1)
                       .arg(summary.cancelled ? QStringLiteral(" (cancelled: run again to resume)") : QString()));
     }
-    return summary.cancelled ? 130 : 0;
+    return importExitStatus(summary.cancelled, summary.imported > 0 || summary.duplicates > 0 || summary.alreadyDone > 0,
+                            !summary.failures.isEmpty());
 }
 
 } // namespace

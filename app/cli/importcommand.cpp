@@ -11,22 +11,6 @@
 
 namespace accession::cli {
 
-namespace {
-
-// The exit status of an import that ran but brought nothing in, because every input failed (the summary is
-// still printed). 1 and 2 are errors that stop a command and usage errors, 130 a cancel.
-constexpr int kExitNothingImported = 3;
-
-QJsonArray failuresToJson(const QVector<ImportFailure> &failures)
-{
-    QJsonArray array;
-    for (const ImportFailure &failure : failures)
-        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
-    return array;
-}
-
-} // namespace
-
 QJsonObject importSummaryToJson(const ImportSummary &summary)
 {
     return QJsonObject{{QStringLiteral("imported"), summary.imported},
@@ -116,11 +100,7 @@ int runImport(const QStringList &arguments)
                       .arg(summary.seconds, 0, 'f', 1)
                       .arg(summary.cancelled ? QStringLiteral(" (cancelled)") : QString()));
     }
-    if (summary.cancelled)
-        return 130;
-    // Every input failed: nothing of it is in the catalog, neither new nor already there.
-    const bool nothingImported = summary.imported == 0 && summary.duplicates == 0 && !summary.failures.isEmpty();
-    return nothingImported ? kExitNothingImported : 0;
+    return importExitStatus(summary.cancelled, summary.imported > 0 || summary.duplicates > 0, !summary.failures.isEmpty());
 }
 
 } // namespace accession::cli

@@ -582,6 +582,17 @@ void TestCollectionImport::iiifReferencesMustBeWebAddresses()
         QCOMPARE(Catalog(request.catalogPath).itemCount(), 0);
     }
 
+    // On the command line, an import in which every reference failed exits 3, its summary still printed.
+    {
+        QTemporaryDir dir;
+        QByteArray out;
+        QCOMPARE(runCli({QStringLiteral("iiif-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")),
+                         localCollection, QStringLiteral("--json")}, &out), 3);
+        const QJsonObject cli = QJsonDocument::fromJson(out).object();
+        QCOMPARE(cli.value(QStringLiteral("imported")).toInt(), 0);
+        QCOMPARE(cli.value(QStringLiteral("failed")).toArray().size(), references.size() + 3);
+    }
+
     // The document the user names may be local, and is read.
     QTemporaryDir dir;
     IiifImportRequest request;
