@@ -47,8 +47,12 @@ TransactionGuard::TransactionGuard(QSqlDatabase database)
 
 TransactionGuard::~TransactionGuard()
 {
-    if (!m_open)
-        return;
+    if (m_open)
+        rollback();
+}
+
+void TransactionGuard::rollback()
+{
     if (m_savepoint.isEmpty()) {
         execute(m_database, QStringLiteral("ROLLBACK"));
     } else {
@@ -77,13 +81,7 @@ void TransactionGuard::commit()
     const bool ok = m_savepoint.isEmpty() ? execute(m_database, QStringLiteral("COMMIT"), &reason)
                                           : execute(m_database, QStringLiteral("RELEASE ") + m_savepoint, &reason);
     if (!ok) {
-        if (m_savepoint.isEmpty()) {
-            execute(m_database, QStringLiteral("ROLLBACK"));
-        } else {
-            execute(m_database, QStringLiteral("ROLLBACK TO ") + m_savepoint);
-            execute(m_database, QStringLiteral("RELEASE ") + m_savepoint);
-        }
-        close();
+        rollback();
         throw CatalogError(QStringLiteral("cannot write to catalog %1: %2").arg(m_database.databaseName(), reason));
     }
     close();

@@ -20,6 +20,7 @@ public:
     void commit();
 
 private:
+    void rollback(); // undoes the transaction or savepoint, then closes
     void close();
 
     QSqlDatabase m_database;
