@@ -1,8 +1,9 @@
 #include "catalog/catalog.h"
 #include "catalog/transactionguard.h"
 
+#include "testcatalogs.h"
+
 #include <QFile>
-#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -459,11 +460,7 @@ void TestCatalog::marksRunsOfDeadProcessesInterrupted()
     catalog.finishImportRun(done, QStringLiteral("finished"), 1, 0, 0);
 
     // A process that has ended: its pid is free.
-    QProcess child;
-    child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
-    QVERIFY(child.waitForStarted());
-    const qint64 deadPid = child.processId();
-    QVERIFY(child.waitForFinished());
+    const qint64 deadPid = test::pidOfAnEndedProcess();
     catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid WHERE id = :id"),
                 {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), killed}});
     catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid, host = 'elsewhere.example' WHERE id = :id"),

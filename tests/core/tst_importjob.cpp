@@ -5,7 +5,6 @@
 #include "testcatalogs.h"
 #include "testimages.h"
 
-#include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -368,11 +367,7 @@ void TestImportJob::marksRunsOfDeadImportsInterruptedAndRecordsWarnings()
         // An import whose process was killed: its run stays 'running' with a pid that no longer exists.
         Catalog catalog(catalogPath, Catalog::OpenMode::CreateIfMissing);
         killedRun = catalog.beginImportRun(QStringLiteral("killed"));
-        QProcess child;
-        child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
-        QVERIFY(child.waitForStarted());
-        const qint64 deadPid = child.processId();
-        QVERIFY(child.waitForFinished());
+        const qint64 deadPid = pidOfAnEndedProcess();
         catalog.run(QStringLiteral("UPDATE import_runs SET pid = :pid WHERE id = :id"),
                     {{QStringLiteral("pid"), deadPid}, {QStringLiteral("id"), killedRun}});
     }

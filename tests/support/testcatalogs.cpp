@@ -95,6 +95,18 @@ QString copyCatalog(const QString &catalogPath, const QString &dir, const QStrin
     return target;
 }
 
+qint64 pidOfAnEndedProcess()
+{
+    QProcess child;
+    child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 0")});
+    if (!child.waitForStarted())
+        throw std::runtime_error("cannot run /bin/sh");
+    const qint64 pid = child.processId(); // 0 once it has finished
+    if (!child.waitForFinished())
+        throw std::runtime_error("/bin/sh did not finish");
+    return pid;
+}
+
 int runCli(const QStringList &arguments, QByteArray *standardOutput, QByteArray *standardError, int timeoutMs)
 {
 #ifdef ACCESSION_CLI_PATH

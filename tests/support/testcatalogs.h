@@ -28,6 +28,9 @@ ClassifiedCatalog makeClassifiedCatalog(const QString &dir, int perDepartment = 
 QString copyCatalog(const QString &catalogPath, const QString &dir, const QString &name);
 
 // Runs accession-cli with the arguments; returns exit code, fills stdout/stderr.
+// The pid of a process that has just ended, so no process of it is alive: what a killed import leaves behind.
+qint64 pidOfAnEndedProcess();
+
 int runCli(const QStringList &arguments, QByteArray *standardOutput = nullptr, QByteArray *standardError = nullptr,
            int timeoutMs = 300000);
 
