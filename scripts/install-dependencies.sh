@@ -9,7 +9,7 @@ packages=(
     # Qt 6: widgets, charts (which also need the OpenGL headers), the SQLite driver
     qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6opengl6-dev libgl-dev fonts-dejavu-core
     # networks and images
-    libtorch-dev libopencv-dev libjpeg-dev
+    libtorch-dev libopencv-dev libjpeg-dev zlib1g-dev
     # an optimised BLAS behind Debian's libblas.so.3 (torch otherwise uses the slow reference BLAS)
     libopenblas0-openmp
     # tests: torchvision as the numerical reference, a virtual display for GUI screenshots

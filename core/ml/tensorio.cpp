@@ -8,8 +8,6 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
-#include <caffe2/serialize/inline_container.h>
-#include <caffe2/serialize/read_adapter_interface.h>
 
 #include <cstring>
 #include <deque>
@@ -17,6 +15,8 @@
 #include <new>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <zlib.h>
 
 namespace accession::ml {
 
@@ -828,35 +828,47 @@ public:
         }
         if (record.method != 8)
             fail(m_path, QStringLiteral("record %1 uses zip compression method %2, which is not supported").arg(shownName(name)).arg(record.method));
-        // Deflated: LibTorch's reader inflates it; every record's sizes were bounded before it was opened.
-        if (!m_inflater)
-            m_inflater = std::make_unique<caffe2::serialize::PyTorchStreamReader>(std::make_shared<MemoryAdapter>(m_data, m_size));
-        auto [pointer, size] = m_inflater->getRecord(name);
-        if (size != record.size)
-            fail(m_path, QStringLiteral("record %1 inflates to %2 bytes where its directory says %3").arg(shownName(name)).arg(size).arg(record.size));
-        if (size > 0)
-            std::memcpy(destination, pointer.get(), size);
+        // Deflated (a re-zipped archive): inflated straight into the destination, never past the size the directory
+        // gives, which was bounded before anything was read. (LibTorch's own reader leaks when it refuses a file.)
+        inflateInto(name, m_data + start, record, static_cast<uchar *>(destination));
     }
 
 private:
-    class MemoryAdapter : public caffe2::serialize::ReadAdapterInterface
+    // A raw deflate stream (zip method 8) that must inflate to exactly record.size bytes.
+    void inflateInto(const std::string &name, const uchar *compressed, const Record &record, uchar *destination) const
     {
-    public:
-        MemoryAdapter(const uchar *data, quint64 size) : m_data(data), m_size(size) {}
-        size_t size() const override { return size_t(m_size); }
-        size_t read(uint64_t pos, void *buf, size_t n, const char *) const override
-        {
-            if (pos >= m_size)
-                return 0;
-            n = size_t(std::min<quint64>(n, m_size - pos));
-            std::memcpy(buf, m_data + pos, n);
-            return n;
+        z_stream stream{};
+        if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
+            fail(m_path, QStringLiteral("cannot inflate record %1: out of memory").arg(shownName(name)));
+        quint64 inputLeft = record.compressedSize;
+        quint64 outputLeft = record.size;
+        stream.next_in = const_cast<uchar *>(compressed);
+        stream.next_out = destination;
+        int status = Z_OK;
+        // zlib counts in 32 bits: feed and drain at most 1 GiB at a time.
+        constexpr quint64 kStep = quint64(1) << 30;
+        while (status == Z_OK) {
+            const uInt input = uInt(std::min(inputLeft, kStep));
+            const uInt output = uInt(std::min(outputLeft, kStep));
+            stream.avail_in = input;
+            stream.avail_out = output;
+            status = inflate(&stream, Z_NO_FLUSH);
+            inputLeft -= input - stream.avail_in;
+            outputLeft -= output - stream.avail_out;
+            if (status == Z_OK && input == stream.avail_in && output == stream.avail_out)
+                break; // no progress: the input ended early, or the output is full before the stream's end
         }
-
-    private:
-        const uchar *m_data;
-        quint64 m_size;
-    };
+        inflateEnd(&stream);
+        if (status == Z_STREAM_END && outputLeft == 0)
+            return;
+        const bool stopped = status == Z_STREAM_END || status == Z_OK || status == Z_BUF_ERROR; // ended, or starved
+        if (stopped && outputLeft > 0)
+            fail(m_path, QStringLiteral("record %1 inflates to fewer bytes than the %2 its directory says").arg(shownName(name)).arg(record.size));
+        if (stopped)
+            fail(m_path, QStringLiteral("record %1 inflates to more than the %2 bytes its directory says").arg(shownName(name)).arg(record.size));
+        fail(m_path, QStringLiteral("record %1 is corrupt (deflate data: %2)")
+                         .arg(shownName(name), QString::fromLatin1(stream.msg ? stream.msg : "error")));
+    }
 
     quint64 little(quint64 at, int n) const
     {
@@ -967,7 +979,6 @@ private:
     quint64 m_size;
     std::string m_prefix;
     std::unordered_map<std::string, Record> m_records;
-    std::unique_ptr<caffe2::serialize::PyTorchStreamReader> m_inflater;
 };
 
 bool isLegacyTorchSave(const uchar *data, qint64 size)

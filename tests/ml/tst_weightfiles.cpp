@@ -174,6 +174,7 @@ private Q_SLOTS:
     void refusesDeeplyNestedLists();
     void pickleValueLimitIsSettable();
     void refusesCompressionBomb();
+    void refusesDeflatedRecordsOfAnotherSize();
     void refusesRecordLargerThanItsStorage();
     void refusesViewsOutsideTheStorage_data();
     void refusesViewsOutsideTheStorage();
@@ -295,6 +296,18 @@ void TestWeightFiles::refusesCompressionBomb()
     const QString path = write(QStringLiteral("bomb.pth"),
                                torchArchive(pickle, {{"0", QByteArray(1 << 20, '\0'), true, quint64(numel * 4)}}));
     expectRefused(path, {QStringLiteral("'archive/data/0'"), QStringLiteral("decompression bomb")});
+}
+
+void TestWeightFiles::refusesDeflatedRecordsOfAnotherSize()
+{
+    // The directory says 8 bytes (what the tensor needs) but the data inflates to 24: never written past the 8.
+    const QByteArray twoFloats = stateDictPickle({{"fc.bias", "0", 2, {2}, {1}}});
+    const QString longer = write(QStringLiteral("longer.pth"), torchArchive(twoFloats, {{"0", floats({1, 2, 3, 4, 5, 6}), true, 8}}));
+    expectRefused(longer, {QStringLiteral("'data/0'"), QStringLiteral("inflates to more than the 8 bytes")});
+    // The directory says 24 bytes but the data inflates to 8.
+    const QByteArray sixFloats = stateDictPickle({{"fc.bias", "0", 6, {6}, {1}}});
+    const QString shorter = write(QStringLiteral("shorter.pth"), torchArchive(sixFloats, {{"0", floats({1, 2}), true, 24}}));
+    expectRefused(shorter, {QStringLiteral("'data/0'"), QStringLiteral("inflates to fewer bytes than the 24")});
 }
 
 void TestWeightFiles::refusesRecordLargerThanItsStorage()
