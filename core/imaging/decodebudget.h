@@ -8,7 +8,7 @@
 namespace accession {
 
 // What the decodes running at once may hold, in megapixels of an ordinary 8-bit colour photograph: about 2 GB,
-// so that a decoding thread per core cannot run out of memory on a few huge images (issue case 3).
+// so that a decoding thread per core cannot run out of memory on a few huge images.
 constexpr qint64 kDefaultDecodeBudgetMegapixels = 340;
 // Bytes one budget pixel stands for: an 8-bit RGB pixel as decoded (3) plus its converted RGB copy (3).
 constexpr qint64 kDecodeBudgetBytesPerPixel = 6;

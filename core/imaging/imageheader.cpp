@@ -28,7 +28,7 @@ struct TiffFields
 };
 
 // Whether [offset, offset + length) lies inside a buffer of size bytes. Offsets and lengths come from the file
-// (32 bits, up to 0xFFFFFFFF), so the sum is taken in 64 bits where it cannot wrap (issue case 1).
+// (32 bits, up to 0xFFFFFFFF), so the sum is taken in 64 bits where it cannot wrap.
 bool fits(quint64 offset, quint64 length, qint64 size)
 {
     return size >= 0 && offset <= quint64(size) && length <= quint64(size) - offset;
