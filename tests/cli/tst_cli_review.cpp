@@ -206,6 +206,10 @@ void TestCliReview::memoryStaysFlatOverLongRuns()
     const auto [manyItems, manyPeak] = peakFor(600);  // 1800 items: 225 batches
     QCOMPARE(fewItems, 120);
     QCOMPARE(manyItems, 1800);
+#ifdef ACCESSION_SANITIZED
+    // AddressSanitizer keeps freed memory in quarantine (256 MB) before reusing it, so peaks grow with the work.
+    QSKIP("peak memory says nothing in a sanitizer build; the classification above still ran under it");
+#endif
     QVERIFY2(manyPeak - fewPeak < 30.0, qPrintable(QStringLiteral("peak memory %1 MB for 120 items, %2 MB for 1800").arg(fewPeak).arg(manyPeak)));
 }
 
