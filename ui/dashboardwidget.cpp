@@ -300,7 +300,7 @@ void DashboardWidget::reload()
         m_modelPath.clear();
         m_report = EvaluationReport();
         m_evaluation.reset();
-        m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or register one from the command line.")
+        m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or add a model file (Model ▸ Add Model File…).")
                                    : tr("No catalog open."));
         m_perClass->setReport(m_report);
         m_confusion->setReport(m_report);

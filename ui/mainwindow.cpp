@@ -3,13 +3,18 @@
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
+#include "addmodeljob.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
 #include "displaytext.h"
+#include "exportdialog.h"
+#include "exportjob.h"
+#include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
+#include "startpage.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
@@ -70,6 +75,8 @@ MainWindow::MainWindow(QWidget *parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_noticeLabel);
     layout->addWidget(m_tabs, 1);
+    buildStartPage();
+    layout->addWidget(m_startPage, 1);
     setCentralWidget(central);
 
     m_itemPanel = new ItemPanel(m_session, this);
@@ -139,6 +146,8 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Import Files…"), this, [this] { chooseAndImport(false); });
     file->addAction(tr("Import &Folder…"), this, [this] { chooseAndImport(true); });
     file->addAction(tr("Import from &The Met…"), this, &MainWindow::openMetImportDialog);
+    file->addAction(tr("Import &Labelled…"), this, &MainWindow::openImportLabelledDialog);
+    file->addAction(tr("&Export…"), this, &MainWindow::openExportDialog);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
 
@@ -164,6 +173,7 @@ void MainWindow::buildMenus()
     QMenu *model = menuBar()->addMenu(tr("&Model"));
     model->addAction(tr("&Train or Retrain…"), this, &MainWindow::openRetrainDialog);
     model->addAction(tr("&Classify Unclassified Items"), this, &MainWindow::classifyUnclassified);
+    model->addAction(tr("&Add Model File…"), this, &MainWindow::chooseAndAddModelFile);
     refreshRecentMenu();
 }
 
@@ -395,6 +405,15 @@ void MainWindow::onJobEnded(Job *job, bool succeeded)
         if (succeeded)
             statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review, %4 failed")
                                          .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.failures.size()));
+    } else if (auto *exportJob = qobject_cast<ExportJob *>(job)) {
+        const ExportSummary summary = exportJob->summary();
+        reportProblems(summary.failures);
+        if (succeeded)
+            showStatus(tr("Exported %1 to %2, %3 failed").arg(summary.written).arg(exportJob->request().outPath).arg(summary.failures.size()));
+    } else if (auto *addModel = qobject_cast<AddModelJob *>(job)) {
+        if (succeeded)
+            showStatus(tr("The model %1 is active. Model ▸ Classify Unclassified Items files the catalog with it.")
+                           .arg(QFileInfo(addModel->modelPath()).fileName()));
     }
     if (qobject_cast<DemoCatalogJob *>(job) && !m_pendingDemoCatalog.isEmpty()) {
         const QString path = m_pendingDemoCatalog;
@@ -471,6 +490,8 @@ void MainWindow::updateTitleAndCounts()
     if (!catalog) {
         setWindowTitle(tr("Accession"));
         m_countLabel->setText(tr("No catalog open"));
+        m_startPage->hide();
+        m_tabs->show();
         return;
     }
     setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(catalog->path()).fileName())));
@@ -478,9 +499,90 @@ void MainWindow::updateTitleAndCounts()
     qint64 total = 0;
     for (qint64 count : counts)
         total += count;
+    const bool empty = total == 0;
+    m_startPage->setVisible(empty);
+    m_tabs->setVisible(!empty);
     m_countLabel->setText(tr("%1 items · %2 to review · %3 auto-filed · %4 confirmed")
                               .arg(total).arg(counts.value(ItemStatus::NeedsReview))
                               .arg(counts.value(ItemStatus::AutoFiled)).arg(counts.value(ItemStatus::Confirmed)));
+}
+
+void MainWindow::buildStartPage()
+{
+    m_startPage = new StartPage(this);
+    m_startPage->hide();
+    connect(m_startPage, &StartPage::importLabelledRequested, this, &MainWindow::openImportLabelledDialog);
+    connect(m_startPage, &StartPage::addModelRequested, this, &MainWindow::chooseAndAddModelFile);
+    connect(m_startPage, &StartPage::importUnlabelledRequested, this, [this] { chooseAndImport(true); });
+    connect(m_startPage, &StartPage::unlabelledDropped, this, &MainWindow::importAndClassify);
+    connect(m_startPage, &StartPage::departmentFoldersDropped, this, [this](const QString &dir) {
+        ImportRequest request;
+        request.source = ImportRequest::Source::DepartmentFolders;
+        request.foldersDir = dir;
+        importLabelled(request);
+    });
+    connect(m_startPage, &StartPage::csvDropped, this, [this](const QString &csvPath) {
+        if (ImportLabelledDialog *dialog = openImportLabelledDialog())
+            dialog->chooseCsv(csvPath);
+    });
+}
+
+ImportLabelledDialog *MainWindow::openImportLabelledDialog()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open or create a catalog first."));
+        return nullptr;
+    }
+    auto *dialog = new ImportLabelledDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { importLabelled(dialog->request()); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::importLabelled(const ImportRequest &request)
+{
+    if (!m_session->catalog())
+        return;
+    const QString source = request.source == ImportRequest::Source::Csv ? request.csvPath : request.foldersDir;
+    startJob(std::make_unique<ImportJob>(m_session->path(), request), tr("Importing labelled photographs from %1").arg(source));
+}
+
+ExportDialog *MainWindow::openExportDialog()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open a catalog first."));
+        return nullptr;
+    }
+    auto *dialog = new ExportDialog(m_session->path(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { exportCatalog(dialog->request()); });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::exportCatalog(const ExportRequest &request)
+{
+    startJob(std::make_unique<ExportJob>(request), tr("Exporting to %1").arg(request.outPath));
+}
+
+void MainWindow::chooseAndAddModelFile()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open or create a catalog first."));
+        return;
+    }
+    const QString path = QFileDialog::getOpenFileName(this, tr("Add Model File"), QString(),
+                                                      tr("Accession models (*.safetensors *.pt *.pth);;All files (*)"));
+    if (!path.isEmpty())
+        addModelFile(path);
+}
+
+void MainWindow::addModelFile(const QString &modelPath)
+{
+    if (!m_session->catalog())
+        return;
+    startJob(std::make_unique<AddModelJob>(m_session->path(), modelPath), tr("Checking and adding the model %1").arg(modelPath));
 }
 
 } // namespace accession

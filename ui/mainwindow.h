@@ -20,6 +20,11 @@ class CatalogSession;
 class CatalogView;
 class MetImportDialog;
 class DashboardWidget;
+class ExportDialog;
+class ImportLabelledDialog;
+struct ExportRequest;
+struct ImportRequest;
+class StartPage;
 class ItemPanel;
 class Job;
 class JobRunner;
@@ -49,6 +54,16 @@ public:
     // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
     MetImportDialog *openMetImportDialog();
 
+    // Getting started: the start page of an empty catalog, labelled imports, model files and export.
+    // Each opens a dialog (deleted on close; nullptr without a catalog) whose accept starts the job.
+    ImportLabelledDialog *openImportLabelledDialog();
+    ExportDialog *openExportDialog();
+    // Model ▸ Add Model File…: checks the model fully, registers it and makes it active, off the GUI thread.
+    void addModelFile(const QString &modelPath);
+    void importLabelled(const ImportRequest &request);
+    void exportCatalog(const ExportRequest &request);
+    StartPage *startPage() const { return m_startPage; }
+
     QString catalogPath() const;
     bool isJobRunning() const;
     CatalogSession *session() const { return m_session; }
@@ -74,6 +89,8 @@ private:
     void chooseAndCreateCatalog();
     void chooseAndImport(bool folders);
     void classifyUnclassified();
+    void chooseAndAddModelFile();
+    void buildStartPage();
     void startJob(std::unique_ptr<Job> job, const QString &description);
     void onJobEnded(Job *job, bool succeeded);
     void reportProblems(const QVector<ImportFailure> &failures);
@@ -99,6 +116,7 @@ private:
     QPushButton *m_cancelButton;
     JobRunner *m_jobRunner;
     QString m_pendingDemoCatalog;
+    StartPage *m_startPage = nullptr;
 };
 
 } // namespace accession

@@ -1,0 +1,292 @@
+#include "exportdialog.h"
+#include "importlabelleddialog.h"
+#include "mainwindow.h"
+#include "catalogsession.h"
+#include "startpage.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+
+#include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+#include "ingest/csvreader.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSet>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+using namespace accession;
+using namespace accession::test;
+
+// From nothing to a labelled catalog with an active model, and back out as files, through the GUI's own dialogs.
+class TestGettingStarted : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void emptyCatalogShowsTheStartPage();
+    void importLabelledDepartmentFolders();
+    void folderDroppedOnTheStartPageImportsLabelled();
+    void importLabelledCsvUsesTheMappedColumns();
+    void addModelFileRegistersAValidModelAndRefusesABrokenOne();
+    void exportWritesCsvJsonAndFoldersMatchingTheCatalog();
+
+private:
+    // Waits for the window's job and returns whether it succeeded.
+    static bool waitForJob(MainWindow &window, QSignalSpy &ended);
+    // Department name per item, as the catalog says.
+    static QMap<QString, int> labelCounts(Catalog &catalog);
+
+    QTemporaryDir m_dir;
+    ClassifiedCatalog m_fixture;
+};
+
+void TestGettingStarted::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_fixture = makeClassifiedCatalog(m_dir.filePath(QStringLiteral("fixture")), 8, 3);
+}
+
+bool TestGettingStarted::waitForJob(MainWindow &window, QSignalSpy &ended)
+{
+    if (!QTest::qWaitFor([&] { return !ended.isEmpty(); }, 180000))
+        return false;
+    Q_UNUSED(window);
+    return ended.takeFirst().first().toBool();
+}
+
+QMap<QString, int> TestGettingStarted::labelCounts(Catalog &catalog)
+{
+    QMap<QString, int> counts;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { counts[row.label] += 1; });
+    return counts;
+}
+
+void TestGettingStarted::emptyCatalogShowsTheStartPage()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("empty.db"))));
+    window.show();
+    QVERIFY(window.startPage()->isVisible());
+    QVERIFY(!window.tabs()->isVisible());
+    bool saysWhatToDo = false;
+    for (QLabel *label : window.startPage()->findChildren<QLabel *>())
+        saysWhatToDo |= label->text().contains(QStringLiteral("Drop one folder per department here, or a CSV with labels"));
+    QVERIFY(saysWhatToDo);
+    QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startImportLabelled")));
+    QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startAddModel")));
+
+    // A catalog with items shows its views instead.
+    MainWindow full;
+    QVERIFY(full.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("full.db"))));
+    full.show();
+    QVERIFY(!full.startPage()->isVisible());
+    QVERIFY(full.tabs()->isVisible());
+}
+
+void TestGettingStarted::importLabelledDepartmentFolders()
+{
+    const QString folders = m_dir.filePath(QStringLiteral("labelled"));
+    writeDepartmentFolders(folders, {QStringLiteral("Asian Art"), QStringLiteral("Egyptian Art")}, 4, 40, 7);
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("folders.db"))));
+    window.show();
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    ImportLabelledDialog *dialog = window.openImportLabelledDialog();
+    QVERIFY(dialog);
+    dialog->chooseDepartmentFolders(folders);
+    QVERIFY(dialog->request().source == ImportRequest::Source::DepartmentFolders);
+    dialog->accept();
+    QVERIFY(window.isJobRunning());
+    QVERIFY(waitForJob(window, ended));
+    Catalog &catalog = *window.session()->catalog();
+    QCOMPARE(catalog.itemCount(), 8);
+    const QMap<QString, int> counts = labelCounts(catalog);
+    QCOMPARE(counts.value(QStringLiteral("Asian Art")), 4);
+    QCOMPARE(counts.value(QStringLiteral("Egyptian Art")), 4);
+    QVERIFY(!window.startPage()->isVisible());
+    QVERIFY(window.tabs()->isVisible());
+}
+
+void TestGettingStarted::folderDroppedOnTheStartPageImportsLabelled()
+{
+    const QString folders = m_dir.filePath(QStringLiteral("dropped"));
+    writeDepartmentFolders(folders, {QStringLiteral("Medieval Art"), QStringLiteral("Arms and Armor")}, 3, 40, 11);
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("dropped.db"))));
+    window.show();
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(folders)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window.startPage(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window.startPage(), &drop);
+    QVERIFY(window.isJobRunning());
+    QVERIFY(waitForJob(window, ended));
+    const QMap<QString, int> counts = labelCounts(*window.session()->catalog());
+    QCOMPARE(counts.value(QStringLiteral("Medieval Art")), 3);
+    QCOMPARE(counts.value(QStringLiteral("Arms and Armor")), 3);
+}
+
+void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
+{
+    const QString images = m_dir.filePath(QStringLiteral("csvimages"));
+    const QStringList files = writeDepartmentFolders(images, {QStringLiteral("a"), QStringLiteral("b")}, 6, 40, 21);
+    QCOMPARE(files.size(), 12);
+    // "department" is a usual name, so it is what the dialog guesses; the curator maps "curated" instead.
+    QString csv = QStringLiteral("picture,department,curated,number\n");
+    for (int i = 0; i < files.size(); ++i) {
+        const QString relative = QDir(images).relativeFilePath(files[i]);
+        const QString curated = relative.startsWith(QLatin1String("a/")) ? QStringLiteral("Greek and Roman Art")
+                                                                          : QStringLiteral("Islamic Art");
+        csv += QStringLiteral("%1,Wrong Department,%2,OBJ-%3\n").arg(relative, curated).arg(i);
+    }
+    const QString csvPath = m_dir.filePath(QStringLiteral("labels.csv"));
+    writeFile(csvPath, csv.toUtf8());
+
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("csv.db"))));
+    window.show();
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    ImportLabelledDialog *dialog = window.openImportLabelledDialog();
+    QVERIFY(dialog);
+    dialog->chooseCsv(csvPath);
+    dialog->setImagesDir(images);
+    // The preview holds the header and the first rows only.
+    QTableWidget *preview = dialog->preview();
+    QCOMPARE(preview->columnCount(), 4);
+    QCOMPARE(preview->rowCount(), ImportLabelledDialog::kPreviewRows);
+    QCOMPARE(preview->horizontalHeaderItem(2)->text(), QStringLiteral("curated"));
+    QCOMPARE(preview->item(0, 0)->text(), QDir(images).relativeFilePath(files[0]));
+    QCOMPARE(preview->item(9, 3)->text(), QStringLiteral("OBJ-9"));
+    QCOMPARE(dialog->request().columns.labelColumn, QStringLiteral("department")); // the guess
+    QVERIFY(dialog->mapColumn(QStringLiteral("label"), QStringLiteral("curated")));
+    QVERIFY(dialog->mapColumn(QStringLiteral("file"), QStringLiteral("picture")));
+    QVERIFY(dialog->mapColumn(QStringLiteral("id"), QStringLiteral("number")));
+    QVERIFY(!dialog->mapColumn(QStringLiteral("label"), QStringLiteral("no such column")));
+    dialog->accept();
+    QVERIFY(waitForJob(window, ended));
+
+    Catalog &catalog = *window.session()->catalog();
+    QCOMPARE(catalog.itemCount(), 12);
+    const QMap<QString, int> counts = labelCounts(catalog);
+    QCOMPARE(counts.value(QStringLiteral("Greek and Roman Art")), 6);
+    QCOMPARE(counts.value(QStringLiteral("Islamic Art")), 6);
+    QVERIFY(!counts.contains(QStringLiteral("Wrong Department")));
+    QStringList externalIds;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { externalIds << row.externalId; });
+    QVERIFY(externalIds.contains(QStringLiteral("OBJ-0")));
+    QVERIFY(externalIds.contains(QStringLiteral("OBJ-11")));
+}
+
+void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("model.db"))));
+    window.show();
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+
+    const QString broken = m_dir.filePath(QStringLiteral("broken.safetensors"));
+    writeFile(broken, "this is not a model");
+    window.addModelFile(broken);
+    QVERIFY(!waitForJob(window, ended));
+    Catalog &catalog = *window.session()->catalog();
+    QVERIFY(ModelRegistry(catalog).models().isEmpty());
+    QVERIFY(window.problemsTable()->rowCount() >= 1);
+    const QString reason = window.problemsTable()->item(window.problemsTable()->rowCount() - 1, 2)->text();
+    QVERIFY2(reason.contains(QStringLiteral("broken.safetensors")), qPrintable(reason));
+
+    window.addModelFile(m_fixture.modelPath);
+    QVERIFY(waitForJob(window, ended));
+    const auto active = ModelRegistry(catalog).activeModel();
+    QVERIFY(active);
+    QCOMPARE(active->weightsPath, QFileInfo(m_fixture.modelPath).absoluteFilePath());
+}
+
+void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("export.db"))));
+    window.show();
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    Catalog &catalog = *window.session()->catalog();
+    QMap<qint64, ItemOverview> rows;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { rows.insert(row.itemId, row); });
+    QCOMPARE(qint64(rows.size()), catalog.itemCount());
+
+    // CSV
+    const QString csvPath = m_dir.filePath(QStringLiteral("export/items.csv"));
+    QDir().mkpath(QFileInfo(csvPath).absolutePath());
+    ExportDialog *dialog = window.openExportDialog();
+    QVERIFY(dialog);
+    dialog->setFormat(ExportRequest::Format::Csv);
+    dialog->setOutPath(csvPath);
+    dialog->accept();
+    QVERIFY(waitForJob(window, ended));
+    QFile csvFile(csvPath);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    const QList<QStringList> csv = parseCsvText(QString::fromUtf8(csvFile.readAll()));
+    QCOMPARE(csv.size(), rows.size() + 1);
+    const int idColumn = int(csv.first().indexOf(QStringLiteral("id")));
+    const int departmentColumn = int(csv.first().indexOf(QStringLiteral("department")));
+    QVERIFY(idColumn >= 0 && departmentColumn >= 0);
+    for (int i = 1; i < csv.size(); ++i) {
+        const qint64 id = csv[i].value(idColumn).toLongLong();
+        QVERIFY(rows.contains(id));
+        QCOMPARE(csv[i].value(departmentColumn), rows[id].label);
+    }
+
+    // JSON
+    const QString jsonPath = m_dir.filePath(QStringLiteral("export/items.json"));
+    dialog = window.openExportDialog();
+    dialog->setFormat(ExportRequest::Format::Json);
+    dialog->setOutPath(jsonPath);
+    dialog->accept();
+    QVERIFY(waitForJob(window, ended));
+    QFile jsonFile(jsonPath);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonArray json = QJsonDocument::fromJson(jsonFile.readAll()).array();
+    QCOMPARE(json.size(), rows.size());
+    QSet<QString> jsonPaths;
+    for (const QJsonValue &value : json)
+        jsonPaths << value.toObject().value(QStringLiteral("path")).toString();
+    for (const ItemOverview &row : rows)
+        QVERIFY2(jsonPaths.contains(row.path), qPrintable(row.path));
+
+    // Folders: every labelled item's image under its department
+    const QString foldersPath = m_dir.filePath(QStringLiteral("export/folders"));
+    dialog = window.openExportDialog();
+    dialog->setFormat(ExportRequest::Format::Folders);
+    dialog->setOutPath(foldersPath);
+    dialog->accept();
+    QVERIFY(waitForJob(window, ended));
+    QMap<QString, int> expected;
+    for (const ItemOverview &row : rows) {
+        if (!row.label.isEmpty())
+            expected[row.label] += 1;
+    }
+    QVERIFY(!expected.isEmpty());
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it)
+        QCOMPARE(int(QDir(foldersPath + QLatin1Char('/') + it.key()).entryList(QDir::Files).size()), it.value());
+    QVERIFY(QFileInfo::exists(foldersPath + QStringLiteral("/labels.csv")));
+    QVERIFY(QFileInfo::exists(foldersPath + QStringLiteral("/labels.json")));
+}
+
+QTEST_MAIN(TestGettingStarted)
+#include "tst_gettingstarted.moc"

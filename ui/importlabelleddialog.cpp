@@ -1,0 +1,246 @@
+#include "importlabelleddialog.h"
+
+#include "displaytext.h"
+
+#include "ingest/csvreader.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace accession {
+
+namespace {
+// A preview row longer than this is a broken file, not a label: it stops the preview, never fills memory.
+constexpr qsizetype kMaxPreviewRecordChars = 64 * 1024;
+
+QWidget *pathRow(QLineEdit *edit, QPushButton *browse)
+{
+    auto *row = new QWidget;
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(edit, 1);
+    layout->addWidget(browse);
+    return row;
+}
+
+// The first header name that is one of the usual names for a column, or -1.
+int usualColumn(const QStringList &header, const QStringList &usual)
+{
+    for (const QString &name : usual) {
+        const int index = header.indexOf(name);
+        if (index >= 0)
+            return index;
+    }
+    return -1;
+}
+}
+
+ImportLabelledDialog::ImportLabelledDialog(QWidget *parent)
+    : QDialog(parent)
+{
+    setWindowTitle(tr("Import Labelled Photographs"));
+    m_foldersChoice = new QRadioButton(tr("One &folder per department (photos/<department>/*.jpg)"), this);
+    m_csvChoice = new QRadioButton(tr("A &CSV with labels, and a folder of images"), this);
+    m_foldersChoice->setChecked(true);
+    auto *choices = new QButtonGroup(this);
+    choices->addButton(m_foldersChoice);
+    choices->addButton(m_csvChoice);
+
+    m_foldersEdit = new QLineEdit(this);
+    m_foldersEdit->setPlaceholderText(tr("The folder that holds one subfolder per department"));
+    auto *browseFolders = new QPushButton(tr("Browse…"), this);
+    connect(browseFolders, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Department Folders"));
+        if (!dir.isEmpty())
+            chooseDepartmentFolders(dir);
+    });
+    m_foldersPart = pathRow(m_foldersEdit, browseFolders);
+
+    m_csvEdit = new QLineEdit(this);
+    m_csvEdit->setPlaceholderText(tr("labels.csv"));
+    auto *browseCsv = new QPushButton(tr("Browse…"), this);
+    connect(browseCsv, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("CSV with Labels"), QString(), tr("CSV files (*.csv);;All files (*)"));
+        if (!path.isEmpty())
+            chooseCsv(path);
+    });
+    connect(m_csvEdit, &QLineEdit::editingFinished, this, [this] { chooseCsv(m_csvEdit->text()); });
+    m_imagesEdit = new QLineEdit(this);
+    m_imagesEdit->setPlaceholderText(tr("The folder the CSV's file names are relative to (default: the CSV's folder)"));
+    auto *browseImages = new QPushButton(tr("Browse…"), this);
+    connect(browseImages, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Image Folder"));
+        if (!dir.isEmpty())
+            setImagesDir(dir);
+    });
+    m_idColumn = new QComboBox(this);
+    m_fileColumn = new QComboBox(this);
+    m_labelColumn = new QComboBox(this);
+    m_csvStatus = new QLabel(this);
+    m_csvStatus->setTextFormat(Qt::PlainText);
+    m_csvStatus->setWordWrap(true);
+    m_preview = new QTableWidget(this);
+    m_preview->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_preview->verticalHeader()->hide();
+    m_preview->setMinimumHeight(180);
+
+    m_csvPart = new QWidget(this);
+    auto *csvForm = new QFormLayout(m_csvPart);
+    csvForm->setContentsMargins(0, 0, 0, 0);
+    csvForm->addRow(tr("CSV file:"), pathRow(m_csvEdit, browseCsv));
+    csvForm->addRow(tr("Images folder:"), pathRow(m_imagesEdit, browseImages));
+    csvForm->addRow(tr("Department column:"), m_labelColumn);
+    csvForm->addRow(tr("File name column:"), m_fileColumn);
+    csvForm->addRow(tr("Object id column:"), m_idColumn);
+    csvForm->addRow(m_csvStatus);
+    csvForm->addRow(m_preview);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    m_importButton = buttons->addButton(tr("&Import"), QDialogButtonBox::AcceptRole);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_foldersChoice);
+    layout->addWidget(m_foldersPart);
+    layout->addSpacing(8);
+    layout->addWidget(m_csvChoice);
+    layout->addWidget(m_csvPart, 1);
+    layout->addWidget(buttons);
+
+    connect(m_foldersChoice, &QRadioButton::toggled, this, &ImportLabelledDialog::updateEnabled);
+    connect(m_foldersEdit, &QLineEdit::textChanged, this, &ImportLabelledDialog::updateEnabled);
+    connect(m_labelColumn, &QComboBox::currentIndexChanged, this, &ImportLabelledDialog::updateEnabled);
+    resize(760, 560);
+    updateEnabled();
+}
+
+void ImportLabelledDialog::chooseDepartmentFolders(const QString &dir)
+{
+    m_foldersChoice->setChecked(true);
+    m_foldersEdit->setText(dir);
+}
+
+void ImportLabelledDialog::setImagesDir(const QString &dir)
+{
+    m_imagesEdit->setText(dir);
+}
+
+void ImportLabelledDialog::chooseCsv(const QString &csvPath)
+{
+    m_csvChoice->setChecked(true);
+    if (m_csvEdit->text() != csvPath)
+        m_csvEdit->setText(csvPath);
+    m_header.clear();
+    m_preview->clear();
+    m_preview->setRowCount(0);
+    m_preview->setColumnCount(0);
+    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+        combo->clear();
+
+    // A bounded read: the header and kPreviewRows rows, each at most kMaxPreviewRecordChars, so it is quick
+    // enough for the GUI thread whatever the file holds.
+    CsvReader reader(csvPath);
+    reader.setMaxRecordChars(kMaxPreviewRecordChars);
+    CsvReader::Row row;
+    if (!reader.open() || !reader.readRow(row)) {
+        m_csvStatus->setText(elided(reader.error().isEmpty() ? tr("%1 has no header row").arg(csvPath) : reader.error(), kShownMessageChars));
+        updateEnabled();
+        return;
+    }
+    m_header = row.fields;
+    QVector<QStringList> rows;
+    while (rows.size() < kPreviewRows && reader.readRow(row))
+        rows << row.fields;
+
+    QStringList shownHeader;
+    for (const QString &name : m_header)
+        shownHeader << elided(name);
+    m_preview->setColumnCount(int(m_header.size()));
+    m_preview->setHorizontalHeaderLabels(shownHeader);
+    m_preview->setRowCount(int(rows.size()));
+    for (int r = 0; r < rows.size(); ++r) {
+        for (int c = 0; c < rows[r].size() && c < m_header.size(); ++c) {
+            auto *cell = new QTableWidgetItem(elided(rows[r][c]));
+            cell->setToolTip(plainToolTip(rows[r][c]));
+            m_preview->setItem(r, c, cell);
+        }
+    }
+
+    m_labelColumn->addItem(tr("(choose the department column)"), QString());
+    m_fileColumn->addItem(tr("(none: images are <id>.jpg, .png, …)"), QString());
+    m_idColumn->addItem(tr("(none)"), QString());
+    for (const QString &name : m_header) {
+        for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+            combo->addItem(elided(name), name);
+    }
+    m_labelColumn->setCurrentIndex(usualColumn(m_header, defaultLabelColumns()) + 1);
+    m_fileColumn->setCurrentIndex(usualColumn(m_header, defaultFileColumns()) + 1);
+    m_idColumn->setCurrentIndex(usualColumn(m_header, defaultIdColumns()) + 1);
+    m_csvStatus->setText(tr("The first %n row(s) of %1:", nullptr, int(rows.size())).arg(elided(QFileInfo(csvPath).fileName())));
+    if (m_imagesEdit->text().isEmpty())
+        m_imagesEdit->setText(QFileInfo(csvPath).absolutePath());
+    updateEnabled();
+}
+
+QComboBox *ImportLabelledDialog::comboFor(const QString &role) const
+{
+    if (role == QLatin1String("id"))
+        return m_idColumn;
+    if (role == QLatin1String("file"))
+        return m_fileColumn;
+    if (role == QLatin1String("label"))
+        return m_labelColumn;
+    return nullptr;
+}
+
+bool ImportLabelledDialog::mapColumn(const QString &role, const QString &column)
+{
+    QComboBox *combo = comboFor(role);
+    const int index = combo ? combo->findData(column) : -1;
+    if (index < 0)
+        return false;
+    combo->setCurrentIndex(index);
+    return true;
+}
+
+ImportRequest ImportLabelledDialog::request() const
+{
+    ImportRequest request;
+    if (m_foldersChoice->isChecked()) {
+        request.source = ImportRequest::Source::DepartmentFolders;
+        request.foldersDir = m_foldersEdit->text();
+        return request;
+    }
+    request.source = ImportRequest::Source::Csv;
+    request.csvPath = m_csvEdit->text();
+    request.imagesDir = m_imagesEdit->text().isEmpty() ? QFileInfo(request.csvPath).absolutePath() : m_imagesEdit->text();
+    request.columns.labelColumn = m_labelColumn->currentData().toString();
+    request.columns.fileColumn = m_fileColumn->currentData().toString();
+    request.columns.idColumn = m_idColumn->currentData().toString();
+    return request;
+}
+
+void ImportLabelledDialog::updateEnabled()
+{
+    const bool folders = m_foldersChoice->isChecked();
+    m_foldersPart->setEnabled(folders);
+    m_csvPart->setEnabled(!folders);
+    if (m_importButton)
+        m_importButton->setEnabled(folders ? !m_foldersEdit->text().isEmpty()
+                                           : !m_header.isEmpty() && !m_labelColumn->currentData().toString().isEmpty());
+}
+
+} // namespace accession

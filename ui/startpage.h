@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+
+namespace accession {
+
+// What an empty catalog shows instead of a blank pane: what to do first, as buttons and as a drop target.
+class StartPage : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit StartPage(QWidget *parent = nullptr);
+
+    // Sorts dropped paths: a folder with subfolders is department folders, a .csv file is labels, the rest
+    // are unlabelled photographs.
+    void handleDroppedPaths(const QStringList &paths);
+
+Q_SIGNALS:
+    void importLabelledRequested();
+    void importUnlabelledRequested();
+    void addModelRequested();
+    void departmentFoldersDropped(const QString &dir);
+    void csvDropped(const QString &csvPath);
+    void unlabelledDropped(const QStringList &paths);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+};
+
+} // namespace accession
