@@ -123,6 +123,8 @@ ImportLabelledDialog::ImportLabelledDialog(QWidget *parent)
     connect(m_foldersChoice, &QRadioButton::toggled, this, &ImportLabelledDialog::updateEnabled);
     connect(m_foldersEdit, &QLineEdit::textChanged, this, &ImportLabelledDialog::updateEnabled);
     connect(m_labelColumn, &QComboBox::currentIndexChanged, this, &ImportLabelledDialog::updateEnabled);
+    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+        connect(combo, &QComboBox::currentIndexChanged, this, &ImportLabelledDialog::updatePreviewHeader);
     resize(760, 560);
     updateEnabled();
 }
@@ -165,11 +167,7 @@ void ImportLabelledDialog::chooseCsv(const QString &csvPath)
     while (rows.size() < kPreviewRows && reader.readRow(row))
         rows << row.fields;
 
-    QStringList shownHeader;
-    for (const QString &name : m_header)
-        shownHeader << elided(name);
     m_preview->setColumnCount(int(m_header.size()));
-    m_preview->setHorizontalHeaderLabels(shownHeader);
     m_preview->setRowCount(int(rows.size()));
     for (int r = 0; r < rows.size(); ++r) {
         for (int c = 0; c < rows[r].size() && c < m_header.size(); ++c) {
@@ -179,16 +177,25 @@ void ImportLabelledDialog::chooseCsv(const QString &csvPath)
         }
     }
 
-    m_labelColumn->addItem(tr("(choose the department column)"), QString());
-    m_fileColumn->addItem(tr("(none: images are <id>.jpg, .png, …)"), QString());
-    m_idColumn->addItem(tr("(none)"), QString());
+    // An empty mapping makes the import look for the usual names, so "none" is offered only where the header
+    // holds none of them: what the combo shows is what the import will use.
+    const int usualLabel = usualColumn(m_header, defaultLabelColumns());
+    const int usualFile = usualColumn(m_header, defaultFileColumns());
+    const int usualId = usualColumn(m_header, defaultIdColumns());
+    if (usualLabel < 0)
+        m_labelColumn->addItem(tr("(choose the department column)"), QString());
+    if (usualFile < 0)
+        m_fileColumn->addItem(tr("(none: images are <id>.jpg, .png, …)"), QString());
+    if (usualId < 0)
+        m_idColumn->addItem(tr("(none)"), QString());
     for (const QString &name : m_header) {
         for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
             combo->addItem(elided(name), name);
     }
-    m_labelColumn->setCurrentIndex(usualColumn(m_header, defaultLabelColumns()) + 1);
-    m_fileColumn->setCurrentIndex(usualColumn(m_header, defaultFileColumns()) + 1);
-    m_idColumn->setCurrentIndex(usualColumn(m_header, defaultIdColumns()) + 1);
+    m_labelColumn->setCurrentIndex(std::max(0, int(m_labelColumn->findData(m_header.value(usualLabel)))));
+    m_fileColumn->setCurrentIndex(std::max(0, int(m_fileColumn->findData(m_header.value(usualFile)))));
+    m_idColumn->setCurrentIndex(std::max(0, int(m_idColumn->findData(m_header.value(usualId)))));
+    updatePreviewHeader();
     m_csvStatus->setText(tr("The first %n row(s) of %1:", nullptr, int(rows.size())).arg(elided(QFileInfo(csvPath).fileName())));
     if (m_imagesEdit->text().isEmpty())
         m_imagesEdit->setText(QFileInfo(csvPath).absolutePath());
@@ -231,6 +238,25 @@ ImportRequest ImportLabelledDialog::request() const
     request.columns.fileColumn = m_fileColumn->currentData().toString();
     request.columns.idColumn = m_idColumn->currentData().toString();
     return request;
+}
+
+void ImportLabelledDialog::updatePreviewHeader()
+{
+    // Each column's header says which role it is mapped to, so the preview shows what the import will read.
+    for (int column = 0; column < m_header.size() && column < m_preview->columnCount(); ++column) {
+        QStringList roles;
+        if (m_labelColumn->currentData().toString() == m_header[column])
+            roles << tr("department");
+        if (m_fileColumn->currentData().toString() == m_header[column])
+            roles << tr("file");
+        if (m_idColumn->currentData().toString() == m_header[column])
+            roles << tr("id");
+        const QString name = elided(m_header[column]);
+        auto *item = new QTableWidgetItem(roles.isEmpty() ? name : tr("%1 → %2").arg(name, roles.join(QStringLiteral(", "))));
+        item->setToolTip(plainToolTip(m_header[column]));
+        m_preview->setHorizontalHeaderItem(column, item);
+    }
+    m_preview->resizeColumnsToContents();
 }
 
 void ImportLabelledDialog::updateEnabled()

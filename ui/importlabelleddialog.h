@@ -36,6 +36,7 @@ public:
 
 private:
     void updateEnabled();
+    void updatePreviewHeader();
     QComboBox *comboFor(const QString &role) const;
 
     QRadioButton *m_foldersChoice;

@@ -24,13 +24,14 @@ StartPage::StartPage(QWidget *parent)
     QFont hintFont = hint->font();
     hintFont.setPointSizeF(hintFont.pointSizeF() * 1.2);
     hint->setFont(hintFont);
-    auto *steps = new QLabel(tr("1. Import labelled photographs: a folder holding one subfolder per department "
-                                "(photos/<department>/*.jpg), or a CSV naming each image's department.\n"
-                                "2. Add a model file (Model ▸ Add Model File…), or train one on your labels (Model ▸ Train or Retrain…).\n"
-                                "3. Import new, unlabelled photographs: the model files the confident ones and queues the rest for review."),
+    // Lines broken by hand: a word-wrapped label centred in a box layout is given too little height.
+    auto *steps = new QLabel(tr("1. Import labelled photographs: a folder holding one subfolder per department\n"
+                                "    (photos/<department>/*.jpg), or a CSV naming each image's department.\n"
+                                "2. Add a model file (Model ▸ Add Model File…), or train one on your labels\n"
+                                "    (Model ▸ Train or Retrain…).\n"
+                                "3. Import new, unlabelled photographs: the model files the confident ones\n"
+                                "    and queues the rest for review."),
                              this);
-    steps->setWordWrap(true);
-    steps->setMaximumWidth(640);
     for (QLabel *label : {title, hint, steps}) {
         label->setTextFormat(Qt::PlainText);
         label->setAlignment(Qt::AlignHCenter);

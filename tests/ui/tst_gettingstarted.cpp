@@ -173,6 +173,7 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     QCOMPARE(preview->columnCount(), 4);
     QCOMPARE(preview->rowCount(), ImportLabelledDialog::kPreviewRows);
     QCOMPARE(preview->horizontalHeaderItem(2)->text(), QStringLiteral("curated"));
+    QCOMPARE(preview->horizontalHeaderItem(1)->text(), QStringLiteral("department → department"));
     QCOMPARE(preview->item(0, 0)->text(), QDir(images).relativeFilePath(files[0]));
     QCOMPARE(preview->item(9, 3)->text(), QStringLiteral("OBJ-9"));
     QCOMPARE(dialog->request().columns.labelColumn, QStringLiteral("department")); // the guess
@@ -180,6 +181,9 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     QVERIFY(dialog->mapColumn(QStringLiteral("file"), QStringLiteral("picture")));
     QVERIFY(dialog->mapColumn(QStringLiteral("id"), QStringLiteral("number")));
     QVERIFY(!dialog->mapColumn(QStringLiteral("label"), QStringLiteral("no such column")));
+    QCOMPARE(preview->horizontalHeaderItem(2)->text(), QStringLiteral("curated → department"));
+    QCOMPARE(preview->horizontalHeaderItem(0)->text(), QStringLiteral("picture → file"));
+    QCOMPARE(preview->horizontalHeaderItem(1)->text(), QStringLiteral("department"));
     dialog->accept();
     QVERIFY(waitForJob(window, ended));
 
