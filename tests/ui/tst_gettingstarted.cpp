@@ -2,6 +2,7 @@
 #include "importlabelleddialog.h"
 #include "mainwindow.h"
 #include "catalogsession.h"
+#include "dashboardwidget.h"
 #include "startpage.h"
 #include "testcatalogs.h"
 #include "testimages.h"
@@ -22,6 +23,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -89,6 +91,13 @@ void TestGettingStarted::emptyCatalogShowsTheStartPage()
     QVERIFY(saysWhatToDo);
     QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startImportLabelled")));
     QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startAddModel")));
+    // The Model view points at the menu action, not at the command line.
+    bool pointsAtAddModel = false;
+    for (QLabel *label : window.dashboard()->findChildren<QLabel *>()) {
+        QVERIFY(!label->text().contains(QStringLiteral("command line")));
+        pointsAtAddModel |= label->text().contains(QStringLiteral("Model ▸ Add Model File…"));
+    }
+    QVERIFY(pointsAtAddModel);
 
     // A catalog with items shows its views instead.
     MainWindow full;
@@ -112,6 +121,10 @@ void TestGettingStarted::importLabelledDepartmentFolders()
     QVERIFY(dialog->request().source == ImportRequest::Source::DepartmentFolders);
     dialog->accept();
     QVERIFY(window.isJobRunning());
+    bool cancelShown = false;
+    for (QPushButton *button : window.statusBar()->findChildren<QPushButton *>())
+        cancelShown |= button->text() == QStringLiteral("Cancel") && button->isVisible();
+    QVERIFY(cancelShown);
     QVERIFY(waitForJob(window, ended));
     Catalog &catalog = *window.session()->catalog();
     QCOMPARE(catalog.itemCount(), 8);
