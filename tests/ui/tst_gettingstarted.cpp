@@ -44,6 +44,7 @@ private Q_SLOTS:
     void importLabelledDepartmentFolders();
     void folderDroppedOnTheStartPageImportsLabelled();
     void importLabelledCsvUsesTheMappedColumns();
+    void csvDroppedOnTheStartPageOpensTheMapping();
     void addModelFileRegistersAValidModelAndRefusesABrokenOne();
     void exportWritesCsvJsonAndFoldersMatchingTheCatalog();
 
@@ -210,6 +211,33 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { externalIds << row.externalId; });
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-0")));
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-11")));
+}
+
+void TestGettingStarted::csvDroppedOnTheStartPageOpensTheMapping()
+{
+    const QString csvPath = m_dir.filePath(QStringLiteral("dropped.csv"));
+    writeFile(csvPath, "Object ID,Department,Picture_name\n1,Asian Art,1.jpg\n2,Egyptian Art,2.jpg\n");
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("csvdrop.db"))));
+    window.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(csvPath)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window.startPage(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window.startPage(), &drop);
+    QVERIFY(!window.isJobRunning()); // a CSV needs its mapping confirmed first
+    auto *dialog = window.findChild<ImportLabelledDialog *>();
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(dialog->preview()->rowCount(), 2);
+    QCOMPARE(dialog->preview()->item(1, 1)->text(), QStringLiteral("Egyptian Art"));
+    const ImportRequest request = dialog->request();
+    QVERIFY(request.source == ImportRequest::Source::Csv);
+    QCOMPARE(request.columns.labelColumn, QStringLiteral("Department"));
+    QCOMPARE(request.columns.fileColumn, QStringLiteral("Picture_name"));
+    QCOMPARE(request.columns.idColumn, QStringLiteral("Object ID"));
 }
 
 void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
