@@ -30,6 +30,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
@@ -37,6 +38,9 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -88,7 +92,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_itemPanel = new ItemPanel(m_session, this);
     m_itemDock = new QDockWidget(tr("Item"), this);
     m_itemDock->setObjectName(QStringLiteral("itemDock"));
-    m_itemDock->setWidget(m_itemPanel);
+    // Scrolled, so that its picture, chart and history never make the window taller than a 768-pixel screen.
+    auto *itemScroll = new QScrollArea(this);
+    itemScroll->setWidgetResizable(true);
+    itemScroll->setFrameShape(QFrame::NoFrame);
+    itemScroll->setWidget(m_itemPanel);
+    itemScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    itemScroll->setMinimumWidth(m_itemPanel->minimumSizeHint().width() + itemScroll->verticalScrollBar()->sizeHint().width());
+    m_itemDock->setWidget(itemScroll);
     addDockWidget(Qt::RightDockWidgetArea, m_itemDock);
 
     m_problems = new QTableWidget(0, 3, this);
@@ -129,7 +140,10 @@ MainWindow::MainWindow(QWidget *parent)
 
     buildMenus();
     buildDesktopMenusAndToolBar();
-    resize(1360, 860);
+    // The first start fits the screen, status bar included; later starts restore the curator's geometry.
+    const QSize available = QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry().size()
+                                                             : QSize(1360, 860);
+    resize(QSize(1360, 860).boundedTo(available));
     restoreSettings();
     applyPreferences();
     updateTitleAndCounts();

@@ -14,10 +14,12 @@
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QMenuBar>
+#include <QScreen>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -36,6 +38,7 @@ class TestDesktop : public QObject
 private Q_SLOTS:
     void initTestCase();
     void init();
+    void firstWindowFitsTheScreen();
     void settingsAreRestoredByTheNextWindow();
     void lastCatalogThatIsGoneIsNotOpened();
     void problemsPanelReopensFromTheViewMenu();
@@ -84,6 +87,17 @@ QMenu *TestDesktop::menuNamed(MainWindow &window, const QString &title)
             return action->menu();
     }
     return nullptr;
+}
+
+void TestDesktop::firstWindowFitsTheScreen()
+{
+    MainWindow window;
+    const QSize available = QGuiApplication::primaryScreen()->availableGeometry().size();
+    // The offscreen screen is 800x600: below the 768 pixels of a small laptop.
+    QVERIFY2(window.minimumSizeHint().height() <= available.height(), qPrintable(QString::number(window.minimumSizeHint().height())));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.height() <= available.height());
 }
 
 void TestDesktop::settingsAreRestoredByTheNextWindow()
