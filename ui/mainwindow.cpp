@@ -73,7 +73,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_noticeLabel = new QLabel(this);
     m_noticeLabel->setTextFormat(Qt::PlainText); // a catalog setting: stored text, shown as it is
     m_noticeLabel->setWordWrap(true);
-    m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; padding: 6px; }"));
+    m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #3d3100; padding: 6px; }")); // dark text in a dark palette too
     m_noticeLabel->hide();
     m_catalogView = new CatalogView(m_itemModel, this);
     m_review = new ReviewWidget(m_session, this);

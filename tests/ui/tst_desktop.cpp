@@ -1,13 +1,18 @@
+#include "catalogsession.h"
 #include "catalogview.h"
 #include "dashboardwidget.h"
+#include "departmentsdialog.h"
 #include "mainwindow.h"
 #include "plurals.h"
 #include "preferencesdialog.h"
 #include "retraindialog.h"
 #include "testcatalogs.h"
 
+#include "catalog/catalog.h"
+
 #include <QAbstractAxis>
 #include <QAction>
+#include <QApplication>
 #include <QChart>
 #include <QChartView>
 #include <QLegend>
@@ -15,16 +20,21 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QGuiApplication>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
 
 using namespace accession;
@@ -48,6 +58,7 @@ private Q_SLOTS:
     void preferencesArePersistedAndApplied();
     void userGuideExplainsThePath();
     void chartsFollowADarkPalette();
+    void mergingADepartmentAsksFirst();
 
 private:
     QString labelledCatalog(const QString &name, int perDepartment);
@@ -293,6 +304,51 @@ void TestDesktop::chartsFollowADarkPalette()
     QCOMPARE(chart->legend()->labelColor(), QColor(0xe8, 0xe8, 0xe8));
     for (QAbstractAxis *axis : chart->axes())
         QCOMPARE(axis->labelsBrush().color(), QColor(0xe8, 0xe8, 0xe8));
+}
+
+void TestDesktop::mergingADepartmentAsksFirst()
+{
+    MainWindow window;
+    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("merge.db"))));
+    window.show();
+    window.openDepartmentsDialog();
+    auto *dialog = window.findChild<DepartmentsDialog *>();
+    QVERIFY(dialog);
+    QPushButton *merge = nullptr;
+    for (QPushButton *button : dialog->findChildren<QPushButton *>()) {
+        if (button->text() == QStringLiteral("Merge into…"))
+            merge = button;
+    }
+    QVERIFY(merge);
+    const int departments = int(window.session()->catalog()->departments().size());
+
+    // The click opens the choice of target, then the question; both answered as a curator would.
+    QStringList questions;
+    QMessageBox::StandardButton answer = QMessageBox::Cancel;
+    QTimer answerer;
+    answerer.setInterval(10);
+    connect(&answerer, &QTimer::timeout, this, [&] {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (auto *input = qobject_cast<QInputDialog *>(modal)) {
+            input->accept();
+        } else if (auto *box = qobject_cast<QMessageBox *>(modal)) {
+            questions << box->text();
+            box->button(answer)->click();
+        }
+    });
+    answerer.start();
+    dialog->list()->setCurrentRow(0);
+    merge->click();
+    QCOMPARE(questions.size(), 1);
+    QVERIFY(questions.first().startsWith(QStringLiteral("Merge “")));
+    QCOMPARE(int(window.session()->catalog()->departments().size()), departments); // cancelled: nothing merged
+
+    answer = QMessageBox::Yes;
+    dialog->list()->setCurrentRow(0);
+    merge->click();
+    answerer.stop();
+    QCOMPARE(questions.size(), 2);
+    QCOMPARE(int(window.session()->catalog()->departments().size()), departments - 1);
 }
 
 QTEST_MAIN(TestDesktop)
