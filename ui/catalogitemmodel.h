@@ -30,6 +30,7 @@ public:
 
     // The model reads through this connection (which must outlive it); nullptr empties the model.
     void setCatalog(Catalog *catalog);
+    bool hasCatalog() const { return m_catalog != nullptr; }
     void setFilter(const ItemFilter &filter);
     void setOrder(ItemOrder order);
     ItemFilter filter() const { return m_filter; }

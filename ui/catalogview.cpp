@@ -2,6 +2,7 @@
 
 #include "catalogitemmodel.h"
 #include "displaytext.h"
+#include "plurals.h"
 
 #include "catalog/catalog.h"
 
@@ -85,9 +86,17 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     m_list->setColumnWidth(CatalogItemModel::DepartmentColumn, 200);
     m_list->setColumnWidth(CatalogItemModel::PredictedColumn, 200);
 
+    // An empty pane says why it is empty (no catalog, nothing imported, nothing matches) and what to do.
+    m_emptyState = new QLabel(this);
+    m_emptyState->setTextFormat(Qt::PlainText); // it quotes the search text
+    m_emptyState->setWordWrap(true);
+    m_emptyState->setAlignment(Qt::AlignCenter);
+    m_emptyState->setMargin(24);
+
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(m_grid);
     m_stack->addWidget(m_list);
+    m_stack->addWidget(m_emptyState);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -136,14 +145,55 @@ void CatalogView::refreshDepartments(Catalog *catalog)
 
 void CatalogView::showGrid(bool grid)
 {
-    m_stack->setCurrentWidget(grid ? static_cast<QWidget *>(m_grid) : m_list);
+    m_showGrid = grid;
     m_gridButton->setChecked(grid);
     m_listButton->setChecked(!grid);
+    showItemsOrEmptyState();
 }
 
 bool CatalogView::isGrid() const
 {
-    return m_stack->currentWidget() == m_grid;
+    return m_showGrid;
+}
+
+void CatalogView::setThumbnailSize(int pixels)
+{
+    m_grid->setIconSize(QSize(pixels, pixels));
+    m_grid->setGridSize(QSize(pixels + 24, pixels + 34));
+}
+
+int CatalogView::thumbnailSize() const
+{
+    return m_grid->iconSize().width();
+}
+
+bool CatalogView::isShowingEmptyState() const
+{
+    return m_stack->currentWidget() == m_emptyState;
+}
+
+void CatalogView::showItemsOrEmptyState()
+{
+    if (m_model->totalCount() > 0) {
+        m_stack->setCurrentWidget(m_showGrid ? static_cast<QWidget *>(m_grid) : m_list);
+        return;
+    }
+    const ItemFilter filter = m_model->filter();
+    const QString search = filter.search.trimmed();
+    if (!m_model->hasCatalog())
+        m_emptyState->setText(tr("No catalog open.\n\nOpen one with File ▸ Open Catalog… or start one with File ▸ New "
+                                 "Catalog…; File ▸ Open Demo Catalog shows a ready-made example."));
+    else if (!search.isEmpty())
+        m_emptyState->setText(tr("No items match “%1”.\n\nThe search looks in external ids and file names; clear it or "
+                                 "try part of a name.")
+                                  .arg(elided(search)));
+    else if (filter.departmentId != 0 || filter.status)
+        m_emptyState->setText(tr("No items in this department or status.\n\nChoose “All departments” and “Any status” "
+                                 "to see the whole catalog."));
+    else
+        m_emptyState->setText(tr("This catalog is empty.\n\nDrop photographs or folders here, or use File ▸ Import Files… "
+                                 "(Ctrl+I) or File ▸ Import Folder…"));
+    m_stack->setCurrentWidget(m_emptyState);
 }
 
 void CatalogView::selectItem(qint64 itemId)
@@ -171,7 +221,8 @@ void CatalogView::applyFilter()
 
 void CatalogView::updateCount()
 {
-    m_count->setText(tr("%n item(s)", nullptr, int(std::min<qint64>(m_model->totalCount(), INT_MAX))));
+    m_count->setText(plural(m_model->totalCount(), tr("%1 item"), tr("%1 items")));
+    showItemsOrEmptyState();
 }
 
 } // namespace accession

@@ -29,6 +29,12 @@ public:
     void refreshDepartments(Catalog *catalog);
     void showGrid(bool grid);
     bool isGrid() const;
+    // The grid's thumbnail edge in pixels (a preference).
+    void setThumbnailSize(int pixels);
+    int thumbnailSize() const;
+    QLabel *countLabel() const { return m_count; }
+    QLabel *emptyStateLabel() const { return m_emptyState; }
+    bool isShowingEmptyState() const;
     QListView *gridView() const { return m_grid; }
     QTableView *listView() const { return m_list; }
     QComboBox *departmentFilter() const { return m_department; }
@@ -43,6 +49,7 @@ Q_SIGNALS:
 private:
     void applyFilter();
     void updateCount();
+    void showItemsOrEmptyState();
 
     CatalogItemModel *m_model;
     QComboBox *m_department;
@@ -53,6 +60,8 @@ private:
     QToolButton *m_listButton;
     QLabel *m_count;
     QStackedWidget *m_stack;
+    QLabel *m_emptyState;
+    bool m_showGrid = true;
     QListView *m_grid;
     QTableView *m_list;
 };

@@ -1,6 +1,7 @@
 #include "dashboardmodels.h"
 
 #include "displaytext.h"
+#include "plurals.h"
 
 #include <QColor>
 #include <QFont>
@@ -151,7 +152,7 @@ QVariant ConfusionMatrixModel::data(const QModelIndex &index, int role) const
         return total > 0 ? double(count) / total : 0.0;
     }
     case Qt::ToolTipRole: // tooltips guess rich text: shown literally
-        return plainToolTip(tr("%n item(s) of %1 predicted as %2", nullptr, count)
+        return plainToolTip(plural(count, tr("%1 item of %2 predicted as %3"), tr("%1 items of %2 predicted as %3"))
                                 .arg(elided(m_classes.value(index.row()), kToolTipChars / 2), elided(m_classes.value(index.column()), kToolTipChars / 2)));
     case Qt::TextAlignmentRole: return int(Qt::AlignCenter);
     default: return {};

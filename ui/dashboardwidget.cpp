@@ -3,12 +3,14 @@
 #include "catalogsession.h"
 #include "dashboardmodels.h"
 #include "displaytext.h"
+#include "plurals.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "jobs/jobrunner.h"
 
+#include <QAbstractAxis>
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -22,12 +24,14 @@
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLegend>
 #include <QLineSeries>
 #include <QListWidget>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QScrollArea>
 #include <QSlider>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QVBarModelMapper>
 #include <QToolTip>
@@ -46,6 +50,21 @@ QChartView *makeChartView(QChart *chart, QWidget *parent)
     view->setRenderHint(QPainter::Antialiasing);
     view->setMinimumHeight(240);
     return view;
+}
+
+// Charts draw on their own white theme; painted from the widget's palette instead, they follow a dark system palette.
+void followPalette(QChart *chart, const QPalette &palette)
+{
+    chart->setBackgroundBrush(palette.brush(QPalette::Base));
+    chart->setBackgroundPen(QPen(palette.color(QPalette::Mid)));
+    chart->setTitleBrush(palette.brush(QPalette::Text));
+    chart->legend()->setLabelColor(palette.color(QPalette::Text));
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsColor(palette.color(QPalette::Text));
+        axis->setTitleBrush(palette.brush(QPalette::Text));
+        axis->setLinePenColor(palette.color(QPalette::Mid));
+        axis->setGridLineColor(palette.color(QPalette::Mid));
+    }
 }
 
 QValueAxis *unitAxis(const QString &title, const QString &format = QStringLiteral("%.1f"))
@@ -108,10 +127,11 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
             return;
         }
         QToolTip::showText(QCursor::pos(),
-                           plainToolTip(tr("%1: accuracy %2 on %n item(s)", nullptr,
-                                           m_perClass->index(row, PerClassMetricsModel::SupportColumn).data().toInt())
+                           plainToolTip(tr("%1: accuracy %2 on %3")
                                             .arg(elided(m_perClass->index(row, PerClassMetricsModel::NameColumn).data().toString(), kToolTipChars),
-                                                 m_perClass->index(row, PerClassMetricsModel::AccuracyColumn).data(Qt::ToolTipRole).toString())));
+                                                 m_perClass->index(row, PerClassMetricsModel::AccuracyColumn).data(Qt::ToolTipRole).toString(),
+                                                 plural(m_perClass->index(row, PerClassMetricsModel::SupportColumn).data().toInt(),
+                                                        tr("%1 item"), tr("%1 items")))));
     });
     m_accuracyChart = makeChartView(accuracyChart, this);
 
@@ -268,9 +288,18 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     auto *scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setWidget(content);
+    // Without a model the charts would be empty axes: a sentence says why and what to do instead.
+    m_emptyState = new QLabel(this);
+    m_emptyState->setTextFormat(Qt::PlainText);
+    m_emptyState->setWordWrap(true);
+    m_emptyState->setAlignment(Qt::AlignCenter);
+    m_emptyState->setMargin(24);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_emptyState);
+    m_pages->addWidget(scroll);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(scroll);
+    layout->addWidget(m_pages);
 
     connect(m_runner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
         if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded) {
@@ -285,6 +314,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     connect(session, &CatalogSession::modelsChanged, this, &DashboardWidget::reload);
     connect(session, &CatalogSession::catalogChanged, this, &DashboardWidget::updateConsequences);
     connect(session, &CatalogSession::itemChanged, this, &DashboardWidget::updateConsequences);
+    followPaletteInCharts();
     reload();
 }
 
@@ -302,6 +332,13 @@ void DashboardWidget::reload()
         m_evaluation.reset();
         m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or add a model file (Model ▸ Add Model File…).")
                                    : tr("No catalog open."));
+        m_emptyState->setText(!catalog ? tr("No catalog open.\n\nOpen or create one from the File menu; its model's "
+                                            "accuracy, calibration and training curves will show here.")
+                                       : tr("No model yet, so there is nothing to chart.\n\nTrain one with Model ▸ Train or "
+                                            "Retrain… (Ctrl+T) once the catalog holds labelled items in at least two "
+                                            "departments; its accuracy per department, confusion matrix, calibration and "
+                                            "training curves will show here."));
+        m_pages->setCurrentWidget(m_emptyState);
         m_perClass->setReport(m_report);
         m_confusion->setReport(m_report);
         fillCharts(m_report, 1.0);
@@ -309,6 +346,7 @@ void DashboardWidget::reload()
         updateConsequences();
         return;
     }
+    m_pages->setCurrentIndex(1);
     const bool sameModel = active->id == m_modelId;
     m_modelId = active->id;
     m_modelPath = active->weightsPath;
@@ -338,6 +376,24 @@ void DashboardWidget::reload()
     updateConsequences();
     if (isVisible())
         startItemEvaluation();
+}
+
+bool DashboardWidget::isShowingEmptyState() const
+{
+    return m_pages->currentWidget() == m_emptyState;
+}
+
+void DashboardWidget::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        followPaletteInCharts();
+}
+
+void DashboardWidget::followPaletteInCharts()
+{
+    for (QChartView *view : {m_accuracyChart, m_reliabilityChart, m_coverageChart, m_curvesChart})
+        followPalette(view->chart(), palette());
 }
 
 void DashboardWidget::showEvent(QShowEvent *event)
@@ -382,7 +438,8 @@ void DashboardWidget::listCellItems(const QModelIndex &cell)
         entry->setData(Qt::UserRole, example.itemId);
         entry->setToolTip(plainToolTip(example.path));
     }
-    m_cellTitle->setText(tr("%n item(s) of %1 predicted as %2 (double-click to open):", nullptr, m_cellItems->count())
+    m_cellTitle->setText(plural(m_cellItems->count(), tr("%1 item of %2 predicted as %3 (double-click to open):"),
+                                    tr("%1 items of %2 predicted as %3 (double-click to open):"))
                              .arg(elided(trueClass), elided(predicted)));
 }
 

@@ -15,6 +15,7 @@ class QListWidget;
 class QPushButton;
 class QScatterSeries;
 class QSlider;
+class QStackedWidget;
 class QTableView;
 class QValueAxis;
 
@@ -46,6 +47,9 @@ public:
     QLabel *cellTitle() const { return m_cellTitle; }
     QSlider *thresholdSlider() const { return m_threshold; }
     QLabel *summary() const { return m_summary; }
+    // Shown instead of the charts while there is no catalog or no active model.
+    QLabel *emptyStateLabel() const { return m_emptyState; }
+    bool isShowingEmptyState() const;
     QLabel *consequences() const { return m_consequences; }
     QPushButton *applyThresholdButton() const { return m_apply; }
     QTableView *modelsView() const { return m_modelsView; }
@@ -54,6 +58,7 @@ public:
     ModelListModel *modelListModel() const { return m_models; }
     bool hasItemEvaluation() const { return m_evaluation.has_value(); }
     QLineSeries *validationAccuracySeries() const { return m_validationAccuracy; }
+    QChartView *accuracyChartView() const { return m_accuracyChart; }
 
 Q_SIGNALS:
     void openItemRequested(qint64 itemId);
@@ -61,9 +66,11 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void startItemEvaluation();
+    void followPaletteInCharts();
     void listCellItems(const QModelIndex &cell);
     void updateConsequences();
     void applyThreshold();
@@ -77,6 +84,8 @@ private:
     std::optional<EvaluationResult> m_evaluation;
     JobRunner *m_runner;
 
+    QStackedWidget *m_pages;
+    QLabel *m_emptyState;
     QLabel *m_summary;
     PerClassMetricsModel *m_perClass;
     QChartView *m_accuracyChart;

@@ -10,6 +10,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -84,7 +85,18 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
         }
         bool ok = false;
         const QString into = QInputDialog::getItem(this, tr("Merge Department"), tr("Merge the selected department into:"), shown, 0, false, &ok);
-        if (ok)
+        if (!ok)
+            return;
+        // A merge moves every item and label of the department: asked before, never on a stray click.
+        const auto from = catalog->department(id);
+        QMessageBox ask(QMessageBox::Question, tr("Merge Department"),
+                        tr("Merge “%1” into “%2”? Its items and labels move to “%2”, and “%1” stays only as another name "
+                           "for it in imports.")
+                            .arg(elided(from ? from->name : QString()), into),
+                        QMessageBox::Yes | QMessageBox::Cancel, this);
+        ask.setTextFormat(Qt::PlainText); // department names are shown as they are
+        ask.setDefaultButton(QMessageBox::Cancel);
+        if (ask.exec() == QMessageBox::Yes)
             mergeDepartments(id, ids.value(int(shown.indexOf(into))));
     });
     connect(group, &QPushButton::clicked, this, [this] {

@@ -1,9 +1,9 @@
 #include "mainwindow.h"
 
+#include "addmodeljob.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
-#include "addmodeljob.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
 #include "displaytext.h"
@@ -12,9 +12,12 @@
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
+#include "plurals.h"
+#include "preferencesdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
 #include "startpage.h"
+#include "userguidedialog.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
@@ -26,21 +29,30 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDateTime>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileInfo>
+#include <QGuiApplication>
 #include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QToolBar>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -48,6 +60,11 @@ namespace accession {
 
 namespace {
 const QString kRecentKey = QStringLiteral("recentCatalogs");
+const QString kLastCatalogKey = QStringLiteral("lastCatalog");
+const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kStateKey = QStringLiteral("window/state");
+const QString kSplittersGroup = QStringLiteral("window/splitters");
+const QString kGridModeKey = QStringLiteral("catalog/grid");
 constexpr int kMaxRecent = 8;
 }
 
@@ -61,7 +78,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_noticeLabel = new QLabel(this);
     m_noticeLabel->setTextFormat(Qt::PlainText); // a catalog setting: stored text, shown as it is
     m_noticeLabel->setWordWrap(true);
-    m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; padding: 6px; }"));
+    m_noticeLabel->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; color: #3d3100; padding: 6px; }")); // dark text in a dark palette too
     m_noticeLabel->hide();
     m_catalogView = new CatalogView(m_itemModel, this);
     m_review = new ReviewWidget(m_session, this);
@@ -80,10 +97,17 @@ MainWindow::MainWindow(QWidget *parent)
     setCentralWidget(central);
 
     m_itemPanel = new ItemPanel(m_session, this);
-    auto *itemDock = new QDockWidget(tr("Item"), this);
-    itemDock->setObjectName(QStringLiteral("itemDock"));
-    itemDock->setWidget(m_itemPanel);
-    addDockWidget(Qt::RightDockWidgetArea, itemDock);
+    m_itemDock = new QDockWidget(tr("Item"), this);
+    m_itemDock->setObjectName(QStringLiteral("itemDock"));
+    // Scrolled, so that its picture, chart and history never make the window taller than a 768-pixel screen.
+    auto *itemScroll = new QScrollArea(this);
+    itemScroll->setWidgetResizable(true);
+    itemScroll->setFrameShape(QFrame::NoFrame);
+    itemScroll->setWidget(m_itemPanel);
+    itemScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    itemScroll->setMinimumWidth(m_itemPanel->minimumSizeHint().width() + itemScroll->verticalScrollBar()->sizeHint().width());
+    m_itemDock->setWidget(itemScroll);
+    addDockWidget(Qt::RightDockWidgetArea, m_itemDock);
 
     m_problems = new QTableWidget(0, 3, this);
     m_problems->setHorizontalHeaderLabels({tr("When"), tr("File"), tr("Problem")});
@@ -91,11 +115,11 @@ MainWindow::MainWindow(QWidget *parent)
     m_problems->verticalHeader()->hide();
     m_problems->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_problems->setColumnWidth(1, 360);
-    auto *problemsDock = new QDockWidget(tr("Problems"), this);
-    problemsDock->setObjectName(QStringLiteral("problemsDock"));
-    problemsDock->setWidget(m_problems);
-    addDockWidget(Qt::BottomDockWidgetArea, problemsDock);
-    problemsDock->hide();
+    m_problemsDock = new QDockWidget(tr("Problems"), this);
+    m_problemsDock->setObjectName(QStringLiteral("problemsDock"));
+    m_problemsDock->setWidget(m_problems);
+    addDockWidget(Qt::BottomDockWidgetArea, m_problemsDock);
+    m_problemsDock->hide();
 
     m_countLabel = new QLabel(this);
     m_progressBar = new QProgressBar(this);
@@ -122,7 +146,13 @@ MainWindow::MainWindow(QWidget *parent)
     });
 
     buildMenus();
-    resize(1360, 860);
+    buildDesktopMenusAndToolBar();
+    // The first start fits the screen, status bar included; later starts restore the curator's geometry.
+    const QSize available = QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry().size()
+                                                             : QSize(1360, 860);
+    resize(QSize(1360, 860).boundedTo(available));
+    restoreSettings();
+    applyPreferences();
     updateTitleAndCounts();
 }
 
@@ -143,8 +173,10 @@ void MainWindow::buildMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Open &Demo Catalog"), this, &MainWindow::openDemo);
     file->addSeparator();
-    file->addAction(tr("&Import Files…"), this, [this] { chooseAndImport(false); });
-    file->addAction(tr("Import &Folder…"), this, [this] { chooseAndImport(true); });
+    m_importFilesAction = file->addAction(tr("&Import Files…"), QKeySequence(Qt::CTRL | Qt::Key_I), this,
+                                          [this] { chooseAndImport(false); });
+    m_importFolderAction = file->addAction(tr("Import &Folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), this,
+                                           [this] { chooseAndImport(true); });
     file->addAction(tr("Import from &The Met…"), this, &MainWindow::openMetImportDialog);
     file->addAction(tr("Import &Labelled…"), this, &MainWindow::openImportLabelledDialog);
     file->addAction(tr("&Export…"), this, &MainWindow::openExportDialog);
@@ -171,10 +203,146 @@ void MainWindow::buildMenus()
     view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
 
     QMenu *model = menuBar()->addMenu(tr("&Model"));
-    model->addAction(tr("&Train or Retrain…"), this, &MainWindow::openRetrainDialog);
-    model->addAction(tr("&Classify Unclassified Items"), this, &MainWindow::classifyUnclassified);
+    m_trainAction = model->addAction(tr("&Train or Retrain…"), QKeySequence(Qt::CTRL | Qt::Key_T), this,
+                                     &MainWindow::openRetrainDialog);
+    m_classifyAction = model->addAction(tr("&Classify Unclassified Items"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
+                                        this, &MainWindow::classifyUnclassified);
     model->addAction(tr("&Add Model File…"), this, &MainWindow::chooseAndAddModelFile);
     refreshRecentMenu();
+}
+
+// The desktop's furniture (toolbar, panels, Help, Preferences), kept apart from the menus of the curator's work.
+void MainWindow::buildDesktopMenusAndToolBar()
+{
+    m_toolBar = addToolBar(tr("Main"));
+    m_toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_toolBar->setMovable(false);
+    m_importFilesAction->setToolTip(tr("Import photographs (Ctrl+I); they are classified at once when a model is active"));
+    m_trainAction->setToolTip(tr("Train a model on the labelled photographs, or retrain it (Ctrl+T)"));
+    m_classifyAction->setToolTip(tr("Classify the items no model has seen yet (Ctrl+Shift+K)"));
+    m_toolBar->addAction(m_importFilesAction);
+    m_toolBar->addAction(m_importFolderAction);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_trainAction);
+    m_toolBar->addAction(m_classifyAction);
+
+    const QList<QAction *> menus = menuBar()->actions();
+    const auto menuNamed = [&menus](const QString &title) -> QMenu * {
+        for (QAction *action : menus) {
+            if (action->menu() && action->text() == title)
+                return action->menu();
+        }
+        return nullptr;
+    };
+    if (QMenu *edit = menuNamed(tr("&Edit"))) {
+        edit->addSeparator();
+        QAction *preferences = edit->addAction(tr("&Preferences…"), this, [this] { openPreferences(); });
+        preferences->setShortcut(QKeySequence::Preferences);
+        preferences->setMenuRole(QAction::PreferencesRole);
+    }
+    if (QMenu *view = menuNamed(tr("&View"))) {
+        view->addSeparator();
+        // A closed panel comes back from here (the Problems panel was lost once closed).
+        QAction *problems = m_problemsDock->toggleViewAction();
+        problems->setText(tr("&Problems Panel"));
+        problems->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+        view->addAction(problems);
+        QAction *item = m_itemDock->toggleViewAction();
+        item->setText(tr("&Item Panel"));
+        view->addAction(item);
+        QAction *toolBar = m_toolBar->toggleViewAction();
+        toolBar->setText(tr("&Toolbar"));
+        view->addAction(toolBar);
+    }
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&User Guide"), QKeySequence::HelpContents, this, [this] { showUserGuide(); });
+    QAction *about = help->addAction(tr("&About Accession"), this, &MainWindow::showAbout);
+    about->setMenuRole(QAction::AboutRole);
+}
+
+QAction *MainWindow::showProblemsAction() const
+{
+    return m_problemsDock->toggleViewAction();
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Accession"),
+                       tr("<h3>Accession %1</h3>"
+                          "<p>Sorts photographs of incoming works into museum departments: it learns from the photographs "
+                          "already filed, files the ones it is sure of and queues the others for a curator's review.</p>"
+                          "<p>Built with Qt %2, LibTorch, OpenCV and SQLite.</p>")
+                           .arg(QApplication::applicationVersion().toHtmlEscaped(), QString::fromLatin1(qVersion())));
+}
+
+QDialog *MainWindow::showUserGuide()
+{
+    auto *guide = new UserGuideDialog(this);
+    guide->setAttribute(Qt::WA_DeleteOnClose);
+    guide->show();
+    return guide;
+}
+
+PreferencesDialog *MainWindow::openPreferences()
+{
+    auto *dialog = new PreferencesDialog(Preferences::load(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        dialog->preferences().save();
+        applyPreferences();
+    });
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::applyPreferences()
+{
+    m_catalogView->setThumbnailSize(Preferences::load().thumbnailSize);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    settings.setValue(kGridModeKey, m_catalogView->isGrid());
+    settings.beginGroup(kSplittersGroup);
+    for (const QSplitter *splitter : findChildren<QSplitter *>()) {
+        if (!splitter->objectName().isEmpty())
+            settings.setValue(splitter->objectName(), splitter->saveState());
+    }
+    settings.endGroup();
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (settings.contains(kGeometryKey))
+        restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    if (settings.contains(kStateKey))
+        restoreState(settings.value(kStateKey).toByteArray());
+    m_catalogView->showGrid(settings.value(kGridModeKey, true).toBool());
+    settings.beginGroup(kSplittersGroup);
+    for (QSplitter *splitter : findChildren<QSplitter *>()) {
+        if (!splitter->objectName().isEmpty() && settings.contains(splitter->objectName()))
+            splitter->restoreState(settings.value(splitter->objectName()).toByteArray());
+    }
+    settings.endGroup();
+}
+
+bool MainWindow::openLastCatalog()
+{
+    const QString path = QSettings().value(kLastCatalogKey).toString();
+    if (path.isEmpty() || !QFileInfo::exists(path))
+        return false;
+    return openCatalog(path);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
 }
 
 bool MainWindow::openCatalog(const QString &path)
@@ -194,6 +362,7 @@ bool MainWindow::openCatalog(const QString &path)
     m_noticeLabel->setText(notice);
     m_noticeLabel->setVisible(!notice.isEmpty());
     rememberRecent(catalog->path());
+    QSettings().setValue(kLastCatalogKey, catalog->path());
     updateTitleAndCounts();
     return true;
 }
@@ -287,13 +456,13 @@ void MainWindow::importAndClassify(const QStringList &paths)
         ClassifyRequest request;
         request.catalogPath = m_session->path();
         request.paths = paths;
-        startJob(std::make_unique<ClassifyJob>(request), tr("Importing and classifying %n item(s)", nullptr, int(paths.size())));
+        startJob(std::make_unique<ClassifyJob>(request), plural(paths.size(), tr("Importing and classifying %1 item"), tr("Importing and classifying %1 items")));
         return;
     }
     ImportRequest request;
     request.source = ImportRequest::Source::Unlabelled;
     request.paths = paths;
-    startJob(std::make_unique<ImportJob>(m_session->path(), request), tr("Importing %n item(s)", nullptr, int(paths.size())));
+    startJob(std::make_unique<ImportJob>(m_session->path(), request), plural(paths.size(), tr("Importing %1 item"), tr("Importing %1 items")));
 }
 
 void MainWindow::classifyUnclassified()
@@ -451,8 +620,7 @@ void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
         reason->setToolTip(plainToolTip(failure.reason));
         m_problems->setItem(row, 2, reason);
     }
-    if (auto *dock = qobject_cast<QDockWidget *>(m_problems->parentWidget()))
-        dock->show();
+    m_problemsDock->show();
 }
 
 void MainWindow::refreshAfterChange()
@@ -502,8 +670,8 @@ void MainWindow::updateTitleAndCounts()
     const bool empty = total == 0;
     m_startPage->setVisible(empty);
     m_tabs->setVisible(!empty);
-    m_countLabel->setText(tr("%1 items · %2 to review · %3 auto-filed · %4 confirmed")
-                              .arg(total).arg(counts.value(ItemStatus::NeedsReview))
+    m_countLabel->setText(tr("%1 · %2 to review · %3 auto-filed · %4 confirmed")
+                              .arg(plural(total, tr("%1 item"), tr("%1 items"))).arg(counts.value(ItemStatus::NeedsReview))
                               .arg(counts.value(ItemStatus::AutoFiled)).arg(counts.value(ItemStatus::Confirmed)));
 }
 

@@ -6,12 +6,15 @@
 
 #include <memory>
 
+class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTabWidget;
 class QTableWidget;
+class QToolBar;
 
 namespace accession {
 
@@ -28,6 +31,7 @@ class StartPage;
 class ItemPanel;
 class Job;
 class JobRunner;
+class PreferencesDialog;
 class ReviewWidget;
 
 // The curator's main window: the catalog, the review queue and the model dashboard over one open catalog,
@@ -63,6 +67,14 @@ public:
     void importLabelled(const ImportRequest &request);
     void exportCatalog(const ExportRequest &request);
     StartPage *startPage() const { return m_startPage; }
+    // Opens the catalog of the last session, if it still exists; false otherwise (nothing is shown then).
+    bool openLastCatalog();
+    // Window geometry, docks, toolbar, splitters and grid/list mode, restored by the next window.
+    void saveSettings() const;
+    // Help ▸ About, Help ▸ User Guide and Edit ▸ Preferences…; each dialog is deleted on close.
+    void showAbout();
+    QDialog *showUserGuide();
+    PreferencesDialog *openPreferences();
 
     QString catalogPath() const;
     bool isJobRunning() const;
@@ -74,6 +86,12 @@ public:
     ItemPanel *itemPanel() const { return m_itemPanel; }
     QTableWidget *problemsTable() const { return m_problems; }
     QTabWidget *tabs() const { return m_tabs; }
+    QDockWidget *problemsDock() const { return m_problemsDock; }
+    QToolBar *mainToolBar() const { return m_toolBar; }
+    QAction *showProblemsAction() const;
+    QAction *importFilesAction() const { return m_importFilesAction; }
+    QAction *trainAction() const { return m_trainAction; }
+    QLabel *countLabel() const { return m_countLabel; }
 
 Q_SIGNALS:
     void jobEnded(bool succeeded);
@@ -82,9 +100,13 @@ Q_SIGNALS:
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void buildMenus();
+    void buildDesktopMenusAndToolBar();
+    void restoreSettings();
+    void applyPreferences();
     void chooseAndOpenCatalog();
     void chooseAndCreateCatalog();
     void chooseAndImport(bool folders);
@@ -109,6 +131,13 @@ private:
     DashboardWidget *m_dashboard;
     ItemPanel *m_itemPanel;
     QTableWidget *m_problems;
+    QDockWidget *m_itemDock;
+    QDockWidget *m_problemsDock;
+    QToolBar *m_toolBar = nullptr;
+    QAction *m_importFilesAction = nullptr;
+    QAction *m_importFolderAction = nullptr;
+    QAction *m_trainAction = nullptr;
+    QAction *m_classifyAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_countLabel;
     QLabel *m_noticeLabel;

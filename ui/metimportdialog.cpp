@@ -2,6 +2,7 @@
 
 #include "catalogsession.h"
 #include "displaytext.h"
+#include "plurals.h"
 
 #include "jobs/jobrunner.h"
 
@@ -220,7 +221,7 @@ void MetImportDialog::start()
         m_status->setText(tr("The import failed: %1").arg(elided(error, kShownMessageChars)));
     });
     m_progress->setRange(0, 0);
-    m_status->setText(tr("Listing the objects of %n department(s)…", nullptr, int(importRequest.departments.size())));
+    m_status->setText(plural(importRequest.departments.size(), tr("Listing the objects of %1 department…"), tr("Listing the objects of %1 departments…")));
     m_runner->start(std::move(job));
     updateButtons();
 }
@@ -247,7 +248,7 @@ void MetImportDialog::jobEnded(Job *job, bool succeeded)
     if (auto *list = dynamic_cast<DepartmentListJob *>(job)) {
         if (succeeded) {
             showDepartments(list->departments());
-            m_status->setText(tr("%n department(s). Tick those to import.", nullptr, int(list->departments().size())));
+            m_status->setText(plural(list->departments().size(), tr("%1 department. Tick it to import it."), tr("%1 departments. Tick those to import.")));
         }
         updateButtons();
         Q_EMIT departmentsLoaded(succeeded);

@@ -2,6 +2,8 @@
 
 #include "catalogsession.h"
 #include "displaytext.h"
+#include "plurals.h"
+#include "preferencesdialog.h"
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
@@ -183,6 +185,7 @@ TrainingOptions RetrainDialog::options() const
     options.validationFraction = m_validationShare->value();
     options.featuresCache = m_cachedFeatures->isChecked();
     options.outPath = m_output->text().trimmed();
+    options.targetAccuracy = Preferences::load().targetAccuracy;
     options.resume = true;
     return options;
 }
@@ -320,7 +323,7 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
         addRow(name, hasCurrent ? accuracyOf(current.report, name) : -1.0, accuracyOf(candidate.report, name));
     m_comparison->show();
     m_comparisonReady = true;
-    m_status->setText(hasCurrent ? tr("Both models on the same %n validation item(s). Make the new model active?", nullptr, candidate.report.count)
+    m_status->setText(hasCurrent ? plural(candidate.report.count, tr("Both models on the same %1 validation item. Make the new model active?"), tr("Both models on the same %1 validation items. Make the new model active?"))
                                  : tr("No model is active yet: the new one measures %1% on %2 validation items.")
                                        .arg(candidate.report.accuracy * 100, 0, 'f', 1).arg(candidate.report.count));
     Q_EMIT comparisonShown();

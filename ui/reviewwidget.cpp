@@ -3,6 +3,7 @@
 #include "catalogsession.h"
 #include "decisioncommand.h"
 #include "displaytext.h"
+#include "plurals.h"
 #include "imageview.h"
 
 #include "catalog/catalog.h"
@@ -95,7 +96,7 @@ void ReviewWidget::reload()
     ReviewStore store(*catalog);
     m_remaining = store.queueSize(active->id, active->threshold);
     const QVector<ReviewEntry> first = store.queue(active->id, active->threshold, 1);
-    m_count->setText(tr("%n item(s) left to review", nullptr, int(m_remaining)));
+    m_count->setText(plural(m_remaining, tr("%1 item left to review"), tr("%1 items left to review")));
     m_acceptButton->setEnabled(!first.isEmpty());
     m_skipButton->setEnabled(!first.isEmpty());
     m_openButton->setEnabled(!first.isEmpty());

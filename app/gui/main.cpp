@@ -41,5 +41,7 @@ int main(int argc, char *argv[])
         window.openDemo();
     else if (!parser.positionalArguments().isEmpty())
         window.openCatalog(parser.positionalArguments().constFirst());
+    else if (!parser.isSet(tourOption))
+        window.openLastCatalog(); // started without a catalog: where the curator left off
     return QApplication::exec();
 }

@@ -267,8 +267,10 @@ struct TrainingJob::Run
             throw std::runtime_error(QStringLiteral("cannot create the folder for %1").arg(options.outPath).toStdString());
         split = prepareSplit(catalog, options.seed, options.validationFraction, options.importedLabels, options.curatorLabels);
         if (split.classes.size() < 2)
-            throw std::runtime_error(QStringLiteral("%1 has labelled items in %2 department(s); training needs at least two")
-                                         .arg(catalog.path()).arg(split.classes.size()).toStdString());
+            throw std::runtime_error((split.classes.isEmpty()
+                                          ? QStringLiteral("%1 has no labelled items yet; training needs labelled items in at least two departments")
+                                          : QStringLiteral("%1 has labelled items in only one department; training needs at least two"))
+                                         .arg(catalog.path()).toStdString());
         if (split.validation.isEmpty() && options.validationFraction > 0)
             throw std::runtime_error(QStringLiteral("too few labelled items in %1 for a validation set").arg(catalog.path()).toStdString());
 
