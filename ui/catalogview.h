@@ -36,8 +36,11 @@ public:
     QLineEdit *searchField() const { return m_search; }
     QComboBox *orderBox() const { return m_order; }
     void selectItem(qint64 itemId);
+    // The item last made current here (kept across reloads), 0 if none.
+    qint64 currentItemId() const { return m_currentItemId; }
 
 Q_SIGNALS:
+    // Clicked, activated, or made current with the keyboard.
     void itemActivated(qint64 itemId);
 
 private:
@@ -55,6 +58,8 @@ private:
     QStackedWidget *m_stack;
     QListView *m_grid;
     QTableView *m_list;
+    qint64 m_currentItemId = 0;
+    bool m_restoringCurrent = false;
 };
 
 } // namespace accession

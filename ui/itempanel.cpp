@@ -98,20 +98,21 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_image = new ImageView(this);
     m_image->setMinimumHeight(260);
 
-    m_bars = new QBarSet(tr("Calibrated probability"));
+    m_bars = new QBarSet(tr("Calibrated probability (%)"));
     m_bars->setColor(QColor(0x1f, 0x5f, 0x99));
     m_series = new QHorizontalBarSeries;
     m_series->append(m_bars);
     m_series->setLabelsVisible(true);
-    m_series->setLabelsFormat(QStringLiteral("@value"));
+    m_series->setLabelsFormat(QStringLiteral("@value%"));
     auto *chart = new QChart;
     chart->addSeries(m_series);
     chart->legend()->hide();
     chart->setMargins(QMargins(2, 2, 2, 2));
     m_categories = new QBarCategoryAxis;
     m_values = new QValueAxis;
-    m_values->setRange(0, 1);
-    m_values->setLabelFormat(QStringLiteral("%.1f"));
+    m_values->setRange(0, 100);
+    m_values->setTickCount(5);
+    m_values->setLabelFormat(QStringLiteral("%.0f%%"));
     chart->addAxis(m_categories, Qt::AlignLeft);
     chart->addAxis(m_values, Qt::AlignBottom);
     m_series->attachAxis(m_categories);
@@ -212,6 +213,13 @@ void ItemPanel::refresh()
                          .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + elided(item->department).toHtmlEscaped()));
 
     const QVector<Department> departments = catalog->departments();
+    const auto active = ModelRegistry(*catalog).activeModel();
+    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
+    if (status == ItemStatus::AutoFiled && prediction) {
+        m_title->setText(m_title->text() + QStringLiteral("<br>")
+                         + tr("Filed automatically under %1 (%2)")
+                               .arg(elided(prediction->predicted).toHtmlEscaped(), percentText(prediction->confidence)));
+    }
     {
         const QSignalBlocker blocker(m_department);
         const QString previous = m_department->currentData(kFullNameRole).toString();
@@ -222,16 +230,16 @@ void ItemPanel::refresh()
             if (department.name.size() > kShownNameChars)
                 m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
         }
-        const int index = m_department->findData(item->department.isEmpty() ? previous : item->department, kFullNameRole);
+        // "File under" starts on the item's department, else on the model's prediction.
+        const QString preselected = !item->department.isEmpty() ? item->department : prediction ? prediction->predicted : previous;
+        const int index = m_department->findData(preselected, kFullNameRole);
         if (index >= 0)
             m_department->setCurrentIndex(index);
     }
     const bool hasGroups = std::any_of(departments.begin(), departments.end(), [](const Department &d) { return d.groupId > 0; });
     m_groups->setVisible(hasGroups);
 
-    // The active model's calibrated probabilities, by department or by group.
-    const auto active = ModelRegistry(*catalog).activeModel();
-    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
+    // The active model's calibrated probabilities, by department or by group, in percent.
     m_acceptButton->setEnabled(prediction.has_value() && status != ItemStatus::Confirmed);
     m_unfileButton->setEnabled(status == ItemStatus::AutoFiled);
     if (prediction) {
@@ -258,7 +266,7 @@ void ItemPanel::refresh()
         QStringList names;
         for (const auto &[name, probability] : entries) {
             names << name;
-            m_bars->append(std::round(probability * 1000) / 1000);
+            m_bars->append(std::round(probability * 1000) / 10);
         }
         // Qt Charts draws category labels as rich text.
         m_categories->append(richTextSafeLabels(names));
@@ -273,9 +281,9 @@ void ItemPanel::refresh()
         m_history->addItem(text);
     }
     for (const PredictionRecord &record : store.predictionsForItem(item->id)) {
-        m_history->addItem(tr("%1  model %2 predicted %3 (%4%)")
-                               .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted))
-                               .arg(record.confidence * 100, 0, 'f', 1));
+        m_history->addItem(tr("%1  model %2 predicted %3 (%4)")
+                               .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted),
+                                    percentText(record.confidence)));
     }
     for (const Decision &decision : store.decisions(item->id)) {
         QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decision.action);
@@ -296,7 +304,7 @@ QList<qreal> ItemPanel::chartValues() const
 {
     QList<qreal> values;
     for (int i = 0; i < m_bars->count(); ++i)
-        values << m_bars->at(i);
+        values << m_bars->at(i) / 100;
     return values;
 }
 
