@@ -96,7 +96,7 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_details->setOpenExternalLinks(true);
     m_image = new ImageView(this);
-    m_image->setMinimumHeight(260);
+    m_image->setMinimumHeight(180); // with the chart, history and buttons, the panel fits a 768 px screen
 
     m_bars = new QBarSet(tr("Calibrated probability (%)"));
     m_bars->setColor(QColor(0x1f, 0x5f, 0x99));
@@ -104,10 +104,13 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_series->append(m_bars);
     m_series->setLabelsVisible(true);
     m_series->setLabelsFormat(QStringLiteral("@value%"));
+    // Beside the bar's end, in the text colour: inside, a 5% bar would cut its own label.
+    m_series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    m_bars->setLabelColor(palette().color(QPalette::WindowText));
     auto *chart = new QChart;
     chart->addSeries(m_series);
     chart->legend()->hide();
-    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->setMargins(QMargins(2, 2, 44, 2)); // room for "100.0%" beside the longest bar
     m_categories = new QBarCategoryAxis;
     m_values = new QValueAxis;
     m_values->setRange(0, 100);
@@ -119,11 +122,11 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_series->attachAxis(m_values);
     m_chartView = new QChartView(chart, this);
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumHeight(170);
+    m_chartView->setMinimumHeight(150);
     m_groups = new QCheckBox(tr("Show department groups"), this);
 
     m_history = new QListWidget(this);
-    m_history->setMinimumHeight(90);
+    m_history->setMinimumHeight(64);
     m_department = new QComboBox(this);
     m_department->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_department->setMinimumContentsLength(24);
