@@ -20,6 +20,7 @@ DepartmentKeysDialog::DepartmentKeysDialog(const QStringList &departments, const
     , m_departments(departments)
 {
     setWindowTitle(tr("Review Keys"));
+    setMinimumWidth(420);
     auto *intro = new QLabel(tr("The key that files an item under each department in the Review view: a digit or a letter "
                                 "other than S, which skips."),
                              this);
