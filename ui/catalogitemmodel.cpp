@@ -157,7 +157,7 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     case DepartmentColumn: return elided(item.department);
     case StatusColumn: return statusLabel(item.status);
     case PredictedColumn: return elided(item.predicted);
-    case ConfidenceColumn: return item.confidence >= 0 ? QStringLiteral("%1%").arg(item.confidence * 100, 0, 'f', 1) : QString();
+    case ConfidenceColumn: return item.confidence >= 0 ? percentText(item.confidence) : QString();
     case SizeColumn: return QStringLiteral("%1 × %2").arg(item.width).arg(item.height);
     case ImportedColumn: return QLocale().toString(item.importedAt.toLocalTime(), QLocale::ShortFormat);
     default: return {};

@@ -9,11 +9,13 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QScopedValueRollback>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -114,11 +116,21 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
             [this] { m_model->setOrder(ItemOrder(m_order->currentData().toInt())); });
     connect(m_gridButton, &QToolButton::clicked, this, [this] { showGrid(true); });
     connect(m_listButton, &QToolButton::clicked, this, [this] { showGrid(false); });
-    connect(m_model, &QAbstractItemModel::modelReset, this, &CatalogView::updateCount);
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        updateCount();
+        // A reload (after a decision, an import) keeps the current item, quietly: the panel already shows it.
+        const QScopedValueRollback restoring(m_restoringCurrent, true);
+        selectItem(m_currentItemId);
+    });
     const auto activate = [this](const QModelIndex &index) {
-        if (index.isValid())
-            Q_EMIT itemActivated(index.data(CatalogItemModel::ItemIdRole).toLongLong());
+        if (!index.isValid() || m_restoringCurrent)
+            return;
+        m_currentItemId = index.data(CatalogItemModel::ItemIdRole).toLongLong();
+        Q_EMIT itemActivated(m_currentItemId);
     };
+    // The item panel follows the current item, whether the mouse or the arrow keys moved it.
+    connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this, activate);
+    connect(m_list->selectionModel(), &QItemSelectionModel::currentChanged, this, activate);
     connect(m_grid, &QListView::clicked, this, activate);
     connect(m_list, &QTableView::clicked, this, activate);
     connect(m_grid, &QListView::activated, this, activate);
@@ -198,6 +210,10 @@ void CatalogView::showItemsOrEmptyState()
 
 void CatalogView::selectItem(qint64 itemId)
 {
+    if (itemId <= 0)
+        return;
+    if (!m_restoringCurrent)
+        m_currentItemId = itemId;
     const int row = m_model->rowOfItem(itemId);
     if (row < 0)
         return;

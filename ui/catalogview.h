@@ -42,8 +42,11 @@ public:
     QLineEdit *searchField() const { return m_search; }
     QComboBox *orderBox() const { return m_order; }
     void selectItem(qint64 itemId);
+    // The item last made current here (kept across reloads), 0 if none.
+    qint64 currentItemId() const { return m_currentItemId; }
 
 Q_SIGNALS:
+    // Clicked, activated, or made current with the keyboard.
     void itemActivated(qint64 itemId);
 
 private:
@@ -64,6 +67,8 @@ private:
     bool m_showGrid = true;
     QListView *m_grid;
     QTableView *m_list;
+    qint64 m_currentItemId = 0;
+    bool m_restoringCurrent = false;
 };
 
 } // namespace accession

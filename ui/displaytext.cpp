@@ -37,4 +37,9 @@ QStringList richTextSafeLabels(const QStringList &names, int maxChars)
     return labels;
 }
 
+QString percentText(double probability)
+{
+    return QStringLiteral("%1%").arg(probability * 100, 0, 'f', 1);
+}
+
 } // namespace accession

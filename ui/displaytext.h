@@ -18,5 +18,7 @@ QString plainToolTip(const QString &text, int maxChars = kToolTipChars);
 // For labels that Qt renders as rich text (chart categories and axis labels): elided and escaped. Names that
 // come out alike are numbered, since a category axis keeps only distinct categories.
 QStringList richTextSafeLabels(const QStringList &names, int maxChars = kShownNameChars);
+// A probability or confidence (0-1) as the views show it everywhere: "95.0%".
+QString percentText(double probability);
 
 } // namespace accession

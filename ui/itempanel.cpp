@@ -96,33 +96,37 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_details->setTextInteractionFlags(Qt::TextBrowserInteraction);
     m_details->setOpenExternalLinks(true);
     m_image = new ImageView(this);
-    m_image->setMinimumHeight(260);
+    m_image->setMinimumHeight(180); // with the chart, history and buttons, the panel fits a 768 px screen
 
-    m_bars = new QBarSet(tr("Calibrated probability"));
+    m_bars = new QBarSet(tr("Calibrated probability (%)"));
     m_bars->setColor(QColor(0x1f, 0x5f, 0x99));
     m_series = new QHorizontalBarSeries;
     m_series->append(m_bars);
     m_series->setLabelsVisible(true);
-    m_series->setLabelsFormat(QStringLiteral("@value"));
+    m_series->setLabelsFormat(QStringLiteral("@value%"));
+    // Beside the bar's end, in the text colour: inside, a 5% bar would cut its own label.
+    m_series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    m_bars->setLabelColor(palette().color(QPalette::WindowText));
     auto *chart = new QChart;
     chart->addSeries(m_series);
     chart->legend()->hide();
-    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->setMargins(QMargins(2, 2, 44, 2)); // room for "100.0%" beside the longest bar
     m_categories = new QBarCategoryAxis;
     m_values = new QValueAxis;
-    m_values->setRange(0, 1);
-    m_values->setLabelFormat(QStringLiteral("%.1f"));
+    m_values->setRange(0, 100);
+    m_values->setTickCount(5);
+    m_values->setLabelFormat(QStringLiteral("%.0f%%"));
     chart->addAxis(m_categories, Qt::AlignLeft);
     chart->addAxis(m_values, Qt::AlignBottom);
     m_series->attachAxis(m_categories);
     m_series->attachAxis(m_values);
     m_chartView = new QChartView(chart, this);
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumHeight(170);
+    m_chartView->setMinimumHeight(150);
     m_groups = new QCheckBox(tr("Show department groups"), this);
 
     m_history = new QListWidget(this);
-    m_history->setMinimumHeight(90);
+    m_history->setMinimumHeight(64);
     m_department = new QComboBox(this);
     m_department->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_department->setMinimumContentsLength(24);
@@ -212,6 +216,13 @@ void ItemPanel::refresh()
                          .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + elided(item->department).toHtmlEscaped()));
 
     const QVector<Department> departments = catalog->departments();
+    const auto active = ModelRegistry(*catalog).activeModel();
+    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
+    if (status == ItemStatus::AutoFiled && prediction) {
+        m_title->setText(m_title->text() + QStringLiteral("<br>")
+                         + tr("Filed automatically under %1 (%2)")
+                               .arg(elided(prediction->predicted).toHtmlEscaped(), percentText(prediction->confidence)));
+    }
     {
         const QSignalBlocker blocker(m_department);
         const QString previous = m_department->currentData(kFullNameRole).toString();
@@ -222,16 +233,16 @@ void ItemPanel::refresh()
             if (department.name.size() > kShownNameChars)
                 m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
         }
-        const int index = m_department->findData(item->department.isEmpty() ? previous : item->department, kFullNameRole);
+        // "File under" starts on the item's department, else on the model's prediction.
+        const QString preselected = !item->department.isEmpty() ? item->department : prediction ? prediction->predicted : previous;
+        const int index = m_department->findData(preselected, kFullNameRole);
         if (index >= 0)
             m_department->setCurrentIndex(index);
     }
     const bool hasGroups = std::any_of(departments.begin(), departments.end(), [](const Department &d) { return d.groupId > 0; });
     m_groups->setVisible(hasGroups);
 
-    // The active model's calibrated probabilities, by department or by group.
-    const auto active = ModelRegistry(*catalog).activeModel();
-    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
+    // The active model's calibrated probabilities, by department or by group, in percent.
     m_acceptButton->setEnabled(prediction.has_value() && status != ItemStatus::Confirmed);
     m_unfileButton->setEnabled(status == ItemStatus::AutoFiled);
     if (prediction) {
@@ -258,7 +269,7 @@ void ItemPanel::refresh()
         QStringList names;
         for (const auto &[name, probability] : entries) {
             names << name;
-            m_bars->append(std::round(probability * 1000) / 1000);
+            m_bars->append(std::round(probability * 1000) / 10);
         }
         // Qt Charts draws category labels as rich text.
         m_categories->append(richTextSafeLabels(names));
@@ -273,9 +284,9 @@ void ItemPanel::refresh()
         m_history->addItem(text);
     }
     for (const PredictionRecord &record : store.predictionsForItem(item->id)) {
-        m_history->addItem(tr("%1  model %2 predicted %3 (%4%)")
-                               .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted))
-                               .arg(record.confidence * 100, 0, 'f', 1));
+        m_history->addItem(tr("%1  model %2 predicted %3 (%4)")
+                               .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted),
+                                    percentText(record.confidence)));
     }
     for (const Decision &decision : store.decisions(item->id)) {
         QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decision.action);
@@ -296,7 +307,7 @@ QList<qreal> ItemPanel::chartValues() const
 {
     QList<qreal> values;
     for (int i = 0; i < m_bars->count(); ++i)
-        values << m_bars->at(i);
+        values << m_bars->at(i) / 100;
     return values;
 }
 

@@ -30,7 +30,7 @@ public:
     void showItem(qint64 itemId);
     qint64 itemId() const { return m_itemId; }
     void refresh();
-    // Chart categories and values as shown (for tests).
+    // Chart categories as shown, and the probabilities (0-1) behind the bars, which show percentages (for tests).
     QStringList chartCategories() const;
     QList<qreal> chartValues() const;
     QListWidget *historyList() const { return m_history; }

@@ -133,7 +133,21 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_cancelButton, &QPushButton::clicked, m_jobRunner, &JobRunner::cancel);
     connect(m_jobRunner, &JobRunner::jobEnded, this, &MainWindow::onJobEnded);
 
-    connect(m_catalogView, &CatalogView::itemActivated, m_itemPanel, &ItemPanel::showItem);
+    connect(m_catalogView, &CatalogView::itemActivated, this, [this](qint64 itemId) {
+        if (m_tabs->currentWidget() == m_catalogView)
+            m_itemPanel->showItem(itemId);
+    });
+    // The item panel shows what the visible view is about: while reviewing, the item under review.
+    connect(m_review, &ReviewWidget::currentItemChanged, this, [this](qint64 itemId) {
+        if (m_tabs->currentWidget() == m_review)
+            m_itemPanel->showItem(itemId);
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_review)
+            m_itemPanel->showItem(m_review->currentItemId());
+        else if (m_tabs->currentWidget() == m_catalogView && m_catalogView->currentItemId() > 0)
+            m_itemPanel->showItem(m_catalogView->currentItemId());
+    });
     connect(m_review, &ReviewWidget::openItemRequested, this, &MainWindow::showItem);
     connect(m_dashboard, &DashboardWidget::openItemRequested, this, &MainWindow::showItem);
     connect(m_session, &CatalogSession::itemChanged, this, &MainWindow::refreshAfterChange);

@@ -2,6 +2,8 @@
 
 #include "catalogsession.h"
 #include "decisioncommand.h"
+#include "departmentkeys.h"
+#include "departmentkeysdialog.h"
 #include "displaytext.h"
 #include "plurals.h"
 #include "imageview.h"
@@ -14,13 +16,47 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
+#include <QPainter>
 #include <QPushButton>
+#include <QStyledItemDelegate>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <numeric>
 
 namespace accession {
+
+namespace {
+
+constexpr int kProbabilityRole = Qt::UserRole + 1;
+
+// A candidate as a bar as long as its probability, under its key, name and percentage.
+class CandidateBarDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override
+    {
+        const double probability = index.data(kProbabilityRole).toDouble();
+        QRect bar = option.rect.adjusted(2, 3, -2, -3);
+        bar.setWidth(int(bar.width() * std::clamp(probability, 0.0, 1.0)));
+        QColor colour = option.palette.color(QPalette::Highlight);
+        colour.setAlpha(90);
+        painter->fillRect(bar, colour);
+        QStyledItemDelegate::paint(painter, option, index);
+    }
+
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override
+    {
+        QSize size = QStyledItemDelegate::sizeHint(option, index);
+        size.setHeight(size.height() + 8);
+        return size;
+    }
+};
+
+} // namespace
 
 ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     : QWidget(parent)
@@ -38,19 +74,30 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     m_count->setFont(bigger);
     m_candidates = new QListWidget(this);
     m_candidates->setFocusPolicy(Qt::NoFocus);
+    m_candidates->setItemDelegate(new CandidateBarDelegate(m_candidates));
+    QFont fixedWidth = m_candidates->font();
+    fixedWidth.setStyleHint(QFont::TypeWriter);
+    fixedWidth.setFamily(QStringLiteral("monospace"));
+    m_candidates->setFont(fixedWidth);
     m_acceptButton = new QPushButton(tr("Accept suggestion (Enter)"), this);
     m_skipButton = new QPushButton(tr("Skip (S)"), this);
     m_openButton = new QPushButton(tr("Open in catalog"), this);
-    for (QPushButton *button : {m_acceptButton, m_skipButton, m_openButton})
+    m_keysButton = new QPushButton(tr("Keys…"), this);
+    m_keysButton->setToolTip(tr("Choose the key of each department"));
+    for (QPushButton *button : {m_acceptButton, m_skipButton, m_openButton, m_keysButton})
         button->setFocusPolicy(Qt::NoFocus);
-    auto *help = new QLabel(tr("1–9: file under that department · Enter: accept the suggestion · S: skip · Ctrl+Z: undo"), this);
+    auto *help = new QLabel(tr("The key beside a department files the item there · Enter: accept the suggestion · S: skip · "
+                               "Ctrl+Z: undo"), this);
     help->setWordWrap(true);
     help->setStyleSheet(QStringLiteral("color: palette(mid);"));
 
     auto *side = new QVBoxLayout;
     side->addWidget(m_count);
     side->addWidget(m_title);
-    side->addWidget(new QLabel(tr("Departments, most likely first:"), this));
+    auto *candidatesHeader = new QHBoxLayout;
+    candidatesHeader->addWidget(new QLabel(tr("Departments, most likely first, with their keys:"), this), 1);
+    candidatesHeader->addWidget(m_keysButton);
+    side->addLayout(candidatesHeader);
     side->addWidget(m_candidates, 1);
     side->addWidget(m_acceptButton);
     side->addWidget(m_skipButton);
@@ -66,7 +113,14 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
         if (m_current)
             Q_EMIT openItemRequested(m_current->itemId);
     });
-    connect(m_candidates, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) { choose(m_candidates->row(item) + 1); });
+    connect(m_keysButton, &QPushButton::clicked, this, [this] { openKeysDialog(); });
+    connect(m_candidates, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
+        const QString name = m_ranked.value(m_candidates->row(item));
+        if (Catalog *catalog = m_session->catalog(); catalog && !name.isEmpty()) {
+            if (const auto id = catalog->departmentIdByName(name))
+                choose(*id, name);
+        }
+    });
     connect(session, &CatalogSession::opened, this, &ReviewWidget::reload);
     connect(session, &CatalogSession::closed, this, &ReviewWidget::reload);
     connect(session, &CatalogSession::catalogChanged, this, &ReviewWidget::reload);
@@ -79,10 +133,17 @@ void ReviewWidget::reload()
 {
     m_current.reset();
     m_ranked.clear();
-    m_rankedIds.clear();
+    m_keys.clear();
     m_candidates->clear();
     m_remaining = 0;
     Catalog *catalog = m_session->catalog();
+    if (catalog) {
+        QStringList departments;
+        for (const Department &department : catalog->departments())
+            departments << department.name;
+        m_keys = DepartmentKeys::load(departments);
+    }
+    m_keysButton->setEnabled(catalog != nullptr);
     const auto active = catalog ? ModelRegistry(*catalog).activeModel() : std::nullopt;
     if (!catalog || !active) {
         m_image->clearImage();
@@ -91,6 +152,7 @@ void ReviewWidget::reload()
         m_acceptButton->setEnabled(false);
         m_skipButton->setEnabled(false);
         m_openButton->setEnabled(false);
+        Q_EMIT currentItemChanged(0);
         return;
     }
     ReviewStore store(*catalog);
@@ -104,6 +166,7 @@ void ReviewWidget::reload()
         m_image->clearImage();
         m_image->setText(tr("Nothing waits for review."));
         m_title->clear();
+        Q_EMIT currentItemChanged(0);
         return;
     }
     m_current = first.first();
@@ -111,9 +174,11 @@ void ReviewWidget::reload()
     m_title->setText(QStringLiteral("<b>%1</b>%2<br>%3")
                          .arg(elided(QFileInfo(m_current->path).fileName()).toHtmlEscaped(),
                               m_current->externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(m_current->externalId).toHtmlEscaped()),
-                              m_current->skipped ? tr("skipped before") : tr("suggested: %1").arg(elided(m_current->predicted).toHtmlEscaped())));
+                              m_current->skipped ? tr("skipped before")
+                                                    : tr("suggested: %1 (%2)").arg(elided(m_current->predicted).toHtmlEscaped(),
+                                                                                   percentText(m_current->confidence))));
 
-    // Every department the model knows, ranked by its probability; the keys 1-9 reach the first nine.
+    // Every department the model knows, ranked by its probability, each under its own fixed key.
     const auto prediction = store.prediction(m_current->itemId, active->id);
     if (prediction) {
         std::vector<int> order(prediction->probabilities.size());
@@ -121,33 +186,44 @@ void ReviewWidget::reload()
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return prediction->probabilities[size_t(a)] > prediction->probabilities[size_t(b)]; });
         for (size_t rank = 0; rank < order.size(); ++rank) {
             const QString name = prediction->classes.value(order[rank]);
-            const auto id = catalog->departmentIdByName(name);
-            if (!id)
+            if (!catalog->departmentIdByName(name))
                 continue;
             m_ranked << name;
-            m_rankedIds << *id;
-            const QString key = m_ranked.size() <= 9 ? QString::number(m_ranked.size()) : QStringLiteral(" ");
-            m_candidates->addItem(QStringLiteral("%1   %2   %3%").arg(key, elided(name))
-                                      .arg(prediction->probabilities[size_t(order[rank])] * 100, 0, 'f', 1));
+            const double probability = prediction->probabilities[size_t(order[rank])];
+            const QChar key = m_keys.value(name);
+            auto *entry = new QListWidgetItem(QStringLiteral("[%1]  %2  %3").arg(key.isNull() ? QChar(u' ') : key)
+                                                  .arg(percentText(probability).rightJustified(6), elided(name)));
+            entry->setData(kProbabilityRole, probability);
+            if (name.size() > kShownNameChars)
+                entry->setToolTip(plainToolTip(name));
+            m_candidates->addItem(entry);
         }
     }
-    setFocus();
+    if (isVisible()) // a reload while another view is shown must not take its keyboard
+        setFocus();
+    Q_EMIT currentItemChanged(m_current->itemId);
 }
 
 void ReviewWidget::keyPressEvent(QKeyEvent *event)
 {
     const int key = event->key();
-    if (key >= Qt::Key_1 && key <= Qt::Key_9 && event->modifiers() == Qt::NoModifier) {
-        choose(key - Qt::Key_0);
-        return;
-    }
-    if ((key == Qt::Key_Return || key == Qt::Key_Enter) && event->modifiers() == Qt::NoModifier) {
+    if ((key == Qt::Key_Return || key == Qt::Key_Enter) && (event->modifiers() & ~Qt::KeypadModifier) == Qt::NoModifier) {
         accept();
         return;
     }
     if (key == Qt::Key_S && event->modifiers() == Qt::NoModifier) {
         skip();
         return;
+    }
+    const Qt::KeyboardModifiers modifiers = event->modifiers() & ~(Qt::KeypadModifier | Qt::ShiftModifier);
+    if (modifiers == Qt::NoModifier && event->text().size() == 1) {
+        const QString department = departmentForKey(event->text()[0]);
+        Catalog *catalog = m_session->catalog();
+        if (!department.isEmpty() && catalog) {
+            if (const auto id = catalog->departmentIdByName(department))
+                choose(*id, department);
+            return;
+        }
     }
     QWidget::keyPressEvent(event);
 }
@@ -158,12 +234,37 @@ void ReviewWidget::accept()
         m_session->undoStack()->push(new DecisionCommand(m_session, m_current->itemId, DecisionCommand::Kind::Accept));
 }
 
-void ReviewWidget::choose(int rank)
+void ReviewWidget::choose(qint64 departmentId, const QString &department)
 {
-    if (!m_current || rank < 1 || rank > m_rankedIds.size())
+    if (!m_current)
         return;
     m_session->undoStack()->push(new DecisionCommand(m_session, m_current->itemId, DecisionCommand::Kind::Choose,
-                                                     m_rankedIds[rank - 1], m_ranked[rank - 1]));
+                                                     departmentId, department));
+}
+
+QString ReviewWidget::departmentForKey(QChar key) const
+{
+    const QChar upper = key.toUpper();
+    for (auto it = m_keys.cbegin(); it != m_keys.cend(); ++it) {
+        if (it.value() == upper)
+            return it.key();
+    }
+    return {};
+}
+
+DepartmentKeysDialog *ReviewWidget::openKeysDialog()
+{
+    Catalog *catalog = m_session->catalog();
+    if (!catalog)
+        return nullptr;
+    QStringList departments;
+    for (const Department &department : catalog->departments())
+        departments << department.name;
+    auto *dialog = new DepartmentKeysDialog(departments, DepartmentKeys::load(departments), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, &ReviewWidget::reload);
+    dialog->open();
+    return dialog;
 }
 
 void ReviewWidget::skip()

@@ -2,6 +2,7 @@
 
 #include "catalog/reviewstore.h"
 
+#include <QHash>
 #include <QWidget>
 
 class QLabel;
@@ -11,10 +12,11 @@ class QPushButton;
 namespace accession {
 
 class CatalogSession;
+class DepartmentKeysDialog;
 class ImageView;
 
-// The review queue, one item at a time, most uncertain first. Built for the keyboard: 1-9 file the item
-// under the department with that rank, Enter accepts the suggestion, S skips, Ctrl+Z undoes.
+// The review queue, one item at a time, most uncertain first. Built for the keyboard: each department has a
+// fixed key (shown beside it, configurable), Enter accepts the suggestion, S skips, Ctrl+Z undoes.
 class ReviewWidget : public QWidget
 {
     Q_OBJECT
@@ -26,23 +28,31 @@ public:
     qint64 currentItemId() const { return m_current ? m_current->itemId : 0; }
     qint64 remaining() const { return m_remaining; }
     QStringList rankedDepartments() const { return m_ranked; }
+    // The department a key files under, empty if none; the key of a department, null if none.
+    QString departmentForKey(QChar key) const;
+    QChar keyOfDepartment(const QString &department) const { return m_keys.value(department); }
+    QListWidget *candidateList() const { return m_candidates; }
+    // Opens the dialog that sets the departments' keys (deleted on close).
+    DepartmentKeysDialog *openKeysDialog();
 
 Q_SIGNALS:
     void openItemRequested(qint64 itemId);
+    // The item under review changed (0: none), so the item panel can show it.
+    void currentItemChanged(qint64 itemId);
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void accept();
-    void choose(int rank);
+    void choose(qint64 departmentId, const QString &department);
     void skip();
 
     CatalogSession *m_session;
     std::optional<ReviewEntry> m_current;
     qint64 m_remaining = 0;
     QStringList m_ranked;
-    QVector<qint64> m_rankedIds;
+    QHash<QString, QChar> m_keys; // department name -> its review key
     ImageView *m_image;
     QLabel *m_title;
     QLabel *m_count;
@@ -50,6 +60,7 @@ private:
     QPushButton *m_acceptButton;
     QPushButton *m_skipButton;
     QPushButton *m_openButton;
+    QPushButton *m_keysButton;
 };
 
 } // namespace accession
