@@ -44,8 +44,6 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QScreen>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -99,14 +97,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_itemPanel = new ItemPanel(m_session, this);
     m_itemDock = new QDockWidget(tr("Item"), this);
     m_itemDock->setObjectName(QStringLiteral("itemDock"));
-    // Scrolled, so that its picture, chart and history never make the window taller than a 768-pixel screen.
-    auto *itemScroll = new QScrollArea(this);
-    itemScroll->setWidgetResizable(true);
-    itemScroll->setFrameShape(QFrame::NoFrame);
-    itemScroll->setWidget(m_itemPanel);
-    itemScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    itemScroll->setMinimumWidth(m_itemPanel->minimumSizeHint().width() + itemScroll->verticalScrollBar()->sizeHint().width());
-    m_itemDock->setWidget(itemScroll);
+    m_itemDock->setWidget(m_itemPanel);
     addDockWidget(Qt::RightDockWidgetArea, m_itemDock);
 
     m_problems = new QTableWidget(0, 3, this);
