@@ -88,13 +88,19 @@ void StartPage::dragEnterEvent(QDragEnterEvent *event)
         event->acceptProposedAction();
 }
 
-void StartPage::dropEvent(QDropEvent *event)
+QStringList droppedLocalPaths(const QMimeData *mimeData)
 {
     QStringList paths;
-    for (const QUrl &url : event->mimeData()->urls()) {
+    for (const QUrl &url : mimeData->urls()) {
         if (url.isLocalFile())
             paths << url.toLocalFile();
     }
+    return paths;
+}
+
+void StartPage::dropEvent(QDropEvent *event)
+{
+    const QStringList paths = droppedLocalPaths(event->mimeData());
     if (paths.isEmpty())
         return;
     event->acceptProposedAction();

@@ -3,8 +3,12 @@
 #include <QWidget>
 
 class QLabel;
+class QMimeData;
 
 namespace accession {
+
+// The local files and folders a drag carries (the window and the start page both take drops).
+QStringList droppedLocalPaths(const QMimeData *mimeData);
 
 // What an empty catalog shows instead of a blank pane: what to do first, as buttons and as a drop target.
 class StartPage : public QWidget
