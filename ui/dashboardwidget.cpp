@@ -1,6 +1,7 @@
 #include "dashboardwidget.h"
 
 #include "catalogsession.h"
+#include "chartaxes.h"
 #include "dashboardmodels.h"
 #include "displaytext.h"
 #include "plurals.h"
@@ -65,15 +66,6 @@ void followPalette(QChart *chart, const QPalette &palette)
         axis->setLinePenColor(palette.color(QPalette::Mid));
         axis->setGridLineColor(palette.color(QPalette::Mid));
     }
-}
-
-QValueAxis *unitAxis(const QString &title, const QString &format = QStringLiteral("%.1f"))
-{
-    auto *axis = new QValueAxis;
-    axis->setRange(0, 1);
-    axis->setTitleText(title);
-    axis->setLabelFormat(format);
-    return axis;
 }
 
 QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
@@ -232,7 +224,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     auto *curves = new QChart;
     m_epochAxis = new QValueAxis;
     m_epochAxis->setTitleText(tr("epoch"));
-    m_epochAxis->setLabelFormat(QStringLiteral("%d"));
+    setEpochRange(m_epochAxis, 0);
     m_lossAxis = new QValueAxis;
     m_lossAxis->setTitleText(tr("loss"));
     auto *curveAccuracyAxis = unitAxis(tr("accuracy"));
@@ -476,7 +468,7 @@ void DashboardWidget::fillTrainingCurves(const QJsonArray &history)
         m_validationAccuracy->append(epoch, entry.value(QStringLiteral("validation_accuracy")).toDouble());
         maxLoss = std::max({maxLoss, entry.value(QStringLiteral("train_loss")).toDouble(), entry.value(QStringLiteral("validation_loss")).toDouble()});
     }
-    m_epochAxis->setRange(1, std::max(2, epoch));
+    setEpochRange(m_epochAxis, epoch);
     m_lossAxis->setRange(0, maxLoss * 1.1);
 }
 
@@ -492,7 +484,7 @@ void DashboardWidget::appendEpoch(const EpochReport &report)
     m_trainLoss->append(m_liveEpochs, report.trainLoss);
     m_validationLoss->append(m_liveEpochs, report.validationLoss);
     m_validationAccuracy->append(m_liveEpochs, report.validationAccuracy);
-    m_epochAxis->setRange(1, std::max(2, m_liveEpochs));
+    setEpochRange(m_epochAxis, m_liveEpochs);
     m_lossAxis->setMax(std::max({m_lossAxis->max(), report.trainLoss * 1.1, report.validationLoss * 1.1}));
 }
 

@@ -1,6 +1,7 @@
 #include "retraindialog.h"
 
 #include "catalogsession.h"
+#include "chartaxes.h"
 #include "displaytext.h"
 #include "plurals.h"
 #include "preferencesdialog.h"
@@ -94,12 +95,11 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     chart->addSeries(m_loss);
     chart->addSeries(m_accuracy);
     m_epochAxis = new QValueAxis;
-    m_epochAxis->setLabelFormat(QStringLiteral("%d"));
     m_epochAxis->setTitleText(tr("epoch"));
+    setEpochRange(m_epochAxis, 0);
     m_lossAxis = new QValueAxis;
     m_lossAxis->setRange(0, 2);
-    auto *accuracyAxis = new QValueAxis;
-    accuracyAxis->setRange(0, 1);
+    auto *accuracyAxis = unitAxis(QString());
     chart->addAxis(m_epochAxis, Qt::AlignBottom);
     chart->addAxis(m_lossAxis, Qt::AlignLeft);
     chart->addAxis(accuracyAxis, Qt::AlignRight);
@@ -242,7 +242,7 @@ void RetrainDialog::start()
         ++m_epochCount;
         m_loss->append(m_epochCount, report.trainLoss);
         m_accuracy->append(m_epochCount, report.validationAccuracy);
-        m_epochAxis->setRange(1, std::max(2, m_epochCount));
+        setEpochRange(m_epochAxis, m_epochCount);
         m_lossAxis->setMax(std::max(m_lossAxis->max(), report.trainLoss * 1.1));
         Q_EMIT epochFinished(report);
     });
