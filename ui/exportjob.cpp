@@ -1,10 +1,8 @@
 #include "exportjob.h"
 
 #include "catalog/catalog.h"
-#include "catalog/reviewstore.h"
 #include "ingest/exporter.h"
 
-#include <QJsonDocument>
 #include <QSaveFile>
 
 namespace accession {
@@ -37,21 +35,12 @@ void ExportJob::run()
     QSaveFile file(m_request.outPath);
     if (!file.open(QIODevice::WriteOnly))
         throw std::runtime_error(tr("cannot write %1: %2").arg(m_request.outPath, file.errorString()).toStdString());
-    const bool csv = m_request.format == ExportRequest::Format::Csv;
-    file.write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
-    qint64 done = 0;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+    const ExportFormat format = m_request.format == ExportRequest::Format::Csv ? ExportFormat::Csv : ExportFormat::Json;
+    const qint64 done = exportItems(catalog, &file, format, [&](qint64 written) {
         throwIfCancelled();
-        if (csv)
-            file.write(exportCsvRow(row).toUtf8() + '\n');
-        else
-            file.write((done == 0 ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(exportJsonRow(row)).toJson(QJsonDocument::Compact));
-        ++done;
-        if (done % 256 == 0)
-            reportProgress(done, total, tr("Exported %1 of %2 items").arg(done).arg(total));
+        if (written % 256 == 0)
+            reportProgress(written, total, tr("Exported %1 of %2 items").arg(written).arg(total));
     });
-    if (!csv)
-        file.write("\n]\n");
     if (!file.commit())
         throw std::runtime_error(tr("cannot write %1: %2").arg(m_request.outPath, file.errorString()).toStdString());
     QMutexLocker lock(&m_mutex);

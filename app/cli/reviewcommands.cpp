@@ -306,19 +306,7 @@ int runExport(const QStringList &arguments)
         standardOutput.open(stdout, QIODevice::WriteOnly);
         device = &standardOutput;
     }
-    const bool csv = format == QLatin1String("csv");
-    device->write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
-    bool first = true;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
-        if (csv) {
-            device->write(exportCsvRow(row).toUtf8() + '\n');
-            return;
-        }
-        device->write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(exportJsonRow(row)).toJson(QJsonDocument::Compact));
-        first = false;
-    });
-    if (!csv)
-        device->write("\n]\n");
+    exportItems(catalog, device, format == QLatin1String("csv") ? ExportFormat::Csv : ExportFormat::Json);
     if (parser.isSet(QStringLiteral("out")) && !file.commit())
         throw CliError(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
     return 0;

@@ -80,6 +80,25 @@ QJsonObject exportJsonRow(const ItemOverview &row)
                        {QStringLiteral("status"), itemStatusName(row.status)}};
 }
 
+qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format, const std::function<void(qint64 written)> &afterEachRow)
+{
+    const bool csv = format == ExportFormat::Csv;
+    device->write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
+    qint64 written = 0;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+        if (csv)
+            device->write(exportCsvRow(row).toUtf8() + '\n');
+        else
+            device->write((written == 0 ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(exportJsonRow(row)).toJson(QJsonDocument::Compact));
+        ++written;
+        if (afterEachRow)
+            afterEachRow(written);
+    });
+    if (!csv)
+        device->write("\n]\n");
+    return written;
+}
+
 FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir)
 {
     FolderExportSummary summary;

@@ -6,6 +6,10 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
+class QIODevice;
+
 namespace accession {
 
 class Catalog;
@@ -16,6 +20,13 @@ class Catalog;
 QString exportCsvHeader();
 QString exportCsvRow(const ItemOverview &row);
 QJsonObject exportJsonRow(const ItemOverview &row);
+
+enum class ExportFormat { Csv, Json };
+
+// Every item of the catalog as CSV (a header, then a row per line) or a JSON array, written to device.
+// afterEachRow (optional) is called with the count written so far; it may throw to stop. Returns the count.
+qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format,
+                   const std::function<void(qint64 written)> &afterEachRow = {});
 
 struct FolderExportSummary
 {
