@@ -233,7 +233,7 @@ QPalette AppearanceManager::darkPalette()
     palette.setColor(QPalette::BrightText, QColor(0xff, 0x8a, 0x80));
     palette.setColor(QPalette::Light, QColor(0x55, 0x55, 0x5b));
     palette.setColor(QPalette::Midlight, QColor(0x45, 0x45, 0x4b));
-    palette.setColor(QPalette::Mid, QColor(0x5c, 0x5c, 0x63));
+    palette.setColor(QPalette::Mid, QColor(0x76, 0x76, 0x7d)); // hints are drawn in it: readable, yet quieter than text
     palette.setColor(QPalette::Dark, QColor(0x1a, 0x1a, 0x1c));
     palette.setColor(QPalette::Shadow, QColor(0x0c, 0x0c, 0x0d));
     palette.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xb5));

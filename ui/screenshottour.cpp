@@ -166,8 +166,9 @@ QVector<ScreenshotTour::Stop> ScreenshotTour::stops()
     stops.push_back(dialogStop(QStringLiteral("dialog-user-guide"), [window] { return window->showUserGuide(); }));
     stops.push_back(dialogStop(QStringLiteral("dialog-met-import"), [window] { return window->openMetImportDialog(); }));
 
-    // A live switch to dark, when the tour ran light: the dashboard's charts must follow.
-    if (!AppearanceManager::instance().isDark()) {
+    // A live switch to dark, when the tour ran light by itself (ACCESSION_APPEARANCE would hold it light): the
+    // dashboard's charts must follow.
+    if (!AppearanceManager::instance().isDark() && !AppearanceManager::environmentOverride()) {
         Stop dark{QStringLiteral("model-dashboard-live-dark"),
                   [window] {
                       window->showDashboard();
