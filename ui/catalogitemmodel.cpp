@@ -1,5 +1,6 @@
 #include "catalogitemmodel.h"
 
+#include "appearance.h"
 #include "displaytext.h"
 #include "thumbnailloader.h"
 
@@ -8,6 +9,7 @@
 #include <QColor>
 #include <QIcon>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QLocale>
 #include <QPainter>
 #include <QScopedValueRollback>
@@ -140,10 +142,11 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
         return QIcon(m_placeholder);
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn) {
+        const QPalette palette = QGuiApplication::palette(); // lighter in a dark palette
         switch (item.status) {
-        case ItemStatus::NeedsReview: return QColor(0xb3, 0x5c, 0x00);
-        case ItemStatus::AutoFiled: return QColor(0x1f, 0x5f, 0x99);
-        case ItemStatus::Confirmed: return QColor(0x2e, 0x7d, 0x32);
+        case ItemStatus::NeedsReview: return readableOn(QColor(0xb3, 0x5c, 0x00), palette);
+        case ItemStatus::AutoFiled: return readableOn(QColor(0x1f, 0x5f, 0x99), palette);
+        case ItemStatus::Confirmed: return readableOn(QColor(0x2e, 0x7d, 0x32), palette);
         default: return {};
         }
     }

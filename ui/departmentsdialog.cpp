@@ -1,7 +1,9 @@
 #include "departmentsdialog.h"
 
+#include "appearance.h"
 #include "catalogsession.h"
 #include "displaytext.h"
+#include "mergedepartmentscommand.h"
 
 #include "catalog/catalog.h"
 
@@ -12,6 +14,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace accession {
@@ -26,14 +29,14 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     m_error = new QLabel(this);
     m_error->setTextFormat(Qt::PlainText);
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
     auto *add = new QPushButton(tr("Add…"), this);
     auto *rename = new QPushButton(tr("Rename…"), this);
     auto *merge = new QPushButton(tr("Merge into…"), this);
+    m_undoMerge = new QPushButton(tr("Undo Merge"), this);
     auto *group = new QPushButton(tr("Group…"), this);
     auto *close = new QPushButton(tr("Close"), this);
     auto *buttons = new QVBoxLayout;
-    for (QPushButton *button : {add, rename, merge, group})
+    for (QPushButton *button : {add, rename, merge, m_undoMerge, group})
         buttons->addWidget(button);
     buttons->addStretch(1);
     buttons->addWidget(close);
@@ -91,7 +94,7 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
         const auto from = catalog->department(id);
         QMessageBox ask(QMessageBox::Question, tr("Merge Department"),
                         tr("Merge “%1” into “%2”? Its items and labels move to “%2”, and “%1” stays only as another name "
-                           "for it in imports.")
+                           "for it in imports. Edit ▸ Undo or Undo Merge brings it back.")
                             .arg(elided(from ? from->name : QString()), into),
                         QMessageBox::Yes | QMessageBox::Cancel, this);
         ask.setTextFormat(Qt::PlainText); // department names are shown as they are
@@ -113,6 +116,9 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     connect(m_fixed, &QCheckBox::toggled, this, [this](bool fixed) {
         apply([this, fixed] { m_session->catalog()->setDepartmentsFixed(fixed); });
     });
+    connect(m_undoMerge, &QPushButton::clicked, this, &DepartmentsDialog::undoLastMerge);
+    // Edit ▸ Undo (Ctrl+Z) may undo a merge while the dialog is open.
+    connect(m_session, &CatalogSession::catalogChanged, this, &DepartmentsDialog::refresh);
     connect(close, &QPushButton::clicked, this, &QDialog::accept);
     refresh();
 }
@@ -139,6 +145,11 @@ void DepartmentsDialog::refresh()
     }
     const QSignalBlocker blocker(m_fixed);
     m_fixed->setChecked(catalog->departmentsFixed());
+    const QVector<Catalog::DepartmentMerge> merges = catalog->undoableDepartmentMerges();
+    m_undoMerge->setEnabled(!merges.isEmpty());
+    m_undoMerge->setToolTip(merges.isEmpty() ? QString()
+                                             : plainToolTip(tr("Brings back “%1” with its items, labels and former names")
+                                                                .arg(merges.first().fromName)));
 }
 
 QString DepartmentsDialog::lastError() const
@@ -159,6 +170,9 @@ bool DepartmentsDialog::apply(const std::function<void()> &edit)
     try {
         edit();
     } catch (const CatalogError &error) {
+        QPalette red = m_error->palette(); // set when shown: readable in the light or dark palette of the moment
+        red.setColor(QPalette::WindowText, readableOn(QColor(0xc6, 0x28, 0x28), palette()));
+        m_error->setPalette(red);
         m_error->setText(elided(QString::fromUtf8(error.what()), kShownMessageChars));
         return false;
     }
@@ -180,7 +194,36 @@ bool DepartmentsDialog::renameDepartment(qint64 id, const QString &name)
 
 bool DepartmentsDialog::mergeDepartments(qint64 fromId, qint64 intoId)
 {
-    return apply([&] { m_session->catalog()->mergeDepartments(fromId, intoId); });
+    Catalog *catalog = m_session->catalog();
+    const auto from = catalog ? catalog->department(fromId) : std::nullopt;
+    const auto into = catalog ? catalog->department(intoId) : std::nullopt;
+    qint64 mergeId = 0;
+    if (!apply([&] { mergeId = catalog->mergeDepartments(fromId, intoId); }))
+        return false;
+    // Made here so that a refusal shows in the dialog; the stack's first redo leaves it as it is.
+    m_session->undoStack()->push(new MergeDepartmentsCommand(
+        m_session, mergeId, fromId, intoId,
+        tr("Merge %1 into %2").arg(elided(from ? from->name : QString()), elided(into ? into->name : QString()))));
+    return true;
+}
+
+bool DepartmentsDialog::undoLastMerge()
+{
+    Catalog *catalog = m_session->catalog();
+    if (!catalog)
+        return false;
+    const QVector<Catalog::DepartmentMerge> merges = catalog->undoableDepartmentMerges();
+    if (merges.isEmpty())
+        return false;
+    // The stack's own undo when the merge is on top of it, so that Redo follows; otherwise (a merge of an earlier
+    // session, or one under other edits) straight from the catalog's record.
+    QUndoStack *stack = m_session->undoStack();
+    const auto *top = stack->index() > 0 ? dynamic_cast<const MergeDepartmentsCommand *>(stack->command(stack->index() - 1)) : nullptr;
+    if (top && top->mergeId() == merges.first().id) {
+        stack->undo();
+        return catalog->undoableDepartmentMerges().size() < merges.size();
+    }
+    return apply([&] { catalog->undoDepartmentMerge(merges.first().id); });
 }
 
 bool DepartmentsDialog::setGroup(qint64 id, const QString &group)

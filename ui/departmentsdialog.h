@@ -5,6 +5,7 @@
 class QCheckBox;
 class QLabel;
 class QListWidget;
+class QPushButton;
 
 namespace accession {
 
@@ -20,9 +21,11 @@ public:
     // The edits behind the buttons; each shows a failure in the dialog (no modal box) and returns false.
     bool addDepartment(const QString &name);
     bool renameDepartment(qint64 id, const QString &name);
-    bool mergeDepartments(qint64 fromId, qint64 intoId);
+    bool mergeDepartments(qint64 fromId, qint64 intoId); // undoable: Edit ▸ Undo, or Undo Merge here
+    bool undoLastMerge(); // the newest merge not undone, also one from an earlier session
     bool setGroup(qint64 id, const QString &group); // empty: no group
     QListWidget *list() const { return m_list; }
+    QPushButton *undoMergeButton() const { return m_undoMerge; }
     QString lastError() const;
     void refresh();
 
@@ -34,6 +37,7 @@ private:
     QListWidget *m_list;
     QCheckBox *m_fixed;
     QLabel *m_error;
+    QPushButton *m_undoMerge;
 };
 
 } // namespace accession

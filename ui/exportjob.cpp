@@ -25,10 +25,20 @@ void ExportJob::run()
     const qint64 total = catalog.itemCount();
     reportProgress(0, total, tr("Exporting %1").arg(m_request.outPath));
     if (m_request.format == ExportRequest::Format::Folders) {
-        const FolderExportSummary folders = exportDepartmentFolders(catalog, m_request.outPath);
-        QMutexLocker lock(&m_mutex);
-        m_summary.written = folders.written;
-        m_summary.failures = folders.failures;
+        FolderExportControl control;
+        control.isCancelled = [this] { return isCancelRequested(); };
+        control.progress = [this](qint64 done, qint64 labelled) {
+            reportProgress(done, labelled, tr("Copied %1 of %2 images").arg(done).arg(labelled));
+        };
+        const FolderExportSummary folders = exportDepartmentFolders(catalog, m_request.outPath, control);
+        {
+            QMutexLocker lock(&m_mutex);
+            m_summary.written = folders.written;
+            m_summary.failures = folders.failures;
+        }
+        // Stopped between or inside a copy: the images copied so far stay, listed in labels.csv and labels.json.
+        if (folders.cancelled)
+            throw JobCancelled();
         return;
     }
     // Written to a temporary file and renamed at the end: a cancel or a failure leaves no half file behind.

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "addmodeljob.h"
+#include "appearance.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
@@ -303,7 +304,9 @@ PreferencesDialog *MainWindow::openPreferences()
 
 void MainWindow::applyPreferences()
 {
-    m_catalogView->setThumbnailSize(Preferences::load().thumbnailSize);
+    const Preferences preferences = Preferences::load();
+    m_catalogView->setThumbnailSize(preferences.thumbnailSize);
+    AppearanceManager::instance().apply(preferences.appearance);
 }
 
 void MainWindow::saveSettings() const

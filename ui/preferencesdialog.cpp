@@ -1,5 +1,6 @@
 #include "preferencesdialog.h"
 
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -15,6 +16,7 @@ namespace accession {
 namespace {
 const QString kThumbnailSizeKey = QStringLiteral("preferences/thumbnailSize");
 const QString kTargetAccuracyKey = QStringLiteral("preferences/targetAccuracy");
+const QString kAppearanceKey = QStringLiteral("preferences/appearance");
 constexpr int kMinThumbnail = 48;
 constexpr int kMaxThumbnail = 320;
 constexpr double kMinTarget = 0.5;
@@ -28,6 +30,7 @@ Preferences Preferences::load()
     // Clamped: a hand-edited settings file must not give a zero-sized grid or an unreachable target.
     preferences.thumbnailSize = std::clamp(settings.value(kThumbnailSizeKey, kDefaultThumbnailSize).toInt(), kMinThumbnail, kMaxThumbnail);
     preferences.targetAccuracy = std::clamp(settings.value(kTargetAccuracyKey, kDefaultTargetAccuracy).toDouble(), kMinTarget, kMaxTarget);
+    preferences.appearance = appearanceChoiceFromKey(settings.value(kAppearanceKey).toString());
     return preferences;
 }
 
@@ -36,6 +39,7 @@ void Preferences::save() const
     QSettings settings;
     settings.setValue(kThumbnailSizeKey, thumbnailSize);
     settings.setValue(kTargetAccuracyKey, targetAccuracy);
+    settings.setValue(kAppearanceKey, appearanceChoiceKey(appearance));
 }
 
 PreferencesDialog::PreferencesDialog(const Preferences &preferences, QWidget *parent)
@@ -56,11 +60,24 @@ PreferencesDialog::PreferencesDialog(const Preferences &preferences, QWidget *pa
                                      "the items it files to be this accurate; the rest go to the review queue."),
                                   this);
     targetHint->setWordWrap(true);
+    m_appearance = new QComboBox(this);
+    m_appearance->addItem(tr("As the desktop says"), int(AppearanceChoice::System));
+    m_appearance->addItem(tr("Light"), int(AppearanceChoice::Light));
+    m_appearance->addItem(tr("Dark"), int(AppearanceChoice::Dark));
+    m_appearance->setCurrentIndex(m_appearance->findData(int(preferences.appearance)));
+    if (AppearanceManager::environmentOverride())
+        m_appearance->setToolTip(tr("ACCESSION_APPEARANCE is set in the environment: it decides until it is unset."));
+    // Shown at once, so that the curator sees the choice before keeping it; Cancel goes back.
+    connect(m_appearance, &QComboBox::currentIndexChanged, this, [this] {
+        AppearanceManager::instance().apply(AppearanceChoice(m_appearance->currentData().toInt()));
+    });
+    connect(this, &QDialog::rejected, this, [choice = preferences.appearance] { AppearanceManager::instance().apply(choice); });
 
     auto *form = new QFormLayout;
     form->addRow(tr("Thumbnail size:"), m_thumbnailSize);
     form->addRow(tr("Default target accuracy:"), m_targetAccuracy);
     form->addRow(targetHint);
+    form->addRow(tr("Appearance:"), m_appearance);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -74,6 +91,7 @@ Preferences PreferencesDialog::preferences() const
     Preferences preferences;
     preferences.thumbnailSize = m_thumbnailSize->value();
     preferences.targetAccuracy = m_targetAccuracy->value() / 100.0;
+    preferences.appearance = AppearanceChoice(m_appearance->currentData().toInt());
     return preferences;
 }
 

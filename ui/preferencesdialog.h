@@ -1,7 +1,10 @@
 #pragma once
 
+#include "appearance.h"
+
 #include <QDialog>
 
+class QComboBox;
 class QDoubleSpinBox;
 class QSpinBox;
 
@@ -15,6 +18,7 @@ struct Preferences
 
     int thumbnailSize = kDefaultThumbnailSize; // grid thumbnail edge, in pixels
     double targetAccuracy = kDefaultTargetAccuracy; // what a new model's auto-file threshold aims for
+    AppearanceChoice appearance = AppearanceChoice::System; // light or dark, or as the desktop says
 
     static Preferences load();
     void save() const;
@@ -30,10 +34,12 @@ public:
     Preferences preferences() const;
     QSpinBox *thumbnailSizeBox() const { return m_thumbnailSize; }
     QDoubleSpinBox *targetAccuracyBox() const { return m_targetAccuracy; }
+    QComboBox *appearanceBox() const { return m_appearance; }
 
 private:
     QSpinBox *m_thumbnailSize;
     QDoubleSpinBox *m_targetAccuracy;
+    QComboBox *m_appearance;
 };
 
 } // namespace accession

@@ -1,5 +1,6 @@
 #include "retraindialog.h"
 
+#include "appearance.h"
 #include "catalogsession.h"
 #include "chartaxes.h"
 #include "displaytext.h"
@@ -315,7 +316,7 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
                                                                              .arg((after - before) * 100, 0, 'f', 1)
                                                                        : QString());
         if (before >= 0 && after >= 0)
-            change->setForeground(after >= before ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
+            change->setForeground(readableOn(after >= before ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28), palette()));
         m_comparison->setItem(row, 3, change);
     };
     addRow(tr("All departments"), hasCurrent ? current.report.accuracy : -1.0, candidate.report.accuracy);

@@ -1,17 +1,29 @@
 #include "screenshottour.h"
 
+#include "appearance.h"
 #include "catalogitemmodel.h"
 #include "catalogview.h"
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
+#include "departmentkeysdialog.h"
+#include "departmentsdialog.h"
+#include "exportdialog.h"
+#include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "mainwindow.h"
+#include "metimportdialog.h"
+#include "preferencesdialog.h"
+#include "retraindialog.h"
 #include "reviewwidget.h"
 
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QDialog>
 #include <QDir>
 #include <QListView>
 #include <QListWidget>
+#include <QPointer>
 #include <QScreen>
 #include <QTableView>
 #include <QTimer>
@@ -19,6 +31,26 @@
 #include <cstdio>
 
 namespace accession {
+
+namespace {
+
+// The mean lightness (0..255) of an image, from a sample of its pixels.
+int meanLightness(const QImage &image)
+{
+    if (image.isNull())
+        return 0;
+    qint64 sum = 0;
+    qint64 count = 0;
+    for (int y = 0; y < image.height(); y += 7) {
+        for (int x = 0; x < image.width(); x += 7) {
+            sum += QColor(image.pixel(x, y)).lightness();
+            ++count;
+        }
+    }
+    return count ? int(sum / count) : 0;
+}
+
+} // namespace
 
 ScreenshotTour::ScreenshotTour(MainWindow *window, QString directory, QObject *parent)
     : QObject(parent)
@@ -30,7 +62,11 @@ ScreenshotTour::ScreenshotTour(MainWindow *window, QString directory, QObject *p
 void ScreenshotTour::start()
 {
     QDir().mkpath(m_directory);
-    QTimer::singleShot(1500, this, &ScreenshotTour::step);
+    // The whole screen, whatever its size and scale: there is no window manager under Xvfb to maximise it.
+    if (QScreen *screen = m_window->screen())
+        m_window->setGeometry(screen->availableGeometry());
+    m_stops = stops();
+    QTimer::singleShot(1500, this, &ScreenshotTour::next);
 }
 
 bool ScreenshotTour::capture(const QString &name, bool hasContent, const QString &what)
@@ -46,46 +82,130 @@ bool ScreenshotTour::capture(const QString &name, bool hasContent, const QString
     return hasContent;
 }
 
-void ScreenshotTour::step()
+ScreenshotTour::Stop ScreenshotTour::dialogStop(const QString &name, const std::function<QWidget *()> &open)
 {
-    const int pause = 2500; // let thumbnails, images and charts arrive
-    switch (m_step++) {
-    case 0:
-        m_window->showCatalog();
-        m_window->catalogView()->showGrid(true);
-        break;
-    case 1:
-        capture(QStringLiteral("catalog-grid"), m_window->itemModel()->rowCount() > 0, QStringLiteral("items in the grid"));
-        m_window->catalogView()->showGrid(false);
-        if (m_window->itemModel()->rowCount() > 0)
-            m_window->itemPanel()->showItem(m_window->itemModel()->itemIdAt(0));
-        break;
-    case 2:
-        capture(QStringLiteral("catalog-list-with-item"), m_window->itemModel()->rowCount() > 0 && m_window->itemPanel()->historyList()->count() > 0,
-                QStringLiteral("rows in the list and an item's history"));
-        m_window->showReview();
-        break;
-    case 3:
-        capture(QStringLiteral("review"), m_window->reviewWidget()->currentItemId() > 0, QStringLiteral("an item waiting for review"));
-        m_window->showDashboard();
-        break;
-    case 4:
-        capture(QStringLiteral("model-dashboard"), m_window->dashboard()->confusionModel()->rowCount() > 0,
-                QStringLiteral("a confusion matrix and metrics"));
-        if (m_window->dashboard()->confusionModel()->rowCount() > 0) {
-            const QModelIndex cell = m_window->dashboard()->confusionModel()->index(0, 0);
-            m_window->dashboard()->confusionView()->setCurrentIndex(cell);
-            Q_EMIT m_window->dashboard()->confusionView()->clicked(cell);
-        }
-        break;
-    case 5:
-        capture(QStringLiteral("model-dashboard-cell"), m_window->dashboard()->cellItems()->count() > 0,
-                QStringLiteral("the items behind a confusion cell"));
-        std::printf("%s\n", m_problems.isEmpty() ? "every view has content" : qPrintable(QStringLiteral("empty views: ") + m_problems.join(QStringLiteral(", "))));
+    Stop stop;
+    stop.name = name;
+    stop.open = [this, open] { m_dialog = open(); };
+    stop.hasContent = [this] {
+        QWidget *shown = m_dialog ? m_dialog : QApplication::activeModalWidget();
+        return shown && shown->isVisible();
+    };
+    stop.what = QStringLiteral("the dialog");
+    stop.close = [this] {
+        QWidget *shown = m_dialog ? m_dialog : QApplication::activeModalWidget();
+        if (auto *dialog = qobject_cast<QDialog *>(shown))
+            dialog->reject(); // never accept: the tour changes nothing
+        else if (shown)
+            shown->close();
+        m_dialog = nullptr;
+    };
+    stop.pauseMs = 1200;
+    return stop;
+}
+
+QVector<ScreenshotTour::Stop> ScreenshotTour::stops()
+{
+    MainWindow *window = m_window;
+    const auto hasItems = [window] { return window->itemModel()->rowCount() > 0; };
+    QVector<Stop> stops;
+    stops.push_back({QStringLiteral("catalog-grid"),
+                     [window] {
+                         window->showCatalog();
+                         window->catalogView()->showGrid(true);
+                     },
+                     hasItems, QStringLiteral("items in the grid"), {}});
+    stops.push_back({QStringLiteral("catalog-list-with-item"),
+                     [window] {
+                         window->catalogView()->showGrid(false);
+                         if (window->itemModel()->rowCount() > 0)
+                             window->itemPanel()->showItem(window->itemModel()->itemIdAt(0));
+                     },
+                     [window] { return window->itemModel()->rowCount() > 0 && window->itemPanel()->historyList()->count() > 0; },
+                     QStringLiteral("rows in the list and an item's history"), {}});
+    stops.push_back({QStringLiteral("review"), [window] { window->showReview(); },
+                     [window] { return window->reviewWidget()->currentItemId() > 0; }, QStringLiteral("an item waiting for review"), {}});
+    stops.push_back({QStringLiteral("model-dashboard"), [window] { window->showDashboard(); },
+                     [window] { return window->dashboard()->confusionModel()->rowCount() > 0; },
+                     QStringLiteral("a confusion matrix and metrics"), {}});
+    Stop cell{QStringLiteral("model-dashboard-cell"),
+              [window] {
+                  if (window->dashboard()->confusionModel()->rowCount() > 0) {
+                      const QModelIndex index = window->dashboard()->confusionModel()->index(0, 0);
+                      window->dashboard()->confusionView()->setCurrentIndex(index);
+                      Q_EMIT window->dashboard()->confusionView()->clicked(index);
+                  }
+              },
+              [window] { return window->dashboard()->cellItems()->count() > 0; }, QStringLiteral("the items behind a confusion cell"),
+              [window] { window->showCatalog(); }};
+    cell.pauseMs = 8000; // the cell's items come from evaluating the model
+    stops.push_back(cell);
+
+    // Every dialog, opened as the menus open it, pictured over the window, then closed without a change.
+    stops.push_back(dialogStop(QStringLiteral("dialog-import-labelled"), [window] { return window->openImportLabelledDialog(); }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-export"), [window] { return window->openExportDialog(); }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-train"), [window]() -> QWidget * {
+        window->openRetrainDialog();
+        return window->findChild<RetrainDialog *>();
+    }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-preferences"), [window] { return window->openPreferences(); }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-departments"), [window]() -> QWidget * {
+        window->openDepartmentsDialog();
+        return window->findChild<DepartmentsDialog *>();
+    }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-keys"), [window]() -> QWidget * {
+        window->showReview();
+        return window->reviewWidget()->openKeysDialog();
+    }));
+    // About is a modal message box with its own event loop: opened from the event loop, found as the modal widget.
+    stops.push_back(dialogStop(QStringLiteral("dialog-about"), [window]() -> QWidget * {
+        window->showCatalog();
+        QTimer::singleShot(0, window, [window] { window->showAbout(); });
+        return nullptr;
+    }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-user-guide"), [window] { return window->showUserGuide(); }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-met-import"), [window] { return window->openMetImportDialog(); }));
+
+    // A live switch to dark, when the tour ran light by itself (ACCESSION_APPEARANCE would hold it light): the
+    // dashboard's charts must follow.
+    if (!AppearanceManager::instance().isDark() && !AppearanceManager::environmentOverride()) {
+        Stop dark{QStringLiteral("model-dashboard-live-dark"),
+                  [window] {
+                      window->showDashboard();
+                      AppearanceManager::instance().apply(AppearanceChoice::Dark);
+                  },
+                  [this, window] {
+                      const QChart *chart = window->dashboard()->accuracyChartView()->chart();
+                      QScreen *screen = window->screen();
+                      const int lightness = meanLightness(screen ? screen->grabWindow(0).toImage() : window->grab().toImage());
+                      return isDarkPalette(window->palette()) && chart->backgroundBrush().color().lightness() < 128 && lightness < 110;
+                  },
+                  QStringLiteral("the dashboard in a dark palette"),
+                  {}};
+        stops.push_back(dark);
+    }
+    return stops;
+}
+
+void ScreenshotTour::next()
+{
+    if (m_next > 0) {
+        const Stop &shown = m_stops[m_next - 1];
+        capture(shown.name, shown.hasContent(), shown.what);
+        if (shown.close)
+            shown.close();
+    }
+    if (m_next >= m_stops.size()) {
+        std::printf("%s\n", m_problems.isEmpty() ? "every view and dialog has content"
+                                                 : qPrintable(QStringLiteral("empty: ") + m_problems.join(QStringLiteral(", "))));
+        std::fflush(stdout);
         QApplication::exit(m_problems.isEmpty() ? 0 : 1);
         return;
     }
-    QTimer::singleShot(m_step == 5 ? 8000 : pause, this, &ScreenshotTour::step);
+    const Stop &stop = m_stops[m_next++];
+    if (stop.open)
+        stop.open();
+    QTimer::singleShot(stop.pauseMs, this, &ScreenshotTour::next);
 }
 
 } // namespace accession

@@ -3,12 +3,17 @@
 #include <QObject>
 #include <QStringList>
 
+#include <functional>
+
+class QWidget;
+
 namespace accession {
 
 class MainWindow;
 
-// Walks the main views once the catalog is open, saves a screenshot of each to a folder and checks that
-// none is empty; then quits with 0, or 1 naming the empty views. Used by tests/gui_screenshots.sh.
+// Walks the main views and every dialog once the catalog is open, saves a screenshot of each to a folder and
+// checks that none is empty; then quits with 0, or 1 naming the empty ones. Used by tests/gui_screenshots.sh
+// and scripts/screenshots.sh.
 class ScreenshotTour : public QObject
 {
     Q_OBJECT
@@ -17,12 +22,28 @@ public:
     void start();
 
 private:
-    void step();
+    // One picture: open shows it, then after a pause the screen is saved as NAME.png if hasContent says it shows
+    // what it should; close puts the window back for the next one.
+    struct Stop
+    {
+        QString name;
+        std::function<void()> open;
+        std::function<bool()> hasContent;
+        QString what;
+        std::function<void()> close;
+        int pauseMs = 2500; // let thumbnails, images and charts arrive
+    };
+    QVector<Stop> stops();
+    void next();
     bool capture(const QString &name, bool hasContent, const QString &what);
+    // Opens a dialog with OPEN, remembers it, and closes it after its picture.
+    Stop dialogStop(const QString &name, const std::function<QWidget *()> &open);
 
     MainWindow *m_window;
     QString m_directory;
-    int m_step = 0;
+    QVector<Stop> m_stops;
+    int m_next = 0;
+    QWidget *m_dialog = nullptr;
     QStringList m_problems;
 };
 

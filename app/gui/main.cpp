@@ -1,4 +1,6 @@
+#include "appearance.h"
 #include "mainwindow.h"
+#include "preferencesdialog.h"
 #include "screenshottour.h"
 
 #include <QApplication>
@@ -28,6 +30,8 @@ int main(int argc, char *argv[])
     parser.addPositionalArgument(QStringLiteral("catalog"), QStringLiteral("Catalog file to open."), QStringLiteral("[CATALOG]"));
     parser.process(app);
 
+    // Light or dark before the first widget exists, so that the window never flashes the other one.
+    accession::AppearanceManager::instance().apply(accession::Preferences::load().appearance);
     accession::MainWindow window;
     window.show();
     accession::ScreenshotTour tour(&window, parser.value(tourOption));

@@ -463,7 +463,7 @@ void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
          {QStringLiteral("id"), departmentId}});
 }
 
-void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
+qint64 Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
 {
     TransactionGuard transaction(m_database);
     const auto from = department(fromId);
@@ -472,6 +472,33 @@ void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
         throw CatalogError(QStringLiteral("no department with id %1").arg(!from ? fromId : intoId));
     if (fromId == intoId)
         throw CatalogError(QStringLiteral("cannot merge department '%1' into itself").arg(from->name));
+    QSqlQuery fromRow = run(QStringLiteral("SELECT created_at FROM departments WHERE id = :id"), {{QStringLiteral("id"), fromId}});
+    const QString createdAt = fromRow.next() ? fromRow.value(0).toString() : nowText();
+    QSqlQuery replacedAlias = run(QStringLiteral("SELECT department_id FROM department_aliases WHERE alias = :alias"),
+                                  {{QStringLiteral("alias"), from->name}});
+    const QVariant replacedAliasDepartment = replacedAlias.next() ? replacedAlias.value(0) : QVariant();
+    const QSqlQuery record = run(QStringLiteral("INSERT INTO department_merges (from_id, from_name, from_position, from_group_id,"
+                                                " from_created_at, into_id, replaced_alias_department_id, merged_at)"
+                                                " VALUES (:from, :name, :position, :group, :created, :into, :alias, :now)"),
+                                 {{QStringLiteral("from"), fromId},
+                                  {QStringLiteral("name"), from->name},
+                                  {QStringLiteral("position"), from->position},
+                                  {QStringLiteral("group"), from->groupId ? QVariant(from->groupId) : QVariant()},
+                                  {QStringLiteral("created"), createdAt},
+                                  {QStringLiteral("into"), intoId},
+                                  {QStringLiteral("alias"), replacedAliasDepartment},
+                                  {QStringLiteral("now"), nowText()}});
+    const qint64 mergeId = record.lastInsertId().toLongLong();
+    const QVariantMap moved{{QStringLiteral("merge"), mergeId}, {QStringLiteral("from"), fromId}};
+    // The rows the merge moves, recorded before they move: the undo moves back these and no others.
+    run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
+                       " SELECT :merge, 'label', id FROM labels WHERE department_id = :from"), moved);
+    run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
+                       " SELECT :merge, 'prediction', id FROM predictions WHERE predicted_department_id = :from"), moved);
+    run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
+                       " SELECT :merge, 'decision', id FROM review_decisions WHERE department_id = :from"), moved);
+    run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, alias)"
+                       " SELECT :merge, 'alias', alias FROM department_aliases WHERE department_id = :from"), moved);
     const QVariantMap ids{{QStringLiteral("from"), fromId}, {QStringLiteral("into"), intoId}};
     run(QStringLiteral("UPDATE labels SET department_id = :into WHERE department_id = :from"), ids);
     run(QStringLiteral("UPDATE predictions SET predicted_department_id = :into WHERE predicted_department_id = :from"), ids);
@@ -481,6 +508,74 @@ void Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
         {{QStringLiteral("alias"), from->name}, {QStringLiteral("into"), intoId}});
     run(QStringLiteral("DELETE FROM departments WHERE id = :from"), {{QStringLiteral("from"), fromId}});
     transaction.commit();
+    return mergeId;
+}
+
+void Catalog::undoDepartmentMerge(qint64 mergeId)
+{
+    TransactionGuard transaction(m_database);
+    QSqlQuery merge = run(QStringLiteral("SELECT from_id, from_name, from_position, from_group_id, from_created_at, into_id,"
+                                         " replaced_alias_department_id, undone_at FROM department_merges WHERE id = :id"),
+                          {{QStringLiteral("id"), mergeId}});
+    if (!merge.next())
+        throw CatalogError(QStringLiteral("no department merge with id %1").arg(mergeId));
+    const qint64 fromId = merge.value(0).toLongLong();
+    const QString fromName = merge.value(1).toString();
+    const qint64 intoId = merge.value(5).toLongLong();
+    if (!merge.value(7).isNull())
+        throw CatalogError(QStringLiteral("the merge of '%1' was already undone").arg(fromName));
+    const auto into = department(intoId);
+    if (!into)
+        throw CatalogError(QStringLiteral("cannot undo the merge of '%1': the department it went into was merged or removed "
+                                          "since (undo that first)").arg(fromName));
+    QSqlQuery taken = run(QStringLiteral("SELECT id FROM departments WHERE name = :name OR id = :id"),
+                          {{QStringLiteral("name"), fromName}, {QStringLiteral("id"), fromId}});
+    if (taken.next())
+        throw CatalogError(QStringLiteral("cannot undo the merge of '%1': a department now has its name").arg(fromName));
+    QVariant group = merge.value(3);
+    if (!group.isNull()) {
+        QSqlQuery groupExists = run(QStringLiteral("SELECT 1 FROM department_groups WHERE id = :id"), {{QStringLiteral("id"), group}});
+        if (!groupExists.next())
+            group = QVariant(); // the group was removed since: the department comes back without one
+    }
+    run(QStringLiteral("INSERT INTO departments (id, name, position, group_id, created_at) VALUES (:id, :name, :position, :group, :created)"),
+        {{QStringLiteral("id"), fromId},
+         {QStringLiteral("name"), fromName},
+         {QStringLiteral("position"), merge.value(2)},
+         {QStringLiteral("group"), group},
+         {QStringLiteral("created"), merge.value(4)}});
+    // Back only the rows still where the merge put them: a row changed since belongs to the later change.
+    const QVariantMap ids{{QStringLiteral("merge"), mergeId}, {QStringLiteral("from"), fromId}, {QStringLiteral("into"), intoId}};
+    run(QStringLiteral("UPDATE labels SET department_id = :from WHERE department_id = :into AND id IN"
+                       " (SELECT row_id FROM department_merge_moves WHERE merge_id = :merge AND row_kind = 'label')"), ids);
+    run(QStringLiteral("UPDATE predictions SET predicted_department_id = :from WHERE predicted_department_id = :into AND id IN"
+                       " (SELECT row_id FROM department_merge_moves WHERE merge_id = :merge AND row_kind = 'prediction')"), ids);
+    run(QStringLiteral("UPDATE review_decisions SET department_id = :from WHERE department_id = :into AND id IN"
+                       " (SELECT row_id FROM department_merge_moves WHERE merge_id = :merge AND row_kind = 'decision')"), ids);
+    run(QStringLiteral("UPDATE department_aliases SET department_id = :from WHERE department_id = :into AND alias IN"
+                       " (SELECT alias FROM department_merge_moves WHERE merge_id = :merge AND row_kind = 'alias')"), ids);
+    // The old name stops being an alias, or points again where it pointed before the merge.
+    const QVariant replacedAlias = merge.value(6);
+    if (replacedAlias.isNull() || !department(replacedAlias.toLongLong()))
+        run(QStringLiteral("DELETE FROM department_aliases WHERE alias = :alias AND department_id = :into"),
+            {{QStringLiteral("alias"), fromName}, {QStringLiteral("into"), intoId}});
+    else
+        run(QStringLiteral("UPDATE department_aliases SET department_id = :before WHERE alias = :alias AND department_id = :into"),
+            {{QStringLiteral("alias"), fromName}, {QStringLiteral("into"), intoId}, {QStringLiteral("before"), replacedAlias}});
+    run(QStringLiteral("UPDATE department_merges SET undone_at = :now WHERE id = :id"),
+        {{QStringLiteral("now"), nowText()}, {QStringLiteral("id"), mergeId}});
+    transaction.commit();
+}
+
+QVector<Catalog::DepartmentMerge> Catalog::undoableDepartmentMerges() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT id, from_id, from_name, into_id, merged_at FROM department_merges"
+                                         " WHERE undone_at IS NULL ORDER BY id DESC"));
+    QVector<DepartmentMerge> merges;
+    while (query.next())
+        merges.push_back({query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toString(),
+                          query.value(3).toLongLong(), query.value(4).toString()});
+    return merges;
 }
 
 void Catalog::renameDepartmentGroup(qint64 groupId, const QString &newName)

@@ -19,7 +19,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;
@@ -67,8 +67,24 @@ public:
     qint64 addDepartmentGroup(const QString &name);
     void setDepartmentGroup(qint64 departmentId, qint64 groupId); // groupId 0 removes it from its group
     // Folds one department into another: labels, predictions and decisions follow, the old name keeps
-    // resolving to the new one. Label history keeps its dates and sources.
-    void mergeDepartments(qint64 fromId, qint64 intoId);
+    // resolving to the new one. Label history keeps its dates and sources. Returns the merge record's id,
+    // which undoDepartmentMerge() takes.
+    qint64 mergeDepartments(qint64 fromId, qint64 intoId);
+    // Puts back what the merge moved: the department (same id, name, position, group), and exactly the labels,
+    // predictions, decisions and aliases it moved. Throws CatalogError when the merge is unknown or already
+    // undone, when the department it merged into is gone (merged again: undo that first), or when a department
+    // now has the old name.
+    void undoDepartmentMerge(qint64 mergeId);
+    struct DepartmentMerge
+    {
+        qint64 id = 0;
+        qint64 fromId = 0;
+        QString fromName;
+        qint64 intoId = 0;
+        QString mergedAt;
+    };
+    // The merges not undone, newest first.
+    QVector<DepartmentMerge> undoableDepartmentMerges() const;
     void renameDepartmentGroup(qint64 groupId, const QString &newName);
 
     // Items.

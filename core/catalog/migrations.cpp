@@ -190,6 +190,28 @@ const QVector<Migration> &catalogMigrations()
              // interrupted (one in fact still going sets its own status when it finishes).
              QStringLiteral("UPDATE import_runs SET status = 'interrupted' WHERE status = 'running'"),
          }},
+        {7, "department merges that can be undone",
+         {
+             // What a merge removed and moved, so that undoing it puts back exactly the rows it changed, even
+             // after the application was restarted.
+             QStringLiteral("CREATE TABLE department_merges ("
+                            " id INTEGER PRIMARY KEY,"
+                            " from_id INTEGER NOT NULL,"
+                            " from_name TEXT NOT NULL,"
+                            " from_position INTEGER NOT NULL,"
+                            " from_group_id INTEGER,"
+                            " from_created_at TEXT NOT NULL,"
+                            " into_id INTEGER NOT NULL,"
+                            " replaced_alias_department_id INTEGER,"
+                            " merged_at TEXT NOT NULL,"
+                            " undone_at TEXT)"),
+             QStringLiteral("CREATE TABLE department_merge_moves ("
+                            " merge_id INTEGER NOT NULL REFERENCES department_merges(id) ON DELETE CASCADE,"
+                            " row_kind TEXT NOT NULL CHECK (row_kind IN ('label', 'prediction', 'decision', 'alias')),"
+                            " row_id INTEGER,"
+                            " alias TEXT)"),
+             QStringLiteral("CREATE INDEX department_merge_moves_merge ON department_merge_moves(merge_id, row_kind)"),
+         }},
     };
     return migrations;
 }

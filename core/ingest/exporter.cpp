@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QSqlQuery>
 
 namespace accession {
 
@@ -99,7 +100,65 @@ qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format, con
     return written;
 }
 
-FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir)
+namespace {
+
+constexpr qint64 kCopyChunkBytes = 1 << 20;
+
+enum class CopyOutcome { Copied, Failed, Cancelled };
+
+// Copies in chunks to TARGET.part, renamed to TARGET when whole: a cancel or a failure never leaves half an image
+// under the image's name.
+CopyOutcome copyInChunks(const QString &source, const QString &target, const FolderExportControl &control, QString *error)
+{
+    QFile in(source);
+    if (!in.open(QIODevice::ReadOnly)) {
+        *error = in.errorString();
+        return CopyOutcome::Failed;
+    }
+    const QString partial = target + QStringLiteral(".part");
+    QFile out(partial);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        *error = out.errorString();
+        return CopyOutcome::Failed;
+    }
+    const auto abandon = [&](CopyOutcome outcome) {
+        out.close();
+        QFile::remove(partial);
+        return outcome;
+    };
+    for (;;) {
+        if (control.isCancelled && control.isCancelled())
+            return abandon(CopyOutcome::Cancelled);
+        const QByteArray chunk = in.read(kCopyChunkBytes);
+        if (chunk.isEmpty()) {
+            if (!in.atEnd()) {
+                *error = in.errorString();
+                return abandon(CopyOutcome::Failed);
+            }
+            break;
+        }
+        if (out.write(chunk) != chunk.size()) {
+            *error = out.errorString();
+            return abandon(CopyOutcome::Failed);
+        }
+    }
+    if (!out.flush()) {
+        *error = out.errorString();
+        return abandon(CopyOutcome::Failed);
+    }
+    out.close();
+    QFile::remove(target); // replaced only by a whole copy
+    if (!QFile::rename(partial, target)) {
+        *error = QStringLiteral("cannot rename %1").arg(partial);
+        QFile::remove(partial);
+        return CopyOutcome::Failed;
+    }
+    return CopyOutcome::Copied;
+}
+
+} // namespace
+
+FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir, const FolderExportControl &control)
 {
     FolderExportSummary summary;
     if (!QDir().mkpath(dir))
@@ -108,23 +167,43 @@ FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir
     QSaveFile json(dir + QStringLiteral("/labels.json"));
     if (!csv.open(QIODevice::WriteOnly) || !json.open(QIODevice::WriteOnly))
         throw std::runtime_error(QStringLiteral("cannot write into %1: %2").arg(dir, csv.errorString()).toStdString());
+    {
+        QSqlQuery labelled = catalog.run(QStringLiteral("SELECT COUNT(*) FROM items WHERE current_label_id IS NOT NULL"));
+        summary.total = labelled.next() ? labelled.value(0).toLongLong() : 0;
+    }
     csv.write(exportCsvHeader().toUtf8() + ",exported_file\n");
     json.write("[\n");
     bool first = true;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+    qint64 done = 0;
+    struct Stop {}; // unwinds the walk over the items once cancelled
+    const auto exportOne = [&](const ItemOverview &row) {
         if (row.label.isEmpty())
             return;
+        const auto reportDone = [&] {
+            ++done;
+            if (control.progress)
+                control.progress(done, summary.total);
+        };
         const QString folder = folderName(row.label);
         const QString target = QStringLiteral("%1/%2/%3-%4").arg(dir, folder).arg(row.itemId).arg(QFileInfo(row.path).fileName());
         QDir().mkpath(dir + QLatin1Char('/') + folder);
-        QFile::remove(target);
         if (!QFileInfo::exists(row.path)) {
+            QFile::remove(target); // not left from an earlier export as if it were this one's
             summary.failures.push_back({row.path, QStringLiteral("the image is missing (moved or deleted)")});
+            reportDone();
             return;
         }
-        if (!QFile::copy(row.path, target)) {
-            summary.failures.push_back({row.path, QStringLiteral("cannot copy to %1").arg(target)});
+        QString error;
+        switch (copyInChunks(row.path, target, control, &error)) {
+        case CopyOutcome::Cancelled:
+            summary.cancelled = true;
+            throw Stop();
+        case CopyOutcome::Failed:
+            summary.failures.push_back({row.path, QStringLiteral("cannot copy to %1: %2").arg(target, error)});
+            reportDone();
             return;
+        case CopyOutcome::Copied:
+            break;
         }
         const QString relative = folder + QLatin1Char('/') + QFileInfo(target).fileName();
         csv.write((exportCsvRow(row) + QLatin1Char(',') + csvField(relative) + QLatin1Char('\n')).toUtf8());
@@ -133,7 +212,12 @@ FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir
         json.write((first ? QByteArray("  ") : QByteArray(",\n  ")) + QJsonDocument(object).toJson(QJsonDocument::Compact));
         first = false;
         ++summary.written;
-    });
+        reportDone();
+    };
+    try {
+        ReviewStore(catalog).forEachItem(exportOne);
+    } catch (const Stop &) {
+    }
     json.write("\n]\n");
     if (!csv.commit() || !json.commit())
         throw std::runtime_error(QStringLiteral("cannot write into %1 (disk full?)").arg(dir).toStdString());

@@ -31,11 +31,23 @@ qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format,
 struct FolderExportSummary
 {
     qint64 written = 0;
+    qint64 total = 0; // items with a department label
     QVector<ImportFailure> failures; // a missing image, a file that cannot be written
+    bool cancelled = false;
+};
+
+// How a long folder export reports and stops: progress after each file (done, total), and a cancel
+// check between files and between the chunks of a large one.
+struct FolderExportControl
+{
+    std::function<void(qint64 done, qint64 total)> progress;
+    std::function<bool()> isCancelled;
 };
 
 // DIR/<department>/<file>: every item with a department label (imported or a curator's), the layout
 // other ML tools read, with labels.csv and labels.json beside the folders. Existing files are replaced.
-FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir);
+// Each image is copied to a .part file and renamed when whole. Cancelled, it removes the .part file and
+// stops: labels.csv and labels.json then list exactly the images copied so far, and cancelled is set.
+FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir, const FolderExportControl &control = {});
 
 } // namespace accession
