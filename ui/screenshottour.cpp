@@ -4,6 +4,7 @@
 #include "catalogview.h"
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
+#include "itemthumbnailmodel.h"
 #include "itempanel.h"
 #include "mainwindow.h"
 #include "reviewwidget.h"
@@ -79,7 +80,7 @@ void ScreenshotTour::step()
         }
         break;
     case 5:
-        capture(QStringLiteral("model-dashboard-cell"), m_window->dashboard()->cellItems()->count() > 0,
+        capture(QStringLiteral("model-dashboard-cell"), m_window->dashboard()->cellItems()->rowCount() > 0,
                 QStringLiteral("the items behind a confusion cell"));
         std::printf("%s\n", m_problems.isEmpty() ? "every view has content" : qPrintable(QStringLiteral("empty views: ") + m_problems.join(QStringLiteral(", "))));
         QApplication::exit(m_problems.isEmpty() ? 0 : 1);
