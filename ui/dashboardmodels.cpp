@@ -166,9 +166,15 @@ void ConfusionMatrixModel::setReport(const EvaluationReport &report)
     m_shortLabels = shortDepartmentLabels(report.classes);
     m_counts = report.confusion;
     m_largestCount = 0;
-    for (const QVector<int> &row : m_counts) {
-        for (int value : row)
+    m_rowTotals = QVector<int>(m_counts.size(), 0);
+    m_columnTotals = QVector<int>(m_counts.size(), 0);
+    for (int row = 0; row < m_counts.size(); ++row) {
+        for (int column = 0; column < m_counts.size(); ++column) {
+            const int value = count(row, column);
             m_largestCount = std::max(m_largestCount, value);
+            m_rowTotals[row] += value;
+            m_columnTotals[column] += value;
+        }
     }
     endResetModel();
 }
@@ -197,29 +203,13 @@ int ConfusionMatrixModel::count(int row, int column) const
     return row < m_counts.size() && column < m_counts[row].size() ? m_counts[row][column] : 0;
 }
 
-int ConfusionMatrixModel::rowTotal(int row) const
-{
-    int total = 0;
-    for (int column = 0; column < columnCount(); ++column)
-        total += count(row, column);
-    return total;
-}
-
-int ConfusionMatrixModel::columnTotal(int column) const
-{
-    int total = 0;
-    for (int row = 0; row < rowCount(); ++row)
-        total += count(row, column);
-    return total;
-}
-
 QVariant ConfusionMatrixModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= m_counts.size() || index.column() >= m_counts[index.row()].size())
         return {};
     const int cellCount = count(index.row(), index.column());
-    const int ofRow = rowTotal(index.row());
-    const int ofColumn = columnTotal(index.column());
+    const int ofRow = m_rowTotals.value(index.row());
+    const int ofColumn = m_columnTotals.value(index.column());
     const double shareOfRow = ofRow > 0 ? double(cellCount) / ofRow : 0.0;
     const double shareOfColumn = ofColumn > 0 ? double(cellCount) / ofColumn : 0.0;
     switch (role) {

@@ -61,12 +61,12 @@ public:
 
 private:
     int count(int row, int column) const;
-    int rowTotal(int row) const;
-    int columnTotal(int column) const;
 
     QStringList m_classes;
     QStringList m_shortLabels;
     QVector<QVector<int>> m_counts;
+    QVector<int> m_rowTotals;    // what each cell is a share of, by row
+    QVector<int> m_columnTotals; // and by column
     int m_largestCount = 0;
     Normalisation m_normalisation = Normalisation::None;
 };

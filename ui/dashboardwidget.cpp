@@ -186,6 +186,7 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     confusionLayout->addWidget(m_cellTitle);
     confusionLayout->addWidget(m_cellGrid);
     connect(m_confusionView, &QTableView::clicked, this, &DashboardWidget::listCellItems);
+    connect(m_confusionView, &QTableView::activated, this, &DashboardWidget::listCellItems); // Enter on a cell
     connect(m_cellGrid, &QListView::activated, this,
             [this](const QModelIndex &index) { Q_EMIT openItemRequested(index.data(ItemThumbnailModel::ItemIdRole).toLongLong()); });
 
@@ -340,8 +341,13 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
         if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded)
             setItemEvaluation(evaluation->result());
     });
-    connect(session, &CatalogSession::opened, this, &DashboardWidget::reload);
-    connect(session, &CatalogSession::closed, this, &DashboardWidget::reload);
+    // Another catalog's model 1 is another model: its evaluation and cells' items go.
+    const auto forgetModel = [this] {
+        m_modelId = 0;
+        reload();
+    };
+    connect(session, &CatalogSession::opened, this, forgetModel);
+    connect(session, &CatalogSession::closed, this, forgetModel);
     connect(session, &CatalogSession::modelsChanged, this, &DashboardWidget::reload);
     connect(session, &CatalogSession::catalogChanged, this, &DashboardWidget::updateConsequences);
     connect(session, &CatalogSession::itemChanged, this, &DashboardWidget::updateConsequences);
@@ -366,9 +372,7 @@ void DashboardWidget::setItemEvaluation(const EvaluationResult &result)
     m_evaluation = result;
     // The cells now count the very items they show.
     m_confusion->setReport(result.report);
-    m_cellItems->setEntries({});
-    m_cellGrid->hide();
-    m_cellTitle->setText(tr("Click a cell to see its items."));
+    clearCellItems();
     Q_EMIT itemEvaluationReady();
 }
 
@@ -376,9 +380,6 @@ void DashboardWidget::reload()
 {
     Catalog *catalog = m_session->catalog();
     m_cellItems->setCatalogPath(catalog ? m_session->path() : QString());
-    m_cellItems->setEntries({});
-    m_cellGrid->hide();
-    m_cellTitle->setText(tr("Click a cell to see its items."));
     const auto active = catalog ? ModelRegistry(*catalog).activeModel() : std::nullopt;
     m_models->setModels(catalog ? ModelRegistry(*catalog).models() : QVector<RegisteredModel>());
     if (!active) {
@@ -386,6 +387,7 @@ void DashboardWidget::reload()
         m_modelPath.clear();
         m_report = EvaluationReport();
         m_evaluation.reset();
+        clearCellItems();
         m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or add a model file (Model ▸ Add Model File…).")
                                    : tr("No catalog open."));
         m_emptyState->setText(!catalog ? tr("No catalog open.\n\nOpen or create one from the File menu; its model's "
@@ -407,8 +409,10 @@ void DashboardWidget::reload()
     m_modelId = active->id;
     m_modelPath = active->weightsPath;
     m_report = EvaluationReport::fromJson(active->card.value(QStringLiteral("validation")).toObject());
-    if (!sameModel)
+    if (!sameModel) {
         m_evaluation.reset();
+        clearCellItems();
+    }
     m_summary->setText(tr("<b>%1</b> (%2): validation accuracy %3, top-3 %4 on %5. Calibration error %6 before "
                           "temperature scaling, %7 after. Auto-file threshold: confidence %8.")
                            .arg(elided(active->name).toHtmlEscaped(), elided(active->architecture).toHtmlEscaped(),
@@ -433,6 +437,13 @@ void DashboardWidget::reload()
     updateConsequences();
     if (isVisible())
         startItemEvaluation();
+}
+
+void DashboardWidget::clearCellItems()
+{
+    m_cellItems->setEntries({});
+    m_cellGrid->hide();
+    m_cellTitle->setText(tr("Click a cell to see its items."));
 }
 
 bool DashboardWidget::isShowingEmptyState() const

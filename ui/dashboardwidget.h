@@ -85,6 +85,7 @@ private:
     void startItemEvaluation();
     void followPaletteInCharts();
     void listCellItems(const QModelIndex &cell);
+    void clearCellItems();
     void updateConsequences();
     void applyThreshold();
     void fillCharts(const EvaluationReport &report, double threshold);

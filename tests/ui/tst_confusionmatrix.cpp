@@ -329,6 +329,12 @@ void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
         }
     }
 
+    // Moving the threshold (the same model) keeps them; closing the catalog clears them.
+    const QVector<qint64> before = dashboard.cellItems()->itemIds();
+    session.notifyModelsChanged();
+    QCOMPARE(dashboard.cellItems()->itemIds(), before);
+    QVERIFY(grid->isVisible());
+
     // Double-clicking a thumbnail opens its item.
     QSignalSpy opened(&dashboard, &DashboardWidget::openItemRequested);
     const QModelIndex first = grid->model()->index(0, 0);
@@ -338,6 +344,10 @@ void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
     QVERIFY(opened.count() >= 1);
     for (const QList<QVariant> &arguments : opened)
         QCOMPARE(arguments.at(0).toLongLong(), first.data(ItemThumbnailModel::ItemIdRole).toLongLong());
+
+    session.close();
+    QCOMPARE(dashboard.cellItems()->rowCount(), 0);
+    QVERIFY(!grid->isVisible());
 }
 
 void TestConfusionMatrix::itemPanelSaysWhyThereIsNoChart()
