@@ -176,6 +176,19 @@ void TestConfusionMatrix::confusionModelPassesTheModelTester()
     model.setNormalisation(ConfusionMatrixModel::Normalisation::ByColumn);
     model.setReport(EvaluationReport());
     QCOMPARE(model.rowCount(), 0);
+
+    // The cell's thumbnails, whose rows change as thumbnails arrive from the loader thread.
+    ItemThumbnailModel thumbnails;
+    QAbstractItemModelTester thumbnailsTester(&thumbnails, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    thumbnails.setCatalogPath(m_catalogPath);
+    QVector<ItemThumbnailModel::Entry> entries;
+    for (int index = 0; index < 3; ++index)
+        entries.append({m_result.examples[index].itemId, QStringLiteral("caption %1").arg(index), QStringLiteral("tip")});
+    thumbnails.setEntries(entries);
+    QCOMPARE(thumbnails.rowCount(), 3);
+    QTRY_COMPARE(thumbnails.thumbnailsLoaded(), 3);
+    thumbnails.setEntries({});
+    QCOMPARE(thumbnails.rowCount(), 0);
 }
 
 namespace {
