@@ -2,8 +2,10 @@
 
 #include "catalogsession.h"
 #include "chartaxes.h"
+#include "confusionmatrixview.h"
 #include "dashboardmodels.h"
 #include "displaytext.h"
+#include "itemthumbnailmodel.h"
 #include "plurals.h"
 
 #include "catalog/catalog.h"
@@ -17,6 +19,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QCursor>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -27,7 +30,7 @@
 #include <QLabel>
 #include <QLegend>
 #include <QLineSeries>
-#include <QListWidget>
+#include <QListView>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QScrollArea>
@@ -35,6 +38,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBarModelMapper>
+#include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -42,6 +46,10 @@
 namespace accession {
 
 namespace {
+
+constexpr int kCellThumbnailSize = 96;
+constexpr int kCellCaptionChars = 20; // a line under a thumbnail; the tooltip holds the rest
+constexpr int kUprightLabelsFrom = 12; // departments, beyond which the accuracy bars' labels stand upright
 
 QChartView *makeChartView(QChart *chart, QWidget *parent)
 {
@@ -72,6 +80,7 @@ QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
 {
     auto *group = new QGroupBox(title, parent);
     auto *layout = new QVBoxLayout(group);
+    layout->setContentsMargins(4, 4, 4, 4); // every pixel of width goes to the matrix's twenty columns
     layout->addWidget(content);
     return group;
 }
@@ -112,6 +121,8 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
         departmentsAxis->clear();
         // Qt Charts draws category labels as rich text.
         departmentsAxis->append(richTextSafeLabels(shortDepartmentLabels(names)));
+        // Many bars leave each label less width than four letters: standing upright, they show whole.
+        departmentsAxis->setLabelsAngle(names.size() > kUprightLabelsFrom ? -90 : 0);
     });
     connect(accuracySeries, &QBarSeries::hovered, this, [this](bool entered, int row) {
         if (!entered) {
@@ -127,29 +138,57 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     });
     m_accuracyChart = makeChartView(accuracyChart, this);
 
-    // Confusion matrix as a heat map; a click lists the items behind the cell.
+    // Confusion matrix as a heat map with short labels and their key; a click shows the items behind the cell.
     m_confusion = new ConfusionMatrixModel(this);
-    m_confusionView = new QTableView(this);
+    m_confusionView = new ConfusionMatrixView(this);
     m_confusionView->setModel(m_confusion);
-    m_confusionView->setItemDelegate(new HeatmapDelegate(m_confusionView));
-    m_confusionView->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_confusionView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_confusionView->setMinimumHeight(240);
-    m_cellTitle = new QLabel(tr("Click a cell to list its items."), this);
+    m_normalisation = new QComboBox(this);
+    m_normalisation->addItem(tr("Counts"), int(ConfusionMatrixModel::Normalisation::None));
+    m_normalisation->addItem(tr("Share of each true department (recall)"), int(ConfusionMatrixModel::Normalisation::ByRow));
+    m_normalisation->addItem(tr("Share of each predicted department (precision)"), int(ConfusionMatrixModel::Normalisation::ByColumn));
+    connect(m_normalisation, &QComboBox::currentIndexChanged, this, [this] {
+        m_confusion->setNormalisation(ConfusionMatrixModel::Normalisation(m_normalisation->currentData().toInt()));
+    });
+    auto *normalisationRow = new QHBoxLayout;
+    auto *normalisationLabel = new QLabel(tr("Cells show:"), this);
+    normalisationLabel->setBuddy(m_normalisation);
+    normalisationRow->addWidget(normalisationLabel);
+    normalisationRow->addWidget(m_normalisation);
+    normalisationRow->addStretch(1);
+    m_key = new DepartmentKeyList(this);
+    connect(m_confusion, &QAbstractItemModel::modelReset, this,
+            [this] { m_key->setDepartments(m_confusion->shortLabels(), m_confusion->departments()); });
+    m_cellTitle = new QLabel(tr("Click a cell to see its items."), this);
     m_cellTitle->setTextFormat(Qt::PlainText);
     m_cellTitle->setWordWrap(true);
-    m_cellItems = new QListWidget(this);
+    m_cellItems = new ItemThumbnailModel(this);
+    m_cellGrid = new QListView(this);
+    m_cellGrid->setModel(m_cellItems);
+    m_cellGrid->setViewMode(QListView::IconMode);
+    m_cellGrid->setMovement(QListView::Static);
+    m_cellGrid->setResizeMode(QListView::Adjust);
+    m_cellGrid->setUniformItemSizes(true);
+    m_cellGrid->setWordWrap(true);
+    m_cellGrid->setTextElideMode(Qt::ElideMiddle);
+    m_cellGrid->setIconSize(QSize(kCellThumbnailSize, kCellThumbnailSize));
+    m_cellItems->setThumbnailSize(kCellThumbnailSize);
+    m_cellGrid->setGridSize(QSize(kCellThumbnailSize + 56, kCellThumbnailSize + 3 * fontMetrics().height() + 8));
+    m_cellGrid->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Two rows of thumbnails; more scroll inside the grid.
+    m_cellGrid->setFixedHeight(2 * m_cellGrid->gridSize().height() + 2 * m_cellGrid->frameWidth() + 4);
+    m_cellGrid->hide();
     auto *confusionPane = new QWidget(this);
-    auto *confusionLayout = new QHBoxLayout(confusionPane);
+    auto *confusionLayout = new QVBoxLayout(confusionPane);
     confusionLayout->setContentsMargins(0, 0, 0, 0);
-    confusionLayout->addWidget(m_confusionView, 3);
-    auto *itemsColumn = new QVBoxLayout;
-    itemsColumn->addWidget(m_cellTitle);
-    itemsColumn->addWidget(m_cellItems);
-    confusionLayout->addLayout(itemsColumn, 2);
+    confusionLayout->addLayout(normalisationRow);
+    confusionLayout->addWidget(m_confusionView);
+    confusionLayout->addWidget(m_key);
+    confusionLayout->addWidget(m_cellTitle);
+    confusionLayout->addWidget(m_cellGrid);
     connect(m_confusionView, &QTableView::clicked, this, &DashboardWidget::listCellItems);
-    connect(m_cellItems, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem *item) { Q_EMIT openItemRequested(item->data(Qt::UserRole).toLongLong()); });
+    connect(m_confusionView, &QTableView::activated, this, &DashboardWidget::listCellItems); // Enter on a cell
+    connect(m_cellGrid, &QListView::activated, this,
+            [this](const QModelIndex &index) { Q_EMIT openItemRequested(index.data(ItemThumbnailModel::ItemIdRole).toLongLong()); });
 
     // Calibration: reliability before and after temperature scaling.
     m_reliability = new QLineSeries;
@@ -247,7 +286,8 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     m_modelsView->setModel(m_models);
     m_modelsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_modelsView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_modelsView->horizontalHeader()->setStretchLastSection(true);
+    m_modelsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_modelsView->horizontalHeader()->setSectionResizeMode(ModelListModel::NameColumn, QHeaderView::Stretch);
     m_modelsView->verticalHeader()->hide();
     m_modelsView->setMinimumHeight(140);
     m_activate = new QPushButton(tr("Make selected model active"), this);
@@ -270,16 +310,20 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
 
     auto *content = new QWidget;
     auto *grid = new QGridLayout(content);
+    grid->setContentsMargins(4, 4, 4, 4);
+    // The matrix and the bars get the whole width: each has a column or a bar per department.
     grid->addWidget(m_summary, 0, 0, 1, 2);
-    grid->addWidget(box(tr("Accuracy per department"), m_accuracyChart, content), 1, 0);
-    grid->addWidget(box(tr("Confusion matrix (rows: true department)"), confusionPane, content), 1, 1);
-    grid->addWidget(box(tr("Calibration"), m_reliabilityChart, content), 2, 0);
-    grid->addWidget(box(tr("Accuracy against coverage"), thresholdPane, content), 2, 1);
-    grid->addWidget(box(tr("Training"), m_curvesChart, content), 3, 0);
-    grid->addWidget(box(tr("Models"), modelsPane, content), 3, 1);
-    auto *scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setWidget(content);
+    grid->addWidget(box(tr("Confusion matrix (rows: true department, columns: predicted)"), confusionPane, content), 1, 0, 1, 2);
+    grid->addWidget(box(tr("Accuracy per department"), m_accuracyChart, content), 2, 0, 1, 2);
+    grid->addWidget(box(tr("Calibration"), m_reliabilityChart, content), 3, 0);
+    grid->addWidget(box(tr("Accuracy against coverage"), thresholdPane, content), 3, 1);
+    grid->addWidget(box(tr("Training"), m_curvesChart, content), 4, 0);
+    grid->addWidget(box(tr("Models"), modelsPane, content), 4, 1);
+    grid->setColumnStretch(0, 1);
+    grid->setColumnStretch(1, 1);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setWidget(content);
     // Without a model the charts would be empty axes: a sentence says why and what to do instead.
     m_emptyState = new QLabel(this);
     m_emptyState->setTextFormat(Qt::PlainText);
@@ -288,21 +332,22 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     m_emptyState->setMargin(24);
     m_pages = new QStackedWidget(this);
     m_pages->addWidget(m_emptyState);
-    m_pages->addWidget(scroll);
+    m_pages->addWidget(m_scroll);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_pages);
 
     connect(m_runner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
-        if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded) {
-            m_evaluation = evaluation->result();
-            // The cells now count the very items they list.
-            m_confusion->setReport(m_evaluation->report);
-            Q_EMIT itemEvaluationReady();
-        }
+        if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded)
+            setItemEvaluation(evaluation->result());
     });
-    connect(session, &CatalogSession::opened, this, &DashboardWidget::reload);
-    connect(session, &CatalogSession::closed, this, &DashboardWidget::reload);
+    // Another catalog's model 1 is another model: its evaluation and cells' items go.
+    const auto forgetModel = [this] {
+        m_modelId = 0;
+        reload();
+    };
+    connect(session, &CatalogSession::opened, this, forgetModel);
+    connect(session, &CatalogSession::closed, this, forgetModel);
     connect(session, &CatalogSession::modelsChanged, this, &DashboardWidget::reload);
     connect(session, &CatalogSession::catalogChanged, this, &DashboardWidget::updateConsequences);
     connect(session, &CatalogSession::itemChanged, this, &DashboardWidget::updateConsequences);
@@ -312,9 +357,29 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
 
 DashboardWidget::~DashboardWidget() = default;
 
+QTableView *DashboardWidget::confusionView() const
+{
+    return m_confusionView;
+}
+
+QListWidget *DashboardWidget::departmentKey() const
+{
+    return m_key;
+}
+
+void DashboardWidget::setItemEvaluation(const EvaluationResult &result)
+{
+    m_evaluation = result;
+    // The cells now count the very items they show.
+    m_confusion->setReport(result.report);
+    clearCellItems();
+    Q_EMIT itemEvaluationReady();
+}
+
 void DashboardWidget::reload()
 {
     Catalog *catalog = m_session->catalog();
+    m_cellItems->setCatalogPath(catalog ? m_session->path() : QString());
     const auto active = catalog ? ModelRegistry(*catalog).activeModel() : std::nullopt;
     m_models->setModels(catalog ? ModelRegistry(*catalog).models() : QVector<RegisteredModel>());
     if (!active) {
@@ -322,6 +387,7 @@ void DashboardWidget::reload()
         m_modelPath.clear();
         m_report = EvaluationReport();
         m_evaluation.reset();
+        clearCellItems();
         m_summary->setText(catalog ? tr("No active model yet. Train one (Model ▸ Train…) or add a model file (Model ▸ Add Model File…).")
                                    : tr("No catalog open."));
         m_emptyState->setText(!catalog ? tr("No catalog open.\n\nOpen or create one from the File menu; its model's "
@@ -343,14 +409,17 @@ void DashboardWidget::reload()
     m_modelId = active->id;
     m_modelPath = active->weightsPath;
     m_report = EvaluationReport::fromJson(active->card.value(QStringLiteral("validation")).toObject());
-    if (!sameModel)
+    if (!sameModel) {
         m_evaluation.reset();
-    m_summary->setText(tr("<b>%1</b> (%2): validation accuracy %3%, top-3 %4% on %5 items. Calibration error %6 before "
-                          "temperature scaling, %7 after. Auto-file threshold %8.")
-                           .arg(elided(active->name).toHtmlEscaped(), elided(active->architecture).toHtmlEscaped())
-                           .arg(m_report.accuracy * 100, 0, 'f', 1).arg(m_report.top3Accuracy * 100, 0, 'f', 1)
-                           .arg(m_report.count).arg(m_report.ece, 0, 'f', 3).arg(m_report.eceCalibrated, 0, 'f', 3)
-                           .arg(active->threshold, 0, 'f', 3));
+        clearCellItems();
+    }
+    m_summary->setText(tr("<b>%1</b> (%2): validation accuracy %3, top-3 %4 on %5. Calibration error %6 before "
+                          "temperature scaling, %7 after. Auto-file threshold: confidence %8.")
+                           .arg(elided(active->name).toHtmlEscaped(), elided(active->architecture).toHtmlEscaped(),
+                                percentText(m_report.accuracy), percentText(m_report.top3Accuracy),
+                                plural(m_report.count, tr("%1 item"), tr("%1 items")))
+                           .arg(m_report.ece, 0, 'f', 3).arg(m_report.eceCalibrated, 0, 'f', 3)
+                           .arg(percentText(active->threshold)));
     const QJsonObject kept = active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("kept_epoch")).toObject();
     if (kept.value(QStringLiteral("epoch")).toInt() > 0) // cards from before it was recorded lack it
         m_summary->setText(m_summary->text() + tr(" Weights of epoch %1 (%2 phase), the best on validation.")
@@ -368,6 +437,13 @@ void DashboardWidget::reload()
     updateConsequences();
     if (isVisible())
         startItemEvaluation();
+}
+
+void DashboardWidget::clearCellItems()
+{
+    m_cellItems->setEntries({});
+    m_cellGrid->hide();
+    m_cellTitle->setText(tr("Click a cell to see its items."));
 }
 
 bool DashboardWidget::isShowingEmptyState() const
@@ -413,26 +489,43 @@ void DashboardWidget::startItemEvaluation()
 
 void DashboardWidget::listCellItems(const QModelIndex &cell)
 {
-    m_cellItems->clear();
     const QString trueClass = m_report.classes.value(cell.row());
     const QString predicted = m_report.classes.value(cell.column());
     if (!m_evaluation) {
+        m_cellItems->setEntries({});
+        m_cellGrid->hide();
         m_cellTitle->setText(tr("Measuring the model on its validation items…"));
         startItemEvaluation();
         connect(this, &DashboardWidget::itemEvaluationReady, this, [this, cell] { listCellItems(cell); }, Qt::SingleShotConnection);
         return;
     }
+    Catalog *catalog = m_session->catalog();
+    QVector<ItemThumbnailModel::Entry> entries;
     for (const EvaluatedExample &example : m_evaluation->examples) {
         if (example.trueClass != cell.row() || example.predictedClass != cell.column())
             continue;
-        auto *entry = new QListWidgetItem(QStringLiteral("%1  (%2%)").arg(elided(QFileInfo(example.path).fileName()))
-                                              .arg(example.confidence * 100, 0, 'f', 1), m_cellItems);
-        entry->setData(Qt::UserRole, example.itemId);
-        entry->setToolTip(plainToolTip(example.path));
+        // The object's title or number says more to a curator than a file name.
+        const auto item = catalog && example.itemId > 0 ? catalog->item(example.itemId) : std::nullopt;
+        const QString title = item ? item->metadata.value(QStringLiteral("title")).toString() : QString();
+        const QString name = !title.isEmpty() ? title
+                             : item && !item->externalId.isEmpty() ? item->externalId
+                                                                    : QFileInfo(example.path).fileName();
+        ItemThumbnailModel::Entry entry;
+        entry.itemId = example.itemId;
+        entry.caption = QStringLiteral("%1\n%2").arg(elided(name, kCellCaptionChars), percentText(example.confidence));
+        entry.toolTip = tr("%1\n%2\nconfidence %3").arg(elided(name, kToolTipChars / 3), elided(example.path, kToolTipChars / 3),
+                                                          percentText(example.confidence));
+        entries << entry;
     }
-    m_cellTitle->setText(plural(m_cellItems->count(), tr("%1 item of %2 predicted as %3 (double-click to open):"),
-                                    tr("%1 items of %2 predicted as %3 (double-click to open):"))
-                             .arg(elided(trueClass), elided(predicted)));
+    m_cellItems->setEntries(entries);
+    m_cellGrid->setVisible(!entries.isEmpty());
+    if (!entries.isEmpty()) // below the matrix, often out of view: brought into it once laid out
+        QTimer::singleShot(0, this, [this] { m_scroll->ensureWidgetVisible(m_cellGrid, 0, 8); });
+    m_cellTitle->setText(entries.isEmpty()
+                             ? tr("No item of %1 predicted as %2.").arg(elided(trueClass), elided(predicted))
+                             : plural(int(entries.size()), tr("%1 item of %2 predicted as %3 (double-click to open):"),
+                                      tr("%1 items of %2 predicted as %3 (double-click to open):"))
+                                   .arg(elided(trueClass), elided(predicted)));
 }
 
 void DashboardWidget::fillCharts(const EvaluationReport &report, double threshold)
@@ -470,6 +563,7 @@ void DashboardWidget::fillTrainingCurves(const QJsonArray &history)
     }
     setEpochRange(m_epochAxis, epoch);
     m_lossAxis->setRange(0, maxLoss * 1.1);
+    m_lossAxis->applyNiceNumbers(); // ticks at 0.1 or 0.2 steps, not 0.14 and 0.28
 }
 
 void DashboardWidget::beginLiveTraining()
@@ -486,6 +580,7 @@ void DashboardWidget::appendEpoch(const EpochReport &report)
     m_validationAccuracy->append(m_liveEpochs, report.validationAccuracy);
     setEpochRange(m_epochAxis, m_liveEpochs);
     m_lossAxis->setMax(std::max({m_lossAxis->max(), report.trainLoss * 1.1, report.validationLoss * 1.1}));
+    m_lossAxis->applyNiceNumbers();
 }
 
 void DashboardWidget::updateConsequences()
@@ -512,10 +607,10 @@ void DashboardWidget::updateConsequences()
     ReviewStore store(*catalog);
     const qint64 filed = store.autoFileCount(m_modelId, threshold);
     const qint64 classified = store.unlabelledPredictionCount(m_modelId);
-    m_consequences->setText(tr("At %1: %2 of %3 unlabelled classified items would be filed automatically, %4 would wait for "
-                               "review. Expected accuracy of the automatic filing: %5 (on validation items).")
-                                .arg(threshold, 0, 'f', 3).arg(filed).arg(classified).arg(classified - filed)
-                                .arg(expected >= 0 ? QStringLiteral("%1%").arg(expected * 100, 0, 'f', 1) : tr("no validation item is this confident")));
+    m_consequences->setText(tr("At a confidence of %1: %2 of %3 unlabelled classified items would be filed automatically, %4 "
+                               "would wait for review. Expected accuracy of the automatic filing: %5 (on validation items).")
+                                .arg(percentText(threshold)).arg(filed).arg(classified).arg(classified - filed)
+                                .arg(expected >= 0 ? percentText(expected) : tr("no validation item is this confident")));
 }
 
 void DashboardWidget::applyThreshold()

@@ -9,11 +9,14 @@
 
 class QChart;
 class QChartView;
+class QComboBox;
 class QLabel;
 class QLineSeries;
+class QListView;
 class QListWidget;
 class QPushButton;
 class QScatterSeries;
+class QScrollArea;
 class QSlider;
 class QStackedWidget;
 class QTableView;
@@ -23,12 +26,15 @@ namespace accession {
 
 class CatalogSession;
 class ConfusionMatrixModel;
+class ConfusionMatrixView;
+class DepartmentKeyList;
+class ItemThumbnailModel;
 class JobRunner;
 class ModelListModel;
 class PerClassMetricsModel;
 
-// How good the active model is: accuracy per department, the confusion matrix (click a cell for its
-// items), calibration, accuracy against coverage with the auto-file threshold and a control to move it,
+// How good the active model is: accuracy per department, the confusion matrix (click a cell for a thumbnail
+// grid of its items), calibration, accuracy against coverage with the auto-file threshold and a control to move it,
 // training curves (live while training), and every model of the catalog side by side.
 class DashboardWidget : public QWidget
 {
@@ -42,9 +48,16 @@ public:
     void beginLiveTraining();
     void appendEpoch(const EpochReport &report);
 
-    QTableView *confusionView() const { return m_confusionView; }
-    QListWidget *cellItems() const { return m_cellItems; }
+    QTableView *confusionView() const;
+    // Counts, or shares of the row (recall) or of the column (precision).
+    QComboBox *normalisationBox() const { return m_normalisation; }
+    QListWidget *departmentKey() const;
+    // The thumbnails of the clicked cell's items; double-click opens one.
+    QListView *cellGrid() const { return m_cellGrid; }
+    ItemThumbnailModel *cellItems() const { return m_cellItems; }
     QLabel *cellTitle() const { return m_cellTitle; }
+    // Which validation items lie behind each cell: from the evaluation job, which showEvent starts.
+    void setItemEvaluation(const EvaluationResult &result);
     QSlider *thresholdSlider() const { return m_threshold; }
     QLabel *summary() const { return m_summary; }
     // Shown instead of the charts while there is no catalog or no active model.
@@ -72,6 +85,7 @@ private:
     void startItemEvaluation();
     void followPaletteInCharts();
     void listCellItems(const QModelIndex &cell);
+    void clearCellItems();
     void updateConsequences();
     void applyThreshold();
     void fillCharts(const EvaluationReport &report, double threshold);
@@ -85,13 +99,17 @@ private:
     JobRunner *m_runner;
 
     QStackedWidget *m_pages;
+    QScrollArea *m_scroll;
     QLabel *m_emptyState;
     QLabel *m_summary;
     PerClassMetricsModel *m_perClass;
     QChartView *m_accuracyChart;
     ConfusionMatrixModel *m_confusion;
-    QTableView *m_confusionView;
-    QListWidget *m_cellItems;
+    ConfusionMatrixView *m_confusionView;
+    QComboBox *m_normalisation;
+    DepartmentKeyList *m_key;
+    ItemThumbnailModel *m_cellItems;
+    QListView *m_cellGrid;
     QLabel *m_cellTitle;
     QChartView *m_reliabilityChart;
     QLineSeries *m_reliability;

@@ -2,6 +2,7 @@
 
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
+#include "dashboardmodels.h"
 #include "decisioncommand.h"
 #include "displaytext.h"
 #include "imageview.h"
@@ -16,7 +17,10 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCursor>
+#include <QEvent>
 #include <QFile>
+#include <QFontMetrics>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHorizontalBarSeries>
@@ -26,6 +30,7 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QPushButton>
+#include <QToolTip>
 #include <QUndoStack>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -38,6 +43,9 @@ namespace {
 
 // The department's full name on each entry of the department box, which shows it elided.
 constexpr int kFullNameRole = Qt::UserRole + 1;
+
+// Qt Charts gives the axes at most this share of a chart's width; labels wider than their share are cut.
+constexpr double kAxisShareOfWidth = 0.4;
 
 QString when(const QDateTime &time)
 {
@@ -123,6 +131,18 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_chartView = new QChartView(chart, this);
     m_chartView->setRenderHint(QPainter::Antialiasing);
     m_chartView->setMinimumHeight(150);
+    m_chartView->installEventFilter(this); // new width, new choice between names and short labels
+    connect(m_series, &QHorizontalBarSeries::hovered, this, [this](bool entered, int index) {
+        if (!entered || index < 0 || index >= m_chartNames.size()) {
+            QToolTip::hideText();
+            return;
+        }
+        QToolTip::showText(QCursor::pos(), plainToolTip(QStringLiteral("%1: %2").arg(m_chartNames[index], percentText(m_chartProbabilities.value(index)))));
+    });
+    m_chartEmpty = new QLabel(this);
+    m_chartEmpty->setTextFormat(Qt::PlainText);
+    m_chartEmpty->setWordWrap(true);
+    m_chartEmpty->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_groups = new QCheckBox(tr("Show department groups"), this);
 
     m_history = new QListWidget(this);
@@ -145,6 +165,7 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     layout->addWidget(m_details);
     layout->addWidget(m_image, 3);
     layout->addWidget(m_chartView, 2);
+    layout->addWidget(m_chartEmpty);
     layout->addWidget(m_groups);
     layout->addWidget(new QLabel(tr("History"), this));
     layout->addWidget(m_history, 1);
@@ -192,6 +213,9 @@ void ItemPanel::refresh()
     m_history->clear();
     m_bars->remove(0, m_bars->count());
     m_categories->clear();
+    m_chartNames.clear();
+    m_chartShortNames.clear();
+    m_chartProbabilities.clear();
     const bool enabled = item.has_value();
     for (QWidget *widget : {static_cast<QWidget *>(m_department), static_cast<QWidget *>(m_fileButton),
                             static_cast<QWidget *>(m_acceptButton), static_cast<QWidget *>(m_unfileButton)})
@@ -200,6 +224,8 @@ void ItemPanel::refresh()
         m_title->setText(tr("Select an item to see it here."));
         m_details->clear();
         m_details->hide();
+        m_chartView->hide();
+        m_chartEmpty->hide();
         return;
     }
     const QString details = describeMetadata(item->metadata);
@@ -245,6 +271,14 @@ void ItemPanel::refresh()
     // The active model's calibrated probabilities, by department or by group, in percent.
     m_acceptButton->setEnabled(prediction.has_value() && status != ItemStatus::Confirmed);
     m_unfileButton->setEnabled(status == ItemStatus::AutoFiled);
+    // An empty chart says nothing: a sentence says why there are no probabilities.
+    m_chartView->setVisible(prediction.has_value());
+    m_chartEmpty->setVisible(!prediction);
+    if (!active)
+        m_chartEmpty->setText(tr("No model yet, so no prediction: train one (Model ▸ Train or Retrain…) or add a model file "
+                                 "(Model ▸ Add Model File…)."));
+    else if (!prediction)
+        m_chartEmpty->setText(tr("The active model has not classified this item yet (Model ▸ Classify Unclassified Items)."));
     if (prediction) {
         QVector<QPair<QString, double>> entries;
         if (hasGroups && m_groups->isChecked()) {
@@ -266,13 +300,22 @@ void ItemPanel::refresh()
         std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
         entries.resize(std::min<qsizetype>(entries.size(), 5));
         std::reverse(entries.begin(), entries.end()); // a horizontal bar chart draws bottom-up
-        QStringList names;
+        // Short labels as the dashboard has them, from every department (or group) the model knows.
+        QStringList allNames;
+        if (hasGroups && m_groups->isChecked()) {
+            for (const auto &[name, probability] : entries)
+                allNames << name;
+        } else {
+            allNames = prediction->classes;
+        }
+        const QStringList allShortNames = shortDepartmentLabels(allNames);
         for (const auto &[name, probability] : entries) {
-            names << name;
+            m_chartNames << name;
+            m_chartShortNames << allShortNames.value(allNames.indexOf(name), name);
+            m_chartProbabilities << probability;
             m_bars->append(std::round(probability * 1000) / 10);
         }
-        // Qt Charts draws category labels as rich text.
-        m_categories->append(richTextSafeLabels(names));
+        showChartLabels();
     }
 
     // History, oldest first.
@@ -296,6 +339,33 @@ void ItemPanel::refresh()
             text += tr(" (undone)");
         m_history->addItem(text);
     }
+}
+
+void ItemPanel::showChartLabels()
+{
+    // Until laid out the view has no real width: the names stand, and the first resize decides.
+    const QFontMetrics metrics(m_categories->labelsFont());
+    const int room = int(m_chartView->width() * kAxisShareOfWidth) - 16;
+    const bool namesFit = !m_chartView->isVisible()
+                          || std::all_of(m_chartNames.begin(), m_chartNames.end(),
+                                         [&](const QString &name) { return metrics.horizontalAdvance(elided(name)) <= room; });
+    const QStringList labels = richTextSafeLabels(namesFit ? m_chartNames : m_chartShortNames); // Qt Charts draws rich text
+    if (labels == m_categories->categories())
+        return;
+    m_categories->clear();
+    m_categories->append(labels);
+}
+
+bool ItemPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_chartView && (event->type() == QEvent::Resize || event->type() == QEvent::Show) && !m_chartNames.isEmpty())
+        showChartLabels();
+    return QWidget::eventFilter(watched, event);
+}
+
+bool ItemPanel::isShowingChart() const
+{
+    return !m_chartView->isHidden();
 }
 
 QStringList ItemPanel::chartCategories() const

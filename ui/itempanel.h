@@ -33,6 +33,9 @@ public:
     // Chart categories as shown, and the probabilities (0-1) behind the bars, which show percentages (for tests).
     QStringList chartCategories() const;
     QList<qreal> chartValues() const;
+    // Instead of an empty chart: why there are no probabilities to show (no item, no model, not classified).
+    QLabel *chartEmptyLabel() const { return m_chartEmpty; }
+    bool isShowingChart() const;
     QListWidget *historyList() const { return m_history; }
     QLabel *titleLabel() const { return m_title; }
     QComboBox *departmentBox() const { return m_department; }
@@ -40,8 +43,13 @@ public:
     QCheckBox *groupsBox() const { return m_groups; }
     QString detailsText() const; // the source's metadata as shown (rich text); empty when hidden
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void fileUnderChosenDepartment();
+    // Names beside the bars when they all fit whole, else everyone's short label (the name on hover).
+    void showChartLabels();
 
     CatalogSession *m_session;
     qint64 m_itemId = 0;
@@ -49,6 +57,10 @@ private:
     QLabel *m_details; // what the item's source said of it: title, culture, date, a link
     ImageView *m_image;
     QChartView *m_chartView;
+    QLabel *m_chartEmpty;
+    QStringList m_chartNames;      // the departments or groups of the bars, bottom-up
+    QStringList m_chartShortNames; // their short labels
+    QList<double> m_chartProbabilities;
     QBarSet *m_bars;
     QHorizontalBarSeries *m_series;
     QBarCategoryAxis *m_categories;

@@ -9,6 +9,7 @@
 #include "departmentsdialog.h"
 #include "exportdialog.h"
 #include "importlabelleddialog.h"
+#include "itemthumbnailmodel.h"
 #include "itempanel.h"
 #include "mainwindow.h"
 #include "metimportdialog.h"
@@ -136,7 +137,7 @@ QVector<ScreenshotTour::Stop> ScreenshotTour::stops()
                       Q_EMIT window->dashboard()->confusionView()->clicked(index);
                   }
               },
-              [window] { return window->dashboard()->cellItems()->count() > 0; }, QStringLiteral("the items behind a confusion cell"),
+              [window] { return window->dashboard()->cellItems()->rowCount() > 0; }, QStringLiteral("the items behind a confusion cell"),
               [window] { window->showCatalog(); }};
     cell.pauseMs = 8000; // the cell's items come from evaluating the model
     stops.push_back(cell);
