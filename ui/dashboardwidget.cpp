@@ -1,5 +1,6 @@
 #include "dashboardwidget.h"
 
+#include "appearance.h"
 #include "catalogsession.h"
 #include "chartaxes.h"
 #include "confusionmatrixview.h"
@@ -59,21 +60,6 @@ QChartView *makeChartView(QChart *chart, QWidget *parent)
     view->setRenderHint(QPainter::Antialiasing);
     view->setMinimumHeight(240);
     return view;
-}
-
-// Charts draw on their own white theme; painted from the widget's palette instead, they follow a dark system palette.
-void followPalette(QChart *chart, const QPalette &palette)
-{
-    chart->setBackgroundBrush(palette.brush(QPalette::Base));
-    chart->setBackgroundPen(QPen(palette.color(QPalette::Mid)));
-    chart->setTitleBrush(palette.brush(QPalette::Text));
-    chart->legend()->setLabelColor(palette.color(QPalette::Text));
-    for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsColor(palette.color(QPalette::Text));
-        axis->setTitleBrush(palette.brush(QPalette::Text));
-        axis->setLinePenColor(palette.color(QPalette::Mid));
-        axis->setGridLineColor(palette.color(QPalette::Mid));
-    }
 }
 
 QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
