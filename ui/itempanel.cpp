@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "ingest/importplan.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -59,9 +60,10 @@ QString describeMetadata(const QJsonObject &metadata)
         if (!value.isEmpty())
             lines << QStringLiteral("%1: %2").arg(label, elided(value, kShownMessageChars).toHtmlEscaped());
     }
-    // Other sources' fields, as they named them, after the known ones (a few at most).
+    // Other sources' fields, as they named them, after the known ones (a few at most). A CSV's columns that the
+    // curator mapped to no role are kept, but are the spreadsheet's bookkeeping, not what the work is.
     static const QSet<QString> hidden = {QStringLiteral("objectURL"), QStringLiteral("image_url"), QStringLiteral("isPublicDomain"),
-                                         QStringLiteral("source")};
+                                         QStringLiteral("source"), QLatin1String(kUnmappedCsvColumnsKey)};
     int others = 0;
     for (auto it = metadata.constBegin(); it != metadata.constEnd() && others < 6; ++it) {
         const bool isKnown = std::any_of(known.begin(), known.end(), [&](const auto &entry) { return entry.first == it.key(); });
