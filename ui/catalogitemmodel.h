@@ -21,7 +21,16 @@ class CatalogItemModel : public QAbstractTableModel
 public:
     enum Column { FileColumn, ExternalIdColumn, DepartmentColumn, StatusColumn, PredictedColumn, ConfidenceColumn,
                   SizeColumn, ImportedColumn, ColumnCount };
-    enum Role { ItemIdRole = Qt::UserRole + 1, PathRole, StatusRole, ConfidenceRole };
+    enum Role {
+        ItemIdRole = Qt::UserRole + 1, PathRole, StatusRole, ConfidenceRole,
+        ThumbnailRole,       // QPixmap; null until the loader thread has it (asking for it requests it)
+        PixelSizeRole,       // QSize of the original image, for a placeholder of the right shape
+        CaptionRole,         // QStringList: title and object number when known, else the file name
+        BadgeStatusRole,     // a status in one or two words: "To review", "Filed", "Reviewed", ...
+        StatusColorRole,     // QColor behind that word
+        BadgeDepartmentRole, // the department's short name ("EP"; "EP?" for a prediction under review); may be empty
+        DepartmentColorRole  // QColor of that department, the same in every cell
+    };
 
     static constexpr int kPageSize = 500;
 
@@ -50,9 +59,14 @@ public:
     void fetchMore(const QModelIndex &parent) override;
 
     static QString statusLabel(ItemStatus status);
+    // The status as a grid badge says it: to review, filed, reviewed, labelled, unlabelled.
+    static QString badgeLabel(ItemStatus status);
+    static QColor statusColor(ItemStatus status);
 
 private:
     void thumbnailArrived(qint64 itemId, const QImage &image);
+    void readDepartments();
+    QStringList caption(const ItemRow &item) const;
 
     Catalog *m_catalog = nullptr;
     ItemFilter m_filter;
@@ -65,6 +79,8 @@ private:
     ThumbnailLoader *m_thumbnails = nullptr;
     mutable QCache<qint64, QPixmap> m_pixmaps{3000};
     QPixmap m_placeholder;
+    QHash<QString, QString> m_shortDepartment; // department name -> short label, as the confusion matrix has it
+    QHash<QString, QColor> m_departmentColor;
 };
 
 } // namespace accession

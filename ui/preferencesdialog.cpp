@@ -15,8 +15,8 @@ namespace accession {
 namespace {
 const QString kThumbnailSizeKey = QStringLiteral("preferences/thumbnailSize");
 const QString kTargetAccuracyKey = QStringLiteral("preferences/targetAccuracy");
-constexpr int kMinThumbnail = 48;
-constexpr int kMaxThumbnail = 320;
+constexpr int kMinThumbnail = Preferences::kMinThumbnailSize;
+constexpr int kMaxThumbnail = Preferences::kMaxThumbnailSize;
 constexpr double kMinTarget = 0.5;
 constexpr double kMaxTarget = 0.999;
 }

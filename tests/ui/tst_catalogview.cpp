@@ -1,27 +1,43 @@
+#include "catalogitemmodel.h"
 #include "catalogsession.h"
+#include "catalogview.h"
+#include "dashboardmodels.h"
 #include "importlabelleddialog.h"
 #include "itempanel.h"
+#include "mainwindow.h"
+#include "preferencesdialog.h"
 #include "testcatalogs.h"
 #include "testimages.h"
+#include "thumbnaildelegate.h"
 
 #include "catalog/catalog.h"
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
 #include "ingest/importjob.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QSqlQuery>
+#include <QListView>
+#include <QPixmap>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QSlider>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace accession;
 using namespace accession::test;
 
-// What the catalog view shows of an item imported from a CSV: the columns the curator mapped, not the others.
+// The catalog's grid: cells that fit any shape of image, captions that name the work, badges, the size slider,
+// and the metadata the item panel shows for a CSV import.
 class TestCatalogView : public QObject
 {
     Q_OBJECT
@@ -29,14 +45,21 @@ class TestCatalogView : public QObject
 private Q_SLOTS:
     void initTestCase();
     void init();
+    void captionsNeverOverlapThumbnailsAtAnySize();
+    void captionNamesTheObjectElseTheFile();
+    void badgeShowsStatusAndDepartment();
+    void sliderResizesTheGridAndIsThePreference();
     void itemPanelShowsOnlyMappedCsvColumns();
     void importDialogMapsTheTitleAndPreviewsOffTheGuiThread();
 
 private:
+    // Shows the view at a size where several cells fit, with every page and thumbnail loaded.
+    static void showLoaded(CatalogView &view, CatalogItemModel &model);
     qint64 itemNamed(Catalog &catalog, const QString &fileName) const;
 
     QTemporaryDir m_dir;
     QString m_csvCatalog; // portrait, panorama, landscape and tiny images from a CSV with an unmapped column
+    ClassifiedCatalog m_fixture;
 };
 
 void TestCatalogView::initTestCase()
@@ -67,6 +90,8 @@ void TestCatalogView::initTestCase()
     ImportJob job(m_csvCatalog, request);
     QVERIFY(job.exec());
     QCOMPARE(job.summary().imported, 4);
+
+    m_fixture = makeClassifiedCatalog(m_dir.filePath(QStringLiteral("fixture")), 8, 3);
 }
 
 void TestCatalogView::init()
@@ -74,11 +99,221 @@ void TestCatalogView::init()
     QSettings().clear();
 }
 
+void TestCatalogView::showLoaded(CatalogView &view, CatalogItemModel &model)
+{
+    view.resize(1100, 700);
+    view.showGrid(true);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    while (model.canFetchMore(QModelIndex()))
+        model.fetchMore(QModelIndex());
+    for (int row = 0; row < model.rowCount(); ++row)
+        model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::ThumbnailRole); // asks the loader
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int row = 0; row < model.rowCount(); ++row) {
+                if (model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::ThumbnailRole).value<QPixmap>().isNull())
+                    return false;
+            }
+            return true;
+        }(),
+        30000);
+}
+
 qint64 TestCatalogView::itemNamed(Catalog &catalog, const QString &fileName) const
 {
     QSqlQuery query = catalog.run(QStringLiteral("SELECT id FROM items WHERE path LIKE :name"),
                                   QVariantMap{{QStringLiteral("name"), QVariant(QStringLiteral("%/") + fileName)}});
     return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+void TestCatalogView::captionsNeverOverlapThumbnailsAtAnySize()
+{
+    Catalog catalog(m_csvCatalog);
+    CatalogItemModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCatalog(&catalog);
+    CatalogView view(&model);
+    showLoaded(view, model);
+    QCOMPARE(model.rowCount(), 4);
+    QListView *grid = view.gridView();
+    const QColor red(230, 20, 20);
+    const auto isRed = [&](QRgb pixel) {
+        const QColor colour(pixel);
+        return std::abs(colour.red() - red.red()) < 40 && colour.green() < 70 && colour.blue() < 70;
+    };
+
+    for (const int size : {48, 112, 200, 320}) {
+        view.thumbnailSlider()->setValue(size);
+        QCOMPARE(view.thumbnailSize(), size);
+        QApplication::processEvents();
+        const QImage shot = grid->viewport()->grab().toImage();
+        QList<QRect> cells;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const QModelIndex index = model.index(row, CatalogItemModel::FileColumn);
+            const QRect cell = grid->visualRect(index);
+            const QSize pixels = index.data(CatalogItemModel::PixelSizeRole).toSize();
+            const ThumbnailDelegate::CellLayout parts = view.thumbnailDelegate()->layout(cell, pixels, grid->fontMetrics());
+            const QString what = QStringLiteral("%1 at %2 px").arg(QFileInfo(index.data(CatalogItemModel::PathRole).toString()).fileName()).arg(size);
+            QVERIFY2(!parts.caption.intersects(parts.thumbnail), qPrintable(what));
+            QVERIFY2(!parts.badge.intersects(parts.thumbnail) && !parts.badge.intersects(parts.caption), qPrintable(what));
+            QVERIFY2(parts.box.contains(parts.thumbnail), qPrintable(what));
+            QVERIFY2(cell.contains(parts.caption) && cell.contains(parts.badge), qPrintable(what));
+            QCOMPARE(parts.box.width(), size);
+            // The image's shape is kept: its longer side fills the box, the other follows.
+            const double aspect = double(pixels.width()) / pixels.height();
+            const double drawn = double(parts.thumbnail.width()) / parts.thumbnail.height();
+            QCOMPARE(std::max(parts.thumbnail.width(), parts.thumbnail.height()), size);
+            if (pixels.width() != pixels.height())
+                QVERIFY2(std::abs(drawn - aspect) / aspect < 0.15 || std::min(parts.thumbnail.width(), parts.thumbnail.height()) <= 8,
+                         qPrintable(QStringLiteral("%1: drawn %2 for %3").arg(what).arg(drawn).arg(aspect)));
+            for (const QRect &other : cells)
+                QVERIFY2(!other.intersects(cell), qPrintable(what));
+            cells << cell;
+
+            // As painted: the image's red where the thumbnail is, none of it in the caption's lines.
+            const QRect visibleCaption = parts.caption.intersected(shot.rect());
+            if (visibleCaption.isEmpty())
+                continue;
+            QVERIFY2(isRed(shot.pixel(parts.thumbnail.center())), qPrintable(what));
+            for (int y = visibleCaption.top(); y <= visibleCaption.bottom(); ++y) {
+                for (int x = visibleCaption.left(); x <= visibleCaption.right(); ++x)
+                    QVERIFY2(!isRed(shot.pixel(x, y)), qPrintable(QStringLiteral("%1: red at %2,%3").arg(what).arg(x).arg(y)));
+            }
+        }
+    }
+}
+
+void TestCatalogView::captionNamesTheObjectElseTheFile()
+{
+    Catalog catalog(m_csvCatalog);
+    CatalogItemModel model;
+    model.setCatalog(&catalog);
+    while (model.canFetchMore(QModelIndex()))
+        model.fetchMore(QModelIndex());
+    const auto captionOf = [&](const QString &fileName) {
+        const int row = model.rowOfItem(itemNamed(catalog, fileName));
+        return model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::CaptionRole).toStringList();
+    };
+    QCOMPARE(captionOf(QStringLiteral("portrait.png")), (QStringList{QStringLiteral("Portrait of a lady"), QStringLiteral("1979.1")}));
+    QCOMPARE(captionOf(QStringLiteral("landscape.jpg")), QStringList{QStringLiteral("L-7")});
+    QCOMPARE(captionOf(QStringLiteral("panorama.png")), QStringList{QStringLiteral("panorama.png")});
+    QCOMPARE(captionOf(QStringLiteral("tiny.png")), QStringList{QStringLiteral("tiny.png")});
+    // The tooltip has it all, as plain text.
+    const QString tip = model.index(model.rowOfItem(itemNamed(catalog, QStringLiteral("portrait.png"))), 0).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("Portrait of a lady")) && tip.contains(QStringLiteral("1979.1")) && tip.contains(QStringLiteral("portrait.png"))
+                 && tip.contains(QStringLiteral("Asian Art")),
+             qPrintable(tip));
+}
+
+void TestCatalogView::badgeShowsStatusAndDepartment()
+{
+    const QString path = copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("badges.db"));
+    Catalog catalog(path);
+    ModelRegistry registry(catalog);
+    const RegisteredModel active = *registry.activeModel();
+    QStringList names;
+    for (const Department &department : catalog.departments())
+        names << department.name;
+    const QStringList shortNames = shortDepartmentLabels(names);
+    const auto shortOf = [&](const QString &name) { return shortNames.value(names.indexOf(name)); };
+
+    CatalogItemModel model;
+    model.setCatalog(&catalog);
+    const auto firstWith = [&](ItemStatus status) {
+        model.setFilter({0, status, QString()});
+        model.fetchMore(QModelIndex());
+        return model.rowCount() > 0 ? model.index(0, CatalogItemModel::FileColumn) : QModelIndex();
+    };
+
+    QModelIndex labelled = firstWith(ItemStatus::Labelled);
+    QVERIFY(labelled.isValid());
+    QCOMPARE(labelled.data(CatalogItemModel::BadgeStatusRole).toString(), QStringLiteral("Labelled"));
+    QCOMPARE(labelled.data(CatalogItemModel::BadgeDepartmentRole).toString(), shortOf(model.rowData(0)->department));
+    QVERIFY(!labelled.data(CatalogItemModel::BadgeDepartmentRole).toString().isEmpty());
+
+    registry.setThreshold(active.id, 1.0); // hardly anything is confident enough: predictions wait for review
+    const QModelIndex toReview = firstWith(ItemStatus::NeedsReview);
+    QVERIFY(toReview.isValid());
+    const ItemRow waiting = *model.rowData(0);
+    QCOMPARE(toReview.data(CatalogItemModel::BadgeStatusRole).toString(), QStringLiteral("To review"));
+    QCOMPARE(toReview.data(CatalogItemModel::BadgeDepartmentRole).toString(), shortOf(waiting.predicted) + QLatin1Char('?'));
+
+    registry.setThreshold(active.id, 0.0); // every prediction is filed
+    model.reload();
+    const QModelIndex filed = firstWith(ItemStatus::AutoFiled);
+    QVERIFY(filed.isValid());
+    QCOMPARE(filed.data(CatalogItemModel::BadgeStatusRole).toString(), QStringLiteral("Filed"));
+    QCOMPARE(filed.data(CatalogItemModel::BadgeDepartmentRole).toString(), shortOf(model.rowData(0)->department));
+    const qint64 filedItem = model.rowData(0)->id;
+    const QString otherDepartment = names.first() == model.rowData(0)->department ? names.last() : names.first();
+    ReviewStore(catalog).choose(filedItem, catalog.departments().at(int(names.indexOf(otherDepartment))).id);
+    const QModelIndex reviewed = firstWith(ItemStatus::Confirmed);
+    QVERIFY(reviewed.isValid());
+    QCOMPARE(model.rowData(0)->id, filedItem);
+    QCOMPARE(reviewed.data(CatalogItemModel::BadgeStatusRole).toString(), QStringLiteral("Reviewed"));
+    QCOMPARE(reviewed.data(CatalogItemModel::BadgeDepartmentRole).toString(), shortOf(otherDepartment));
+
+    model.setFilter({});
+    while (model.canFetchMore(QModelIndex()))
+        model.fetchMore(QModelIndex());
+    // Each department keeps its colour in every cell, and no two departments share one.
+    QHash<QString, QRgb> colours;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const ItemRow *item = model.rowData(row);
+        if (item->department.isEmpty())
+            continue;
+        const QRgb colour = model.index(row, 0).data(CatalogItemModel::DepartmentColorRole).value<QColor>().rgb();
+        if (colours.contains(item->department))
+            QCOMPARE(colours.value(item->department), colour);
+        colours.insert(item->department, colour);
+    }
+    QCOMPARE(colours.size(), names.size());
+    QCOMPARE(QSet<QRgb>(colours.begin(), colours.end()).size(), names.size());
+}
+
+void TestCatalogView::sliderResizesTheGridAndIsThePreference()
+{
+    Catalog catalog(m_csvCatalog);
+    CatalogItemModel model;
+    model.setCatalog(&catalog);
+    CatalogView view(&model);
+    showLoaded(view, model);
+    QListView *grid = view.gridView();
+    QSlider *slider = view.thumbnailSlider();
+    QCOMPARE(slider->value(), Preferences::kDefaultThumbnailSize);
+    const QSize before = grid->visualRect(model.index(0, 0)).size();
+
+    // Moved from the keyboard, as a curator would.
+    slider->setFocus();
+    for (int step = 0; step < 3; ++step)
+        QTest::keyClick(slider, Qt::Key_PageUp);
+    const int larger = Preferences::kDefaultThumbnailSize + 3 * slider->pageStep();
+    QCOMPARE(slider->value(), larger);
+    QCOMPARE(view.thumbnailSize(), larger);
+    QCOMPARE(Preferences::load().thumbnailSize, larger);
+    QCOMPARE(grid->gridSize(), view.thumbnailDelegate()->cellSize(grid->fontMetrics()));
+    const QSize after = grid->visualRect(model.index(0, 0)).size();
+    QCOMPARE(after.width() - before.width(), larger - Preferences::kDefaultThumbnailSize);
+    QCOMPARE(after.height() - before.height(), larger - Preferences::kDefaultThumbnailSize);
+
+    // The list has no thumbnails to size.
+    view.showGrid(false);
+    QVERIFY(!slider->isEnabled());
+    view.showGrid(true);
+    QVERIFY(slider->isEnabled());
+
+    // The other way: Preferences sets the slider.
+    MainWindow window;
+    QVERIFY(window.openCatalog(m_csvCatalog));
+    QCOMPARE(window.catalogView()->thumbnailSlider()->value(), larger);
+    PreferencesDialog *dialog = window.openPreferences();
+    QCOMPARE(dialog->thumbnailSizeBox()->value(), larger);
+    dialog->thumbnailSizeBox()->setValue(96);
+    dialog->accept();
+    QCOMPARE(window.catalogView()->thumbnailSlider()->value(), 96);
+    QCOMPARE(window.catalogView()->thumbnailSize(), 96);
+    QCOMPARE(Preferences::load().thumbnailSize, 96);
 }
 
 void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
