@@ -18,6 +18,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QScopedValueRollback>
+#include <QShortcut>
 #include <QSlider>
 #include <QTimer>
 #include <QToolButton>
@@ -60,7 +61,7 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     m_sizeSlider->setSingleStep(8);
     m_sizeSlider->setPageStep(32);
     m_sizeSlider->setFixedWidth(72);
-    m_sizeSlider->setToolTip(tr("Thumbnail size"));
+    m_sizeSlider->setToolTip(tr("Thumbnail size (Ctrl++ and Ctrl+-)"));
     m_sizeSlider->setAccessibleName(tr("Thumbnail size"));
 
     auto *bar = new QHBoxLayout;
@@ -135,6 +136,15 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
         preferences.thumbnailSize = pixels;
         preferences.save();
     });
+    // Zoom keys while the catalog has the focus, as in image browsers.
+    for (const auto &[keys, steps] : {std::pair{QKeySequence::ZoomIn, 1}, std::pair{QKeySequence::ZoomOut, -1}}) {
+        auto *shortcut = new QShortcut(keys, this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, [this, steps = steps] {
+            if (m_showGrid)
+                m_sizeSlider->setValue(m_sizeSlider->value() + steps * m_sizeSlider->pageStep());
+        });
+    }
     connect(m_gridButton, &QToolButton::clicked, this, [this] { showGrid(true); });
     connect(m_listButton, &QToolButton::clicked, this, [this] { showGrid(false); });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {

@@ -297,6 +297,14 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
     QCOMPARE(after.width() - before.width(), larger - Preferences::kDefaultThumbnailSize);
     QCOMPARE(after.height() - before.height(), larger - Preferences::kDefaultThumbnailSize);
 
+    // Zoom keys in the grid step it by a page.
+    grid->setFocus();
+    QTest::keyClick(grid, Qt::Key_Minus, Qt::ControlModifier);
+    QCOMPARE(view.thumbnailSize(), larger - slider->pageStep());
+    QCOMPARE(Preferences::load().thumbnailSize, larger - slider->pageStep());
+    QTest::keyClick(grid, Qt::Key_Plus, Qt::ControlModifier);
+    QCOMPARE(view.thumbnailSize(), larger);
+
     // The list has no thumbnails to size.
     view.showGrid(false);
     QVERIFY(!slider->isEnabled());
