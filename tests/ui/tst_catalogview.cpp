@@ -327,7 +327,7 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
 void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
 {
     CatalogSession session;
-    session.open(m_csvCatalog);
+    session.open(copyCatalog(m_csvCatalog, m_dir.path(), QStringLiteral("panel.db")));
     ItemPanel panel(&session);
     Catalog &catalog = *session.catalog();
     panel.showItem(itemNamed(catalog, QStringLiteral("portrait.png")));
@@ -342,6 +342,21 @@ void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
 
     panel.showItem(itemNamed(catalog, QStringLiteral("panorama.png")));
     QVERIFY2(!panel.detailsText().contains(QStringLiteral("nor this")), qPrintable(panel.detailsText()));
+
+    // A catalog from an older version kept a CSV's columns loose beside the title; a IIIF manifest's own fields
+    // are the collection's description, and show.
+    const qint64 landscape = itemNamed(catalog, QStringLiteral("landscape.jpg"));
+    catalog.run(QStringLiteral("UPDATE items SET metadata = :metadata WHERE id = :id"),
+                QVariantMap{{QStringLiteral("metadata"), QStringLiteral(R"({"title":"Old bowl","Internal notes":"legacy note"})")},
+                            {QStringLiteral("id"), landscape}});
+    panel.showItem(landscape);
+    QVERIFY2(panel.detailsText().contains(QStringLiteral("Title: Old bowl")) && !panel.detailsText().contains(QStringLiteral("legacy")),
+             qPrintable(panel.detailsText()));
+    catalog.run(QStringLiteral("UPDATE items SET metadata = :metadata WHERE id = :id"),
+                QVariantMap{{QStringLiteral("metadata"), QStringLiteral(R"({"manifest":"https://example.org/m.json","Date":"ca. 1600"})")},
+                            {QStringLiteral("id"), landscape}});
+    panel.showItem(landscape);
+    QVERIFY2(panel.detailsText().contains(QStringLiteral("Date: ca. 1600")), qPrintable(panel.detailsText()));
 }
 
 void TestCatalogView::importDialogMapsTheTitleAndPreviewsOffTheGuiThread()
