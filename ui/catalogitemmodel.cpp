@@ -5,6 +5,7 @@
 #include "thumbnailloader.h"
 
 #include "catalog/catalog.h"
+#include "imaging/imagedecoder.h"
 
 #include <QColor>
 #include <QIcon>
@@ -13,11 +14,14 @@
 #include <QPainter>
 #include <QScopedValueRollback>
 
+#include <algorithm>
+
 namespace accession {
 
 CatalogItemModel::CatalogItemModel(QObject *parent)
     : QAbstractTableModel(parent)
     , m_thumbnails(new ThumbnailLoader(this))
+    , m_thumbnailSide(kThumbnailSide)
 {
     m_placeholder = QPixmap(96, 96);
     m_placeholder.fill(QColor(0xe8, 0xe4, 0xdc));
@@ -32,6 +36,19 @@ void CatalogItemModel::setCatalog(Catalog *catalog)
     m_thumbnails->setCatalogPath(catalog ? catalog->path() : QString());
     m_pixmaps.clear();
     reload();
+}
+
+void CatalogItemModel::setThumbnailSide(int pixels)
+{
+    constexpr int kLargestSide = 320; // the largest the grid draws them (Preferences::kMaxThumbnailSize)
+    const int side = pixels <= kThumbnailSide ? kThumbnailSide : kLargestSide;
+    if (side == m_thumbnailSide)
+        return;
+    m_thumbnailSide = side;
+    m_thumbnails->setSide(side);
+    // The thumbnails in hand stay on screen until their sharper (or smaller) replacements arrive.
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, FileColumn), index(int(m_rows.size()) - 1, FileColumn), {Qt::DecorationRole, ThumbnailRole});
 }
 
 void CatalogItemModel::setFilter(const ItemFilter &filter)
@@ -201,10 +218,10 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
         return m_departmentColor.value(name, QColor(0x6e, 0x6e, 0x6e));
     }
     case ThumbnailRole: {
-        if (QPixmap *cached = m_pixmaps.object(item.id))
-            return *cached;
-        m_thumbnails->request(item.id);
-        return QPixmap();
+        const Thumbnail *cached = m_pixmaps.object(item.id);
+        if (!cached || cached->side != m_thumbnailSide)
+            m_thumbnails->request(item.id);
+        return cached ? cached->pixmap : QPixmap();
     }
     case Qt::ToolTipRole: {
         // The caption and the department in full (the cell elides them), then where the file is.
@@ -228,10 +245,10 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::DecorationRole && index.column() == FileColumn) {
         // An icon, so that each view draws it at its own icon size.
-        if (QPixmap *cached = m_pixmaps.object(item.id))
-            return QIcon(*cached);
-        m_thumbnails->request(item.id);
-        return QIcon(m_placeholder);
+        const Thumbnail *cached = m_pixmaps.object(item.id);
+        if (!cached || cached->side != m_thumbnailSide)
+            m_thumbnails->request(item.id);
+        return QIcon(cached ? cached->pixmap : m_placeholder);
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn) {
         switch (item.status) {
@@ -275,13 +292,14 @@ QVariant CatalogItemModel::headerData(int section, Qt::Orientation orientation, 
     }
 }
 
-void CatalogItemModel::thumbnailArrived(qint64 itemId, const QImage &image)
+void CatalogItemModel::thumbnailArrived(qint64 itemId, const QImage &image, int side)
 {
     const int row = rowOfItem(itemId);
     if (row < 0)
         return;
-    auto *pixmap = new QPixmap(image.isNull() ? m_placeholder : QPixmap::fromImage(image));
-    m_pixmaps.insert(itemId, pixmap);
+    auto *thumbnail = new Thumbnail{image.isNull() ? m_placeholder : QPixmap::fromImage(image), side};
+    const qsizetype kilobytes = std::max<qsizetype>(1, thumbnail->pixmap.width() * thumbnail->pixmap.height() * 4 / 1024);
+    m_pixmaps.insert(itemId, thumbnail, kilobytes);
     const QModelIndex cell = index(row, FileColumn);
     Q_EMIT dataChanged(cell, cell, {Qt::DecorationRole, ThumbnailRole});
 }

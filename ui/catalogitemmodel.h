@@ -44,6 +44,9 @@ public:
     void setOrder(ItemOrder order);
     ItemFilter filter() const { return m_filter; }
     ItemOrder order() const { return m_order; }
+    // The edge the views draw thumbnails at: past the stored thumbnails' edge, they are decoded again from the
+    // originals, once, at the largest edge (so that a slider's drag does not decode them at every step).
+    void setThumbnailSide(int pixels);
     // Re-reads from the start (after an import, a decision, a new model).
     void reload();
     qint64 totalCount() const { return m_total; }
@@ -64,7 +67,7 @@ public:
     static QColor statusColor(ItemStatus status);
 
 private:
-    void thumbnailArrived(qint64 itemId, const QImage &image);
+    void thumbnailArrived(qint64 itemId, const QImage &image, int side);
     void readDepartments();
     QStringList caption(const ItemRow &item) const;
 
@@ -77,7 +80,13 @@ private:
     bool m_exhausted = true;
     bool m_fetching = false;
     ThumbnailLoader *m_thumbnails = nullptr;
-    mutable QCache<qint64, QPixmap> m_pixmaps{3000};
+    struct Thumbnail
+    {
+        QPixmap pixmap;
+        int side = 0; // the edge it was asked at; another until the sharper one arrives
+    };
+    mutable QCache<qint64, Thumbnail> m_pixmaps{256 * 1024}; // cost: kilobytes of pixels
+    int m_thumbnailSide = 0;
     QPixmap m_placeholder;
     QHash<QString, QString> m_shortDepartment; // department name -> short label, as the confusion matrix has it
     QHash<QString, QColor> m_departmentColor;

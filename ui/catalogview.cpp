@@ -209,6 +209,7 @@ void CatalogView::setThumbnailSize(int pixels)
         m_sizeSlider->setValue(pixels);
     }
     m_delegate->setThumbnailSize(pixels);
+    m_model->setThumbnailSide(pixels);
     m_grid->setIconSize(QSize(pixels, pixels));
     layOutGrid();
 }

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void captionNamesTheObjectElseTheFile();
     void badgeShowsStatusAndDepartment();
     void sliderResizesTheGridAndIsThePreference();
+    void largeThumbnailsAreDecodedFromTheOriginals();
     void itemPanelShowsOnlyMappedCsvColumns();
     void importDialogMapsTheTitleAndPreviewsOffTheGuiThread();
 
@@ -322,6 +323,30 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
     QCOMPARE(window.catalogView()->thumbnailSlider()->value(), 96);
     QCOMPARE(window.catalogView()->thumbnailSize(), 96);
     QCOMPARE(Preferences::load().thumbnailSize, 96);
+}
+
+void TestCatalogView::largeThumbnailsAreDecodedFromTheOriginals()
+{
+    Catalog catalog(m_csvCatalog);
+    CatalogItemModel model;
+    model.setCatalog(&catalog);
+    CatalogView view(&model);
+    showLoaded(view, model);
+    const auto thumbnailOf = [&](const QString &fileName) {
+        return model.index(model.rowOfItem(itemNamed(catalog, fileName)), CatalogItemModel::FileColumn)
+            .data(CatalogItemModel::ThumbnailRole)
+            .value<QPixmap>();
+    };
+    // The catalog's own thumbnails are at most 192 pixels...
+    QCOMPARE(thumbnailOf(QStringLiteral("panorama.png")).width(), 192);
+    QCOMPARE(thumbnailOf(QStringLiteral("tiny.png")).size(), QSize(6, 6));
+    // ...so a larger grid has them decoded again from the originals, never enlarged past them.
+    view.thumbnailSlider()->setValue(Preferences::kMaxThumbnailSize);
+    QTRY_COMPARE_WITH_TIMEOUT(thumbnailOf(QStringLiteral("panorama.png")).size(), QSize(320, 40), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(thumbnailOf(QStringLiteral("portrait.png")).size(), QSize(60, 300), 20000);
+    QCOMPARE(thumbnailOf(QStringLiteral("tiny.png")).size(), QSize(6, 6));
+    view.thumbnailSlider()->setValue(96);
+    QTRY_COMPARE_WITH_TIMEOUT(thumbnailOf(QStringLiteral("panorama.png")).width(), 192, 20000);
 }
 
 void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
