@@ -2,6 +2,7 @@
 #include "catalogsession.h"
 #include "catalogview.h"
 #include "dashboardmodels.h"
+#include "displaytext.h"
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "mainwindow.h"
@@ -20,6 +21,7 @@
 #include <QDialogButtonBox>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QSqlQuery>
 #include <QListView>
@@ -205,6 +207,27 @@ void TestCatalogView::captionNamesTheObjectElseTheFile()
     QVERIFY2(tip.contains(QStringLiteral("Portrait of a lady")) && tip.contains(QStringLiteral("1979.1")) && tip.contains(QStringLiteral("portrait.png"))
                  && tip.contains(QStringLiteral("Asian Art")),
              qPrintable(tip));
+
+    // A hostile catalog's title: plain text, bounded, in the caption and the tooltip alike.
+    const QString hostile = QStringLiteral("<img src=x><font size=7>Big</font>") + QString(100 * 1024, QLatin1Char('n'));
+    Catalog copy(copyCatalog(m_csvCatalog, m_dir.path(), QStringLiteral("hostile.db")));
+    copy.run(QStringLiteral("UPDATE items SET metadata = :metadata WHERE id = :id"),
+             QVariantMap{{QStringLiteral("metadata"), QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("title"), hostile}}).toJson())},
+                         {QStringLiteral("id"), itemNamed(copy, QStringLiteral("tiny.png"))}});
+    copy.run(QStringLiteral("UPDATE items SET metadata = '{not json' WHERE id = :id"),
+             QVariantMap{{QStringLiteral("id"), itemNamed(copy, QStringLiteral("panorama.png"))}});
+    CatalogItemModel hostileModel;
+    hostileModel.setCatalog(&copy);
+    hostileModel.fetchMore(QModelIndex());
+    QCOMPARE(hostileModel.rowCount(), 4); // malformed metadata costs the item its title, not the page
+    const QModelIndex tiny = hostileModel.index(hostileModel.rowOfItem(itemNamed(copy, QStringLiteral("tiny.png"))), 0);
+    const QStringList caption = tiny.data(CatalogItemModel::CaptionRole).toStringList();
+    QCOMPARE(caption.size(), 1);
+    QVERIFY(caption.first().startsWith(QStringLiteral("<img src=x>")) && caption.first().size() <= kShownNameChars);
+    const QString hostileTip = tiny.data(Qt::ToolTipRole).toString();
+    QVERIFY2(!hostileTip.contains(QStringLiteral("<img")) && hostileTip.size() < 4 * kToolTipChars, qPrintable(hostileTip.left(300)));
+    QCOMPARE(hostileModel.index(hostileModel.rowOfItem(itemNamed(copy, QStringLiteral("panorama.png"))), 0).data(CatalogItemModel::CaptionRole).toStringList(),
+             QStringList{QStringLiteral("panorama.png")});
 }
 
 void TestCatalogView::badgeShowsStatusAndDepartment()
