@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -217,6 +218,14 @@ void CatalogView::setThumbnailSize(int pixels)
 int CatalogView::thumbnailSize() const
 {
     return m_delegate->thumbnailSize();
+}
+
+void CatalogView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    // The caption and badge lines are sized from the font.
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange)
+        layOutGrid();
 }
 
 void CatalogView::layOutGrid()

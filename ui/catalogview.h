@@ -53,6 +53,9 @@ Q_SIGNALS:
     // Clicked, activated, or made current with the keyboard.
     void itemActivated(qint64 itemId);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void applyFilter();
     void updateCount();

@@ -329,6 +329,14 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
     QTest::keyClick(grid, Qt::Key_Plus, Qt::ControlModifier);
     QCOMPARE(view.thumbnailSize(), larger);
 
+    // A larger font gives the caption and badge lines more room.
+    const int cellHeight = grid->gridSize().height();
+    QFont largerFont = view.font();
+    largerFont.setPointSizeF(largerFont.pointSizeF() * 2);
+    view.setFont(largerFont);
+    QVERIFY(grid->gridSize().height() > cellHeight);
+    QCOMPARE(grid->gridSize(), view.thumbnailDelegate()->cellSize(grid->fontMetrics()));
+
     // The list has no thumbnails to size.
     view.showGrid(false);
     QVERIFY(!slider->isEnabled());
