@@ -1,10 +1,12 @@
 #include "catalogitemmodel.h"
 
 #include "appearance.h"
+#include "dashboardmodels.h"
 #include "displaytext.h"
 #include "thumbnailloader.h"
 
 #include "catalog/catalog.h"
+#include "imaging/imagedecoder.h"
 
 #include <QColor>
 #include <QIcon>
@@ -14,11 +16,14 @@
 #include <QPainter>
 #include <QScopedValueRollback>
 
+#include <algorithm>
+
 namespace accession {
 
 CatalogItemModel::CatalogItemModel(QObject *parent)
     : QAbstractTableModel(parent)
     , m_thumbnails(new ThumbnailLoader(this))
+    , m_thumbnailSide(kThumbnailSide)
 {
     m_placeholder = QPixmap(96, 96);
     m_placeholder.fill(QColor(0xe8, 0xe4, 0xdc));
@@ -33,6 +38,19 @@ void CatalogItemModel::setCatalog(Catalog *catalog)
     m_thumbnails->setCatalogPath(catalog ? catalog->path() : QString());
     m_pixmaps.clear();
     reload();
+}
+
+void CatalogItemModel::setThumbnailSide(int pixels)
+{
+    constexpr int kLargestSide = 320; // the largest the grid draws them (Preferences::kMaxThumbnailSize)
+    const int side = pixels <= kThumbnailSide ? kThumbnailSide : kLargestSide;
+    if (side == m_thumbnailSide)
+        return;
+    m_thumbnailSide = side;
+    m_thumbnails->setSide(side);
+    // The thumbnails in hand stay on screen until their sharper (or smaller) replacements arrive.
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, FileColumn), index(int(m_rows.size()) - 1, FileColumn), {Qt::DecorationRole, ThumbnailRole});
 }
 
 void CatalogItemModel::setFilter(const ItemFilter &filter)
@@ -56,6 +74,7 @@ void CatalogItemModel::reload()
     m_rowOfItem.clear();
     m_thumbnails->clearRequests();
     m_total = m_catalog ? ItemQuery(*m_catalog, m_filter, m_order).count() : 0;
+    readDepartments();
     m_exhausted = m_total == 0;
     endResetModel();
 }
@@ -121,6 +140,60 @@ QString CatalogItemModel::statusLabel(ItemStatus status)
     return QString();
 }
 
+QString CatalogItemModel::badgeLabel(ItemStatus status)
+{
+    switch (status) {
+    case ItemStatus::Unlabelled: return tr("Unlabelled");
+    case ItemStatus::Labelled: return tr("Labelled");
+    case ItemStatus::AutoFiled: return tr("Filed");
+    case ItemStatus::NeedsReview: return tr("To review");
+    case ItemStatus::Confirmed: return tr("Reviewed");
+    }
+    return QString();
+}
+
+QColor CatalogItemModel::statusColor(ItemStatus status)
+{
+    // Dark enough for white text, on a light or a dark palette.
+    switch (status) {
+    case ItemStatus::NeedsReview: return QColor(0xb3, 0x5c, 0x00);
+    case ItemStatus::AutoFiled: return QColor(0x1f, 0x5f, 0x99);
+    case ItemStatus::Confirmed: return QColor(0x2e, 0x7d, 0x32);
+    case ItemStatus::Labelled: return QColor(0x55, 0x6b, 0x2f);
+    case ItemStatus::Unlabelled: return QColor(0x6e, 0x6e, 0x6e);
+    }
+    return QColor(0x6e, 0x6e, 0x6e);
+}
+
+void CatalogItemModel::readDepartments()
+{
+    m_shortDepartment.clear();
+    m_departmentColor.clear();
+    if (!m_catalog)
+        return;
+    QStringList names;
+    for (const Department &department : m_catalog->departments())
+        names << department.name;
+    const QStringList labels = shortDepartmentLabels(names);
+    for (int index = 0; index < names.size(); ++index) {
+        m_shortDepartment.insert(names[index], labels[index]);
+        // Hues a golden angle apart, so neighbours in the department order never look alike.
+        m_departmentColor.insert(names[index], QColor::fromHsv((index * 137 + 200) % 360, 150, 150));
+    }
+}
+
+QStringList CatalogItemModel::caption(const ItemRow &item) const
+{
+    QStringList lines;
+    if (!item.title.isEmpty())
+        lines << elided(item.title);
+    if (!item.objectNumber.isEmpty())
+        lines << elided(item.objectNumber);
+    if (lines.isEmpty())
+        lines << elided(QFileInfo(item.path).fileName());
+    return lines;
+}
+
 QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= m_rows.size())
@@ -131,22 +204,60 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     case PathRole: return item.path;
     case StatusRole: return int(item.status);
     case ConfidenceRole: return item.confidence;
-    case Qt::ToolTipRole: return plainToolTip(QStringLiteral("%1\n%2").arg(elided(item.path, kToolTipChars), statusLabel(item.status)));
+    case PixelSizeRole: return QSize(item.width, item.height);
+    case CaptionRole: return caption(item);
+    case BadgeStatusRole: return badgeLabel(item.status);
+    case StatusColorRole: return statusColor(item.status);
+    case BadgeDepartmentRole: {
+        if (!item.department.isEmpty())
+            return m_shortDepartment.value(item.department, elided(item.department, 6));
+        if (item.status == ItemStatus::NeedsReview && !item.predicted.isEmpty())
+            return QString(m_shortDepartment.value(item.predicted, elided(item.predicted, 6)) + QLatin1Char('?'));
+        return QString();
+    }
+    case DepartmentColorRole: {
+        const QString name = item.department.isEmpty() ? item.predicted : item.department;
+        return m_departmentColor.value(name, QColor(0x6e, 0x6e, 0x6e));
+    }
+    case ThumbnailRole: {
+        const Thumbnail *cached = m_pixmaps.object(item.id);
+        if (!cached || cached->side != m_thumbnailSide)
+            m_thumbnails->request(item.id);
+        return cached ? cached->pixmap : QPixmap();
+    }
+    case Qt::ToolTipRole: {
+        // The caption and the department in full (the cell elides them), then where the file is.
+        QStringList lines;
+        if (!item.title.isEmpty())
+            lines << item.title;
+        if (!item.objectNumber.isEmpty())
+            lines << tr("Object number: %1").arg(item.objectNumber);
+        lines << QFileInfo(item.path).fileName();
+        QString status = statusLabel(item.status);
+        if (!item.department.isEmpty())
+            status += QStringLiteral(" · ") + elided(item.department, kShownMessageChars);
+        else if (item.status == ItemStatus::NeedsReview && !item.predicted.isEmpty())
+            status += QStringLiteral(" · ") + tr("suggested: %1").arg(elided(item.predicted, kShownMessageChars));
+        lines << status << elided(item.path, kShownMessageChars);
+        for (QString &line : lines)
+            line = elided(line, kShownMessageChars);
+        return plainToolTip(lines.join(QLatin1Char('\n')));
+    }
     default: break;
     }
     if (role == Qt::DecorationRole && index.column() == FileColumn) {
         // An icon, so that each view draws it at its own icon size.
-        if (QPixmap *cached = m_pixmaps.object(item.id))
-            return QIcon(*cached);
-        m_thumbnails->request(item.id);
-        return QIcon(m_placeholder);
+        const Thumbnail *cached = m_pixmaps.object(item.id);
+        if (!cached || cached->side != m_thumbnailSide)
+            m_thumbnails->request(item.id);
+        return QIcon(cached ? cached->pixmap : m_placeholder);
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn) {
         const QPalette palette = QGuiApplication::palette(); // lighter in a dark palette
         switch (item.status) {
-        case ItemStatus::NeedsReview: return readableOn(QColor(0xb3, 0x5c, 0x00), palette);
-        case ItemStatus::AutoFiled: return readableOn(QColor(0x1f, 0x5f, 0x99), palette);
-        case ItemStatus::Confirmed: return readableOn(QColor(0x2e, 0x7d, 0x32), palette);
+        case ItemStatus::NeedsReview:
+        case ItemStatus::AutoFiled:
+        case ItemStatus::Confirmed: return readableOn(statusColor(item.status), palette);
         default: return {};
         }
     }
@@ -184,15 +295,16 @@ QVariant CatalogItemModel::headerData(int section, Qt::Orientation orientation, 
     }
 }
 
-void CatalogItemModel::thumbnailArrived(qint64 itemId, const QImage &image)
+void CatalogItemModel::thumbnailArrived(qint64 itemId, const QImage &image, int side)
 {
     const int row = rowOfItem(itemId);
     if (row < 0)
         return;
-    auto *pixmap = new QPixmap(image.isNull() ? m_placeholder : QPixmap::fromImage(image));
-    m_pixmaps.insert(itemId, pixmap);
+    auto *thumbnail = new Thumbnail{image.isNull() ? m_placeholder : QPixmap::fromImage(image), side};
+    const qsizetype kilobytes = std::max<qsizetype>(1, thumbnail->pixmap.width() * thumbnail->pixmap.height() * 4 / 1024);
+    m_pixmaps.insert(itemId, thumbnail, kilobytes);
     const QModelIndex cell = index(row, FileColumn);
-    Q_EMIT dataChanged(cell, cell, {Qt::DecorationRole});
+    Q_EMIT dataChanged(cell, cell, {Qt::DecorationRole, ThumbnailRole});
 }
 
 } // namespace accession

@@ -21,7 +21,16 @@ class CatalogItemModel : public QAbstractTableModel
 public:
     enum Column { FileColumn, ExternalIdColumn, DepartmentColumn, StatusColumn, PredictedColumn, ConfidenceColumn,
                   SizeColumn, ImportedColumn, ColumnCount };
-    enum Role { ItemIdRole = Qt::UserRole + 1, PathRole, StatusRole, ConfidenceRole };
+    enum Role {
+        ItemIdRole = Qt::UserRole + 1, PathRole, StatusRole, ConfidenceRole,
+        ThumbnailRole,       // QPixmap; null until the loader thread has it (asking for it requests it)
+        PixelSizeRole,       // QSize of the original image, for a placeholder of the right shape
+        CaptionRole,         // QStringList: title and object number when known, else the file name
+        BadgeStatusRole,     // a status in one or two words: "To review", "Filed", "Reviewed", ...
+        StatusColorRole,     // QColor behind that word
+        BadgeDepartmentRole, // the department's short name ("EP"; "EP?" for a prediction under review); may be empty
+        DepartmentColorRole  // QColor of that department, the same in every cell
+    };
 
     static constexpr int kPageSize = 500;
 
@@ -35,6 +44,9 @@ public:
     void setOrder(ItemOrder order);
     ItemFilter filter() const { return m_filter; }
     ItemOrder order() const { return m_order; }
+    // The edge the views draw thumbnails at: past the stored thumbnails' edge, they are decoded again from the
+    // originals, once, at the largest edge (so that a slider's drag does not decode them at every step).
+    void setThumbnailSide(int pixels);
     // Re-reads from the start (after an import, a decision, a new model).
     void reload();
     qint64 totalCount() const { return m_total; }
@@ -50,9 +62,14 @@ public:
     void fetchMore(const QModelIndex &parent) override;
 
     static QString statusLabel(ItemStatus status);
+    // The status as a grid badge says it: to review, filed, reviewed, labelled, unlabelled.
+    static QString badgeLabel(ItemStatus status);
+    static QColor statusColor(ItemStatus status);
 
 private:
-    void thumbnailArrived(qint64 itemId, const QImage &image);
+    void thumbnailArrived(qint64 itemId, const QImage &image, int side);
+    void readDepartments();
+    QStringList caption(const ItemRow &item) const;
 
     Catalog *m_catalog = nullptr;
     ItemFilter m_filter;
@@ -63,8 +80,16 @@ private:
     bool m_exhausted = true;
     bool m_fetching = false;
     ThumbnailLoader *m_thumbnails = nullptr;
-    mutable QCache<qint64, QPixmap> m_pixmaps{3000};
+    struct Thumbnail
+    {
+        QPixmap pixmap;
+        int side = 0; // the edge it was asked at; another until the sharper one arrives
+    };
+    mutable QCache<qint64, Thumbnail> m_pixmaps{256 * 1024}; // cost: kilobytes of pixels
+    int m_thumbnailSide = 0;
     QPixmap m_placeholder;
+    QHash<QString, QString> m_shortDepartment; // department name -> short label, as the confusion matrix has it
+    QHash<QString, QColor> m_departmentColor;
 };
 
 } // namespace accession

@@ -3,10 +3,13 @@
 #include "catalogitemmodel.h"
 #include "displaytext.h"
 #include "plurals.h"
+#include "preferencesdialog.h"
+#include "thumbnaildelegate.h"
 
 #include "catalog/catalog.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -16,9 +19,13 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QScopedValueRollback>
+#include <QShortcut>
+#include <QSlider>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace accession {
 
@@ -50,12 +57,20 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     m_listButton->setText(tr("List"));
     m_listButton->setCheckable(true);
     m_count = new QLabel(this);
+    m_sizeSlider = new QSlider(Qt::Horizontal, this);
+    m_sizeSlider->setRange(Preferences::kMinThumbnailSize, Preferences::kMaxThumbnailSize);
+    m_sizeSlider->setSingleStep(8);
+    m_sizeSlider->setPageStep(32);
+    m_sizeSlider->setFixedWidth(72);
+    m_sizeSlider->setToolTip(tr("Thumbnail size (Ctrl++ and Ctrl+-)"));
+    m_sizeSlider->setAccessibleName(tr("Thumbnail size"));
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_department);
     bar->addWidget(m_status);
     bar->addWidget(m_search, 1);
     bar->addWidget(m_order);
+    bar->addWidget(m_sizeSlider);
     bar->addWidget(m_gridButton);
     bar->addWidget(m_listButton);
     bar->addWidget(m_count);
@@ -64,8 +79,9 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     m_grid->setModel(model);
     m_grid->setModelColumn(CatalogItemModel::FileColumn);
     m_grid->setViewMode(QListView::IconMode);
-    m_grid->setIconSize(QSize(112, 112));
-    m_grid->setGridSize(QSize(136, 146));
+    m_delegate = new ThumbnailDelegate(m_grid);
+    m_grid->setItemDelegate(m_delegate);
+    m_grid->setMouseTracking(true);
     m_grid->setResizeMode(QListView::Adjust);
     m_grid->setMovement(QListView::Static);
     m_grid->setUniformItemSizes(true);
@@ -114,6 +130,22 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     connect(m_status, &QComboBox::currentIndexChanged, this, &CatalogView::applyFilter);
     connect(m_order, &QComboBox::currentIndexChanged, this,
             [this] { m_model->setOrder(ItemOrder(m_order->currentData().toInt())); });
+    // The slider is the Preferences setting: moving it saves it, and the Preferences dialog starts from it.
+    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int pixels) {
+        setThumbnailSize(pixels);
+        Preferences preferences = Preferences::load();
+        preferences.thumbnailSize = pixels;
+        preferences.save();
+    });
+    // Zoom keys while the catalog has the focus, as in image browsers.
+    for (const auto &[keys, steps] : {std::pair{QKeySequence::ZoomIn, 1}, std::pair{QKeySequence::ZoomOut, -1}}) {
+        auto *shortcut = new QShortcut(keys, this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, [this, steps = steps] {
+            if (m_showGrid)
+                m_sizeSlider->setValue(m_sizeSlider->value() + steps * m_sizeSlider->pageStep());
+        });
+    }
     connect(m_gridButton, &QToolButton::clicked, this, [this] { showGrid(true); });
     connect(m_listButton, &QToolButton::clicked, this, [this] { showGrid(false); });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
@@ -135,6 +167,7 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     connect(m_list, &QTableView::clicked, this, activate);
     connect(m_grid, &QListView::activated, this, activate);
     connect(m_list, &QTableView::activated, this, activate);
+    setThumbnailSize(Preferences::kDefaultThumbnailSize);
     updateCount();
 }
 
@@ -160,6 +193,7 @@ void CatalogView::showGrid(bool grid)
     m_showGrid = grid;
     m_gridButton->setChecked(grid);
     m_listButton->setChecked(!grid);
+    m_sizeSlider->setEnabled(grid);
     showItemsOrEmptyState();
 }
 
@@ -170,13 +204,34 @@ bool CatalogView::isGrid() const
 
 void CatalogView::setThumbnailSize(int pixels)
 {
+    pixels = std::clamp(pixels, Preferences::kMinThumbnailSize, Preferences::kMaxThumbnailSize);
+    {
+        const QSignalBlocker blocker(m_sizeSlider);
+        m_sizeSlider->setValue(pixels);
+    }
+    m_delegate->setThumbnailSize(pixels);
+    m_model->setThumbnailSide(pixels);
     m_grid->setIconSize(QSize(pixels, pixels));
-    m_grid->setGridSize(QSize(pixels + 24, pixels + 34));
+    layOutGrid();
 }
 
 int CatalogView::thumbnailSize() const
 {
-    return m_grid->iconSize().width();
+    return m_delegate->thumbnailSize();
+}
+
+void CatalogView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    // The caption and badge lines are sized from the font.
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange)
+        layOutGrid();
+}
+
+void CatalogView::layOutGrid()
+{
+    // Every cell the delegate's size, so that a portrait, a panorama and a caption never push into their neighbours.
+    m_grid->setGridSize(m_delegate->cellSize(m_grid->fontMetrics()));
 }
 
 bool CatalogView::isShowingEmptyState() const

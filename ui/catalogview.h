@@ -8,6 +8,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
+class QSlider;
 class QStackedWidget;
 class QTableView;
 class QToolButton;
@@ -16,6 +17,7 @@ namespace accession {
 
 class Catalog;
 class CatalogItemModel;
+class ThumbnailDelegate;
 
 // The catalog as a thumbnail grid or a detail list, with filters by department and status, a search
 // by external id or file name, and an order by date or confidence.
@@ -29,9 +31,11 @@ public:
     void refreshDepartments(Catalog *catalog);
     void showGrid(bool grid);
     bool isGrid() const;
-    // The grid's thumbnail edge in pixels (a preference).
+    // The grid's thumbnail edge in pixels (the Preferences setting, which the size slider changes too).
     void setThumbnailSize(int pixels);
     int thumbnailSize() const;
+    QSlider *thumbnailSlider() const { return m_sizeSlider; }
+    ThumbnailDelegate *thumbnailDelegate() const { return m_delegate; }
     QLabel *countLabel() const { return m_count; }
     QLabel *emptyStateLabel() const { return m_emptyState; }
     bool isShowingEmptyState() const;
@@ -49,10 +53,14 @@ Q_SIGNALS:
     // Clicked, activated, or made current with the keyboard.
     void itemActivated(qint64 itemId);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void applyFilter();
     void updateCount();
     void showItemsOrEmptyState();
+    void layOutGrid();
 
     CatalogItemModel *m_model;
     QComboBox *m_department;
@@ -66,6 +74,8 @@ private:
     QLabel *m_emptyState;
     bool m_showGrid = true;
     QListView *m_grid;
+    ThumbnailDelegate *m_delegate;
+    QSlider *m_sizeSlider;
     QTableView *m_list;
     qint64 m_currentItemId = 0;
     bool m_restoringCurrent = false;

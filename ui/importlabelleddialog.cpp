@@ -18,6 +18,7 @@
 #include <QRadioButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace accession {
 
@@ -33,6 +34,24 @@ QWidget *pathRow(QLineEdit *edit, QPushButton *browse)
     layout->addWidget(edit, 1);
     layout->addWidget(browse);
     return row;
+}
+
+// A bounded read: the header and kPreviewRows rows, each at most kMaxPreviewRecordChars. Runs on a pool thread.
+ImportLabelledDialog::CsvPreview readCsvPreview(const QString &csvPath)
+{
+    ImportLabelledDialog::CsvPreview preview;
+    preview.path = csvPath;
+    CsvReader reader(csvPath);
+    reader.setMaxRecordChars(kMaxPreviewRecordChars);
+    CsvReader::Row row;
+    if (!reader.open() || !reader.readRow(row)) {
+        preview.error = reader.error().isEmpty() ? QObject::tr("%1 has no header row").arg(csvPath) : reader.error();
+        return preview;
+    }
+    preview.header = row.fields;
+    while (preview.rows.size() < ImportLabelledDialog::kPreviewRows && reader.readRow(row))
+        preview.rows << row.fields;
+    return preview;
 }
 
 // The first header name that is one of the usual names for a column, or -1.
@@ -88,6 +107,7 @@ ImportLabelledDialog::ImportLabelledDialog(QWidget *parent)
     m_idColumn = new QComboBox(this);
     m_fileColumn = new QComboBox(this);
     m_labelColumn = new QComboBox(this);
+    m_titleColumn = new QComboBox(this);
     m_csvStatus = new QLabel(this);
     m_csvStatus->setTextFormat(Qt::PlainText);
     m_csvStatus->setWordWrap(true);
@@ -104,6 +124,7 @@ ImportLabelledDialog::ImportLabelledDialog(QWidget *parent)
     csvForm->addRow(tr("Department column:"), m_labelColumn);
     csvForm->addRow(tr("File name column:"), m_fileColumn);
     csvForm->addRow(tr("Object id column:"), m_idColumn);
+    csvForm->addRow(tr("Title column:"), m_titleColumn);
     csvForm->addRow(m_csvStatus);
     csvForm->addRow(m_preview);
 
@@ -123,8 +144,13 @@ ImportLabelledDialog::ImportLabelledDialog(QWidget *parent)
     connect(m_foldersChoice, &QRadioButton::toggled, this, &ImportLabelledDialog::updateEnabled);
     connect(m_foldersEdit, &QLineEdit::textChanged, this, &ImportLabelledDialog::updateEnabled);
     connect(m_labelColumn, &QComboBox::currentIndexChanged, this, &ImportLabelledDialog::updateEnabled);
-    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn, m_titleColumn})
         connect(combo, &QComboBox::currentIndexChanged, this, &ImportLabelledDialog::updatePreviewHeader);
+    connect(&m_previewReader, &QFutureWatcher<CsvPreview>::finished, this, [this] {
+        const CsvPreview preview = m_previewReader.result();
+        if (preview.path == m_csvEdit->text()) // else another file was chosen meanwhile
+            showPreview(preview);
+    });
     resize(760, 560);
     updateEnabled();
 }
@@ -149,24 +175,23 @@ void ImportLabelledDialog::chooseCsv(const QString &csvPath)
     m_preview->clear();
     m_preview->setRowCount(0);
     m_preview->setColumnCount(0);
-    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+    for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn, m_titleColumn})
         combo->clear();
+    m_csvStatus->setText(tr("Reading %1…").arg(elided(QFileInfo(csvPath).fileName())));
+    updateEnabled();
+    m_previewReader.setFuture(QtConcurrent::run(readCsvPreview, csvPath));
+}
 
-    // A bounded read: the header and kPreviewRows rows, each at most kMaxPreviewRecordChars, so it is quick
-    // enough for the GUI thread whatever the file holds.
-    CsvReader reader(csvPath);
-    reader.setMaxRecordChars(kMaxPreviewRecordChars);
-    CsvReader::Row row;
-    if (!reader.open() || !reader.readRow(row)) {
-        m_csvStatus->setText(elided(reader.error().isEmpty() ? tr("%1 has no header row").arg(csvPath) : reader.error(), kShownMessageChars));
+void ImportLabelledDialog::showPreview(const CsvPreview &preview)
+{
+    if (!preview.error.isEmpty()) {
+        m_csvStatus->setText(elided(preview.error, kShownMessageChars));
         updateEnabled();
+        Q_EMIT previewShown();
         return;
     }
-    m_header = row.fields;
-    QVector<QStringList> rows;
-    while (rows.size() < kPreviewRows && reader.readRow(row))
-        rows << row.fields;
-
+    m_header = preview.header;
+    const QVector<QStringList> &rows = preview.rows;
     m_preview->setColumnCount(int(m_header.size()));
     m_preview->setRowCount(int(rows.size()));
     for (int r = 0; r < rows.size(); ++r) {
@@ -182,24 +207,31 @@ void ImportLabelledDialog::chooseCsv(const QString &csvPath)
     const int usualLabel = usualColumn(m_header, defaultLabelColumns());
     const int usualFile = usualColumn(m_header, defaultFileColumns());
     const int usualId = usualColumn(m_header, defaultIdColumns());
+    const int usualTitle = usualColumn(m_header, defaultTitleColumns());
     if (usualLabel < 0)
         m_labelColumn->addItem(tr("(choose the department column)"), QString());
     if (usualFile < 0)
         m_fileColumn->addItem(tr("(none: images are <id>.jpg, .png, …)"), QString());
     if (usualId < 0)
         m_idColumn->addItem(tr("(none)"), QString());
+    if (usualTitle < 0)
+        m_titleColumn->addItem(tr("(none)"), QString());
     for (const QString &name : m_header) {
-        for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn})
+        for (QComboBox *combo : {m_idColumn, m_fileColumn, m_labelColumn, m_titleColumn})
             combo->addItem(elided(name), name);
     }
     m_labelColumn->setCurrentIndex(std::max(0, int(m_labelColumn->findData(m_header.value(usualLabel)))));
     m_fileColumn->setCurrentIndex(std::max(0, int(m_fileColumn->findData(m_header.value(usualFile)))));
     m_idColumn->setCurrentIndex(std::max(0, int(m_idColumn->findData(m_header.value(usualId)))));
+    m_titleColumn->setCurrentIndex(std::max(0, int(m_titleColumn->findData(m_header.value(usualTitle)))));
     updatePreviewHeader();
-    m_csvStatus->setText(tr("The first %n row(s) of %1:", nullptr, int(rows.size())).arg(elided(QFileInfo(csvPath).fileName())));
+    m_csvStatus->setText(tr("The first %n row(s) of %1 (columns mapped to no role are kept but not shown as the item's details):",
+                            nullptr, int(rows.size()))
+                             .arg(elided(QFileInfo(preview.path).fileName())));
     if (m_imagesEdit->text().isEmpty())
-        m_imagesEdit->setText(QFileInfo(csvPath).absolutePath());
+        m_imagesEdit->setText(QFileInfo(preview.path).absolutePath());
     updateEnabled();
+    Q_EMIT previewShown();
 }
 
 QComboBox *ImportLabelledDialog::comboFor(const QString &role) const
@@ -210,6 +242,8 @@ QComboBox *ImportLabelledDialog::comboFor(const QString &role) const
         return m_fileColumn;
     if (role == QLatin1String("label"))
         return m_labelColumn;
+    if (role == QLatin1String("title"))
+        return m_titleColumn;
     return nullptr;
 }
 
@@ -237,6 +271,7 @@ ImportRequest ImportLabelledDialog::request() const
     request.columns.labelColumn = m_labelColumn->currentData().toString();
     request.columns.fileColumn = m_fileColumn->currentData().toString();
     request.columns.idColumn = m_idColumn->currentData().toString();
+    request.columns.titleColumn = m_titleColumn->currentData().toString();
     return request;
 }
 
@@ -251,6 +286,8 @@ void ImportLabelledDialog::updatePreviewHeader()
             roles << tr("file");
         if (m_idColumn->currentData().toString() == m_header[column])
             roles << tr("id");
+        if (m_titleColumn->currentData().toString() == m_header[column])
+            roles << tr("title");
         const QString name = elided(m_header[column]);
         auto *item = new QTableWidgetItem(roles.isEmpty() ? name : tr("%1 → %2").arg(name, roles.join(QStringLiteral(", "))));
         item->setToolTip(plainToolTip(m_header[column]));

@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "ingest/importplan.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -60,18 +61,21 @@ QString describeMetadata(const QJsonObject &metadata)
         {QStringLiteral("title"), QObject::tr("Title")},         {QStringLiteral("objectName"), QObject::tr("Object")},
         {QStringLiteral("artistDisplayName"), QObject::tr("Artist")}, {QStringLiteral("culture"), QObject::tr("Culture")},
         {QStringLiteral("objectDate"), QObject::tr("Date")},       {QStringLiteral("medium"), QObject::tr("Medium")},
-        {QStringLiteral("accessionNumber"), QObject::tr("Accession number")}};
+        {QStringLiteral("accessionNumber"), QObject::tr("Accession number")}, {QStringLiteral("original_path"), QObject::tr("Copied from")}};
     QStringList lines;
     for (const auto &[key, label] : known) {
         const QString value = metadata.value(key).toVariant().toString();
         if (!value.isEmpty())
             lines << QStringLiteral("%1: %2").arg(label, elided(value, kShownMessageChars).toHtmlEscaped());
     }
-    // Other sources' fields, as they named them, after the known ones (a few at most).
+    // Other fields, as a collection (The Met, a IIIF manifest) named them, after the known ones (a few at most).
+    // A CSV's columns that the curator mapped to no role are kept, but are the spreadsheet's bookkeeping, not what
+    // the work is: never shown, whether under kUnmappedCsvColumnsKey or, from catalogs of older versions, loose.
+    const bool fromCollection = metadata.contains(QStringLiteral("source")) || metadata.contains(QStringLiteral("manifest"));
     static const QSet<QString> hidden = {QStringLiteral("objectURL"), QStringLiteral("image_url"), QStringLiteral("isPublicDomain"),
-                                         QStringLiteral("source")};
+                                         QStringLiteral("source"), QLatin1String(kUnmappedCsvColumnsKey)};
     int others = 0;
-    for (auto it = metadata.constBegin(); it != metadata.constEnd() && others < 6; ++it) {
+    for (auto it = metadata.constBegin(); fromCollection && it != metadata.constEnd() && others < 6; ++it) {
         const bool isKnown = std::any_of(known.begin(), known.end(), [&](const auto &entry) { return entry.first == it.key(); });
         const QString value = it.value().isObject() || it.value().isArray() ? QString() : it.value().toVariant().toString();
         if (isKnown || hidden.contains(it.key()) || value.isEmpty())

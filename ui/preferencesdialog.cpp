@@ -17,8 +17,8 @@ namespace {
 const QString kThumbnailSizeKey = QStringLiteral("preferences/thumbnailSize");
 const QString kTargetAccuracyKey = QStringLiteral("preferences/targetAccuracy");
 const QString kAppearanceKey = QStringLiteral("preferences/appearance");
-constexpr int kMinThumbnail = 48;
-constexpr int kMaxThumbnail = 320;
+constexpr int kMinThumbnail = Preferences::kMinThumbnailSize;
+constexpr int kMaxThumbnail = Preferences::kMaxThumbnailSize;
 constexpr double kMinTarget = 0.5;
 constexpr double kMaxTarget = 0.999;
 }

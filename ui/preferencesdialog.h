@@ -14,6 +14,8 @@ namespace accession {
 struct Preferences
 {
     static constexpr int kDefaultThumbnailSize = 112;
+    static constexpr int kMinThumbnailSize = 48;
+    static constexpr int kMaxThumbnailSize = 320;
     static constexpr double kDefaultTargetAccuracy = 0.95;
 
     int thumbnailSize = kDefaultThumbnailSize; // grid thumbnail edge, in pixels

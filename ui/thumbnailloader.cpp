@@ -1,10 +1,14 @@
 #include "thumbnailloader.h"
 
 #include "catalog/catalog.h"
+#include "imaging/imagedecoder.h"
 
+#include <QFileInfo>
+#include <QImageReader>
 #include <QMutex>
 #include <QTimer>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 
@@ -35,11 +39,31 @@ public:
         }
     }
     void clear() { m_queue.clear(); }
+    void setSide(int pixels) { m_side = pixels; }
 
 Q_SIGNALS:
-    void loaded(qint64 itemId, const QImage &image);
+    void loaded(qint64 itemId, const QImage &image, int side);
 
 private:
+    // The original, decoded at m_side by Qt's reader (JPEGs at a reduced scale), or null: then the stored one serves.
+    QImage fromOriginal(qint64 id) const
+    {
+        const auto item = m_catalog->item(id);
+        if (!item || std::max(item->width, item->height) <= kThumbnailSide)
+            return {}; // the stored thumbnail is the whole image
+        // A plain file only: a FIFO put in its place since the import would block this thread for good.
+        if (!QFileInfo(item->path).isFile())
+            return {};
+        QImageReader reader(item->path);
+        reader.setAutoTransform(true); // EXIF orientation, as the import applied it
+        const QSize size = reader.size();
+        if (!size.isValid() || size.isEmpty())
+            return {};
+        const double scale = std::min(1.0, double(m_side) / std::max(size.width(), size.height()));
+        reader.setScaledSize(QSize(std::max(1, int(size.width() * scale)), std::max(1, int(size.height() * scale))));
+        return reader.read(); // null on any error, and past Qt's allocation limit
+    }
+
     void drain()
     {
         // A few at a time, so that new requests and a catalog switch are seen promptly.
@@ -49,11 +73,14 @@ private:
             QImage image;
             if (m_catalog) {
                 try {
-                    image.loadFromData(m_catalog->thumbnailJpeg(id), "JPEG");
+                    if (m_side > kThumbnailSide)
+                        image = fromOriginal(id);
+                    if (image.isNull())
+                        image.loadFromData(m_catalog->thumbnailJpeg(id), "JPEG");
                 } catch (const CatalogError &) {
                 }
             }
-            Q_EMIT loaded(id, image);
+            Q_EMIT loaded(id, image, m_side);
         }
         if (m_queue.empty())
             m_scheduled = false;
@@ -64,6 +91,7 @@ private:
     std::unique_ptr<Catalog> m_catalog;
     std::deque<qint64> m_queue;
     bool m_scheduled = false;
+    int m_side = kThumbnailSide;
 };
 
 ThumbnailLoader::ThumbnailLoader(QObject *parent)
@@ -73,9 +101,9 @@ ThumbnailLoader::ThumbnailLoader(QObject *parent)
     m_thread.setObjectName(QStringLiteral("accession-thumbnails"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &Worker::loaded, this, [this](qint64 id, const QImage &image) {
+    connect(m_worker, &Worker::loaded, this, [this](qint64 id, const QImage &image, int side) {
         m_pending.remove(id);
-        Q_EMIT thumbnailReady(id, image);
+        Q_EMIT thumbnailReady(id, image, side);
     });
     m_thread.start();
 }
@@ -90,6 +118,15 @@ void ThumbnailLoader::setCatalogPath(const QString &path)
 {
     m_pending.clear();
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, path] { worker->setCatalogPath(path); });
+}
+
+void ThumbnailLoader::setSide(int pixels)
+{
+    m_pending.clear(); // asked again at the new side
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, pixels] {
+        worker->clear();
+        worker->setSide(pixels);
+    });
 }
 
 void ThumbnailLoader::request(qint64 itemId)

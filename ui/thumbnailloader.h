@@ -18,12 +18,16 @@ public:
     ~ThumbnailLoader() override;
 
     void setCatalogPath(const QString &path);
+    // The edge thumbnails are wanted at. Up to the catalog's stored thumbnails' edge they are those; beyond it they
+    // are decoded from the original file (when it is still there and readable) at this edge, so they stay sharp.
+    void setSide(int pixels);
     // Asks for an item's thumbnail; thumbnailReady follows on the caller's thread. Repeats are ignored.
     void request(qint64 itemId);
     void clearRequests();
 
 Q_SIGNALS:
-    void thumbnailReady(qint64 itemId, const QImage &image);
+    // side: the edge the thumbnail was asked at (setSide's value then).
+    void thumbnailReady(qint64 itemId, const QImage &image, int side);
 
 private:
     class Worker;

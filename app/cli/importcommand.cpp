@@ -34,6 +34,7 @@ int runImport(const QStringList &arguments)
     parser.addOption({QStringLiteral("id-column"), QStringLiteral("CSV column with the object id (default: Object ID, object_id)."), QStringLiteral("C")});
     parser.addOption({QStringLiteral("file-column"), QStringLiteral("CSV column with the image file (default: Picture_name, file)."), QStringLiteral("C")});
     parser.addOption({QStringLiteral("label-column"), QStringLiteral("CSV column with the department (default: department, Department)."), QStringLiteral("C")});
+    parser.addOption({QStringLiteral("title-column"), QStringLiteral("CSV column with the work's title (default: Title, title). Other columns are kept but not shown as details."), QStringLiteral("C")});
     parser.addOption({QStringLiteral("folders"), QStringLiteral("Folder with one subfolder per department."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("copy"), QStringLiteral("Copy images into a folder beside the catalog.")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Decoding threads (default: one per core)."), QStringLiteral("N")});
@@ -46,7 +47,7 @@ int runImport(const QStringList &arguments)
     parser.addOption(jsonOption());
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Unlabelled files or folders."), QStringLiteral("[PATH...]"));
     const QString usage = QStringLiteral(
-        "accession-cli import --catalog FILE --csv FILE --images DIR [--id-column C --file-column C --label-column C] [--json]\n"
+        "accession-cli import --catalog FILE --csv FILE --images DIR [--id-column C --file-column C --label-column C --title-column C] [--json]\n"
         "       accession-cli import --catalog FILE --folders DIR [--json]\n"
         "       accession-cli import --catalog FILE [--json] PATH...");
     if (!parseCommand(parser, arguments, usage))
@@ -64,7 +65,7 @@ int runImport(const QStringList &arguments)
         request.csvPath = parser.value(QStringLiteral("csv"));
         request.imagesDir = requiredValue(parser, QStringLiteral("images"));
         request.columns = {parser.value(QStringLiteral("id-column")), parser.value(QStringLiteral("file-column")),
-                           parser.value(QStringLiteral("label-column"))};
+                           parser.value(QStringLiteral("label-column")), parser.value(QStringLiteral("title-column"))};
     } else if (folders) {
         request.source = ImportRequest::Source::DepartmentFolders;
         request.foldersDir = parser.value(QStringLiteral("folders"));

@@ -13,7 +13,12 @@ const char *const kSelect =
     " l.source, pd.name, COALESCE(p.confidence, -1),"
     " CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"
     "      WHEN p.id IS NULL THEN 'unlabelled'"
-    "      WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed' ELSE 'needs-review' END AS status"
+    "      WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed' ELSE 'needs-review' END AS status,"
+    // What a caption names the work by: its title and its object number, when its source gave them (cut short
+    // here, since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
+    " CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
+    "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
+    " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END"
     " FROM items i"
     " LEFT JOIN labels l ON l.id = i.current_label_id"
     " LEFT JOIN departments d ON d.id = l.department_id"
@@ -36,6 +41,10 @@ ItemRow rowFromQuery(const QSqlQuery &query)
     row.predicted = query.value(8).toString();
     row.confidence = query.value(9).toDouble();
     row.status = itemStatusFromName(query.value(10).toString()).value_or(ItemStatus::Unlabelled);
+    row.title = query.value(11).toString().trimmed();
+    row.objectNumber = query.value(12).toString().trimmed();
+    if (row.objectNumber.isEmpty())
+        row.objectNumber = row.externalId.trimmed();
     return row;
 }
 

@@ -35,6 +35,8 @@ struct ItemRow
     QString predicted;
     double confidence = -1; // -1: not classified by the active model
     ItemStatus status = ItemStatus::Unlabelled;
+    QString title;        // the source's title (The Met's title, a IIIF label, a CSV's title column); may be empty
+    QString objectNumber; // the source's accession number, else the external id; may be empty
 };
 
 // Filtered, ordered pages of items fetched by key, not offset: every page costs the same at any depth.

@@ -183,6 +183,12 @@ const QStringList &defaultLabelColumns()
     return names;
 }
 
+const QStringList &defaultTitleColumns()
+{
+    static const QStringList names = {QStringLiteral("Title"), QStringLiteral("title")};
+    return names;
+}
+
 bool hasImageExtension(const QString &fileName)
 {
     return kImageExtensions.contains(QFileInfo(fileName).suffix().toLower());
@@ -223,6 +229,8 @@ ImportPlan planCsvImport(QIODevice *csv, const QString &csvPath, const QString &
         findColumn(header.fields, columns.fileColumn, defaultFileColumns(), QStringLiteral("file"), csvPath);
     const int labelColumn =
         findColumn(header.fields, columns.labelColumn, defaultLabelColumns(), QStringLiteral("label"), csvPath);
+    const int titleColumn =
+        findColumn(header.fields, columns.titleColumn, defaultTitleColumns(), QStringLiteral("title"), csvPath);
     if (fileColumn < 0 && idColumn < 0) {
         throw ImportSetupError(QStringLiteral("%1: no file column (%2) and no id column (%3) to find images by; "
                                               "name one with --file-column or --id-column")
@@ -281,10 +289,17 @@ ImportPlan planCsvImport(QIODevice *csv, const QString &csvPath, const QString &
         ImportTask task;
         task.externalId = idColumn >= 0 ? row.fields[idColumn].trimmed() : QString();
         task.label = labelColumn >= 0 ? row.fields[labelColumn].trimmed() : QString();
+        if (titleColumn >= 0 && !row.fields[titleColumn].trimmed().isEmpty())
+            task.metadata.insert(QStringLiteral("title"), row.fields[titleColumn].trimmed());
+        // What no role was mapped to is a spreadsheet's own bookkeeping, not the work's description: kept apart.
+        QJsonObject unmapped;
         for (int column = 0; column < header.fields.size(); ++column) {
-            if (column != fileColumn && column != labelColumn && column != idColumn && !row.fields[column].isEmpty())
-                task.metadata.insert(metadataKeys[column], row.fields[column]);
+            if (column != fileColumn && column != labelColumn && column != idColumn && column != titleColumn
+                && !row.fields[column].isEmpty())
+                unmapped.insert(metadataKeys[column], row.fields[column]);
         }
+        if (!unmapped.isEmpty())
+            task.metadata.insert(QLatin1String(kUnmappedCsvColumnsKey), unmapped);
 
         if (fileColumn >= 0) {
             const QString named = row.fields[fileColumn].trimmed();

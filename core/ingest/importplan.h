@@ -49,16 +49,23 @@ struct CsvColumns
     QString idColumn;
     QString fileColumn;
     QString labelColumn;
+    QString titleColumn; // kept as the item's "title"
 };
 
 // The usual names, in order: the original study's file, the MET Open Access CSV, common ML layouts.
 const QStringList &defaultIdColumns();
 const QStringList &defaultFileColumns();
 const QStringList &defaultLabelColumns();
+const QStringList &defaultTitleColumns();
+
+// Where an item from a CSV keeps the columns no role was mapped to, as a JSON object of header name to value:
+// stored, exported with the catalog, but not shown as the item's metadata.
+inline constexpr char kUnmappedCsvColumnsKey[] = "csv_columns";
 
 bool hasImageExtension(const QString &fileName);
 
-// Images are looked up inside imagesDir only: a name or a symbolic link that leads out of it is refused.
+// The mapped columns become the item's path, external id, label and title; the others are kept under
+// kUnmappedCsvColumnsKey. Images are looked up inside imagesDir only: a name or a symbolic link that leads out of it is refused.
 ImportPlan planCsvImport(const QString &csvPath, const QString &imagesDir, const CsvColumns &columns);
 // The same over CSV text from a device (csvName names it in messages).
 ImportPlan planCsvImport(QIODevice *csv, const QString &csvName, const QString &imagesDir, const CsvColumns &columns);

@@ -32,6 +32,7 @@ class TestCliImport : public QObject
 
 private Q_SLOTS:
     void importsCsvAndPrintsJsonSummary();
+    void titleColumnIsMapped();
     void importsDepartmentFoldersThenStats();
     void importsUnlabelledPaths();
     void departmentsCommandEditsAndLists();
@@ -74,6 +75,24 @@ void TestCliImport::importsCsvAndPrintsJsonSummary()
     QVERIFY2(reasons.join(QLatin1Char('|')).contains(QStringLiteral("not an image")), qPrintable(reasons.join(QLatin1Char('|'))));
     QVERIFY(reasons.join(QLatin1Char('|')).contains(QStringLiteral("no such file")));
     QVERIFY(reasons.join(QLatin1Char('|')).contains(QStringLiteral("too few fields")));
+}
+
+void TestCliImport::titleColumnIsMapped()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("images/a.jpg")), solidImage(QStringLiteral("jpg"), 40, 30, {200, 0, 0}));
+    writeFile(dir.filePath(QStringLiteral("labels.csv")), "file,department,Name,notes\na.jpg,Asian Art,Celadon bowl,box 4\n");
+    const int code = runCli({QStringLiteral("import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("c.db")), QStringLiteral("--csv"),
+                             dir.filePath(QStringLiteral("labels.csv")), QStringLiteral("--images"), dir.filePath(QStringLiteral("images")),
+                             QStringLiteral("--title-column"), QStringLiteral("Name")});
+    QCOMPARE(code, 0);
+    Catalog catalog(dir.filePath(QStringLiteral("c.db")));
+    QSqlQuery query = catalog.run(QStringLiteral("SELECT metadata FROM items"));
+    QVERIFY(query.next());
+    const QJsonObject metadata = QJsonDocument::fromJson(query.value(0).toByteArray()).object();
+    QCOMPARE(metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Celadon bowl"));
+    QCOMPARE(metadata.value(QStringLiteral("csv_columns")).toObject().value(QStringLiteral("notes")).toString(), QStringLiteral("box 4"));
+    QVERIFY(!metadata.contains(QStringLiteral("Name")) && !metadata.contains(QStringLiteral("notes")));
 }
 
 void TestCliImport::importsDepartmentFoldersThenStats()

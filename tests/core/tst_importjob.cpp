@@ -138,7 +138,7 @@ void TestImportJob::importsCsvWithLabelsAndMetadata()
     const ItemRecord first = *catalog.item(summary.itemIds[0]);
     QCOMPARE(first.externalId, QStringLiteral("1"));
     QCOMPARE(first.department, QStringLiteral("Asian Art"));
-    QCOMPARE(first.metadata.value(QStringLiteral("Title")).toString(), QStringLiteral("Bowl, celadon"));
+    QCOMPARE(first.metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Bowl, celadon"));
     QCOMPARE(catalog.item(summary.itemIds[1])->labelId, 0); // an empty department leaves it unlabelled
 }
 

@@ -82,7 +82,13 @@ void TestImportPlan::readsMetOpenAccessColumnsAndFindsImagesById()
     QCOMPARE(plan.tasks.size(), 2);
     QCOMPARE(plan.tasks[0].externalId, QStringLiteral("436535"));
     QCOMPARE(plan.tasks[0].label, QStringLiteral("European Paintings"));
-    QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("Title")).toString(), QStringLiteral("Wheat Field with Cypresses"));
+    // The title is mapped; the other columns are kept apart, unmapped.
+    QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Wheat Field with Cypresses"));
+    const QJsonObject unmapped = plan.tasks[0].metadata.value(QLatin1String(kUnmappedCsvColumnsKey)).toObject();
+    QCOMPARE(unmapped.value(QStringLiteral("Object Number")).toString(), QStringLiteral("1979.206.1"));
+    QCOMPARE(unmapped.value(QStringLiteral("Is Public Domain")).toString(), QStringLiteral("True"));
+    QVERIFY(!unmapped.contains(QStringLiteral("Title")) && !unmapped.contains(QStringLiteral("Department")));
+    QVERIFY(!plan.tasks[0].metadata.contains(QStringLiteral("Object Number")));
     QCOMPARE(plan.tasks[1].path, dir.filePath(QStringLiteral("img/45734.png")));
     QCOMPARE(plan.failures.size(), 1);
     QVERIFY(plan.failures[0].reason.contains(QStringLiteral("no image for object id 99999")));
@@ -315,7 +321,8 @@ void TestImportPlan::repeatedColumnNamesAreRefusedOrAnnounced()
     const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("meta.csv")), dir.filePath(QStringLiteral("img")), {});
     QCOMPARE(plan.tasks.size(), 1);
     QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("title")).toString(), QStringLiteral("Bowl"));
-    QCOMPARE(plan.tasks[0].metadata.value(QStringLiteral("title (column 4)")).toString(), QStringLiteral("Celadon bowl"));
+    QCOMPARE(plan.tasks[0].metadata.value(QLatin1String(kUnmappedCsvColumnsKey)).toObject().value(QStringLiteral("title (column 4)")).toString(),
+             QStringLiteral("Celadon bowl"));
     QCOMPARE(plan.warnings.size(), 1);
     QVERIFY2(plan.warnings[0].contains(QStringLiteral("meta.csv")) && plan.warnings[0].contains(QStringLiteral("'title'")),
              qPrintable(plan.warnings[0]));

@@ -180,8 +180,10 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     ImportLabelledDialog *dialog = window.openImportLabelledDialog();
     QVERIFY(dialog);
+    QSignalSpy previewShown(dialog, &ImportLabelledDialog::previewShown);
     dialog->chooseCsv(csvPath);
     dialog->setImagesDir(images);
+    QTRY_COMPARE(previewShown.size(), 1); // read off the GUI thread
     // The preview holds the header and the first rows only.
     QTableWidget *preview = dialog->preview();
     QCOMPARE(preview->columnCount(), 4);
@@ -231,7 +233,7 @@ void TestGettingStarted::csvDroppedOnTheStartPageOpensTheMapping()
     auto *dialog = window.findChild<ImportLabelledDialog *>();
     QVERIFY(dialog);
     QVERIFY(dialog->isVisible());
-    QCOMPARE(dialog->preview()->rowCount(), 2);
+    QTRY_COMPARE(dialog->preview()->rowCount(), 2); // read off the GUI thread
     QCOMPARE(dialog->preview()->item(1, 1)->text(), QStringLiteral("Egyptian Art"));
     const ImportRequest request = dialog->request();
     QVERIFY(request.source == ImportRequest::Source::Csv);
