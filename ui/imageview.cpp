@@ -2,7 +2,6 @@
 
 #include "imaging/imagedecoder.h"
 
-#include <QFile>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace accession {
@@ -11,13 +10,10 @@ namespace {
 
 QImage decodeForDisplay(const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return QImage();
     DecodeRequest request;
     request.minShorterSide = 900; // enough for a screen; big JPEGs decode at a fraction of the cost
     QString error;
-    const RgbImage rgb = decodeRgb(file.readAll(), request, &error);
+    const RgbImage rgb = decodeRgbFile(path, request, &error);
     if (rgb.isNull())
         return QImage();
     return QImage(reinterpret_cast<const uchar *>(rgb.pixels.constData()), rgb.width, rgb.height, rgb.width * 3,

@@ -3,8 +3,6 @@
 #include "catalog/catalog.h"
 #include "imaging/imagedecoder.h"
 
-#include <QFileInfo>
-#include <QImageReader>
 #include <QMutex>
 #include <QTimer>
 
@@ -45,23 +43,25 @@ Q_SIGNALS:
     void loaded(qint64 itemId, const QImage &image, int side);
 
 private:
-    // The original, decoded at m_side by Qt's reader (JPEGs at a reduced scale), or null: then the stored one serves.
+    // The original, decoded through the core's guarded decoder (JPEGs at a reduced scale) and fitted into
+    // m_side, or null: then the stored one serves.
     QImage fromOriginal(qint64 id) const
     {
         const auto item = m_catalog->item(id);
         if (!item || std::max(item->width, item->height) <= kThumbnailSide)
             return {}; // the stored thumbnail is the whole image
-        // A plain file only: a FIFO put in its place since the import would block this thread for good.
-        if (!QFileInfo(item->path).isFile())
+        DecodeRequest request;
+        request.minShorterSide = std::max(1, int(qint64(m_side) * std::min(item->width, item->height)
+                                                 / std::max(item->width, item->height)));
+        QString error;
+        const RgbImage rgb = decodeRgbFile(item->path, request, &error);
+        if (rgb.isNull())
             return {};
-        QImageReader reader(item->path);
-        reader.setAutoTransform(true); // EXIF orientation, as the import applied it
-        const QSize size = reader.size();
-        if (!size.isValid() || size.isEmpty())
-            return {};
-        const double scale = std::min(1.0, double(m_side) / std::max(size.width(), size.height()));
-        reader.setScaledSize(QSize(std::max(1, int(size.width() * scale)), std::max(1, int(size.height() * scale))));
-        return reader.read(); // null on any error, and past Qt's allocation limit
+        const QImage image(reinterpret_cast<const uchar *>(rgb.pixels.constData()), rgb.width, rgb.height, rgb.width * 3,
+                           QImage::Format_RGB888);
+        if (std::max(rgb.width, rgb.height) <= m_side)
+            return image.copy();
+        return image.scaled(m_side, m_side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     }
 
     void drain()

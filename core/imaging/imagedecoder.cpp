@@ -3,6 +3,9 @@
 #include "cvdecode.h"
 #include "decodebudget.h"
 
+#include <QFile>
+#include <QFileInfo>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -298,6 +301,25 @@ RgbImage decodeRgb(const QByteArray &bytes, const DecodeRequest &request, QStrin
         image = RgbImage();
     }
     return image;
+}
+
+RgbImage decodeRgbFile(const QString &path, const DecodeRequest &request, QString *error)
+{
+    const QFileInfo info(path);
+    QString problem;
+    if (!info.isFile())
+        problem = info.exists() ? QStringLiteral("not a plain file") : QStringLiteral("file not found");
+    else if (info.size() > kMaxImageFileBytes)
+        problem = QStringLiteral("file too large: %1 MB (the limit is %2 MB)").arg(info.size() >> 20).arg(kMaxImageFileBytes >> 20);
+    QFile file(path);
+    if (problem.isEmpty() && !file.open(QIODevice::ReadOnly))
+        problem = QStringLiteral("cannot read: %1").arg(file.errorString());
+    if (!problem.isEmpty()) {
+        if (error)
+            *error = problem;
+        return {};
+    }
+    return decodeRgb(file.read(kMaxImageFileBytes), request, error);
 }
 
 } // namespace accession

@@ -43,4 +43,11 @@ ImportedImage decodeForImport(const QByteArray &bytes, const DecodeRequest &requ
 // Decodes for display; on failure returns a null image and says why in *error.
 RgbImage decodeRgb(const QByteArray &bytes, const DecodeRequest &request, QString *error);
 
+// Image files larger than this are refused unread, on import and for display.
+constexpr qint64 kMaxImageFileBytes = qint64(1) << 30;
+
+// decodeRgb over a file that must still be a plain file (a FIFO put in a photograph's place would block the
+// reading thread for good) of at most kMaxImageFileBytes, within the process's decode budget.
+RgbImage decodeRgbFile(const QString &path, const DecodeRequest &request, QString *error);
+
 } // namespace accession

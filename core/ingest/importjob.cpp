@@ -29,7 +29,6 @@ namespace accession {
 
 namespace {
 
-constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 
 // The content hashes the catalog holds, shared by decoding workers and the writer.
 class KnownHashes
@@ -126,10 +125,10 @@ FileOutcome processFile(const ImportTask &task, const ImportRequest &request, co
     }
 #endif
     outcome.fileSize = file.size();
-    if (outcome.fileSize > kMaxFileBytes) {
+    if (outcome.fileSize > kMaxImageFileBytes) {
         outcome.error = QStringLiteral("file too large: %1 MB (the limit is %2 MB)")
                             .arg(outcome.fileSize >> 20)
-                            .arg(kMaxFileBytes >> 20);
+                            .arg(kMaxImageFileBytes >> 20);
         return outcome;
     }
     const QByteArray bytes = file.readAll();
