@@ -3,6 +3,7 @@
 // Torch-side header: include only from core/ml sources.
 
 #include "datasplit.h"
+#include "networks_torch.h"
 #include "preprocessing.h"
 
 #include <QHash>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -102,7 +104,7 @@ public:
 private:
     void work();
     Batch build(int batchIndex, quint64 generation);
-    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed, bool unscaled) const;
+    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const;
 
     const QVector<Example> m_examples; // read by worker threads: const, so never detached
     DecodedImageCache &m_cache;
@@ -126,5 +128,13 @@ private:
     bool m_stopping = false;
     std::vector<std::thread> m_workers;
 };
+
+// The network's logits for every centre crop the loader builds, batch by batch in example order, with each
+// batch's unreadable images. The one path by which training's validation and calibration, evaluation and
+// classification see an image, so that they agree on the same model and items. Stops when shouldStop says so
+// (returns false).
+using CentreCropBatchHandler = std::function<void(const Batch &batch, const torch::Tensor &logits)>;
+bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                            const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop = {});
 
 } // namespace accession::ml
