@@ -190,6 +190,17 @@ const QVector<Migration> &catalogMigrations()
              // interrupted (one in fact still going sets its own status when it finishes).
              QStringLiteral("UPDATE import_runs SET status = 'interrupted' WHERE status = 'running'"),
          }},
+        {7, "pretrained weights the curator adds",
+         {
+             // Backbones to start training from (Model > Add Pretrained Weights, 'accession-cli weights add'),
+             // checked to load into the network their tensor names say they are for.
+             QStringLiteral("CREATE TABLE pretrained_weights ("
+                            " id INTEGER PRIMARY KEY,"
+                            " path TEXT NOT NULL,"
+                            " architecture TEXT NOT NULL,"
+                            " sha256 TEXT NOT NULL UNIQUE,"
+                            " added_at TEXT NOT NULL)"),
+         }},
     };
     return migrations;
 }
