@@ -324,8 +324,9 @@ void TestTrainDialog::trainerValidationEqualsEvaluation()
     const EvaluationReport evaluated = evaluation.result().report;
     QCOMPARE(evaluated.count, trained.count);
     QCOMPARE(evaluated.accuracy, trained.accuracy);
-    // The same inputs give the same logits, up to batch norm folded into the convolutions for inference.
-    QVERIFY2(std::abs(evaluated.nll - trained.nll) <= 1e-4 * std::max(1.0, trained.nll),
+    // The same inputs give the same logits, up to rounding (batch norm folded for inference, other batch sizes).
+    // Cutting the centre before resizing, as classification once did, moved this loss by 8e-5 here.
+    QVERIFY2(std::abs(evaluated.nll - trained.nll) <= 1e-6 * std::max(1.0, trained.nll),
              qPrintable(QStringLiteral("%1 vs %2").arg(evaluated.nll, 0, 'g', 10).arg(trained.nll, 0, 'g', 10)));
 }
 
