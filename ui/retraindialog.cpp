@@ -206,6 +206,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(chartView, 1);
+    m_chart = chartView;
     layout->addWidget(m_recommendationLabel);
     layout->addWidget(m_comparison, 1);
     layout->addLayout(buttons);
@@ -393,8 +394,10 @@ void RetrainDialog::showRemaining(const EpochReport &report)
     if (m_plan.stretches.isEmpty())
         return;
     const double remaining = m_plan.remainingSecondsAfter(report.phase, report.epoch, report.seconds);
-    m_estimate->setText(tr("Remaining: %1 (from the speed of the last epoch, %2 images a second).")
-                            .arg(durationText(remaining)).arg(report.imagesPerSecond, 0, 'f', 0));
+    m_estimate->setText(report.imagesPerSecond > 0
+                            ? tr("Remaining: %1 (from the speed of the last epoch, %2 images a second).")
+                                  .arg(durationText(remaining)).arg(report.imagesPerSecond, 0, 'f', 0)
+                            : tr("Remaining: %1 (from the time of the last epoch).").arg(durationText(remaining)));
 }
 
 RetrainDialog::~RetrainDialog() = default;
@@ -465,6 +468,7 @@ void RetrainDialog::start()
     m_comparisonReady = false;
     m_comparison->hide();
     m_recommendationLabel->hide();
+    m_chart->show();
     m_estimateRunner->cancel();
     // The plan the time left is scaled from, epoch by epoch. Without a measurement yet, assumed rates (a forward
     // pass a third of a training step) and counts still give the phases' proportions; the real epochs scale them.
@@ -561,6 +565,8 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
            candidate.report.accuracy);
     for (const DepartmentDifference &department : advice.departments)
         addRow(department.name, department.current, department.candidate);
+    // The curves are finished; on a 768-pixel screen the table needs their room.
+    m_chart->hide();
     m_comparison->show();
 
     QString text;

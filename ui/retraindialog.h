@@ -112,6 +112,7 @@ private:
     QLineSeries *m_accuracy;
     QValueAxis *m_epochAxis;
     QValueAxis *m_lossAxis;
+    QWidget *m_chart;
     QTableWidget *m_comparison;
     QPushButton *m_startButton;
     QPushButton *m_cancelButton;
