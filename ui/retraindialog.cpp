@@ -527,6 +527,7 @@ void RetrainDialog::trainingEnded(Job *job, bool succeeded)
             return;
         }
         m_trainedModel = training->options().outPath;
+        m_estimate->setText(tr("Training took %1.").arg(durationText(training->card().training.value(QStringLiteral("seconds")).toDouble())));
         m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
                               .arg(training->card().validation.accuracy * 100, 0, 'f', 1));
         m_runner->start(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath));
@@ -591,6 +592,8 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
                    .arg(overall, departments, drop).arg(candidate.report.count);
         m_activate->setText(tr("Switch anyway"));
     }
+    m_progress->setRange(0, 1);
+    m_progress->setValue(1);
     m_recommendationLabel->setText(text);
     m_recommendationLabel->show();
     m_status->setText(tr("Compared on the same validation items."));

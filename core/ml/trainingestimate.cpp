@@ -123,7 +123,7 @@ void RateMeasurementJob::run()
     request.architecture = m_architecture;
     request.classes = std::max<int>(2, departments.size());
     request.imageSize = m_imageSize;
-    request.batchSize = 8;
+    request.batchSize = 4; // a few images: the estimate must come within seconds, even on a busy machine
     request.batches = 2;
     request.foldBatchNorm = false; // as validation runs during training
     reportProgress(0, 2, tr("Measuring the network's speed"));
