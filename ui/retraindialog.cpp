@@ -35,9 +35,9 @@
 #include <QTimer>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <cmath>
-#include <QValueAxis>
 
 namespace accession {
 

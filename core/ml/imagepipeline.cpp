@@ -1,7 +1,5 @@
 #include "imagepipeline_torch.h"
 
-#include <numeric>
-
 #include "imaging/cvdecode.h"
 
 #include <QCryptographicHash>
@@ -12,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <numeric>
 #include <random>
 
 namespace accession::ml {

@@ -38,11 +38,10 @@ public:
 
     // RGB, CV_8UC3, shorter side shorterSide() (Exact) or at most that (AtMost). Throws DecodeError with the reason.
     cv::Mat get(const Example &example);
-    // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): for a centre
-    // crop that is cut before resizing. Nothing is cached. Throws DecodeError.
+    // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): what get() resizes.
+    // Nothing is cached. Throws DecodeError.
     cv::Mat decodeUnscaled(const Example &example) const;
     int shorterSide() const { return m_shorterSide; }
-    bool isPassThrough() const { return m_budget <= 0 && m_diskDir.isEmpty(); }
 
     struct Stats
     {
