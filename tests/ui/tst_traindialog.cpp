@@ -8,9 +8,11 @@
 #include "catalog/weightsregistry.h"
 #include "ml/classifyjob.h"
 #include "ml/evaluationjob.h"
+#include "ml/modelcomparison.h"
 #include "ml/network.h"
 #include "ml/pretrainedweights.h"
 #include "ml/trainer.h"
+#include "ml/trainingestimate.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -42,6 +44,8 @@ private Q_SLOTS:
     void estimateAppearsBeforeStart();
     void quickTrainingEndsWithARecommendation();
     void trainerValidationEqualsEvaluation();
+    void recommendationWeighsOverallAndNamesTheLargestDrop();
+    void estimateFollowsThePhases();
 
 private:
     // Three labelled departments of small generated images, no model.
@@ -332,6 +336,69 @@ void TestTrainDialog::trainerValidationEqualsEvaluation()
     // Cutting the centre before resizing, as classification once did, moved this loss by 8e-5 here.
     QVERIFY2(std::abs(evaluated.nll - trained.nll) <= 1e-6 * std::max(1.0, trained.nll),
              qPrintable(QStringLiteral("%1 vs %2").arg(evaluated.nll, 0, 'g', 10).arg(trained.nll, 0, 'g', 10)));
+}
+
+namespace {
+
+EvaluationReport reportOf(double overall, const QVector<QPair<QString, double>> &departments)
+{
+    EvaluationReport report;
+    report.count = 100;
+    report.accuracy = overall;
+    for (const auto &[name, accuracy] : departments) {
+        report.classes << name;
+        ClassMetrics metrics;
+        metrics.name = name;
+        metrics.accuracy = accuracy;
+        metrics.support = 20;
+        report.perClass << metrics;
+    }
+    return report;
+}
+
+} // namespace
+
+void TestTrainDialog::recommendationWeighsOverallAndNamesTheLargestDrop()
+{
+    const EvaluationReport current = reportOf(0.80, {{QStringLiteral("A"), 0.9}, {QStringLiteral("B"), 0.7}, {QStringLiteral("C"), 0.8}});
+    const EvaluationReport better = reportOf(0.85, {{QStringLiteral("A"), 0.8}, {QStringLiteral("B"), 0.95}, {QStringLiteral("C"), 0.8}});
+    ModelRecommendation advice = recommendModel(better, current);
+    QVERIFY(advice.hasCurrent);
+    QVERIFY(advice.switchToCandidate);
+    QCOMPARE(advice.betterDepartments, 1);
+    QCOMPARE(advice.worseDepartments, 1);
+    QCOMPARE(advice.largestDropDepartment, QStringLiteral("A"));
+    QVERIFY(std::abs(advice.largestDrop + 0.1) < 1e-9);
+    QCOMPARE(advice.departments.size(), 3);
+    QCOMPARE(advice.departments[0].name, QStringLiteral("B")); // largest gain first
+    QCOMPARE(advice.departments[2].name, QStringLiteral("A"));
+
+    // A new model 38 points worse, or no better, is not recommended.
+    QVERIFY(!recommendModel(reportOf(0.42, {{QStringLiteral("A"), 0.4}}), reportOf(0.80, {{QStringLiteral("A"), 0.8}})).switchToCandidate);
+    QVERIFY(!recommendModel(current, current).switchToCandidate);
+    // A department the active model does not know has no difference and sorts last; without an active model, switch.
+    advice = recommendModel(reportOf(0.9, {{QStringLiteral("New"), 0.9}, {QStringLiteral("A"), 0.9}}), reportOf(0.8, {{QStringLiteral("A"), 0.8}}));
+    QCOMPARE(advice.departments.last().name, QStringLiteral("New"));
+    QVERIFY(!advice.departments.last().difference());
+    QVERIFY(recommendModel(better, EvaluationReport()).switchToCandidate);
+}
+
+void TestTrainDialog::estimateFollowsThePhases()
+{
+    TrainingOptions options;
+    options.pretrainedWeights = QStringLiteral("backbone.safetensors");
+    options.featuresCache = true;
+    options.epochs = 4;
+    const MeasuredRates rates{10.0, 40.0};
+    const TrainingEstimate estimate = estimateTraining(options, 80, 20, rates);
+    QCOMPARE(estimate.stretches.size(), 3); // features and head, fine-tune, calibration
+    QCOMPARE(estimate.stretches[0].phase, QStringLiteral("cached-head"));
+    QCOMPARE(estimate.stretches[0].secondsPerEpoch, (2 * 80) / 40.0 + 20 / 40.0);
+    QCOMPARE(estimate.stretches[1].phase, QStringLiteral("fine-tune"));
+    QCOMPARE(estimate.stretches[1].secondsPerEpoch, 80 / 10.0 + 20 / 40.0);
+    QCOMPARE(estimate.totalSeconds(), 4.5 + 4 * 8.5 + 0.5);
+    // After the first fine-tune epoch took twice the estimate, what is left takes twice as long too.
+    QCOMPARE(estimate.remainingSecondsAfter(QStringLiteral("fine-tune"), 1, 17.0), 2 * (3 * 8.5 + 0.5));
 }
 
 QTEST_MAIN(TestTrainDialog)
