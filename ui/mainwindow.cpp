@@ -27,6 +27,7 @@
 #include "ingest/importjob.h"
 #include "jobs/jobrunner.h"
 #include "ml/classifyjob.h"
+#include "ml/pretrainedweights.h"
 
 #include <QAction>
 #include <QApplication>
@@ -214,6 +215,7 @@ void MainWindow::buildMenus()
     m_classifyAction = model->addAction(tr("&Classify Unclassified Items"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
                                         this, &MainWindow::classifyUnclassified);
     model->addAction(tr("&Add Model File…"), this, &MainWindow::chooseAndAddModelFile);
+    model->addAction(tr("Add &Pretrained Weights…"), this, &MainWindow::chooseAndAddPretrainedWeights);
     refreshRecentMenu();
 }
 
@@ -583,6 +585,9 @@ void MainWindow::onJobEnded(Job *job, bool succeeded)
         reportProblems(summary.failures);
         if (succeeded)
             showStatus(tr("Exported %1 to %2, %3 failed").arg(summary.written).arg(exportJob->request().outPath).arg(summary.failures.size()));
+    } else if (auto *addWeights = qobject_cast<AddWeightsJob *>(job); addWeights && succeeded) {
+        showStatus(tr("Added %1 weights %2: the Train dialog's Quick and Best presets start from them.")
+                       .arg(addWeights->added().architecture, QFileInfo(addWeights->weightsPath()).fileName()));
     } else if (auto *addModel = qobject_cast<AddModelJob *>(job)) {
         if (succeeded)
             showStatus(tr("The model %1 is active. Model ▸ Classify Unclassified Items files the catalog with it.")
@@ -755,6 +760,25 @@ void MainWindow::addModelFile(const QString &modelPath)
     if (!m_session->catalog())
         return;
     startJob(std::make_unique<AddModelJob>(m_session->path(), modelPath), tr("Checking and adding the model %1").arg(modelPath));
+}
+
+void MainWindow::chooseAndAddPretrainedWeights()
+{
+    if (!m_session->catalog()) {
+        statusBar()->showMessage(tr("Open or create a catalog first."));
+        return;
+    }
+    const QString path = QFileDialog::getOpenFileName(this, tr("Add Pretrained Weights"), QString(),
+                                                      tr("Backbone weights (*.safetensors *.pth *.pt);;All files (*)"));
+    if (!path.isEmpty())
+        addPretrainedWeights(path);
+}
+
+void MainWindow::addPretrainedWeights(const QString &weightsPath)
+{
+    if (!m_session->catalog())
+        return;
+    startJob(std::make_unique<AddWeightsJob>(m_session->path(), weightsPath), tr("Checking the weights %1").arg(weightsPath));
 }
 
 } // namespace accession

@@ -64,6 +64,8 @@ public:
     ExportDialog *openExportDialog();
     // Model ▸ Add Model File…: checks the model fully, registers it and makes it active, off the GUI thread.
     void addModelFile(const QString &modelPath);
+    // Model ▸ Add Pretrained Weights…: checks a backbone file and records it for the Train dialog's presets.
+    void addPretrainedWeights(const QString &weightsPath);
     void importLabelled(const ImportRequest &request);
     void exportCatalog(const ExportRequest &request);
     StartPage *startPage() const { return m_startPage; }
@@ -112,6 +114,7 @@ private:
     void chooseAndImport(bool folders);
     void classifyUnclassified();
     void chooseAndAddModelFile();
+    void chooseAndAddPretrainedWeights();
     void buildStartPage();
     void startJob(std::unique_ptr<Job> job, const QString &description);
     void onJobEnded(Job *job, bool succeeded);

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
+#include "catalog/weightsregistry.h"
 #include "jobs/jobrunner.h"
 #include "ml/classifyjob.h"
 
@@ -31,18 +32,74 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTimer>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <cmath>
+
 namespace accession {
+
+namespace {
+
+QString durationText(double seconds)
+{
+    if (seconds < 60)
+        return RetrainDialog::tr("under a minute");
+    const int minutes = int(std::lround(seconds / 60.0));
+    if (minutes < 90)
+        return plural(minutes, RetrainDialog::tr("about %1 minute"), RetrainDialog::tr("about %1 minutes"));
+    return RetrainDialog::tr("about %1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+}
+
+// A change in accuracy in points, signed: "+4.2%", "−1.0%".
+QString differenceText(double difference)
+{
+    return (difference < 0 ? QStringLiteral("\u2212") : QStringLiteral("+")) + percentText(std::abs(difference));
+}
+
+QString pointsText(double difference)
+{
+    return QString::number(std::abs(difference) * 100, 'f', 1);
+}
+
+} // namespace
 
 RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     : QDialog(parent)
     , m_session(session)
     , m_runner(new JobRunner(this))
+    , m_estimateRunner(new JobRunner(this))
 {
     setWindowTitle(tr("Train a Model"));
+    m_preset = new QComboBox(this);
+    m_preset->addItem(tr("Quick: head on cached features"), int(TrainingPreset::QuickHead));
+    m_preset->addItem(tr("Best: fine-tune"), int(TrainingPreset::BestFineTune));
+    m_preset->addItem(tr("From scratch"), int(TrainingPreset::FromScratch));
+    m_presetNote = new QLabel(this);
+    m_presetNote->setTextFormat(Qt::PlainText);
+    m_presetNote->setWordWrap(true);
+    m_estimate = new QLabel(this);
+    m_estimate->setTextFormat(Qt::PlainText);
+    m_estimate->setWordWrap(true);
+    m_recommendationLabel = new QLabel(this);
+    m_recommendationLabel->setTextFormat(Qt::PlainText); // department names
+    m_recommendationLabel->setWordWrap(true);
+    m_recommendationLabel->hide();
+    if (m_session->catalog()) {
+        for (const AddedWeights &weights : WeightsRegistry(*m_session->catalog()).weights()) {
+            if (QFileInfo::exists(weights.path) && architectureFromName(weights.architecture))
+                m_addedWeights.push_back(weights);
+        }
+        // Train on the active model's split, so that the comparison measures both on items neither learnt from.
+        if (const auto active = ModelRegistry(*m_session->catalog()).activeModel()) {
+            const QJsonObject training = active->card.value(QStringLiteral("training")).toObject();
+            if (training.contains(QStringLiteral("seed")))
+                m_activeSeed = quint64(training.value(QStringLiteral("seed")).toInteger());
+        }
+    }
     m_architecture = new QComboBox(this);
     for (const QString &name : architectureNames())
         m_architecture->addItem(name);
@@ -74,6 +131,17 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     m_cachedFeatures = new QCheckBox(tr("Refit the head on cached features first (fast; needs pretrained weights)"), this);
     m_output = new QLineEdit(this);
 
+    if (m_session->catalog()) {
+        if (const auto active = ModelRegistry(*m_session->catalog()).activeModel()) {
+            const double fraction = active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("validation_fraction")).toDouble();
+            if (fraction >= m_validationShare->minimum() && fraction <= m_validationShare->maximum())
+                m_validationShare->setValue(fraction);
+        }
+    }
+
+    auto *presetForm = new QFormLayout;
+    presetForm->addRow(tr("Preset"), m_preset);
+    presetForm->addRow(QString(), m_presetNote);
     auto *form = new QFormLayout;
     form->addRow(tr("Network"), m_architecture);
     form->addRow(tr("Pretrained weights"), weightsRow);
@@ -113,7 +181,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     chartView->setRenderHint(QPainter::Antialiasing);
 
     m_comparison = new QTableWidget(0, 4, this);
-    m_comparison->setHorizontalHeaderLabels({tr("Department"), tr("Active model"), tr("New model"), tr("Change")});
+    m_comparison->setHorizontalHeaderLabels({tr("Department"), tr("Active model"), tr("New model"), tr("Difference")});
     m_comparison->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_comparison->verticalHeader()->hide();
     m_comparison->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -133,10 +201,14 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     buttons->addWidget(closeButton);
 
     auto *layout = new QVBoxLayout(this);
+    layout->addLayout(presetForm);
     layout->addLayout(form);
+    layout->addWidget(m_estimate);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(chartView, 1);
+    m_chart = chartView;
+    layout->addWidget(m_recommendationLabel);
     layout->addWidget(m_comparison, 1);
     layout->addLayout(buttons);
     resize(760, 720);
@@ -161,6 +233,172 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     connect(m_runner, &JobRunner::jobEnded, this, &RetrainDialog::trainingEnded);
     Q_EMIT m_architecture->currentTextChanged(m_architecture->currentText());
     updateWeightsDependentControls();
+
+    auto *presets = qobject_cast<QStandardItemModel *>(m_preset->model());
+    for (int row = 0; row < m_preset->count(); ++row) {
+        const auto preset = TrainingPreset(m_preset->itemData(row).toInt());
+        if (!isPresetAvailable(preset)) {
+            presets->item(row)->setEnabled(false);
+            presets->item(row)->setToolTip(tr("Needs pretrained weights: add them with Model ▸ Add Pretrained Weights…"));
+        }
+    }
+    connect(m_preset, &QComboBox::currentIndexChanged, this, &RetrainDialog::applyPreset);
+    choosePreset(m_addedWeights.isEmpty() ? TrainingPreset::FromScratch : TrainingPreset::QuickHead);
+    applyPreset(m_preset->currentIndex());
+    connect(m_epochs, &QSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
+    connect(m_validationShare, &QDoubleSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
+    connect(m_cachedFeatures, &QCheckBox::toggled, this, &RetrainDialog::updateEstimate);
+    connect(m_weights, &QLineEdit::textChanged, this, &RetrainDialog::updateEstimate);
+    connect(m_imageSize, &QSpinBox::valueChanged, this, &RetrainDialog::measureRates);
+    connect(m_architecture, &QComboBox::currentTextChanged, this, &RetrainDialog::measureRates);
+    connect(m_estimateRunner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
+        auto *measurement = qobject_cast<RateMeasurementJob *>(job);
+        if (!measurement)
+            return;
+        if (succeeded) {
+            m_rates = measurement->rates();
+            m_labelledItems = measurement->labelledItems();
+            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement->architecture())).arg(measurement->imageSize());
+        } else if (!measurement->isCancelRequested()) { // cancelled: training started, and the real rate takes over
+            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement->architecture())).arg(measurement->imageSize());
+            m_rates = MeasuredRates();
+            m_estimate->setText(tr("No time estimate: measuring the network failed (%1).").arg(elided(m_estimateError, kShownMessageChars)));
+        }
+        // The form may have changed while measuring: measure again for what it says now, or estimate.
+        QTimer::singleShot(0, this, &RetrainDialog::measureRates);
+    });
+    QTimer::singleShot(0, this, &RetrainDialog::measureRates);
+}
+
+bool RetrainDialog::isPresetAvailable(TrainingPreset preset) const
+{
+    return preset == TrainingPreset::FromScratch || !m_addedWeights.isEmpty();
+}
+
+void RetrainDialog::choosePreset(TrainingPreset preset)
+{
+    const int index = m_preset->findData(int(preset));
+    if (index >= 0 && isPresetAvailable(preset))
+        m_preset->setCurrentIndex(index);
+}
+
+TrainingPreset RetrainDialog::preset() const
+{
+    return TrainingPreset(m_preset->currentData().toInt());
+}
+
+QString RetrainDialog::presetNote() const
+{
+    return m_presetNote->text();
+}
+
+void RetrainDialog::applyPreset(int index)
+{
+    const auto chosen = TrainingPreset(m_preset->itemData(index).toInt());
+    if (!isPresetAvailable(chosen)) {
+        m_presetNote->setText(tr("Add pretrained weights first (Model ▸ Add Pretrained Weights…): this preset starts from them."));
+        return;
+    }
+    // The most recent weights for the chosen network, else the most recent of any.
+    const QString network = m_architecture->currentText();
+    std::optional<AddedWeights> weights;
+    for (const AddedWeights &candidate : m_addedWeights) {
+        if (candidate.architecture == network) {
+            weights = candidate;
+            break;
+        }
+    }
+    if (!weights && !m_addedWeights.isEmpty())
+        weights = m_addedWeights.first();
+    const Architecture architecture = weights ? architectureFromName(weights->architecture).value_or(Architecture::MobileNetV2)
+                                              : Architecture::MobileNetV2;
+    TrainingOptions chosenOptions = presetOptions(chosen, options(), weights ? weights->path : QString(), architecture);
+    chosenOptions.outPath.clear(); // named after the network below
+    setOptions(chosenOptions);
+    switch (chosen) {
+    case TrainingPreset::QuickHead:
+        m_presetNote->setText(tr("Fits a new head on the %1 features of each image, computed once and cached: minutes, and "
+                                 "refitting after corrections costs only the new images.").arg(elided(QFileInfo(weights->path).fileName())));
+        break;
+    case TrainingPreset::BestFineTune:
+        m_presetNote->setText(tr("The head on cached %1 features, then %2 epochs fine-tuning every layer: the most accurate, "
+                                 "and the slowest.").arg(elided(QFileInfo(weights->path).fileName())).arg(chosenOptions.epochs));
+        break;
+    case TrainingPreset::FromScratch:
+        m_presetNote->setText(m_addedWeights.isEmpty()
+                                  ? tr("Learns every weight from the catalog's labels alone. Add pretrained weights (Model ▸ Add "
+                                       "Pretrained Weights…) for the quicker and better presets.")
+                                  : tr("Learns every weight from the catalog's labels alone, without the added weights."));
+        break;
+    }
+    updateEstimate();
+}
+
+void RetrainDialog::measureRates()
+{
+    if (!m_session->catalog() || m_runner->isRunning())
+        return;
+    const auto architecture = architectureFromName(m_architecture->currentText());
+    if (!architecture)
+        return;
+    const QString wanted = QStringLiteral("%1@%2").arg(m_architecture->currentText()).arg(m_imageSize->value());
+    if (wanted == m_measuredFor) {
+        updateEstimate();
+        return;
+    }
+    if (m_estimateRunner->isRunning())
+        return; // measured again for the form as it stands when this one ends
+    m_estimatedSeconds = 0;
+    m_estimate->setText(tr("Measuring the network's speed on this machine for a time estimate…"));
+    auto job = std::make_unique<RateMeasurementJob>(m_session->path(), *architecture, m_imageSize->value());
+    connect(job.get(), &Job::failed, this, [this](const QString &error) { m_estimateError = error; });
+    m_estimateRunner->start(std::move(job));
+}
+
+void RetrainDialog::updateEstimate()
+{
+    const QString wanted = QStringLiteral("%1@%2").arg(m_architecture->currentText()).arg(m_imageSize->value());
+    if (wanted != m_measuredFor) {
+        measureRates();
+        return;
+    }
+    if (m_rates.trainingImagesPerSecond <= 0)
+        return; // measuring failed for this network and size; the label says why
+    if (m_runner->isRunning())
+        return;
+    const TrainingOptions planned = options();
+    const int validation = int(std::lround(m_labelledItems * planned.validationFraction));
+    const int training = m_labelledItems - validation;
+    m_plan = estimateTraining(planned, training, validation, m_rates);
+    m_estimatedSeconds = m_plan.totalSeconds();
+    const bool pretrained = !planned.pretrainedWeights.isEmpty();
+    const double rate = pretrained && planned.featuresCache && planned.epochs == 0 ? m_rates.inferenceImagesPerSecond
+                                                                                   : m_rates.trainingImagesPerSecond;
+    m_estimate->setText(tr("Estimated time: %1 (%2 training and %3 validation images; %4 images a second measured on this "
+                           "machine, decoding not included).")
+                            .arg(durationText(m_estimatedSeconds)).arg(training).arg(validation).arg(rate, 0, 'f', 0));
+    Q_EMIT estimateReady(m_estimatedSeconds);
+}
+
+QString RetrainDialog::estimateText() const
+{
+    return m_estimate->text();
+}
+
+QString RetrainDialog::recommendationText() const
+{
+    return m_recommendationLabel->text();
+}
+
+void RetrainDialog::showRemaining(const EpochReport &report)
+{
+    if (m_plan.stretches.isEmpty())
+        return;
+    const double remaining = m_plan.remainingSecondsAfter(report.phase, report.epoch, report.seconds);
+    m_estimate->setText(report.imagesPerSecond > 0
+                            ? tr("Remaining: %1 (from the speed of the last epoch, %2 images a second).")
+                                  .arg(durationText(remaining)).arg(report.imagesPerSecond, 0, 'f', 0)
+                            : tr("Remaining: %1 (from the time of the last epoch).").arg(durationText(remaining)));
 }
 
 RetrainDialog::~RetrainDialog() = default;
@@ -187,6 +425,7 @@ TrainingOptions RetrainDialog::options() const
     options.featuresCache = m_cachedFeatures->isChecked();
     options.outPath = m_output->text().trimmed();
     options.targetAccuracy = Preferences::load().targetAccuracy;
+    options.seed = m_activeSeed.value_or(options.seed);
     options.resume = true;
     return options;
 }
@@ -229,6 +468,19 @@ void RetrainDialog::start()
     m_activeModelPath = active ? active->weightsPath : QString();
     m_comparisonReady = false;
     m_comparison->hide();
+    m_recommendationLabel->hide();
+    m_chart->show();
+    m_estimateRunner->cancel();
+    // The plan the time left is scaled from, epoch by epoch. Without a measurement yet, assumed rates (a forward
+    // pass a third of a training step) and counts still give the phases' proportions; the real epochs scale them.
+    {
+        const bool measured = m_rates.trainingImagesPerSecond > 0 && m_labelledItems > 0;
+        const MeasuredRates rates = measured ? m_rates : MeasuredRates{1.0, 3.0};
+        const int labelled = measured ? m_labelledItems : 100;
+        const int validation = int(std::lround(labelled * trainingOptions.validationFraction));
+        m_plan = estimateTraining(trainingOptions, labelled - validation, validation, rates);
+    }
+    m_estimate->setText(tr("Training: the time left shows after the first epoch."));
     m_activate->setEnabled(false);
     m_loss->clear();
     m_accuracy->clear();
@@ -245,6 +497,7 @@ void RetrainDialog::start()
         m_accuracy->append(m_epochCount, report.validationAccuracy);
         setEpochRange(m_epochAxis, m_epochCount);
         m_lossAxis->setMax(std::max(m_lossAxis->max(), report.trainLoss * 1.1));
+        showRemaining(report);
         Q_EMIT epochFinished(report);
     });
     connect(job.get(), &Job::failed, this, [this](const QString &error) {
@@ -275,6 +528,7 @@ void RetrainDialog::trainingEnded(Job *job, bool succeeded)
             return;
         }
         m_trainedModel = training->options().outPath;
+        m_estimate->setText(tr("Training took %1.").arg(durationText(training->card().training.value(QStringLiteral("seconds")).toDouble())));
         m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
                               .arg(training->card().validation.accuracy * 100, 0, 'f', 1));
         m_runner->start(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath));
@@ -291,42 +545,60 @@ void RetrainDialog::trainingEnded(Job *job, bool succeeded)
 
 void RetrainDialog::showComparison(const EvaluationResult &candidate, const EvaluationResult &current)
 {
-    const bool hasCurrent = current.report.count > 0;
-    QStringList departments = candidate.report.classes;
-    for (const QString &name : current.report.classes) {
-        if (!departments.contains(name))
-            departments << name;
-    }
-    const auto accuracyOf = [](const EvaluationReport &report, const QString &name) -> double {
-        for (const ClassMetrics &metrics : report.perClass) {
-            if (metrics.name == name)
-                return metrics.support > 0 ? metrics.accuracy : -1.0;
-        }
-        return -1.0;
-    };
-    const auto cell = [](double value) { return value < 0 ? QStringLiteral("—") : QStringLiteral("%1%").arg(value * 100, 0, 'f', 1); };
+    m_candidateResult = candidate;
+    m_currentResult = current;
+    m_recommendation = recommendModel(candidate.report, current.report);
+    const ModelRecommendation &advice = m_recommendation;
     m_comparison->setRowCount(0);
-    const auto addRow = [&](const QString &name, double before, double after) {
+    const auto addRow = [&](const QString &name, std::optional<double> before, std::optional<double> after) {
         const int row = m_comparison->rowCount();
         m_comparison->insertRow(row);
-        m_comparison->setItem(row, 0, new QTableWidgetItem(elided(name)));
-        m_comparison->setItem(row, 1, new QTableWidgetItem(cell(before)));
-        m_comparison->setItem(row, 2, new QTableWidgetItem(cell(after)));
-        auto *change = new QTableWidgetItem(before >= 0 && after >= 0 ? QStringLiteral("%1%2 points").arg(after >= before ? QStringLiteral("+") : QString())
-                                                                             .arg((after - before) * 100, 0, 'f', 1)
-                                                                       : QString());
-        if (before >= 0 && after >= 0)
-            change->setForeground(readableOn(after >= before ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28), palette()));
+        auto *department = new QTableWidgetItem(elided(name));
+        department->setToolTip(plainToolTip(name));
+        m_comparison->setItem(row, 0, department);
+        m_comparison->setItem(row, 1, new QTableWidgetItem(before ? percentText(*before) : QStringLiteral("—")));
+        m_comparison->setItem(row, 2, new QTableWidgetItem(after ? percentText(*after) : QStringLiteral("—")));
+        auto *change = new QTableWidgetItem(before && after ? differenceText(*after - *before) : QString());
+        if (before && after && *after != *before)
+            change->setForeground(readableOn(*after > *before ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28), palette()));
         m_comparison->setItem(row, 3, change);
     };
-    addRow(tr("All departments"), hasCurrent ? current.report.accuracy : -1.0, candidate.report.accuracy);
-    for (const QString &name : departments)
-        addRow(name, hasCurrent ? accuracyOf(current.report, name) : -1.0, accuracyOf(candidate.report, name));
+    addRow(tr("All departments"), advice.hasCurrent ? std::optional<double>(current.report.accuracy) : std::nullopt,
+           candidate.report.accuracy);
+    for (const DepartmentDifference &department : advice.departments)
+        addRow(department.name, department.current, department.candidate);
+    // The curves are finished; on a 768-pixel screen the table needs their room.
+    m_chart->hide();
     m_comparison->show();
+
+    QString text;
+    const QString departments = tr("better in %1, worse in %2").arg(plural(advice.betterDepartments, tr("%1 department"), tr("%1 departments")))
+                                    .arg(advice.worseDepartments);
+    const QString drop = advice.largestDropDepartment.isEmpty()
+        ? QString()
+        : tr(" (largest drop: %1 \u2212%2 points)").arg(elided(advice.largestDropDepartment), pointsText(advice.largestDrop));
+    if (!advice.hasCurrent) {
+        text = tr("No model is active yet: the new one measures %1 on %2 validation items. Make it active to classify with it.")
+                   .arg(percentText(candidate.report.accuracy)).arg(candidate.report.count);
+        m_activate->setText(tr("Make the new model active"));
+    } else if (advice.switchToCandidate) {
+        text = tr("Switch: the new model is %1 points better overall; %2%3. Both measured on the same %4 validation items.")
+                   .arg(pointsText(advice.overallDifference), departments, drop).arg(candidate.report.count);
+        m_activate->setText(tr("Switch to the new model"));
+    } else {
+        const QString overall = advice.overallDifference < 0
+            ? tr("the new model is %1 points worse overall").arg(pointsText(advice.overallDifference))
+            : tr("the new model is only %1 points better overall").arg(pointsText(advice.overallDifference));
+        text = tr("Keep the current model: %1; %2%3. Both measured on the same %4 validation items.")
+                   .arg(overall, departments, drop).arg(candidate.report.count);
+        m_activate->setText(tr("Switch anyway"));
+    }
+    m_progress->setRange(0, 1);
+    m_progress->setValue(1);
+    m_recommendationLabel->setText(text);
+    m_recommendationLabel->show();
+    m_status->setText(tr("Compared on the same validation items."));
     m_comparisonReady = true;
-    m_status->setText(hasCurrent ? plural(candidate.report.count, tr("Both models on the same %1 validation item. Make the new model active?"), tr("Both models on the same %1 validation items. Make the new model active?"))
-                                 : tr("No model is active yet: the new one measures %1% on %2 validation items.")
-                                       .arg(candidate.report.accuracy * 100, 0, 'f', 1).arg(candidate.report.count));
     Q_EMIT comparisonShown();
 }
 

@@ -1,9 +1,14 @@
 #pragma once
 
+#include "catalog/weightsregistry.h"
 #include "ml/evaluationjob.h"
+#include "ml/modelcomparison.h"
 #include "ml/trainer.h"
+#include "ml/trainingestimate.h"
 
 #include <QDialog>
+
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -22,8 +27,9 @@ namespace accession {
 class CatalogSession;
 class JobRunner;
 
-// Trains a new model in the background with live progress and curves, then compares it with the active
-// model on the same validation items, department by department, and lets the curator choose.
+// Trains a new model in the background from a preset (quick head on cached features, fine-tune, from scratch)
+// with a time estimate, live progress and curves, then compares it with the active model on the same validation
+// items, department by department, and recommends keeping or switching.
 class RetrainDialog : public QDialog
 {
     Q_OBJECT
@@ -42,10 +48,25 @@ public:
     QString trainedModelPath() const { return m_trainedModel; }
     QString statusText() const;
 
+    // The presets, in the combo's order; those needing added weights are disabled without them.
+    QComboBox *presetCombo() const { return m_preset; }
+    void choosePreset(TrainingPreset preset);
+    TrainingPreset preset() const;
+    bool isPresetAvailable(TrainingPreset preset) const;
+    QString presetNote() const;    // why a preset is unavailable, or what the chosen one does
+    double estimatedSeconds() const { return m_estimatedSeconds; } // before Start; 0 until measured
+    QString estimateText() const;
+    bool recommendsSwitching() const { return m_recommendation.switchToCandidate; }
+    const ModelRecommendation &recommendation() const { return m_recommendation; }
+    QString recommendationText() const;
+    EvaluationResult candidateResult() const { return m_candidateResult; }
+    EvaluationResult currentResult() const { return m_currentResult; }
+
 Q_SIGNALS:
     void trainingStarted();
     void epochFinished(const accession::EpochReport &report);
     void comparisonShown();
+    void estimateReady(double seconds);
     void modelActivated(const QString &path);
 
 private:
@@ -53,9 +74,29 @@ private:
     void showComparison(const EvaluationResult &candidate, const EvaluationResult &current);
     void activateNewModel();
     void updateWeightsDependentControls();
+    void applyPreset(int index);
+    void measureRates();
+    void updateEstimate();
+    void showRemaining(const EpochReport &report);
 
     CatalogSession *m_session;
     JobRunner *m_runner;
+    JobRunner *m_estimateRunner;
+    QComboBox *m_preset;
+    QLabel *m_presetNote;
+    QLabel *m_estimate;
+    QLabel *m_recommendationLabel;
+    QVector<AddedWeights> m_addedWeights;
+    std::optional<quint64> m_activeSeed; // the active model's split, so both models are compared on its held-out items
+    MeasuredRates m_rates;
+    int m_labelledItems = 0;
+    QString m_measuredFor; // architecture and size the rates are for
+    QString m_estimateError;
+    TrainingEstimate m_plan;
+    double m_estimatedSeconds = 0;
+    ModelRecommendation m_recommendation;
+    EvaluationResult m_candidateResult;
+    EvaluationResult m_currentResult;
     QComboBox *m_architecture;
     QLineEdit *m_weights;
     QSpinBox *m_imageSize;
@@ -71,6 +112,7 @@ private:
     QLineSeries *m_accuracy;
     QValueAxis *m_epochAxis;
     QValueAxis *m_lossAxis;
+    QWidget *m_chart;
     QTableWidget *m_comparison;
     QPushButton *m_startButton;
     QPushButton *m_cancelButton;

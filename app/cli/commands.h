@@ -22,6 +22,7 @@ int runDecide(const QStringList &arguments);
 int runExport(const QStringList &arguments);
 int runMetImport(const QStringList &arguments);
 int runIiifImport(const QStringList &arguments);
+int runWeights(const QStringList &arguments);
 
 QJsonObject importSummaryToJson(const ImportSummary &summary);
 

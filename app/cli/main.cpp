@@ -28,6 +28,7 @@ const std::vector<Command> &commands()
         {"train", "train a model on the catalog's labelled items", runTrain},
         {"evaluate", "measure a model on labelled images", runEvaluate},
         {"models", "register, list and activate models", runModels},
+        {"weights", "add and list pretrained weights to train from", runWeights},
         {"classify", "classify items and file the confident ones", runClassify},
         {"review", "list the items waiting for a curator", runReview},
         {"decide", "record a curator's decision (or undo one)", runDecide},

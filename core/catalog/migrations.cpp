@@ -212,6 +212,17 @@ const QVector<Migration> &catalogMigrations()
                             " alias TEXT)"),
              QStringLiteral("CREATE INDEX department_merge_moves_merge ON department_merge_moves(merge_id, row_kind)"),
          }},
+        {8, "pretrained weights the curator adds",
+         {
+             // Backbones to start training from (Model > Add Pretrained Weights, 'accession-cli weights add'),
+             // checked to load into the network their tensor names say they are for.
+             QStringLiteral("CREATE TABLE pretrained_weights ("
+                            " id INTEGER PRIMARY KEY,"
+                            " path TEXT NOT NULL,"
+                            " architecture TEXT NOT NULL,"
+                            " sha256 TEXT NOT NULL UNIQUE,"
+                            " added_at TEXT NOT NULL)"),
+         }},
     };
     return migrations;
 }

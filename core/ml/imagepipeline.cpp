@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <numeric>
 #include <random>
 
 namespace accession::ml {
@@ -262,11 +263,12 @@ Batch BatchLoader::build(int batchIndex, quint64 generation)
     for (int index : members) {
         const Example &example = m_examples.at(index); // const access: workers must never detach the shared list
         try {
-            // Without a cache (classification) a centre crop is cut from the decoded image before resizing:
-            // the same pixels as resizing first, for half the resizing work.
-            const bool cropFirst = m_augmentation == Augmentation::CenterCrop && m_cache.isPassThrough();
-            const cv::Mat image = cropFirst ? m_cache.decodeUnscaled(example) : m_cache.get(example);
-            fillSample(image, images.data_ptr<float>() + row * sampleFloats, mix(seed, quint64(index)), cropFirst);
+            // Validation, calibration, evaluation and classification all resize the shorter side first, then cut
+            // the centre, whether the image comes from a cache or straight from its file: cutting first (once done
+            // without a cache, to save resizing) gave other pixels, and the trainer's validation accuracy differed
+            // from evaluate's for the same model and items.
+            const cv::Mat image = m_cache.get(example);
+            fillSample(image, images.data_ptr<float>() + row * sampleFloats, mix(seed, quint64(index)));
             labels.push_back(example.classIndex);
             batch.examples.push_back(index);
             ++row;
@@ -279,20 +281,12 @@ Batch BatchLoader::build(int batchIndex, quint64 generation)
     return batch;
 }
 
-void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed, bool unscaled) const
+void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const
 {
     const int size = m_preprocessing.inputSize;
     cv::Mat crop;
     bool flip = m_augmentation == Augmentation::FlippedCenterCrop;
-    if (unscaled) {
-        // The region that resizing the shorter side to resizeSize() and cropping size x size would keep.
-        const double scale = double(m_preprocessing.resizeSize()) / std::min(image.cols, image.rows);
-        const double side = std::min<double>(size / scale, std::min(image.cols, image.rows));
-        const cv::Rect2d box((image.cols - side) / 2.0, (image.rows - side) / 2.0, side, side);
-        const cv::Rect pixels(int(std::lround(box.x)), int(std::lround(box.y)), int(std::lround(side)), int(std::lround(side)));
-        cv::resize(image(pixels & cv::Rect(0, 0, image.cols, image.rows)), crop, cv::Size(size, size), 0, 0,
-                   scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    } else if (m_augmentation == Augmentation::RandomResizedCrop) {
+    if (m_augmentation == Augmentation::RandomResizedCrop) {
         std::mt19937_64 rng(sampleSeed);
         const CropBox drawn = randomResizedCropBox(image.cols, image.rows, m_minimumCropScale, rng);
         const cv::Rect box(drawn.x, drawn.y, drawn.width, drawn.height);
@@ -318,6 +312,26 @@ void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 s
     for (int c = 0; c < 3; ++c)
         planes.emplace_back(size, size, CV_32F, destination + int64_t(c) * size * size);
     cv::split(floats, planes);
+}
+
+bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                            const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop)
+{
+    torch::NoGradGuard noGrad;
+    net.eval();
+    std::vector<int> order(size_t(loader.examples().size()));
+    std::iota(order.begin(), order.end(), 0);
+    loader.start(std::move(order), 0);
+    Batch batch;
+    while (loader.next(batch)) {
+        torch::Tensor logits;
+        if (batch.images.size(0) > 0)
+            logits = net.forward(channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
+        onBatch(batch, logits);
+        if (shouldStop && shouldStop())
+            return false;
+    }
+    return true;
 }
 
 } // namespace accession::ml

@@ -3,6 +3,7 @@
 // Torch-side header: include only from core/ml sources.
 
 #include "datasplit.h"
+#include "networks_torch.h"
 #include "preprocessing.h"
 
 #include <QHash>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -36,11 +38,10 @@ public:
 
     // RGB, CV_8UC3, shorter side shorterSide() (Exact) or at most that (AtMost). Throws DecodeError with the reason.
     cv::Mat get(const Example &example);
-    // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): for a centre
-    // crop that is cut before resizing. Nothing is cached. Throws DecodeError.
+    // Decoded but not resized (JPEGs at a reduced scale where that keeps the shorter side): what get() resizes.
+    // Nothing is cached. Throws DecodeError.
     cv::Mat decodeUnscaled(const Example &example) const;
     int shorterSide() const { return m_shorterSide; }
-    bool isPassThrough() const { return m_budget <= 0 && m_diskDir.isEmpty(); }
 
     struct Stats
     {
@@ -102,7 +103,7 @@ public:
 private:
     void work();
     Batch build(int batchIndex, quint64 generation);
-    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed, bool unscaled) const;
+    void fillSample(const cv::Mat &image, float *destination, quint64 sampleSeed) const;
 
     const QVector<Example> m_examples; // read by worker threads: const, so never detached
     DecodedImageCache &m_cache;
@@ -126,5 +127,13 @@ private:
     bool m_stopping = false;
     std::vector<std::thread> m_workers;
 };
+
+// The network's logits for every centre crop the loader builds, batch by batch in example order, with each
+// batch's unreadable images. The one path by which training's validation and calibration, evaluation and
+// classification see an image, so that they agree on the same model and items. Stops when shouldStop says so
+// (returns false).
+using CentreCropBatchHandler = std::function<void(const Batch &batch, const torch::Tensor &logits)>;
+bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                            const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop = {});
 
 } // namespace accession::ml

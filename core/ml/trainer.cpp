@@ -346,25 +346,21 @@ struct TrainingJob::Run
             ml::setBatchNormFrozen(*net, true);
     }
 
-    // Validation logits with the loader's examples' labels, in example order.
+    // Validation logits with the loader's examples' labels, in example order: through the same function as
+    // evaluation and classification (forEachCentreCropBatch), so the accuracy reported here is theirs.
     LogitSet validationLogits(ml::BatchLoader &loader)
     {
-        torch::NoGradGuard noGrad;
-        net->eval();
         LogitSet set;
         set.classes = int(split.classes.size());
-        loader.start(identityOrder(int(loader.examples().size())), 0);
-        ml::Batch batch;
-        while (loader.next(batch)) {
+        ml::forEachCentreCropBatch(*net, device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
             recordFailures(batch.failures);
-            if (batch.images.size(0) == 0)
-                continue;
-            const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
-            set.logits.insert(set.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-            for (int index : batch.examples)
-                set.labels.push_back(loader.examples()[index].classIndex);
+            if (logits.defined()) {
+                set.logits.insert(set.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+                for (int index : batch.examples)
+                    set.labels.push_back(loader.examples()[index].classIndex);
+            }
             job.throwIfCancelled();
-        }
+        });
         return set;
     }
 
@@ -1076,21 +1072,12 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
     QHash<QString, int> indexByPath;
     for (int i = 0; i < examples.size(); ++i)
         indexByPath.insert(examples[i].path, i);
-    torch::NoGradGuard noGrad;
-    network.net->eval();
-    loader.start(identityOrder(int(examples.size())), 0);
-    ml::Batch batch;
-    while (loader.next(batch)) {
+    return ml::forEachCentreCropBatch(*network.net, network.device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
         for (const auto &[path, reason] : batch.failures)
             onFailure(indexByPath.value(path, -1), reason);
-        if (batch.images.size(0) > 0) {
-            const torch::Tensor logits = network.net->forward(ml::channelsLastInput(batch.images.to(network.device))).to(torch::kCPU).contiguous();
+        if (logits.defined())
             onBatch(batch.examples, std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()));
-        }
-        if (shouldStop && shouldStop())
-            return false;
-    }
-    return true;
+    }, shouldStop);
 }
 
 } // namespace accession
