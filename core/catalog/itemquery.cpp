@@ -1,6 +1,7 @@
 #include "itemquery.h"
 
 #include "catalog.h"
+#include "reviewstore.h"
 
 namespace accession {
 
@@ -9,11 +10,11 @@ namespace {
 const char *const kSelect =
     "SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
     " CASE WHEN l.id IS NOT NULL THEN d.name"
-    "      WHEN p.id IS NOT NULL AND p.confidence >= m.threshold AND p.review_flag <> 2 THEN pd.name END,"
+    "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
     " l.source, pd.name, COALESCE(p.confidence, -1),"
     " CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"
     "      WHEN p.id IS NULL THEN 'unlabelled'"
-    "      WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed' ELSE 'needs-review' END AS status,"
+    "      WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed' ELSE 'needs-review' END AS status,"
     // What a caption names the work by: its title and its object number, when its source gave them (cut short
     // here, since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
     " CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
@@ -62,7 +63,7 @@ QString ItemQuery::whereClause() const
     QStringList conditions;
     if (m_filter.departmentId > 0) {
         conditions << QStringLiteral("(l.department_id = :department OR (l.id IS NULL AND p.predicted_department_id = :department2"
-                                     " AND p.confidence >= m.threshold AND p.review_flag <> 2))");
+                                     " AND " ACCESSION_SQL_AUTO_FILED "))");
     }
     if (m_filter.status)
         conditions << QStringLiteral("status = :status");

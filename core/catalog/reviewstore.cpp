@@ -14,11 +14,17 @@ namespace accession {
 
 namespace {
 
+// What ':threshold' is compared with in the queries below: past every confidence at a threshold of 1.
+double filingBound(double threshold)
+{
+    return threshold < 1.0 ? threshold : 2.0;
+}
+
 const char *const kStatusCase =
     "CASE WHEN l.source = 'curator' THEN 'confirmed'"
     " WHEN l.source = 'imported' THEN 'labelled'"
     " WHEN p.id IS NULL THEN 'unlabelled'"
-    " WHEN p.confidence >= m.threshold AND p.review_flag <> 2 THEN 'auto-filed'"
+    " WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed'"
     " ELSE 'needs-review' END";
 
 QByteArray probabilitiesBlob(const std::vector<float> &probabilities)
@@ -87,7 +93,7 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
          {QStringLiteral("department"), nullableId(p.empty() ? 0 : classDepartments.value(order[0]))},
          {QStringLiteral("confidence"), confidence},
          {QStringLiteral("margin"), margin},
-         {QStringLiteral("auto_filed"), confidence >= threshold ? 1 : 0},
+         {QStringLiteral("auto_filed"), filesAutomatically(confidence, threshold) ? 1 : 0},
          {QStringLiteral("now"), Catalog::nowText()}});
     return query.lastInsertId().toLongLong();
 }
@@ -219,7 +225,7 @@ QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int li
                        " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                        " AND (p.confidence < :threshold OR p.review_flag = 2)"
                        " ORDER BY p.review_flag = 1, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
-        {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold},
+        {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
          {QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
     QVector<ReviewEntry> entries;
     while (query.next()) {
@@ -245,7 +251,7 @@ qint64 ReviewStore::queueSize(qint64 modelId, double threshold) const
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                                                    " AND (p.confidence < :threshold OR p.review_flag = 2)"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold}});
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
@@ -254,7 +260,7 @@ qint64 ReviewStore::autoFileCount(qint64 modelId, double threshold) const
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                                                    " AND p.confidence >= :threshold AND p.review_flag <> 2"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), threshold}});
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 

@@ -77,6 +77,16 @@ struct Decision
     QDateTime decidedAt;
 };
 
+// The filing rule: a prediction files its item automatically when its confidence reaches the model's
+// threshold and no curator sent it back. A threshold of 1 (100%) files nothing, not even the predictions whose
+// probability rounds to exactly 1, so that a curator can send everything to review.
+constexpr bool filesAutomatically(double confidence, double threshold)
+{
+    return threshold < 1.0 && confidence >= threshold;
+}
+// The same rule inside SQL over predictions p joined with their model m.
+#define ACCESSION_SQL_AUTO_FILED "(p.confidence >= m.threshold AND m.threshold < 1 AND p.review_flag <> 2)"
+
 // One row of the catalog as export and the item views show it.
 struct ItemOverview
 {

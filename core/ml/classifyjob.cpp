@@ -189,7 +189,7 @@ void ClassifyJob::run()
                     prediction.probabilities.assign(p.begin(), p.end());
                     store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
                     const double confidence = *std::max_element(p.begin(), p.end());
-                    (confidence >= registered->threshold ? summary.autoFiled : summary.toReview) += 1;
+                    (filesAutomatically(confidence, registered->threshold) ? summary.autoFiled : summary.toReview) += 1;
                 }
                 transaction.commit();
                 summary.classified += qint64(indices.size());

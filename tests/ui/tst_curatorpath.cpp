@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "catalog/weightsregistry.h"
 #include "ingest/csvreader.h"
 #include "ml/network.h"
 
@@ -106,24 +107,32 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
         QCOMPARE(imported.value(department), perDepartment);
     QVERIFY(!window.startPage()->isVisible());
 
-    // 2. Backbone weights: MobileNetV2 in torchvision's names.
+    // 2. Model ▸ Add Pretrained Weights…: MobileNetV2 in torchvision's names, checked and recorded.
     QString weights = qEnvironmentVariable("ACCESSION_CURATOR_PATH_WEIGHTS");
     if (weights.isEmpty()) {
         weights = m_dir.filePath(QStringLiteral("mobilenet_v2.safetensors"));
         Network(Architecture::MobileNetV2, 1000, 7).saveWeights(weights);
     }
+    window.addPretrainedWeights(weights);
+    QVERIFY(window.isJobRunning());
+    QVERIFY(waitForJob(ended));
+    const QVector<AddedWeights> added = WeightsRegistry(catalog).weights();
+    QCOMPARE(added.size(), 1);
+    QCOMPARE(added.first().architecture, QStringLiteral("mobilenet_v2"));
+    QCOMPARE(QFileInfo(added.first().path).absoluteFilePath(), QFileInfo(weights).absoluteFilePath());
 
-    // 3. Model ▸ Train: the head on cached features of the added weights, then make the new model active.
+    // 3. Model ▸ Train: the Quick preset (the head on cached features of the added weights) is offered first;
+    //    then the new model is made active.
     QVERIFY(ModelRegistry(catalog).models().isEmpty());
     window.openRetrainDialog();
     auto *train = window.findChild<RetrainDialog *>();
     QVERIFY(train);
+    QCOMPARE(train->preset(), TrainingPreset::QuickHead);
     TrainingOptions options = train->options();
-    options.architecture = Architecture::MobileNetV2;
-    options.pretrainedWeights = weights;
-    options.featuresCache = true;
-    options.imageSize = 64; // a small subset at a small size keeps the test short; the path is the same
-    options.epochs = 1;
+    QCOMPARE(options.architecture, Architecture::MobileNetV2);
+    QCOMPARE(QFileInfo(options.pretrainedWeights).absoluteFilePath(), QFileInfo(weights).absoluteFilePath());
+    QVERIFY(options.featuresCache);
+    options.imageSize = 64; // a small size keeps the test short; the path is the same
     options.outPath = m_dir.filePath(QStringLiteral("models/quick.safetensors"));
     train->setOptions(options);
     QSignalSpy compared(train, &RetrainDialog::comparisonShown);
@@ -131,6 +140,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QVERIFY(train->isRunning());
     QTRY_COMPARE_WITH_TIMEOUT(compared.size(), 1, 600000);
     QVERIFY2(train->activateButton()->isEnabled(), qPrintable(train->statusText()));
+    qInfo("%s | %s", qPrintable(train->estimateText()), qPrintable(train->recommendationText()));
     QTest::mouseClick(train->activateButton(), Qt::LeftButton);
     const auto active = ModelRegistry(catalog).activeModel();
     QVERIFY(active);

@@ -9,6 +9,7 @@
 #include "testcatalogs.h"
 
 #include "catalog/catalog.h"
+#include "catalog/itemquery.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void keysCanBeChangedInTheDialog();
     void itemPanelShowsAndActsOnTheItemUnderReview();
     void arrowKeysMoveTheItemPanel();
+    void thresholdOfOneSendsEverythingToReview();
 
 private:
     QString freshCatalog(const QString &name) { return copyCatalog(m_fixture.catalogPath, m_dir.path(), name); }
@@ -305,6 +307,51 @@ void TestReview::arrowKeysMoveTheItemPanel()
     grid->setFocus();
     QTest::keyClick(grid, Qt::Key_Right);
     QCOMPARE(window.itemPanel()->itemId(), model->itemIdAt(1));
+}
+
+// At 100% nothing is filed automatically, not even a prediction whose probability is exactly 1: a curator can
+// send everything to review (real ImageNet features make such predictions on easy photographs).
+void TestReview::thresholdOfOneSendsEverythingToReview()
+{
+    const QString path = freshCatalog(QStringLiteral("certain.db"));
+    Catalog catalog(path);
+    ReviewStore store(catalog);
+    ModelRegistry registry(catalog);
+    const RegisteredModel model = *registry.activeModel();
+    QVector<qint64> classDepartments;
+    for (const QString &name : model.classes)
+        classDepartments << *catalog.departmentIdByName(name);
+    NewItem item;
+    item.contentHash = QString(64, QLatin1Char('c'));
+    item.path = m_fixture.incomingDir + QStringLiteral("/certain.jpg");
+    item.width = 10;
+    item.height = 10;
+    item.format = QStringLiteral("jpeg");
+    const qint64 certainItem = catalog.insertItem(item);
+    NewPrediction certain;
+    certain.itemId = certainItem;
+    certain.probabilities.assign(size_t(model.classes.size()), 0.0f);
+    certain.probabilities[0] = 1.0f;
+    store.addPrediction(model.id, certain, classDepartments, model.threshold);
+
+    const auto isQueued = [&](double threshold) {
+        for (const ReviewEntry &entry : store.queue(model.id, threshold, 100000))
+            if (entry.itemId == certainItem)
+                return true;
+        return false;
+    };
+    registry.setThreshold(model.id, 0.99);
+    QVERIFY(!isQueued(0.99));
+    QCOMPARE(store.statusCounts().value(ItemStatus::AutoFiled) > 0, true);
+
+    registry.setThreshold(model.id, 1.0);
+    QVERIFY(isQueued(1.0));
+    QCOMPARE(store.autoFileCount(model.id, 1.0), 0);
+    QCOMPARE(store.queueSize(model.id, 1.0), store.unlabelledPredictionCount(model.id));
+    QCOMPARE(store.statusCounts().value(ItemStatus::AutoFiled), 0);
+    ItemFilter filed;
+    filed.status = ItemStatus::AutoFiled;
+    QCOMPARE(ItemQuery(catalog, filed, ItemOrder::NewestFirst).count(), 0);
 }
 
 QTEST_MAIN(TestReview)
