@@ -690,6 +690,7 @@ void MainWindow::buildStartPage()
     m_startPage->hide();
     connect(m_startPage, &StartPage::importLabelledRequested, this, &MainWindow::openImportLabelledDialog);
     connect(m_startPage, &StartPage::addModelRequested, this, &MainWindow::chooseAndAddModelFile);
+    connect(m_startPage, &StartPage::addWeightsRequested, this, &MainWindow::chooseAndAddPretrainedWeights);
     connect(m_startPage, &StartPage::importUnlabelledRequested, this, [this] { chooseAndImport(true); });
     connect(m_startPage, &StartPage::unlabelledDropped, this, &MainWindow::importAndClassify);
     connect(m_startPage, &StartPage::departmentFoldersDropped, this, [this](const QString &dir) {

@@ -28,7 +28,8 @@ StartPage::StartPage(QWidget *parent)
     auto *steps = new QLabel(tr("1. Import labelled photographs: a folder holding one subfolder per department\n"
                                 "    (photos/<department>/*.jpg), or a CSV naming each image's department.\n"
                                 "2. Add a model file (Model ▸ Add Model File…), or train one on your labels\n"
-                                "    (Model ▸ Train or Retrain…).\n"
+                                "    (Model ▸ Train or Retrain…), fastest from pretrained weights you add\n"
+                                "    (Model ▸ Add Pretrained Weights…, e.g. ImageNet MobileNetV2).\n"
                                 "3. Import new, unlabelled photographs: the model files the confident ones\n"
                                 "    and queues the rest for review."),
                              this);
@@ -42,15 +43,19 @@ StartPage::StartPage(QWidget *parent)
     importLabelled->setObjectName(QStringLiteral("startImportLabelled"));
     auto *addModel = new QPushButton(tr("Add &Model File…"), this);
     addModel->setObjectName(QStringLiteral("startAddModel"));
+    auto *addWeights = new QPushButton(tr("Add &Pretrained Weights…"), this);
+    addWeights->setObjectName(QStringLiteral("startAddWeights"));
     auto *importUnlabelled = new QPushButton(tr("Import &Unlabelled Photographs…"), this);
     importUnlabelled->setObjectName(QStringLiteral("startImportUnlabelled"));
     connect(importLabelled, &QPushButton::clicked, this, &StartPage::importLabelledRequested);
     connect(addModel, &QPushButton::clicked, this, &StartPage::addModelRequested);
+    connect(addWeights, &QPushButton::clicked, this, &StartPage::addWeightsRequested);
     connect(importUnlabelled, &QPushButton::clicked, this, &StartPage::importUnlabelledRequested);
     auto *buttons = new QHBoxLayout;
     buttons->addStretch();
     buttons->addWidget(importLabelled);
     buttons->addWidget(addModel);
+    buttons->addWidget(addWeights);
     buttons->addWidget(importUnlabelled);
     buttons->addStretch();
 

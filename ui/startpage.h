@@ -25,6 +25,7 @@ Q_SIGNALS:
     void importLabelledRequested();
     void importUnlabelledRequested();
     void addModelRequested();
+    void addWeightsRequested();
     void departmentFoldersDropped(const QString &dir);
     void csvDropped(const QString &csvPath);
     void unlabelledDropped(const QStringList &paths);

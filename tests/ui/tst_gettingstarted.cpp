@@ -92,6 +92,7 @@ void TestGettingStarted::emptyCatalogShowsTheStartPage()
     QVERIFY(saysWhatToDo);
     QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startImportLabelled")));
     QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startAddModel")));
+    QVERIFY(window.startPage()->findChild<QPushButton *>(QStringLiteral("startAddWeights")));
     // The Model view points at the menu action, not at the command line.
     bool pointsAtAddModel = false;
     for (QLabel *label : window.dashboard()->findChildren<QLabel *>()) {
