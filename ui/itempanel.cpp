@@ -124,6 +124,9 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     chart->legend()->hide();
     chart->setMargins(QMargins(2, 2, 44, 2)); // room for "100.0%" beside the longest bar
     m_categories = new QBarCategoryAxis;
+    // Never "...": Qt Charts measures the labels' room once, while the dock is still narrow, and keeps cutting
+    // them to it; showChartLabels picks names or short labels that fit instead.
+    m_categories->setTruncateLabels(false);
     m_values = new QValueAxis;
     m_values->setRange(0, 100);
     m_values->setTickCount(5);

@@ -69,6 +69,7 @@ private Q_SLOTS:
     void cellOpensAThumbnailGridOfItsItems();
     void itemPanelSaysWhyThereIsNoChart();
     void chartLabelsShowWhole();
+    void itemPanelLabelsWholeInTheWindow();
 
 private:
     // The dashboard of the catalog's model, sized as on a 1366x768 screen, with its items' evaluation.
@@ -468,6 +469,44 @@ void TestConfusionMatrix::chartLabelsShowWhole()
     QCOMPARE(panel.chartCategories().last(), likeliest.first());
     cut = cutChartTexts(chart);
     QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(" | "))));
+}
+
+// The item panel in its dock, as the window shows it on a 1366x768 screen: its bar labels whole, also after
+// the item changes (Qt Charts once kept the first layout's room for the labels and drew "...").
+void TestConfusionMatrix::itemPanelLabelsWholeInTheWindow()
+{
+    const QString path = copyCatalog(m_catalogPath, m_dir.path(), QStringLiteral("window-panel.db"));
+    QVector<qint64> items;
+    {
+        Catalog catalog(path);
+        const RegisteredModel model = *ModelRegistry(catalog).activeModel();
+        QVector<qint64> classDepartments;
+        for (const QString &name : kDepartments)
+            classDepartments << *catalog.departmentIdByName(name);
+        const QVector<ItemRecord> records = catalog.items(0, 1000);
+        for (int i = 0; i < 2; ++i) {
+            NewPrediction prediction;
+            prediction.itemId = records[records.size() - 1 - i].id;
+            for (int c = 0; c < kDepartments.size(); ++c)
+                prediction.probabilities.push_back(c == i ? 0.6f : 0.4f / float(kDepartments.size()));
+            ReviewStore(catalog).addPrediction(model.id, prediction, classDepartments, model.threshold);
+            items << prediction.itemId;
+        }
+    }
+    MainWindow window;
+    window.resize(1366, 768);
+    QVERIFY(window.openCatalog(path));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.showCatalog();
+    for (const qint64 id : items) {
+        window.showItem(id);
+        QTest::qWait(50);
+        QApplication::processEvents();
+        QVERIFY(window.itemPanel()->isShowingChart());
+        const QStringList cut = cutChartTexts(window.itemPanel()->findChild<QChartView *>());
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(" | "))));
+    }
 }
 
 QTEST_MAIN(TestConfusionMatrix)
