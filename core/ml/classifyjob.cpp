@@ -2,6 +2,7 @@
 
 #include "metrics.h"
 #include "modelcard.h"
+#include "pretrainedweights.h"
 #include "predictor.h"
 #include "trainedmodel.h"
 #include "weightserror.h"
@@ -11,9 +12,7 @@
 #include "catalog/reviewstore.h"
 #include "catalog/transactionguard.h"
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QSet>
 
 #include <algorithm>
@@ -24,16 +23,6 @@
 namespace accession {
 
 namespace {
-
-QString fileHash(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw WeightsError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&file);
-    return QString::fromLatin1(hash.result().toHex());
-}
 
 double peakMemoryMb()
 {
@@ -68,7 +57,7 @@ qint64 ClassifyJob::registerModelFile(const QString &catalogPath, const QString 
                                        .arg(modelPath, name, catalog.path()));
         }
     }
-    return ModelRegistry(catalog).registerModel(modelPath, fileHash(modelPath), model->card().toJson());
+    return ModelRegistry(catalog).registerModel(modelPath, sha256OfWeightsFile(modelPath), model->card().toJson());
 }
 
 void ClassifyJob::run()

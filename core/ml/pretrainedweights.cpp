@@ -39,15 +39,6 @@ std::optional<Architecture> architectureFromNames(const ml::NamedTensors &file)
     return std::nullopt;
 }
 
-QString sha256Of(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw WeightsError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&file);
-    return QString::fromLatin1(hash.result().toHex());
-}
 
 } // namespace
 
@@ -71,7 +62,7 @@ AddedWeights addPretrainedWeights(const QString &catalogPath, const QString &pat
 {
     const QString absolute = QFileInfo(path).absoluteFilePath();
     const Architecture architecture = checkPretrainedWeights(absolute);
-    const QString hash = sha256Of(absolute);
+    const QString hash = sha256OfWeightsFile(absolute);
     Catalog catalog(catalogPath);
     WeightsRegistry registry(catalog);
     const qint64 id = registry.add(absolute, architectureName(architecture), hash);
@@ -103,6 +94,16 @@ void AddWeightsJob::run()
     reportProgress(1, 1, tr("Added %1 weights %2").arg(added.architecture, added.path));
     QMutexLocker lock(&m_mutex);
     m_added = added;
+}
+
+QString sha256OfWeightsFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw WeightsError(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    return QString::fromLatin1(hash.result().toHex());
 }
 
 } // namespace accession
