@@ -116,6 +116,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     m_imageSize->setValue(224);
     m_epochs = new QSpinBox(this);
     m_epochs->setRange(0, 500);
+    m_epochs->setSpecialValueText(tr("none: the head on cached features only")); // the Quick preset's 0
     m_epochs->setValue(10);
     m_importedLabels = new QCheckBox(tr("imported labels"), this);
     m_importedLabels->setChecked(true);
