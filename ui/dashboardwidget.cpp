@@ -385,7 +385,7 @@ void DashboardWidget::reload()
         m_pages->setCurrentWidget(m_emptyState);
         m_perClass->setReport(m_report);
         m_confusion->setReport(m_report);
-        fillCharts(m_report, 1.0);
+        fillCharts(m_report);
         fillTrainingCurves(QJsonArray());
         updateConsequences();
         return;
@@ -417,7 +417,7 @@ void DashboardWidget::reload()
         const QSignalBlocker blocker(m_threshold);
         m_threshold->setValue(int(std::lround(std::min(1.0, active->threshold) * 1000)));
     }
-    fillCharts(m_report, active->threshold);
+    fillCharts(m_report);
     if (m_liveEpochs == 0)
         fillTrainingCurves(active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("history")).toArray());
     updateConsequences();
@@ -514,7 +514,7 @@ void DashboardWidget::listCellItems(const QModelIndex &cell)
                                    .arg(elided(trueClass), elided(predicted)));
 }
 
-void DashboardWidget::fillCharts(const EvaluationReport &report, double threshold)
+void DashboardWidget::fillCharts(const EvaluationReport &report)
 {
     m_reliability->clear();
     m_reliabilityRaw->clear();
@@ -529,7 +529,6 @@ void DashboardWidget::fillCharts(const EvaluationReport &report, double threshol
     m_coverage->clear();
     for (const CoveragePoint &point : report.coverageCurve)
         m_coverage->append(point.coverage, point.accuracy);
-    Q_UNUSED(threshold);
 }
 
 void DashboardWidget::fillTrainingCurves(const QJsonArray &history)

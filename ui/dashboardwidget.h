@@ -66,11 +66,8 @@ public:
     QLabel *consequences() const { return m_consequences; }
     QPushButton *applyThresholdButton() const { return m_apply; }
     QTableView *modelsView() const { return m_modelsView; }
-    PerClassMetricsModel *perClassModel() const { return m_perClass; }
     ConfusionMatrixModel *confusionModel() const { return m_confusion; }
-    ModelListModel *modelListModel() const { return m_models; }
     bool hasItemEvaluation() const { return m_evaluation.has_value(); }
-    QLineSeries *validationAccuracySeries() const { return m_validationAccuracy; }
     QChartView *accuracyChartView() const { return m_accuracyChart; }
 
 Q_SIGNALS:
@@ -88,7 +85,7 @@ private:
     void clearCellItems();
     void updateConsequences();
     void applyThreshold();
-    void fillCharts(const EvaluationReport &report, double threshold);
+    void fillCharts(const EvaluationReport &report);
     void fillTrainingCurves(const QJsonArray &history);
 
     CatalogSession *m_session;

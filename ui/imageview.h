@@ -15,7 +15,6 @@ public:
 
     void showFile(const QString &path);
     void clearImage();
-    bool hasImage() const { return !m_image.isNull(); }
 
 Q_SIGNALS:
     void imageShown();

@@ -303,15 +303,6 @@ QVector<Department> Catalog::departments() const
     return result;
 }
 
-QVector<DepartmentGroup> Catalog::departmentGroups() const
-{
-    QSqlQuery query = run(QStringLiteral("SELECT id, name, position FROM department_groups ORDER BY position, id"));
-    QVector<DepartmentGroup> result;
-    while (query.next())
-        result.push_back({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toInt()});
-    return result;
-}
-
 std::optional<qint64> Catalog::departmentIdByName(const QString &name) const
 {
     const QString trimmed = name.trimmed();

@@ -48,7 +48,6 @@ public:
 
     // Departments and groups.
     QVector<Department> departments() const;
-    QVector<DepartmentGroup> departmentGroups() const;
     std::optional<qint64> departmentIdByName(const QString &name) const; // names and former names
     std::optional<Department> department(qint64 id) const;
     // Why the name cannot name a department or group (empty, too long, control characters); empty if it can.

@@ -38,13 +38,6 @@ struct Department
     QString groupName;
 };
 
-struct DepartmentGroup
-{
-    qint64 id = 0;
-    QString name;
-    int position = 0;
-};
-
 // What an importer hands to the catalog for one new photograph.
 struct NewItem
 {

@@ -46,11 +46,6 @@ bool JobRunner::isRunning() const
     return m_running;
 }
 
-Job *JobRunner::currentJob() const
-{
-    return m_job.get();
-}
-
 void JobRunner::cancel()
 {
     if (m_job)

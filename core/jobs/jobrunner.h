@@ -20,7 +20,6 @@ public:
     // Takes ownership of the job and starts it on the worker thread. Returns false while another runs.
     bool start(std::unique_ptr<Job> job);
     bool isRunning() const;
-    Job *currentJob() const;
     void cancel();
     // Blocks until the current job has ended (for the command line and tests).
     void waitForFinished();

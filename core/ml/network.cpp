@@ -263,11 +263,6 @@ int Network::numClasses() const
     return m_impl->numClasses;
 }
 
-QString Network::deviceName() const
-{
-    return QString::fromStdString(m_impl->device.str());
-}
-
 void Network::loadWeights(const QString &path)
 {
     if (m_impl->inferenceOnly)

@@ -24,7 +24,6 @@ public:
 
     Architecture architecture() const;
     int numClasses() const;
-    QString deviceName() const;
 
     // Every tensor of the network, the head included. Throws WeightsError naming missing, unexpected,
     // mis-shaped or mis-typed (integer data for a float parameter) tensors.

@@ -1,0 +1,74 @@
+#include "handmadecatalog.h"
+
+#include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+
+#include <stdexcept>
+
+namespace accession::test {
+
+namespace {
+
+QString hashOf(const QString &text)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(text.toUtf8(), QCryptographicHash::Sha256).toHex());
+}
+
+} // namespace
+
+HandmadeCatalog makeHandmadeCatalog(const QString &dir, const QStringList &departments)
+{
+    QDir().mkpath(dir);
+    HandmadeCatalog made;
+    made.path = QDir(dir).filePath(QStringLiteral("handmade.db"));
+    Catalog catalog(made.path, Catalog::OpenMode::CreateIfMissing);
+    for (const QString &name : departments)
+        made.departmentIds.push_back(catalog.addDepartment(name));
+    return made;
+}
+
+qint64 addHandmadeItem(Catalog &catalog, const QString &path, const QString &externalId, const QJsonObject &metadata)
+{
+    NewItem item;
+    item.contentHash = hashOf(path);
+    item.path = path;
+    item.externalId = externalId;
+    item.width = 64;
+    item.height = 48;
+    item.format = QStringLiteral("jpeg");
+    item.fileSize = 1000;
+    item.metadata = metadata;
+    return catalog.insertItem(item);
+}
+
+QJsonObject handmadeModelCard(const QStringList &classes, double threshold, double temperature)
+{
+    return QJsonObject{{QStringLiteral("architecture"), QStringLiteral("baseline")},
+                       {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
+                       {QStringLiteral("threshold"), threshold},
+                       {QStringLiteral("temperature"), temperature}};
+}
+
+qint64 registerHandmadeModel(Catalog &catalog, const QString &name, const QStringList &classes, double threshold)
+{
+    return ModelRegistry(catalog).registerModel(QDir(QFileInfo(catalog.path()).absolutePath()).filePath(name + QStringLiteral(".safetensors")),
+                                                hashOf(name), handmadeModelCard(classes, threshold));
+}
+
+qint64 addHandmadePrediction(Catalog &catalog, qint64 modelId, qint64 itemId, const std::vector<float> &probabilities)
+{
+    const auto model = ModelRegistry(catalog).model(modelId);
+    if (!model)
+        throw std::logic_error("no such model");
+    QVector<qint64> classDepartments;
+    for (const QString &name : model->classes)
+        classDepartments.push_back(catalog.departmentIdByName(name).value_or(0));
+    return ReviewStore(catalog).addPrediction(modelId, {itemId, probabilities}, classDepartments, model->threshold);
+}
+
+} // namespace accession::test
