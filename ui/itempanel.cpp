@@ -339,7 +339,7 @@ void ItemPanel::refresh()
                                     percentText(record.confidence)));
     }
     for (const Decision &decision : store.decisions(item->id)) {
-        QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decision.action);
+        QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decisionActionName(decision.action));
         if (!decision.department.isEmpty())
             text += QStringLiteral(" ") + elided(decision.department);
         if (decision.undone)

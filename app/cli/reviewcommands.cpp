@@ -41,7 +41,7 @@ QJsonObject decisionToJson(const Decision &decision)
 {
     return QJsonObject{{QStringLiteral("decision_id"), decision.id},
                        {QStringLiteral("item_id"), decision.itemId},
-                       {QStringLiteral("action"), decision.action},
+                       {QStringLiteral("action"), decisionActionName(decision.action)},
                        {QStringLiteral("department"), decision.department.isEmpty() ? QJsonValue() : QJsonValue(decision.department)},
                        {QStringLiteral("label_id"), decision.labelId > 0 ? QJsonValue(decision.labelId) : QJsonValue()},
                        {QStringLiteral("model_id"), decision.modelId > 0 ? QJsonValue(decision.modelId) : QJsonValue()},
@@ -255,7 +255,7 @@ int runDecide(const QStringList &arguments)
         output.insert(QStringLiteral("status"), status);
         printJson(output);
     } else {
-        printLine(QStringLiteral("item %1: %2%3 (now %4)").arg(item).arg(decision.action,
+        printLine(QStringLiteral("item %1: %2%3 (now %4)").arg(item).arg(decisionActionName(decision.action),
                   decision.department.isEmpty() ? QString() : QStringLiteral(" ") + decision.department, status));
     }
     return 0;

@@ -68,6 +68,28 @@ std::optional<ItemStatus> itemStatusFromName(const QString &name)
     return std::nullopt;
 }
 
+QString decisionActionName(DecisionAction action)
+{
+    switch (action) {
+    case DecisionAction::Accept: return QStringLiteral("accept");
+    case DecisionAction::Choose: return QStringLiteral("choose");
+    case DecisionAction::Skip: return QStringLiteral("skip");
+    case DecisionAction::Unfile: return QStringLiteral("unfile");
+    case DecisionAction::Undo: return QStringLiteral("undo");
+    }
+    return QString();
+}
+
+std::optional<DecisionAction> decisionActionFromName(const QString &name)
+{
+    for (DecisionAction action : {DecisionAction::Accept, DecisionAction::Choose, DecisionAction::Skip, DecisionAction::Unfile,
+                                  DecisionAction::Undo}) {
+        if (decisionActionName(action) == name)
+            return action;
+    }
+    return std::nullopt;
+}
+
 ReviewStore::ReviewStore(Catalog &catalog)
     : m_catalog(catalog)
 {
@@ -116,7 +138,7 @@ std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 mo
     record.confidence = query.value(3).toDouble();
     record.margin = query.value(4).toDouble();
     record.autoFiledWhenMade = query.value(5).toBool();
-    record.reviewFlag = query.value(6).toInt();
+    record.reviewFlag = ReviewFlag(query.value(6).toInt());
     record.createdAt = QDateTime::fromString(query.value(7).toString(), Qt::ISODateWithMs);
     query.finish();
     QSqlQuery name = m_catalog.run(QStringLiteral("SELECT name FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
@@ -223,9 +245,10 @@ QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int li
                        " p.review_flag, d.name FROM predictions p JOIN items i ON i.id = p.item_id"
                        " LEFT JOIN departments d ON d.id = p.predicted_department_id"
                        " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                       " AND (p.confidence < :threshold OR p.review_flag = 2)"
-                       " ORDER BY p.review_flag = 1, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
+                       " AND (p.confidence < :threshold OR p.review_flag = :sent_back)"
+                       " ORDER BY p.review_flag = :skipped, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
         {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
+         {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}, {QStringLiteral("skipped"), int(ReviewFlag::Skipped)},
          {QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
     QVector<ReviewEntry> entries;
     while (query.next()) {
@@ -237,8 +260,8 @@ QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int li
         entry.modelId = modelId;
         entry.confidence = query.value(5).toDouble();
         entry.margin = query.value(6).toDouble();
-        entry.skipped = query.value(7).toInt() == 1;
-        entry.sentBack = query.value(7).toInt() == 2;
+        entry.skipped = ReviewFlag(query.value(7).toInt()) == ReviewFlag::Skipped;
+        entry.sentBack = ReviewFlag(query.value(7).toInt()) == ReviewFlag::SentBack;
         entry.predicted = query.value(8).toString();
         entry.candidates = topCandidates(modelId, query.value(4).toByteArray(), 3);
         entries.push_back(entry);
@@ -250,8 +273,9 @@ qint64 ReviewStore::queueSize(qint64 modelId, double threshold) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                                                   " AND (p.confidence < :threshold OR p.review_flag = 2)"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
+                                                   " AND (p.confidence < :threshold OR p.review_flag = :sent_back)"),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
+                                     {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
@@ -259,8 +283,9 @@ qint64 ReviewStore::autoFileCount(qint64 modelId, double threshold) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                                                   " AND p.confidence >= :threshold AND p.review_flag <> 2"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
+                                                   " AND p.confidence >= :threshold AND p.review_flag <> :sent_back"),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
+                                     {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
@@ -281,10 +306,10 @@ std::optional<ReviewStore::ActivePrediction> ReviewStore::activePrediction(qint6
     if (!query.next())
         return std::nullopt;
     return ActivePrediction{query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toLongLong(),
-                            query.value(3).toInt()};
+                            ReviewFlag(query.value(3).toInt())};
 }
 
-qint64 ReviewStore::insertDecision(qint64 itemId, const QString &action, const std::optional<ActivePrediction> &prediction,
+qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const std::optional<ActivePrediction> &prediction,
                                    qint64 departmentId, qint64 undoes)
 {
     QSqlQuery query = m_catalog.run(
@@ -294,12 +319,18 @@ qint64 ReviewStore::insertDecision(qint64 itemId, const QString &action, const s
         {{QStringLiteral("item"), itemId},
          {QStringLiteral("prediction"), nullableId(prediction ? prediction->predictionId : 0)},
          {QStringLiteral("model"), nullableId(prediction ? prediction->modelId : 0)},
-         {QStringLiteral("action"), action},
+         {QStringLiteral("action"), decisionActionName(action)},
          {QStringLiteral("department"), nullableId(departmentId)},
-         {QStringLiteral("flag"), prediction ? QVariant(prediction->reviewFlag) : QVariant(QMetaType(QMetaType::Int))},
+         {QStringLiteral("flag"), prediction ? QVariant(int(prediction->reviewFlag)) : QVariant(QMetaType(QMetaType::Int))},
          {QStringLiteral("undoes"), nullableId(undoes)},
          {QStringLiteral("now"), Catalog::nowText()}});
     return query.lastInsertId().toLongLong();
+}
+
+void ReviewStore::setReviewFlag(qint64 predictionId, ReviewFlag flag)
+{
+    m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = :flag WHERE id = :id"),
+                  {{QStringLiteral("flag"), int(flag)}, {QStringLiteral("id"), predictionId}});
 }
 
 Decision ReviewStore::accept(qint64 itemId)
@@ -319,7 +350,7 @@ Decision ReviewStore::choose(qint64 itemId, qint64 departmentId)
     const auto prediction = activePrediction(itemId);
     const bool accepting = prediction && prediction->departmentId == departmentId;
     TransactionGuard transaction(m_catalog.database());
-    const qint64 id = insertDecision(itemId, accepting ? QStringLiteral("accept") : QStringLiteral("choose"), prediction,
+    const qint64 id = insertDecision(itemId, accepting ? DecisionAction::Accept : DecisionAction::Choose, prediction,
                                      departmentId, 0);
     const qint64 label = m_catalog.addLabel(itemId, departmentId, LabelSource::Curator, prediction ? prediction->modelId : 0, id);
     m_catalog.run(QStringLiteral("UPDATE review_decisions SET label_id = :label WHERE id = :id"),
@@ -334,8 +365,8 @@ Decision ReviewStore::skip(qint64 itemId)
     if (!prediction)
         throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to skip").arg(itemId));
     TransactionGuard transaction(m_catalog.database());
-    const qint64 id = insertDecision(itemId, QStringLiteral("skip"), prediction, 0, 0);
-    m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = 1 WHERE id = :id"), {{QStringLiteral("id"), prediction->predictionId}});
+    const qint64 id = insertDecision(itemId, DecisionAction::Skip, prediction, 0, 0);
+    setReviewFlag(prediction->predictionId, ReviewFlag::Skipped);
     transaction.commit();
     return *decision(id);
 }
@@ -346,8 +377,8 @@ Decision ReviewStore::unfile(qint64 itemId)
     if (!prediction)
         throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to send back").arg(itemId));
     TransactionGuard transaction(m_catalog.database());
-    const qint64 id = insertDecision(itemId, QStringLiteral("unfile"), prediction, 0, 0);
-    m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = 2 WHERE id = :id"), {{QStringLiteral("id"), prediction->predictionId}});
+    const qint64 id = insertDecision(itemId, DecisionAction::Unfile, prediction, 0, 0);
+    setReviewFlag(prediction->predictionId, ReviewFlag::SentBack);
     transaction.commit();
     return *decision(id);
 }
@@ -357,7 +388,7 @@ Decision ReviewStore::undo(qint64 decisionId)
     const auto target = decision(decisionId);
     if (!target)
         throw CatalogError(QStringLiteral("no decision %1").arg(decisionId));
-    if (target->action == QLatin1String("undo"))
+    if (target->action == DecisionAction::Undo)
         throw CatalogError(QStringLiteral("decision %1 is itself an undo").arg(decisionId));
     if (target->undone)
         throw CatalogError(QStringLiteral("decision %1 was undone already").arg(decisionId));
@@ -368,24 +399,22 @@ Decision ReviewStore::undo(qint64 decisionId)
     const QVariant previousFlag = details.value(1);
     details.finish();
     TransactionGuard transaction(m_catalog.database());
-    const qint64 id = insertDecision(target->itemId, QStringLiteral("undo"),
-                                     ActivePrediction{target->modelId, predictionId, 0, previousFlag.toInt()}, 0, decisionId);
+    const qint64 id = insertDecision(target->itemId, DecisionAction::Undo,
+                                     ActivePrediction{target->modelId, predictionId, 0, ReviewFlag(previousFlag.toInt())}, 0, decisionId);
     if (target->labelId > 0)
         m_catalog.retractLabel(target->labelId);
-    if ((target->action == QLatin1String("skip") || target->action == QLatin1String("unfile")) && predictionId > 0) {
-        m_catalog.run(QStringLiteral("UPDATE predictions SET review_flag = :flag WHERE id = :id"),
-                      {{QStringLiteral("flag"), previousFlag.toInt()}, {QStringLiteral("id"), predictionId}});
-    }
+    if ((target->action == DecisionAction::Skip || target->action == DecisionAction::Unfile) && predictionId > 0)
+        setReviewFlag(predictionId, ReviewFlag(previousFlag.toInt()));
     transaction.commit();
     return *decision(id);
 }
 
 Decision ReviewStore::undoLatest(qint64 itemId)
 {
-    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id FROM review_decisions d WHERE d.item_id = :item AND d.action <> 'undo'"
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id FROM review_decisions d WHERE d.item_id = :item AND d.action <> :undo"
                                                    " AND NOT EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
                                                    " ORDER BY d.id DESC LIMIT 1"),
-                                    {{QStringLiteral("item"), itemId}});
+                                    {{QStringLiteral("item"), itemId}, {QStringLiteral("undo"), decisionActionName(DecisionAction::Undo)}});
     if (!query.next())
         throw CatalogError(QStringLiteral("item %1 has no decision left to undo").arg(itemId));
     const qint64 id = query.value(0).toLongLong();
@@ -406,7 +435,7 @@ std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
     Decision d;
     d.id = query.value(0).toLongLong();
     d.itemId = query.value(1).toLongLong();
-    d.action = query.value(2).toString();
+    d.action = decisionActionFromName(query.value(2).toString()).value_or(DecisionAction::Choose);
     d.departmentId = query.value(3).toLongLong();
     d.department = query.value(4).toString();
     d.labelId = query.value(5).toLongLong();

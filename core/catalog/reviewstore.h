@@ -18,6 +18,15 @@ enum class ItemStatus { Unlabelled, Labelled, AutoFiled, NeedsReview, Confirmed 
 QString itemStatusName(ItemStatus status); // "unlabelled", "labelled", "auto-filed", "needs-review", "confirmed"
 std::optional<ItemStatus> itemStatusFromName(const QString &name);
 
+// What a curator's decision did, stored by name in review_decisions.action.
+enum class DecisionAction { Accept, Choose, Skip, Unfile, Undo };
+QString decisionActionName(DecisionAction action); // "accept", "choose", "skip", "unfile", "undo"
+std::optional<DecisionAction> decisionActionFromName(const QString &name);
+
+// Why an unlabelled item's prediction sits in the review queue whatever its confidence, stored in
+// predictions.review_flag: a skipped item goes to the back of the queue, a sent-back one is never filed.
+enum class ReviewFlag { None = 0, Skipped = 1, SentBack = 2 };
+
 // One model's verdict on one item, as the classifier hands it over.
 struct NewPrediction
 {
@@ -41,7 +50,7 @@ struct PredictionRecord
     double confidence = 0;
     double margin = 0;
     bool autoFiledWhenMade = false;
-    int reviewFlag = 0; // 0, 1 skipped, 2 sent back to review
+    ReviewFlag reviewFlag = ReviewFlag::None;
     QDateTime createdAt;
     QString modelName;
     QStringList classes; // department names in the order of probabilities (current names)
@@ -67,7 +76,7 @@ struct Decision
 {
     qint64 id = 0;
     qint64 itemId = 0;
-    QString action; // accept, choose, skip, unfile, undo
+    DecisionAction action = DecisionAction::Accept;
     qint64 departmentId = 0;
     QString department;
     qint64 labelId = 0;
@@ -85,7 +94,8 @@ constexpr bool filesAutomatically(double confidence, double threshold)
     return threshold < 1.0 && confidence >= threshold;
 }
 // The same rule inside SQL over predictions p joined with their model m.
-#define ACCESSION_SQL_AUTO_FILED "(p.confidence >= m.threshold AND m.threshold < 1 AND p.review_flag <> 2)"
+#define ACCESSION_SQL_AUTO_FILED "(p.confidence >= m.threshold AND m.threshold < 1 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
+static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_AUTO_FILED spells ReviewFlag::SentBack as 2");
 
 // One row of the catalog as export and the item views show it.
 struct ItemOverview
@@ -150,10 +160,11 @@ private:
         qint64 modelId = 0;
         qint64 predictionId = 0;
         qint64 departmentId = 0;
-        int reviewFlag = 0;
+        ReviewFlag reviewFlag = ReviewFlag::None;
     };
     std::optional<ActivePrediction> activePrediction(qint64 itemId) const;
-    qint64 insertDecision(qint64 itemId, const QString &action, const std::optional<ActivePrediction> &prediction,
+    void setReviewFlag(qint64 predictionId, ReviewFlag flag);
+    qint64 insertDecision(qint64 itemId, DecisionAction action, const std::optional<ActivePrediction> &prediction,
                           qint64 departmentId, qint64 undoes);
     QVector<Candidate> topCandidates(qint64 modelId, const QByteArray &probabilities, int count) const;
     const QStringList &modelClasses(qint64 modelId) const;

@@ -105,7 +105,7 @@ QString TestReviewStore::state(Catalog &catalog) const
                      .arg(id)
                      .arg(itemStatusName(store.status(id)), item.department,
                           item.labelSource ? labelSourceName(*item.labelSource) : QStringLiteral("-"))
-                     .arg(prediction ? prediction->reviewFlag : -1);
+                     .arg(prediction ? int(prediction->reviewFlag) : -1);
     }
     const double t = threshold(catalog);
     QStringList queue;
@@ -173,7 +173,7 @@ void TestReviewStore::acceptAndChooseFileTheItem()
     Catalog catalog(m_made.path);
     ReviewStore store(catalog);
     const Decision accepted = store.accept(i2);
-    QCOMPARE(accepted.action, QStringLiteral("accept"));
+    QCOMPARE(accepted.action, DecisionAction::Accept);
     QCOMPARE(accepted.departmentId, m_paintings);
     QCOMPARE(accepted.modelId, m_model);
     QCOMPARE(store.status(i2), ItemStatus::Confirmed);
@@ -182,9 +182,9 @@ void TestReviewStore::acceptAndChooseFileTheItem()
     QCOMPARE(catalog.item(i2)->labelId, accepted.labelId);
 
     // Choosing the predicted department is accepting it; another one is a choice.
-    QCOMPARE(store.choose(i3, m_arms).action, QStringLiteral("accept"));
+    QCOMPARE(store.choose(i3, m_arms).action, DecisionAction::Accept);
     const Decision chosen = store.choose(i1, m_prints);
-    QCOMPARE(chosen.action, QStringLiteral("choose"));
+    QCOMPARE(chosen.action, DecisionAction::Choose);
     QCOMPARE(chosen.department, QStringLiteral("Prints"));
     QCOMPARE(catalog.item(i1)->department, QStringLiteral("Prints"));
 
@@ -223,7 +223,7 @@ void TestReviewStore::undoAndRedoRestoreExactly()
     for (int round = 0; round < 2; ++round) {
         for (int i = int(made.size()) - 1; i >= 0; --i) {
             const Decision undo = store.undo(made[i]);
-            QCOMPARE(undo.action, QStringLiteral("undo"));
+            QCOMPARE(undo.action, DecisionAction::Undo);
             QCOMPARE(undo.undoesDecisionId, made[i]);
             QVERIFY(store.decision(made[i])->undone);
             QCOMPARE(state(catalog), states[i]);
@@ -236,9 +236,9 @@ void TestReviewStore::undoAndRedoRestoreExactly()
     // History is kept: nothing overwritten.
     const QVector<Decision> history = store.decisions(i2);
     QCOMPARE(history.size(), 5);
-    QCOMPARE(history[0].action, QStringLiteral("accept"));
+    QCOMPARE(history[0].action, DecisionAction::Accept);
     QVERIFY(history[0].undone);
-    QCOMPARE(history[1].action, QStringLiteral("undo"));
+    QCOMPARE(history[1].action, DecisionAction::Undo);
     QVERIFY(!history[4].undone);
     QCOMPARE(catalog.labelHistory(i7).size(), 4); // imported, then a curator label retracted twice and made again
     QVERIFY(catalog.labelHistory(i7)[1].retractedAt.has_value());
@@ -333,7 +333,7 @@ void TestReviewStore::impossibleDecisionsAreRefused()
     QVERIFY(refusal([&] { store.undo(undo.id); }).contains(QStringLiteral("itself an undo")));
     QVERIFY(refusal([&] { store.undo(undo.id + 100); }).contains(QStringLiteral("no decision")));
     // A choice needs no prediction: an unclassified item can be filed by hand.
-    QCOMPARE(store.choose(i6, m_prints).action, QStringLiteral("choose"));
+    QCOMPARE(store.choose(i6, m_prints).action, DecisionAction::Choose);
     QCOMPARE(store.status(i6), ItemStatus::Confirmed);
 }
 

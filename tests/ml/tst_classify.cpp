@@ -196,7 +196,7 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
     const qint64 b = queue[1].itemId;
 
     const Decision accepted = store.accept(a);
-    QCOMPARE(accepted.action, QStringLiteral("accept"));
+    QCOMPARE(accepted.action, DecisionAction::Accept);
     QCOMPARE(accepted.modelId, model);
     QCOMPARE(store.status(a), ItemStatus::Confirmed);
     QCOMPARE(catalog.item(a)->department, queue[0].predicted);
@@ -204,7 +204,7 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
 
     const QString other = queue[1].candidates[1].department;
     const Decision chosen = store.choose(b, *catalog.departmentIdByName(other));
-    QCOMPARE(chosen.action, QStringLiteral("choose"));
+    QCOMPARE(chosen.action, DecisionAction::Choose);
     QCOMPARE(catalog.item(b)->department, other);
     QCOMPARE(store.queueSize(model, 1.0), waiting - 2);
 
@@ -216,7 +216,7 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
 
     // Undo retracts the label, keeps the history, and puts the item back in the queue.
     const Decision undone = store.undoLatest(b);
-    QCOMPARE(undone.action, QStringLiteral("undo"));
+    QCOMPARE(undone.action, DecisionAction::Undo);
     QCOMPARE(undone.undoesDecisionId, chosen.id);
     QCOMPARE(catalog.item(b)->labelId, 0);
     QCOMPARE(store.status(b), ItemStatus::NeedsReview);
