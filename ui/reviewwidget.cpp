@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
+#include "catalog/ranking.h"
 
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -181,9 +182,7 @@ void ReviewWidget::reload()
     // Every department the model knows, ranked by its probability, each under its own fixed key.
     const auto prediction = store.prediction(m_current->itemId, active->id);
     if (prediction) {
-        std::vector<int> order(prediction->probabilities.size());
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return prediction->probabilities[size_t(a)] > prediction->probabilities[size_t(b)]; });
+        const std::vector<int> order = rankedClasses(prediction->probabilities);
         for (size_t rank = 0; rank < order.size(); ++rank) {
             const QString name = prediction->classes.value(order[rank]);
             if (!catalog->departmentIdByName(name))

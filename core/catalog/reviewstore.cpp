@@ -1,6 +1,7 @@
 #include "reviewstore.h"
 
 #include "catalog.h"
+#include "ranking.h"
 #include "transactionguard.h"
 
 #include <QJsonArray>
@@ -99,10 +100,7 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
                                   double threshold)
 {
     const std::vector<float> &p = prediction.probabilities;
-    std::vector<int> order(p.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + std::min<size_t>(2, order.size()), order.end(),
-                      [&p](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+    const std::vector<int> order = rankedClasses(p);
     const double confidence = p.empty() ? 0.0 : p[size_t(order[0])];
     const double margin = p.size() > 1 ? confidence - p[size_t(order[1])] : confidence;
     QSqlQuery query = m_catalog.run(
@@ -229,9 +227,7 @@ QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &
 {
     const QStringList &classes = modelClasses(modelId);
     const std::vector<float> p = probabilitiesFromBlob(blob);
-    std::vector<int> order(p.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&p](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+    const std::vector<int> order = rankedClasses(p);
     QVector<Candidate> candidates;
     for (int i = 0; i < std::min<int>(count, int(order.size())); ++i)
         candidates.push_back({classes.value(order[size_t(i)]), double(p[size_t(order[size_t(i)])])});

@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include "catalog/ranking.h"
+
 #include <QJsonArray>
 
 #include <algorithm>
@@ -26,12 +28,6 @@ bool labelInRange(const LogitSet &set, int i)
 {
     const int label = set.labels[size_t(i)];
     return label >= 0 && label < set.classes;
-}
-
-// For ranking: NaN below everything, so a broken score is never the prediction and sorting stays well-defined.
-double rankKey(float logit)
-{
-    return std::isnan(logit) ? -INFINITY : double(logit);
 }
 
 // The smallest probability a log is taken of: an item whose true class got 0 (an infinite score elsewhere) costs
@@ -252,9 +248,7 @@ EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, doubl
         ++counted;
         const float *row = set.logits.data() + size_t(i) * size_t(k);
         const int label = set.labels[size_t(i)];
-        std::vector<int> order(static_cast<size_t>(k));
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [row](int a, int b) { return rankKey(row[a]) > rankKey(row[b]); });
+        const std::vector<int> order = rankedClasses(row, size_t(k));
         const int predicted = order[0];
         correct += predicted == label ? 1 : 0;
         top3 += std::find(order.begin(), order.begin() + std::min(3, k), label) != order.begin() + std::min(3, k) ? 1 : 0;

@@ -1,9 +1,12 @@
 #include "ml/metrics.h"
+#include "catalog/ranking.h"
 
 #include <QTest>
 
 #include <cmath>
+#include <limits>
 #include <numeric>
+#include <vector>
 
 using namespace accession;
 
@@ -24,6 +27,7 @@ class TestMetrics : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void rankedClassesPutNaNLastAndKeepTiesInOrder();
     void countsAccuracyTop3AndConfusion();
     void perClassPrecisionRecallF1();
     void expectedCalibrationErrorByHand();
@@ -270,6 +274,17 @@ void TestMetrics::nonFiniteConfidencesNeverBreakTheThreshold()
     coverageAnalysis(items, 0.5, &curve, &threshold, &coverage);
     QCOMPARE(threshold, 0.0);
     QCOMPARE(coverage, 1.0);
+}
+
+void TestMetrics::rankedClassesPutNaNLastAndKeepTiesInOrder()
+{
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    QCOMPARE(rankedClasses(std::vector<float>{0.1f, 0.6f, 0.3f}), (std::vector<int>{1, 2, 0}));
+    QCOMPARE(rankedClasses(std::vector<float>{nan, 0.2f, nan, 0.7f}), (std::vector<int>{3, 1, 0, 2}));
+    QCOMPARE(rankedClasses(std::vector<double>{0.5, 0.25, 0.25, 0.5}), (std::vector<int>{0, 3, 1, 2}));
+    const float logits[] = {-2.0f, 3.5f, -INFINITY, 3.5f};
+    QCOMPARE(rankedClasses(logits, 4), (std::vector<int>{1, 3, 0, 2}));
+    QVERIFY(rankedClasses(std::vector<float>{}).empty());
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)
