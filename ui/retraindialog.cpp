@@ -1,5 +1,6 @@
 #include "retraindialog.h"
 
+#include "addmodeljob.h"
 #include "appearance.h"
 #include "catalogsession.h"
 #include "chartaxes.h"
@@ -535,6 +536,14 @@ void RetrainDialog::trainingEnded(Job *job, bool succeeded)
         m_runner->start(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath));
         return;
     }
+    if (qobject_cast<AddModelJob *>(job)) {
+        if (!succeeded)
+            return; // the failure handler said why
+        m_status->setText(tr("The new model is active. Classify the catalog with it from the Model menu."));
+        m_session->notifyModelsChanged();
+        Q_EMIT modelActivated(m_trainedModel);
+        return;
+    }
     if (auto *comparison = qobject_cast<ComparisonJob *>(job)) {
         if (succeeded)
             showComparison(comparison->candidate(), comparison->current());
@@ -605,19 +614,17 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
 
 void RetrainDialog::activateNewModel()
 {
-    if (m_trainedModel.isEmpty() || !m_session->catalog())
+    if (m_trainedModel.isEmpty() || !m_session->catalog() || m_runner->isRunning())
         return;
-    try {
-        const qint64 id = ClassifyJob::registerModelFile(m_session->path(), m_trainedModel);
-        ModelRegistry(*m_session->catalog()).activate(id);
-    } catch (const std::exception &error) {
-        m_status->setText(elided(QString::fromUtf8(error.what()), kShownMessageChars));
-        return;
-    }
-    m_status->setText(tr("The new model is active. Classify the catalog with it from the Model menu."));
+    // Registering loads the model and hashes its file: seconds for a large one, so not on the GUI thread.
     m_activate->setEnabled(false);
-    m_session->notifyModelsChanged();
-    Q_EMIT modelActivated(m_trainedModel);
+    m_status->setText(tr("Checking and registering the new model…"));
+    auto job = std::make_unique<AddModelJob>(m_session->path(), m_trainedModel);
+    connect(job.get(), &Job::failed, this, [this](const QString &error) {
+        m_status->setText(elided(error, kShownMessageChars));
+        m_activate->setEnabled(true);
+    });
+    m_runner->start(std::move(job));
 }
 
 } // namespace accession

@@ -141,7 +141,9 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QTRY_COMPARE_WITH_TIMEOUT(compared.size(), 1, 600000);
     QVERIFY2(train->activateButton()->isEnabled(), qPrintable(train->statusText()));
     qInfo("%s | %s", qPrintable(train->estimateText()), qPrintable(train->recommendationText()));
+    QSignalSpy activated(train, &RetrainDialog::modelActivated);
     QTest::mouseClick(train->activateButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(activated.size(), 1, 60000); // registered off the GUI thread
     const auto active = ModelRegistry(catalog).activeModel();
     QVERIFY(active);
     QCOMPARE(QFileInfo(active->weightsPath).absoluteFilePath(), QFileInfo(options.outPath).absoluteFilePath());

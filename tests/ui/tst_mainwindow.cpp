@@ -397,7 +397,7 @@ void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
     QVERIFY(dialog.activateButton()->isEnabled());
     QSignalSpy activated(&dialog, &RetrainDialog::modelActivated);
     QTest::mouseClick(dialog.activateButton(), Qt::LeftButton);
-    QCOMPARE(activated.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(activated.size(), 1, 60000); // registered off the GUI thread
     const auto active = ModelRegistry(*window.session()->catalog()).activeModel();
     QCOMPARE(active->weightsPath, options.outPath);
     QCOMPARE(ModelRegistry(*window.session()->catalog()).models().size(), 2);
