@@ -22,6 +22,7 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QCursor>
+#include <QFutureWatcher>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -43,6 +44,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace accession {
 
@@ -236,6 +238,10 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     thresholdLayout->addWidget(m_threshold);
     thresholdLayout->addWidget(m_consequences);
     thresholdLayout->addWidget(m_apply, 0, Qt::AlignRight);
+    m_consequenceTimer = new QTimer(this);
+    m_consequenceTimer->setSingleShot(true);
+    m_consequenceTimer->setInterval(150);
+    connect(m_consequenceTimer, &QTimer::timeout, this, &DashboardWidget::countConsequences);
     connect(m_threshold, &QSlider::valueChanged, this, &DashboardWidget::updateConsequences);
     connect(m_apply, &QPushButton::clicked, this, &DashboardWidget::applyThreshold);
 
@@ -570,10 +576,10 @@ void DashboardWidget::appendEpoch(const EpochReport &report)
 
 void DashboardWidget::updateConsequences()
 {
-    Catalog *catalog = m_session->catalog();
     const double threshold = m_threshold->value() / 1000.0;
     m_apply->setEnabled(m_modelId > 0);
-    if (!catalog || m_modelId == 0) {
+    if (!m_session->catalog() || m_modelId == 0) {
+        ++m_consequenceGeneration; // a count still running is for another catalog or model
         m_consequences->clear();
         return;
     }
@@ -589,13 +595,47 @@ void DashboardWidget::updateConsequences()
     m_thresholdMarker->clear();
     if (expected >= 0)
         m_thresholdMarker->append(coverage, expected);
-    ReviewStore store(*catalog);
-    const qint64 filed = store.autoFileCount(m_modelId, threshold);
-    const qint64 classified = store.unlabelledPredictionCount(m_modelId);
-    m_consequences->setText(tr("At a confidence of %1: %2 of %3 unlabelled classified items would be filed automatically, %4 "
-                               "would wait for review. Expected accuracy of the automatic filing: %5 (on validation items).")
-                                .arg(percentText(threshold)).arg(filed).arg(classified).arg(classified - filed)
-                                .arg(expected >= 0 ? percentText(expected) : tr("no validation item is this confident")));
+    m_expectedAtThreshold = expected;
+    // The counts scan the catalog's predictions: a moment after the slider stops, on a worker with its own
+    // connection, so that dragging never waits on the catalog.
+    m_consequences->setText(tr("At a confidence of %1: counting the items it would file…").arg(percentText(threshold)));
+    m_consequenceTimer->start();
+}
+
+void DashboardWidget::countConsequences()
+{
+    if (!m_session->catalog() || m_modelId == 0)
+        return;
+    const double threshold = m_threshold->value() / 1000.0;
+    const quint64 generation = ++m_consequenceGeneration;
+    const QString path = m_session->path();
+    const qint64 modelId = m_modelId;
+    auto *watcher = new QFutureWatcher<std::pair<qint64, qint64>>(this);
+    connect(watcher, &QFutureWatcher<std::pair<qint64, qint64>>::finished, this, [this, watcher, generation, threshold] {
+        watcher->deleteLater();
+        if (generation != m_consequenceGeneration)
+            return; // the slider, the model or the catalog moved on
+        const auto [filed, classified] = watcher->result();
+        if (filed < 0) {
+            m_consequences->setText(tr("At a confidence of %1: the catalog could not be read.").arg(percentText(threshold)));
+            return;
+        }
+        m_consequences->setText(tr("At a confidence of %1: %2 of %3 unlabelled classified items would be filed automatically, %4 "
+                                   "would wait for review. Expected accuracy of the automatic filing: %5 (on validation items).")
+                                    .arg(percentText(threshold)).arg(filed).arg(classified).arg(classified - filed)
+                                    .arg(m_expectedAtThreshold >= 0 ? percentText(m_expectedAtThreshold)
+                                                                    : tr("no validation item is this confident")));
+        Q_EMIT consequencesCounted();
+    });
+    watcher->setFuture(QtConcurrent::run([path, modelId, threshold]() -> std::pair<qint64, qint64> {
+        try {
+            Catalog catalog(path);
+            ReviewStore store(catalog);
+            return {store.autoFileCount(modelId, threshold), store.unlabelledPredictionCount(modelId)};
+        } catch (const std::exception &) {
+            return {-1, -1};
+        }
+    }));
 }
 
 void DashboardWidget::applyThreshold()

@@ -18,6 +18,7 @@ class QPushButton;
 class QScatterSeries;
 class QScrollArea;
 class QSlider;
+class QTimer;
 class QStackedWidget;
 class QTableView;
 class QValueAxis;
@@ -73,6 +74,7 @@ public:
 Q_SIGNALS:
     void openItemRequested(qint64 itemId);
     void itemEvaluationReady();
+    void consequencesCounted(); // the threshold control's counts, made off the GUI thread, are shown
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -84,6 +86,7 @@ private:
     void listCellItems(const QModelIndex &cell);
     void clearCellItems();
     void updateConsequences();
+    void countConsequences();
     void applyThreshold();
     void fillCharts(const EvaluationReport &report);
     void fillTrainingCurves(const QJsonArray &history);
@@ -116,6 +119,9 @@ private:
     QScatterSeries *m_thresholdMarker;
     QSlider *m_threshold;
     QLabel *m_consequences;
+    QTimer *m_consequenceTimer;
+    quint64 m_consequenceGeneration = 0;
+    double m_expectedAtThreshold = -1;
     QPushButton *m_apply;
     QChartView *m_curvesChart;
     QLineSeries *m_trainLoss;

@@ -358,13 +358,17 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
     Catalog &catalog = *window.session()->catalog();
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
     DashboardWidget *dashboard = window.dashboard();
+    QSignalSpy counted(dashboard, &DashboardWidget::consequencesCounted);
     dashboard->thresholdSlider()->setValue(1000);
+    QTRY_VERIFY(!counted.isEmpty()); // counted off the GUI thread, a moment after the slider stops
     const QString strict = dashboard->consequences()->text();
     QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
     QCOMPARE(ModelRegistry(catalog).model(model)->threshold, 1.0);
     const qint64 filedStrict = ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled);
 
+    counted.clear();
     dashboard->thresholdSlider()->setValue(0);
+    QTRY_VERIFY(!counted.isEmpty());
     QVERIFY(dashboard->consequences()->text() != strict);
     QVERIFY(dashboard->consequences()->text().contains(QStringLiteral("15 of 15")));
     QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), filedStrict); // not applied yet
