@@ -5,8 +5,6 @@
 #include "imagepipeline_torch.h"
 #include "metrics.h"
 #include "network_torch.h"
-#include "predictor.h"
-#include "trainedmodel.h"
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
@@ -206,6 +204,7 @@ struct TrainingJob::Run
 {
     TrainingJob &job;
     const TrainingOptions &options;
+    const TrainingRecipe recipe;
     Catalog catalog;
     DataSplit split;
     Preprocessing preprocessing;
@@ -216,7 +215,6 @@ struct TrainingJob::Run
     std::unique_ptr<ml::BatchLoader> trainLoader;
     std::unique_ptr<ml::BatchLoader> validationLoader;
     torch::Tensor classWeights;
-    bool frozenBatchNorm = false;
     double phaseRate = 0;        // peak learning rate of the every-layer phase (recorded on the card)
     double phaseWeightDecay = 0;
     QJsonArray phasesJson;
@@ -237,6 +235,7 @@ struct TrainingJob::Run
     Run(TrainingJob &owner, const TrainingOptions &opts)
         : job(owner)
         , options(opts)
+        , recipe(resolveRecipe(opts))
         , catalog(opts.catalogPath)
     {
     }
@@ -298,7 +297,6 @@ struct TrainingJob::Run
         }
         net->to(device);
         ml::useChannelsLast(*net);
-        frozenBatchNorm = options.freezeBatchNorm.value_or(!options.pretrainedWeights.isEmpty());
 
         // Centre crops (validation, cached features) come from images at the resize size. Random crops come
         // from images large enough that the smallest crop still holds the input size in real pixels (up to
@@ -342,7 +340,7 @@ struct TrainingJob::Run
     void setTrainingMode()
     {
         net->train();
-        if (frozenBatchNorm)
+        if (recipe.frozenBatchNorm)
             ml::setBatchNormFrozen(*net, true);
     }
 
@@ -732,8 +730,8 @@ struct TrainingJob::Run
         yv = yv.index({keepValidation}).to(device);
 
         auto &head = net->head();
-        const double rate = options.learningRate > 0 ? options.learningRate * 3 : 3e-3;
-        torch::optim::AdamW optimizer(head->parameters(), torch::optim::AdamWOptions(rate).weight_decay(1e-3));
+        const double rate = recipe.cachedHeadLearningRate;
+        torch::optim::AdamW optimizer(head->parameters(), torch::optim::AdamWOptions(rate).weight_decay(recipe.cachedHeadWeightDecay));
         const int64_t n = x.size(0);
         const int64_t batch = 256;
         const int maxEpochs = 300;
@@ -859,7 +857,7 @@ struct TrainingJob::Run
             {QStringLiteral("minimum_crop_scale"), options.minimumCropScale},
             {QStringLiteral("learning_rate"), phaseRate},
             {QStringLiteral("weight_decay"), phaseWeightDecay},
-            {QStringLiteral("frozen_batch_norm"), frozenBatchNorm},
+            {QStringLiteral("frozen_batch_norm"), recipe.frozenBatchNorm},
             {QStringLiteral("weight_averaging_epochs"), options.averagingEpochs},
             {QStringLiteral("seed"), qint64(options.seed)},
             {QStringLiteral("validation_fraction"), options.validationFraction},
@@ -888,119 +886,37 @@ struct TrainingJob::Run
         clock.start();
         prepare();
         std::optional<Resumed> resumed = loadCheckpoint();
-        const bool pretrained = !options.pretrainedWeights.isEmpty();
-        const bool sgd = options.optimizer == OptimizerKind::Sgd;
-        const double weightDecay =
-            options.weightDecay >= 0 ? options.weightDecay : defaultWeightDecay(pretrained, options.optimizer);
 
         // Phase 0: the head alone (on cached features, or on images with the backbone frozen).
-        int fineTuneEpochs = options.epochs;
-        if (pretrained && options.featuresCache) {
-            if (!resumed)
-                fitHeadOnCachedFeatures();
-        } else if (pretrained) {
-            const int headEpochs = options.headEpochs >= 0 ? options.headEpochs : std::clamp(options.epochs / 4, 1, 3);
-            fineTuneEpochs = std::max(0, options.epochs - headEpochs);
-            if (headEpochs > 0 && (!resumed || resumed->phase == 0)) {
-                for (auto &parameter : net->parameters())
-                    parameter.set_requires_grad(false);
-                for (auto &parameter : net->head()->parameters())
-                    parameter.set_requires_grad(true);
-                const double rate = options.learningRate > 0 ? options.learningRate : (sgd ? 0.05 : 1e-3);
-                trainPhase(0, QStringLiteral("head"), headEpochs, net->head()->parameters(), rate, weightDecay, resumed);
-                for (auto &parameter : net->parameters())
-                    parameter.set_requires_grad(true);
-                // The fine-tune starts from the best head, and judges itself against it.
-                restoreBest();
-            }
-        } else if (options.featuresCache) {
+        if (options.featuresCache && !recipe.pretrained)
             throw std::runtime_error("--features-cache needs pretrained weights (--weights FILE): without them there is no backbone worth caching");
+        if (recipe.cachedHead && !resumed)
+            fitHeadOnCachedFeatures();
+        if (recipe.headEpochs > 0 && (!resumed || resumed->phase == 0)) {
+            for (auto &parameter : net->parameters())
+                parameter.set_requires_grad(false);
+            for (auto &parameter : net->head()->parameters())
+                parameter.set_requires_grad(true);
+            trainPhase(0, QStringLiteral("head"), recipe.headEpochs, net->head()->parameters(), recipe.headLearningRate,
+                       recipe.weightDecay, resumed);
+            for (auto &parameter : net->parameters())
+                parameter.set_requires_grad(true);
+            // The fine-tune starts from the best head, and judges itself against it.
+            restoreBest();
         }
 
         // Phase 1: every layer (fine-tuning a pretrained backbone, or training from scratch).
-        if (fineTuneEpochs > 0) {
-            const double rate = options.learningRate > 0 ? options.learningRate * (pretrained ? 0.2 : 1.0)
-                                                         : (sgd ? (pretrained ? 0.01 : 0.05) : (pretrained ? 2e-4 : 1e-3));
-            phaseRate = rate;
-            phaseWeightDecay = weightDecay;
-            trainPhase(1, pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train"), fineTuneEpochs, net->parameters(),
-                       rate, weightDecay, resumed);
+        if (recipe.everyLayerEpochs > 0) {
+            phaseRate = recipe.everyLayerLearningRate;
+            phaseWeightDecay = recipe.weightDecay;
+            trainPhase(1, recipe.everyLayerPhase, recipe.everyLayerEpochs, net->parameters(), recipe.everyLayerLearningRate,
+                       recipe.weightDecay, resumed);
         }
         const ModelCard card = finish();
         QMutexLocker lock(&job.m_mutex);
         job.m_card = card;
     }
 };
-
-std::optional<QString> TrainingOptions::problem() const
-{
-    // Comparisons are written so that NaN fails them and is refused.
-    if (imageSize != 0 && (imageSize < kMinimumInputSize || imageSize > kMaximumInputSize))
-        return QStringLiteral("image size %1 is not in %2..%3 pixels").arg(imageSize).arg(kMinimumInputSize).arg(kMaximumInputSize);
-    Preprocessing normalisation;
-    normalisation.mean = mean.value_or(normalisation.mean);
-    normalisation.std = std.value_or(normalisation.std);
-    normalisation.centerCropFraction = centerCropFraction;
-    if (const auto problem = normalisation.problem())
-        return *problem;
-    if (epochs < 0 || epochs > kMaximumEpochs)
-        return QStringLiteral("%1 epochs is not in 0..%2").arg(epochs).arg(kMaximumEpochs);
-    if (batchSize < 1 || batchSize > kMaximumBatchSize)
-        return QStringLiteral("batch size %1 is not in 1..%2").arg(batchSize).arg(kMaximumBatchSize);
-    const qint64 side = imageSize > 0 ? imageSize : defaultInputSize(architecture);
-    const qint64 batchBytes = qint64(batchSize) * 3 * side * side * qint64(sizeof(float));
-    if (batchBytes > kMaximumBatchInputBytes)
-        return QStringLiteral("a batch of %1 images of %2 x %2 pixels needs %3 MB of input alone, more than %4 MB: "
-                              "lower the batch size or the image size")
-            .arg(batchSize).arg(side).arg(batchBytes >> 20).arg(kMaximumBatchInputBytes >> 20);
-    if (!(validationFraction >= 0 && validationFraction < 1))
-        return QStringLiteral("the validation fraction %1 is not in [0, 1)").arg(validationFraction);
-    if (!(std::isfinite(learningRate) && learningRate >= 0))
-        return QStringLiteral("the learning rate %1 is not a positive number").arg(learningRate);
-    if (!(weightDecay <= kMaximumWeightDecay)) // negative: the default
-        return QStringLiteral("the weight decay %1 is not a number of at most %2").arg(weightDecay).arg(kMaximumWeightDecay);
-    if (!(labelSmoothing >= 0 && labelSmoothing < 1))
-        return QStringLiteral("the label smoothing %1 is not in [0, 1)").arg(labelSmoothing);
-    if (warmupEpochs < 0 || warmupEpochs > kMaximumEpochs)
-        return QStringLiteral("%1 warm-up epochs is not in 0..%2").arg(warmupEpochs).arg(kMaximumEpochs);
-    if (patience < 0)
-        return QStringLiteral("the patience %1 is negative").arg(patience);
-    if (headEpochs < -1 || headEpochs > kMaximumEpochs)
-        return QStringLiteral("%1 head epochs is not in 0..%2").arg(headEpochs).arg(kMaximumEpochs);
-    if (!(averagingEpochs >= 0 && averagingEpochs <= kMaximumEpochs))
-        return QStringLiteral("the weight-averaging horizon %1 is not in 0..%2 epochs").arg(averagingEpochs).arg(kMaximumEpochs);
-    if (!(minimumCropScale > 0 && minimumCropScale <= 1))
-        return QStringLiteral("the crop scale %1 is not in (0, 1]").arg(minimumCropScale);
-    if (!(targetAccuracy > 0 && targetAccuracy <= 1))
-        return QStringLiteral("the target accuracy %1 is not in (0, 1]").arg(targetAccuracy);
-    if (threads < 0 || threads > kMaximumThreads)
-        return QStringLiteral("%1 threads is not in 0..%2").arg(threads).arg(kMaximumThreads);
-    if (cacheMemoryBytes < 0)
-        return QStringLiteral("the decoded-image cache cannot have negative memory");
-    return std::nullopt;
-}
-
-QString classBalanceName(ClassBalance balance)
-{
-    switch (balance) {
-    case ClassBalance::None:
-        return QStringLiteral("none");
-    case ClassBalance::SquareRoot:
-        return QStringLiteral("sqrt");
-    case ClassBalance::Full:
-        break;
-    }
-    return QStringLiteral("full");
-}
-
-std::optional<ClassBalance> classBalanceFromName(const QString &name)
-{
-    for (const ClassBalance balance : {ClassBalance::None, ClassBalance::SquareRoot, ClassBalance::Full}) {
-        if (classBalanceName(balance) == name)
-            return balance;
-    }
-    return std::nullopt;
-}
 
 TrainingJob::TrainingJob(TrainingOptions options, QObject *parent)
     : Job(parent)
@@ -1043,41 +959,6 @@ void TrainingJob::run()
     // LibTorch's errors become one line in Job::exec (oneLineErrorMessage).
     Run run(*this, m_options);
     run.train();
-}
-
-struct Predictor::Impl
-{
-    TrainedModel &model;
-    int threads;
-    int batchSize;
-};
-
-Predictor::Predictor(TrainedModel &model, int threads, int batchSize)
-    : m_impl(std::make_unique<Impl>(Impl{model, threads, batchSize}))
-{
-}
-
-Predictor::~Predictor() = default;
-
-bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatch, const FailureHandler &onFailure,
-                    const std::function<bool()> &shouldStop)
-{
-    const int threads = configureComputeThreads(m_impl->threads);
-    m_impl->model.network().prepareForInference();
-    Network::Impl &network = *m_impl->model.network().impl();
-    const Preprocessing preprocessing = m_impl->model.card().preprocessing;
-    ml::DecodedImageCache cache(preprocessing.resizeSize(), 0);
-    ml::BatchLoader loader(examples, cache, preprocessing, ml::Augmentation::CenterCrop, m_impl->batchSize,
-                           std::max(1, std::min(4, threads)));
-    QHash<QString, int> indexByPath;
-    for (int i = 0; i < examples.size(); ++i)
-        indexByPath.insert(examples[i].path, i);
-    return ml::forEachCentreCropBatch(*network.net, network.device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
-        for (const auto &[path, reason] : batch.failures)
-            onFailure(indexByPath.value(path, -1), reason);
-        if (logits.defined())
-            onBatch(batch.examples, std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()));
-    }, shouldStop);
 }
 
 } // namespace accession

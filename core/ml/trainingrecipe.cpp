@@ -1,0 +1,31 @@
+#include "trainingrecipe.h"
+
+#include <algorithm>
+
+namespace accession {
+
+TrainingRecipe resolveRecipe(const TrainingOptions &options)
+{
+    TrainingRecipe recipe;
+    recipe.pretrained = !options.pretrainedWeights.isEmpty();
+    const bool sgd = options.optimizer == OptimizerKind::Sgd;
+    const bool asked = options.learningRate > 0;
+    recipe.weightDecay = options.weightDecay >= 0 ? options.weightDecay : defaultWeightDecay(recipe.pretrained, options.optimizer);
+    recipe.frozenBatchNorm = options.freezeBatchNorm.value_or(recipe.pretrained);
+
+    recipe.cachedHead = recipe.pretrained && options.featuresCache;
+    if (asked)
+        recipe.cachedHeadLearningRate = options.learningRate * 3;
+    if (recipe.pretrained && !options.featuresCache)
+        recipe.headEpochs = options.headEpochs >= 0 ? options.headEpochs : std::clamp(options.epochs / 4, 1, 3);
+    recipe.headLearningRate = asked ? options.learningRate : (sgd ? 0.05 : 1e-3);
+
+    recipe.everyLayerPhase = recipe.pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train");
+    recipe.everyLayerEpochs = std::max(0, options.epochs - recipe.headEpochs);
+    // A pretrained backbone moves at a fifth of the asked rate, or at the optimizer's gentler default.
+    recipe.everyLayerLearningRate = asked ? options.learningRate * (recipe.pretrained ? 0.2 : 1.0)
+                                          : (sgd ? (recipe.pretrained ? 0.01 : 0.05) : (recipe.pretrained ? 2e-4 : 1e-3));
+    return recipe;
+}
+
+} // namespace accession
