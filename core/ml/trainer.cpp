@@ -284,6 +284,80 @@ struct TrainingJob::Run
         Q_EMIT job.epochFinished(report);
     }
 
+    // Where one phase's steps stand against its learning-rate schedule and its weight average's horizon.
+    struct PhaseSteps
+    {
+        double rate = 0; // peak
+        qint64 batchesPerEpoch = 0;
+        qint64 total = 0;
+        qint64 warmup = 0;
+        double averagingHorizon = 0;
+    };
+
+    // What one pass over the training images gave.
+    struct EpochTraining
+    {
+        double lossSum = 0;
+        qint64 seen = 0;
+        qint64 correct = 0;
+        double lastRate = 0;
+    };
+
+    // One epoch's batches: forward, loss, step, and the weight average's update; stops the run if the loss diverges.
+    EpochTraining trainOneEpoch(torch::optim::Optimizer &optimizer, const PhaseSteps &steps, int phaseIndex,
+                                const QString &phase, int epoch, int epochs)
+    {
+        setTrainingMode();
+        trainLoader->start(shuffledOrder(int(split.train.size()), mixSeed(options.seed, quint64(phaseIndex) * 1000 + quint64(epoch))),
+                           mixSeed(options.seed + 17, quint64(phaseIndex) * 1000 + quint64(epoch)));
+        EpochTraining trained;
+        trained.lastRate = steps.rate;
+        qint64 step = qint64(epoch) * steps.batchesPerEpoch;
+        ml::Batch batch;
+        int batchIndex = 0;
+        while (trainLoader->next(batch)) {
+            recordFailures(batch.failures);
+            ++batchIndex;
+            if (batch.images.size(0) == 0)
+                continue;
+            trained.lastRate = scheduledRate(steps.rate, step++, steps.total, steps.warmup);
+            setRate(optimizer, trained.lastRate);
+            const torch::Tensor labels = batch.labels.to(device);
+            const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
+            const torch::Tensor value = loss(logits, labels);
+            const double lossValue = value.item<double>();
+            if (!std::isfinite(lossValue))
+                stopDiverged(QStringLiteral("the loss became %1").arg(lossValue),
+                             QStringLiteral("%1 epoch %2, batch %3").arg(phase).arg(epoch + 1).arg(batchIndex), trained.lastRate);
+            optimizer.zero_grad();
+            value.backward();
+            optimizer.step();
+            if (averaging())
+                average.update(*net, steps.averagingHorizon);
+            const int64_t n = batch.images.size(0);
+            trained.lossSum += lossValue * double(n);
+            trained.correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+            trained.seen += n;
+            job.reportProgress(batchIndex, trainLoader->batchCount(),
+                               QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
+                                   .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
+                                   .arg(lossValue, 0, 'f', 3));
+            job.throwIfCancelled();
+        }
+        return trained;
+    }
+
+    // Validates the weights that would be kept (the average when averaging), and keeps them if they are the best yet.
+    EvaluationReport validateAndKeepBest(const QString &phase, int epoch)
+    {
+        std::optional<ml::AveragedWeightsInPlace> averagedWeights;
+        if (averaging())
+            averagedWeights.emplace(*net, average.weights);
+        const EvaluationReport report = evaluate(validationLogits(*validationLoader), split.classes, 1.0);
+        best.consider(*net, report.accuracy, report.nll, phase, epoch);
+        return report;
+    }
+
     // One phase of epochs over the images. Returns false when early stopping ended training.
     bool trainPhase(int phaseIndex, const QString &phase, int epochs, const std::vector<torch::Tensor> &parameters,
                     double rate, double weightDecay, std::optional<Resumed> &resumed)
@@ -299,78 +373,36 @@ struct TrainingJob::Run
             average.clear();
         else if (firstEpoch == 0 || average.isEmpty())
             average.start(*net); // each phase averages its own weights, from where it starts; a resumed one goes on
-        const qint64 batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
-                                                                     : (split.train.size() + options.batchSize - 1) / options.batchSize;
-        const qint64 totalSteps = batchesPerEpoch * epochs;
-        const qint64 warmupSteps = std::min<qint64>(totalSteps / 2, batchesPerEpoch * options.warmupEpochs);
-        const double averagingSteps = options.averagingEpochs * double(batchesPerEpoch);
+        PhaseSteps steps;
+        steps.rate = rate;
+        steps.batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
+                                                              : (split.train.size() + options.batchSize - 1) / options.batchSize;
+        steps.total = steps.batchesPerEpoch * epochs;
+        steps.warmup = std::min<qint64>(steps.total / 2, steps.batchesPerEpoch * options.warmupEpochs);
+        steps.averagingHorizon = options.averagingEpochs * double(steps.batchesPerEpoch);
         for (int epoch = firstEpoch; epoch < epochs; ++epoch) {
             job.throwIfCancelled();
             QElapsedTimer timer;
             timer.start();
-            setTrainingMode();
-            trainLoader->start(shuffledOrder(int(split.train.size()), mixSeed(options.seed, quint64(phaseIndex) * 1000 + quint64(epoch))),
-                               mixSeed(options.seed + 17, quint64(phaseIndex) * 1000 + quint64(epoch)));
-            double lossSum = 0;
-            qint64 seen = 0;
-            qint64 correct = 0;
-            qint64 step = qint64(epoch) * batchesPerEpoch;
-            double currentRate = rate;
-            ml::Batch batch;
-            int batchIndex = 0;
-            while (trainLoader->next(batch)) {
-                recordFailures(batch.failures);
-                ++batchIndex;
-                if (batch.images.size(0) == 0)
-                    continue;
-                currentRate = scheduledRate(rate, step++, totalSteps, warmupSteps);
-                setRate(*optimizer, currentRate);
-                const torch::Tensor labels = batch.labels.to(device);
-                const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
-                const torch::Tensor value = loss(logits, labels);
-                const double lossValue = value.item<double>();
-                if (!std::isfinite(lossValue))
-                    stopDiverged(QStringLiteral("the loss became %1").arg(lossValue),
-                                 QStringLiteral("%1 epoch %2, batch %3").arg(phase).arg(epoch + 1).arg(batchIndex), currentRate);
-                optimizer->zero_grad();
-                value.backward();
-                optimizer->step();
-                if (averaging())
-                    average.update(*net, averagingSteps);
-                const int64_t n = batch.images.size(0);
-                lossSum += lossValue * double(n);
-                correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
-                seen += n;
-                job.reportProgress(batchIndex, trainLoader->batchCount(),
-                                   QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
-                                       .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
-                                       .arg(lossValue, 0, 'f', 3));
-                job.throwIfCancelled();
-            }
+            const EpochTraining trained = trainOneEpoch(*optimizer, steps, phaseIndex, phase, epoch, epochs);
             // The last step of an epoch can still overflow the weights with a finite loss.
             if (!ml::allFinite(ml::stateDict(*net)) || (averaging() && !ml::allFinite(average.weights)))
                 stopDiverged(QStringLiteral("the weights became NaN or infinite"), QStringLiteral("the end of %1 epoch %2").arg(phase).arg(epoch + 1),
-                             currentRate);
+                             trained.lastRate);
             const double trainSeconds = timer.elapsed() / 1000.0;
-            std::optional<ml::AveragedWeightsInPlace> averagedWeights;
-            if (averaging())
-                averagedWeights.emplace(*net, average.weights); // validated, and kept if best, in place of the trained weights
-            const LogitSet validation = validationLogits(*validationLoader);
-            const EvaluationReport report = evaluate(validation, split.classes, 1.0);
-            best.consider(*net, report.accuracy, report.nll, phase, epoch + 1);
-            averagedWeights.reset();
-            EpochReport epochReport;
-            epochReport.phase = phase;
-            epochReport.epoch = epoch + 1;
-            epochReport.epochs = epochs;
-            epochReport.trainLoss = seen > 0 ? lossSum / double(seen) : 0.0;
-            epochReport.trainAccuracy = seen > 0 ? double(correct) / double(seen) : 0.0;
-            epochReport.validationLoss = report.nll;
-            epochReport.validationAccuracy = report.accuracy;
-            epochReport.learningRate = currentRate;
-            epochReport.seconds = timer.elapsed() / 1000.0;
-            epochReport.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
-            publish(epochReport);
+            const EvaluationReport validation = validateAndKeepBest(phase, epoch + 1);
+            EpochReport report;
+            report.phase = phase;
+            report.epoch = epoch + 1;
+            report.epochs = epochs;
+            report.trainLoss = trained.seen > 0 ? trained.lossSum / double(trained.seen) : 0.0;
+            report.trainAccuracy = trained.seen > 0 ? double(trained.correct) / double(trained.seen) : 0.0;
+            report.validationLoss = validation.nll;
+            report.validationAccuracy = validation.accuracy;
+            report.learningRate = trained.lastRate;
+            report.seconds = timer.elapsed() / 1000.0;
+            report.imagesPerSecond = trainSeconds > 0 ? double(trained.seen) / trainSeconds : 0.0;
+            publish(report);
             saveCheckpoint(phaseIndex, epoch + 1, *optimizer);
             if (stopsEarly(epoch + 1, epochs, best.epochsSinceBest, options.patience))
                 return false;

@@ -1,7 +1,12 @@
+#include "ml/trainingcard.h"
 #include "ml/trainingestimate.h"
 #include "ml/trainingrecipe.h"
+#include "ml/trainingschedule.h"
 
+#include <QJsonArray>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace accession;
 
@@ -47,6 +52,9 @@ private Q_SLOTS:
     void anAskedRateScalesByPhase();
     void anAskedWeightDecayOrBatchNormChoiceIsKept();
     void theEstimatePlansTheRecipesPhases();
+    void theRateWarmsUpThenDecaysToOnePercent();
+    void epochOrdersAreSeededAndComplete();
+    void theCardRecordsTheRecipeOfTheEveryLayerPhase();
 };
 
 void TestRecipe::fromScratchTrainsEveryLayerWithTheOptimizersDefaults()
@@ -169,6 +177,73 @@ void TestRecipe::theEstimatePlansTheRecipesPhases()
              (QStringList{QStringLiteral("train x%1").arg(kPresetScratchEpochs), QStringLiteral("calibration x1")}));
     QCOMPARE(phasesOf(estimateTraining(fromWeights(10), 800, 200, rates)),
              (QStringList{QStringLiteral("head x2"), QStringLiteral("fine-tune x8"), QStringLiteral("calibration x1")}));
+}
+
+void TestRecipe::theRateWarmsUpThenDecaysToOnePercent()
+{
+    // 100 steps, 10 of warm-up: linear up to the base rate, then cosine down to 1% of it.
+    QCOMPARE(scheduledRate(1.0, 0, 100, 10), 0.1);
+    QCOMPARE(scheduledRate(1.0, 9, 100, 10), 1.0);
+    QCOMPARE(scheduledRate(1.0, 10, 100, 10), 1.0);
+    QCOMPARE(scheduledRate(1.0, 55, 100, 10), 0.505); // halfway through the decay
+    QCOMPARE(scheduledRate(1.0, 100, 100, 10), 0.01);
+    QCOMPARE(scheduledRate(1.0, 500, 100, 10), 0.01); // past the end it stays at the floor
+    double previous = 2.0;
+    for (qint64 step = 10; step <= 100; ++step) {
+        const double rate = scheduledRate(2e-4, step, 100, 10) / 2e-4;
+        QVERIFY(rate <= previous);
+        previous = rate;
+    }
+    QCOMPARE(scheduledRate(1.0, 0, 100, 0), 1.0); // no warm-up: the decay starts at once
+}
+
+void TestRecipe::epochOrdersAreSeededAndComplete()
+{
+    const std::vector<int> order = shuffledOrder(50, mixSeed(1, 3));
+    QCOMPARE(order, shuffledOrder(50, mixSeed(1, 3))); // a resumed run draws the same order
+    QVERIFY(order != shuffledOrder(50, mixSeed(1, 4)));
+    QVERIFY(order != identityOrder(50));
+    std::vector<int> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    QCOMPARE(sorted, identityOrder(50));
+    QVERIFY(mixSeed(1, 1000) != mixSeed(1001, 0));
+}
+
+void TestRecipe::theCardRecordsTheRecipeOfTheEveryLayerPhase()
+{
+    DataSplit split;
+    split.splitId = 7;
+    split.classes = QStringList{QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art")};
+    split.train = {{1, QStringLiteral("/a.jpg"), QString(), 0}, {2, QStringLiteral("/b.jpg"), QString(), 1},
+                   {3, QStringLiteral("/c.jpg"), QString(), 1}};
+    split.validation = {{4, QStringLiteral("/d.jpg"), QString(), 0}};
+    TrainingRunRecord record;
+    record.catalogPath = QStringLiteral("/catalogs/met.db");
+    record.keptPhase = QStringLiteral("fine-tune");
+    record.keptEpoch = 5;
+    record.history = {EpochReport{QStringLiteral("head"), 1, 2}, EpochReport{QStringLiteral("fine-tune"), 5, 8}};
+
+    const TrainingOptions options = fromWeights(10);
+    const TrainingRecipe recipe = resolveRecipe(options);
+    const ModelCard card = trainedModelCard(options, recipe, split, Preprocessing::imagenet(), EvaluationReport(), record);
+    QCOMPARE(card.classes, split.classes);
+    QCOMPARE(card.splitId, qint64(7));
+    QCOMPARE(card.catalogPath, record.catalogPath);
+    QCOMPARE(card.trainingImagesPerClass.value(QStringLiteral("Asian Art")), 2);
+    QCOMPARE(card.validationImagesPerClass.value(QStringLiteral("Arms and Armor")), 1);
+    QCOMPARE(card.training.value(QStringLiteral("learning_rate")).toDouble(), recipe.everyLayerLearningRate);
+    QCOMPARE(card.training.value(QStringLiteral("weight_decay")).toDouble(), defaultPretrainedWeightDecay);
+    QCOMPARE(card.training.value(QStringLiteral("frozen_batch_norm")).toBool(), true);
+    QCOMPARE(card.training.value(QStringLiteral("history")).toArray().size(), 2);
+    QCOMPARE(card.training.value(QStringLiteral("kept_epoch")).toObject().value(QStringLiteral("epoch")).toInt(), 5);
+
+    // The head alone (the Quick preset) has no every-layer phase, so no rate or decay of one.
+    TrainingOptions quick = options;
+    quick.featuresCache = true;
+    quick.epochs = 0;
+    const ModelCard quickCard = trainedModelCard(quick, resolveRecipe(quick), split, Preprocessing::imagenet(), EvaluationReport(), record);
+    QCOMPARE(quickCard.training.value(QStringLiteral("learning_rate")).toDouble(), 0.0);
+    QCOMPARE(quickCard.training.value(QStringLiteral("weight_decay")).toDouble(), 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestRecipe)
