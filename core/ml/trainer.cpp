@@ -148,18 +148,7 @@ struct TrainingJob::Run
         validationLoader = std::make_unique<ml::BatchLoader>(split.validation, *cache, preprocessing,
                                                              ml::Augmentation::CenterCrop, options.batchSize, workers);
 
-        // Class-balanced loss: a department of n images weighs 1/n (Full) or 1/sqrt(n) (SquareRoot) per image.
-        std::vector<float> weights(size_t(split.classes.size()), 1.0f);
-        if (options.classBalance != ClassBalance::None) {
-            std::vector<int> counts(size_t(split.classes.size()), 0);
-            for (const Example &example : split.train)
-                counts[size_t(example.classIndex)] += 1;
-            const double power = options.classBalance == ClassBalance::Full ? 1.0 : 0.5;
-            for (size_t c = 0; c < counts.size(); ++c)
-                weights[c] = counts[c] > 0 ? float(std::pow(double(split.train.size()) / double(counts.size() * size_t(counts[c])), power))
-                                           : 0.0f;
-        }
-        classWeights = torch::tensor(weights).to(device);
+        classWeights = torch::tensor(classLossWeights(split.train, int(split.classes.size()), options.classBalance)).to(device);
     }
 
     torch::Tensor loss(const torch::Tensor &logits, const torch::Tensor &labels) const

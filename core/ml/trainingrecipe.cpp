@@ -1,6 +1,7 @@
 #include "trainingrecipe.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace accession {
 
@@ -26,6 +27,20 @@ TrainingRecipe resolveRecipe(const TrainingOptions &options)
     recipe.everyLayerLearningRate = asked ? options.learningRate * (recipe.pretrained ? 0.2 : 1.0)
                                           : (sgd ? (recipe.pretrained ? 0.01 : 0.05) : (recipe.pretrained ? 2e-4 : 1e-3));
     return recipe;
+}
+
+std::vector<float> classLossWeights(const QVector<Example> &train, int classes, ClassBalance balance)
+{
+    std::vector<float> weights(size_t(classes), 1.0f);
+    if (balance == ClassBalance::None)
+        return weights;
+    std::vector<int> counts(size_t(classes), 0);
+    for (const Example &example : train)
+        counts[size_t(example.classIndex)] += 1;
+    const double power = balance == ClassBalance::Full ? 1.0 : 0.5;
+    for (size_t c = 0; c < counts.size(); ++c)
+        weights[c] = counts[c] > 0 ? float(std::pow(double(train.size()) / double(counts.size() * size_t(counts[c])), power)) : 0.0f;
+    return weights;
 }
 
 } // namespace accession

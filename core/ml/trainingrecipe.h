@@ -1,6 +1,9 @@
 #pragma once
 
+#include "datasplit.h"
 #include "trainingoptions.h"
+
+#include <vector>
 
 namespace accession {
 
@@ -44,5 +47,10 @@ struct TrainingRecipe
 // head epochs of -1, an unset batch-norm choice). Options with a feature cache but no weights resolve to
 // training from scratch; the job refuses them.
 TrainingRecipe resolveRecipe(const TrainingOptions &options);
+
+// Each department's weight in the loss, from its share of the training images: a department of n images weighs
+// (N / (classes * n))^p per image, p = 1 (Full) or 1/2 (SquareRoot), so that a balanced split weighs 1 everywhere;
+// 1 for all with None, and 0 for a department with no training images.
+std::vector<float> classLossWeights(const QVector<Example> &train, int classes, ClassBalance balance);
 
 } // namespace accession

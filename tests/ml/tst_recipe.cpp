@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace accession;
 
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void theRateWarmsUpThenDecaysToOnePercent();
     void epochOrdersAreSeededAndComplete();
     void theCardRecordsTheRecipeOfTheEveryLayerPhase();
+    void smallDepartmentsWeighMoreInTheLoss();
 };
 
 void TestRecipe::fromScratchTrainsEveryLayerWithTheOptimizersDefaults()
@@ -244,6 +246,35 @@ void TestRecipe::theCardRecordsTheRecipeOfTheEveryLayerPhase()
     const ModelCard quickCard = trainedModelCard(quick, resolveRecipe(quick), split, Preprocessing::imagenet(), EvaluationReport(), record);
     QCOMPARE(quickCard.training.value(QStringLiteral("learning_rate")).toDouble(), 0.0);
     QCOMPARE(quickCard.training.value(QStringLiteral("weight_decay")).toDouble(), 0.0);
+}
+
+void TestRecipe::smallDepartmentsWeighMoreInTheLoss()
+{
+    // 8 images: 6 of department 0, 2 of department 1, none of department 2.
+    QVector<Example> train;
+    for (int i = 0; i < 8; ++i)
+        train.push_back({i + 1, QStringLiteral("/%1.jpg").arg(i), QString(), i < 6 ? 0 : 1});
+
+    const std::vector<float> none = classLossWeights(train, 3, ClassBalance::None);
+    QCOMPARE(none, (std::vector<float>{1.0f, 1.0f, 1.0f}));
+
+    // Full: N / (classes * n), so both departments weigh the same in total (6 x 4/9 = 2 x 4/3).
+    const std::vector<float> full = classLossWeights(train, 3, ClassBalance::Full);
+    QCOMPARE(full[0], 8.0f / 18.0f);
+    QCOMPARE(full[1], 8.0f / 6.0f);
+    QCOMPARE(full[2], 0.0f);
+
+    // Square root: halfway, the small department still ahead per image but behind in total.
+    const std::vector<float> squareRoot = classLossWeights(train, 3, ClassBalance::SquareRoot);
+    QCOMPARE(squareRoot[0], std::sqrt(8.0f / 18.0f));
+    QCOMPARE(squareRoot[1], std::sqrt(8.0f / 6.0f));
+    QCOMPARE(squareRoot[2], 0.0f);
+    QVERIFY(6 * squareRoot[0] > 2 * squareRoot[1]);
+
+    // A balanced split weighs every image alike whatever the balance.
+    QVector<Example> balanced = train.mid(4); // 2 and 2
+    for (const ClassBalance balance : {ClassBalance::Full, ClassBalance::SquareRoot})
+        QCOMPARE(classLossWeights(balanced, 2, balance), (std::vector<float>{1.0f, 1.0f}));
 }
 
 QTEST_GUILESS_MAIN(TestRecipe)
