@@ -105,18 +105,10 @@ struct TrainingJob::Run
         if (split.validation.isEmpty() && options.validationFraction > 0)
             throw std::runtime_error(QStringLiteral("too few labelled items in %1 for a validation set").arg(catalog.path()).toStdString());
 
-        preprocessing = Preprocessing::imagenet(defaultInputSize(options.architecture));
-        if (!options.pretrainedWeights.isEmpty()) {
-            if (const auto beside = preprocessingBeside(options.pretrainedWeights, preprocessing))
-                preprocessing = *beside;
-        }
-        if (options.mean)
-            preprocessing.mean = *options.mean;
-        if (options.std)
-            preprocessing.std = *options.std;
-        if (options.imageSize > 0)
-            preprocessing.inputSize = options.imageSize;
-        preprocessing.centerCropFraction = options.centerCropFraction;
+        const std::optional<Preprocessing> besideWeights = options.pretrainedWeights.isEmpty()
+            ? std::nullopt
+            : preprocessingBeside(options.pretrainedWeights, Preprocessing::imagenet(defaultInputSize(options.architecture)));
+        preprocessing = resolvePreprocessing(options, besideWeights);
         if (const auto problem = preprocessing.problem())
             throw std::runtime_error(QStringLiteral("cannot train: %1").arg(*problem).toStdString());
 

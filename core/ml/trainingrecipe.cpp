@@ -29,6 +29,19 @@ TrainingRecipe resolveRecipe(const TrainingOptions &options)
     return recipe;
 }
 
+Preprocessing resolvePreprocessing(const TrainingOptions &options, const std::optional<Preprocessing> &besideWeights)
+{
+    Preprocessing preprocessing = besideWeights.value_or(Preprocessing::imagenet(defaultInputSize(options.architecture)));
+    if (options.mean)
+        preprocessing.mean = *options.mean;
+    if (options.std)
+        preprocessing.std = *options.std;
+    if (options.imageSize > 0)
+        preprocessing.inputSize = options.imageSize;
+    preprocessing.centerCropFraction = options.centerCropFraction;
+    return preprocessing;
+}
+
 std::vector<float> classLossWeights(const QVector<Example> &train, int classes, ClassBalance balance)
 {
     std::vector<float> weights(size_t(classes), 1.0f);

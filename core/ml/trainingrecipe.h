@@ -48,6 +48,11 @@ struct TrainingRecipe
 // training from scratch; the job refuses them.
 TrainingRecipe resolveRecipe(const TrainingOptions &options);
 
+// Pure: what the network's input will be. The weights' JSON (besideWeights, read by preprocessingBeside over
+// ImageNet's values at the architecture's size) where there is one, else ImageNet's at the architecture's default
+// size; an image size, mean or std the options set replaces it, and the evaluation crop is always the options'.
+Preprocessing resolvePreprocessing(const TrainingOptions &options, const std::optional<Preprocessing> &besideWeights);
+
 // Each department's weight in the loss, from its share of the training images: a department of n images weighs
 // (N / (classes * n))^p per image, p = 1 (Full) or 1/2 (SquareRoot), so that a balanced split weighs 1 everywhere;
 // 1 for all with None, and 0 for a department with no training images.

@@ -57,6 +57,7 @@ private Q_SLOTS:
     void epochOrdersAreSeededAndComplete();
     void theCardRecordsTheRecipeOfTheEveryLayerPhase();
     void smallDepartmentsWeighMoreInTheLoss();
+    void theInputComesFromTheWeightsUnlessTheOptionsSayOtherwise();
 };
 
 void TestRecipe::fromScratchTrainsEveryLayerWithTheOptimizersDefaults()
@@ -275,6 +276,38 @@ void TestRecipe::smallDepartmentsWeighMoreInTheLoss()
     QVector<Example> balanced = train.mid(4); // 2 and 2
     for (const ClassBalance balance : {ClassBalance::Full, ClassBalance::SquareRoot})
         QCOMPARE(classLossWeights(balanced, 2, balance), (std::vector<float>{1.0f, 1.0f}));
+}
+
+void TestRecipe::theInputComesFromTheWeightsUnlessTheOptionsSayOtherwise()
+{
+    // Nothing set and no JSON beside the weights: ImageNet's normalisation at the architecture's size.
+    TrainingOptions options = fromScratch(10);
+    Preprocessing input = resolvePreprocessing(options, std::nullopt);
+    QCOMPARE(input.inputSize, 224);
+    QCOMPARE(input.mean, Preprocessing::imagenet().mean);
+    QCOMPARE(input.centerCropFraction, defaultCenterCropFraction);
+    options.architecture = Architecture::Baseline;
+    QCOMPARE(resolvePreprocessing(options, std::nullopt).inputSize, 64);
+
+    // The weights' JSON decides what the options leave unset.
+    Preprocessing beside = Preprocessing::imagenet(256);
+    beside.mean = {0.5f, 0.5f, 0.5f};
+    beside.std = {0.25f, 0.25f, 0.25f};
+    options = fromWeights(10);
+    input = resolvePreprocessing(options, beside);
+    QCOMPARE(input.inputSize, 256);
+    QCOMPARE(input.mean, beside.mean);
+    QCOMPARE(input.std, beside.std);
+
+    // What the options set wins, and the evaluation crop is always theirs.
+    options.imageSize = 128;
+    options.std = std::array<float, 3>{0.2f, 0.3f, 0.4f};
+    options.centerCropFraction = 0.875;
+    input = resolvePreprocessing(options, beside);
+    QCOMPARE(input.inputSize, 128);
+    QCOMPARE(input.mean, beside.mean);
+    QCOMPARE(input.std, *options.std);
+    QCOMPARE(input.centerCropFraction, 0.875);
 }
 
 QTEST_GUILESS_MAIN(TestRecipe)
