@@ -53,7 +53,8 @@ struct TrainingOptions
     // Exponential moving average of the weights (parameters and batch-norm statistics) over about this many
     // epochs; validation, early stopping, calibration and the saved model then use the average. 0: off.
     double averagingEpochs = 0;
-    // 1/sqrt weights beat 1/n on the MET photographs (bench/README.md, "Where the defaults come from").
+    // 1/sqrt weights keep small departments in view at little cost overall (bench/README.md, "Where the
+    // defaults come from").
     ClassBalance classBalance = ClassBalance::SquareRoot;
     double minimumCropScale = defaultMinimumCropScale; // random resized crops keep at least this share of the image's area
     double centerCropFraction = defaultCenterCropFraction; // validation, calibration and the saved model's evaluation crop
