@@ -189,6 +189,24 @@ NamedTensors stateDict(ClassifierNetImpl &net)
     return state;
 }
 
+NamedTensors copyOfWeights(const NamedTensors &state)
+{
+    NamedTensors copy;
+    for (const std::string &name : state.names)
+        copy.add(name, state.tensors.at(name).detach().clone());
+    return copy;
+}
+
+bool allFinite(const NamedTensors &state)
+{
+    for (const std::string &name : state.names) {
+        const torch::Tensor &tensor = state.tensors.at(name);
+        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
+            return false;
+    }
+    return true;
+}
+
 void assignTensors(ClassifierNetImpl &net, const NamedTensors &tensors, const QString &path, const std::string &skipPrefix)
 {
     const NamedTensors expected = stateDict(net);

@@ -25,6 +25,10 @@ NamedTensors toTorchvisionNames(NamedTensors tensors, Architecture architecture)
 // Copies tensors into the network; skipPrefix leaves those (the head) out of both sides of the check.
 void assignTensors(ClassifierNetImpl &net, const NamedTensors &tensors, const QString &path, const std::string &skipPrefix);
 NamedTensors stateDict(ClassifierNetImpl &net);
+// A copy of every weight and buffer, detached from the network.
+NamedTensors copyOfWeights(const NamedTensors &state);
+// Whether every floating-point weight and buffer is a finite number: NaN weights are never checkpointed or saved.
+bool allFinite(const NamedTensors &state);
 torch::Tensor toTorch(const HostTensor &host);
 HostTensor toHost(const torch::Tensor &tensor);
 

@@ -9,9 +9,8 @@
 
 namespace accession {
 
-// Share of the shorter side that evaluation's centre crop keeps. torchvision's ImageNet convention is 0.875
-// (resize to 256, crop 224). Photographs of artworks are framed around the object, and on the MET photographs
-// keeping the whole shorter side classified better with every network measured (bench/README.md).
+// Share of the shorter side that evaluation's centre crop keeps: the whole of it, since photographs of artworks
+// are framed around the object (torchvision keeps 0.875; bench/README.md, "The evaluation crop").
 constexpr double defaultCenterCropFraction = 1.0;
 // What model cards written before the fraction was recorded used.
 constexpr double legacyCenterCropFraction = 0.875;
@@ -57,8 +56,8 @@ struct Preprocessing
     static Preprocessing fromCardJson(const QJsonObject &json, const Preprocessing &base, const QString &source);
 };
 
-// Smallest share of an image's area a random resized crop keeps when training from scratch, unless told otherwise
-// (torchvision's default is 0.08; the MET measurements in bench/README.md chose this).
+// Smallest share of an image's area a random resized crop keeps, unless told otherwise (torchvision keeps 0.08;
+// bench/README.md, "Where the defaults come from").
 constexpr double defaultMinimumCropScale = 0.35;
 
 // A crop's place in an image, in pixels.

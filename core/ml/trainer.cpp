@@ -1,112 +1,31 @@
 #include "trainer.h"
 
+#include "checkpoint_torch.h"
 #include "datasplit.h"
 #include "device.h"
+#include "headfitting_torch.h"
 #include "imagepipeline_torch.h"
 #include "metrics.h"
 #include "network_torch.h"
-#include "predictor.h"
-#include "trainedmodel.h"
+#include "trainingcard.h"
+#include "trainingschedule.h"
+#include "weightaverage_torch.h"
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 
 #include <cmath>
-#include <numeric>
-#include <random>
-#include <sstream>
 
 namespace accession {
 
-bool stopsEarly(int epochsDone, int phaseEpochs, int epochsSinceBest, int patience)
-{
-    if (patience <= 0)
-        return false;
-    const int lastThirdStarts = phaseEpochs - phaseEpochs / 3;
-    const int countedSinceBest = epochsDone - std::max(epochsDone - epochsSinceBest, lastThirdStarts);
-    return countedSinceBest >= patience;
-}
-
-double weightAverageDecay(qint64 updatesDone, double horizonSteps)
-{
-    const double warm = horizonSteps > 1 ? 1.0 - 1.0 / horizonSteps : 0.0;
-    const double warmingUp = (1.0 + double(updatesDone)) / (10.0 + double(updatesDone));
-    return std::max(0.0, std::min(warm, warmingUp));
-}
-
-QJsonObject epochReportToJson(const EpochReport &r)
-{
-    return QJsonObject{{QStringLiteral("phase"), r.phase},
-                       {QStringLiteral("epoch"), r.epoch},
-                       {QStringLiteral("epochs"), r.epochs},
-                       {QStringLiteral("train_loss"), r.trainLoss},
-                       {QStringLiteral("train_accuracy"), r.trainAccuracy},
-                       {QStringLiteral("validation_loss"), r.validationLoss},
-                       {QStringLiteral("validation_accuracy"), r.validationAccuracy},
-                       {QStringLiteral("learning_rate"), r.learningRate},
-                       {QStringLiteral("seconds"), r.seconds},
-                       {QStringLiteral("images_per_second"), r.imagesPerSecond}};
-}
-
 namespace {
-
-EpochReport epochReportFromJson(const QJsonObject &o)
-{
-    EpochReport r;
-    r.phase = o.value(QStringLiteral("phase")).toString();
-    r.epoch = o.value(QStringLiteral("epoch")).toInt();
-    r.epochs = o.value(QStringLiteral("epochs")).toInt();
-    r.trainLoss = o.value(QStringLiteral("train_loss")).toDouble();
-    r.trainAccuracy = o.value(QStringLiteral("train_accuracy")).toDouble();
-    r.validationLoss = o.value(QStringLiteral("validation_loss")).toDouble();
-    r.validationAccuracy = o.value(QStringLiteral("validation_accuracy")).toDouble();
-    r.learningRate = o.value(QStringLiteral("learning_rate")).toDouble();
-    r.seconds = o.value(QStringLiteral("seconds")).toDouble();
-    r.imagesPerSecond = o.value(QStringLiteral("images_per_second")).toDouble();
-    return r;
-}
-
-quint64 mixSeed(quint64 a, quint64 b)
-{
-    quint64 x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull);
-    x ^= x >> 31;
-    x *= 0xBF58476D1CE4E5B9ull;
-    return x ^ (x >> 29);
-}
-
-std::vector<int> shuffledOrder(int count, quint64 seed)
-{
-    std::vector<int> order(static_cast<size_t>(count));
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(seed);
-    std::shuffle(order.begin(), order.end(), rng);
-    return order;
-}
-
-std::vector<int> identityOrder(int count)
-{
-    std::vector<int> order(static_cast<size_t>(count));
-    std::iota(order.begin(), order.end(), 0);
-    return order;
-}
-
-// Linear warm-up, then cosine decay to 1% of the base rate.
-double scheduledRate(double base, qint64 step, qint64 totalSteps, qint64 warmupSteps)
-{
-    if (warmupSteps > 0 && step < warmupSteps)
-        return base * double(step + 1) / double(warmupSteps);
-    const double progress = totalSteps > warmupSteps ? double(step - warmupSteps) / double(totalSteps - warmupSteps) : 1.0;
-    return base * (0.01 + 0.99 * 0.5 * (1.0 + std::cos(M_PI * std::clamp(progress, 0.0, 1.0))));
-}
 
 void setRate(torch::optim::Optimizer &optimizer, double rate)
 {
@@ -114,89 +33,12 @@ void setRate(torch::optim::Optimizer &optimizer, double rate)
         group.options().set_lr(rate);
 }
 
-QString shortHash(const QByteArray &bytes)
+torch::Tensor labelsOf(const QVector<Example> &examples)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(16));
-}
-
-// Backbone features per image and view, kept in a file beside the catalog, so refitting the head
-// after a day of corrections costs only the new images.
-class FeatureStore
-{
-public:
-    FeatureStore(QString path, int dimension)
-        : m_path(std::move(path))
-        , m_dimension(dimension)
-    {
-        QFile file(m_path);
-        if (!file.open(QIODevice::ReadOnly))
-            return;
-        const qint64 recordBytes = 32 + 1 + qint64(dimension) * 4;
-        QByteArray record;
-        while ((record = file.read(recordBytes)).size() == recordBytes) {
-            std::vector<float> values(static_cast<size_t>(m_dimension));
-            std::memcpy(values.data(), record.constData() + 33, size_t(dimension) * 4);
-            m_features.emplace(key(record.left(32), quint8(record[32])), std::move(values));
-        }
-    }
-    const std::vector<float> *find(const QByteArray &digest, int view) const
-    {
-        const auto it = m_features.find(key(digest, view));
-        return it == m_features.end() ? nullptr : &it->second;
-    }
-    void add(const QByteArray &digest, int view, std::vector<float> values)
-    {
-        m_pending.append(digest);
-        m_pending.append(char(view));
-        m_pending.append(reinterpret_cast<const char *>(values.data()), int(values.size() * 4));
-        m_features.emplace(key(digest, view), std::move(values));
-    }
-    // Appends what was added; a failed write only costs recomputation next time.
-    void flush()
-    {
-        if (m_pending.isEmpty())
-            return;
-        QDir().mkpath(QFileInfo(m_path).absolutePath());
-        QFile file(m_path);
-        if (file.open(QIODevice::Append))
-            file.write(m_pending);
-        m_pending.clear();
-    }
-    qint64 size() const { return qint64(m_features.size()); }
-
-private:
-    static std::string key(const QByteArray &digest, int view) { return digest.toStdString() + char(view); }
-    QString m_path;
-    int m_dimension;
-    std::unordered_map<std::string, std::vector<float>> m_features;
-    QByteArray m_pending;
-};
-
-// A copy of every weight and buffer, detached from the network.
-ml::NamedTensors copyOfWeights(const ml::NamedTensors &state)
-{
-    ml::NamedTensors copy;
-    for (const std::string &name : state.names)
-        copy.add(name, state.tensors.at(name).detach().clone());
-    return copy;
-}
-
-// Whether every floating-point weight and buffer is a finite number: NaN weights are never checkpointed or saved.
-bool allFinite(const ml::NamedTensors &state)
-{
-    for (const std::string &name : state.names) {
-        const torch::Tensor &tensor = state.tensors.at(name);
-        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
-            return false;
-    }
-    return true;
-}
-
-QByteArray exampleDigest(const Example &example)
-{
-    if (!example.contentHash.isEmpty())
-        return QByteArray::fromHex(example.contentHash.toLatin1());
-    return QCryptographicHash::hash(example.path.toUtf8(), QCryptographicHash::Sha256);
+    std::vector<int64_t> labels;
+    for (const Example &example : examples)
+        labels.push_back(example.classIndex);
+    return torch::tensor(labels);
 }
 
 } // namespace
@@ -206,6 +48,7 @@ struct TrainingJob::Run
 {
     TrainingJob &job;
     const TrainingOptions &options;
+    const TrainingRecipe recipe;
     Catalog catalog;
     DataSplit split;
     Preprocessing preprocessing;
@@ -216,27 +59,15 @@ struct TrainingJob::Run
     std::unique_ptr<ml::BatchLoader> trainLoader;
     std::unique_ptr<ml::BatchLoader> validationLoader;
     torch::Tensor classWeights;
-    bool frozenBatchNorm = false;
-    double phaseRate = 0;        // peak learning rate of the every-layer phase (recorded on the card)
-    double phaseWeightDecay = 0;
     QJsonArray phasesJson;
     QElapsedTimer clock;
-
-    // Best weights so far (by validation accuracy, then loss) and where training stands.
-    ml::NamedTensors best;
-    double bestAccuracy = -1;
-    double bestLoss = INFINITY;
-    QString bestPhase; // the epoch whose weights those are
-    int bestEpoch = 0;
-    int epochsSinceBest = 0;
-
-    // The moving average of the weights within the current phase (TrainingOptions::averagingEpochs).
-    ml::NamedTensors average;
-    qint64 averageUpdates = 0;
+    ml::BestWeights best;
+    ml::WeightAverage average; // within the current phase (TrainingOptions::averagingEpochs)
 
     Run(TrainingJob &owner, const TrainingOptions &opts)
         : job(owner)
         , options(opts)
+        , recipe(resolveRecipe(opts))
         , catalog(opts.catalogPath)
     {
     }
@@ -274,18 +105,10 @@ struct TrainingJob::Run
         if (split.validation.isEmpty() && options.validationFraction > 0)
             throw std::runtime_error(QStringLiteral("too few labelled items in %1 for a validation set").arg(catalog.path()).toStdString());
 
-        preprocessing = Preprocessing::imagenet(defaultInputSize(options.architecture));
-        if (!options.pretrainedWeights.isEmpty()) {
-            if (const auto beside = preprocessingBeside(options.pretrainedWeights, preprocessing))
-                preprocessing = *beside;
-        }
-        if (options.mean)
-            preprocessing.mean = *options.mean;
-        if (options.std)
-            preprocessing.std = *options.std;
-        if (options.imageSize > 0)
-            preprocessing.inputSize = options.imageSize;
-        preprocessing.centerCropFraction = options.centerCropFraction;
+        const std::optional<Preprocessing> besideWeights = options.pretrainedWeights.isEmpty()
+            ? std::nullopt
+            : preprocessingBeside(options.pretrainedWeights, Preprocessing::imagenet(defaultInputSize(options.architecture)));
+        preprocessing = resolvePreprocessing(options, besideWeights);
         if (const auto problem = preprocessing.problem())
             throw std::runtime_error(QStringLiteral("cannot train: %1").arg(*problem).toStdString());
 
@@ -298,7 +121,6 @@ struct TrainingJob::Run
         }
         net->to(device);
         ml::useChannelsLast(*net);
-        frozenBatchNorm = options.freezeBatchNorm.value_or(!options.pretrainedWeights.isEmpty());
 
         // Centre crops (validation, cached features) come from images at the resize size. Random crops come
         // from images large enough that the smallest crop still holds the input size in real pixels (up to
@@ -318,18 +140,7 @@ struct TrainingJob::Run
         validationLoader = std::make_unique<ml::BatchLoader>(split.validation, *cache, preprocessing,
                                                              ml::Augmentation::CenterCrop, options.batchSize, workers);
 
-        // Class-balanced loss: a department of n images weighs 1/n (Full) or 1/sqrt(n) (SquareRoot) per image.
-        std::vector<float> weights(size_t(split.classes.size()), 1.0f);
-        if (options.classBalance != ClassBalance::None) {
-            std::vector<int> counts(size_t(split.classes.size()), 0);
-            for (const Example &example : split.train)
-                counts[size_t(example.classIndex)] += 1;
-            const double power = options.classBalance == ClassBalance::Full ? 1.0 : 0.5;
-            for (size_t c = 0; c < counts.size(); ++c)
-                weights[c] = counts[c] > 0 ? float(std::pow(double(split.train.size()) / double(counts.size() * size_t(counts[c])), power))
-                                           : 0.0f;
-        }
-        classWeights = torch::tensor(weights).to(device);
+        classWeights = torch::tensor(classLossWeights(split.train, int(split.classes.size()), options.classBalance)).to(device);
     }
 
     torch::Tensor loss(const torch::Tensor &logits, const torch::Tensor &labels) const
@@ -342,7 +153,7 @@ struct TrainingJob::Run
     void setTrainingMode()
     {
         net->train();
-        if (frozenBatchNorm)
+        if (recipe.frozenBatchNorm)
             ml::setBatchNormFrozen(*net, true);
     }
 
@@ -388,45 +199,32 @@ struct TrainingJob::Run
                                      .arg(what, where).arg(rate, 0, 'g', 3).arg(kept).toStdString());
     }
 
+    ml::TrainingHooks hooks()
+    {
+        ml::TrainingHooks hooks;
+        hooks.progress = [this](qint64 done, qint64 total, const QString &message) { job.reportProgress(done, total, message); };
+        hooks.failures = [this](const std::vector<std::pair<QString, QString>> &failures) { recordFailures(failures); };
+        hooks.throwIfCancelled = [this] { job.throwIfCancelled(); };
+        hooks.diverged = [this](const QString &what, const QString &where, double rate) { stopDiverged(what, where, rate); };
+        return hooks;
+    }
+
     void saveCheckpoint(int phaseIndex, int epochsDone, const torch::optim::Optimizer &optimizer)
     {
-        ml::NamedTensors checkpoint;
-        const ml::NamedTensors current = ml::stateDict(*net);
-        for (const std::string &name : current.names)
-            checkpoint.add("model/" + name, current.tensors.at(name));
-        for (const std::string &name : best.names)
-            checkpoint.add("best/" + name, best.tensors.at(name));
-        for (const std::string &name : average.names)
-            checkpoint.add("average/" + name, average.tensors.at(name));
-        std::ostringstream optimizerBytes;
-        torch::serialize::OutputArchive archive;
-        optimizer.save(archive);
-        archive.save_to(optimizerBytes);
-        const std::string bytes = optimizerBytes.str();
-        checkpoint.add("optimizer", torch::from_blob(const_cast<char *>(bytes.data()), {int64_t(bytes.size())}, torch::kUInt8).clone());
-        at::Generator generator = at::detail::getDefaultCPUGenerator();
-        {
-            std::lock_guard<std::mutex> lock(generator.mutex());
-            checkpoint.add("rng", generator.get_state());
-        }
-        QJsonArray history;
-        for (const EpochReport &report : job.history())
-            history.append(epochReportToJson(report));
-        const QJsonObject state{{QStringLiteral("phase"), phaseIndex},
-                                {QStringLiteral("epochs_done"), epochsDone},
-                                {QStringLiteral("best_accuracy"), bestAccuracy},
-                                {QStringLiteral("best_loss"), bestLoss},
-                                {QStringLiteral("best_phase"), bestPhase},
-                                {QStringLiteral("best_epoch"), bestEpoch},
-                                {QStringLiteral("epochs_since_best"), epochsSinceBest},
-                                {QStringLiteral("average_updates"), averageUpdates},
-                                {QStringLiteral("classes"), QJsonArray::fromStringList(split.classes)},
-                                {QStringLiteral("architecture"), architectureName(options.architecture)},
-                                {QStringLiteral("split_id"), split.splitId},
-                                {QStringLiteral("history"), history},
-                                {QStringLiteral("phases"), phasesJson}};
-        checkpoint.metadata["state"] = QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString();
-        ml::writeSafetensors(checkpointPath(), checkpoint); // atomic: a crash keeps the previous one
+        ml::TrainingCheckpoint checkpoint;
+        checkpoint.phase = phaseIndex;
+        checkpoint.epochsDone = epochsDone;
+        checkpoint.model = ml::stateDict(*net);
+        checkpoint.best = best;
+        checkpoint.average = average;
+        checkpoint.optimizer = ml::optimizerState(optimizer);
+        checkpoint.rng = ml::cpuGeneratorState();
+        checkpoint.classes = split.classes;
+        checkpoint.architecture = architectureName(options.architecture);
+        checkpoint.splitId = split.splitId;
+        checkpoint.history = job.history();
+        checkpoint.phases = phasesJson;
+        ml::writeCheckpoint(checkpointPath(), checkpoint);
     }
 
     struct Resumed
@@ -440,111 +238,23 @@ struct TrainingJob::Run
     {
         if (!options.resume || !QFile::exists(checkpointPath()))
             return std::nullopt;
-        const ml::NamedTensors checkpoint = ml::readSafetensors(checkpointPath());
-        const QJsonObject state = QJsonDocument::fromJson(QByteArray::fromStdString(checkpoint.metadata.at("state"))).object();
-        QStringList classes;
-        for (const QJsonValue &name : state.value(QStringLiteral("classes")).toArray())
-            classes << name.toString();
-        if (classes != split.classes || state.value(QStringLiteral("architecture")).toString() != architectureName(options.architecture))
+        ml::TrainingCheckpoint checkpoint = ml::readCheckpoint(checkpointPath(), device);
+        if (checkpoint.classes != split.classes || checkpoint.architecture != architectureName(options.architecture))
             throw WeightsError(QStringLiteral("%1 was written for other classes or another network; remove it to start afresh")
                                    .arg(checkpointPath()));
-        ml::NamedTensors model;
-        for (const std::string &name : checkpoint.names) {
-            if (name.rfind("model/", 0) == 0)
-                model.add(name.substr(6), checkpoint.tensors.at(name));
-            else if (name.rfind("best/", 0) == 0)
-                best.add(name.substr(5), checkpoint.tensors.at(name).clone());
-            else if (name.rfind("average/", 0) == 0)
-                average.add(name.substr(8), checkpoint.tensors.at(name).clone().to(device));
-        }
-        ml::assignTensors(*net, model, checkpointPath(), std::string());
-        at::Generator generator = at::detail::getDefaultCPUGenerator();
-        {
-            std::lock_guard<std::mutex> lock(generator.mutex());
-            generator.set_state(checkpoint.tensors.at("rng"));
-        }
-        bestAccuracy = state.value(QStringLiteral("best_accuracy")).toDouble();
-        bestLoss = state.value(QStringLiteral("best_loss")).toDouble();
-        bestPhase = state.value(QStringLiteral("best_phase")).toString();
-        bestEpoch = state.value(QStringLiteral("best_epoch")).toInt();
-        epochsSinceBest = state.value(QStringLiteral("epochs_since_best")).toInt();
-        averageUpdates = state.value(QStringLiteral("average_updates")).toInteger();
-        phasesJson = state.value(QStringLiteral("phases")).toArray();
+        ml::assignTensors(*net, checkpoint.model, checkpointPath(), std::string());
+        ml::restoreCpuGeneratorState(checkpoint.rng);
+        best = std::move(checkpoint.best);
+        average = std::move(checkpoint.average);
+        phasesJson = checkpoint.phases;
         {
             QMutexLocker lock(&job.m_mutex);
-            job.m_history.clear();
-            for (const QJsonValue &entry : state.value(QStringLiteral("history")).toArray())
-                job.m_history.push_back(epochReportFromJson(entry.toObject()));
+            job.m_history = checkpoint.history;
         }
-        const torch::Tensor optimizer = checkpoint.tensors.at("optimizer");
-        return Resumed{state.value(QStringLiteral("phase")).toInt(), state.value(QStringLiteral("epochs_done")).toInt(),
-                       std::string(static_cast<const char *>(optimizer.data_ptr()), size_t(optimizer.numel()))};
-    }
-
-    // Keeps a copy of the network's current weights, those of `epoch` (1-based) of `phase`, when they
-    // validate best so far.
-    void rememberIfBest(double accuracy, double loss, const QString &phase, int epoch)
-    {
-        if (accuracy > bestAccuracy || (accuracy == bestAccuracy && loss < bestLoss)) {
-            bestAccuracy = accuracy;
-            bestLoss = loss;
-            bestPhase = phase;
-            bestEpoch = epoch;
-            epochsSinceBest = 0;
-            best = copyOfWeights(ml::stateDict(*net));
-        } else {
-            ++epochsSinceBest;
-        }
+        return Resumed{checkpoint.phase, checkpoint.epochsDone, std::move(checkpoint.optimizer)};
     }
 
     bool averaging() const { return options.averagingEpochs > 0; }
-
-    void startAverage()
-    {
-        average = copyOfWeights(ml::stateDict(*net));
-        averageUpdates = 0;
-    }
-
-    void updateAverage(double horizonSteps)
-    {
-        torch::NoGradGuard noGrad;
-        const double decay = weightAverageDecay(averageUpdates++, horizonSteps);
-        const ml::NamedTensors current = ml::stateDict(*net);
-        for (const std::string &name : current.names) {
-            torch::Tensor &averaged = average.tensors.at(name);
-            const torch::Tensor &live = current.tensors.at(name);
-            if (averaged.is_floating_point())
-                averaged.mul_(decay).add_(live, 1.0 - decay);
-            else
-                averaged.copy_(live); // counters such as num_batches_tracked
-        }
-    }
-
-    // Puts the averaged weights into the network for as long as it lives, then the trained ones back.
-    class AveragedWeightsInPlace
-    {
-    public:
-        AveragedWeightsInPlace(ml::ClassifierNetImpl &net, const ml::NamedTensors &average)
-            : m_live(ml::stateDict(net))
-            , m_trained(copyOfWeights(m_live))
-        {
-            torch::NoGradGuard noGrad;
-            for (const std::string &name : m_live.names)
-                m_live.tensors.at(name).copy_(average.tensors.at(name));
-        }
-        ~AveragedWeightsInPlace()
-        {
-            torch::NoGradGuard noGrad;
-            for (const std::string &name : m_live.names)
-                m_live.tensors.at(name).copy_(m_trained.tensors.at(name));
-        }
-        AveragedWeightsInPlace(const AveragedWeightsInPlace &) = delete;
-        AveragedWeightsInPlace &operator=(const AveragedWeightsInPlace &) = delete;
-
-    private:
-        ml::NamedTensors m_live;
-        ml::NamedTensors m_trained;
-    };
 
     void publish(const EpochReport &report)
     {
@@ -555,6 +265,80 @@ struct TrainingJob::Run
         Q_EMIT job.epochFinished(report);
     }
 
+    // Where one phase's steps stand against its learning-rate schedule and its weight average's horizon.
+    struct PhaseSteps
+    {
+        double rate = 0; // peak
+        qint64 batchesPerEpoch = 0;
+        qint64 total = 0;
+        qint64 warmup = 0;
+        double averagingHorizon = 0;
+    };
+
+    // What one pass over the training images gave.
+    struct EpochTraining
+    {
+        double lossSum = 0;
+        qint64 seen = 0;
+        qint64 correct = 0;
+        double lastRate = 0;
+    };
+
+    // One epoch's batches: forward, loss, step, and the weight average's update; stops the run if the loss diverges.
+    EpochTraining trainOneEpoch(torch::optim::Optimizer &optimizer, const PhaseSteps &steps, int phaseIndex,
+                                const QString &phase, int epoch, int epochs)
+    {
+        setTrainingMode();
+        trainLoader->start(shuffledOrder(int(split.train.size()), mixSeed(options.seed, quint64(phaseIndex) * 1000 + quint64(epoch))),
+                           mixSeed(options.seed + 17, quint64(phaseIndex) * 1000 + quint64(epoch)));
+        EpochTraining trained;
+        trained.lastRate = steps.rate;
+        qint64 step = qint64(epoch) * steps.batchesPerEpoch;
+        ml::Batch batch;
+        int batchIndex = 0;
+        while (trainLoader->next(batch)) {
+            recordFailures(batch.failures);
+            ++batchIndex;
+            if (batch.images.size(0) == 0)
+                continue;
+            trained.lastRate = scheduledRate(steps.rate, step++, steps.total, steps.warmup);
+            setRate(optimizer, trained.lastRate);
+            const torch::Tensor labels = batch.labels.to(device);
+            const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
+            const torch::Tensor value = loss(logits, labels);
+            const double lossValue = value.item<double>();
+            if (!std::isfinite(lossValue))
+                stopDiverged(QStringLiteral("the loss became %1").arg(lossValue),
+                             QStringLiteral("%1 epoch %2, batch %3").arg(phase).arg(epoch + 1).arg(batchIndex), trained.lastRate);
+            optimizer.zero_grad();
+            value.backward();
+            optimizer.step();
+            if (averaging())
+                average.update(*net, steps.averagingHorizon);
+            const int64_t n = batch.images.size(0);
+            trained.lossSum += lossValue * double(n);
+            trained.correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+            trained.seen += n;
+            job.reportProgress(batchIndex, trainLoader->batchCount(),
+                               QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
+                                   .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
+                                   .arg(lossValue, 0, 'f', 3));
+            job.throwIfCancelled();
+        }
+        return trained;
+    }
+
+    // Validates the weights that would be kept (the average when averaging), and keeps them if they are the best yet.
+    EvaluationReport validateAndKeepBest(const QString &phase, int epoch)
+    {
+        std::optional<ml::AveragedWeightsInPlace> averagedWeights;
+        if (averaging())
+            averagedWeights.emplace(*net, average.weights);
+        const EvaluationReport report = evaluate(validationLogits(*validationLoader), split.classes, 1.0);
+        best.consider(*net, report.accuracy, report.nll, phase, epoch);
+        return report;
+    }
+
     // One phase of epochs over the images. Returns false when early stopping ended training.
     bool trainPhase(int phaseIndex, const QString &phase, int epochs, const std::vector<torch::Tensor> &parameters,
                     double rate, double weightDecay, std::optional<Resumed> &resumed)
@@ -562,255 +346,86 @@ struct TrainingJob::Run
         auto optimizer = makeOptimizer(parameters, rate, weightDecay);
         int firstEpoch = 0;
         if (resumed && resumed->phase == phaseIndex) {
-            std::istringstream stream(resumed->optimizer);
-            torch::serialize::InputArchive archive;
-            archive.load_from(stream);
-            optimizer->load(archive);
+            ml::restoreOptimizerState(*optimizer, resumed->optimizer);
             firstEpoch = resumed->epochsDone;
             resumed.reset();
         }
         if (!averaging())
-            average = ml::NamedTensors();
-        else if (firstEpoch == 0 || average.names.empty())
-            startAverage(); // each phase averages its own weights, from where it starts; a resumed one goes on
-        const qint64 batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
-                                                                     : (split.train.size() + options.batchSize - 1) / options.batchSize;
-        const qint64 totalSteps = batchesPerEpoch * epochs;
-        const qint64 warmupSteps = std::min<qint64>(totalSteps / 2, batchesPerEpoch * options.warmupEpochs);
-        const double averagingSteps = options.averagingEpochs * double(batchesPerEpoch);
+            average.clear();
+        else if (firstEpoch == 0 || average.isEmpty())
+            average.start(*net); // each phase averages its own weights, from where it starts; a resumed one goes on
+        PhaseSteps steps;
+        steps.rate = rate;
+        steps.batchesPerEpoch = trainLoader->batchCount() > 0 ? trainLoader->batchCount()
+                                                              : (split.train.size() + options.batchSize - 1) / options.batchSize;
+        steps.total = steps.batchesPerEpoch * epochs;
+        steps.warmup = std::min<qint64>(steps.total / 2, steps.batchesPerEpoch * options.warmupEpochs);
+        steps.averagingHorizon = options.averagingEpochs * double(steps.batchesPerEpoch);
         for (int epoch = firstEpoch; epoch < epochs; ++epoch) {
             job.throwIfCancelled();
             QElapsedTimer timer;
             timer.start();
-            setTrainingMode();
-            trainLoader->start(shuffledOrder(int(split.train.size()), mixSeed(options.seed, quint64(phaseIndex) * 1000 + quint64(epoch))),
-                               mixSeed(options.seed + 17, quint64(phaseIndex) * 1000 + quint64(epoch)));
-            double lossSum = 0;
-            qint64 seen = 0;
-            qint64 correct = 0;
-            qint64 step = qint64(epoch) * batchesPerEpoch;
-            double currentRate = rate;
-            ml::Batch batch;
-            int batchIndex = 0;
-            while (trainLoader->next(batch)) {
-                recordFailures(batch.failures);
-                ++batchIndex;
-                if (batch.images.size(0) == 0)
-                    continue;
-                currentRate = scheduledRate(rate, step++, totalSteps, warmupSteps);
-                setRate(*optimizer, currentRate);
-                const torch::Tensor labels = batch.labels.to(device);
-                const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
-                const torch::Tensor value = loss(logits, labels);
-                const double lossValue = value.item<double>();
-                if (!std::isfinite(lossValue))
-                    stopDiverged(QStringLiteral("the loss became %1").arg(lossValue),
-                                 QStringLiteral("%1 epoch %2, batch %3").arg(phase).arg(epoch + 1).arg(batchIndex), currentRate);
-                optimizer->zero_grad();
-                value.backward();
-                optimizer->step();
-                if (averaging())
-                    updateAverage(averagingSteps);
-                const int64_t n = batch.images.size(0);
-                lossSum += lossValue * double(n);
-                correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
-                seen += n;
-                job.reportProgress(batchIndex, trainLoader->batchCount(),
-                                   QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
-                                       .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
-                                       .arg(lossValue, 0, 'f', 3));
-                job.throwIfCancelled();
-            }
+            const EpochTraining trained = trainOneEpoch(*optimizer, steps, phaseIndex, phase, epoch, epochs);
             // The last step of an epoch can still overflow the weights with a finite loss.
-            if (!allFinite(ml::stateDict(*net)) || (averaging() && !allFinite(average)))
+            if (!ml::allFinite(ml::stateDict(*net)) || (averaging() && !ml::allFinite(average.weights)))
                 stopDiverged(QStringLiteral("the weights became NaN or infinite"), QStringLiteral("the end of %1 epoch %2").arg(phase).arg(epoch + 1),
-                             currentRate);
+                             trained.lastRate);
             const double trainSeconds = timer.elapsed() / 1000.0;
-            std::optional<AveragedWeightsInPlace> averagedWeights;
-            if (averaging())
-                averagedWeights.emplace(*net, average); // validated, and kept if best, in place of the trained weights
-            const LogitSet validation = validationLogits(*validationLoader);
-            const EvaluationReport report = evaluate(validation, split.classes, 1.0);
-            rememberIfBest(report.accuracy, report.nll, phase, epoch + 1);
-            averagedWeights.reset();
-            EpochReport epochReport;
-            epochReport.phase = phase;
-            epochReport.epoch = epoch + 1;
-            epochReport.epochs = epochs;
-            epochReport.trainLoss = seen > 0 ? lossSum / double(seen) : 0.0;
-            epochReport.trainAccuracy = seen > 0 ? double(correct) / double(seen) : 0.0;
-            epochReport.validationLoss = report.nll;
-            epochReport.validationAccuracy = report.accuracy;
-            epochReport.learningRate = currentRate;
-            epochReport.seconds = timer.elapsed() / 1000.0;
-            epochReport.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
-            publish(epochReport);
+            const EvaluationReport validation = validateAndKeepBest(phase, epoch + 1);
+            EpochReport report;
+            report.phase = phase;
+            report.epoch = epoch + 1;
+            report.epochs = epochs;
+            report.trainLoss = trained.seen > 0 ? trained.lossSum / double(trained.seen) : 0.0;
+            report.trainAccuracy = trained.seen > 0 ? double(trained.correct) / double(trained.seen) : 0.0;
+            report.validationLoss = validation.nll;
+            report.validationAccuracy = validation.accuracy;
+            report.learningRate = trained.lastRate;
+            report.seconds = timer.elapsed() / 1000.0;
+            report.imagesPerSecond = trainSeconds > 0 ? double(trained.seen) / trainSeconds : 0.0;
+            publish(report);
             saveCheckpoint(phaseIndex, epoch + 1, *optimizer);
-            if (stopsEarly(epoch + 1, epochs, epochsSinceBest, options.patience))
+            if (stopsEarly(epoch + 1, epochs, best.epochsSinceBest, options.patience))
                 return false;
         }
         return true;
     }
 
-    // Backbone features for every example and view, computed once per backbone and cached on disk.
-    torch::Tensor cachedFeatures(FeatureStore &store, const QVector<Example> &examples, int view)
-    {
-        QVector<Example> missing;
-        for (const Example &example : examples) {
-            if (!store.find(exampleDigest(example), view))
-                missing.push_back(example);
-        }
-        if (!missing.isEmpty()) {
-            torch::NoGradGuard noGrad;
-            net->eval();
-            ml::BatchLoader loader(missing, *cache, preprocessing,
-                                   view == 0 ? ml::Augmentation::CenterCrop : ml::Augmentation::FlippedCenterCrop,
-                                   options.batchSize, 2);
-            loader.start(identityOrder(int(missing.size())), 0);
-            ml::Batch batch;
-            int done = 0;
-            while (loader.next(batch)) {
-                recordFailures(batch.failures);
-                if (batch.images.size(0) > 0) {
-                    const torch::Tensor features = net->features(ml::channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
-                    for (size_t row = 0; row < batch.examples.size(); ++row) {
-                        const float *data = features.data_ptr<float>() + int64_t(row) * features.size(1);
-                        store.add(exampleDigest(missing[batch.examples[row]]), view,
-                                  std::vector<float>(data, data + features.size(1)));
-                    }
-                }
-                done += int(batch.examples.size() + batch.failures.size());
-                job.reportProgress(done, missing.size(), QStringLiteral("Extracting backbone features (view %1): %2 of %3 images")
-                                                             .arg(view + 1).arg(done).arg(missing.size()));
-                job.throwIfCancelled();
-            }
-            store.flush();
-        }
-        std::vector<float> rows;
-        for (const Example &example : examples) {
-            const std::vector<float> *features = store.find(exampleDigest(example), view);
-            if (features)
-                rows.insert(rows.end(), features->begin(), features->end());
-            else
-                rows.insert(rows.end(), size_t(net->featureSize()), std::nanf(""));
-        }
-        return torch::from_blob(rows.data(), {int64_t(examples.size()), int64_t(net->featureSize())}, torch::kFloat32).clone();
-    }
-
-    // Fits the head on cached features: seconds instead of minutes per epoch on a CPU.
+    // Phase 0 on cached backbone features: seconds instead of minutes per epoch on a CPU.
     void fitHeadOnCachedFeatures()
     {
         QElapsedTimer timer;
         timer.start();
-        QFile weights(options.pretrainedWeights);
-        weights.open(QIODevice::ReadOnly);
-        const QByteArray backboneKey = QCryptographicHash::hash(weights.readAll(), QCryptographicHash::Sha256)
-                                       + architectureName(options.architecture).toUtf8()
-                                       + QJsonDocument(preprocessing.toJson()).toJson(QJsonDocument::Compact);
-        FeatureStore store(cacheDir() + QStringLiteral("/features-%1.f32").arg(shortHash(backboneKey)), net->featureSize());
+        const ml::TrainingHooks reporting = hooks();
+        ml::FeatureStore store(ml::FeatureStore::pathFor(cacheDir(), options.pretrainedWeights, options.architecture, preprocessing),
+                               net->featureSize());
         const qint64 cachedBefore = store.size();
+        const auto features = [&](const QVector<Example> &examples, int view) {
+            return ml::backboneFeatures(store, *net, device, *cache, preprocessing, examples, view, options.batchSize, reporting);
+        };
+        const torch::Tensor trainCentre = features(split.train, 0);
+        const torch::Tensor trainFlipped = features(split.train, 1);
+        const torch::Tensor validation = features(split.validation, 0);
+        const torch::Tensor trainLabels = labelsOf(split.train);
+        const ml::HeadFit fit = ml::fitHeadOnFeatures(
+            *net, device, torch::cat({trainCentre, trainFlipped}), torch::cat({trainLabels, trainLabels}), validation,
+            labelsOf(split.validation), {recipe.cachedHeadLearningRate, recipe.cachedHeadWeightDecay, options.seed},
+            [this](const torch::Tensor &logits, const torch::Tensor &labels) { return loss(logits, labels); }, reporting);
 
-        const torch::Tensor trainCentre = cachedFeatures(store, split.train, 0);
-        const torch::Tensor trainFlipped = cachedFeatures(store, split.train, 1);
-        const torch::Tensor validation = cachedFeatures(store, split.validation, 0);
-        std::vector<int64_t> trainLabelValues;
-        for (const Example &example : split.train)
-            trainLabelValues.push_back(example.classIndex);
-        std::vector<int64_t> validationLabelValues;
-        for (const Example &example : split.validation)
-            validationLabelValues.push_back(example.classIndex);
-        torch::Tensor x = torch::cat({trainCentre, trainFlipped});
-        torch::Tensor y = torch::cat({torch::tensor(trainLabelValues), torch::tensor(trainLabelValues)});
-        torch::Tensor xv = validation;
-        torch::Tensor yv = torch::tensor(validationLabelValues);
-        // Images that failed to decode have no features.
-        const torch::Tensor keep = ~torch::isnan(x).any(1);
-        x = x.index({keep}).to(device);
-        y = y.index({keep}).to(device);
-        const torch::Tensor keepValidation = ~torch::isnan(xv).any(1);
-        xv = xv.index({keepValidation}).to(device);
-        yv = yv.index({keepValidation}).to(device);
-
-        auto &head = net->head();
-        const double rate = options.learningRate > 0 ? options.learningRate * 3 : 3e-3;
-        torch::optim::AdamW optimizer(head->parameters(), torch::optim::AdamWOptions(rate).weight_decay(1e-3));
-        const int64_t n = x.size(0);
-        const int64_t batch = 256;
-        const int maxEpochs = 300;
-        const qint64 steps = qint64(maxEpochs) * ((n + batch - 1) / batch);
-        qint64 step = 0;
-        std::mt19937_64 rng(mixSeed(options.seed, 4242));
-        double best = -1;
-        double bestLoss = INFINITY;
-        int sinceBest = 0;
-        torch::Tensor bestWeight = head->weight.detach().clone();
-        torch::Tensor bestBias = head->bias.detach().clone();
-        int epochsRun = 0;
-        double lastLoss = 0;
-        for (int epoch = 0; epoch < maxEpochs; ++epoch) {
-            net->train();
-            const std::vector<int> order = shuffledOrder(int(n), rng());
-            const torch::Tensor permutation = torch::tensor(std::vector<int64_t>(order.begin(), order.end())).to(device);
-            for (int64_t begin = 0; begin < n; begin += batch) {
-                const torch::Tensor index = permutation.slice(0, begin, std::min(n, begin + batch));
-                setRate(optimizer, scheduledRate(rate, step++, steps, steps / 20));
-                const double currentRate = scheduledRate(rate, step - 1, steps, steps / 20);
-                const torch::Tensor value = loss(net->classify(x.index_select(0, index)), y.index_select(0, index));
-                lastLoss = value.item<double>();
-                if (!std::isfinite(lastLoss))
-                    stopDiverged(QStringLiteral("the loss became %1").arg(lastLoss),
-                                 QStringLiteral("epoch %1 of the head on cached features").arg(epoch + 1), currentRate);
-                optimizer.zero_grad();
-                value.backward();
-                optimizer.step();
-            }
-            if (!allFinite(ml::stateDict(*net)))
-                stopDiverged(QStringLiteral("the weights became NaN or infinite"),
-                             QStringLiteral("epoch %1 of the head on cached features").arg(epoch + 1), rate);
-            ++epochsRun;
-            if (epoch % 5 == 4 || epoch == maxEpochs - 1) {
-                torch::NoGradGuard noGrad;
-                net->eval();
-                const torch::Tensor logits = net->classify(xv);
-                const double accuracy = xv.size(0) > 0 ? logits.argmax(1).eq(yv).to(torch::kFloat64).mean().item<double>() : 0.0;
-                const double validationLoss = xv.size(0) > 0 ? torch::nn::functional::cross_entropy(logits, yv).item<double>() : 0.0;
-                if (accuracy > best || (accuracy == best && validationLoss < bestLoss)) {
-                    best = accuracy;
-                    bestLoss = validationLoss;
-                    bestWeight = head->weight.detach().clone();
-                    bestBias = head->bias.detach().clone();
-                    sinceBest = 0;
-                } else if (++sinceBest >= 8) {
-                    break;
-                }
-                job.reportProgress(epoch + 1, maxEpochs, QStringLiteral("Fitting the head on cached features: epoch %1, validation accuracy %2")
-                                                             .arg(epoch + 1).arg(accuracy, 0, 'f', 3));
-                job.throwIfCancelled();
-            }
-        }
-        double trainAccuracy = 0;
-        {
-            torch::NoGradGuard noGrad;
-            head->weight.copy_(bestWeight);
-            head->bias.copy_(bestBias);
-            net->eval();
-            if (n > 0)
-                trainAccuracy = net->classify(x).argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
-        }
         EpochReport report;
         report.phase = QStringLiteral("cached-head");
         report.epoch = 1;
         report.epochs = 1;
-        report.trainLoss = lastLoss;
-        report.trainAccuracy = trainAccuracy; // of the kept head, on the training photographs and their mirror images
-        report.validationAccuracy = best;
-        report.validationLoss = bestLoss;
-        report.learningRate = rate;
+        report.trainLoss = fit.lastTrainLoss;
+        report.trainAccuracy = fit.trainAccuracy; // of the kept head, on the training photographs and their mirror images
+        report.validationAccuracy = fit.validationAccuracy;
+        report.validationLoss = fit.validationLoss;
+        report.learningRate = recipe.cachedHeadLearningRate;
         report.seconds = timer.elapsed() / 1000.0;
         publish(report);
-        rememberIfBest(best, bestLoss, report.phase, report.epoch);
+        best.consider(*net, fit.validationAccuracy, fit.validationLoss, report.phase, report.epoch);
         phasesJson.append(QJsonObject{{QStringLiteral("phase"), QStringLiteral("cached-head")},
-                                      {QStringLiteral("head_epochs"), epochsRun},
+                                      {QStringLiteral("head_epochs"), fit.epochsRun},
                                       {QStringLiteral("features_cached_before"), cachedBefore},
                                       {QStringLiteral("features_cached_after"), store.size()},
                                       {QStringLiteral("seconds"), report.seconds}});
@@ -818,61 +433,31 @@ struct TrainingJob::Run
 
     void restoreBest()
     {
-        if (!best.names.empty())
-            ml::assignTensors(*net, best, QStringLiteral("best weights"), std::string());
+        if (!best.weights.names.empty())
+            ml::assignTensors(*net, best.weights, QStringLiteral("best weights"), std::string());
     }
 
     ModelCard finish()
     {
         restoreBest();
         // Every epoch was checked, but the model file is what a curator's catalog trusts: never write NaN into it.
-        if (!allFinite(ml::stateDict(*net)))
+        if (!ml::allFinite(ml::stateDict(*net)))
             throw std::runtime_error(QStringLiteral("training stopped: the kept weights are not finite numbers; nothing was written to %1")
                                          .arg(options.outPath).toStdString());
         job.reportProgress(0, 1, QStringLiteral("Calibrating on the validation set"));
         const LogitSet validation = validationLogits(*validationLoader);
         const EvaluationReport report = evaluate(validation, split.classes, 0.0, options.targetAccuracy);
-        ModelCard card;
-        card.architecture = architectureName(options.architecture);
-        card.classes = split.classes;
-        card.preprocessing = preprocessing;
-        card.temperature = report.temperature;
-        card.threshold = report.thresholdForTarget;
-        card.targetAccuracy = options.targetAccuracy;
-        card.validation = report;
-        card.trainedAt = QDateTime::currentDateTimeUtc();
-        card.trainingImagesPerClass = split.countPerClass(split.train);
-        card.validationImagesPerClass = split.countPerClass(split.validation);
-        card.pretrainedFrom = options.pretrainedWeights.isEmpty() ? QString() : QFileInfo(options.pretrainedWeights).absoluteFilePath();
-        card.catalogPath = catalog.path();
-        card.splitId = split.splitId;
-        QJsonArray history;
-        for (const EpochReport &epoch : job.history())
-            history.append(epochReportToJson(epoch));
-        const qint64 imagesDecoded = cache->stats().decoded + trainingCache->stats().decoded;
-        card.training = QJsonObject{
-            {QStringLiteral("epochs"), options.epochs},
-            {QStringLiteral("batch_size"), options.batchSize},
-            {QStringLiteral("optimizer"), options.optimizer == OptimizerKind::Sgd ? QStringLiteral("sgd") : QStringLiteral("adamw")},
-            {QStringLiteral("label_smoothing"), options.labelSmoothing},
-            {QStringLiteral("class_balance"), classBalanceName(options.classBalance)},
-            {QStringLiteral("minimum_crop_scale"), options.minimumCropScale},
-            {QStringLiteral("learning_rate"), phaseRate},
-            {QStringLiteral("weight_decay"), phaseWeightDecay},
-            {QStringLiteral("frozen_batch_norm"), frozenBatchNorm},
-            {QStringLiteral("weight_averaging_epochs"), options.averagingEpochs},
-            {QStringLiteral("seed"), qint64(options.seed)},
-            {QStringLiteral("validation_fraction"), options.validationFraction},
-            {QStringLiteral("features_cache"), options.featuresCache},
-            {QStringLiteral("labels"), QStringLiteral("%1%2").arg(options.importedLabels ? QStringLiteral("imported ") : QString(),
-                                                                   options.curatorLabels ? QStringLiteral("curator") : QString()).trimmed()},
-            {QStringLiteral("threads"), configureComputeThreads(options.threads)},
-            {QStringLiteral("device"), QString::fromStdString(device.str())},
-            {QStringLiteral("phases"), phasesJson},
-            {QStringLiteral("history"), history},
-            {QStringLiteral("kept_epoch"), QJsonObject{{QStringLiteral("phase"), bestPhase}, {QStringLiteral("epoch"), bestEpoch}}},
-            {QStringLiteral("images_decoded"), imagesDecoded},
-            {QStringLiteral("seconds"), clock.elapsed() / 1000.0}};
+        TrainingRunRecord record;
+        record.catalogPath = catalog.path();
+        record.history = job.history();
+        record.phases = phasesJson;
+        record.keptPhase = best.phase;
+        record.keptEpoch = best.epoch;
+        record.imagesDecoded = cache->stats().decoded + trainingCache->stats().decoded;
+        record.threads = configureComputeThreads(options.threads);
+        record.device = QString::fromStdString(device.str());
+        record.seconds = clock.elapsed() / 1000.0;
+        const ModelCard card = trainedModelCard(options, recipe, split, preprocessing, report, record);
 
         ml::NamedTensors state = ml::stateDict(*net);
         state.metadata["format"] = "pt";
@@ -888,119 +473,35 @@ struct TrainingJob::Run
         clock.start();
         prepare();
         std::optional<Resumed> resumed = loadCheckpoint();
-        const bool pretrained = !options.pretrainedWeights.isEmpty();
-        const bool sgd = options.optimizer == OptimizerKind::Sgd;
-        const double weightDecay =
-            options.weightDecay >= 0 ? options.weightDecay : defaultWeightDecay(pretrained, options.optimizer);
 
         // Phase 0: the head alone (on cached features, or on images with the backbone frozen).
-        int fineTuneEpochs = options.epochs;
-        if (pretrained && options.featuresCache) {
-            if (!resumed)
-                fitHeadOnCachedFeatures();
-        } else if (pretrained) {
-            const int headEpochs = options.headEpochs >= 0 ? options.headEpochs : std::clamp(options.epochs / 4, 1, 3);
-            fineTuneEpochs = std::max(0, options.epochs - headEpochs);
-            if (headEpochs > 0 && (!resumed || resumed->phase == 0)) {
-                for (auto &parameter : net->parameters())
-                    parameter.set_requires_grad(false);
-                for (auto &parameter : net->head()->parameters())
-                    parameter.set_requires_grad(true);
-                const double rate = options.learningRate > 0 ? options.learningRate : (sgd ? 0.05 : 1e-3);
-                trainPhase(0, QStringLiteral("head"), headEpochs, net->head()->parameters(), rate, weightDecay, resumed);
-                for (auto &parameter : net->parameters())
-                    parameter.set_requires_grad(true);
-                // The fine-tune starts from the best head, and judges itself against it.
-                restoreBest();
-            }
-        } else if (options.featuresCache) {
+        if (options.featuresCache && !recipe.pretrained)
             throw std::runtime_error("--features-cache needs pretrained weights (--weights FILE): without them there is no backbone worth caching");
+        if (recipe.cachedHead && !resumed)
+            fitHeadOnCachedFeatures();
+        if (recipe.headEpochs > 0 && (!resumed || resumed->phase == 0)) {
+            for (auto &parameter : net->parameters())
+                parameter.set_requires_grad(false);
+            for (auto &parameter : net->head()->parameters())
+                parameter.set_requires_grad(true);
+            trainPhase(0, QStringLiteral("head"), recipe.headEpochs, net->head()->parameters(), recipe.headLearningRate,
+                       recipe.weightDecay, resumed);
+            for (auto &parameter : net->parameters())
+                parameter.set_requires_grad(true);
+            // The fine-tune starts from the best head, and judges itself against it.
+            restoreBest();
         }
 
         // Phase 1: every layer (fine-tuning a pretrained backbone, or training from scratch).
-        if (fineTuneEpochs > 0) {
-            const double rate = options.learningRate > 0 ? options.learningRate * (pretrained ? 0.2 : 1.0)
-                                                         : (sgd ? (pretrained ? 0.01 : 0.05) : (pretrained ? 2e-4 : 1e-3));
-            phaseRate = rate;
-            phaseWeightDecay = weightDecay;
-            trainPhase(1, pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train"), fineTuneEpochs, net->parameters(),
-                       rate, weightDecay, resumed);
+        if (recipe.everyLayerEpochs > 0) {
+            trainPhase(1, recipe.everyLayerPhase, recipe.everyLayerEpochs, net->parameters(), recipe.everyLayerLearningRate,
+                       recipe.weightDecay, resumed);
         }
         const ModelCard card = finish();
         QMutexLocker lock(&job.m_mutex);
         job.m_card = card;
     }
 };
-
-std::optional<QString> TrainingOptions::problem() const
-{
-    // Comparisons are written so that NaN fails them and is refused.
-    if (imageSize != 0 && (imageSize < kMinimumInputSize || imageSize > kMaximumInputSize))
-        return QStringLiteral("image size %1 is not in %2..%3 pixels").arg(imageSize).arg(kMinimumInputSize).arg(kMaximumInputSize);
-    Preprocessing normalisation;
-    normalisation.mean = mean.value_or(normalisation.mean);
-    normalisation.std = std.value_or(normalisation.std);
-    normalisation.centerCropFraction = centerCropFraction;
-    if (const auto problem = normalisation.problem())
-        return *problem;
-    if (epochs < 0 || epochs > kMaximumEpochs)
-        return QStringLiteral("%1 epochs is not in 0..%2").arg(epochs).arg(kMaximumEpochs);
-    if (batchSize < 1 || batchSize > kMaximumBatchSize)
-        return QStringLiteral("batch size %1 is not in 1..%2").arg(batchSize).arg(kMaximumBatchSize);
-    const qint64 side = imageSize > 0 ? imageSize : defaultInputSize(architecture);
-    const qint64 batchBytes = qint64(batchSize) * 3 * side * side * qint64(sizeof(float));
-    if (batchBytes > kMaximumBatchInputBytes)
-        return QStringLiteral("a batch of %1 images of %2 x %2 pixels needs %3 MB of input alone, more than %4 MB: "
-                              "lower the batch size or the image size")
-            .arg(batchSize).arg(side).arg(batchBytes >> 20).arg(kMaximumBatchInputBytes >> 20);
-    if (!(validationFraction >= 0 && validationFraction < 1))
-        return QStringLiteral("the validation fraction %1 is not in [0, 1)").arg(validationFraction);
-    if (!(std::isfinite(learningRate) && learningRate >= 0))
-        return QStringLiteral("the learning rate %1 is not a positive number").arg(learningRate);
-    if (!(weightDecay <= kMaximumWeightDecay)) // negative: the default
-        return QStringLiteral("the weight decay %1 is not a number of at most %2").arg(weightDecay).arg(kMaximumWeightDecay);
-    if (!(labelSmoothing >= 0 && labelSmoothing < 1))
-        return QStringLiteral("the label smoothing %1 is not in [0, 1)").arg(labelSmoothing);
-    if (warmupEpochs < 0 || warmupEpochs > kMaximumEpochs)
-        return QStringLiteral("%1 warm-up epochs is not in 0..%2").arg(warmupEpochs).arg(kMaximumEpochs);
-    if (patience < 0)
-        return QStringLiteral("the patience %1 is negative").arg(patience);
-    if (headEpochs < -1 || headEpochs > kMaximumEpochs)
-        return QStringLiteral("%1 head epochs is not in 0..%2").arg(headEpochs).arg(kMaximumEpochs);
-    if (!(averagingEpochs >= 0 && averagingEpochs <= kMaximumEpochs))
-        return QStringLiteral("the weight-averaging horizon %1 is not in 0..%2 epochs").arg(averagingEpochs).arg(kMaximumEpochs);
-    if (!(minimumCropScale > 0 && minimumCropScale <= 1))
-        return QStringLiteral("the crop scale %1 is not in (0, 1]").arg(minimumCropScale);
-    if (!(targetAccuracy > 0 && targetAccuracy <= 1))
-        return QStringLiteral("the target accuracy %1 is not in (0, 1]").arg(targetAccuracy);
-    if (threads < 0 || threads > kMaximumThreads)
-        return QStringLiteral("%1 threads is not in 0..%2").arg(threads).arg(kMaximumThreads);
-    if (cacheMemoryBytes < 0)
-        return QStringLiteral("the decoded-image cache cannot have negative memory");
-    return std::nullopt;
-}
-
-QString classBalanceName(ClassBalance balance)
-{
-    switch (balance) {
-    case ClassBalance::None:
-        return QStringLiteral("none");
-    case ClassBalance::SquareRoot:
-        return QStringLiteral("sqrt");
-    case ClassBalance::Full:
-        break;
-    }
-    return QStringLiteral("full");
-}
-
-std::optional<ClassBalance> classBalanceFromName(const QString &name)
-{
-    for (const ClassBalance balance : {ClassBalance::None, ClassBalance::SquareRoot, ClassBalance::Full}) {
-        if (classBalanceName(balance) == name)
-            return balance;
-    }
-    return std::nullopt;
-}
 
 TrainingJob::TrainingJob(TrainingOptions options, QObject *parent)
     : Job(parent)
@@ -1043,41 +544,6 @@ void TrainingJob::run()
     // LibTorch's errors become one line in Job::exec (oneLineErrorMessage).
     Run run(*this, m_options);
     run.train();
-}
-
-struct Predictor::Impl
-{
-    TrainedModel &model;
-    int threads;
-    int batchSize;
-};
-
-Predictor::Predictor(TrainedModel &model, int threads, int batchSize)
-    : m_impl(std::make_unique<Impl>(Impl{model, threads, batchSize}))
-{
-}
-
-Predictor::~Predictor() = default;
-
-bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatch, const FailureHandler &onFailure,
-                    const std::function<bool()> &shouldStop)
-{
-    const int threads = configureComputeThreads(m_impl->threads);
-    m_impl->model.network().prepareForInference();
-    Network::Impl &network = *m_impl->model.network().impl();
-    const Preprocessing preprocessing = m_impl->model.card().preprocessing;
-    ml::DecodedImageCache cache(preprocessing.resizeSize(), 0);
-    ml::BatchLoader loader(examples, cache, preprocessing, ml::Augmentation::CenterCrop, m_impl->batchSize,
-                           std::max(1, std::min(4, threads)));
-    QHash<QString, int> indexByPath;
-    for (int i = 0; i < examples.size(); ++i)
-        indexByPath.insert(examples[i].path, i);
-    return ml::forEachCentreCropBatch(*network.net, network.device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
-        for (const auto &[path, reason] : batch.failures)
-            onFailure(indexByPath.value(path, -1), reason);
-        if (logits.defined())
-            onBatch(batch.examples, std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()));
-    }, shouldStop);
 }
 
 } // namespace accession

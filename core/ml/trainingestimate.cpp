@@ -67,22 +67,17 @@ TrainingEstimate estimateTraining(const TrainingOptions &options, int trainingIm
     const double train = std::max(1e-9, rates.trainingImagesPerSecond);
     const double infer = std::max(1e-9, rates.inferenceImagesPerSecond);
     const double validationPass = validationImages / infer;
-    const bool pretrained = !options.pretrainedWeights.isEmpty();
-    int fineTuneEpochs = options.epochs;
+    const TrainingRecipe recipe = resolveRecipe(options);
     // The same phases as TrainingJob: the head first when starting from weights, then every layer.
-    if (pretrained && options.featuresCache) {
+    if (recipe.cachedHead) {
         // Features of the training images and their mirror images, and of the validation images; fitting the
         // head on them takes a moment.
         estimate.stretches.push_back({QStringLiteral("cached-head"), 1, (2.0 * trainingImages) / infer + validationPass});
-    } else if (pretrained) {
-        const int headEpochs = options.headEpochs >= 0 ? options.headEpochs : std::clamp(options.epochs / 4, 1, 3);
-        fineTuneEpochs = std::max(0, options.epochs - headEpochs);
-        if (headEpochs > 0)
-            estimate.stretches.push_back({QStringLiteral("head"), headEpochs, trainingImages / infer + validationPass});
     }
-    if (fineTuneEpochs > 0)
-        estimate.stretches.push_back({pretrained ? QStringLiteral("fine-tune") : QStringLiteral("train"), fineTuneEpochs,
-                                      trainingImages / train + validationPass});
+    if (recipe.headEpochs > 0)
+        estimate.stretches.push_back({QStringLiteral("head"), recipe.headEpochs, trainingImages / infer + validationPass});
+    if (recipe.everyLayerEpochs > 0)
+        estimate.stretches.push_back({recipe.everyLayerPhase, recipe.everyLayerEpochs, trainingImages / train + validationPass});
     estimate.stretches.push_back({QStringLiteral("calibration"), 1, validationPass});
     return estimate;
 }

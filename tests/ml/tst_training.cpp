@@ -8,6 +8,8 @@
 #include "ml/preprocessing.h"
 #include "ml/trainedmodel.h"
 #include "ml/trainer.h"
+#include "ml/trainingschedule.h"
+#include "ml/weightaverage.h"
 #include "ml/weightserror.h"
 #include "testcatalogs.h"
 #include "testimages.h"
