@@ -209,8 +209,8 @@ void build(const QString &path, int count)
     std::printf("built a catalog of %d items in %.1f s (%.0f MB)\n", count, timer.elapsed() / 1000.0, QFile(path).size() / 1048576.0);
 }
 
-// One turn of the event loop, then a millisecond's rest rather than a spin that would take a core from the
-// workers (a blocking wait for events can miss a wake-up with the offscreen platform and hang).
+// One turn of the event loop, then a millisecond's rest: a spin would take a core from the workers, and a
+// blocking wait for more events was seen here to sleep through a watchdog ping, hanging the bench.
 void turnEventLoop()
 {
     QApplication::processEvents(QEventLoop::AllEvents);
