@@ -21,16 +21,6 @@ qint64 activeRows(Catalog &catalog)
     return query.next() ? query.value(0).toLongLong() : -1;
 }
 
-QString refusal(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const CatalogError &error) {
-        return QString::fromUtf8(error.what());
-    }
-    return QString();
-}
-
 } // namespace
 
 // The catalog's models on their own: registration checks a card, exactly one model is active, thresholds stay
@@ -137,7 +127,7 @@ void TestModelRegistry::cardThresholdsOutsideZeroOneAreRefused()
     QFETCH(bool, accepted);
     Catalog catalog(m_made.path);
     ModelRegistry registry(catalog);
-    const QString error = refusal([&] {
+    const QString error = catalogRefusal([&] {
         registry.registerModel(m_dir.filePath(QStringLiteral("model.safetensors")), QStringLiteral("hash"),
                                handmadeModelCard(m_classes, threshold));
     });
@@ -172,7 +162,7 @@ void TestModelRegistry::badCardsAreRefused()
     QFETCH(QString, reason);
     Catalog catalog(m_made.path);
     ModelRegistry registry(catalog);
-    const QString error = refusal([&] {
+    const QString error = catalogRefusal([&] {
         registry.registerModel(m_dir.filePath(QStringLiteral("bad.safetensors")), QStringLiteral("hash"), card);
     });
     QVERIFY2(error.contains(reason), qPrintable(error));
@@ -191,11 +181,11 @@ void TestModelRegistry::setThresholdKeepsAProbability()
         QCOMPARE(registry.model(id)->threshold, threshold);
     }
     for (double threshold : {-0.5, 1.5, 100.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
-        const QString error = refusal([&] { registry.setThreshold(id, threshold); });
+        const QString error = catalogRefusal([&] { registry.setThreshold(id, threshold); });
         QVERIFY2(error.contains(QStringLiteral("between 0 and 1")), qPrintable(QString::number(threshold) + QStringLiteral(": ") + error));
         QCOMPARE(registry.model(id)->threshold, 0.42);
     }
-    QVERIFY(!refusal([&] { registry.setThreshold(id + 100, 0.5); }).isEmpty());
+    QVERIFY(!catalogRefusal([&] { registry.setThreshold(id + 100, 0.5); }).isEmpty());
 }
 
 void TestModelRegistry::activateRefusesUnknownAndBrokenRows()
@@ -207,9 +197,9 @@ void TestModelRegistry::activateRefusesUnknownAndBrokenRows()
     // A row written before registration checked models.
     catalog.run(QStringLiteral("UPDATE models SET threshold = 7 WHERE id = :id"), {{QStringLiteral("id"), broken}});
     QVERIFY(!registry.model(broken)->problem().isEmpty());
-    const QString error = refusal([&] { registry.activate(broken); });
+    const QString error = catalogRefusal([&] { registry.activate(broken); });
     QVERIFY2(error.contains(QStringLiteral("cannot be activated")), qPrintable(error));
-    QVERIFY2(refusal([&] { registry.activate(good + 100); }).contains(QStringLiteral("no model")), "unknown id accepted");
+    QVERIFY2(catalogRefusal([&] { registry.activate(good + 100); }).contains(QStringLiteral("no model")), "unknown id accepted");
     QCOMPARE(registry.activeModel()->id, good);
     QCOMPARE(activeRows(catalog), 1);
 }

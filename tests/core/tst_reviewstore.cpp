@@ -23,16 +23,6 @@ QVector<qint64> queueIds(const QVector<ReviewEntry> &entries)
     return ids;
 }
 
-QString refusal(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const CatalogError &error) {
-        return QString::fromUtf8(error.what());
-    }
-    return QString();
-}
-
 } // namespace
 
 // Predictions, the review queue and curator decisions on a catalog filled by hand, without training a network:
@@ -321,17 +311,17 @@ void TestReviewStore::impossibleDecisionsAreRefused()
 {
     Catalog catalog(m_made.path);
     ReviewStore store(catalog);
-    QVERIFY(refusal([&] { store.accept(i6); }).contains(QStringLiteral("no prediction")));
-    QVERIFY(refusal([&] { store.skip(i6); }).contains(QStringLiteral("no prediction")));
-    QVERIFY(refusal([&] { store.unfile(i6); }).contains(QStringLiteral("no prediction")));
-    QVERIFY(refusal([&] { store.choose(i1, m_arms + 100); }).contains(QStringLiteral("no department")));
-    QVERIFY(refusal([&] { store.choose(i7 + 100, m_arms); }).contains(QStringLiteral("no item")));
-    QVERIFY(refusal([&] { store.undoLatest(i1); }).contains(QStringLiteral("no decision left")));
+    QVERIFY(catalogRefusal([&] { store.accept(i6); }).contains(QStringLiteral("no prediction")));
+    QVERIFY(catalogRefusal([&] { store.skip(i6); }).contains(QStringLiteral("no prediction")));
+    QVERIFY(catalogRefusal([&] { store.unfile(i6); }).contains(QStringLiteral("no prediction")));
+    QVERIFY(catalogRefusal([&] { store.choose(i1, m_arms + 100); }).contains(QStringLiteral("no department")));
+    QVERIFY(catalogRefusal([&] { store.choose(i7 + 100, m_arms); }).contains(QStringLiteral("no item")));
+    QVERIFY(catalogRefusal([&] { store.undoLatest(i1); }).contains(QStringLiteral("no decision left")));
     const Decision accepted = store.accept(i1);
     const Decision undo = store.undo(accepted.id);
-    QVERIFY(refusal([&] { store.undo(accepted.id); }).contains(QStringLiteral("undone already")));
-    QVERIFY(refusal([&] { store.undo(undo.id); }).contains(QStringLiteral("itself an undo")));
-    QVERIFY(refusal([&] { store.undo(undo.id + 100); }).contains(QStringLiteral("no decision")));
+    QVERIFY(catalogRefusal([&] { store.undo(accepted.id); }).contains(QStringLiteral("undone already")));
+    QVERIFY(catalogRefusal([&] { store.undo(undo.id); }).contains(QStringLiteral("itself an undo")));
+    QVERIFY(catalogRefusal([&] { store.undo(undo.id + 100); }).contains(QStringLiteral("no decision")));
     // A choice needs no prediction: an unclassified item can be filed by hand.
     QCOMPARE(store.choose(i6, m_prints).action, DecisionAction::Choose);
     QCOMPARE(store.status(i6), ItemStatus::Confirmed);

@@ -71,4 +71,14 @@ qint64 addHandmadePrediction(Catalog &catalog, qint64 modelId, qint64 itemId, co
     return ReviewStore(catalog).addPrediction(modelId, {itemId, probabilities}, classDepartments, model->threshold);
 }
 
+QString catalogRefusal(const std::function<void()> &action)
+{
+    try {
+        action();
+    } catch (const CatalogError &error) {
+        return QString::fromUtf8(error.what());
+    }
+    return QString();
+}
+
 } // namespace accession::test

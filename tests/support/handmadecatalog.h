@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QVector>
 
+#include <functional>
 #include <vector>
 
 namespace accession::test {
@@ -32,5 +33,8 @@ qint64 registerHandmadeModel(Catalog &catalog, const QString &name, const QStrin
 
 // Records the model's prediction for the item, classes in the catalog's department order.
 qint64 addHandmadePrediction(Catalog &catalog, qint64 modelId, qint64 itemId, const std::vector<float> &probabilities);
+
+// The CatalogError the action threw, as text; empty when it threw none.
+QString catalogRefusal(const std::function<void()> &action);
 
 } // namespace accession::test
