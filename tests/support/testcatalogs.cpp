@@ -2,6 +2,7 @@
 
 #include "demo/syntheticimages.h"
 #include "catalog/catalog.h"
+#include "catalog/reviewstore.h"
 #include "ingest/importjob.h"
 #include "ml/classifyjob.h"
 #include "ml/trainer.h"
@@ -9,6 +10,7 @@
 #include <QDir>
 
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <stdexcept>
@@ -129,6 +131,23 @@ int runCli(const QStringList &arguments, QByteArray *standardOutput, QByteArray 
     if (process.exitStatus() != QProcess::NormalExit)
         return -1;
     return process.exitCode();
+}
+
+bool waitForJobEnded(QSignalSpy &ended, int timeoutMs)
+{
+    if (!QTest::qWaitFor([&] { return !ended.isEmpty(); }, timeoutMs))
+        return false;
+    return ended.takeFirst().first().toBool();
+}
+
+QMap<QString, int> labelCounts(Catalog &catalog, std::optional<LabelSource> source)
+{
+    QMap<QString, int> counts;
+    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+        if (!row.label.isEmpty() && (!source || row.labelSource == source))
+            counts[row.label] += 1;
+    });
+    return counts;
 }
 
 } // namespace accession::test

@@ -2,8 +2,19 @@
 
 // Test-only helpers to build small catalogs and image trees on disk.
 
+#include "catalog/catalogtypes.h"
+
+#include <QMap>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
+
+class QSignalSpy;
+
+namespace accession {
+class Catalog;
+}
 
 namespace accession::test {
 
@@ -33,5 +44,12 @@ qint64 pidOfAnEndedProcess();
 
 int runCli(const QStringList &arguments, QByteArray *standardOutput = nullptr, QByteArray *standardError = nullptr,
            int timeoutMs = 300000);
+
+// Waits for the next job the window reports through its jobEnded(bool) signal, watched by the spy; returns
+// whether it succeeded (false also when none ended within the time).
+bool waitForJobEnded(QSignalSpy &ended, int timeoutMs);
+
+// How many items carry each department as their current label, from any source or from the one given.
+QMap<QString, int> labelCounts(Catalog &catalog, std::optional<LabelSource> source = std::nullopt);
 
 } // namespace accession::test

@@ -50,8 +50,7 @@ private Q_SLOTS:
     void fromAnEmptyCatalogToAReviewedExport();
 
 private:
-    bool waitForJob(QSignalSpy &ended);
-    QMap<QString, int> labelCounts(Catalog &catalog, std::optional<LabelSource> source) const;
+    static constexpr int kJobTimeoutMs = 600000;
 
     QTemporaryDir m_dir;
 };
@@ -59,23 +58,6 @@ private:
 void TestCuratorPath::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-}
-
-bool TestCuratorPath::waitForJob(QSignalSpy &ended)
-{
-    if (!QTest::qWaitFor([&] { return !ended.isEmpty(); }, 600000))
-        return false;
-    return ended.takeFirst().first().toBool();
-}
-
-QMap<QString, int> TestCuratorPath::labelCounts(Catalog &catalog, std::optional<LabelSource> source) const
-{
-    QMap<QString, int> counts;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
-        if (!row.label.isEmpty() && (!source || row.labelSource == source))
-            counts[row.label] += 1;
-    });
-    return counts;
 }
 
 void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
@@ -99,7 +81,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QVERIFY(import);
     import->chooseDepartmentFolders(labelled);
     import->accept();
-    QVERIFY(waitForJob(ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QCOMPARE(catalog.itemCount(), qint64(departments.size() * perDepartment));
     const QMap<QString, int> imported = labelCounts(catalog, LabelSource::Imported);
     QCOMPARE(imported.keys(), departments);
@@ -115,7 +97,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     }
     window.addPretrainedWeights(weights);
     QVERIFY(window.isJobRunning());
-    QVERIFY(waitForJob(ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     const QVector<AddedWeights> added = WeightsRegistry(catalog).weights();
     QCOMPARE(added.size(), 1);
     QCOMPARE(added.first().architecture, QStringLiteral("mobilenet_v2"));
@@ -165,7 +147,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QDropEvent drop(QPointF(40, 40), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
     QVERIFY(window.isJobRunning());
-    QVERIFY(waitForJob(ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     const qint64 labelledCount = departments.size() * perDepartment;
     QCOMPARE(catalog.itemCount(), labelledCount + incomingFiles.size());
     QCOMPARE(ReviewStore(catalog).predictionCount(active->id), qint64(incomingFiles.size()));
@@ -220,7 +202,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     exportDialog->setFormat(ExportRequest::Format::Csv);
     exportDialog->setOutPath(csvPath);
     exportDialog->accept();
-    QVERIFY(waitForJob(ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QFile csvFile(csvPath);
     QVERIFY(csvFile.open(QIODevice::ReadOnly));
     const QList<QStringList> csv = parseCsvText(QString::fromUtf8(csvFile.readAll()));

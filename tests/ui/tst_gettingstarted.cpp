@@ -49,11 +49,6 @@ private Q_SLOTS:
     void exportWritesCsvJsonAndFoldersMatchingTheCatalog();
 
 private:
-    // Waits for the window's job and returns whether it succeeded.
-    static bool waitForJob(MainWindow &window, QSignalSpy &ended);
-    // Department name per item, as the catalog says.
-    static QMap<QString, int> labelCounts(Catalog &catalog);
-
     QTemporaryDir m_dir;
     ClassifiedCatalog m_fixture;
 };
@@ -64,19 +59,9 @@ void TestGettingStarted::initTestCase()
     m_fixture = makeClassifiedCatalog(m_dir.filePath(QStringLiteral("fixture")), 8, 3);
 }
 
-bool TestGettingStarted::waitForJob(MainWindow &window, QSignalSpy &ended)
-{
-    if (!QTest::qWaitFor([&] { return !ended.isEmpty(); }, 180000))
-        return false;
-    Q_UNUSED(window);
-    return ended.takeFirst().first().toBool();
-}
-
-QMap<QString, int> TestGettingStarted::labelCounts(Catalog &catalog)
-{
-    QMap<QString, int> counts;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { counts[row.label] += 1; });
-    return counts;
+namespace {
+// Long enough for any job of these tests on a busy two-core machine.
+constexpr int kJobTimeoutMs = 180000;
 }
 
 void TestGettingStarted::emptyCatalogShowsTheStartPage()
@@ -127,7 +112,7 @@ void TestGettingStarted::importLabelledDepartmentFolders()
     for (QPushButton *button : window.statusBar()->findChildren<QPushButton *>())
         cancelShown |= button->text() == QStringLiteral("Cancel") && button->isVisible();
     QVERIFY(cancelShown);
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     Catalog &catalog = *window.session()->catalog();
     QCOMPARE(catalog.itemCount(), 8);
     const QMap<QString, int> counts = labelCounts(catalog);
@@ -153,7 +138,7 @@ void TestGettingStarted::folderDroppedOnTheStartPageImportsLabelled()
     QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(window.startPage(), &drop);
     QVERIFY(window.isJobRunning());
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     const QMap<QString, int> counts = labelCounts(*window.session()->catalog());
     QCOMPARE(counts.value(QStringLiteral("Medieval Art")), 3);
     QCOMPARE(counts.value(QStringLiteral("Arms and Armor")), 3);
@@ -202,7 +187,7 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     QCOMPARE(preview->horizontalHeaderItem(0)->text(), QStringLiteral("picture → file"));
     QCOMPARE(preview->horizontalHeaderItem(1)->text(), QStringLiteral("department"));
     dialog->accept();
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
 
     Catalog &catalog = *window.session()->catalog();
     QCOMPARE(catalog.itemCount(), 12);
@@ -253,7 +238,7 @@ void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
     const QString broken = m_dir.filePath(QStringLiteral("broken.safetensors"));
     writeFile(broken, "this is not a model");
     window.addModelFile(broken);
-    QVERIFY(!waitForJob(window, ended));
+    QVERIFY(!waitForJobEnded(ended, kJobTimeoutMs));
     Catalog &catalog = *window.session()->catalog();
     QVERIFY(ModelRegistry(catalog).models().isEmpty());
     QVERIFY(window.problemsTable()->rowCount() >= 1);
@@ -261,7 +246,7 @@ void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
     QVERIFY2(reason.contains(QStringLiteral("broken.safetensors")), qPrintable(reason));
 
     window.addModelFile(m_fixture.modelPath);
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     const auto active = ModelRegistry(catalog).activeModel();
     QVERIFY(active);
     QCOMPARE(active->weightsPath, QFileInfo(m_fixture.modelPath).absoluteFilePath());
@@ -286,7 +271,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     dialog->setFormat(ExportRequest::Format::Csv);
     dialog->setOutPath(csvPath);
     dialog->accept();
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QFile csvFile(csvPath);
     QVERIFY(csvFile.open(QIODevice::ReadOnly));
     const QList<QStringList> csv = parseCsvText(QString::fromUtf8(csvFile.readAll()));
@@ -306,7 +291,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     dialog->setFormat(ExportRequest::Format::Json);
     dialog->setOutPath(jsonPath);
     dialog->accept();
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QFile jsonFile(jsonPath);
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
     const QJsonArray json = QJsonDocument::fromJson(jsonFile.readAll()).array();
@@ -323,7 +308,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     dialog->setFormat(ExportRequest::Format::Folders);
     dialog->setOutPath(foldersPath);
     dialog->accept();
-    QVERIFY(waitForJob(window, ended));
+    QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QMap<QString, int> expected;
     for (const ItemOverview &row : rows) {
         if (!row.label.isEmpty())
