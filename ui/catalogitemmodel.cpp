@@ -194,6 +194,14 @@ QStringList CatalogItemModel::caption(const ItemRow &item) const
     return lines;
 }
 
+const CatalogItemModel::Thumbnail *CatalogItemModel::cachedThumbnail(qint64 itemId) const
+{
+    const Thumbnail *cached = m_pixmaps.object(itemId);
+    if (!cached || cached->side != m_thumbnailSide)
+        m_thumbnails->request(itemId); // missing, or decoded for another size: a fresh one is on its way
+    return cached;
+}
+
 QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= m_rows.size())
@@ -220,9 +228,7 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
         return m_departmentColor.value(name, QColor(0x6e, 0x6e, 0x6e));
     }
     case ThumbnailRole: {
-        const Thumbnail *cached = m_pixmaps.object(item.id);
-        if (!cached || cached->side != m_thumbnailSide)
-            m_thumbnails->request(item.id);
+        const Thumbnail *cached = cachedThumbnail(item.id);
         return cached ? cached->pixmap : QPixmap();
     }
     case Qt::ToolTipRole: {
@@ -247,9 +253,7 @@ QVariant CatalogItemModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::DecorationRole && index.column() == FileColumn) {
         // An icon, so that each view draws it at its own icon size.
-        const Thumbnail *cached = m_pixmaps.object(item.id);
-        if (!cached || cached->side != m_thumbnailSide)
-            m_thumbnails->request(item.id);
+        const Thumbnail *cached = cachedThumbnail(item.id);
         return QIcon(cached ? cached->pixmap : m_placeholder);
     }
     if (role == Qt::ForegroundRole && index.column() == StatusColumn) {

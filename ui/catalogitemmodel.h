@@ -85,6 +85,8 @@ private:
         QPixmap pixmap;
         int side = 0; // the edge it was asked at; another until the sharper one arrives
     };
+    // The item's thumbnail in hand, or null; asks the loader for one at the current size when it is missing or stale.
+    const Thumbnail *cachedThumbnail(qint64 itemId) const;
     mutable QCache<qint64, Thumbnail> m_pixmaps{256 * 1024}; // cost: kilobytes of pixels
     int m_thumbnailSide = 0;
     QPixmap m_placeholder;
