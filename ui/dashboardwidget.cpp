@@ -460,6 +460,10 @@ void DashboardWidget::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
     startItemEvaluation();
+    if (m_consequencesStale) {
+        m_consequencesStale = false;
+        countConsequences();
+    }
 }
 
 void DashboardWidget::startItemEvaluation()
@@ -606,6 +610,11 @@ void DashboardWidget::countConsequences()
 {
     if (!m_session->catalog() || m_modelId == 0)
         return;
+    if (!isVisible()) {
+        // Each review decision asks again; a hidden dashboard counts once, when it is shown.
+        m_consequencesStale = true;
+        return;
+    }
     const double threshold = m_threshold->value() / 1000.0;
     const quint64 generation = ++m_consequenceGeneration;
     const QString path = m_session->path();

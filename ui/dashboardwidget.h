@@ -121,6 +121,7 @@ private:
     QLabel *m_consequences;
     QTimer *m_consequenceTimer;
     quint64 m_consequenceGeneration = 0;
+    bool m_consequencesStale = false; // asked for while hidden
     double m_expectedAtThreshold = -1;
     QPushButton *m_apply;
     QChartView *m_curvesChart;

@@ -357,6 +357,8 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
     QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("threshold.db"))));
     Catalog &catalog = *window.session()->catalog();
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
+    window.show();
+    window.showDashboard(); // a hidden dashboard counts only when shown
     DashboardWidget *dashboard = window.dashboard();
     QSignalSpy counted(dashboard, &DashboardWidget::consequencesCounted);
     dashboard->thresholdSlider()->setValue(1000);
@@ -375,6 +377,16 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
     QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
     QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), 15);
     QVERIFY(filedStrict < 15);
+
+    // Hidden, the dashboard leaves the counting until it is shown again.
+    window.showCatalog();
+    counted.clear();
+    dashboard->thresholdSlider()->setValue(500);
+    QTest::qWait(400); // past the 150 ms pause after the slider stops
+    QVERIFY(counted.isEmpty());
+    window.showDashboard();
+    QTRY_VERIFY(!counted.isEmpty());
+    QVERIFY(dashboard->consequences()->text().contains(percentText(0.5)));
 }
 
 void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
