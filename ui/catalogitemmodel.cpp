@@ -6,6 +6,7 @@
 #include "thumbnailloader.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "imaging/imagedecoder.h"
 
 #include <QColor>
@@ -14,7 +15,6 @@
 #include <QGuiApplication>
 #include <QLocale>
 #include <QPainter>
-#include <QScopedValueRollback>
 
 #include <algorithm>
 
@@ -32,10 +32,10 @@ CatalogItemModel::CatalogItemModel(QObject *parent)
 
 CatalogItemModel::~CatalogItemModel() = default;
 
-void CatalogItemModel::setCatalog(Catalog *catalog)
+void CatalogItemModel::setCatalog(CatalogWorker *worker)
 {
-    m_catalog = catalog;
-    m_thumbnails->setCatalogPath(catalog ? catalog->path() : QString());
+    m_worker = worker;
+    m_thumbnails->setCatalogPath(worker ? worker->path() : QString());
     m_pixmaps.clear();
     reload();
 }
@@ -67,16 +67,93 @@ void CatalogItemModel::setOrder(ItemOrder order)
 
 void CatalogItemModel::reload()
 {
-    // No fetching from inside the reset's own notifications; views fetch the first page once it is over.
-    const QScopedValueRollback<bool> busy(m_fetching, true);
-    beginResetModel();
-    m_rows.clear();
-    m_rowOfItem.clear();
+    // The rows in hand stay until the new first page arrives, so that the view never flashes empty; no page is
+    // fetched for them meanwhile.
+    const quint64 generation = ++m_generation;
+    m_fetching = m_worker != nullptr;
+    m_counting = m_worker != nullptr;
     m_thumbnails->clearRequests();
-    m_total = m_catalog ? ItemQuery(*m_catalog, m_filter, m_order).count() : 0;
-    readDepartments();
-    m_exhausted = m_total == 0;
-    endResetModel();
+    if (!m_worker) {
+        beginResetModel();
+        m_rows.clear();
+        m_rowOfItem.clear();
+        m_total = 0;
+        m_exhausted = true;
+        setDepartments({});
+        endResetModel();
+        Q_EMIT totalCountChanged(0);
+        return;
+    }
+    struct FirstPage
+    {
+        QVector<ItemRow> rows;
+        QVector<Department> departments;
+    };
+    m_worker->read(
+        this,
+        [filter = m_filter, order = m_order](Catalog &catalog) {
+            return FirstPage{ItemQuery(catalog, filter, order).page(nullptr, kPageSize), catalog.departments()};
+        },
+        [this, generation](const FirstPage &first) {
+            if (generation != m_generation)
+                return; // a newer filter or order was chosen meanwhile
+            beginResetModel();
+            m_rows.clear();
+            m_rowOfItem.clear();
+            setDepartments(first.departments);
+            appendRows(first.rows);
+            m_exhausted = first.rows.size() < kPageSize;
+            m_fetching = false;
+            endResetModel();
+            Q_EMIT firstPageLoaded();
+        },
+        [this, generation](const QString &message) {
+            if (generation == m_generation)
+                m_fetching = false;
+            Q_EMIT readFailed(message);
+        });
+    // The count, after the page: on a large catalog it can take longer than the page.
+    m_worker->read(
+        this, [filter = m_filter, order = m_order](Catalog &catalog) { return ItemQuery(catalog, filter, order).count(); },
+        [this, generation](qint64 total) {
+            if (generation != m_generation)
+                return;
+            m_total = total;
+            m_counting = false;
+            Q_EMIT totalCountChanged(total);
+        },
+        [this, generation](const QString &message) {
+            if (generation == m_generation)
+                m_counting = false;
+            Q_EMIT readFailed(message);
+        });
+}
+
+void CatalogItemModel::refreshItem(qint64 itemId)
+{
+    if (!m_worker || rowOfItem(itemId) < 0)
+        return;
+    const quint64 generation = m_generation;
+    m_worker->read(
+        this, [itemId](Catalog &catalog) { return ItemQuery::row(catalog, itemId); },
+        [this, generation, itemId](const std::optional<ItemRow> &fresh) {
+            const int row = rowOfItem(itemId);
+            if (generation != m_generation || row < 0 || !fresh)
+                return;
+            // It stays where it is, even when it no longer matches the filter, until the next reload: a row that
+            // jumps away under the curator's pointer is worse than a stale filter.
+            m_rows[row] = *fresh;
+            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        },
+        [this](const QString &message) { Q_EMIT readFailed(message); });
+}
+
+void CatalogItemModel::appendRows(const QVector<ItemRow> &rows)
+{
+    for (const ItemRow &row : rows) {
+        m_rowOfItem.insert(row.id, int(m_rows.size()));
+        m_rows.push_back(row);
+    }
 }
 
 qint64 CatalogItemModel::itemIdAt(int row) const
@@ -106,26 +183,41 @@ int CatalogItemModel::columnCount(const QModelIndex &parent) const
 
 bool CatalogItemModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_catalog && !m_fetching && !m_exhausted;
+    return !parent.isValid() && m_worker && !m_fetching && !m_exhausted;
 }
 
 void CatalogItemModel::fetchMore(const QModelIndex &parent)
 {
     if (!canFetchMore(parent))
         return;
-    // Views may ask again from inside the insertion signals; one page at a time.
-    const QScopedValueRollback<bool> fetching(m_fetching, true);
-    const QVector<ItemRow> page = ItemQuery(*m_catalog, m_filter, m_order).page(m_rows.isEmpty() ? nullptr : &m_rows.last(), kPageSize);
-    if (page.size() < kPageSize)
-        m_exhausted = true;
-    if (page.isEmpty())
-        return;
-    beginInsertRows(QModelIndex(), int(m_rows.size()), int(m_rows.size() + page.size() - 1));
-    for (const ItemRow &row : page) {
-        m_rowOfItem.insert(row.id, int(m_rows.size()));
-        m_rows.push_back(row);
-    }
-    endInsertRows();
+    // One page in flight at a time; the view asks again when the rows have arrived and it still has room.
+    m_fetching = true;
+    const quint64 generation = m_generation;
+    std::optional<ItemRow> last;
+    if (!m_rows.isEmpty())
+        last = m_rows.last();
+    m_worker->read(
+        this,
+        [filter = m_filter, order = m_order, last](Catalog &catalog) {
+            return ItemQuery(catalog, filter, order).page(last ? &*last : nullptr, kPageSize);
+        },
+        [this, generation](const QVector<ItemRow> &page) {
+            if (generation != m_generation)
+                return;
+            m_fetching = false;
+            if (page.size() < kPageSize)
+                m_exhausted = true;
+            if (page.isEmpty())
+                return;
+            beginInsertRows(QModelIndex(), int(m_rows.size()), int(m_rows.size() + page.size() - 1));
+            appendRows(page);
+            endInsertRows();
+        },
+        [this, generation](const QString &message) {
+            if (generation == m_generation)
+                m_fetching = false;
+            Q_EMIT readFailed(message);
+        });
 }
 
 QString CatalogItemModel::statusLabel(ItemStatus status)
@@ -165,14 +257,13 @@ QColor CatalogItemModel::statusColor(ItemStatus status)
     return QColor(0x6e, 0x6e, 0x6e);
 }
 
-void CatalogItemModel::readDepartments()
+void CatalogItemModel::setDepartments(const QVector<Department> &departments)
 {
+    m_departments = departments;
     m_shortDepartment.clear();
     m_departmentColor.clear();
-    if (!m_catalog)
-        return;
     QStringList names;
-    for (const Department &department : m_catalog->departments())
+    for (const Department &department : departments)
         names << department.name;
     const QStringList labels = shortDepartmentLabels(names);
     for (int index = 0; index < names.size(); ++index) {

@@ -10,11 +10,12 @@
 
 namespace accession {
 
-class Catalog;
+class CatalogWorker;
 class ThumbnailLoader;
 
 // The catalog's items, filtered and ordered, fetched a page at a time by key so that half a million
-// items open at once and scroll evenly; thumbnails arrive from a loader thread.
+// items open at once and scroll evenly. Every read runs on the catalog thread and arrives by queued call: the
+// model never waits on SQLite. Thumbnails arrive from a loader thread.
 class CatalogItemModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -37,9 +38,9 @@ public:
     explicit CatalogItemModel(QObject *parent = nullptr);
     ~CatalogItemModel() override;
 
-    // The model reads through this connection (which must outlive it); nullptr empties the model.
-    void setCatalog(Catalog *catalog);
-    bool hasCatalog() const { return m_catalog != nullptr; }
+    // The model reads through this catalog thread (which must outlive it); nullptr empties the model.
+    void setCatalog(CatalogWorker *worker);
+    bool hasCatalog() const { return m_worker != nullptr; }
     void setFilter(const ItemFilter &filter);
     void setOrder(ItemOrder order);
     ItemFilter filter() const { return m_filter; }
@@ -47,9 +48,16 @@ public:
     // The edge the views draw thumbnails at: past the stored thumbnails' edge, they are decoded again from the
     // originals, once, at the largest edge (so that a slider's drag does not decode them at every step).
     void setThumbnailSide(int pixels);
-    // Re-reads from the start (after an import, a decision, a new model).
+    // Re-reads from the start (after an import, a new model, a merge): firstPageLoaded, then totalCountChanged.
     void reload();
+    // Reads one item's row again (after a decision on it), if it is loaded.
+    void refreshItem(qint64 itemId);
+    // The number of items the filter matches; 0 until the count of the latest reload has arrived.
     qint64 totalCount() const { return m_total; }
+    // Whether a reload, its count or a page is being read.
+    bool isLoading() const { return m_fetching || m_counting; }
+    // The departments as the latest first page found them, in their order.
+    const QVector<Department> &departments() const { return m_departments; }
     qint64 itemIdAt(int row) const;
     int rowOfItem(qint64 itemId) const; // -1 if not loaded
     const ItemRow *rowData(int row) const;
@@ -66,19 +74,27 @@ public:
     static QString badgeLabel(ItemStatus status);
     static QColor statusColor(ItemStatus status);
 
+Q_SIGNALS:
+    void firstPageLoaded();
+    void totalCountChanged(qint64 total);
+    void readFailed(const QString &message);
+
 private:
+    void appendRows(const QVector<ItemRow> &rows);
     void thumbnailArrived(qint64 itemId, const QImage &image, int side);
-    void readDepartments();
+    void setDepartments(const QVector<Department> &departments);
     QStringList caption(const ItemRow &item) const;
 
-    Catalog *m_catalog = nullptr;
+    CatalogWorker *m_worker = nullptr;
+    quint64 m_generation = 0; // of the latest reload; older reads are dropped
     ItemFilter m_filter;
     ItemOrder m_order = ItemOrder::NewestFirst;
     QVector<ItemRow> m_rows;
     QHash<qint64, int> m_rowOfItem;
     qint64 m_total = 0;
     bool m_exhausted = true;
-    bool m_fetching = false;
+    bool m_fetching = false; // a reload or a page is in flight
+    bool m_counting = false; // the latest reload's count is in flight
     ThumbnailLoader *m_thumbnails = nullptr;
     struct Thumbnail
     {
@@ -90,6 +106,7 @@ private:
     mutable QCache<qint64, Thumbnail> m_pixmaps{256 * 1024}; // cost: kilobytes of pixels
     int m_thumbnailSide = 0;
     QPixmap m_placeholder;
+    QVector<Department> m_departments;
     QHash<QString, QString> m_shortDepartment; // department name -> short label, as the confusion matrix has it
     QHash<QString, QColor> m_departmentColor;
 };

@@ -1,15 +1,25 @@
 #include "catalogsession.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 
+#include <QFileInfo>
 #include <QUndoStack>
 
 namespace accession {
 
 CatalogSession::CatalogSession(QObject *parent)
     : QObject(parent)
+    , m_worker(new CatalogWorker(this))
     , m_undoStack(new QUndoStack(this))
 {
+    connect(m_worker, &CatalogWorker::migrationProgress, this, [this](int done, int total, const QString &step) {
+        if (isOpening())
+            Q_EMIT migrationProgress(done, total, step);
+    });
+    connect(m_worker, &CatalogWorker::opened, this, &CatalogSession::workerOpened);
+    connect(m_worker, &CatalogWorker::openFailed, this, &CatalogSession::workerOpenFailed);
+    connect(m_worker, &CatalogWorker::taskFailed, this, &CatalogSession::errorOccurred);
 }
 
 CatalogSession::~CatalogSession()
@@ -19,24 +29,52 @@ CatalogSession::~CatalogSession()
 
 void CatalogSession::open(const QString &path)
 {
-    auto catalog = std::make_unique<Catalog>(path, Catalog::OpenMode::CreateIfMissing);
     close();
-    m_catalog = std::move(catalog);
+    m_openingPath = QFileInfo(path).absoluteFilePath();
+    m_worker->open(m_openingPath, Catalog::OpenMode::CreateIfMissing);
+    Q_EMIT openingStarted(m_openingPath);
+}
+
+void CatalogSession::workerOpened(const QString &path)
+{
+    if (path != m_openingPath)
+        return; // another catalog was chosen meanwhile
+    m_openingPath.clear();
+    try {
+        // Migrated by now, so this is a file open and a version check.
+        m_catalog = std::make_unique<Catalog>(path);
+    } catch (const CatalogError &error) {
+        m_worker->close();
+        Q_EMIT openFailed(path, QString::fromUtf8(error.what()));
+        return;
+    }
     Q_EMIT opened();
+}
+
+void CatalogSession::workerOpenFailed(const QString &path, const QString &message)
+{
+    if (path != m_openingPath)
+        return;
+    m_openingPath.clear();
+    m_worker->close();
+    Q_EMIT openFailed(path, message);
 }
 
 void CatalogSession::close()
 {
-    if (!m_catalog)
-        return;
+    const bool wasOpen = m_catalog != nullptr;
+    m_openingPath.clear();
     m_undoStack->clear();
+    m_worker->close();
+    if (!wasOpen)
+        return;
     Q_EMIT closed();
     m_catalog.reset();
 }
 
 QString CatalogSession::path() const
 {
-    return m_catalog ? m_catalog->path() : QString();
+    return m_catalog ? m_catalog->path() : m_openingPath;
 }
 
 } // namespace accession

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "catalog/reviewstore.h"
+
 #include <QObject>
 #include <QString>
 
@@ -10,9 +12,10 @@ class QUndoStack;
 namespace accession {
 
 class Catalog;
+class CatalogWorker;
 
-// The open catalog as the GUI shares it: the GUI thread's connection, the undo stack for curator
-// decisions, and notices that views should refresh.
+// The open catalog as the GUI shares it: the catalog thread that views read through and decisions are written
+// on, the undo stack for curator decisions, and notices of what changed, as precisely as the change knows it.
 class CatalogSession : public QObject
 {
     Q_OBJECT
@@ -20,28 +23,50 @@ public:
     explicit CatalogSession(QObject *parent = nullptr);
     ~CatalogSession() override;
 
-    // Throws CatalogError when the file cannot be opened.
+    // Starts opening (and migrating, as a task on the catalog thread) the catalog: openingStarted at once, then
+    // migrationProgress for each schema step, then opened() or openFailed(). The GUI thread waits for none of it.
     void open(const QString &path);
     void close();
+    bool isOpen() const { return m_catalog != nullptr; }
+    bool isOpening() const { return !m_openingPath.isEmpty(); }
+    // The GUI thread's own connection, for the small reads of dialogs; null until opened(). Views and decisions go
+    // through worker().
     Catalog *catalog() const { return m_catalog.get(); }
+    CatalogWorker *worker() const { return m_worker; }
     QString path() const;
     QUndoStack *undoStack() const { return m_undoStack; }
 
-    void notifyItemChanged(qint64 itemId) { Q_EMIT itemChanged(itemId); }
+    // One item's label, prediction or review state changed, from `before` to `after`.
+    void notifyItemChanged(qint64 itemId, ItemStatus before, ItemStatus after)
+    {
+        Q_EMIT itemChanged(itemId);
+        Q_EMIT itemStatusChanged(itemId, before, after);
+    }
+    void notifyItemsAdded() { Q_EMIT itemsAdded(); }
     void notifyCatalogChanged() { Q_EMIT catalogChanged(); }
     void notifyModelsChanged() { Q_EMIT modelsChanged(); }
     void reportError(const QString &message) { Q_EMIT errorOccurred(message); }
 
 Q_SIGNALS:
+    void openingStarted(const QString &path);
+    void migrationProgress(int stepsDone, int stepsTotal, const QString &step);
     void opened();
+    void openFailed(const QString &path, const QString &message);
     void closed();
     void itemChanged(qint64 itemId);
-    void catalogChanged(); // items, labels or departments changed in bulk
-    void modelsChanged();  // registered, activated, threshold moved
+    void itemStatusChanged(qint64 itemId, accession::ItemStatus before, accession::ItemStatus after);
+    void itemsAdded();     // an import added items
+    void catalogChanged(); // labels or departments changed in bulk (a merge, a rename, labelled import)
+    void modelsChanged();  // registered, activated, threshold moved: every status may have changed
     void errorOccurred(const QString &message);
 
 private:
+    void workerOpened(const QString &path);
+    void workerOpenFailed(const QString &path, const QString &message);
+
+    CatalogWorker *m_worker;
     std::unique_ptr<Catalog> m_catalog;
+    QString m_openingPath;
     QUndoStack *m_undoStack;
 };
 

@@ -148,6 +148,8 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     }
     connect(m_gridButton, &QToolButton::clicked, this, [this] { showGrid(true); });
     connect(m_listButton, &QToolButton::clicked, this, [this] { showGrid(false); });
+    connect(m_model, &CatalogItemModel::totalCountChanged, this, &CatalogView::updateCount);
+    connect(m_model, &CatalogItemModel::firstPageLoaded, this, [this] { refreshDepartments(m_model->departments()); });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         updateCount();
         // A reload (after a decision, an import) keeps the current item, quietly: the panel already shows it.
@@ -171,18 +173,16 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     updateCount();
 }
 
-void CatalogView::refreshDepartments(Catalog *catalog)
+void CatalogView::refreshDepartments(const QVector<Department> &departments)
 {
     const qint64 current = m_department->currentData().toLongLong();
     const QSignalBlocker blocker(m_department);
     m_department->clear();
     m_department->addItem(tr("All departments"), qint64(0));
-    if (catalog) {
-        for (const Department &department : catalog->departments()) {
-            m_department->addItem(elided(department.name), department.id);
-            if (department.name.size() > kShownNameChars)
-                m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
-        }
+    for (const Department &department : departments) {
+        m_department->addItem(elided(department.name), department.id);
+        if (department.name.size() > kShownNameChars)
+            m_department->setItemData(m_department->count() - 1, plainToolTip(department.name), Qt::ToolTipRole);
     }
     const int index = m_department->findData(current);
     m_department->setCurrentIndex(index >= 0 ? index : 0);
@@ -241,13 +241,15 @@ bool CatalogView::isShowingEmptyState() const
 
 void CatalogView::showItemsOrEmptyState()
 {
-    if (m_model->totalCount() > 0) {
+    if (m_model->rowCount() > 0) {
         m_stack->setCurrentWidget(m_showGrid ? static_cast<QWidget *>(m_grid) : m_list);
         return;
     }
     const ItemFilter filter = m_model->filter();
     const QString search = filter.search.trimmed();
-    if (!m_model->hasCatalog())
+    if (m_model->hasCatalog() && m_model->isLoading())
+        m_emptyState->setText(tr("Reading the catalog…"));
+    else if (!m_model->hasCatalog())
         m_emptyState->setText(tr("No catalog open.\n\nOpen one with File ▸ Open Catalog… or start one with File ▸ New "
                                  "Catalog…; File ▸ Open Demo Catalog shows a ready-made example."));
     else if (!search.isEmpty())
@@ -292,7 +294,10 @@ void CatalogView::applyFilter()
 
 void CatalogView::updateCount()
 {
-    m_count->setText(plural(m_model->totalCount(), tr("%1 item"), tr("%1 items")));
+    if (m_model->hasCatalog() && m_model->totalCount() == 0 && m_model->rowCount() > 0)
+        m_count->setText(tr("counting…")); // the first page is in, its count not yet
+    else
+        m_count->setText(plural(m_model->totalCount(), tr("%1 item"), tr("%1 items")));
     showItemsOrEmptyState();
 }
 

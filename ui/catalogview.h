@@ -28,7 +28,7 @@ public:
     explicit CatalogView(CatalogItemModel *model, QWidget *parent = nullptr);
 
     // Refills the department filter from the catalog (after an import or a department edit).
-    void refreshDepartments(Catalog *catalog);
+    void refreshDepartments(const QVector<Department> &departments);
     void showGrid(bool grid);
     bool isGrid() const;
     // The grid's thumbnail edge in pixels (the Preferences setting, which the size slider changes too).

@@ -4,6 +4,7 @@
 #include "displaytext.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "catalog/reviewstore.h"
 
 #include <QCoreApplication>
@@ -34,41 +35,62 @@ DecisionCommand::DecisionCommand(CatalogSession *session, qint64 itemId, Kind ki
 {
 }
 
+namespace {
+
+struct StatusChange
+{
+    ItemStatus before = ItemStatus::Unlabelled;
+    ItemStatus after = ItemStatus::Unlabelled;
+};
+
+} // namespace
+
 void DecisionCommand::redo()
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog) {
+    if (!m_session->isOpen()) {
         setObsolete(true);
         return;
     }
-    try {
-        ReviewStore store(*catalog);
-        switch (m_kind) {
-        case Kind::Accept: m_decisionId = store.accept(m_itemId).id; break;
-        case Kind::Choose: m_decisionId = store.choose(m_itemId, m_departmentId).id; break;
-        case Kind::Skip: m_decisionId = store.skip(m_itemId).id; break;
-        case Kind::Unfile: m_decisionId = store.unfile(m_itemId).id; break;
-        }
-    } catch (const CatalogError &error) {
-        setObsolete(true);
-        m_session->reportError(QString::fromUtf8(error.what()));
-        return;
-    }
-    m_session->notifyItemChanged(m_itemId);
+    // Written on the catalog thread, in order with everything else posted there; the views have already moved on.
+    m_session->worker()->write(
+        m_session,
+        [itemId = m_itemId, kind = m_kind, departmentId = m_departmentId, decisionId = m_decisionId](Catalog &catalog) {
+            ReviewStore store(catalog);
+            StatusChange change{store.status(itemId), {}};
+            switch (kind) {
+            case Kind::Accept: *decisionId = store.accept(itemId).id; break;
+            case Kind::Choose: *decisionId = store.choose(itemId, departmentId).id; break;
+            case Kind::Skip: *decisionId = store.skip(itemId).id; break;
+            case Kind::Unfile: *decisionId = store.unfile(itemId).id; break;
+            }
+            change.after = store.status(itemId);
+            return change;
+        },
+        [session = m_session, itemId = m_itemId](const StatusChange &change) {
+            session->notifyItemChanged(itemId, change.before, change.after);
+        },
+        [session = m_session](const QString &message) { session->reportError(message); });
 }
 
 void DecisionCommand::undo()
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog || m_decisionId == 0)
+    if (!m_session->isOpen())
         return;
-    try {
-        ReviewStore(*catalog).undo(m_decisionId);
-    } catch (const CatalogError &error) {
-        m_session->reportError(QString::fromUtf8(error.what()));
-        return;
-    }
-    m_session->notifyItemChanged(m_itemId);
+    m_session->worker()->write(
+        m_session,
+        [itemId = m_itemId, decisionId = m_decisionId](Catalog &catalog) {
+            ReviewStore store(catalog);
+            StatusChange change{store.status(itemId), {}};
+            if (*decisionId == 0)
+                throw CatalogError(QCoreApplication::translate("DecisionCommand", "The decision to undo was never saved."));
+            store.undo(*decisionId);
+            change.after = store.status(itemId);
+            return change;
+        },
+        [session = m_session, itemId = m_itemId](const StatusChange &change) {
+            session->notifyItemChanged(itemId, change.before, change.after);
+        },
+        [session = m_session](const QString &message) { session->reportError(message); });
 }
 
 } // namespace accession

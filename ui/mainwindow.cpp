@@ -21,6 +21,7 @@
 #include "userguidedialog.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "demo/democatalogjob.h"
@@ -143,7 +144,14 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_review, &ReviewWidget::openItemRequested, this, &MainWindow::showItem);
     connect(m_dashboard, &DashboardWidget::openItemRequested, this, &MainWindow::showItem);
-    connect(m_session, &CatalogSession::itemChanged, this, &MainWindow::refreshAfterChange);
+    connect(m_session, &CatalogSession::opened, this, &MainWindow::onCatalogOpened);
+    connect(m_session, &CatalogSession::openFailed, this, &MainWindow::onCatalogOpenFailed);
+    connect(m_session, &CatalogSession::migrationProgress, this, &MainWindow::showMigrationProgress);
+    // A decision changes one row and moves one item between two counts.
+    connect(m_session, &CatalogSession::itemChanged, m_itemModel, &CatalogItemModel::refreshItem);
+    connect(m_session, &CatalogSession::itemStatusChanged, this,
+            [this](qint64, ItemStatus before, ItemStatus after) { countStatusChange(before, after); });
+    connect(m_session, &CatalogSession::itemsAdded, this, &MainWindow::refreshAfterChange);
     connect(m_session, &CatalogSession::catalogChanged, this, &MainWindow::refreshAfterChange);
     connect(m_session, &CatalogSession::modelsChanged, this, &MainWindow::refreshAfterChange);
     connect(m_session, &CatalogSession::errorOccurred, this, [this](const QString &message) { showStatus(message, 10000); });
@@ -346,7 +354,8 @@ bool MainWindow::openLastCatalog()
     const QString path = QSettings().value(kLastCatalogKey).toString();
     if (path.isEmpty() || !QFileInfo::exists(path))
         return false;
-    return openCatalog(path);
+    openCatalog(path);
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -355,34 +364,63 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QMainWindow::closeEvent(event);
 }
 
-bool MainWindow::openCatalog(const QString &path)
+void MainWindow::openCatalog(const QString &path)
 {
-    try {
-        m_itemModel->setCatalog(nullptr);
-        m_session->open(path);
-    } catch (const CatalogError &error) {
-        showStatus(QString::fromUtf8(error.what()));
-        updateTitleAndCounts();
-        return false;
-    }
+    m_itemModel->setCatalog(nullptr);
+    m_statusCounts.reset();
+    m_session->open(path); // catalogOpened or catalogOpenFailed follows; nothing here waits for it
+    updateTitleAndCounts();
+}
+
+void MainWindow::onCatalogOpened()
+{
     Catalog *catalog = m_session->catalog();
-    m_itemModel->setCatalog(catalog);
-    m_catalogView->refreshDepartments(catalog);
+    m_itemModel->setCatalog(m_session->worker());
     const QString notice = elided(catalog->setting(QStringLiteral("demo_notice")), kShownMessageChars);
     m_noticeLabel->setText(notice);
     m_noticeLabel->setVisible(!notice.isEmpty());
     rememberRecent(catalog->path());
     QSettings().setValue(kLastCatalogKey, catalog->path());
+    if (!isJobRunning())
+        m_progressBar->hide();
+    statusBar()->clearMessage();
     updateTitleAndCounts();
-    return true;
+    Q_EMIT catalogOpened(catalog->path());
+    if (m_announceDemoWhenOpened) {
+        m_announceDemoWhenOpened = false;
+        statusBar()->showMessage(tr("The demo catalog is ready."));
+        Q_EMIT demoReady();
+    }
+}
+
+void MainWindow::onCatalogOpenFailed(const QString &path, const QString &message)
+{
+    m_announceDemoWhenOpened = false;
+    if (!isJobRunning())
+        m_progressBar->hide();
+    showStatus(message);
+    updateTitleAndCounts();
+    Q_EMIT catalogOpenFailed(path, message);
+}
+
+void MainWindow::showMigrationProgress(int stepsDone, int stepsTotal, const QString &step)
+{
+    if (step.isEmpty())
+        return;
+    showStatus(tr("Updating the catalog for this version of Accession, step %1 of %2: %3").arg(stepsDone + 1).arg(stepsTotal).arg(step));
+    if (!isJobRunning()) {
+        m_progressBar->setRange(0, stepsTotal);
+        m_progressBar->setValue(stepsDone);
+        m_progressBar->show();
+    }
 }
 
 void MainWindow::openDemo()
 {
     const QString dir = DemoCatalogJob::defaultDir();
     if (DemoCatalogJob::isBuilt(dir)) {
+        m_announceDemoWhenOpened = true;
         openCatalog(DemoCatalogJob::catalogPathIn(dir));
-        Q_EMIT demoReady();
         return;
     }
     m_pendingDemoCatalog = DemoCatalogJob::catalogPathIn(dir);
@@ -596,11 +634,11 @@ void MainWindow::onJobEnded(Job *job, bool succeeded)
     if (qobject_cast<DemoCatalogJob *>(job) && !m_pendingDemoCatalog.isEmpty()) {
         const QString path = m_pendingDemoCatalog;
         m_pendingDemoCatalog.clear();
-        if (succeeded && openCatalog(path)) {
-            statusBar()->showMessage(tr("The demo catalog is ready."));
-            Q_EMIT demoReady();
+        if (succeeded) {
+            m_announceDemoWhenOpened = true;
+            openCatalog(path);
         }
-    } else if (m_session->catalog()) {
+    } else if (m_session->isOpen()) {
         m_session->notifyCatalogChanged();
         m_session->notifyModelsChanged();
     }
@@ -635,8 +673,17 @@ void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
 void MainWindow::refreshAfterChange()
 {
     m_itemModel->reload();
-    m_catalogView->refreshDepartments(m_session->catalog());
+    m_statusCounts.reset();
     updateTitleAndCounts();
+}
+
+void MainWindow::countStatusChange(ItemStatus before, ItemStatus after)
+{
+    if (!m_statusCounts || before == after)
+        return; // a full count is on its way, or nothing moved
+    --(*m_statusCounts)[before];
+    ++(*m_statusCounts)[after];
+    showCounts();
 }
 
 void MainWindow::rememberRecent(const QString &path)
@@ -663,16 +710,39 @@ void MainWindow::refreshRecentMenu()
 
 void MainWindow::updateTitleAndCounts()
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog) {
+    if (m_session->isOpening()) {
+        setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(m_session->path()).fileName())));
+        m_countLabel->setText(tr("Opening…"));
+        return;
+    }
+    if (!m_session->isOpen()) {
         setWindowTitle(tr("Accession"));
         m_countLabel->setText(tr("No catalog open"));
         m_startPage->hide();
         m_tabs->show();
         return;
     }
-    setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(catalog->path()).fileName())));
-    const QHash<ItemStatus, qint64> counts = ReviewStore(*catalog).statusCounts();
+    setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(m_session->path()).fileName())));
+    if (m_statusCounts) {
+        showCounts();
+        return;
+    }
+    // Counted once on the catalog thread (a scan of every item), then kept by each decision's change of status.
+    const quint64 generation = ++m_countsGeneration;
+    m_session->worker()->read(
+        this, [](Catalog &catalog) { return ReviewStore(catalog).statusCounts(); },
+        [this, generation](const QHash<ItemStatus, qint64> &counts) {
+            if (generation != m_countsGeneration)
+                return;
+            m_statusCounts = counts;
+            showCounts();
+        },
+        [this](const QString &message) { showStatus(message, 10000); });
+}
+
+void MainWindow::showCounts()
+{
+    const QHash<ItemStatus, qint64> &counts = *m_statusCounts;
     qint64 total = 0;
     for (qint64 count : counts)
         total += count;

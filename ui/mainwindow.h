@@ -1,10 +1,14 @@
 #pragma once
 
+#include "catalog/reviewstore.h"
 #include "ingest/importplan.h"
 
 #include <QMainWindow>
 
+#include <QHash>
+
 #include <memory>
+#include <optional>
 
 class QAction;
 class QDockWidget;
@@ -43,8 +47,9 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a catalog file; shows the reason in the status bar and returns false if it cannot.
-    bool openCatalog(const QString &path);
+    // Starts opening (and, for an older catalog, migrating) a catalog file on the catalog thread: catalogOpened
+    // follows, or catalogOpenFailed, whose reason the status bar shows. Returns at once.
+    void openCatalog(const QString &path);
     // Opens the demo, building it in the background first if needed.
     void openDemo();
     // Imports files or folders and, when a model is active, classifies them at once.
@@ -69,7 +74,7 @@ public:
     void importLabelled(const ImportRequest &request);
     void exportCatalog(const ExportRequest &request);
     StartPage *startPage() const { return m_startPage; }
-    // Opens the catalog of the last session, if it still exists; false otherwise (nothing is shown then).
+    // Starts opening the catalog of the last session, if it still exists; false otherwise (nothing is shown then).
     bool openLastCatalog();
     // Window geometry, docks, toolbar, splitters and grid/list mode, restored by the next window.
     void saveSettings() const;
@@ -98,6 +103,8 @@ public:
 Q_SIGNALS:
     void jobEnded(bool succeeded);
     void demoReady();
+    void catalogOpened(const QString &path);
+    void catalogOpenFailed(const QString &path, const QString &message);
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -125,6 +132,11 @@ private:
     void refreshRecentMenu();
     void refreshAfterChange();
     void updateTitleAndCounts();
+    void showCounts();
+    void countStatusChange(ItemStatus before, ItemStatus after);
+    void onCatalogOpened();
+    void onCatalogOpenFailed(const QString &path, const QString &message);
+    void showMigrationProgress(int stepsDone, int stepsTotal, const QString &step);
 
     CatalogSession *m_session;
     CatalogItemModel *m_itemModel;
@@ -148,6 +160,10 @@ private:
     QPushButton *m_cancelButton;
     JobRunner *m_jobRunner;
     QString m_pendingDemoCatalog;
+    bool m_announceDemoWhenOpened = false;
+    // The status counts: read once per open or bulk change, then moved by each decision; empty while read.
+    std::optional<QHash<ItemStatus, qint64>> m_statusCounts;
+    quint64 m_countsGeneration = 0;
     StartPage *m_startPage = nullptr;
 };
 

@@ -121,7 +121,7 @@ std::optional<LabelSource> labelSourceFromName(const QString &name)
     return std::nullopt;
 }
 
-Catalog::Catalog(const QString &path, OpenMode mode)
+Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &progress)
     : m_path(QFileInfo(path).absoluteFilePath())
     , m_connectionName(QStringLiteral("accession-catalog-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
@@ -151,7 +151,7 @@ Catalog::Catalog(const QString &path, OpenMode mode)
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
     probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    migrate();
+    migrate(progress);
 }
 
 bool Catalog::execWaiting(QSqlQuery &query, const QString &sql) const
@@ -209,7 +209,7 @@ QString Catalog::nowText()
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
 }
 
-void Catalog::migrate()
+void Catalog::migrate(const MigrationProgress &progress)
 {
     QSqlQuery query(m_database);
     if (!execWaiting(query, QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
@@ -243,9 +243,15 @@ void Catalog::migrate()
             query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
             return;
         }
+        int stepsTotal = 0;
+        for (const Migration &migration : catalogMigrations())
+            stepsTotal += migration.toVersion > lockedVersion ? 1 : 0;
+        int stepsDone = 0;
         for (const Migration &migration : catalogMigrations()) {
             if (migration.toVersion <= lockedVersion)
                 continue;
+            if (progress)
+                progress(stepsDone++, stepsTotal, QString::fromLatin1(migration.description));
             for (const QString &statement : migration.statements) {
                 if (!query.exec(statement))
                     fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
@@ -259,6 +265,8 @@ void Catalog::migrate()
         query.finish();
         setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
         transaction.commit();
+        if (progress)
+            progress(stepsTotal, stepsTotal, QString());
     } catch (...) {
         query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
         throw;

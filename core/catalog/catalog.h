@@ -9,6 +9,7 @@
 #include <QString>
 #include <QVariantMap>
 
+#include <functional>
 #include <optional>
 
 namespace accession {
@@ -28,8 +29,12 @@ public:
     // import --max-department-name change it.
     static constexpr int kMaxDepartmentNameLength = 200;
 
+    // Called before each migration step (stepsDone of stepsTotal, then the step's description) and once at the end.
+    using MigrationProgress = std::function<void(int stepsDone, int stepsTotal, const QString &step)>;
+
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
-    explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting);
+    explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting,
+                     const MigrationProgress &progress = {});
     ~Catalog();
     Catalog(const Catalog &) = delete;
     Catalog &operator=(const Catalog &) = delete;
@@ -144,7 +149,7 @@ public:
     static QString nowText();
 
 private:
-    void migrate();
+    void migrate(const MigrationProgress &progress);
     // Runs a set-up statement, retrying while another process holds the lock, up to the busy timeout.
     bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;

@@ -102,6 +102,14 @@ qint64 ItemQuery::count() const
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
+std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
+{
+    QSqlQuery query = catalog.run(QLatin1String(kSelect) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), itemId}});
+    if (!query.next())
+        return std::nullopt;
+    return rowFromQuery(query);
+}
+
 QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
 {
     QStringList conditions;

@@ -46,6 +46,8 @@ public:
     ItemQuery(Catalog &catalog, ItemFilter filter, ItemOrder order);
 
     qint64 count() const;
+    // One item as the views list it, whatever the filter (to refresh a row after a decision).
+    static std::optional<ItemRow> row(Catalog &catalog, qint64 itemId);
     // The next page after the last row of the previous one (nullptr: the first page).
     QVector<ItemRow> page(const ItemRow *after, int limit) const;
 

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "appearance.h"
 #include "catalogsession.h"
 #include "dashboardwidget.h"
@@ -129,7 +130,7 @@ void TestAppearance::cleanup()
 void TestAppearance::darkGivesADarkWindowAndDarkCharts()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("dark%1.db").arg(++m_copies))));
+    QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("dark%1.db").arg(++m_copies))));
     window.show();
     AppearanceManager::instance().apply(AppearanceChoice::Dark);
     QVERIFY(AppearanceManager::instance().isDark());
@@ -225,7 +226,7 @@ void TestAppearance::environmentOverridesAndDesktopThemeIsRead()
 void TestAppearance::mergeIsUndoneFromEditUndo()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("merge%1.db").arg(++m_copies))));
+    QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("merge%1.db").arg(++m_copies))));
     window.show();
     window.openDepartmentsDialog();
     auto *dialog = window.findChild<DepartmentsDialog *>();
@@ -271,7 +272,7 @@ void TestAppearance::mergeIsUndoneFromTheDialogAfterARestart()
     QVector<QPair<QString, qint64>> countsBefore;
     {
         MainWindow window;
-        QVERIFY(window.openCatalog(path));
+        QVERIFY(openCatalogAndWait(window, path));
         window.openDepartmentsDialog();
         auto *dialog = window.findChild<DepartmentsDialog *>();
         shownBefore = listTexts(dialog->list());
@@ -280,7 +281,7 @@ void TestAppearance::mergeIsUndoneFromTheDialogAfterARestart()
         QVERIFY(dialog->mergeDepartments(departments[2].id, departments[0].id));
     }
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     QVERIFY(!window.session()->undoStack()->canUndo()); // a new session: only the catalog remembers the merge
     window.openDepartmentsDialog();
     auto *dialog = window.findChild<DepartmentsDialog *>();

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
@@ -108,8 +109,7 @@ void TestCatalogView::showLoaded(CatalogView &view, CatalogItemModel &model)
     view.showGrid(true);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
-    while (model.canFetchMore(QModelIndex()))
-        model.fetchMore(QModelIndex());
+    QVERIFY(fetchAllRows(model));
     for (int row = 0; row < model.rowCount(); ++row)
         model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::ThumbnailRole); // asks the loader
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -135,7 +135,10 @@ void TestCatalogView::captionsNeverOverlapThumbnailsAtAnySize()
     Catalog catalog(m_csvCatalog);
     CatalogItemModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setCatalog(&catalog);
+    CatalogWorker modelWorker;
+    QVERIFY(openWorkerAndWait(modelWorker, catalog.path()));
+    model.setCatalog(&modelWorker);
+    QVERIFY(settleWorker(modelWorker));
     CatalogView view(&model);
     showLoaded(view, model);
     QCOMPARE(model.rowCount(), 4);
@@ -191,9 +194,11 @@ void TestCatalogView::captionNamesTheObjectElseTheFile()
 {
     Catalog catalog(m_csvCatalog);
     CatalogItemModel model;
-    model.setCatalog(&catalog);
-    while (model.canFetchMore(QModelIndex()))
-        model.fetchMore(QModelIndex());
+    CatalogWorker modelWorker;
+    QVERIFY(openWorkerAndWait(modelWorker, catalog.path()));
+    model.setCatalog(&modelWorker);
+    QVERIFY(settleWorker(modelWorker));
+    QVERIFY(fetchAllRows(model));
     const auto captionOf = [&](const QString &fileName) {
         const int row = model.rowOfItem(itemNamed(catalog, fileName));
         return model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::CaptionRole).toStringList();
@@ -217,8 +222,11 @@ void TestCatalogView::captionNamesTheObjectElseTheFile()
     copy.run(QStringLiteral("UPDATE items SET metadata = '{not json' WHERE id = :id"),
              QVariantMap{{QStringLiteral("id"), itemNamed(copy, QStringLiteral("panorama.png"))}});
     CatalogItemModel hostileModel;
-    hostileModel.setCatalog(&copy);
-    hostileModel.fetchMore(QModelIndex());
+    CatalogWorker hostileModelWorker;
+    QVERIFY(openWorkerAndWait(hostileModelWorker, copy.path()));
+    hostileModel.setCatalog(&hostileModelWorker);
+    QVERIFY(settleWorker(hostileModelWorker));
+    QVERIFY(waitUntilLoaded(hostileModel));
     QCOMPARE(hostileModel.rowCount(), 4); // malformed metadata costs the item its title, not the page
     const QModelIndex tiny = hostileModel.index(hostileModel.rowOfItem(itemNamed(copy, QStringLiteral("tiny.png"))), 0);
     const QStringList caption = tiny.data(CatalogItemModel::CaptionRole).toStringList();
@@ -243,10 +251,14 @@ void TestCatalogView::badgeShowsStatusAndDepartment()
     const auto shortOf = [&](const QString &name) { return shortNames.value(names.indexOf(name)); };
 
     CatalogItemModel model;
-    model.setCatalog(&catalog);
+    CatalogWorker modelWorker;
+    QVERIFY(openWorkerAndWait(modelWorker, catalog.path()));
+    model.setCatalog(&modelWorker);
+    QVERIFY(settleWorker(modelWorker));
     const auto firstWith = [&](ItemStatus status) {
         model.setFilter({0, status, QString()});
-        model.fetchMore(QModelIndex());
+        if (!waitUntilLoaded(model))
+            return QModelIndex();
         return model.rowCount() > 0 ? model.index(0, CatalogItemModel::FileColumn) : QModelIndex();
     };
 
@@ -265,6 +277,7 @@ void TestCatalogView::badgeShowsStatusAndDepartment()
 
     registry.setThreshold(active.id, 0.0); // every prediction is filed
     model.reload();
+    QVERIFY(waitUntilLoaded(model));
     const QModelIndex filed = firstWith(ItemStatus::AutoFiled);
     QVERIFY(filed.isValid());
     QCOMPARE(filed.data(CatalogItemModel::BadgeStatusRole).toString(), QStringLiteral("Filed"));
@@ -279,8 +292,7 @@ void TestCatalogView::badgeShowsStatusAndDepartment()
     QCOMPARE(reviewed.data(CatalogItemModel::BadgeDepartmentRole).toString(), shortOf(otherDepartment));
 
     model.setFilter({});
-    while (model.canFetchMore(QModelIndex()))
-        model.fetchMore(QModelIndex());
+    QVERIFY(fetchAllRows(model));
     // Each department keeps its colour in every cell, and no two departments share one.
     QHash<QString, QRgb> colours;
     for (int row = 0; row < model.rowCount(); ++row) {
@@ -300,7 +312,10 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
 {
     Catalog catalog(m_csvCatalog);
     CatalogItemModel model;
-    model.setCatalog(&catalog);
+    CatalogWorker modelWorker;
+    QVERIFY(openWorkerAndWait(modelWorker, catalog.path()));
+    model.setCatalog(&modelWorker);
+    QVERIFY(settleWorker(modelWorker));
     CatalogView view(&model);
     showLoaded(view, model);
     QListView *grid = view.gridView();
@@ -345,7 +360,7 @@ void TestCatalogView::sliderResizesTheGridAndIsThePreference()
 
     // The other way: Preferences sets the slider.
     MainWindow window;
-    QVERIFY(window.openCatalog(m_csvCatalog));
+    QVERIFY(openCatalogAndWait(window, m_csvCatalog));
     QCOMPARE(window.catalogView()->thumbnailSlider()->value(), larger);
     PreferencesDialog *dialog = window.openPreferences();
     QCOMPARE(dialog->thumbnailSizeBox()->value(), larger);
@@ -360,7 +375,10 @@ void TestCatalogView::largeThumbnailsAreDecodedFromTheOriginals()
 {
     Catalog catalog(m_csvCatalog);
     CatalogItemModel model;
-    model.setCatalog(&catalog);
+    CatalogWorker modelWorker;
+    QVERIFY(openWorkerAndWait(modelWorker, catalog.path()));
+    model.setCatalog(&modelWorker);
+    QVERIFY(settleWorker(modelWorker));
     CatalogView view(&model);
     showLoaded(view, model);
     const auto thumbnailOf = [&](const QString &fileName) {
@@ -383,7 +401,7 @@ void TestCatalogView::largeThumbnailsAreDecodedFromTheOriginals()
 void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
 {
     CatalogSession session;
-    session.open(copyCatalog(m_csvCatalog, m_dir.path(), QStringLiteral("panel.db")));
+    QVERIFY(openSessionAndWait(session, copyCatalog(m_csvCatalog, m_dir.path(), QStringLiteral("panel.db"))));
     ItemPanel panel(&session);
     Catalog &catalog = *session.catalog();
     panel.showItem(itemNamed(catalog, QStringLiteral("portrait.png")));

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogsession.h"
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
@@ -239,7 +240,7 @@ void verifyWholeMatrix(DashboardWidget *dashboard)
 void TestConfusionMatrix::wholeMatrixFitsAt1366x768()
 {
     CatalogSession session;
-    session.open(m_catalogPath);
+    QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
     showDashboard(dashboard);
     verifyWholeMatrix(&dashboard);
@@ -249,7 +250,7 @@ void TestConfusionMatrix::wholeMatrixFitsAt1366x768()
     // In the window too, beside the item panel.
     MainWindow window;
     window.resize(1366, 768);
-    QVERIFY(window.openCatalog(m_catalogPath));
+    QVERIFY(openCatalogAndWait(window, m_catalogPath));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.showDashboard();
@@ -263,7 +264,7 @@ void TestConfusionMatrix::wholeMatrixFitsAt1366x768()
 void TestConfusionMatrix::normalisingMakesRowsAndColumnsSumToOne()
 {
     CatalogSession session;
-    session.open(m_catalogPath);
+    QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
     showDashboard(dashboard);
     QAbstractItemModel *model = dashboard.confusionView()->model();
@@ -310,7 +311,7 @@ void TestConfusionMatrix::normalisingMakesRowsAndColumnsSumToOne()
 void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
 {
     CatalogSession session;
-    session.open(m_catalogPath);
+    QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
     showDashboard(dashboard);
     QTableView *view = dashboard.confusionView();
@@ -367,7 +368,7 @@ void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
 void TestConfusionMatrix::itemPanelSaysWhyThereIsNoChart()
 {
     CatalogSession session;
-    session.open(m_catalogPath);
+    QVERIFY(openSessionAndWait(session, m_catalogPath));
     ItemPanel panel(&session);
     panel.resize(360, 700);
     panel.show();
@@ -410,7 +411,7 @@ void TestConfusionMatrix::chartLabelsShowWhole()
 {
     const QString path = copyCatalog(m_catalogPath, m_dir.path(), QStringLiteral("predicted.db"));
     CatalogSession session;
-    session.open(path);
+    QVERIFY(openSessionAndWait(session, path));
     Catalog &catalog = *session.catalog();
 
     // The dashboard's charts at 1366x768, twenty departments along the bars.
@@ -495,7 +496,7 @@ void TestConfusionMatrix::itemPanelLabelsWholeInTheWindow()
     }
     MainWindow window;
     window.resize(1366, 768);
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.showCatalog();

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogsession.h"
 #include "dashboardwidget.h"
 #include "exportdialog.h"
@@ -67,7 +68,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
 
     // 0. An empty catalog opens on the start page.
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("path.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("path.db"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QVERIFY(window.startPage()->isVisible());
@@ -87,7 +88,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QCOMPARE(imported.keys(), departments);
     for (const QString &department : departments)
         QCOMPARE(imported.value(department), perDepartment);
-    QVERIFY(!window.startPage()->isVisible());
+    QTRY_VERIFY(!window.startPage()->isVisible());
 
     // 2. Model ▸ Add Pretrained Weights…: MobileNetV2 in torchvision's names, checked and recorded.
     QString weights = qEnvironmentVariable("ACCESSION_CURATOR_PATH_WEIGHTS");

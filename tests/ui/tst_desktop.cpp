@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogsession.h"
 #include "catalogview.h"
 #include "dashboardwidget.h"
@@ -123,7 +124,7 @@ void TestDesktop::settingsAreRestoredByTheNextWindow()
         first.resize(1100, 900);
         firstSize = first.size();
         QVERIFY(firstSize != QSize(1360, 860)); // not the default a fresh window starts with
-        QVERIFY(first.openCatalog(path));
+        QVERIFY(openCatalogAndWait(first, path));
         first.catalogView()->showGrid(false);
         first.problemsDock()->show();
         QVERIFY(first.close());
@@ -134,6 +135,7 @@ void TestDesktop::settingsAreRestoredByTheNextWindow()
     QVERIFY(!second.problemsDock()->isHidden());
     QVERIFY(second.catalogPath().isEmpty());
     QVERIFY(second.openLastCatalog());
+    QVERIFY(settleCatalogReads(second.session()));
     QCOMPARE(second.catalogPath(), path);
     QVERIFY(!second.catalogView()->isShowingEmptyState());
 
@@ -148,7 +150,7 @@ void TestDesktop::lastCatalogThatIsGoneIsNotOpened()
     const QString path = copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("gone.db"));
     {
         MainWindow first;
-        QVERIFY(first.openCatalog(path));
+        QVERIFY(openCatalogAndWait(first, path));
         first.saveSettings();
     }
     QVERIFY(QFile::remove(path));
@@ -189,7 +191,7 @@ void TestDesktop::toolbarAndShortcutsForImportAndTrain()
     QVERIFY(menuNamed(window, QStringLiteral("&File"))->actions().contains(window.importFilesAction()));
     QVERIFY(menuNamed(window, QStringLiteral("&Model"))->actions().contains(window.trainAction()));
 
-    QVERIFY(window.openCatalog(labelledCatalog(QStringLiteral("train"), 3)));
+    QVERIFY(openCatalogAndWait(window, labelledCatalog(QStringLiteral("train"), 3)));
     QVERIFY(!window.findChild<RetrainDialog *>());
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));
@@ -208,11 +210,11 @@ void TestDesktop::countsSpeakInPlurals()
     const QString one = m_dir.filePath(QStringLiteral("one.db"));
     importFolders(one, images);
     MainWindow window;
-    QVERIFY(window.openCatalog(one));
+    QVERIFY(openCatalogAndWait(window, one));
     QCOMPARE(window.catalogView()->countLabel()->text(), QStringLiteral("1 item"));
     QVERIFY(window.countLabel()->text().startsWith(QStringLiteral("1 item ·")));
 
-    QVERIFY(window.openCatalog(labelledCatalog(QStringLiteral("two"), 1)));
+    QVERIFY(openCatalogAndWait(window, labelledCatalog(QStringLiteral("two"), 1)));
     QCOMPARE(window.catalogView()->countLabel()->text(), QStringLiteral("2 items"));
     QVERIFY(window.countLabel()->text().startsWith(QStringLiteral("2 items ·")));
     QVERIFY(!window.countLabel()->text().contains(QStringLiteral("(s)")));
@@ -227,12 +229,12 @@ void TestDesktop::emptyStatesSayWhy()
     QVERIFY(window.catalogView()->emptyStateLabel()->text().contains(QStringLiteral("No catalog open")));
     QVERIFY(window.dashboard()->isShowingEmptyState());
 
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("new-empty.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("new-empty.db"))));
     QVERIFY(window.catalogView()->isShowingEmptyState());
     QVERIFY(window.catalogView()->emptyStateLabel()->text().contains(QStringLiteral("This catalog is empty")));
 
     // Labelled items but no model: the dashboard says so instead of showing empty charts.
-    QVERIFY(window.openCatalog(labelledCatalog(QStringLiteral("nomodel"), 2)));
+    QVERIFY(openCatalogAndWait(window, labelledCatalog(QStringLiteral("nomodel"), 2)));
     QVERIFY(!window.catalogView()->isShowingEmptyState());
     window.showDashboard();
     QVERIFY(window.dashboard()->isShowingEmptyState());
@@ -240,7 +242,7 @@ void TestDesktop::emptyStatesSayWhy()
     QVERIFY(window.dashboard()->emptyStateLabel()->text().contains(QStringLiteral("No model yet")));
 
     window.showCatalog();
-    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("searched.db"))));
+    QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("searched.db"))));
     QVERIFY(!window.dashboard()->isShowingEmptyState());
     QVERIFY(!window.catalogView()->isShowingEmptyState());
     window.catalogView()->searchField()->setText(QStringLiteral("no-such-object-anywhere"));
@@ -267,7 +269,7 @@ void TestDesktop::preferencesArePersistedAndApplied()
 
     MainWindow next;
     QCOMPARE(next.catalogView()->thumbnailSize(), 176);
-    QVERIFY(next.openCatalog(labelledCatalog(QStringLiteral("prefs"), 2)));
+    QVERIFY(openCatalogAndWait(next, labelledCatalog(QStringLiteral("prefs"), 2)));
     next.trainAction()->trigger();
     auto *retrain = next.findChild<RetrainDialog *>();
     QVERIFY(retrain);
@@ -309,7 +311,7 @@ void TestDesktop::chartsFollowADarkPalette()
 void TestDesktop::mergingADepartmentAsksFirst()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("merge.db"))));
+    QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("merge.db"))));
     window.show();
     window.openDepartmentsDialog();
     auto *dialog = window.findChild<DepartmentsDialog *>();

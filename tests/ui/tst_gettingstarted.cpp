@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "exportdialog.h"
 #include "importlabelleddialog.h"
 #include "mainwindow.h"
@@ -67,7 +68,7 @@ constexpr int kJobTimeoutMs = 180000;
 void TestGettingStarted::emptyCatalogShowsTheStartPage()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("empty.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("empty.db"))));
     window.show();
     QVERIFY(window.startPage()->isVisible());
     QVERIFY(!window.tabs()->isVisible());
@@ -88,7 +89,7 @@ void TestGettingStarted::emptyCatalogShowsTheStartPage()
 
     // A catalog with items shows its views instead.
     MainWindow full;
-    QVERIFY(full.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("full.db"))));
+    QVERIFY(openCatalogAndWait(full, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("full.db"))));
     full.show();
     QVERIFY(!full.startPage()->isVisible());
     QVERIFY(full.tabs()->isVisible());
@@ -99,7 +100,7 @@ void TestGettingStarted::importLabelledDepartmentFolders()
     const QString folders = m_dir.filePath(QStringLiteral("labelled"));
     writeDepartmentFolders(folders, {QStringLiteral("Asian Art"), QStringLiteral("Egyptian Art")}, 4, 40, 7);
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("folders.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("folders.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     ImportLabelledDialog *dialog = window.openImportLabelledDialog();
@@ -118,7 +119,7 @@ void TestGettingStarted::importLabelledDepartmentFolders()
     const QMap<QString, int> counts = labelCounts(catalog);
     QCOMPARE(counts.value(QStringLiteral("Asian Art")), 4);
     QCOMPARE(counts.value(QStringLiteral("Egyptian Art")), 4);
-    QVERIFY(!window.startPage()->isVisible());
+    QTRY_VERIFY(!window.startPage()->isVisible());
     QVERIFY(window.tabs()->isVisible());
 }
 
@@ -127,7 +128,7 @@ void TestGettingStarted::folderDroppedOnTheStartPageImportsLabelled()
     const QString folders = m_dir.filePath(QStringLiteral("dropped"));
     writeDepartmentFolders(folders, {QStringLiteral("Medieval Art"), QStringLiteral("Arms and Armor")}, 3, 40, 11);
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("dropped.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("dropped.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     QMimeData mime;
@@ -161,7 +162,7 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     writeFile(csvPath, csv.toUtf8());
 
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("csv.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("csv.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     ImportLabelledDialog *dialog = window.openImportLabelledDialog();
@@ -206,7 +207,7 @@ void TestGettingStarted::csvDroppedOnTheStartPageOpensTheMapping()
     const QString csvPath = m_dir.filePath(QStringLiteral("dropped.csv"));
     writeFile(csvPath, "Object ID,Department,Picture_name\n1,Asian Art,1.jpg\n2,Egyptian Art,2.jpg\n");
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("csvdrop.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("csvdrop.db"))));
     window.show();
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile(csvPath)});
@@ -231,7 +232,7 @@ void TestGettingStarted::csvDroppedOnTheStartPageOpensTheMapping()
 void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(m_dir.filePath(QStringLiteral("model.db"))));
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("model.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
 
@@ -255,7 +256,7 @@ void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
 void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("export.db"))));
+    QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("export.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     Catalog &catalog = *window.session()->catalog();

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
@@ -81,14 +82,25 @@ void TestMainWindow::itemModelsPassTheModelTester()
 {
     const QString path = freshCatalog(QStringLiteral("tester.db"));
     Catalog catalog(path);
+    CatalogWorker worker;
+    QVERIFY(openWorkerAndWait(worker, path));
     CatalogItemModel items;
     QAbstractItemModelTester itemsTester(&items, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    items.setCatalog(&catalog);
-    while (items.canFetchMore(QModelIndex()))
+    items.setCatalog(&worker);
+    QVERIFY(settleWorker(worker));
+    while (items.canFetchMore(QModelIndex())) {
         items.fetchMore(QModelIndex());
+        QVERIFY(settleWorker(worker));
+    }
     QCOMPARE(items.rowCount(), 48 + 15);
     items.setFilter({0, ItemStatus::NeedsReview, QString()});
+    QVERIFY(settleWorker(worker));
     items.setOrder(ItemOrder::LeastConfidentFirst);
+    QVERIFY(settleWorker(worker));
+    const qint64 refreshed = items.itemIdAt(0);
+    items.refreshItem(refreshed);
+    QVERIFY(settleWorker(worker));
+    QCOMPARE(items.itemIdAt(0), refreshed);
     items.setCatalog(nullptr);
 
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
@@ -115,12 +127,21 @@ void TestMainWindow::catalogModelPagesFiltersAndOrders()
     writeDepartmentFolders(dir.filePath(QStringLiteral("in")), {QStringLiteral("A"), QStringLiteral("B")}, perDepartment, 16);
     importFolders(path, dir.filePath(QStringLiteral("in")));
     Catalog catalog(path);
+    CatalogWorker worker;
+    QVERIFY(openWorkerAndWait(worker, path));
     CatalogItemModel model;
-    model.setCatalog(&catalog);
+    QSignalSpy firstPages(&model, &CatalogItemModel::firstPageLoaded);
+    model.setCatalog(&worker);
+    // Nothing is read on this thread: the first page and the count arrive from the catalog thread.
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(model.isLoading());
+    QVERIFY(!model.canFetchMore(QModelIndex()));
+    QVERIFY(settleWorker(worker));
+    QCOMPARE(firstPages.size(), 1);
     QCOMPARE(model.totalCount(), 2 * perDepartment);
-    model.fetchMore(QModelIndex());
     QCOMPARE(model.rowCount(), CatalogItemModel::kPageSize);
     model.fetchMore(QModelIndex());
+    QVERIFY(settleWorker(worker));
     QCOMPARE(model.rowCount(), 2 * perDepartment);
     QVERIFY(!model.canFetchMore(QModelIndex()));
     // Newest first: ids fall, with no row twice across the page boundary.
@@ -135,16 +156,20 @@ void TestMainWindow::catalogModelPagesFiltersAndOrders()
     ItemFilter filter;
     filter.departmentId = *catalog.departmentIdByName(QStringLiteral("B"));
     model.setFilter(filter);
+    QVERIFY(settleWorker(worker));
     QCOMPARE(model.totalCount(), perDepartment);
+    // Two filters in quick succession: only the last one's rows arrive.
+    filter.search = QStringLiteral("a-0007");
+    model.setFilter(filter);
     filter.search = QStringLiteral("b-0007");
     model.setFilter(filter);
+    QVERIFY(settleWorker(worker));
     QCOMPARE(model.totalCount(), 1);
-    while (model.canFetchMore(QModelIndex()))
-        model.fetchMore(QModelIndex());
+    QCOMPARE(model.rowCount(), 1);
     QVERIFY(model.index(0, CatalogItemModel::FileColumn).data().toString().contains(QStringLiteral("b-0007")));
     // Thumbnails arrive from the loader thread.
     model.setFilter({});
-    model.fetchMore(QModelIndex());
+    QVERIFY(settleWorker(worker));
     const QModelIndex first = model.index(0, CatalogItemModel::FileColumn);
     first.data(Qt::DecorationRole);
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
@@ -155,7 +180,7 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
 {
     const QString path = freshCatalog(QStringLiteral("panel.db"));
     CatalogSession session;
-    session.open(path);
+    QVERIFY(openSessionAndWait(session, path));
     ItemPanel panel(&session);
     Catalog &catalog = *session.catalog();
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
@@ -167,6 +192,7 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
     QCOMPARE(panel.historyList()->count(), 2); // imported, predicted
     panel.departmentBox()->setCurrentText(QStringLiteral("Asian Art"));
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(&session));
     QCOMPARE(catalog.item(waiting.itemId)->department, QStringLiteral("Asian Art"));
     QCOMPARE(panel.historyList()->count(), 4); // + curator label, + decision
 }
@@ -174,7 +200,7 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
 void TestMainWindow::droppedFilesAreImportedAndClassified()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("drop.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("drop.db"))));
     window.show();
     QTemporaryDir drop;
     writeDepartmentFolders(drop.filePath(QStringLiteral("tmp")), {QStringLiteral("Asian Art")}, 3, 40, 99);
@@ -208,7 +234,7 @@ void TestMainWindow::droppedFilesAreImportedAndClassified()
 void TestMainWindow::reviewFromTheKeyboardWithUndo()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("review.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("review.db"))));
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
@@ -254,7 +280,7 @@ void TestMainWindow::reviewFromTheKeyboardWithUndo()
 void TestMainWindow::correctionElsewhereIsUndoneToo()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("elsewhere.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("elsewhere.db"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     Catalog &catalog = *window.session()->catalog();
@@ -264,6 +290,7 @@ void TestMainWindow::correctionElsewhereIsUndoneToo()
     const QString other = before == QLatin1String("Asian Art") ? QStringLiteral("Arms and Armor") : QStringLiteral("Asian Art");
     window.itemPanel()->departmentBox()->setCurrentText(other);
     QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, other);
     window.session()->undoStack()->undo();
     QCOMPARE(catalog.item(item)->department, before);
@@ -275,7 +302,7 @@ void TestMainWindow::correctionElsewhereIsUndoneToo()
 void TestMainWindow::confusionCellListsItsItems()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("confusion.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("confusion.db"))));
     window.show();
     window.showDashboard();
     DashboardWidget *dashboard = window.dashboard();
@@ -354,7 +381,7 @@ void TestMainWindow::confusionColumnsHaveDistinctShortLabels()
 void TestMainWindow::thresholdControlChangesWhatIsFiled()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("threshold.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("threshold.db"))));
     Catalog &catalog = *window.session()->catalog();
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
     window.show();
@@ -392,7 +419,7 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
 void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("retrain.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("retrain.db"))));
     RetrainDialog dialog(window.session());
     TrainingOptions options;
     options.architecture = Architecture::Baseline;
@@ -422,7 +449,7 @@ void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
 void TestMainWindow::departmentsCanBeMergedAndGrouped()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("departments.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("departments.db"))));
     window.show();
     Catalog &catalog = *window.session()->catalog();
     DepartmentsDialog dialog(window.session());
@@ -493,7 +520,7 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QVERIFY(window.openMetImportDialog() == nullptr); // no catalog yet
     const QString path = m_dir.filePath(QStringLiteral("met.db"));
     { Catalog create(path, Catalog::OpenMode::CreateIfMissing); }
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     window.show();
     MetImportDialog *dialog = window.openMetImportDialog();
     QVERIFY(dialog);
@@ -527,12 +554,12 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QCOMPARE(first.skipped, qint64(1));
     QVERIFY(dialog->statusText().startsWith(QStringLiteral("Finished")));
     QCOMPARE(window.session()->catalog()->itemCount(), int(first.imported));
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
     for (const ImportFailure &skipped : first.skippedReasons)
         QVERIFY(skipped.reason.contains(QStringLiteral("no image")));
     // The item panel shows what The Met said of the object, with a link to its page.
-    if (window.itemModel()->canFetchMore(QModelIndex()))
-        window.itemModel()->fetchMore(QModelIndex());
+    QVERIFY(fetchAllRows(*window.itemModel()));
     const qint64 firstItem = window.itemModel()->itemIdAt(0);
     QVERIFY(firstItem > 0);
     window.itemPanel()->showItem(firstItem);
@@ -560,7 +587,7 @@ void TestMainWindow::reportsCatalogThatCannotOpen()
         catalog.setSetting(QStringLiteral("schema_version"), QStringLiteral("42"));
     }
     MainWindow window;
-    QVERIFY(!window.openCatalog(dir.filePath(QStringLiteral("future.db"))));
+    QVERIFY(!openCatalogAndWait(window, dir.filePath(QStringLiteral("future.db"))));
     QVERIFY(window.catalogPath().isEmpty());
 }
 
@@ -585,7 +612,7 @@ void TestMainWindow::hostileDepartmentNamesShowAsPlainBoundedText()
     const auto isLiteral = [](const QString &shown) { return !shown.contains(QStringLiteral("<img")) && !shown.contains(QStringLiteral("<font")); };
 
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     window.show();
     Catalog &catalog = *window.session()->catalog();
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
@@ -616,6 +643,7 @@ void TestMainWindow::hostileDepartmentNamesShowAsPlainBoundedText()
     QVERIFY(hugeIndex >= 0);
     box->setCurrentIndex(hugeIndex);
     QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, huge);
     QVERIFY(window.itemPanel()->titleLabel()->text().contains(elided(huge).toHtmlEscaped()));
 

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
@@ -71,7 +72,7 @@ void TestReview::init()
 
 void TestReview::openForReview(MainWindow &window, const QString &name)
 {
-    QVERIFY(window.openCatalog(freshCatalog(name)));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(name)));
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
@@ -104,7 +105,7 @@ void TestReview::defaultKeysSkipTheSkipKey()
 void TestReview::fileUnderStartsOnThePrediction()
 {
     CatalogSession session;
-    session.open(freshCatalog(QStringLiteral("preselect.db")));
+    QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("preselect.db"))));
     QVERIFY(session.catalog());
     Catalog &catalog = *session.catalog();
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
@@ -128,7 +129,7 @@ void TestReview::fileUnderStartsOnThePrediction()
 void TestReview::autoFiledItemSaysWhereItWasFiled()
 {
     CatalogSession session;
-    session.open(freshCatalog(QStringLiteral("autofiled.db")));
+    QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("autofiled.db"))));
     QVERIFY(session.catalog());
     Catalog &catalog = *session.catalog();
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
@@ -242,7 +243,7 @@ void TestReview::keysCanBeChangedInTheDialog()
 void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("panel.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("panel.db"))));
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
@@ -279,7 +280,7 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
 void TestReview::arrowKeysMoveTheItemPanel()
 {
     MainWindow window;
-    QVERIFY(window.openCatalog(freshCatalog(QStringLiteral("arrows.db"))));
+    QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("arrows.db"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     CatalogItemModel *model = window.itemModel();

@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "displaytext.h"
 #include "mainwindow.h"
 #include "retraindialog.h"
@@ -80,7 +81,7 @@ void TestTrainDialog::addingWeightsRecordsThemAndRefusesABadFile()
     const QString path = m_dir.filePath(QStringLiteral("weights.db"));
     { Catalog create(path, Catalog::OpenMode::CreateIfMissing); }
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     QSignalSpy ended(&window, &MainWindow::jobEnded);
 
     window.addPretrainedWeights(m_mobileNet);
@@ -127,7 +128,7 @@ void TestTrainDialog::presetsPickAddedWeightsAndNeedThem()
 {
     const QString path = labelledCatalog(QStringLiteral("presets"), 4);
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     {
         RetrainDialog dialog(window.session());
         QCOMPARE(dialog.preset(), TrainingPreset::FromScratch); // no weights yet
@@ -178,7 +179,7 @@ void TestTrainDialog::estimateAppearsBeforeStart()
 {
     const QString path = labelledCatalog(QStringLiteral("estimate"), 4);
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
     QSignalSpy ready(&dialog, &RetrainDialog::estimateReady);
     TrainingOptions options = dialog.options();
@@ -217,7 +218,7 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
     addPretrainedWeights(path, m_resNet);
 
     MainWindow window;
-    QVERIFY(window.openCatalog(path));
+    QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
     QCOMPARE(dialog.preset(), TrainingPreset::QuickHead);
     TrainingOptions options = dialog.options();

@@ -1,0 +1,168 @@
+#include "catalogworker.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QSemaphore>
+
+#include <atomic>
+#include <exception>
+
+namespace accession {
+
+namespace {
+
+QString messageOf(const std::exception &error)
+{
+    return QString::fromUtf8(error.what());
+}
+
+} // namespace
+
+// Lives on the worker thread; touched only there, except for the atomics.
+class CatalogWorker::Runner : public QObject
+{
+public:
+    std::unique_ptr<Catalog> catalog;
+    quint64 catalogGeneration = 0;                // the generation of `catalog`
+    std::atomic<quint64> latestGeneration{0};     // the newest posted open or close
+    std::atomic<bool> shuttingDown{false};
+};
+
+namespace {
+
+// Whether a read's receiver still exists, as the worker thread can ask it: set false on the GUI thread when the
+// receiver is destroyed.
+using AliveToken = std::shared_ptr<std::atomic<bool>>;
+
+QHash<QObject *, AliveToken> &aliveTokens()
+{
+    static QHash<QObject *, AliveToken> tokens; // GUI thread only
+    return tokens;
+}
+
+AliveToken aliveTokenOf(QObject *receiver)
+{
+    AliveToken &token = aliveTokens()[receiver];
+    if (!token) {
+        token = std::make_shared<std::atomic<bool>>(true);
+        QObject::connect(receiver, &QObject::destroyed, [receiver] {
+            if (const AliveToken gone = aliveTokens().take(receiver))
+                gone->store(false);
+        });
+    }
+    return token;
+}
+
+} // namespace
+
+CatalogWorker::CatalogWorker(QObject *parent)
+    : QObject(parent)
+    , m_runner(new Runner)
+{
+    m_thread.setObjectName(QStringLiteral("accession-catalog"));
+    m_runner->moveToThread(&m_thread);
+    m_thread.start();
+}
+
+CatalogWorker::~CatalogWorker()
+{
+    m_runner->shuttingDown = true;
+    // Queued behind every task: the writes still waiting run first.
+    QMetaObject::invokeMethod(m_runner, [runner = m_runner] {
+        runner->catalog.reset(); // a connection is closed on the thread that used it
+        QThread::currentThread()->quit();
+    });
+    m_thread.wait();
+    delete m_runner;
+}
+
+void CatalogWorker::open(const QString &path, Catalog::OpenMode mode)
+{
+    m_path = path;
+    const quint64 generation = ++m_generation;
+    m_runner->latestGeneration = generation;
+    QMetaObject::invokeMethod(m_runner, [this, runner = m_runner, path, mode, generation] {
+        runner->catalog.reset();
+        runner->catalogGeneration = generation;
+        try {
+            runner->catalog = std::make_unique<Catalog>(path, mode, [this](int done, int total, const QString &step) {
+                Q_EMIT migrationProgress(done, total, step);
+            });
+        } catch (const std::exception &error) {
+            Q_EMIT openFailed(path, messageOf(error));
+            return;
+        }
+        Q_EMIT opened(path);
+    });
+}
+
+void CatalogWorker::close()
+{
+    m_path.clear();
+    const quint64 generation = ++m_generation;
+    m_runner->latestGeneration = generation;
+    QMetaObject::invokeMethod(m_runner, [runner = m_runner, generation] {
+        runner->catalog.reset();
+        runner->catalogGeneration = generation;
+    });
+}
+
+void CatalogWorker::enqueue(Kind kind, QObject *receiver, Task task, ErrorHandler onError)
+{
+    Q_ASSERT(receiver);
+    const AliveToken alive = aliveTokenOf(receiver);
+    const QPointer<QObject> guardedReceiver(receiver);
+    const quint64 generation = m_generation;
+    ++m_pendingTasks;
+    QMetaObject::invokeMethod(m_runner, [this, runner = m_runner, kind, alive, guardedReceiver, generation,
+                                         task = std::move(task), onError = std::move(onError)]() mutable {
+        std::function<void()> call;
+        QString failure;
+        if (kind == Kind::Read && (!alive->load() || runner->shuttingDown || runner->latestGeneration != generation)) {
+            // nobody is waiting for it any more
+        } else if (!runner->catalog || runner->catalogGeneration != generation) {
+            if (kind == Kind::Write)
+                failure = tr("No catalog is open: the change was not saved.");
+        } else {
+            try {
+                call = task(*runner->catalog);
+            } catch (const std::exception &error) {
+                failure = messageOf(error);
+            }
+        }
+        if (runner->shuttingDown)
+            return;
+        deliver(guardedReceiver, [this, call = std::move(call), failure, onError = std::move(onError)] {
+            --m_pendingTasks;
+            if (call)
+                call();
+            else if (!failure.isEmpty() && onError)
+                onError(failure);
+            else if (!failure.isEmpty())
+                Q_EMIT taskFailed(failure);
+        });
+    });
+}
+
+void CatalogWorker::deliver(const QPointer<QObject> &receiver, std::function<void()> call)
+{
+    // Through this object, which lives on the posting thread: there, and only there, can the receiver's pointer
+    // be checked without a race. The count of tasks in flight goes down even when the receiver is gone.
+    QMetaObject::invokeMethod(this, [this, receiver, call = std::move(call)] {
+        if (receiver)
+            call();
+        else
+            --m_pendingTasks;
+    }, Qt::QueuedConnection);
+}
+
+void CatalogWorker::waitForIdle()
+{
+    QSemaphore done;
+    QMetaObject::invokeMethod(m_runner, [&done] { done.release(); });
+    done.acquire();
+    // The results delivered up to now, before returning.
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+}
+
+} // namespace accession
