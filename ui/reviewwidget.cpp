@@ -6,10 +6,9 @@
 #include "departmentkeysdialog.h"
 #include "displaytext.h"
 #include "plurals.h"
+#include "reviewqueue.h"
 #include "imageview.h"
 
-#include "catalog/catalog.h"
-#include "catalog/modelregistry.h"
 #include "catalog/ranking.h"
 
 #include <QFileInfo>
@@ -62,6 +61,7 @@ public:
 ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
+    , m_queue(new ReviewQueue(session, this))
 {
     setFocusPolicy(Qt::StrongFocus);
     m_image = new ImageView(this);
@@ -111,96 +111,93 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     connect(m_acceptButton, &QPushButton::clicked, this, &ReviewWidget::accept);
     connect(m_skipButton, &QPushButton::clicked, this, &ReviewWidget::skip);
     connect(m_openButton, &QPushButton::clicked, this, [this] {
-        if (m_current)
-            Q_EMIT openItemRequested(m_current->itemId);
+        if (const ReviewQueue::Item *current = m_queue->current())
+            Q_EMIT openItemRequested(current->entry.itemId);
     });
     connect(m_keysButton, &QPushButton::clicked, this, [this] { openKeysDialog(); });
     connect(m_candidates, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
         const QString name = m_ranked.value(m_candidates->row(item));
-        if (Catalog *catalog = m_session->catalog(); catalog && !name.isEmpty()) {
-            if (const auto id = catalog->departmentIdByName(name))
-                choose(*id, name);
-        }
+        if (const auto id = m_queue->departmentId(name); id && !name.isEmpty())
+            choose(*id, name);
     });
-    connect(session, &CatalogSession::opened, this, &ReviewWidget::reload);
-    connect(session, &CatalogSession::closed, this, &ReviewWidget::reload);
-    connect(session, &CatalogSession::catalogChanged, this, &ReviewWidget::reload);
-    connect(session, &CatalogSession::modelsChanged, this, &ReviewWidget::reload);
-    connect(session, &CatalogSession::itemChanged, this, &ReviewWidget::reload);
-    reload();
+    connect(m_queue, &ReviewQueue::loaded, this, &ReviewWidget::departmentsRead);
+    connect(m_queue, &ReviewQueue::currentChanged, this, &ReviewWidget::showCurrent);
+    connect(m_queue, &ReviewQueue::remainingChanged, this, &ReviewWidget::showRemaining);
+    showCurrent();
 }
 
 void ReviewWidget::reload()
 {
-    m_current.reset();
+    m_queue->reload();
+}
+
+void ReviewWidget::showRemaining()
+{
+    if (!m_queue->hasCatalog())
+        m_count->setText(tr("No catalog open."));
+    else if (m_queue->isLoading())
+        m_count->setText(tr("Reading the review queue…"));
+    else if (!m_queue->hasActiveModel())
+        m_count->setText(tr("No active model yet: train or register one first."));
+    else
+        m_count->setText(plural(m_queue->remaining(), tr("%1 item left to review"), tr("%1 items left to review")));
+}
+
+void ReviewWidget::departmentsRead()
+{
+    QStringList departments;
+    for (const Department &department : m_queue->departments())
+        departments << department.name;
+    m_keys = DepartmentKeys::load(departments);
+    m_keysButton->setEnabled(m_queue->hasCatalog());
+}
+
+void ReviewWidget::showCurrent()
+{
+    // Everything here comes from the page read ahead: no catalog read between a key and the next item.
+    const ReviewQueue::Item *current = m_queue->current();
     m_ranked.clear();
-    m_keys.clear();
     m_candidates->clear();
-    m_remaining = 0;
-    Catalog *catalog = m_session->catalog();
-    if (catalog) {
-        QStringList departments;
-        for (const Department &department : catalog->departments())
-            departments << department.name;
-        m_keys = DepartmentKeys::load(departments);
-    }
-    m_keysButton->setEnabled(catalog != nullptr);
-    const auto active = catalog ? ModelRegistry(*catalog).activeModel() : std::nullopt;
-    if (!catalog || !active) {
+    showRemaining();
+    m_acceptButton->setEnabled(current != nullptr);
+    m_skipButton->setEnabled(current != nullptr);
+    m_openButton->setEnabled(current != nullptr);
+    if (!current) {
         m_image->clearImage();
-        m_count->setText(catalog ? tr("No active model yet: train or register one first.") : tr("No catalog open."));
-        m_title->clear();
-        m_acceptButton->setEnabled(false);
-        m_skipButton->setEnabled(false);
-        m_openButton->setEnabled(false);
-        Q_EMIT currentItemChanged(0);
-        return;
-    }
-    ReviewStore store(*catalog);
-    m_remaining = store.queueSize(active->id, active->threshold);
-    const QVector<ReviewEntry> first = store.queue(active->id, active->threshold, 1);
-    m_count->setText(plural(m_remaining, tr("%1 item left to review"), tr("%1 items left to review")));
-    m_acceptButton->setEnabled(!first.isEmpty());
-    m_skipButton->setEnabled(!first.isEmpty());
-    m_openButton->setEnabled(!first.isEmpty());
-    if (first.isEmpty()) {
-        m_image->clearImage();
-        m_image->setText(tr("Nothing waits for review."));
+        if (m_queue->hasActiveModel() && !m_queue->isLoading())
+            m_image->setText(tr("Nothing waits for review."));
         m_title->clear();
         Q_EMIT currentItemChanged(0);
         return;
     }
-    m_current = first.first();
-    m_image->showFile(m_current->path);
+    const ReviewEntry &entry = current->entry;
+    m_image->showFile(entry.path);
     m_title->setText(QStringLiteral("<b>%1</b>%2<br>%3")
-                         .arg(elided(QFileInfo(m_current->path).fileName()).toHtmlEscaped(),
-                              m_current->externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(m_current->externalId).toHtmlEscaped()),
-                              m_current->skipped ? tr("skipped before")
-                                                    : tr("suggested: %1 (%2)").arg(elided(m_current->predicted).toHtmlEscaped(),
-                                                                                   percentText(m_current->confidence))));
+                         .arg(elided(QFileInfo(entry.path).fileName()).toHtmlEscaped(),
+                              entry.externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(entry.externalId).toHtmlEscaped()),
+                              entry.skipped ? tr("skipped before")
+                                            : tr("suggested: %1 (%2)").arg(elided(entry.predicted).toHtmlEscaped(),
+                                                                           percentText(entry.confidence))));
 
     // Every department the model knows, ranked by its probability, each under its own fixed key.
-    const auto prediction = store.prediction(m_current->itemId, active->id);
-    if (prediction) {
-        const std::vector<int> order = rankedClasses(prediction->probabilities);
-        for (size_t rank = 0; rank < order.size(); ++rank) {
-            const QString name = prediction->classes.value(order[rank]);
-            if (!catalog->departmentIdByName(name))
-                continue;
-            m_ranked << name;
-            const double probability = prediction->probabilities[size_t(order[rank])];
-            const QChar key = m_keys.value(name);
-            auto *entry = new QListWidgetItem(QStringLiteral("[%1]  %2  %3").arg(key.isNull() ? QChar(u' ') : key)
-                                                  .arg(percentText(probability).rightJustified(6), elided(name)));
-            entry->setData(kProbabilityRole, probability);
-            if (name.size() > kShownNameChars)
-                entry->setToolTip(plainToolTip(name));
-            m_candidates->addItem(entry);
-        }
+    const std::vector<int> order = rankedClasses(current->probabilities);
+    for (size_t rank = 0; rank < order.size(); ++rank) {
+        const QString name = current->classes.value(order[rank]);
+        if (!m_queue->departmentId(name))
+            continue;
+        m_ranked << name;
+        const double probability = current->probabilities[size_t(order[rank])];
+        const QChar key = m_keys.value(name);
+        auto *item = new QListWidgetItem(QStringLiteral("[%1]  %2  %3").arg(key.isNull() ? QChar(u' ') : key)
+                                             .arg(percentText(probability).rightJustified(6), elided(name)));
+        item->setData(kProbabilityRole, probability);
+        if (name.size() > kShownNameChars)
+            item->setToolTip(plainToolTip(name));
+        m_candidates->addItem(item);
     }
     if (isVisible()) // a reload while another view is shown must not take its keyboard
         setFocus();
-    Q_EMIT currentItemChanged(m_current->itemId);
+    Q_EMIT currentItemChanged(entry.itemId);
 }
 
 void ReviewWidget::keyPressEvent(QKeyEvent *event)
@@ -217,9 +214,8 @@ void ReviewWidget::keyPressEvent(QKeyEvent *event)
     const Qt::KeyboardModifiers modifiers = event->modifiers() & ~(Qt::KeypadModifier | Qt::ShiftModifier);
     if (modifiers == Qt::NoModifier && event->text().size() == 1) {
         const QString department = departmentForKey(event->text()[0]);
-        Catalog *catalog = m_session->catalog();
-        if (!department.isEmpty() && catalog) {
-            if (const auto id = catalog->departmentIdByName(department))
+        if (!department.isEmpty()) {
+            if (const auto id = m_queue->departmentId(department))
                 choose(*id, department);
             return;
         }
@@ -229,16 +225,14 @@ void ReviewWidget::keyPressEvent(QKeyEvent *event)
 
 void ReviewWidget::accept()
 {
-    if (m_current)
-        m_session->undoStack()->push(new DecisionCommand(m_session, m_current->itemId, DecisionCommand::Kind::Accept));
+    if (const qint64 itemId = currentItemId())
+        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Accept));
 }
 
 void ReviewWidget::choose(qint64 departmentId, const QString &department)
 {
-    if (!m_current)
-        return;
-    m_session->undoStack()->push(new DecisionCommand(m_session, m_current->itemId, DecisionCommand::Kind::Choose,
-                                                     departmentId, department));
+    if (const qint64 itemId = currentItemId())
+        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Choose, departmentId, department));
 }
 
 QString ReviewWidget::departmentForKey(QChar key) const
@@ -253,23 +247,25 @@ QString ReviewWidget::departmentForKey(QChar key) const
 
 DepartmentKeysDialog *ReviewWidget::openKeysDialog()
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog)
+    if (!m_queue->hasCatalog())
         return nullptr;
     QStringList departments;
-    for (const Department &department : catalog->departments())
+    for (const Department &department : m_queue->departments())
         departments << department.name;
     auto *dialog = new DepartmentKeysDialog(departments, DepartmentKeys::load(departments), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, &ReviewWidget::reload);
+    connect(dialog, &QDialog::accepted, this, [this] {
+        departmentsRead();
+        showCurrent();
+    });
     dialog->open();
     return dialog;
 }
 
 void ReviewWidget::skip()
 {
-    if (m_current)
-        m_session->undoStack()->push(new DecisionCommand(m_session, m_current->itemId, DecisionCommand::Kind::Skip));
+    if (const qint64 itemId = currentItemId())
+        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Skip));
 }
 
 } // namespace accession

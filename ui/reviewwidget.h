@@ -1,6 +1,6 @@
 #pragma once
 
-#include "catalog/reviewstore.h"
+#include "reviewqueue.h"
 
 #include <QHash>
 #include <QWidget>
@@ -16,17 +16,19 @@ class DepartmentKeysDialog;
 class ImageView;
 
 // The review queue, one item at a time, most uncertain first. Built for the keyboard: each department has a
-// fixed key (shown beside it, configurable), Enter accepts the suggestion, S skips, Ctrl+Z undoes.
+// fixed key (shown beside it, configurable), Enter accepts the suggestion, S skips, Ctrl+Z undoes. The next item
+// is always in hand (ReviewQueue reads ahead), so a key shows it at once.
 class ReviewWidget : public QWidget
 {
     Q_OBJECT
 public:
     explicit ReviewWidget(CatalogSession *session, QWidget *parent = nullptr);
 
-    // Reads the queue again and shows its first item.
+    // Reads the queue again (on the catalog thread) and shows its first item when it arrives.
     void reload();
-    qint64 currentItemId() const { return m_current ? m_current->itemId : 0; }
-    qint64 remaining() const { return m_remaining; }
+    qint64 currentItemId() const { return m_queue->current() ? m_queue->current()->entry.itemId : 0; }
+    qint64 remaining() const { return m_queue->remaining(); }
+    ReviewQueue *queue() const { return m_queue; }
     QStringList rankedDepartments() const { return m_ranked; }
     // The department a key files under, empty if none; the key of a department, null if none.
     QString departmentForKey(QChar key) const;
@@ -47,10 +49,12 @@ private:
     void accept();
     void choose(qint64 departmentId, const QString &department);
     void skip();
+    void showCurrent();
+    void showRemaining();
+    void departmentsRead();
 
     CatalogSession *m_session;
-    std::optional<ReviewEntry> m_current;
-    qint64 m_remaining = 0;
+    ReviewQueue *m_queue;
     QStringList m_ranked;
     QHash<QString, QChar> m_keys; // department name -> its review key
     ImageView *m_image;

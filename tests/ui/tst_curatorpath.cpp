@@ -162,6 +162,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     window.showDashboard();
     window.dashboard()->thresholdSlider()->setValue(1000);
     QTest::mouseClick(window.dashboard()->applyThresholdButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(ModelRegistry(catalog).activeModel()->threshold, 1.0);
 
     // 6. Review with the keys: a department's fixed key, Enter for the suggestion, Ctrl+Z to take one back.
@@ -176,6 +177,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     const QChar egyptianKey = review->keyOfDepartment(QStringLiteral("Egyptian Art"));
     QVERIFY(!egyptianKey.isNull());
     QTest::keyClick(review, egyptianKey.toLatin1());
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(first)->department, QStringLiteral("Egyptian Art"));
     QCOMPARE(catalog.item(first)->labelSource, std::optional<LabelSource>(LabelSource::Curator));
 
@@ -183,10 +185,12 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     QVERIFY(second > 0 && second != first);
     const QString suggested = ReviewStore(catalog).prediction(second, active->id)->predicted;
     QTest::keyClick(review, Qt::Key_Return);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(second)->department, suggested);
     QCOMPARE(review->remaining(), qint64(incomingFiles.size() - 2));
 
     QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(second)->labelId, 0);
     QCOMPARE(review->currentItemId(), second);
     QCOMPARE(review->remaining(), qint64(incomingFiles.size() - 1));

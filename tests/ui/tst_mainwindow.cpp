@@ -238,6 +238,7 @@ void TestMainWindow::reviewFromTheKeyboardWithUndo()
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
+    QVERIFY(settleCatalogReads(window.session()));
     window.show();
     window.showReview();
     ReviewWidget *review = window.reviewWidget();
@@ -245,10 +246,13 @@ void TestMainWindow::reviewFromTheKeyboardWithUndo()
     const qint64 before = review->remaining();
     QVERIFY(before >= 3);
 
-    // Enter accepts the suggestion.
+    // Enter accepts the suggestion. The next item shows at once, from the page read ahead; the decision is
+    // written on the catalog thread meanwhile.
     const qint64 first = review->currentItemId();
     const QString suggested = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 1.0, 1).first().predicted;
     QTest::keyClick(review, Qt::Key_Return);
+    QVERIFY(review->currentItemId() != first);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(first)->department, suggested);
     QCOMPARE(catalog.item(first)->labelSource, std::optional<LabelSource>(LabelSource::Curator));
     QCOMPARE(review->remaining(), before - 1);
@@ -258,23 +262,35 @@ void TestMainWindow::reviewFromTheKeyboardWithUndo()
     const QString ranked2 = review->departmentForKey(QLatin1Char('2'));
     QVERIFY(!ranked2.isEmpty());
     QTest::keyClick(review, Qt::Key_2);
+    QVERIFY(review->currentItemId() != second);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(second)->department, ranked2);
 
     // S skips: the item goes to the back of the queue, no label.
     const qint64 third = review->currentItemId();
     QTest::keyClick(review, Qt::Key_S);
+    QVERIFY(review->currentItemId() != third);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(third)->labelId, 0);
     QVERIFY(review->currentItemId() != third);
     QCOMPARE(review->remaining(), before - 2);
 
-    // Ctrl+Z undoes, most recent first: the skip, then the choice.
+    // Ctrl+Z undoes, most recent first: the skip, then the choice; each brings its item back at once.
     QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier);
     QCOMPARE(review->currentItemId(), third);
     QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(review->currentItemId(), second);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(second)->labelId, 0);
     QCOMPARE(review->remaining(), before - 1);
     QCOMPARE(window.session()->undoStack()->count(), 3);
     QVERIFY(ReviewStore(catalog).decisions(second).first().undone);
+    // Redo takes it away again, and the queue moves on.
+    window.session()->undoStack()->redo();
+    QCOMPARE(review->currentItemId(), third);
+    QVERIFY(settleCatalogReads(window.session()));
+    QCOMPARE(catalog.item(second)->department, ranked2);
+    QCOMPARE(review->remaining(), before - 2);
 }
 
 void TestMainWindow::correctionElsewhereIsUndoneToo()
@@ -293,9 +309,11 @@ void TestMainWindow::correctionElsewhereIsUndoneToo()
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, other);
     window.session()->undoStack()->undo();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, before);
     QCOMPARE(catalog.item(item)->labelSource, std::optional<LabelSource>(LabelSource::Imported));
     window.session()->undoStack()->redo();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, other);
 }
 

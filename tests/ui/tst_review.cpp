@@ -76,6 +76,7 @@ void TestReview::openForReview(MainWindow &window, const QString &name)
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
+    QVERIFY(settleCatalogReads(window.session()));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.showReview();
@@ -123,6 +124,7 @@ void TestReview::fileUnderStartsOnThePrediction()
     // Filing from the panel without touching the box files under the prediction.
     panel.showItem(waiting.first().itemId);
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(&session));
     QCOMPARE(catalog.item(waiting.first().itemId)->department, waiting.first().predicted);
 }
 
@@ -167,6 +169,7 @@ void TestReview::departmentKeyFilesRegardlessOfRank()
     QVERIFY2(shown.startsWith(QStringLiteral("[%1]").arg(key)) && shown.contains(QLatin1Char('%')) && shown.contains(leastLikely),
              qPrintable(shown));
     QTest::keyClick(review, key.toLatin1());
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(first)->department, leastLikely);
     QCOMPARE(catalog.item(first)->labelSource, std::optional<LabelSource>(LabelSource::Curator));
 
@@ -176,11 +179,13 @@ void TestReview::departmentKeyFilesRegardlessOfRank()
     QCOMPARE(review->keyOfDepartment(leastLikely), key);
     const QString topHere = review->rankedDepartments().first();
     QTest::keyClick(review, review->keyOfDepartment(topHere).toLatin1());
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(second)->department, topHere);
 
     // A key no department has does nothing.
     const qint64 third = review->currentItemId();
     QTest::keyClick(review, 'x');
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(review->currentItemId(), third);
     QCOMPARE(catalog.item(third)->labelId, 0);
 }
@@ -195,12 +200,14 @@ void TestReview::enterAcceptsTheSuggestion()
     const qint64 item = review->currentItemId();
     const QString suggested = review->rankedDepartments().first();
     QTest::keyClick(review, Qt::Key_Return);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, suggested);
     QCOMPARE(review->remaining(), before - 1);
     // The keypad's Enter too.
     const qint64 next = review->currentItemId();
     const QString suggestedNext = review->rankedDepartments().first();
     QTest::keyClick(review, Qt::Key_Enter, Qt::KeypadModifier);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(next)->department, suggestedNext);
     QCOMPARE(review->remaining(), before - 2);
 }
@@ -235,6 +242,7 @@ void TestReview::keysCanBeChangedInTheDialog()
 
     const qint64 item = review->currentItemId();
     QTest::keyClick(review, 'q');
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(item)->department, first);
     // Kept for the next session.
     QCOMPARE(DepartmentKeys::load({first, second}).value(first), QLatin1Char('Q'));
@@ -247,6 +255,7 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
     Catalog &catalog = *window.session()->catalog();
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
+    QVERIFY(settleCatalogReads(window.session()));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
 
@@ -267,6 +276,7 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
     box->setCurrentIndex(box->findText(chosen));
     const QString catalogItemBefore = catalog.item(catalogItem)->department;
     QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(underReview)->department, chosen);
     QCOMPARE(catalog.item(catalogItem)->department, catalogItemBefore);
     QVERIFY(review->currentItemId() != underReview);
