@@ -1,0 +1,206 @@
+// The review queue read ahead on the catalog thread: a decision shows the next item without waiting for the
+// catalog, pages follow one another without gaps or repeats, undo brings an item back at once, skips go last.
+
+#include "catalogwaits.h"
+#include "handmadecatalog.h"
+
+#include "catalogsession.h"
+#include "decisioncommand.h"
+#include "reviewqueue.h"
+
+#include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
+#include "catalog/modelregistry.h"
+
+#include <QSet>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <QUndoStack>
+
+using namespace accession;
+using namespace accession::test;
+
+class TestReviewQueue : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void readsAPageAhead();
+    void aDecisionShowsTheNextItemWithoutWaitingForTheCatalog();
+    void theWholeQueueOnceEachInOrder();
+    void undoBringsTheItemBackAtOnce();
+    void skippedItemsComeLast();
+
+private:
+    QString freshCatalog(const QString &name) const;
+    // Keeps the catalog thread busy for a while, as a slow query on a large catalog would.
+    static void occupyCatalogThread(CatalogSession &session, int ms);
+    static void decide(CatalogSession &session, ReviewQueue &queue, DecisionCommand::Kind kind);
+
+    QTemporaryDir m_dir;
+    QString m_template;
+    static constexpr int kWaiting = 130; // more than two pages
+};
+
+void TestReviewQueue::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QStringList departments{QStringLiteral("Asian Art"), QStringLiteral("Egyptian Art"), QStringLiteral("Arms and Armor")};
+    const HandmadeCatalog made = makeHandmadeCatalog(m_dir.filePath(QStringLiteral("template")), departments);
+    Catalog catalog(made.path);
+    const qint64 model = registerHandmadeModel(catalog, QStringLiteral("model"), departments, 0.9);
+    ModelRegistry(catalog).activate(model);
+    // Confidence rises with the item number (0.40 to about 0.66), so the queue's order is the insertion order;
+    // a few confident ones are filed and never queued.
+    for (int i = 0; i < kWaiting + 5; ++i) {
+        const qint64 item = addHandmadeItem(catalog, QStringLiteral("/photos/%1.jpg").arg(i, 4, 10, QLatin1Char('0')));
+        const float top = i < kWaiting ? 0.40f + 0.002f * float(i) : 0.95f;
+        addHandmadePrediction(catalog, model, item, {top, (1.0f - top) * 0.6f, (1.0f - top) * 0.4f});
+    }
+    m_template = made.path;
+}
+
+QString TestReviewQueue::freshCatalog(const QString &name) const
+{
+    const QString path = m_dir.filePath(name);
+    QFile::remove(path);
+    QFile::copy(m_template, path);
+    return path;
+}
+
+void TestReviewQueue::occupyCatalogThread(CatalogSession &session, int ms)
+{
+    session.worker()->read(&session, [ms](Catalog &) { QThread::msleep(ms); return 0; }, [](int) {});
+}
+
+void TestReviewQueue::decide(CatalogSession &session, ReviewQueue &queue, DecisionCommand::Kind kind)
+{
+    session.undoStack()->push(new DecisionCommand(&session, queue.current()->entry.itemId, kind));
+}
+
+void TestReviewQueue::readsAPageAhead()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("ahead.db"))));
+    QVERIFY(queue.hasActiveModel());
+    QCOMPARE(queue.remaining(), qint64(kWaiting));
+    QVERIFY(queue.current());
+    QCOMPARE(queue.current()->entry.path, QStringLiteral("/photos/0000.jpg")); // least confident first
+    QCOMPARE(queue.readAhead(), ReviewQueue::kPageSize - 1);
+    QCOMPARE(queue.current()->classes.size(), 3);
+    QCOMPARE(queue.current()->probabilities.size(), size_t(3));
+    QVERIFY(queue.departmentId(QStringLiteral("Egyptian Art")));
+}
+
+void TestReviewQueue::aDecisionShowsTheNextItemWithoutWaitingForTheCatalog()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("wait.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    const qint64 first = queue.current()->entry.itemId;
+    occupyCatalogThread(session, 400);
+    decide(session, queue, DecisionCommand::Kind::Accept);
+    // The catalog thread is still busy, the decision not yet written, and the next item is already current.
+    QVERIFY(session.worker()->pendingTasks() >= 2);
+    QVERIFY(queue.current());
+    QVERIFY(queue.current()->entry.itemId != first);
+    QCOMPARE(Catalog(path).item(first)->labelId, 0);
+    QVERIFY(settleCatalogReads(&session));
+    QCOMPARE(Catalog(path).item(first)->department, QStringLiteral("Asian Art"));
+    QCOMPARE(queue.remaining(), qint64(kWaiting - 1));
+}
+
+void TestReviewQueue::theWholeQueueOnceEachInOrder()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("whole.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    QSet<qint64> seen;
+    double lastConfidence = 0;
+    // As fast as the events let it: the decisions queue up on the catalog thread while pages are read between.
+    while (queue.current() || queue.isLoading() || session.worker()->pendingTasks() > 0) {
+        if (!queue.current()) {
+            QTest::qWait(5);
+            continue;
+        }
+        const ReviewEntry entry = queue.current()->entry;
+        QVERIFY2(!seen.contains(entry.itemId), qPrintable(entry.path));
+        QVERIFY(entry.confidence >= lastConfidence);
+        seen.insert(entry.itemId);
+        lastConfidence = entry.confidence;
+        decide(session, queue, DecisionCommand::Kind::Accept);
+        QCoreApplication::processEvents();
+        QVERIFY(seen.size() <= kWaiting);
+    }
+    QCOMPARE(seen.size(), kWaiting);
+    QCOMPARE(queue.remaining(), 0);
+    Catalog catalog(path);
+    QSqlQuery labelled = catalog.run(QStringLiteral("SELECT COUNT(*) FROM items WHERE current_label_id IS NOT NULL"));
+    QVERIFY(labelled.next());
+    QCOMPARE(labelled.value(0).toInt(), kWaiting);
+}
+
+void TestReviewQueue::undoBringsTheItemBackAtOnce()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("undo.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    const qint64 first = queue.current()->entry.itemId;
+    decide(session, queue, DecisionCommand::Kind::Choose);
+    const qint64 second = queue.current()->entry.itemId;
+    QVERIFY(settleCatalogReads(&session));
+    occupyCatalogThread(session, 400);
+    session.undoStack()->undo();
+    QCOMPARE(queue.current()->entry.itemId, first); // before the catalog thread has even started the undo
+    QVERIFY(settleCatalogReads(&session));
+    QCOMPARE(Catalog(path).item(first)->labelId, 0);
+    QCOMPARE(queue.remaining(), qint64(kWaiting));
+    // The item that was current waits right behind it.
+    decide(session, queue, DecisionCommand::Kind::Accept);
+    QCOMPARE(queue.current()->entry.itemId, second);
+    // Redo after undo: the item leaves again.
+    session.undoStack()->undo();
+    QCOMPARE(queue.current()->entry.itemId, first);
+    session.undoStack()->redo();
+    QCOMPARE(queue.current()->entry.itemId, second);
+    QVERIFY(settleCatalogReads(&session));
+    QVERIFY(Catalog(path).item(first)->labelId != 0);
+}
+
+void TestReviewQueue::skippedItemsComeLast()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("skip.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    const qint64 skipped = queue.current()->entry.itemId;
+    decide(session, queue, DecisionCommand::Kind::Skip);
+    QVERIFY(queue.current()->entry.itemId != skipped);
+    QCOMPARE(queue.remaining(), qint64(kWaiting)); // skipping decides nothing
+    int decided = 0;
+    while (queue.current() || queue.isLoading() || session.worker()->pendingTasks() > 0) {
+        if (!queue.current()) {
+            QTest::qWait(5);
+            continue;
+        }
+        if (queue.current()->entry.itemId == skipped)
+            break;
+        decide(session, queue, DecisionCommand::Kind::Accept);
+        ++decided;
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE(decided, kWaiting - 1);
+    QVERIFY(queue.current());
+    QCOMPARE(queue.current()->entry.itemId, skipped);
+    QVERIFY(queue.current()->entry.skipped);
+}
+
+QTEST_MAIN(TestReviewQueue)
+#include "tst_reviewqueue.moc"
