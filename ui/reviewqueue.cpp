@@ -22,11 +22,11 @@ QVector<ReviewQueue::Item> readQueuePage(Catalog &catalog, qint64 modelId, doubl
 {
     ReviewStore store(catalog);
     QVector<ReviewQueue::Item> items;
-    for (const ReviewEntry &entry : store.queue(modelId, threshold, limit)) {
-        if (leaveOut.contains(entry.itemId))
+    for (const ItemRow &entry : store.queue(modelId, threshold, limit)) {
+        if (leaveOut.contains(entry.id))
             continue;
         ReviewQueue::Item item{entry, {}, {}};
-        if (const auto prediction = store.prediction(entry.itemId, modelId)) {
+        if (const auto prediction = store.prediction(entry.id, modelId)) {
             item.probabilities = prediction->probabilities;
             item.classes = prediction->classes;
         }
@@ -160,9 +160,9 @@ void ReviewQueue::fetchMore()
     // current item and the items ahead are left out here.
     QSet<qint64> leaveOut = m_beingWritten;
     if (m_current)
-        leaveOut.insert(m_current->entry.itemId);
+        leaveOut.insert(m_current->entry.id);
     for (const Item &item : m_ahead)
-        leaveOut.insert(item.entry.itemId);
+        leaveOut.insert(item.entry.id);
     const int limit = kPageSize + int(leaveOut.size());
     m_session->worker()->read(
         this,
@@ -177,7 +177,7 @@ void ReviewQueue::fetchMore()
             m_fetching = false;
             m_exhausted = page.second;
             for (const Item &item : page.first) {
-                if (!isQueued(item.entry.itemId) && !m_beingWritten.contains(item.entry.itemId))
+                if (!isQueued(item.entry.id) && !m_beingWritten.contains(item.entry.id))
                     m_ahead.push_back(item);
             }
             if (!m_current && !m_ahead.empty())
@@ -192,9 +192,9 @@ void ReviewQueue::fetchMore()
 
 bool ReviewQueue::isQueued(qint64 itemId) const
 {
-    if (m_current && m_current->entry.itemId == itemId)
+    if (m_current && m_current->entry.id == itemId)
         return true;
-    return std::any_of(m_ahead.cbegin(), m_ahead.cend(), [itemId](const Item &item) { return item.entry.itemId == itemId; });
+    return std::any_of(m_ahead.cbegin(), m_ahead.cend(), [itemId](const Item &item) { return item.entry.id == itemId; });
 }
 
 void ReviewQueue::advance()
@@ -221,14 +221,14 @@ void ReviewQueue::undoStackMoved(int index)
             return;
         const qint64 itemId = decision->itemId();
         m_beingWritten.insert(itemId);
-        if (m_current && m_current->entry.itemId == itemId) {
+        if (m_current && m_current->entry.id == itemId) {
             m_recentlyDecided.push_front(*m_current);
             if (m_recentlyDecided.size() > kRecentlyDecidedKept)
                 m_recentlyDecided.pop_back();
             advance();
         } else {
             const auto ahead = std::find_if(m_ahead.begin(), m_ahead.end(),
-                                            [itemId](const Item &item) { return item.entry.itemId == itemId; });
+                                            [itemId](const Item &item) { return item.entry.id == itemId; });
             if (ahead != m_ahead.end())
                 m_ahead.erase(ahead);
         }
@@ -240,7 +240,7 @@ void ReviewQueue::undoStackMoved(int index)
         const qint64 itemId = decision->itemId();
         m_beingWritten.insert(itemId);
         const auto recent = std::find_if(m_recentlyDecided.begin(), m_recentlyDecided.end(),
-                                         [itemId](const Item &item) { return item.entry.itemId == itemId; });
+                                         [itemId](const Item &item) { return item.entry.id == itemId; });
         if (recent == m_recentlyDecided.end() || isQueued(itemId))
             return;
         if (m_current)
@@ -264,10 +264,10 @@ void ReviewQueue::itemStatusChanged(qint64 itemId, ItemStatus before, ItemStatus
         return;
     m_remaining = std::max<qint64>(0, m_remaining);
     Q_EMIT remainingChanged(m_remaining);
-    if (after != ItemStatus::NeedsReview && !(m_current && m_current->entry.itemId == itemId)) {
+    if (after != ItemStatus::NeedsReview && !(m_current && m_current->entry.id == itemId)) {
         // Filed from elsewhere while waiting ahead.
         const auto ahead = std::find_if(m_ahead.begin(), m_ahead.end(),
-                                        [itemId](const Item &item) { return item.entry.itemId == itemId; });
+                                        [itemId](const Item &item) { return item.entry.id == itemId; });
         if (ahead != m_ahead.end())
             m_ahead.erase(ahead);
     } else if (after != ItemStatus::NeedsReview) {

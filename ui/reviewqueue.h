@@ -28,7 +28,7 @@ class ReviewQueue : public QObject
 public:
     struct Item
     {
-        ReviewEntry entry;
+        ItemRow entry;
         std::vector<float> probabilities; // in the order of classes
         QStringList classes;              // the model's department names
     };

@@ -112,7 +112,7 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     connect(m_skipButton, &QPushButton::clicked, this, &ReviewWidget::skip);
     connect(m_openButton, &QPushButton::clicked, this, [this] {
         if (const ReviewQueue::Item *current = m_queue->current())
-            Q_EMIT openItemRequested(current->entry.itemId);
+            Q_EMIT openItemRequested(current->entry.id);
     });
     connect(m_keysButton, &QPushButton::clicked, this, [this] { openKeysDialog(); });
     connect(m_candidates, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
@@ -170,7 +170,7 @@ void ReviewWidget::showCurrent()
         Q_EMIT currentItemChanged(0);
         return;
     }
-    const ReviewEntry &entry = current->entry;
+    const ItemRow &entry = current->entry;
     m_image->showFile(entry.path);
     m_title->setText(QStringLiteral("<b>%1</b>%2<br>%3")
                          .arg(elided(QFileInfo(entry.path).fileName()).toHtmlEscaped(),
@@ -197,7 +197,7 @@ void ReviewWidget::showCurrent()
     }
     if (isVisible()) // a reload while another view is shown must not take its keyboard
         setFocus();
-    Q_EMIT currentItemChanged(entry.itemId);
+    Q_EMIT currentItemChanged(entry.id);
 }
 
 void ReviewWidget::keyPressEvent(QKeyEvent *event)

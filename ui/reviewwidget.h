@@ -26,7 +26,7 @@ public:
 
     // Reads the queue again (on the catalog thread) and shows its first item when it arrives.
     void reload();
-    qint64 currentItemId() const { return m_queue->current() ? m_queue->current()->entry.itemId : 0; }
+    qint64 currentItemId() const { return m_queue->current() ? m_queue->current()->entry.id : 0; }
     qint64 remaining() const { return m_queue->remaining(); }
     ReviewQueue *queue() const { return m_queue; }
     QStringList rankedDepartments() const { return m_ranked; }

@@ -171,16 +171,16 @@ int runReview(const QStringList &arguments)
     const double threshold = doubleValue(parser, QStringLiteral("threshold"), active->threshold);
     const int limit = intValue(parser, QStringLiteral("limit"), 50, 1);
     ReviewStore store(catalog);
-    const QVector<ReviewEntry> entries = store.queue(active->id, threshold, limit);
+    const QVector<ItemRow> entries = store.queue(active->id, threshold, limit);
     const qint64 remaining = store.queueSize(active->id, threshold);
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray items;
-        for (const ReviewEntry &entry : entries) {
+        for (const ItemRow &entry : entries) {
             QJsonArray candidates;
             for (const Candidate &candidate : entry.candidates)
                 candidates.append(QJsonObject{{QStringLiteral("department"), candidate.department},
                                               {QStringLiteral("probability"), candidate.probability}});
-            items.append(QJsonObject{{QStringLiteral("item_id"), entry.itemId},
+            items.append(QJsonObject{{QStringLiteral("item_id"), entry.id},
                                      {QStringLiteral("path"), entry.path},
                                      {QStringLiteral("external_id"), entry.externalId},
                                      {QStringLiteral("predicted"), entry.predicted},
@@ -196,11 +196,11 @@ int runReview(const QStringList &arguments)
         return 0;
     }
     printLine(QStringLiteral("%1 items need review (threshold %2); most uncertain first:").arg(remaining).arg(threshold, 0, 'f', 3));
-    for (const ReviewEntry &entry : entries) {
+    for (const ItemRow &entry : entries) {
         QStringList candidates;
         for (const Candidate &candidate : entry.candidates)
             candidates << QStringLiteral("%1 %2").arg(candidate.department).arg(candidate.probability, 0, 'f', 2);
-        printLine(QStringLiteral("%1  %2  [%3]%4").arg(entry.itemId, 7).arg(QFileInfo(entry.path).fileName(),
+        printLine(QStringLiteral("%1  %2  [%3]%4").arg(entry.id, 7).arg(QFileInfo(entry.path).fileName(),
                                                                             candidates.join(QStringLiteral(" | ")),
                                                                             entry.skipped ? QStringLiteral(" (skipped)") : QString()));
     }

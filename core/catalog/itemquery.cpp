@@ -11,15 +11,13 @@ const char *const kSelect =
     "SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
     " CASE WHEN l.id IS NOT NULL THEN d.name"
     "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
-    " l.source, pd.name, COALESCE(p.confidence, -1),"
-    " CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"
-    "      WHEN p.id IS NULL THEN 'unlabelled'"
-    "      WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed' ELSE 'needs-review' END AS status,"
+    " l.source, pd.name, COALESCE(p.confidence, -1), " ACCESSION_SQL_ITEM_STATUS " AS status,"
     // What a caption names the work by: its title and its object number, when its source gave them (cut short
     // here, since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
     " CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
     "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
-    " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END"
+    " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END,"
+    " p.id, m.id, m.name, p.margin, p.review_flag"
     " FROM items i"
     " LEFT JOIN labels l ON l.id = i.current_label_id"
     " LEFT JOIN departments d ON d.id = l.department_id"
@@ -46,7 +44,27 @@ ItemRow rowFromQuery(const QSqlQuery &query)
     row.objectNumber = query.value(12).toString().trimmed();
     if (row.objectNumber.isEmpty())
         row.objectNumber = row.externalId.trimmed();
+    if (!query.value(13).isNull()) { // classified by the active model
+        row.predictionId = query.value(13).toLongLong();
+        row.modelId = query.value(14).toLongLong();
+        row.modelName = query.value(15).toString();
+        row.margin = query.value(16).toDouble();
+        row.skipped = ReviewFlag(query.value(17).toInt()) == ReviewFlag::Skipped;
+        row.sentBack = ReviewFlag(query.value(17).toInt()) == ReviewFlag::SentBack;
+    }
     return row;
+}
+
+// The keys each order sorts by; page() continues after the last row's keys.
+QString orderClause(ItemOrder order)
+{
+    switch (order) {
+    case ItemOrder::NewestFirst: return QStringLiteral("i.id DESC");
+    case ItemOrder::OldestFirst: return QStringLiteral("i.id");
+    case ItemOrder::LeastConfidentFirst: return QStringLiteral("COALESCE(p.confidence, -1), i.id");
+    case ItemOrder::MostConfidentFirst: return QStringLiteral("COALESCE(p.confidence, -1) DESC, i.id DESC");
+    }
+    return QStringLiteral("i.id");
 }
 
 } // namespace
@@ -110,6 +128,16 @@ std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
     return rowFromQuery(query);
 }
 
+void ItemQuery::forEach(const std::function<void(const ItemRow &)> &visit) const
+{
+    const QString where = whereClause();
+    QSqlQuery query = m_catalog.run(QLatin1String(kSelect) + (where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where)
+                                        + QStringLiteral(" ORDER BY ") + orderClause(m_order),
+                                    bindings());
+    while (query.next())
+        visit(rowFromQuery(query));
+}
+
 QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
 {
     QStringList conditions;
@@ -117,25 +145,20 @@ QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
     if (!where.isEmpty())
         conditions << where;
     QVariantMap values = bindings();
-    QString order;
     switch (m_order) {
     case ItemOrder::NewestFirst:
-        order = QStringLiteral("i.id DESC");
         if (after)
             conditions << QStringLiteral("i.id < :after_id");
         break;
     case ItemOrder::OldestFirst:
-        order = QStringLiteral("i.id");
         if (after)
             conditions << QStringLiteral("i.id > :after_id");
         break;
     case ItemOrder::LeastConfidentFirst:
-        order = QStringLiteral("COALESCE(p.confidence, -1), i.id");
         if (after)
             conditions << QStringLiteral("(COALESCE(p.confidence, -1), i.id) > (:after_confidence, :after_id)");
         break;
     case ItemOrder::MostConfidentFirst:
-        order = QStringLiteral("COALESCE(p.confidence, -1) DESC, i.id DESC");
         if (after)
             conditions << QStringLiteral("(COALESCE(p.confidence, -1), i.id) < (:after_confidence, :after_id)");
         break;
@@ -147,7 +170,7 @@ QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
     }
     values.insert(QStringLiteral("limit"), limit);
     QSqlQuery query = m_catalog.run(QLatin1String(kSelect) + (conditions.isEmpty() ? QString() : QStringLiteral("WHERE ") + conditions.join(QStringLiteral(" AND ")))
-                                        + QStringLiteral(" ORDER BY ") + order + QStringLiteral(" LIMIT :limit"),
+                                        + QStringLiteral(" ORDER BY ") + orderClause(m_order) + QStringLiteral(" LIMIT :limit"),
                                     values);
     QVector<ItemRow> rows;
     while (query.next())

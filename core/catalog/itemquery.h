@@ -5,6 +5,7 @@
 
 #include <QVector>
 
+#include <functional>
 #include <optional>
 
 namespace accession {
@@ -21,24 +22,6 @@ struct ItemFilter
 
 enum class ItemOrder { NewestFirst, OldestFirst, LeastConfidentFirst, MostConfidentFirst };
 
-// One item as the catalog views list it, judged against the active model.
-struct ItemRow
-{
-    qint64 id = 0;
-    QString path;
-    QString externalId;
-    int width = 0;
-    int height = 0;
-    QDateTime importedAt;
-    QString department; // labelled or automatically filed
-    std::optional<LabelSource> labelSource;
-    QString predicted;
-    double confidence = -1; // -1: not classified by the active model
-    ItemStatus status = ItemStatus::Unlabelled;
-    QString title;        // the source's title (The Met's title, a IIIF label, a CSV's title column); may be empty
-    QString objectNumber; // the source's accession number, else the external id; may be empty
-};
-
 // Filtered, ordered pages of items fetched by key, not offset: every page costs the same at any depth.
 class ItemQuery
 {
@@ -50,6 +33,8 @@ public:
     static std::optional<ItemRow> row(Catalog &catalog, qint64 itemId);
     // The next page after the last row of the previous one (nullptr: the first page).
     QVector<ItemRow> page(const ItemRow *after, int limit) const;
+    // Every matching item in the query's order, without holding them all in memory (export).
+    void forEach(const std::function<void(const ItemRow &)> &visit) const;
 
 private:
     QString whereClause() const;

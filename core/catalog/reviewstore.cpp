@@ -21,12 +21,7 @@ double filingBound(double threshold)
     return threshold < 1.0 ? threshold : 2.0;
 }
 
-const char *const kStatusCase =
-    "CASE WHEN l.source = 'curator' THEN 'confirmed'"
-    " WHEN l.source = 'imported' THEN 'labelled'"
-    " WHEN p.id IS NULL THEN 'unlabelled'"
-    " WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed'"
-    " ELSE 'needs-review' END";
+const char *const kStatusCase = ACCESSION_SQL_ITEM_STATUS;
 
 QByteArray probabilitiesBlob(const std::vector<float> &probabilities)
 {
@@ -234,7 +229,7 @@ QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &
     return candidates;
 }
 
-QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int limit, int offset) const
+QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit, int offset) const
 {
     QSqlQuery query = m_catalog.run(
         QStringLiteral("SELECT p.id, p.item_id, i.path, i.external_id, p.probabilities, p.confidence, p.margin,"
@@ -246,11 +241,12 @@ QVector<ReviewEntry> ReviewStore::queue(qint64 modelId, double threshold, int li
         {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
          {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}, {QStringLiteral("skipped"), int(ReviewFlag::Skipped)},
          {QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
-    QVector<ReviewEntry> entries;
+    QVector<ItemRow> entries;
     while (query.next()) {
-        ReviewEntry entry;
+        ItemRow entry;
+        entry.status = ItemStatus::NeedsReview;
         entry.predictionId = query.value(0).toLongLong();
-        entry.itemId = query.value(1).toLongLong();
+        entry.id = query.value(1).toLongLong();
         entry.path = query.value(2).toString();
         entry.externalId = query.value(3).toString();
         entry.modelId = modelId;
@@ -482,33 +478,6 @@ QHash<ItemStatus, qint64> ReviewStore::statusCounts() const
             counts.insert(*status, query.value(1).toLongLong());
     }
     return counts;
-}
-
-void ReviewStore::forEachItem(const std::function<void(const ItemOverview &)> &visit) const
-{
-    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT i.id, i.external_id, i.path, d.name, l.source, pd.name, p.confidence,"
-                                                   " m.id, m.name, ") + QLatin1String(kStatusCase) +
-                                    QStringLiteral(" FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
-                                                   " LEFT JOIN departments d ON d.id = l.department_id"
-                                                   " LEFT JOIN models m ON m.is_active = 1"
-                                                   " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
-                                                   " LEFT JOIN departments pd ON pd.id = p.predicted_department_id"
-                                                   " ORDER BY i.id"));
-    while (query.next()) {
-        ItemOverview row;
-        row.itemId = query.value(0).toLongLong();
-        row.externalId = query.value(1).toString();
-        row.path = query.value(2).toString();
-        row.label = query.value(3).toString();
-        if (!query.value(4).isNull())
-            row.labelSource = labelSourceFromName(query.value(4).toString());
-        row.predicted = query.value(5).toString();
-        row.confidence = query.value(6).isNull() ? -1.0 : query.value(6).toDouble();
-        row.modelId = query.value(6).isNull() ? 0 : query.value(7).toLongLong();
-        row.modelName = query.value(6).isNull() ? QString() : query.value(8).toString();
-        row.status = itemStatusFromName(query.value(9).toString()).value_or(ItemStatus::Unlabelled);
-        visit(row);
-    }
 }
 
 } // namespace accession

@@ -2,6 +2,7 @@
 
 #include "catalogtypes.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QStringList>
 
@@ -56,22 +57,6 @@ struct PredictionRecord
     QStringList classes; // department names in the order of probabilities (current names)
 };
 
-// An item waiting for a curator, with the model's best guesses.
-struct ReviewEntry
-{
-    qint64 itemId = 0;
-    QString path;
-    QString externalId;
-    qint64 predictionId = 0;
-    qint64 modelId = 0;
-    QString predicted;
-    double confidence = 0;
-    double margin = 0;
-    bool skipped = false;
-    bool sentBack = false;
-    QVector<Candidate> candidates; // the top three
-};
-
 struct Decision
 {
     qint64 id = 0;
@@ -97,19 +82,41 @@ constexpr bool filesAutomatically(double confidence, double threshold)
 #define ACCESSION_SQL_AUTO_FILED "(p.confidence >= m.threshold AND m.threshold < 1 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
 static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_AUTO_FILED spells ReviewFlag::SentBack as 2");
 
-// One row of the catalog as export and the item views show it.
-struct ItemOverview
+// An item's status (itemStatusName) inside SQL over items i, its current label l, the active model m and the
+// model's prediction p.
+#define ACCESSION_SQL_ITEM_STATUS                                                                                  \
+    "CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"                  \
+    " WHEN p.id IS NULL THEN 'unlabelled' WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed' ELSE 'needs-review' END"
+
+// One item as every list of items has it: the catalog views, the review queue and export. Each query fills what
+// it reads (the review queue: the verdict and the candidates; the views and export: the label, the status, the
+// source's title); the rest keeps its default.
+struct ItemRow
 {
-    qint64 itemId = 0;
-    QString externalId;
+    qint64 id = 0;
     QString path;
-    QString label;
-    std::optional<LabelSource> labelSource;
-    QString predicted;
-    double confidence = -1; // -1: no prediction by the active model
+    QString externalId;
+    int width = 0;
+    int height = 0;
+    QDateTime importedAt;
+    QString title;        // the source's title (The Met's title, a IIIF label, a CSV's title column); may be empty
+    QString objectNumber; // the source's accession number, else the external id; may be empty
+    QString department;   // labelled, or filed automatically by the active model
+    std::optional<LabelSource> labelSource; // set when labelled
+    ItemStatus status = ItemStatus::Unlabelled;
+    // The active model's verdict, if it classified the item.
     qint64 modelId = 0;
     QString modelName;
-    ItemStatus status = ItemStatus::Unlabelled;
+    qint64 predictionId = 0;
+    QString predicted;
+    double confidence = -1; // -1: not classified by the active model
+    double margin = 0;
+    bool skipped = false;  // sent to the back of the review queue
+    bool sentBack = false; // never filed automatically
+    QVector<Candidate> candidates; // the review queue's top three
+
+    // The department of the item's label; empty when it has none (filed automatically or not at all).
+    QString label() const { return labelSource ? department : QString(); }
 };
 
 // Predictions, the review queue and curator decisions. Decisions are history: undoing one adds an
@@ -133,7 +140,7 @@ public:
     void recordClassificationFailure(qint64 itemId, qint64 modelId, const QString &reason);
 
     // Most uncertain first: lowest confidence, then smallest margin; skipped items last.
-    QVector<ReviewEntry> queue(qint64 modelId, double threshold, int limit, int offset = 0) const;
+    QVector<ItemRow> queue(qint64 modelId, double threshold, int limit, int offset = 0) const;
     qint64 queueSize(qint64 modelId, double threshold) const;
     // Unlabelled items the model would file by itself at this threshold, and how many it has classified.
     qint64 autoFileCount(qint64 modelId, double threshold) const;
@@ -151,8 +158,6 @@ public:
 
     ItemStatus status(qint64 itemId) const;
     QHash<ItemStatus, qint64> statusCounts() const;
-    // Every item in id order, without holding them all in memory.
-    void forEachItem(const std::function<void(const ItemOverview &)> &visit) const;
 
 private:
     struct ActivePrediction

@@ -1,6 +1,7 @@
 #include "exporter.h"
 
 #include "catalog/catalog.h"
+#include "catalog/itemquery.h"
 
 #include <QDir>
 #include <QFile>
@@ -56,9 +57,9 @@ QString exportCsvHeader()
     return QStringLiteral("id,external_id,path,department,label_source,predicted,confidence,model,status");
 }
 
-QString exportCsvRow(const ItemOverview &row)
+QString exportCsvRow(const ItemRow &row)
 {
-    const QStringList fields = {QString::number(row.itemId), row.externalId, row.path, row.label,
+    const QStringList fields = {QString::number(row.id), row.externalId, row.path, row.label(),
                                 row.labelSource ? labelSourceName(*row.labelSource) : QString(), row.predicted,
                                 row.confidence >= 0 ? QString::number(row.confidence, 'f', 4) : QString(), row.modelName,
                                 itemStatusName(row.status)};
@@ -68,12 +69,12 @@ QString exportCsvRow(const ItemOverview &row)
     return escaped.join(QLatin1Char(','));
 }
 
-QJsonObject exportJsonRow(const ItemOverview &row)
+QJsonObject exportJsonRow(const ItemRow &row)
 {
-    return QJsonObject{{QStringLiteral("id"), row.itemId},
+    return QJsonObject{{QStringLiteral("id"), row.id},
                        {QStringLiteral("external_id"), orNull(row.externalId)},
                        {QStringLiteral("path"), row.path},
-                       {QStringLiteral("department"), orNull(row.label)},
+                       {QStringLiteral("department"), orNull(row.label())},
                        {QStringLiteral("label_source"), row.labelSource ? QJsonValue(labelSourceName(*row.labelSource)) : QJsonValue()},
                        {QStringLiteral("predicted"), orNull(row.predicted)},
                        {QStringLiteral("confidence"), row.confidence >= 0 ? QJsonValue(row.confidence) : QJsonValue()},
@@ -86,7 +87,7 @@ qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format, con
     const bool csv = format == ExportFormat::Csv;
     device->write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
     qint64 written = 0;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
+    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) {
         if (csv)
             device->write(exportCsvRow(row).toUtf8() + '\n');
         else
@@ -176,16 +177,16 @@ FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir
     bool first = true;
     qint64 done = 0;
     struct Stop {}; // unwinds the walk over the items once cancelled
-    const auto exportOne = [&](const ItemOverview &row) {
-        if (row.label.isEmpty())
+    const auto exportOne = [&](const ItemRow &row) {
+        if (row.label().isEmpty())
             return;
         const auto reportDone = [&] {
             ++done;
             if (control.progress)
                 control.progress(done, summary.total);
         };
-        const QString folder = folderName(row.label);
-        const QString target = QStringLiteral("%1/%2/%3-%4").arg(dir, folder).arg(row.itemId).arg(QFileInfo(row.path).fileName());
+        const QString folder = folderName(row.label());
+        const QString target = QStringLiteral("%1/%2/%3-%4").arg(dir, folder).arg(row.id).arg(QFileInfo(row.path).fileName());
         QDir().mkpath(dir + QLatin1Char('/') + folder);
         if (!QFileInfo::exists(row.path)) {
             QFile::remove(target); // not left from an earlier export as if it were this one's
@@ -215,7 +216,7 @@ FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir
         reportDone();
     };
     try {
-        ReviewStore(catalog).forEachItem(exportOne);
+        ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach(exportOne);
     } catch (const Stop &) {
     }
     json.write("\n]\n");

@@ -18,8 +18,8 @@ class Catalog;
 // spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is written with a
 // leading apostrophe; JSON keeps every value exactly.
 QString exportCsvHeader();
-QString exportCsvRow(const ItemOverview &row);
-QJsonObject exportJsonRow(const ItemOverview &row);
+QString exportCsvRow(const ItemRow &row);
+QJsonObject exportJsonRow(const ItemRow &row);
 
 enum class ExportFormat { Csv, Json };
 

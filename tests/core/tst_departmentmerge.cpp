@@ -87,9 +87,9 @@ void TestDepartmentMerge::initTestCase()
     ReviewStore store(catalog);
     const auto model = ModelRegistry(catalog).activeModel();
     QVERIFY(model);
-    const QVector<ReviewEntry> queue = store.queue(model->id, 1.01, 3);
+    const QVector<ItemRow> queue = store.queue(model->id, 1.01, 3);
     QVERIFY(!queue.isEmpty());
-    store.choose(queue.first().itemId, from.id);
+    store.choose(queue.first().id, from.id);
 }
 
 void TestDepartmentMerge::undoRestoresEveryRowExactly()

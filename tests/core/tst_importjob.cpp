@@ -396,11 +396,11 @@ void TestImportJob::marksRunsOfDeadImportsInterruptedAndRecordsWarnings()
 
 void TestImportJob::exportedCsvNeutralisesFormulasAndJsonStaysExact()
 {
-    ItemOverview row;
-    row.itemId = 7;
+    ItemRow row;
+    row.id = 7;
     row.externalId = QStringLiteral("=HYPERLINK(\"http://evil.example\",\"click\")");
     row.path = QStringLiteral("/images/-1.jpg");
-    row.label = QStringLiteral("@SUM(A1:A9)");
+    row.department = QStringLiteral("@SUM(A1:A9)");
     row.labelSource = LabelSource::Imported;
     row.predicted = QStringLiteral("+Asian Art");
     row.modelName = QStringLiteral("\tcmd");
@@ -414,12 +414,12 @@ void TestImportJob::exportedCsvNeutralisesFormulasAndJsonStaysExact()
     QCOMPARE(fields[7], QStringLiteral("'\tcmd"));
     const QJsonObject json = exportJsonRow(row);
     QCOMPARE(json.value(QStringLiteral("external_id")).toString(), row.externalId);
-    QCOMPARE(json.value(QStringLiteral("department")).toString(), row.label);
+    QCOMPARE(json.value(QStringLiteral("department")).toString(), row.label());
     QCOMPARE(json.value(QStringLiteral("model")).toString(), row.modelName);
 
     // A negative-looking or carriage-return start is neutralised too.
     row.externalId = QStringLiteral("-2+3");
-    row.label = QStringLiteral("\r=1");
+    row.department = QStringLiteral("\r=1");
     const QStringList second = parseCsvText(exportCsvRow(row)).value(0);
     QCOMPARE(second[1], QStringLiteral("'-2+3"));
     QCOMPARE(second[3], QStringLiteral("'\r=1"));

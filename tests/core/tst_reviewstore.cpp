@@ -15,11 +15,11 @@ using namespace accession::test;
 
 namespace {
 
-QVector<qint64> queueIds(const QVector<ReviewEntry> &entries)
+QVector<qint64> queueIds(const QVector<ItemRow> &entries)
 {
     QVector<qint64> ids;
-    for (const ReviewEntry &entry : entries)
-        ids << entry.itemId;
+    for (const ItemRow &entry : entries)
+        ids << entry.id;
     return ids;
 }
 
@@ -99,8 +99,8 @@ QString TestReviewStore::state(Catalog &catalog) const
     }
     const double t = threshold(catalog);
     QStringList queue;
-    for (const ReviewEntry &entry : store.queue(m_model, t, 100))
-        queue << QStringLiteral("%1%2%3").arg(entry.itemId).arg(entry.skipped ? QStringLiteral("s") : QString(),
+    for (const ItemRow &entry : store.queue(m_model, t, 100))
+        queue << QStringLiteral("%1%2%3").arg(entry.id).arg(entry.skipped ? QStringLiteral("s") : QString(),
                                                                  entry.sentBack ? QStringLiteral("b") : QString());
     lines << QStringLiteral("queue ") + queue.join(QLatin1Char(' '));
     lines << QStringLiteral("queue size %1, auto-file %2").arg(store.queueSize(m_model, t)).arg(store.autoFileCount(m_model, t));
@@ -115,7 +115,7 @@ void TestReviewStore::queueIsMostUncertainFirst()
 {
     Catalog catalog(m_made.path);
     ReviewStore store(catalog);
-    const QVector<ReviewEntry> queue = store.queue(m_model, 0.9, 100);
+    const QVector<ItemRow> queue = store.queue(m_model, 0.9, 100);
     QCOMPARE(queueIds(queue), (QVector<qint64>{i2, i3, i1}));
     QCOMPARE(store.queueSize(m_model, 0.9), 3);
     QCOMPARE(queue[0].predicted, QStringLiteral("Paintings"));
@@ -239,7 +239,7 @@ void TestReviewStore::undoAndRedoRestoreExactly()
     QVERIFY(store.queue(m_model, 0.9, 100).constLast().skipped);
     store.undoLatest(i1);
     QCOMPARE(store.status(i1), ItemStatus::NeedsReview);
-    const QVector<ReviewEntry> queue = store.queue(m_model, 0.9, 100);
+    const QVector<ItemRow> queue = store.queue(m_model, 0.9, 100);
     QCOMPARE(queueIds(queue), (QVector<qint64>{i3, i1, i4}));
     QVERIFY(!queue[1].skipped);
     QVERIFY(queue[2].sentBack);
@@ -251,7 +251,7 @@ void TestReviewStore::skipSendsToTheBack()
     ReviewStore store(catalog);
     const qint64 sizeBefore = store.queueSize(m_model, 0.9);
     store.skip(i2);
-    QVector<ReviewEntry> queue = store.queue(m_model, 0.9, 100);
+    QVector<ItemRow> queue = store.queue(m_model, 0.9, 100);
     QCOMPARE(queueIds(queue), (QVector<qint64>{i3, i1, i2}));
     QVERIFY(queue[2].skipped);
     QVERIFY(!queue[0].skipped);
@@ -270,7 +270,7 @@ void TestReviewStore::sentBackItemsWaitForReview()
     ReviewStore store(catalog);
     store.unfile(i4);
     QCOMPARE(store.status(i4), ItemStatus::NeedsReview);
-    QVector<ReviewEntry> queue = store.queue(m_model, 0.9, 100);
+    QVector<ItemRow> queue = store.queue(m_model, 0.9, 100);
     QCOMPARE(queueIds(queue), (QVector<qint64>{i2, i3, i1, i4}));
     QVERIFY(queue[3].sentBack);
     QCOMPARE(store.autoFileCount(m_model, 0.9), 1);

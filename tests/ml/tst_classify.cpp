@@ -163,24 +163,24 @@ void TestClassify::queueShowsMostUncertainFirst()
     Catalog catalog(m_catalog);
     ReviewStore store(catalog);
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
-    const QVector<ReviewEntry> queue = store.queue(model, 1.01, 100);
+    const QVector<ItemRow> queue = store.queue(model, 1.01, 100);
     QCOMPARE(queue.size(), 40);
     for (int i = 1; i < queue.size(); ++i) {
         QVERIFY(queue[i - 1].confidence <= queue[i].confidence);
         if (queue[i - 1].confidence == queue[i].confidence)
             QVERIFY(queue[i - 1].margin <= queue[i].margin);
     }
-    const ReviewEntry &first = queue.first();
+    const ItemRow &first = queue.first();
     QCOMPARE(first.candidates.size(), 3);
     QCOMPARE(first.candidates[0].department, first.predicted);
     QVERIFY(first.candidates[0].probability >= first.candidates[1].probability);
     QVERIFY(std::abs(first.candidates[0].probability - first.confidence) < 1e-6);
     // A skipped item goes to the end, and undoing the skip brings it back.
-    const Decision skipped = store.skip(first.itemId);
-    QCOMPARE(store.queue(model, 1.01, 100).last().itemId, first.itemId);
+    const Decision skipped = store.skip(first.id);
+    QCOMPARE(store.queue(model, 1.01, 100).last().id, first.id);
     QVERIFY(store.queue(model, 1.01, 100).last().skipped);
     store.undo(skipped.id);
-    QCOMPARE(store.queue(model, 1.01, 100).first().itemId, first.itemId);
+    QCOMPARE(store.queue(model, 1.01, 100).first().id, first.id);
 }
 
 void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
@@ -191,9 +191,9 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
     const qint64 model = registry.activeModel()->id;
     registry.setThreshold(model, 1.0); // (almost) nothing filed automatically: the unlabelled items wait
     const qint64 waiting = store.queueSize(model, 1.0);
-    const QVector<ReviewEntry> queue = store.queue(model, 1.0, 3);
-    const qint64 a = queue[0].itemId;
-    const qint64 b = queue[1].itemId;
+    const QVector<ItemRow> queue = store.queue(model, 1.0, 3);
+    const qint64 a = queue[0].id;
+    const qint64 b = queue[1].id;
 
     const Decision accepted = store.accept(a);
     QCOMPARE(accepted.action, DecisionAction::Accept);
@@ -234,7 +234,7 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
     QCOMPARE(store.status(b), ItemStatus::AutoFiled);
     const Decision sentBack = store.unfile(b);
     QCOMPARE(store.status(b), ItemStatus::NeedsReview);
-    QCOMPARE(store.queue(model, 0.0, 10).first().itemId, b);
+    QCOMPARE(store.queue(model, 0.0, 10).first().id, b);
     store.undo(sentBack.id);
     QCOMPARE(store.status(b), ItemStatus::AutoFiled);
     registry.setThreshold(model, 0.9);

@@ -2,6 +2,7 @@
 
 #include "demo/syntheticimages.h"
 #include "catalog/catalog.h"
+#include "catalog/itemquery.h"
 #include "catalog/reviewstore.h"
 #include "ingest/importjob.h"
 #include "ml/classifyjob.h"
@@ -143,9 +144,9 @@ bool waitForJobEnded(QSignalSpy &ended, int timeoutMs)
 QMap<QString, int> labelCounts(Catalog &catalog, std::optional<LabelSource> source)
 {
     QMap<QString, int> counts;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) {
-        if (!row.label.isEmpty() && (!source || row.labelSource == source))
-            counts[row.label] += 1;
+    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) {
+        if (!row.label().isEmpty() && (!source || row.labelSource == source))
+            counts[row.label()] += 1;
     });
     return counts;
 }

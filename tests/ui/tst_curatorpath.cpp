@@ -11,6 +11,7 @@
 #include "testimages.h"
 
 #include "catalog/catalog.h"
+#include "catalog/itemquery.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "catalog/weightsregistry.h"
@@ -215,13 +216,13 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     const int idColumn = int(csv.first().indexOf(QStringLiteral("id")));
     const int departmentColumn = int(csv.first().indexOf(QStringLiteral("department")));
     QVERIFY(idColumn >= 0 && departmentColumn >= 0);
-    QMap<qint64, ItemOverview> rows;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { rows.insert(row.itemId, row); });
+    QMap<qint64, ItemRow> rows;
+    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) { rows.insert(row.id, row); });
     QString exportedFirst;
     for (int i = 1; i < csv.size(); ++i) {
         const qint64 id = csv[i].value(idColumn).toLongLong();
         QVERIFY(rows.contains(id));
-        QCOMPARE(csv[i].value(departmentColumn), rows[id].label);
+        QCOMPARE(csv[i].value(departmentColumn), rows[id].label());
         if (id == first)
             exportedFirst = csv[i].value(departmentColumn);
     }

@@ -9,6 +9,7 @@
 #include "testimages.h"
 
 #include "catalog/catalog.h"
+#include "catalog/itemquery.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ingest/csvreader.h"
@@ -197,7 +198,7 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     QCOMPARE(counts.value(QStringLiteral("Islamic Art")), 6);
     QVERIFY(!counts.contains(QStringLiteral("Wrong Department")));
     QStringList externalIds;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { externalIds << row.externalId; });
+    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) { externalIds << row.externalId; });
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-0")));
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-11")));
 }
@@ -260,8 +261,8 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     Catalog &catalog = *window.session()->catalog();
-    QMap<qint64, ItemOverview> rows;
-    ReviewStore(catalog).forEachItem([&](const ItemOverview &row) { rows.insert(row.itemId, row); });
+    QMap<qint64, ItemRow> rows;
+    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) { rows.insert(row.id, row); });
     QCOMPARE(qint64(rows.size()), catalog.itemCount());
 
     // CSV
@@ -283,7 +284,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     for (int i = 1; i < csv.size(); ++i) {
         const qint64 id = csv[i].value(idColumn).toLongLong();
         QVERIFY(rows.contains(id));
-        QCOMPARE(csv[i].value(departmentColumn), rows[id].label);
+        QCOMPARE(csv[i].value(departmentColumn), rows[id].label());
     }
 
     // JSON
@@ -300,7 +301,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     QSet<QString> jsonPaths;
     for (const QJsonValue &value : json)
         jsonPaths << value.toObject().value(QStringLiteral("path")).toString();
-    for (const ItemOverview &row : rows)
+    for (const ItemRow &row : rows)
         QVERIFY2(jsonPaths.contains(row.path), qPrintable(row.path));
 
     // Folders: every labelled item's image under its department
@@ -311,9 +312,9 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     dialog->accept();
     QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
     QMap<QString, int> expected;
-    for (const ItemOverview &row : rows) {
-        if (!row.label.isEmpty())
-            expected[row.label] += 1;
+    for (const ItemRow &row : rows) {
+        if (!row.label().isEmpty())
+            expected[row.label()] += 1;
     }
     QVERIFY(!expected.isEmpty());
     for (auto it = expected.cbegin(); it != expected.cend(); ++it)

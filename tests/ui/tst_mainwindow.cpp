@@ -184,8 +184,8 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
     ItemPanel panel(&session);
     Catalog &catalog = *session.catalog();
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
-    const ReviewEntry waiting = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
-    panel.showItem(waiting.itemId);
+    const ItemRow waiting = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
+    panel.showItem(waiting.id);
     QCOMPARE(panel.chartCategories().size(), 3);
     QCOMPARE(panel.chartCategories().last(), waiting.predicted); // drawn bottom-up: the top candidate last
     QVERIFY(std::abs(panel.chartValues().last() - waiting.confidence) < 1e-3);
@@ -193,7 +193,7 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
     panel.departmentBox()->setCurrentText(QStringLiteral("Asian Art"));
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
     QVERIFY(settleCatalogReads(&session));
-    QCOMPARE(catalog.item(waiting.itemId)->department, QStringLiteral("Asian Art"));
+    QCOMPARE(catalog.item(waiting.id)->department, QStringLiteral("Asian Art"));
     QCOMPARE(panel.historyList()->count(), 4); // + curator label, + decision
 }
 
@@ -483,7 +483,7 @@ void TestMainWindow::departmentsCanBeMergedAndGrouped()
     const qint64 asian = *catalog.departmentIdByName(QStringLiteral("Asian Art"));
     QVERIFY(dialog.setGroup(arms, QStringLiteral("Objects")));
     QVERIFY(dialog.setGroup(asian, QStringLiteral("Objects")));
-    const qint64 item = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 2.0, 1).first().itemId;
+    const qint64 item = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 2.0, 1).first().id;
     window.itemPanel()->showItem(item);
     QVERIFY(!window.itemPanel()->groupsBox()->isHidden());
     window.itemPanel()->groupsBox()->setChecked(true);
@@ -634,7 +634,7 @@ void TestMainWindow::hostileDepartmentNamesShowAsPlainBoundedText()
     window.show();
     Catalog &catalog = *window.session()->catalog();
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
-    const qint64 item = ReviewStore(catalog).queue(model, 2.0, 1).first().itemId;
+    const qint64 item = ReviewStore(catalog).queue(model, 2.0, 1).first().id;
     window.itemPanel()->showItem(item);
 
     // The chart's categories (rich text to Qt Charts) are escaped and elided.

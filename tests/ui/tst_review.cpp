@@ -112,20 +112,20 @@ void TestReview::fileUnderStartsOnThePrediction()
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
     ItemPanel panel(&session);
     // Every waiting item: the box starts on its prediction, whatever the department's place in the list.
-    const QVector<ReviewEntry> waiting = ReviewStore(catalog).queue(model.id, 2.0, 100);
+    const QVector<ItemRow> waiting = ReviewStore(catalog).queue(model.id, 2.0, 100);
     QVERIFY(waiting.size() >= 3);
     QSet<QString> predicted;
-    for (const ReviewEntry &entry : waiting) {
-        panel.showItem(entry.itemId);
+    for (const ItemRow &entry : waiting) {
+        panel.showItem(entry.id);
         QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
         predicted.insert(entry.predicted);
     }
     QVERIFY(predicted.size() > 1); // so not all of them on the first department
     // Filing from the panel without touching the box files under the prediction.
-    panel.showItem(waiting.first().itemId);
+    panel.showItem(waiting.first().id);
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
     QVERIFY(settleCatalogReads(&session));
-    QCOMPARE(catalog.item(waiting.first().itemId)->department, waiting.first().predicted);
+    QCOMPARE(catalog.item(waiting.first().id)->department, waiting.first().predicted);
 }
 
 void TestReview::autoFiledItemSaysWhereItWasFiled()
@@ -135,11 +135,11 @@ void TestReview::autoFiledItemSaysWhereItWasFiled()
     QVERIFY(session.catalog());
     Catalog &catalog = *session.catalog();
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
-    const ReviewEntry entry = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
+    const ItemRow entry = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
     ModelRegistry(catalog).setThreshold(model.id, 0.0); // everything the model saw is filed by itself
-    QCOMPARE(ReviewStore(catalog).status(entry.itemId), ItemStatus::AutoFiled);
+    QCOMPARE(ReviewStore(catalog).status(entry.id), ItemStatus::AutoFiled);
     ItemPanel panel(&session);
-    panel.showItem(entry.itemId);
+    panel.showItem(entry.id);
     const QString expected = QStringLiteral("Filed automatically under %1 (%2%)").arg(entry.predicted).arg(entry.confidence * 100, 0, 'f', 1);
     QVERIFY2(panel.titleLabel()->text().contains(expected), qPrintable(panel.titleLabel()->text()));
     QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
@@ -346,8 +346,8 @@ void TestReview::thresholdOfOneSendsEverythingToReview()
     store.addPrediction(model.id, certain, classDepartments, model.threshold);
 
     const auto isQueued = [&](double threshold) {
-        for (const ReviewEntry &entry : store.queue(model.id, threshold, 100000))
-            if (entry.itemId == certainItem)
+        for (const ItemRow &entry : store.queue(model.id, threshold, 100000))
+            if (entry.id == certainItem)
                 return true;
         return false;
     };

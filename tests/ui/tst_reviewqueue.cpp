@@ -78,7 +78,7 @@ void TestReviewQueue::occupyCatalogThread(CatalogSession &session, int ms)
 
 void TestReviewQueue::decide(CatalogSession &session, ReviewQueue &queue, DecisionCommand::Kind kind)
 {
-    session.undoStack()->push(new DecisionCommand(&session, queue.current()->entry.itemId, kind));
+    session.undoStack()->push(new DecisionCommand(&session, queue.current()->entry.id, kind));
 }
 
 void TestReviewQueue::readsAPageAhead()
@@ -102,13 +102,13 @@ void TestReviewQueue::aDecisionShowsTheNextItemWithoutWaitingForTheCatalog()
     ReviewQueue queue(&session);
     const QString path = freshCatalog(QStringLiteral("wait.db"));
     QVERIFY(openSessionAndWait(session, path));
-    const qint64 first = queue.current()->entry.itemId;
+    const qint64 first = queue.current()->entry.id;
     occupyCatalogThread(session, 400);
     decide(session, queue, DecisionCommand::Kind::Accept);
     // The catalog thread is still busy, the decision not yet written, and the next item is already current.
     QVERIFY(session.worker()->pendingTasks() >= 2);
     QVERIFY(queue.current());
-    QVERIFY(queue.current()->entry.itemId != first);
+    QVERIFY(queue.current()->entry.id != first);
     QCOMPARE(Catalog(path).item(first)->labelId, 0);
     QVERIFY(settleCatalogReads(&session));
     QCOMPARE(Catalog(path).item(first)->department, QStringLiteral("Asian Art"));
@@ -129,10 +129,10 @@ void TestReviewQueue::theWholeQueueOnceEachInOrder()
             QTest::qWait(5);
             continue;
         }
-        const ReviewEntry entry = queue.current()->entry;
-        QVERIFY2(!seen.contains(entry.itemId), qPrintable(entry.path));
+        const ItemRow entry = queue.current()->entry;
+        QVERIFY2(!seen.contains(entry.id), qPrintable(entry.path));
         QVERIFY(entry.confidence >= lastConfidence);
-        seen.insert(entry.itemId);
+        seen.insert(entry.id);
         lastConfidence = entry.confidence;
         decide(session, queue, DecisionCommand::Kind::Accept);
         QCoreApplication::processEvents();
@@ -152,24 +152,24 @@ void TestReviewQueue::undoBringsTheItemBackAtOnce()
     ReviewQueue queue(&session);
     const QString path = freshCatalog(QStringLiteral("undo.db"));
     QVERIFY(openSessionAndWait(session, path));
-    const qint64 first = queue.current()->entry.itemId;
+    const qint64 first = queue.current()->entry.id;
     decide(session, queue, DecisionCommand::Kind::Choose);
-    const qint64 second = queue.current()->entry.itemId;
+    const qint64 second = queue.current()->entry.id;
     QVERIFY(settleCatalogReads(&session));
     occupyCatalogThread(session, 400);
     session.undoStack()->undo();
-    QCOMPARE(queue.current()->entry.itemId, first); // before the catalog thread has even started the undo
+    QCOMPARE(queue.current()->entry.id, first); // before the catalog thread has even started the undo
     QVERIFY(settleCatalogReads(&session));
     QCOMPARE(Catalog(path).item(first)->labelId, 0);
     QCOMPARE(queue.remaining(), qint64(kWaiting));
     // The item that was current waits right behind it.
     decide(session, queue, DecisionCommand::Kind::Accept);
-    QCOMPARE(queue.current()->entry.itemId, second);
+    QCOMPARE(queue.current()->entry.id, second);
     // Redo after undo: the item leaves again.
     session.undoStack()->undo();
-    QCOMPARE(queue.current()->entry.itemId, first);
+    QCOMPARE(queue.current()->entry.id, first);
     session.undoStack()->redo();
-    QCOMPARE(queue.current()->entry.itemId, second);
+    QCOMPARE(queue.current()->entry.id, second);
     QVERIFY(settleCatalogReads(&session));
     QVERIFY(Catalog(path).item(first)->labelId != 0);
 }
@@ -180,9 +180,9 @@ void TestReviewQueue::skippedItemsComeLast()
     ReviewQueue queue(&session);
     const QString path = freshCatalog(QStringLiteral("skip.db"));
     QVERIFY(openSessionAndWait(session, path));
-    const qint64 skipped = queue.current()->entry.itemId;
+    const qint64 skipped = queue.current()->entry.id;
     decide(session, queue, DecisionCommand::Kind::Skip);
-    QVERIFY(queue.current()->entry.itemId != skipped);
+    QVERIFY(queue.current()->entry.id != skipped);
     QCOMPARE(queue.remaining(), qint64(kWaiting)); // skipping decides nothing
     int decided = 0;
     while (queue.current() || queue.isLoading() || session.worker()->pendingTasks() > 0) {
@@ -190,7 +190,7 @@ void TestReviewQueue::skippedItemsComeLast()
             QTest::qWait(5);
             continue;
         }
-        if (queue.current()->entry.itemId == skipped)
+        if (queue.current()->entry.id == skipped)
             break;
         decide(session, queue, DecisionCommand::Kind::Accept);
         ++decided;
@@ -198,7 +198,7 @@ void TestReviewQueue::skippedItemsComeLast()
     }
     QCOMPARE(decided, kWaiting - 1);
     QVERIFY(queue.current());
-    QCOMPARE(queue.current()->entry.itemId, skipped);
+    QCOMPARE(queue.current()->entry.id, skipped);
     QVERIFY(queue.current()->entry.skipped);
 }
 
