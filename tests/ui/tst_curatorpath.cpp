@@ -162,6 +162,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     window.showDashboard();
     window.dashboard()->thresholdSlider()->setValue(1000);
     QTest::mouseClick(window.dashboard()->applyThresholdButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(ModelRegistry(catalog).activeModel()->threshold, 1.0);
 
     // 6. Review with the keys: a department's fixed key, Enter for the suggestion, Ctrl+Z to take one back.
