@@ -1,42 +1,43 @@
 #pragma once
 
+#include "ml/epochreport.h"
 #include "ml/evaluationjob.h"
-#include "ml/trainer.h"
 
 #include <QWidget>
 
 #include <optional>
 
-class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QLineSeries;
 class QListView;
 class QListWidget;
 class QPushButton;
-class QScatterSeries;
 class QScrollArea;
 class QSlider;
-class QTimer;
 class QStackedWidget;
 class QTableView;
-class QValueAxis;
 
 namespace accession {
 
+class CalibrationPanel;
 class CatalogSession;
 class ConfusionMatrixModel;
-class ConfusionMatrixView;
-class DepartmentKeyList;
+class ConfusionPanel;
 class ItemThumbnailModel;
 class JobRunner;
 class ModelListModel;
+class ModelsPanel;
+class PerClassAccuracyPanel;
 class PerClassMetricsModel;
+class ThresholdPanel;
+class TrainingCurvesPanel;
+struct RegisteredModel;
 
-// How good the active model is: accuracy per department, the confusion matrix (click a cell for a thumbnail
-// grid of its items), calibration, accuracy against coverage with the auto-file threshold and a control to move it,
-// training curves (live while training), and every model of the catalog side by side.
+// How good the active model is, in six panels (ui/dashboard/): accuracy per department, the confusion matrix
+// with the items behind a cell, calibration, accuracy against coverage with the auto-file threshold, training
+// curves, and every model of the catalog. This widget lays them out and feeds them: what it reads from the
+// catalog and writes to it goes through the session's catalog thread, so the GUI thread never waits on SQLite.
 class DashboardWidget : public QWidget
 {
     Q_OBJECT
@@ -44,96 +45,95 @@ public:
     explicit DashboardWidget(CatalogSession *session, QWidget *parent = nullptr);
     ~DashboardWidget() override;
 
+    // Reads the active model, its card and the model list on the catalog thread; returns at once, and the
+    // panels fill when the read comes back.
     void reload();
     // Live curves: clear them, then add each finished epoch.
     void beginLiveTraining();
     void appendEpoch(const EpochReport &report);
-
-    QTableView *confusionView() const;
-    // Counts, or shares of the row (recall) or of the column (precision).
-    QComboBox *normalisationBox() const { return m_normalisation; }
-    QListWidget *departmentKey() const;
-    // The thumbnails of the clicked cell's items; double-click opens one.
-    QListView *cellGrid() const { return m_cellGrid; }
-    ItemThumbnailModel *cellItems() const { return m_cellItems; }
-    QLabel *cellTitle() const { return m_cellTitle; }
     // Which validation items lie behind each cell: from the evaluation job, which showEvent starts.
     void setItemEvaluation(const EvaluationResult &result);
-    QSlider *thresholdSlider() const { return m_threshold; }
+    bool hasItemEvaluation() const { return m_evaluation.has_value(); }
+
+    PerClassAccuracyPanel *perClassAccuracyPanel() const { return m_perClassPanel; }
+    ConfusionPanel *confusionPanel() const { return m_confusionPanel; }
+    CalibrationPanel *calibrationPanel() const { return m_calibrationPanel; }
+    ThresholdPanel *thresholdPanel() const { return m_thresholdPanel; }
+    TrainingCurvesPanel *trainingCurvesPanel() const { return m_curvesPanel; }
+    ModelsPanel *modelsPanel() const { return m_modelsPanel; }
+
     QLabel *summary() const { return m_summary; }
     // Shown instead of the charts while there is no catalog or no active model.
     QLabel *emptyStateLabel() const { return m_emptyState; }
     bool isShowingEmptyState() const;
-    QLabel *consequences() const { return m_consequences; }
-    QPushButton *applyThresholdButton() const { return m_apply; }
-    QTableView *modelsView() const { return m_modelsView; }
+    QTableView *confusionView() const;
+    QComboBox *normalisationBox() const;
+    QListWidget *departmentKey() const;
+    // The thumbnails of the clicked cell's items; double-click opens one.
+    QListView *cellGrid() const;
+    ItemThumbnailModel *cellItems() const { return m_cellItems; }
+    QLabel *cellTitle() const;
     ConfusionMatrixModel *confusionModel() const { return m_confusion; }
-    bool hasItemEvaluation() const { return m_evaluation.has_value(); }
-    QChartView *accuracyChartView() const { return m_accuracyChart; }
+    QSlider *thresholdSlider() const;
+    QLabel *consequences() const;
+    QPushButton *applyThresholdButton() const;
+    QTableView *modelsView() const;
+    QChartView *accuracyChartView() const;
 
 Q_SIGNALS:
     void openItemRequested(qint64 itemId);
     void itemEvaluationReady();
-    void consequencesCounted(); // the threshold control's counts, made off the GUI thread, are shown
+    void consequencesCounted(); // the threshold control's counts, made on the catalog thread, are shown
 
 protected:
     void showEvent(QShowEvent *event) override;
-    void changeEvent(QEvent *event) override;
 
 private:
+    struct Snapshot;
+    void setCatalogOpen(bool open); // the thumbnails' catalog; without one, the empty panels
+    void showSnapshot(const Snapshot &snapshot);
+    void showNoModel(bool catalogOpen);
+    void summarise(const RegisteredModel &model);
+    void forgetModel();
+    void forgetEvaluation();
     void startItemEvaluation();
-    void followPaletteInCharts();
-    void listCellItems(const QModelIndex &cell);
-    void clearCellItems();
-    void updateConsequences();
-    void countConsequences();
-    void applyThreshold();
-    void fillCharts(const EvaluationReport &report);
-    void fillTrainingCurves(const QJsonArray &history);
+    void readItemNames();
+    void countConsequences(double threshold);
+    void countEnded();
+    void applyThreshold(double threshold);
+    void activateModel(qint64 modelId);
 
     CatalogSession *m_session;
+    JobRunner *m_runner;
+
+    PerClassMetricsModel *m_perClass;
+    ConfusionMatrixModel *m_confusion;
+    ItemThumbnailModel *m_cellItems;
+    ModelListModel *m_models;
+
+    QStackedWidget *m_pages;
+    QLabel *m_emptyState;
+    QScrollArea *m_scroll;
+    QLabel *m_summary;
+    PerClassAccuracyPanel *m_perClassPanel;
+    ConfusionPanel *m_confusionPanel;
+    CalibrationPanel *m_calibrationPanel;
+    ThresholdPanel *m_thresholdPanel;
+    TrainingCurvesPanel *m_curvesPanel;
+    ModelsPanel *m_modelsPanel;
+
     qint64 m_modelId = 0;
     QString m_modelPath;
     EvaluationReport m_report;
     std::optional<EvaluationResult> m_evaluation;
-    JobRunner *m_runner;
-
-    QStackedWidget *m_pages;
-    QScrollArea *m_scroll;
-    QLabel *m_emptyState;
-    QLabel *m_summary;
-    PerClassMetricsModel *m_perClass;
-    QChartView *m_accuracyChart;
-    ConfusionMatrixModel *m_confusion;
-    ConfusionMatrixView *m_confusionView;
-    QComboBox *m_normalisation;
-    DepartmentKeyList *m_key;
-    ItemThumbnailModel *m_cellItems;
-    QListView *m_cellGrid;
-    QLabel *m_cellTitle;
-    QChartView *m_reliabilityChart;
-    QLineSeries *m_reliability;
-    QLineSeries *m_reliabilityRaw;
-    QChartView *m_coverageChart;
-    QLineSeries *m_coverage;
-    QScatterSeries *m_thresholdMarker;
-    QSlider *m_threshold;
-    QLabel *m_consequences;
-    QTimer *m_consequenceTimer;
-    quint64 m_consequenceGeneration = 0;
-    bool m_consequencesStale = false; // asked for while hidden
-    double m_expectedAtThreshold = -1;
-    QPushButton *m_apply;
-    QChartView *m_curvesChart;
-    QLineSeries *m_trainLoss;
-    QLineSeries *m_validationLoss;
-    QLineSeries *m_validationAccuracy;
-    QValueAxis *m_epochAxis;
-    QValueAxis *m_lossAxis;
-    ModelListModel *m_models;
-    QTableView *m_modelsView;
-    QPushButton *m_activate;
-    int m_liveEpochs = 0;
+    quint64 m_modelGeneration = 0; // the model shown: bumped when another model (or catalog) replaces it
+    quint64 m_evaluatedModel = 0;  // the one the running evaluation measures
+    // Results of reads posted before the latest of their kind are dropped.
+    quint64 m_reloadGeneration = 0;
+    quint64 m_namesGeneration = 0;
+    quint64 m_countGeneration = 0;
+    bool m_countRunning = false; // one count at a time on the shared catalog thread
+    std::optional<double> m_countWaiting; // the threshold to count once the running count ends
 };
 
 } // namespace accession

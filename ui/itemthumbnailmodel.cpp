@@ -47,6 +47,20 @@ void ItemThumbnailModel::setEntries(const QVector<Entry> &entries)
         m_loader->request(entry.itemId);
 }
 
+void ItemThumbnailModel::updateEntries(const QVector<Entry> &entries)
+{
+    QVector<qint64> ids;
+    for (const Entry &entry : entries)
+        ids << entry.itemId;
+    if (ids != itemIds()) {
+        setEntries(entries);
+        return;
+    }
+    m_entries = entries;
+    if (!m_entries.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_entries.size()) - 1), {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
 QVector<qint64> ItemThumbnailModel::itemIds() const
 {
     QVector<qint64> ids;

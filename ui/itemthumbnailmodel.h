@@ -28,6 +28,9 @@ public:
     // Thumbnails are shown centred in a square of this side, whatever their shape, so that every cell is alike.
     void setThumbnailSize(int side);
     void setEntries(const QVector<Entry> &entries);
+    // The same items with other captions and tooltips (names that arrived later): their thumbnails stay. Other
+    // items replace the entries as setEntries() does.
+    void updateEntries(const QVector<Entry> &entries);
     QVector<qint64> itemIds() const;
     // How many thumbnails have arrived (for tests and the screenshot tour).
     int thumbnailsLoaded() const;

@@ -73,8 +73,8 @@ private Q_SLOTS:
     void itemPanelLabelsWholeInTheWindow();
 
 private:
-    // The dashboard of the catalog's model, sized as on a 1366x768 screen, with its items' evaluation.
-    void showDashboard(DashboardWidget &dashboard);
+    // The dashboard of the session's model, sized as on a 1366x768 screen, with its items' evaluation.
+    void showDashboard(CatalogSession &session, DashboardWidget &dashboard);
 
     QTemporaryDir m_dir;
     QString m_catalogPath;
@@ -126,11 +126,12 @@ void TestConfusionMatrix::initTestCase()
     QVERIFY(ModelRegistry(catalog).activeModel().has_value());
 }
 
-void TestConfusionMatrix::showDashboard(DashboardWidget &dashboard)
+void TestConfusionMatrix::showDashboard(CatalogSession &session, DashboardWidget &dashboard)
 {
     dashboard.resize(1366, 768);
     dashboard.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dashboard));
+    QVERIFY(settleCatalogReads(&session)); // the model, read on the catalog thread
     dashboard.setItemEvaluation(m_result);
     QApplication::processEvents(); // layouts settle
     QVERIFY(!dashboard.isShowingEmptyState());
@@ -242,7 +243,7 @@ void TestConfusionMatrix::wholeMatrixFitsAt1366x768()
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
-    showDashboard(dashboard);
+    showDashboard(session, dashboard);
     verifyWholeMatrix(&dashboard);
     if (QTest::currentTestFailed())
         return;
@@ -266,7 +267,7 @@ void TestConfusionMatrix::normalisingMakesRowsAndColumnsSumToOne()
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
-    showDashboard(dashboard);
+    showDashboard(session, dashboard);
     QAbstractItemModel *model = dashboard.confusionView()->model();
     QComboBox *normalisation = dashboard.normalisationBox();
 
@@ -313,7 +314,7 @@ void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, m_catalogPath));
     DashboardWidget dashboard(&session);
-    showDashboard(dashboard);
+    showDashboard(session, dashboard);
     QTableView *view = dashboard.confusionView();
     QListView *grid = dashboard.cellGrid();
     QVERIFY(!grid->isVisible());
@@ -347,6 +348,7 @@ void TestConfusionMatrix::cellOpensAThumbnailGridOfItsItems()
     // Moving the threshold (the same model) keeps them; closing the catalog clears them.
     const QVector<qint64> before = dashboard.cellItems()->itemIds();
     session.notifyModelsChanged();
+    QVERIFY(settleCatalogReads(&session));
     QCOMPARE(dashboard.cellItems()->itemIds(), before);
     QVERIFY(grid->isVisible());
 
@@ -417,7 +419,7 @@ void TestConfusionMatrix::chartLabelsShowWhole()
     // The dashboard's charts at 1366x768, twenty departments along the bars.
     {
         DashboardWidget dashboard(&session);
-        showDashboard(dashboard);
+        showDashboard(session, dashboard);
         const QList<QChartView *> charts = dashboard.findChildren<QChartView *>();
         QVERIFY(charts.size() >= 4);
         for (QChartView *chart : charts) {

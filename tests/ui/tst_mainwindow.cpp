@@ -410,6 +410,7 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
     QTRY_VERIFY(!counted.isEmpty()); // counted off the GUI thread, a moment after the slider stops
     const QString strict = dashboard->consequences()->text();
     QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session())); // written on the catalog thread
     QCOMPARE(ModelRegistry(catalog).model(model)->threshold, 1.0);
     const qint64 filedStrict = ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled);
 
@@ -420,6 +421,7 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
     QVERIFY(dashboard->consequences()->text().contains(QStringLiteral("15 of 15")));
     QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), filedStrict); // not applied yet
     QTest::mouseClick(dashboard->applyThresholdButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(ReviewStore(catalog).statusCounts().value(ItemStatus::AutoFiled), 15);
     QVERIFY(filedStrict < 15);
 
