@@ -75,8 +75,9 @@ void CatalogSession::close()
     m_worker->close();
     if (!wasOpen)
         return;
+    // Gone before closed: a view that reloads on closed must find no catalog, not read the old one once more.
+    const std::unique_ptr<Catalog> closing = std::move(m_catalog);
     Q_EMIT closed();
-    m_catalog.reset();
 }
 
 QString CatalogSession::path() const
