@@ -1,18 +1,23 @@
 // The desktop application on a big catalog: builds a catalog of N items (default 500,000; rows only, the
 // image files do not exist), then drives the real main window, offscreen, through what a curator does:
 // open, scroll, filter, sort, search, review keypresses, undo, a threshold drag, switching views. For each
-// action it prints the longest time the GUI thread left its event loop unanswered (GuiStallWatchdog) and
-// the time until the result showed, and the memory used. Run by hand; prints figures.
+// action it prints the longest time the GUI thread left its event loop unanswered (GuiStallWatchdog), the time
+// until its result showed (the model's first page, the review's next item: the signals the window waits for, as
+// every read runs on the catalog thread) and until everything it started had arrived (counts included), and the
+// memory used. Last, it opens a copy of the catalog taken back to schema 3, which the window migrates, and times
+// each migration step on another copy. Run by hand; prints figures.
 //
 //   bench_catalog_view [--items 500000] [--pages 200] [--keys 20] [--work DIR]
 
 #include "catalogitemmodel.h"
+#include "catalogsession.h"
 #include "catalogview.h"
 #include "dashboardwidget.h"
 #include "mainwindow.h"
 #include "reviewwidget.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "catalog/transactionguard.h"
@@ -24,6 +29,7 @@
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QDateTime>
 #include <QJsonArray>
@@ -31,6 +37,9 @@
 #include <QListView>
 #include <QPainter>
 #include <QScrollBar>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStatusBar>
 #include <QSlider>
 #include <QTest>
 
@@ -71,7 +80,10 @@ public:
     {
         m_resetAtNs = m_clock.nsecsElapsed();
         m_longestNs = 0;
+        m_longestBeganNs = 0;
     }
+    // When the longest stall answered so far began, since the last reset.
+    double longestStallBeganMs() const { return m_longestBeganNs / 1e6; }
     // Since the last reset, including a ping still unanswered.
     double longestStallMs() const
     {
@@ -101,8 +113,10 @@ private:
         if (sent < 0)
             return;
         const qint64 late = now - std::max(sent, qint64(m_resetAtNs));
-        if (late > m_longestNs)
+        if (late > m_longestNs) {
             m_longestNs = late;
+            m_longestBeganNs = std::max(sent, qint64(m_resetAtNs)) - m_resetAtNs;
+        }
     }
 
     QElapsedTimer m_clock;
@@ -111,6 +125,7 @@ private:
     std::atomic<qint64> m_pendingSinceNs{-1}; // when the ping in flight was posted; -1 when none is
     std::atomic<qint64> m_resetAtNs{0};
     std::atomic<qint64> m_longestNs{0};
+    std::atomic<qint64> m_longestBeganNs{0}; // since the reset
 };
 
 QString cpuName()
@@ -246,16 +261,89 @@ constexpr int kTrailingMs = 300;
 
 void printHeader()
 {
-    std::printf("\n%-44s | %19s | %17s |\n", "action", "longest GUI stall ms", "time to result ms");
-    std::printf("%s\n", QByteArray(44, '-').append("-|----------------------|-------------------|").constData());
+    std::printf("\n%-44s | %19s | %14s | %14s |\n", "action", "longest GUI stall ms", "result ms", "all shown ms");
+    std::printf("%s\n", QByteArray(44, '-').append("-|----------------------|----------------|----------------|").constData());
 }
 
-void printRow(const QString &action, double stallMs, double resultMs, const QString &note = {})
+constexpr double kNotMeasured = -2;
+
+QByteArray milliseconds(double ms)
 {
-    const QByteArray result = resultMs < 0 ? QByteArray("timed out") : QByteArray::number(resultMs, 'f', 0);
-    std::printf("%-44s | %16.0f %s | %17s | %s\n", action.toUtf8().constData(), stallMs, stallMs > kStallLimitMs ? "!!" : "  ",
-                result.constData(), note.toUtf8().constData());
+    if (ms == kNotMeasured)
+        return QByteArray("-");
+    return ms < 0 ? QByteArray("timed out") : QByteArray::number(ms, 'f', 0);
+}
+
+void printRow(const QString &action, double stallMs, double resultMs, double completeMs, const QString &note = {})
+{
+    std::printf("%-44s | %16.0f %s | %14s | %14s | %s\n", action.toUtf8().constData(), stallMs, stallMs > kStallLimitMs ? "!!" : "  ",
+                milliseconds(resultMs).constData(), milliseconds(completeMs).constData(), note.toUtf8().constData());
     std::fflush(stdout);
+}
+
+// A catalog as Accession wrote it at schema 3, made from a current one: without what migrations 4 to 8 added
+// (the index for browsing by confidence, the collection, merge and weights tables, the import runs' process
+// columns), so that opening it runs those migrations on every row.
+void rollBackToSchema3(const QString &path)
+{
+    const QString connection = QStringLiteral("bench-rollback");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(path);
+        if (!db.open())
+            qFatal("cannot open %s", qPrintable(path));
+        QSqlQuery query(db);
+        for (const char *statement :
+             {"DROP INDEX predictions_model_confidence", "DROP TABLE collection_objects", "DROP TABLE collection_cache",
+              "ALTER TABLE import_runs DROP COLUMN pid", "ALTER TABLE import_runs DROP COLUMN host",
+              "ALTER TABLE import_runs DROP COLUMN process_identity", "ALTER TABLE import_runs DROP COLUMN warnings",
+              "DROP TABLE department_merge_moves", "DROP TABLE department_merges", "DROP TABLE pretrained_weights",
+              "UPDATE settings SET value = '3' WHERE key = 'schema_version'", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
+            if (!query.exec(QString::fromLatin1(statement)))
+                qFatal("%s: %s", statement, qPrintable(query.lastError().text()));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
+}
+
+// A fresh copy of the schema-3 catalog (made once from the built one, before any action changed it).
+QString migratingCopy(const QString &schema3Path, const QString &name)
+{
+    const QString copy = QFileInfo(schema3Path).absolutePath() + QLatin1Char('/') + name;
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+        QFile::remove(copy + suffix);
+    if (!QFile::copy(schema3Path, copy))
+        qFatal("cannot copy %s", qPrintable(schema3Path));
+    return copy;
+}
+
+// Each migration step's time at this size, as the command line runs them (indexes while opening), on a copy.
+void timeMigrationSteps(const QString &schema3Path)
+{
+    const QString copy = migratingCopy(schema3Path, QStringLiteral("steps.db"));
+    QElapsedTimer timer;
+    timer.start();
+    qint64 stepStart = 0;
+    QString step;
+    std::printf("\nmigration from schema 3, step by step (on the calling thread, indexes included):\n");
+    const auto progress = [&](int done, int total, const QString &next) {
+        const qint64 now = timer.elapsed();
+        if (done > 0)
+            std::printf("  %-52s %6lld ms\n", qPrintable(step), now - stepStart);
+        if (done == total)
+            std::printf("  %-52s %6lld ms\n", "in all", now);
+        step = QStringLiteral("%1/%2 %3").arg(done + 1).arg(total).arg(next);
+        stepStart = now;
+    };
+    {
+        Catalog catalog(copy, Catalog::OpenMode::OpenExisting, progress);
+        if (catalog.schemaVersion() != Catalog::kSchemaVersion || !catalog.missingIndexes().isEmpty())
+            qFatal("the migration did not complete");
+    }
+    std::fflush(stdout);
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+        QFile::remove(copy + suffix);
 }
 
 } // namespace
@@ -275,8 +363,18 @@ int main(int argc, char *argv[])
     parser.process(app);
     const int count = parser.value(QStringLiteral("items")).toInt();
     const QString path = parser.value(QStringLiteral("work")) + QStringLiteral("/view-%1.db").arg(count);
+    const QString schema3Path = parser.value(QStringLiteral("work")) + QStringLiteral("/view-%1-schema3.db").arg(count);
     if (!QFile::exists(path))
         build(path, count);
+    if (!QFile::exists(schema3Path)) {
+        {
+            Catalog catalog(path); // as built: what earlier runs changed is checkpointed into the file first
+            catalog.run(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+        }
+        QFile::copy(path, schema3Path + QStringLiteral(".part"));
+        rollBackToSchema3(schema3Path + QStringLiteral(".part"));
+        QFile::rename(schema3Path + QStringLiteral(".part"), schema3Path);
+    }
     const double baseMemory = residentMb();
     std::printf("%s, %s, %d items; stalls over %.0f ms are marked !!\n", qPrintable(cpuName()),
                 qPrintable(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)), count, kStallLimitMs);
@@ -291,25 +389,54 @@ int main(int argc, char *argv[])
     CatalogView *catalogView = window.catalogView();
     ReviewWidget *review = window.reviewWidget();
     DashboardWidget *dashboard = window.dashboard();
+    CatalogWorker *worker = window.session()->worker();
     QElapsedTimer timer;
 
-    // One action: reset the watchdog, act, wait for the result, keep the loop running a moment, report.
+    // What the window says it has shown, counted as it says it.
+    int firstPages = 0;
+    int counts = 0;
+    int resets = 0;
+    QObject::connect(model, &CatalogItemModel::firstPageLoaded, [&] { ++firstPages; });
+    QObject::connect(model, &CatalogItemModel::totalCountChanged, [&] { ++counts; });
+    QObject::connect(model, &QAbstractItemModel::modelReset, [&] { ++resets; });
+    // Nothing left in flight on the catalog thread, over a few turns of the loop (a result often posts the next read).
+    int quietTurns = 0;
+    const auto catalogThreadQuiet = [&] {
+        quietTurns = worker->pendingTasks() == 0 ? quietTurns + 1 : 0;
+        return quietTurns >= 3;
+    };
+
+    // One action: reset the watchdog, act, wait for its result, then for everything it started (the counts, the
+    // catalog thread's reads), keep the loop running a moment, report.
     const auto measure = [&](const QString &name, const std::function<void()> &act, const std::function<bool()> &shown,
-                             const std::function<QString()> &note = [] { return QString(); }) {
+                             const std::function<bool()> &complete, const std::function<QString()> &note = [] { return QString(); }) {
         watchdog.reset();
         timer.restart();
         act();
         const bool ok = settleUntil(shown);
         const double resultMs = ok ? double(timer.elapsed()) : -1;
+        quietTurns = 0;
+        const bool completed = settleUntil([&] { return complete() && catalogThreadQuiet(); });
+        const double completeMs = completed ? double(timer.elapsed()) : -1;
         settle(kTrailingMs);
-        printRow(name, watchdog.longestStallMs(), resultMs, note());
+        const double stallMs = watchdog.longestStallMs();
+        QString text = note();
+        if (stallMs > kStallLimitMs)
+            text += QStringLiteral("%1the longest stall began at %2 ms").arg(text.isEmpty() ? QString() : QStringLiteral("; ")).arg(watchdog.longestStallBeganMs(), 0, 'f', 0);
+        printRow(name, stallMs, resultMs, completeMs, text);
         return resultMs;
     };
-    const auto firstPageShown = [&] { return model->rowCount() > 0 || (model->totalCount() == 0 && !model->canFetchMore(QModelIndex())); };
+    const auto always = [] { return true; };
 
     printHeader();
-    measure(QStringLiteral("open catalog (first page shown)"), [&] { window.openCatalog(path); }, [&] { return model->rowCount() > 0; },
-            [&] { return QStringLiteral("%1 items").arg(model->totalCount()); });
+    {
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(QStringLiteral("open catalog (first page shown)"), [&] { window.openCatalog(path); },
+                [&] { return firstPages > pagesBefore && model->rowCount() > 0; },
+                [&] { return counts > countsBefore && review->currentItemId() > 0; },
+                [&] { return QStringLiteral("%1 items; all shown: the count and the review's first item").arg(model->totalCount()); });
+    }
 
     // Scrolling: the grid to its end, page after page.
     QListView *grid = catalogView->gridView();
@@ -318,7 +445,9 @@ int main(int argc, char *argv[])
     timer.restart();
     QElapsedTimer pageTimer;
     double slowest = 0;
-    for (int page = 1; page < pages && model->canFetchMore(QModelIndex()); ++page) {
+    // More rows to come: the model can fetch them, or a page it asked for is on its way.
+    const auto moreToCome = [&] { return model->canFetchMore(QModelIndex()) || model->isLoading(); };
+    for (int page = 1; page < pages && moreToCome(); ++page) {
         const int rows = model->rowCount();
         pageTimer.restart();
         grid->verticalScrollBar()->setValue(grid->verticalScrollBar()->maximum());
@@ -327,7 +456,7 @@ int main(int argc, char *argv[])
             QScrollBar *bar = grid->verticalScrollBar();
             if (bar->value() != bar->maximum())
                 bar->setValue(bar->maximum());
-            return model->rowCount() != rows || !model->canFetchMore(QModelIndex());
+            return model->rowCount() != rows || !moreToCome();
         };
         if (!settleUntil(pageCame, 10000)) {
             std::printf("scrolling stopped: no page came 10 s after scrolling to row %d (scroll bar %d of %d)\n", rows,
@@ -338,17 +467,20 @@ int main(int argc, char *argv[])
     }
     const double scrollMs = double(timer.elapsed());
     settle(kTrailingMs);
-    printRow(QStringLiteral("scroll grid to its end, %1 times").arg(pages - 1), watchdog.longestStallMs(), slowest,
+    printRow(QStringLiteral("scroll grid to its end, %1 times").arg(pages - 1), watchdog.longestStallMs(), slowest, kNotMeasured,
              QStringLiteral("slowest page; %1 rows, %2 ms per page of %3 on average")
                  .arg(model->rowCount()).arg(scrollMs / std::max(1, pages - 1), 0, 'f', 0).arg(CatalogItemModel::kPageSize));
     const double scrolledMemory = residentMb();
 
-    // Filters, sort orders and a search, through the catalog bar's own widgets.
+    // Filters, sort orders and a search, through the catalog bar's own widgets: the first page, then the count.
     QComboBox *status = catalogView->statusFilter();
     QComboBox *department = catalogView->departmentFilter();
     QComboBox *order = catalogView->orderBox();
     const auto filterRow = [&](const QString &name, const std::function<void()> &apply) {
-        measure(name, apply, firstPageShown, [&] { return QStringLiteral("%1 items").arg(model->totalCount()); });
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(name, apply, [&] { return firstPages > pagesBefore; }, [&] { return counts > countsBefore; },
+                [&] { return QStringLiteral("%1 items").arg(model->totalCount()); });
     };
     for (int index = 1; index < status->count(); ++index)
         filterRow(QStringLiteral("filter status: %1").arg(status->itemText(index)), [&] { status->setCurrentIndex(index); });
@@ -358,24 +490,34 @@ int main(int argc, char *argv[])
     filterRow(QStringLiteral("filter department: any"), [&] { department->setCurrentIndex(0); });
     for (int index : {1, 2, 3, 0})
         filterRow(QStringLiteral("sort: %1").arg(order->itemText(index)), [&] { order->setCurrentIndex(index); });
-    int resets = 0;
-    QObject::connect(model, &QAbstractItemModel::modelReset, [&] { ++resets; });
-    const int resetsBefore = resets;
-    measure(QStringLiteral("search: type \"4321\""), [&] { QTest::keyClicks(catalogView->searchField(), QStringLiteral("4321")); },
-            [&] { return resets > resetsBefore && firstPageShown(); },
-            [&] { return QStringLiteral("%1 items; from the first key, the 250 ms delay included").arg(model->totalCount()); });
-    const int resetsCleared = resets;
-    measure(QStringLiteral("search: clear"), [&] { catalogView->searchField()->clear(); },
-            [&] { return resets > resetsCleared && firstPageShown(); });
+    {
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(QStringLiteral("search: type \"4321\""), [&] { QTest::keyClicks(catalogView->searchField(), QStringLiteral("4321")); },
+                [&] { return firstPages > pagesBefore; }, [&] { return counts > countsBefore; },
+                [&] { return QStringLiteral("%1 items; from the first key, the 250 ms delay included").arg(model->totalCount()); });
+    }
+    {
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(QStringLiteral("search: clear"), [&] { catalogView->searchField()->clear(); }, [&] { return firstPages > pagesBefore; },
+                [&] { return counts > countsBefore; });
+    }
 
-    // Switching views, the first time each.
-    measure(QStringLiteral("switch to Review"), [&] { window.showReview(); }, [] { return true; },
+    // Switching views, the first time each: the result is the view shown (the review's item in it).
+    measure(QStringLiteral("switch to Review"), [&] { window.showReview(); }, [&] { return review->currentItemId() > 0; }, always,
             [&] { return QStringLiteral("%1 to review").arg(review->remaining()); });
-    measure(QStringLiteral("switch to Model"), [&] { window.showDashboard(); }, [] { return true; });
-    measure(QStringLiteral("switch to Catalog"), [&] { window.showCatalog(); }, [] { return true; });
-    measure(QStringLiteral("switch to Review again"), [&] { window.showReview(); }, [] { return true; });
+    measure(QStringLiteral("switch to Model"), [&] { window.showDashboard(); }, always, always);
+    measure(QStringLiteral("switch to Catalog"), [&] { window.showCatalog(); }, always, always);
+    measure(QStringLiteral("switch to Review again"), [&] { window.showReview(); }, [&] { return review->currentItemId() > 0; }, always);
 
-    // Review keypresses: Enter accepts, a department's key files, S skips; each until the next item is current.
+    // Review keypresses: Enter accepts, a department's key files, S skips; each until the review says its next
+    // item is current (currentItemChanged), then until the decision is written and counted.
+    int itemChanges = 0;
+    QObject::connect(review, &ReviewWidget::currentItemChanged, [&](qint64 itemId) { itemChanges += itemId > 0 ? 1 : 0; });
+    const auto nextItemShown = [&](qint64 before, int changesBefore) {
+        return itemChanges > changesBefore && review->currentItemId() > 0 && review->currentItemId() != before;
+    };
     const int keys = parser.value(QStringLiteral("keys")).toInt();
     const QChar departmentKey = review->keyOfDepartment(review->rankedDepartments().value(1));
     struct KeyKind
@@ -384,37 +526,45 @@ int main(int argc, char *argv[])
         std::function<void()> press;
         double longestStall = 0;
         double slowest = 0;
+        double slowestComplete = 0;
         QVector<double> times;
     };
-    QVector<KeyKind> kinds = {{QStringLiteral("Enter (accept)"), [&] { QTest::keyClick(review, Qt::Key_Return); }, 0, 0, {}},
-                              {QStringLiteral("department key %1").arg(departmentKey), [&] { QTest::keyClick(review, departmentKey.toLatin1()); }, 0, 0, {}},
-                              {QStringLiteral("S (skip)"), [&] { QTest::keyClick(review, Qt::Key_S); }, 0, 0, {}}};
+    QVector<KeyKind> kinds = {{QStringLiteral("Enter (accept)"), [&] { QTest::keyClick(review, Qt::Key_Return); }, 0, 0, 0, {}},
+                              {QStringLiteral("department key %1").arg(departmentKey), [&] { QTest::keyClick(review, departmentKey.toLatin1()); }, 0, 0, 0, {}},
+                              {QStringLiteral("S (skip)"), [&] { QTest::keyClick(review, Qt::Key_S); }, 0, 0, 0, {}}};
     for (int press = 0; press < keys && review->currentItemId() > 0; ++press) {
         KeyKind &kind = kinds[press % kinds.size()];
         const qint64 before = review->currentItemId();
+        const int changesBefore = itemChanges;
         watchdog.reset();
         timer.restart();
         kind.press();
-        const bool ok = settleUntil([&] { return review->currentItemId() != before; }, 30000);
+        const bool ok = settleUntil([&] { return nextItemShown(before, changesBefore); }, 30000);
         const double ms = ok ? double(timer.elapsed()) : 30000;
+        quietTurns = 0;
+        settleUntil(catalogThreadQuiet, 30000);
+        const double completeMs = double(timer.elapsed());
         settle(50);
         kind.times << ms;
         kind.slowest = std::max(kind.slowest, ms);
+        kind.slowestComplete = std::max(kind.slowestComplete, completeMs);
         kind.longestStall = std::max(kind.longestStall, watchdog.longestStallMs());
     }
     for (KeyKind &kind : kinds) {
         std::sort(kind.times.begin(), kind.times.end());
         printRow(QStringLiteral("review key: %1 (x%2)").arg(kind.name).arg(kind.times.size()), kind.longestStall, kind.slowest,
+                 kind.slowestComplete,
                  QStringLiteral("next item current, slowest; median %1 ms").arg(kind.times.value(kind.times.size() / 2), 0, 'f', 0));
     }
     for (int undo = 1; undo <= 3; ++undo) {
         const qint64 before = review->currentItemId();
+        const int changesBefore = itemChanges;
         measure(QStringLiteral("undo (Ctrl+Z) %1").arg(undo), [&] { QTest::keyClick(review, Qt::Key_Z, Qt::ControlModifier); },
-                [&] { return review->currentItemId() != before; }, [] { return QStringLiteral("until the undone item is current"); });
+                [&] { return nextItemShown(before, changesBefore); }, always, [] { return QStringLiteral("until the undone item is current"); });
     }
 
     // The threshold control, dragged through 20 values a frame apart, then the counts.
-    measure(QStringLiteral("switch to Model again"), [&] { window.showDashboard(); }, [] { return true; });
+    measure(QStringLiteral("switch to Model again"), [&] { window.showDashboard(); }, always, always);
     QSlider *threshold = dashboard->thresholdSlider();
     int counted = 0;
     QObject::connect(dashboard, &DashboardWidget::consequencesCounted, [&] { ++counted; });
@@ -435,12 +585,65 @@ int main(int argc, char *argv[])
     const bool countsShown = settleUntil([&] { return counted > countedBefore; });
     const double countMs = countsShown ? double(countTimer.elapsed()) : -1;
     settle(kTrailingMs);
-    printRow(QStringLiteral("threshold drag, 20 values, then the counts"), watchdog.longestStallMs(), countMs,
+    printRow(QStringLiteral("threshold drag, 20 values, then the counts"), watchdog.longestStallMs(), countMs, kNotMeasured,
              QStringLiteral("counts after the slider stops, its delay included; %1 ms longest stall while dragging").arg(dragStall, 0, 'f', 0));
 
-    measure(QStringLiteral("switch to Catalog again"), [&] { window.showCatalog(); }, [] { return true; });
+    measure(QStringLiteral("switch to Catalog again"), [&] { window.showCatalog(); }, always, always);
+    const double endMemory = residentMb();
 
-    std::printf("\nmemory: %.0f MB resident after scrolling (%.0f MB before the window), %.0f MB at the end\n", scrolledMemory, baseMemory,
-                residentMb());
+    // Open a catalog that needs a migration (schema 3 to the current one): the first page within a second of
+    // choosing the file, the migration's progress in the status bar, the indexes it adds built afterwards.
+    {
+        const QString migrating = migratingCopy(schema3Path, QStringLiteral("view-%1-migrating.db").arg(count));
+        double progressMs = -1;
+        double openedMs = -1;
+        double indexesMs = -1;
+        int steps = 0;
+        QString firstMessage;
+        QMetaObject::Connection progressShown = QObject::connect(window.session(), &CatalogSession::migrationProgress, [&](int, int, const QString &step) {
+            // After the window's own slot: the status bar says it by now.
+            if (progressMs < 0 && !step.isEmpty()) {
+                progressMs = double(timer.elapsed());
+                firstMessage = window.statusBar()->currentMessage();
+            }
+            steps += step.isEmpty() ? 0 : 1;
+        });
+        QMetaObject::Connection openedShown =
+            QObject::connect(&window, &MainWindow::catalogOpened, [&] { openedMs = double(timer.elapsed()); });
+        QMetaObject::Connection indexesShown =
+            QObject::connect(worker, &CatalogWorker::indexesBuilt, &window, [&] { indexesMs = double(timer.elapsed()); });
+        // On the catalog thread, as it happens there, whatever the GUI thread is doing meanwhile.
+        std::atomic<qint64> migratedOnWorkerMs{-1};
+        std::atomic<qint64> indexesOnWorkerMs{-1};
+        QMetaObject::Connection migratedThere = QObject::connect(
+            worker, &CatalogWorker::opened, worker, [&] { migratedOnWorkerMs = timer.elapsed(); }, Qt::DirectConnection);
+        QMetaObject::Connection indexesThere = QObject::connect(
+            worker, &CatalogWorker::indexesBuilt, worker, [&] { indexesOnWorkerMs = timer.elapsed(); }, Qt::DirectConnection);
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(QStringLiteral("open, migrating from schema 3 (first page)"), [&] { window.openCatalog(migrating); },
+                [&] { return firstPages > pagesBefore && model->rowCount() > 0; },
+                [&] { return counts > countsBefore && review->currentItemId() > 0 && indexesMs >= 0; },
+                [&] { return QStringLiteral("%1 items; all shown: the count, the review's item and the indexes built").arg(model->totalCount()); });
+        QObject::disconnect(progressShown);
+        QObject::disconnect(openedShown);
+        QObject::disconnect(indexesShown);
+        QObject::disconnect(migratedThere);
+        QObject::disconnect(indexesThere);
+        std::printf("  migration: progress first shown after %s ms (\"%s\"), opened after %s ms, indexes built after %s ms; "
+                    "%d steps reported; the longest GUI stall began %.0f ms after the file was chosen\n",
+                    milliseconds(progressMs).constData(), qPrintable(firstMessage), milliseconds(openedMs).constData(),
+                    milliseconds(indexesMs).constData(), steps, watchdog.longestStallBeganMs());
+        std::printf("  on the catalog thread: migrated and opened after %s ms, indexes built (on their own thread) after %s ms\n",
+                    milliseconds(double(migratedOnWorkerMs)).constData(), milliseconds(double(indexesOnWorkerMs)).constData());
+        Catalog migrated(migrating, Catalog::OpenMode::OpenExisting, {}, Catalog::IndexBuilds::Deferred);
+        std::printf("  the copy is at schema %d (current: %d), %lld items, %lld indexes missing\n", migrated.schemaVersion(),
+                    Catalog::kSchemaVersion, migrated.itemCount(), qint64(migrated.missingIndexes().size()));
+    }
+    window.close();
+
+    std::printf("\nmemory: %.0f MB resident after scrolling (%.0f MB before the window), %.0f MB after the actions\n", scrolledMemory,
+                baseMemory, endMemory);
+    timeMigrationSteps(schema3Path);
     return 0;
 }

@@ -17,6 +17,11 @@ CatalogSession::CatalogSession(QObject *parent)
         if (isOpening())
             Q_EMIT migrationProgress(done, total, step);
     });
+    // The indexes the migration left for later, built while the catalog is in use: shown as the migration's last steps.
+    connect(m_worker, &CatalogWorker::indexBuildProgress, this, [this](const QString &path, int done, int total, const QString &step) {
+        if (isOpen() && path == m_catalog->path())
+            Q_EMIT migrationProgress(done, total, step);
+    });
     connect(m_worker, &CatalogWorker::opened, this, &CatalogSession::workerOpened);
     connect(m_worker, &CatalogWorker::openFailed, this, &CatalogSession::workerOpenFailed);
     connect(m_worker, &CatalogWorker::taskFailed, this, &CatalogSession::errorOccurred);
@@ -41,8 +46,10 @@ void CatalogSession::workerOpened(const QString &path)
         return; // another catalog was chosen meanwhile
     m_openingPath.clear();
     try {
-        // Migrated by now, so this is a file open and a version check.
-        m_catalog = std::make_unique<Catalog>(path);
+        // Migrated by now, so this is a file open and a version check; the indexes the migration left for later are
+        // being built on the catalog thread's side, and this thread must not wait for them.
+        m_catalog = std::make_unique<Catalog>(path, Catalog::OpenMode::OpenExisting, Catalog::MigrationProgress(),
+                                              Catalog::IndexBuilds::Deferred);
     } catch (const CatalogError &error) {
         m_worker->close();
         Q_EMIT openFailed(path, QString::fromUtf8(error.what()));
@@ -68,8 +75,9 @@ void CatalogSession::close()
     m_worker->close();
     if (!wasOpen)
         return;
+    // Gone before closed: a view that reloads on closed must find no catalog, not read the old one once more.
+    const std::unique_ptr<Catalog> closing = std::move(m_catalog);
     Q_EMIT closed();
-    m_catalog.reset();
 }
 
 QString CatalogSession::path() const

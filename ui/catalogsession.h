@@ -25,6 +25,7 @@ public:
 
     // Starts opening (and migrating, as a task on the catalog thread) the catalog: openingStarted at once, then
     // migrationProgress for each schema step, then opened() or openFailed(). The GUI thread waits for none of it.
+    // After opened(), migrationProgress goes on for the indexes the migration left to build in the background.
     void open(const QString &path);
     void close();
     bool isOpen() const { return m_catalog != nullptr; }

@@ -405,9 +405,18 @@ void MainWindow::onCatalogOpenFailed(const QString &path, const QString &message
 
 void MainWindow::showMigrationProgress(int stepsDone, int stepsTotal, const QString &step)
 {
-    if (step.isEmpty())
+    const QString updating = tr("Updating the catalog for this version of Accession");
+    if (step.isEmpty()) {
+        // The end: of the schema steps (opened follows), or of the index builds that ran after it.
+        if (m_session->isOpen()) {
+            if (!isJobRunning())
+                m_progressBar->hide();
+            if (statusBar()->currentMessage().startsWith(updating))
+                statusBar()->clearMessage();
+        }
         return;
-    showStatus(tr("Updating the catalog for this version of Accession, step %1 of %2: %3").arg(stepsDone + 1).arg(stepsTotal).arg(step));
+    }
+    showStatus(tr("%1, step %2 of %3: %4").arg(updating).arg(stepsDone + 1).arg(stepsTotal).arg(step));
     if (!isJobRunning()) {
         m_progressBar->setRange(0, stepsTotal);
         m_progressBar->setValue(stepsDone);

@@ -23,7 +23,9 @@ public:
         if (path.isEmpty())
             return;
         try {
-            m_catalog = std::make_unique<Catalog>(path);
+            // The catalog thread builds the indexes a migration left for later; thumbnails need none of them.
+            m_catalog = std::make_unique<Catalog>(path, Catalog::OpenMode::OpenExisting, Catalog::MigrationProgress(),
+                                                  Catalog::IndexBuilds::Deferred);
         } catch (const CatalogError &) {
             m_catalog.reset(); // the window reports why the catalog cannot open
         }

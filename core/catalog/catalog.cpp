@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlRecord>
+#include <QSet>
 #include <QHash>
 #include <QSysInfo>
 #include <QThread>
@@ -121,7 +122,7 @@ std::optional<LabelSource> labelSourceFromName(const QString &name)
     return std::nullopt;
 }
 
-Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &progress)
+Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &progress, IndexBuilds indexBuilds)
     : m_path(QFileInfo(path).absoluteFilePath())
     , m_connectionName(QStringLiteral("accession-catalog-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
@@ -151,7 +152,7 @@ Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &pr
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
     probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    migrate(progress);
+    migrate(progress, indexBuilds);
 }
 
 bool Catalog::execWaiting(QSqlQuery &query, const QString &sql) const
@@ -209,7 +210,7 @@ QString Catalog::nowText()
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
 }
 
-void Catalog::migrate(const MigrationProgress &progress)
+void Catalog::migrate(const MigrationProgress &progress, IndexBuilds indexBuilds)
 {
     QSqlQuery query(m_database);
     if (!execWaiting(query, QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
@@ -222,11 +223,29 @@ void Catalog::migrate(const MigrationProgress &progress)
                                .arg(version)
                                .arg(kSchemaVersion));
     }
-    if (version == kSchemaVersion)
-        return;
+    // Read before the schema steps, which never create these: what is missing now is what is missing after them. A
+    // new catalog's tables are empty, so its indexes cost nothing to build at once.
+    const bool buildNow = indexBuilds == IndexBuilds::WhileOpening || version == 0;
+    const QVector<IndexBuild> indexes = buildNow ? missingIndexBuilds() : QVector<IndexBuild>();
+    const int schemaSteps = version < kSchemaVersion ? migrateSchema(progress, int(indexes.size())) : 0;
+    if (!indexes.isEmpty())
+        buildIndexes(indexes, schemaSteps, schemaSteps + int(indexes.size()), progress, {});
+    else if (schemaSteps > 0 && progress)
+        progress(schemaSteps, schemaSteps, QString());
+}
 
-    // SQLite's procedure for changing tables: foreign keys off outside the transaction, checked before commit.
-    query.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
+int Catalog::migrateSchema(const MigrationProgress &progress, int indexSteps)
+{
+    QSqlQuery query(m_database);
+    // SQLite's procedure for changing tables: foreign keys off outside the transaction, checked before commit. Only
+    // the steps from the version read now can run (another connection can only take the catalog further).
+    const int unlockedVersion = schemaVersion();
+    bool replacesTables = false;
+    for (const Migration &migration : catalogMigrations())
+        replacesTables = replacesTables || (migration.toVersion > unlockedVersion && migration.replacesTables);
+    if (replacesTables)
+        query.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
+    int stepsDone = 0;
     try {
         TransactionGuard transaction(m_database);
         // Another process may have migrated while this one waited for the write lock: read the version again.
@@ -238,40 +257,89 @@ void Catalog::migrate(const MigrationProgress &progress)
                                    .arg(lockedVersion)
                                    .arg(kSchemaVersion));
         }
-        if (lockedVersion == kSchemaVersion) {
-            transaction.commit();
-            query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
-            return;
-        }
-        int stepsTotal = 0;
-        for (const Migration &migration : catalogMigrations())
-            stepsTotal += migration.toVersion > lockedVersion ? 1 : 0;
-        int stepsDone = 0;
-        for (const Migration &migration : catalogMigrations()) {
-            if (migration.toVersion <= lockedVersion)
-                continue;
-            if (progress)
-                progress(stepsDone++, stepsTotal, QString::fromLatin1(migration.description));
-            for (const QString &statement : migration.statements) {
-                if (!query.exec(statement))
-                    fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
-                             .arg(migration.toVersion)
-                             .arg(QLatin1String(migration.description)),
-                         query.lastError().text());
+        if (lockedVersion < kSchemaVersion) {
+            int stepsTotal = indexSteps;
+            for (const Migration &migration : catalogMigrations())
+                stepsTotal += migration.toVersion > lockedVersion ? 1 : 0;
+            for (const Migration &migration : catalogMigrations()) {
+                if (migration.toVersion <= lockedVersion)
+                    continue;
+                if (progress)
+                    progress(stepsDone, stepsTotal, QString::fromLatin1(migration.description));
+                ++stepsDone;
+                for (const QString &statement : migration.statements) {
+                    if (!query.exec(statement))
+                        fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
+                                 .arg(migration.toVersion)
+                                 .arg(QLatin1String(migration.description)),
+                             query.lastError().text());
+                }
             }
+            if (replacesTables && (!query.exec(QStringLiteral("PRAGMA foreign_key_check")) || query.next()))
+                fail(QStringLiteral("cannot migrate catalog"), QStringLiteral("the migrated tables break a foreign key"));
+            query.finish();
+            setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
         }
-        if (!query.exec(QStringLiteral("PRAGMA foreign_key_check")) || query.next())
-            fail(QStringLiteral("cannot migrate catalog"), QStringLiteral("the migrated tables break a foreign key"));
-        query.finish();
-        setSetting(kSchemaVersionKey, QString::number(kSchemaVersion));
         transaction.commit();
-        if (progress)
-            progress(stepsTotal, stepsTotal, QString());
     } catch (...) {
         query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
         throw;
     }
     query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    return stepsDone;
+}
+
+QVector<IndexBuild> Catalog::missingIndexBuilds() const
+{
+    QSet<QString> present;
+    QSqlQuery query = run(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'index'"));
+    while (query.next())
+        present.insert(query.value(0).toString());
+    QVector<IndexBuild> missing;
+    for (const Migration &migration : catalogMigrations()) {
+        for (const IndexBuild &index : migration.indexes) {
+            if (!present.contains(index.name))
+                missing << index;
+        }
+    }
+    return missing;
+}
+
+QStringList Catalog::missingIndexes() const
+{
+    QStringList descriptions;
+    for (const IndexBuild &index : missingIndexBuilds())
+        descriptions << QString::fromLatin1(index.description);
+    return descriptions;
+}
+
+bool Catalog::buildMissingIndexes(const MigrationProgress &progress, const std::function<bool()> &cancelled)
+{
+    const QVector<IndexBuild> indexes = missingIndexBuilds();
+    if (indexes.isEmpty())
+        return true;
+    return buildIndexes(indexes, 0, int(indexes.size()), progress, cancelled);
+}
+
+bool Catalog::buildIndexes(const QVector<IndexBuild> &indexes, int stepsBefore, int stepsTotal, const MigrationProgress &progress,
+                           const std::function<bool()> &cancelled)
+{
+    for (int built = 0; built < indexes.size(); ++built) {
+        if (cancelled && cancelled())
+            return false;
+        const IndexBuild &index = indexes[built];
+        if (progress)
+            progress(stepsBefore + built, stepsTotal, QStringLiteral("index for %1").arg(QLatin1String(index.description)));
+        TransactionGuard transaction(m_database);
+        QSqlQuery query(m_database);
+        if (!query.exec(index.statement))
+            fail(QStringLiteral("cannot build the index for %1 in catalog").arg(QLatin1String(index.description)),
+                 query.lastError().text());
+        transaction.commit();
+    }
+    if (progress)
+        progress(stepsTotal, stepsTotal, QString());
+    return true;
 }
 
 int Catalog::schemaVersion() const

@@ -14,6 +14,8 @@
 
 namespace accession {
 
+struct IndexBuild;
+
 // One thread's connection to a catalog file: departments, items, labels, runs. Create one per thread.
 class Catalog
 {
@@ -32,9 +34,14 @@ public:
     // Called before each migration step (stepsDone of stepsTotal, then the step's description) and once at the end.
     using MigrationProgress = std::function<void(int stepsDone, int stepsTotal, const QString &step)>;
 
+    // When the indexes a migration adds are built. WhileOpening: before the constructor returns, so that the
+    // catalog is complete (the command line, jobs, tests). Deferred: left for buildMissingIndexes(), so that a
+    // window can show a large catalog while they are built in the background; reads are right without them.
+    enum class IndexBuilds { WhileOpening, Deferred };
+
     // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
     explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting,
-                     const MigrationProgress &progress = {});
+                     const MigrationProgress &progress = {}, IndexBuilds indexBuilds = IndexBuilds::WhileOpening);
     ~Catalog();
     Catalog(const Catalog &) = delete;
     Catalog &operator=(const Catalog &) = delete;
@@ -42,6 +49,13 @@ public:
     QString path() const { return m_path; }
     QSqlDatabase database() const { return m_database; }
     int schemaVersion() const;
+    // The descriptions of the indexes the schema has that this file lacks (left by a Deferred open), in the
+    // order buildMissingIndexes() builds them.
+    QStringList missingIndexes() const;
+    // Builds the missing indexes, one transaction each, reporting each as a step and the end as progress does;
+    // stops between two when cancelled() says so (false then). Another connection building the same ones meanwhile
+    // is harmless: whichever comes second finds them built. Throws CatalogError when one cannot be built.
+    bool buildMissingIndexes(const MigrationProgress &progress = {}, const std::function<bool()> &cancelled = {});
     // Folder beside the catalog where imports copy images when asked to.
     QString imageStoreDir() const;
 
@@ -149,7 +163,12 @@ public:
     static QString nowText();
 
 private:
-    void migrate(const MigrationProgress &progress);
+    void migrate(const MigrationProgress &progress, IndexBuilds indexBuilds);
+    QVector<IndexBuild> missingIndexBuilds() const;
+    // Returns how many schema steps ran (0 when another connection migrated first).
+    int migrateSchema(const MigrationProgress &progress, int indexSteps);
+    bool buildIndexes(const QVector<IndexBuild> &indexes, int stepsBefore, int stepsTotal, const MigrationProgress &progress,
+                      const std::function<bool()> &cancelled);
     // Runs a set-up statement, retrying while another process holds the lock, up to the busy timeout.
     bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;

@@ -62,6 +62,10 @@ CatalogWorker::CatalogWorker(QObject *parent)
     m_thread.setObjectName(QStringLiteral("accession-catalog"));
     m_runner->moveToThread(&m_thread);
     m_thread.start();
+    m_indexThread.setObjectName(QStringLiteral("accession-catalog-indexes"));
+    m_indexBuilder = new QObject;
+    m_indexBuilder->moveToThread(&m_indexThread);
+    m_indexThread.start();
 }
 
 CatalogWorker::~CatalogWorker()
@@ -73,6 +77,10 @@ CatalogWorker::~CatalogWorker()
         QThread::currentThread()->quit();
     });
     m_thread.wait();
+    // An index build under way finishes its index (it is one statement) and stops before the next.
+    m_indexThread.quit();
+    m_indexThread.wait();
+    delete m_indexBuilder;
     delete m_runner;
 }
 
@@ -84,15 +92,44 @@ void CatalogWorker::open(const QString &path, Catalog::OpenMode mode)
     QMetaObject::invokeMethod(m_runner, [this, runner = m_runner, path, mode, generation] {
         runner->catalog.reset();
         runner->catalogGeneration = generation;
+        bool indexesMissing = false;
         try {
-            runner->catalog = std::make_unique<Catalog>(path, mode, [this](int done, int total, const QString &step) {
-                Q_EMIT migrationProgress(done, total, step);
-            });
+            // The indexes are left for later: the views can read without them, and building them is most of what a
+            // migration costs on a large catalog.
+            runner->catalog = std::make_unique<Catalog>(
+                path, mode, [this](int done, int total, const QString &step) { Q_EMIT migrationProgress(done, total, step); },
+                Catalog::IndexBuilds::Deferred);
+            indexesMissing = !runner->catalog->missingIndexes().isEmpty();
         } catch (const std::exception &error) {
+            runner->catalog.reset();
             Q_EMIT openFailed(path, messageOf(error));
             return;
         }
         Q_EMIT opened(path);
+        if (indexesMissing)
+            startIndexBuilds(path, generation);
+    });
+}
+
+void CatalogWorker::startIndexBuilds(const QString &path, quint64 generation)
+{
+    QMetaObject::invokeMethod(m_indexBuilder, [this, runner = m_runner, path, generation] {
+        const auto stale = [runner, generation] { return runner->shuttingDown || runner->latestGeneration != generation; };
+        if (stale())
+            return;
+        try {
+            // A connection of its own: the worker's reads go on (WAL) while this one holds the write lock.
+            Catalog catalog(path, Catalog::OpenMode::OpenExisting, {}, Catalog::IndexBuilds::Deferred);
+            const bool complete = catalog.buildMissingIndexes(
+                [this, path](int done, int total, const QString &step) { Q_EMIT indexBuildProgress(path, done, total, step); },
+                stale);
+            if (complete)
+                Q_EMIT indexesBuilt(path);
+        } catch (const std::exception &error) {
+            // The catalog stays right without the index, only slower; the next open tries again.
+            if (!stale())
+                Q_EMIT taskFailed(messageOf(error));
+        }
     });
 }
 

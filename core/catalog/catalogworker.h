@@ -37,7 +37,9 @@ public:
     ~CatalogWorker() override;
 
     // Opens (and migrates) the catalog on the worker thread, reporting each migration step through
-    // migrationProgress; opened or openFailed follows. Tasks posted from now on run on this catalog.
+    // migrationProgress; opened or openFailed follows. Tasks posted from now on run on this catalog. The indexes
+    // the migration adds are built after opened, on a thread and connection of their own, while the tasks run
+    // (indexBuildProgress, then indexesBuilt); closing or opening another catalog stops that between two indexes.
     void open(const QString &path, Catalog::OpenMode mode = Catalog::OpenMode::OpenExisting);
     void close();
     // The catalog the tasks posted now will run on (it may still be opening); empty when none.
@@ -65,6 +67,10 @@ Q_SIGNALS:
     void opened(const QString &path);
     void openFailed(const QString &path, const QString &message);
     void taskFailed(const QString &message);
+    // The deferred index builds of the catalog at path: stepsDone of stepsTotal, then the index's description;
+    // once more at the end with an empty step.
+    void indexBuildProgress(const QString &path, int stepsDone, int stepsTotal, const QString &step);
+    void indexesBuilt(const QString &path);
 
 private:
     enum class Kind { Read, Write };
@@ -89,10 +95,14 @@ private:
 
     void enqueue(Kind kind, QObject *receiver, Task task, ErrorHandler onError);
     void deliver(const QPointer<QObject> &receiver, std::function<void()> call);
+    // On the worker thread, after an open: builds the catalog's missing indexes on the index thread.
+    void startIndexBuilds(const QString &path, quint64 generation);
 
     class Runner;
     QThread m_thread;
     Runner *m_runner = nullptr;
+    QThread m_indexThread;
+    QObject *m_indexBuilder = nullptr; // lives on m_indexThread
     QString m_path;
     int m_pendingTasks = 0; // on the posting thread
     quint64 m_generation = 0; // which catalog a task was posted for; a read for an older one is dropped

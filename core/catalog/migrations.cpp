@@ -154,12 +154,14 @@ const QVector<Migration> &catalogMigrations()
                             " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
                             " reason TEXT NOT NULL,"
                             " occurred_at TEXT NOT NULL)"),
-             QStringLiteral("CREATE INDEX predictions_item ON predictions(item_id)"),
-         }},
+         },
+         {{QStringLiteral("predictions_item"), "finding an item's predictions",
+           QStringLiteral("CREATE INDEX IF NOT EXISTS predictions_item ON predictions(item_id)")}},
+         true},
         {4, "browsing by confidence",
-         {
-             QStringLiteral("CREATE INDEX predictions_model_confidence ON predictions(model_id, confidence, item_id)"),
-         }},
+         {},
+         {{QStringLiteral("predictions_model_confidence"), "browsing by confidence",
+           QStringLiteral("CREATE INDEX IF NOT EXISTS predictions_model_confidence ON predictions(model_id, confidence, item_id)")}}},
         {5, "collection imports that resume",
          {
              // What each remote object came to (imported, skipped for good, failed for now): a resumed

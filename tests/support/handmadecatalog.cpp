@@ -7,6 +7,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 
 #include <stdexcept>
 
@@ -79,6 +82,32 @@ QString catalogRefusal(const std::function<void()> &action)
         return QString::fromUtf8(error.what());
     }
     return QString();
+}
+
+bool rollBackToSchema3(const QString &path)
+{
+    const QString connection = QStringLiteral("roll-back-") + hashOf(path);
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(path);
+        ok = db.open();
+        QSqlQuery query(db);
+        for (const char *statement :
+             {"DROP INDEX predictions_model_confidence", "DROP TABLE collection_objects", "DROP TABLE collection_cache",
+              "ALTER TABLE import_runs DROP COLUMN pid", "ALTER TABLE import_runs DROP COLUMN host",
+              "ALTER TABLE import_runs DROP COLUMN process_identity", "ALTER TABLE import_runs DROP COLUMN warnings",
+              "DROP TABLE department_merge_moves", "DROP TABLE department_merges", "DROP TABLE pretrained_weights",
+              "UPDATE settings SET value = '3' WHERE key = 'schema_version'"}) {
+            if (ok && !query.exec(QString::fromLatin1(statement))) {
+                qWarning("%s: %s", statement, qPrintable(query.lastError().text()));
+                ok = false;
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return ok;
 }
 
 } // namespace accession::test
