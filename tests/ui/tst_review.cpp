@@ -116,13 +116,16 @@ void TestReview::fileUnderStartsOnThePrediction()
     QSet<QString> predicted;
     for (const ReviewEntry &entry : waiting) {
         panel.showItem(entry.itemId);
+        QVERIFY(settleCatalogReads(&session));
         QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
         predicted.insert(entry.predicted);
     }
     QVERIFY(predicted.size() > 1); // so not all of them on the first department
     // Filing from the panel without touching the box files under the prediction.
     panel.showItem(waiting.first().itemId);
+    QVERIFY(settleCatalogReads(&session));
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(&session));
     QCOMPARE(catalog.item(waiting.first().itemId)->department, waiting.first().predicted);
 }
 
@@ -138,6 +141,7 @@ void TestReview::autoFiledItemSaysWhereItWasFiled()
     QCOMPARE(ReviewStore(catalog).status(entry.itemId), ItemStatus::AutoFiled);
     ItemPanel panel(&session);
     panel.showItem(entry.itemId);
+    QVERIFY(settleCatalogReads(&session));
     const QString expected = QStringLiteral("Filed automatically under %1 (%2%)").arg(entry.predicted).arg(entry.confidence * 100, 0, 'f', 1);
     QVERIFY2(panel.titleLabel()->text().contains(expected), qPrintable(panel.titleLabel()->text()));
     QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
@@ -262,11 +266,13 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
     QCOMPARE(window.itemPanel()->itemId(), underReview);
 
     // The panel's buttons act on the item under review, and the panel moves on with the queue.
+    QVERIFY(settleCatalogReads(window.session()));
     QComboBox *box = window.itemPanel()->departmentBox();
     const QString chosen = catalog.departments().last().name;
     box->setCurrentIndex(box->findText(chosen));
     const QString catalogItemBefore = catalog.item(catalogItem)->department;
     QTest::mouseClick(window.itemPanel()->fileButton(), Qt::LeftButton);
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(underReview)->department, chosen);
     QCOMPARE(catalog.item(catalogItem)->department, catalogItemBefore);
     QVERIFY(review->currentItemId() != underReview);
