@@ -6,6 +6,7 @@
 #include "mergedepartmentscommand.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -13,6 +14,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -51,6 +53,9 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     layout->addWidget(m_error);
     resize(560, 480);
 
+    m_readingLabel = new QLabel(tr("Reading the departments…"), this);
+    layout->insertWidget(1, m_readingLabel);
+
     connect(add, &QPushButton::clicked, this, [this] {
         const QString name = QInputDialog::getText(this, tr("Add Department"), tr("Name:"));
         if (!name.trimmed().isEmpty())
@@ -58,7 +63,7 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     });
     connect(rename, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedId();
-        const auto department = m_session->catalog() && id ? m_session->catalog()->department(id) : std::nullopt;
+        const auto department = shownDepartment(id);
         if (!department)
             return;
         const QString name = QInputDialog::getText(this, tr("Rename Department"), tr("New name:"), QLineEdit::Normal, department->name);
@@ -67,12 +72,12 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     });
     connect(merge, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedId();
-        Catalog *catalog = m_session->catalog();
-        if (!catalog || !id)
+        const auto from = shownDepartment(id);
+        if (!from)
             return;
         QStringList others;
         QVector<qint64> ids;
-        for (const Department &department : catalog->departments()) {
+        for (const Department &department : std::as_const(m_shown.departments)) {
             if (department.id != id) {
                 others << department.name;
                 ids << department.id;
@@ -91,11 +96,10 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
         if (!ok)
             return;
         // A merge moves every item and label of the department: asked before, never on a stray click.
-        const auto from = catalog->department(id);
         QMessageBox ask(QMessageBox::Question, tr("Merge Department"),
                         tr("Merge “%1” into “%2”? Its items and labels move to “%2”, and “%1” stays only as another name "
                            "for it in imports. Edit ▸ Undo or Undo Merge brings it back.")
-                            .arg(elided(from ? from->name : QString()), into),
+                            .arg(elided(from->name), into),
                         QMessageBox::Yes | QMessageBox::Cancel, this);
         ask.setTextFormat(Qt::PlainText); // department names are shown as they are
         ask.setDefaultButton(QMessageBox::Cancel);
@@ -104,7 +108,7 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     });
     connect(group, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedId();
-        const auto department = m_session->catalog() && id ? m_session->catalog()->department(id) : std::nullopt;
+        const auto department = shownDepartment(id);
         if (!department)
             return;
         bool ok = false;
@@ -114,29 +118,61 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
             setGroup(id, name);
     });
     connect(m_fixed, &QCheckBox::toggled, this, [this](bool fixed) {
-        apply([this, fixed] { m_session->catalog()->setDepartmentsFixed(fixed); });
+        apply([fixed](Catalog &catalog) { catalog.setDepartmentsFixed(fixed); });
     });
     connect(m_undoMerge, &QPushButton::clicked, this, &DepartmentsDialog::undoLastMerge);
-    // Edit ▸ Undo (Ctrl+Z) may undo a merge while the dialog is open.
+    // Edit ▸ Undo (Ctrl+Z) may undo a merge while the dialog is open; an edit here tells the session too.
     connect(m_session, &CatalogSession::catalogChanged, this, &DepartmentsDialog::refresh);
+    connect(m_session, &CatalogSession::opened, this, &DepartmentsDialog::refresh);
     connect(close, &QPushButton::clicked, this, &QDialog::accept);
+    m_undoMerge->setEnabled(false);
     refresh();
 }
 
 void DepartmentsDialog::refresh()
 {
+    if (!m_session->isOpen())
+        return;
+    const quint64 generation = ++m_generation;
+    m_reading = true;
+    m_readingLabel->setVisible(m_list->count() == 0); // a list already shown stays until the new one replaces it
+    m_session->worker()->read(
+        this,
+        [](Catalog &catalog) {
+            Snapshot snapshot;
+            snapshot.departments = catalog.departments();
+            const CatalogStats stats = catalog.stats();
+            for (int i = 0; i < snapshot.departments.size(); ++i)
+                snapshot.itemCounts << stats.byDepartment.value(i).count;
+            snapshot.fixed = catalog.departmentsFixed();
+            snapshot.merges = catalog.undoableDepartmentMerges();
+            return snapshot;
+        },
+        [this, generation](const Snapshot &snapshot) {
+            if (generation == m_generation)
+                showSnapshot(snapshot);
+        },
+        [this, generation](const QString &message) {
+            if (generation != m_generation)
+                return;
+            m_reading = false;
+            m_readingLabel->hide();
+            showError(message);
+        });
+}
+
+void DepartmentsDialog::showSnapshot(const Snapshot &snapshot)
+{
+    m_reading = false;
+    m_readingLabel->hide();
+    m_shown = snapshot;
     const qint64 selected = selectedId();
     m_list->clear();
-    Catalog *catalog = m_session->catalog();
-    if (!catalog)
-        return;
-    const CatalogStats stats = catalog->stats();
-    const QVector<Department> departments = catalog->departments();
-    for (int i = 0; i < departments.size(); ++i) {
-        const Department &department = departments[i];
+    for (int i = 0; i < snapshot.departments.size(); ++i) {
+        const Department &department = snapshot.departments[i];
         auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(elided(department.name),
                                              department.groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(elided(department.groupName)))
-                                             .arg(stats.byDepartment.value(i).count), m_list);
+                                             .arg(snapshot.itemCounts.value(i)), m_list);
         if (department.name.size() > kShownNameChars)
             item->setToolTip(plainToolTip(department.name));
         item->setData(Qt::UserRole, department.id);
@@ -144,12 +180,12 @@ void DepartmentsDialog::refresh()
             m_list->setCurrentItem(item);
     }
     const QSignalBlocker blocker(m_fixed);
-    m_fixed->setChecked(catalog->departmentsFixed());
-    const QVector<Catalog::DepartmentMerge> merges = catalog->undoableDepartmentMerges();
-    m_undoMerge->setEnabled(!merges.isEmpty());
-    m_undoMerge->setToolTip(merges.isEmpty() ? QString()
-                                             : plainToolTip(tr("Brings back “%1” with its items, labels and former names")
-                                                                .arg(merges.first().fromName)));
+    m_fixed->setChecked(snapshot.fixed);
+    m_undoMerge->setEnabled(!snapshot.merges.isEmpty());
+    m_undoMerge->setToolTip(snapshot.merges.isEmpty() ? QString()
+                                                      : plainToolTip(tr("Brings back “%1” with its items, labels and former names")
+                                                                         .arg(snapshot.merges.first().fromName)));
+    Q_EMIT departmentsShown();
 }
 
 QString DepartmentsDialog::lastError() const
@@ -163,74 +199,109 @@ qint64 DepartmentsDialog::selectedId() const
     return item ? item->data(Qt::UserRole).toLongLong() : 0;
 }
 
-bool DepartmentsDialog::apply(const std::function<void()> &edit)
+std::optional<Department> DepartmentsDialog::shownDepartment(qint64 id) const
 {
-    if (!m_session->catalog())
-        return false;
-    try {
-        edit();
-    } catch (const CatalogError &error) {
-        QPalette red = m_error->palette(); // set when shown: readable in the light or dark palette of the moment
-        red.setColor(QPalette::WindowText, readableOn(QColor(0xc6, 0x28, 0x28), palette()));
-        m_error->setPalette(red);
-        m_error->setText(elided(QString::fromUtf8(error.what()), kShownMessageChars));
-        return false;
+    for (const Department &department : m_shown.departments) {
+        if (department.id == id)
+            return department;
     }
-    m_error->clear();
-    refresh();
-    m_session->notifyCatalogChanged();
-    return true;
+    return std::nullopt;
 }
 
-bool DepartmentsDialog::addDepartment(const QString &name)
+void DepartmentsDialog::showError(const QString &message)
 {
-    return apply([&] { m_session->catalog()->addDepartment(name); });
+    QPalette red = m_error->palette(); // set when shown: readable in the light or dark palette of the moment
+    red.setColor(QPalette::WindowText, readableOn(QColor(0xc6, 0x28, 0x28), palette()));
+    m_error->setPalette(red);
+    m_error->setText(elided(message, kShownMessageChars));
 }
 
-bool DepartmentsDialog::renameDepartment(qint64 id, const QString &name)
+void DepartmentsDialog::apply(std::function<void(Catalog &catalog)> edit)
 {
-    return apply([&] { m_session->catalog()->renameDepartment(id, name); });
+    if (!m_session->isOpen())
+        return;
+    // The session receives the result, so that the views hear of the change even when the dialog is closed first.
+    const QPointer<DepartmentsDialog> dialog(this);
+    m_session->worker()->write(
+        m_session, [edit = std::move(edit)](Catalog &catalog) { edit(catalog); },
+        [session = m_session, dialog] {
+            if (dialog) {
+                dialog->m_error->clear();
+                Q_EMIT dialog->editFinished(true);
+            }
+            session->notifyCatalogChanged(); // the dialog refreshes on it
+        },
+        [session = m_session, dialog](const QString &message) {
+            if (!dialog) {
+                session->reportError(message);
+                return;
+            }
+            dialog->showError(message);
+            dialog->refresh(); // what the catalog holds, e.g. the fixed box as it was
+            Q_EMIT dialog->editFinished(false);
+        });
 }
 
-bool DepartmentsDialog::mergeDepartments(qint64 fromId, qint64 intoId)
+void DepartmentsDialog::addDepartment(const QString &name)
 {
-    Catalog *catalog = m_session->catalog();
-    const auto from = catalog ? catalog->department(fromId) : std::nullopt;
-    const auto into = catalog ? catalog->department(intoId) : std::nullopt;
-    qint64 mergeId = 0;
-    if (!apply([&] { mergeId = catalog->mergeDepartments(fromId, intoId); }))
-        return false;
-    // Made here so that a refusal shows in the dialog; the stack's first redo leaves it as it is.
-    m_session->undoStack()->push(new MergeDepartmentsCommand(
-        m_session, mergeId, fromId, intoId,
-        tr("Merge %1 into %2").arg(elided(from ? from->name : QString()), elided(into ? into->name : QString()))));
-    return true;
+    apply([name](Catalog &catalog) { catalog.addDepartment(name); });
 }
 
-bool DepartmentsDialog::undoLastMerge()
+void DepartmentsDialog::renameDepartment(qint64 id, const QString &name)
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog)
-        return false;
-    const QVector<Catalog::DepartmentMerge> merges = catalog->undoableDepartmentMerges();
-    if (merges.isEmpty())
-        return false;
+    apply([id, name](Catalog &catalog) { catalog.renameDepartment(id, name); });
+}
+
+void DepartmentsDialog::mergeDepartments(qint64 fromId, qint64 intoId)
+{
+    if (!m_session->isOpen())
+        return;
+    const auto from = shownDepartment(fromId);
+    const auto into = shownDepartment(intoId);
+    const QString text = tr("Merge %1 into %2").arg(elided(from ? from->name : QString()), elided(into ? into->name : QString()));
+    const QPointer<DepartmentsDialog> dialog(this);
+    m_session->worker()->write(
+        m_session, [fromId, intoId](Catalog &catalog) { return catalog.mergeDepartments(fromId, intoId); },
+        [session = m_session, dialog, fromId, intoId, text](qint64 mergeId) {
+            // Pushed once made, so that a refusal shows in the dialog; the stack's first redo leaves it as it is.
+            session->undoStack()->push(new MergeDepartmentsCommand(session, mergeId, fromId, intoId, text));
+            if (dialog) {
+                dialog->m_error->clear();
+                Q_EMIT dialog->editFinished(true);
+            }
+            session->notifyCatalogChanged();
+        },
+        [session = m_session, dialog](const QString &message) {
+            if (!dialog) {
+                session->reportError(message);
+                return;
+            }
+            dialog->showError(message);
+            Q_EMIT dialog->editFinished(false);
+        });
+}
+
+void DepartmentsDialog::undoLastMerge()
+{
+    if (!m_session->isOpen() || m_shown.merges.isEmpty())
+        return;
+    const qint64 newest = m_shown.merges.first().id;
     // The stack's own undo when the merge is on top of it, so that Redo follows; otherwise (a merge of an earlier
     // session, or one under other edits) straight from the catalog's record.
     QUndoStack *stack = m_session->undoStack();
     const auto *top = stack->index() > 0 ? dynamic_cast<const MergeDepartmentsCommand *>(stack->command(stack->index() - 1)) : nullptr;
-    if (top && top->mergeId() == merges.first().id) {
+    if (top && top->mergeId() == newest) {
+        m_undoMerge->setEnabled(false); // until the refresh after the undo says what is left to undo
         stack->undo();
-        return catalog->undoableDepartmentMerges().size() < merges.size();
+        return;
     }
-    return apply([&] { catalog->undoDepartmentMerge(merges.first().id); });
+    apply([newest](Catalog &catalog) { catalog.undoDepartmentMerge(newest); });
 }
 
-bool DepartmentsDialog::setGroup(qint64 id, const QString &group)
+void DepartmentsDialog::setGroup(qint64 id, const QString &group)
 {
-    return apply([&] {
-        Catalog *catalog = m_session->catalog();
-        catalog->setDepartmentGroup(id, group.trimmed().isEmpty() ? 0 : catalog->addDepartmentGroup(group));
+    apply([id, group](Catalog &catalog) {
+        catalog.setDepartmentGroup(id, group.trimmed().isEmpty() ? 0 : catalog.addDepartmentGroup(group));
     });
 }
 

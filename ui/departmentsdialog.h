@@ -1,6 +1,10 @@
 #pragma once
 
+#include "catalog/catalog.h"
+
 #include <QDialog>
+
+#include <functional>
 
 class QCheckBox;
 class QLabel;
@@ -11,33 +15,58 @@ namespace accession {
 
 class CatalogSession;
 
-// Edits the department list: add, rename, merge two, and map departments into coarser groups.
+// Edits the department list: add, rename, merge two, and map departments into coarser groups. It reads and writes
+// on the catalog thread: it opens at once, says it is reading, and fills when the departments arrive.
 class DepartmentsDialog : public QDialog
 {
     Q_OBJECT
 public:
     explicit DepartmentsDialog(CatalogSession *session, QWidget *parent = nullptr);
 
-    // The edits behind the buttons; each shows a failure in the dialog (no modal box) and returns false.
-    bool addDepartment(const QString &name);
-    bool renameDepartment(qint64 id, const QString &name);
-    bool mergeDepartments(qint64 fromId, qint64 intoId); // undoable: Edit ▸ Undo, or Undo Merge here
-    bool undoLastMerge(); // the newest merge not undone, also one from an earlier session
-    bool setGroup(qint64 id, const QString &group); // empty: no group
+    // The edits behind the buttons, written on the catalog thread; editFinished follows, and a failure shows in
+    // the dialog (no modal box).
+    void addDepartment(const QString &name);
+    void renameDepartment(qint64 id, const QString &name);
+    void mergeDepartments(qint64 fromId, qint64 intoId); // undoable: Edit ▸ Undo, or Undo Merge here
+    void undoLastMerge(); // the newest merge not undone, also one from an earlier session
+    void setGroup(qint64 id, const QString &group); // empty: no group
     QListWidget *list() const { return m_list; }
     QPushButton *undoMergeButton() const { return m_undoMerge; }
     QString lastError() const;
+    // Reads the departments again; the list keeps what it shows until they arrive.
     void refresh();
+    bool isReading() const { return m_reading; }
+
+Q_SIGNALS:
+    void departmentsShown(); // a read arrived and the list shows it
+    void editFinished(bool succeeded);
 
 private:
+    // What the dialog shows, read in one task.
+    struct Snapshot
+    {
+        QVector<Department> departments;
+        QVector<qint64> itemCounts; // by department, in the same order
+        bool fixed = false;
+        QVector<Catalog::DepartmentMerge> merges; // undoable, newest first
+    };
+
+    void showSnapshot(const Snapshot &snapshot);
     qint64 selectedId() const;
-    bool apply(const std::function<void()> &edit);
+    std::optional<Department> shownDepartment(qint64 id) const;
+    // Runs the edit on the catalog thread; on success refreshes and tells the session, else shows why.
+    void apply(std::function<void(Catalog &catalog)> edit);
+    void showError(const QString &message);
 
     CatalogSession *m_session;
     QListWidget *m_list;
     QCheckBox *m_fixed;
     QLabel *m_error;
+    QLabel *m_readingLabel;
     QPushButton *m_undoMerge;
+    Snapshot m_shown;
+    quint64 m_generation = 0; // of the latest read; older results are dropped
+    bool m_reading = false;
 };
 
 } // namespace accession

@@ -8,6 +8,7 @@
 #include "imageview.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ingest/importplan.h"
@@ -186,7 +187,7 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     connect(m_unfileButton, &QPushButton::clicked, this, [this] {
         m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Unfile));
     });
-    connect(m_groups, &QCheckBox::toggled, this, &ItemPanel::refresh);
+    connect(m_groups, &QCheckBox::toggled, this, &ItemPanel::showChart); // the same probabilities, regrouped
     connect(session, &CatalogSession::itemChanged, this, [this](qint64 id) {
         if (id == m_itemId)
             refresh();
@@ -202,27 +203,97 @@ QString ItemPanel::detailsText() const
     return m_details->isHidden() ? QString() : m_details->text();
 }
 
+// Everything the panel shows of one item, read in one task.
+struct ItemPanel::Details
+{
+    qint64 itemId = 0;
+    std::optional<ItemRecord> item;
+    ItemStatus status = ItemStatus::Unlabelled;
+    QVector<Department> departments;
+    bool hasActiveModel = false;
+    std::optional<PredictionRecord> prediction; // the active model's
+    QVector<LabelRecord> labels;
+    QVector<PredictionRecord> predictions;
+    QVector<Decision> decisions;
+};
+
 void ItemPanel::showItem(qint64 itemId)
 {
-    m_itemId = itemId;
-    m_image->clearImage();
-    refresh();
-    if (Catalog *catalog = m_session->catalog(); catalog && itemId > 0) {
-        if (const auto item = catalog->item(itemId))
-            m_image->showFile(item->path);
+    if (itemId != m_itemId) {
+        m_itemId = itemId;
+        m_shown.reset();
+        // Nothing of the previous item stays to be acted on while this one is read.
+        for (QWidget *widget : {static_cast<QWidget *>(m_department), static_cast<QWidget *>(m_fileButton),
+                                static_cast<QWidget *>(m_acceptButton), static_cast<QWidget *>(m_unfileButton)})
+            widget->setEnabled(false);
+        m_history->clear();
+        m_details->clear();
+        m_details->hide();
+        m_chartView->hide();
+        m_chartEmpty->hide();
+        if (itemId > 0 && m_session->isOpen())
+            m_title->setText(tr("Reading the item…"));
     }
+    refresh();
 }
 
 void ItemPanel::refresh()
 {
-    Catalog *catalog = m_session->catalog();
-    const auto item = catalog && m_itemId > 0 ? catalog->item(m_itemId) : std::nullopt;
+    const quint64 generation = ++m_generation;
+    if (m_itemId <= 0 || !m_session->isOpen()) {
+        m_reading = false;
+        showDetails(Details{});
+        return;
+    }
+    m_reading = true;
+    m_session->worker()->read(
+        this,
+        [itemId = m_itemId](Catalog &catalog) {
+            Details details;
+            details.itemId = itemId;
+            details.item = catalog.item(itemId);
+            if (!details.item)
+                return details;
+            ReviewStore store(catalog);
+            details.status = store.status(itemId);
+            details.departments = catalog.departments();
+            const auto active = ModelRegistry(catalog).activeModel();
+            details.hasActiveModel = active.has_value();
+            if (active)
+                details.prediction = store.prediction(itemId, active->id);
+            details.labels = catalog.labelHistory(itemId);
+            details.predictions = store.predictionsForItem(itemId);
+            details.decisions = store.decisions(itemId);
+            return details;
+        },
+        [this, generation](const Details &details) {
+            if (generation != m_generation)
+                return; // the panel moved to another item, or read it again, meanwhile
+            m_reading = false;
+            showDetails(details);
+            Q_EMIT itemShown(details.itemId);
+        },
+        [this, generation](const QString &message) {
+            if (generation != m_generation)
+                return;
+            m_reading = false;
+            m_title->setText(tr("The item could not be read: %1").arg(elided(message, kShownMessageChars).toHtmlEscaped()));
+        });
+}
+
+void ItemPanel::showDetails(const Details &details)
+{
+    m_shown = std::make_shared<const Details>(details);
+    const std::optional<ItemRecord> &item = details.item;
+    if (!item || item->path != m_shownImagePath) {
+        m_image->clearImage();
+        m_shownImagePath.clear();
+        if (item) {
+            m_image->showFile(item->path);
+            m_shownImagePath = item->path;
+        }
+    }
     m_history->clear();
-    m_bars->remove(0, m_bars->count());
-    m_categories->clear();
-    m_chartNames.clear();
-    m_chartShortNames.clear();
-    m_chartProbabilities.clear();
     const bool enabled = item.has_value();
     for (QWidget *widget : {static_cast<QWidget *>(m_department), static_cast<QWidget *>(m_fileButton),
                             static_cast<QWidget *>(m_acceptButton), static_cast<QWidget *>(m_unfileButton)})
@@ -233,24 +304,21 @@ void ItemPanel::refresh()
         m_details->hide();
         m_chartView->hide();
         m_chartEmpty->hide();
+        showChart();
         return;
     }
-    const QString details = describeMetadata(item->metadata);
-    m_details->setText(details);
-    m_details->setVisible(!details.isEmpty());
+    const QString metadata = describeMetadata(item->metadata);
+    m_details->setText(metadata);
+    m_details->setVisible(!metadata.isEmpty());
 
-    ReviewStore store(*catalog);
-    const ItemStatus status = store.status(item->id);
+    const ItemStatus status = details.status;
+    const std::optional<PredictionRecord> &prediction = details.prediction;
     m_title->setText(QStringLiteral("<b>%1</b><br>%2 × %3 px%4 · %5%6")
                          .arg(elided(QFileInfo(item->path).fileName()).toHtmlEscaped())
                          .arg(item->width).arg(item->height)
                          .arg(item->externalId.isEmpty() ? QString() : tr(" · id %1").arg(elided(item->externalId).toHtmlEscaped()))
                          .arg(CatalogItemModel::statusLabel(status))
                          .arg(item->department.isEmpty() ? QString() : QStringLiteral(" · ") + elided(item->department).toHtmlEscaped()));
-
-    const QVector<Department> departments = catalog->departments();
-    const auto active = ModelRegistry(*catalog).activeModel();
-    const auto prediction = active ? store.prediction(item->id, active->id) : std::nullopt;
     if (status == ItemStatus::AutoFiled && prediction) {
         m_title->setText(m_title->text() + QStringLiteral("<br>")
                          + tr("Filed automatically under %1 (%2)")
@@ -260,7 +328,7 @@ void ItemPanel::refresh()
         const QSignalBlocker blocker(m_department);
         const QString previous = m_department->currentData(kFullNameRole).toString();
         m_department->clear();
-        for (const Department &department : departments) {
+        for (const Department &department : details.departments) {
             m_department->addItem(elided(department.name), department.id);
             m_department->setItemData(m_department->count() - 1, department.name, kFullNameRole);
             if (department.name.size() > kShownNameChars)
@@ -272,73 +340,33 @@ void ItemPanel::refresh()
         if (index >= 0)
             m_department->setCurrentIndex(index);
     }
-    const bool hasGroups = std::any_of(departments.begin(), departments.end(), [](const Department &d) { return d.groupId > 0; });
-    m_groups->setVisible(hasGroups);
 
-    // The active model's calibrated probabilities, by department or by group, in percent.
     m_acceptButton->setEnabled(prediction.has_value() && status != ItemStatus::Confirmed);
     m_unfileButton->setEnabled(status == ItemStatus::AutoFiled);
     // An empty chart says nothing: a sentence says why there are no probabilities.
     m_chartView->setVisible(prediction.has_value());
     m_chartEmpty->setVisible(!prediction);
-    if (!active)
+    if (!details.hasActiveModel)
         m_chartEmpty->setText(tr("No model yet, so no prediction: train one (Model ▸ Train or Retrain…) or add a model file "
                                  "(Model ▸ Add Model File…)."));
     else if (!prediction)
         m_chartEmpty->setText(tr("The active model has not classified this item yet (Model ▸ Classify Unclassified Items)."));
-    if (prediction) {
-        QVector<QPair<QString, double>> entries;
-        if (hasGroups && m_groups->isChecked()) {
-            QMap<QString, double> byGroup;
-            for (int c = 0; c < prediction->classes.size(); ++c) {
-                QString group = prediction->classes[c];
-                for (const Department &department : departments) {
-                    if (department.name == prediction->classes[c] && !department.groupName.isEmpty())
-                        group = department.groupName;
-                }
-                byGroup[group] += prediction->probabilities[size_t(c)];
-            }
-            for (auto it = byGroup.cbegin(); it != byGroup.cend(); ++it)
-                entries.push_back({it.key(), it.value()});
-        } else {
-            for (int c = 0; c < prediction->classes.size(); ++c)
-                entries.push_back({prediction->classes[c], prediction->probabilities[size_t(c)]});
-        }
-        std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
-        entries.resize(std::min<qsizetype>(entries.size(), 5));
-        std::reverse(entries.begin(), entries.end()); // a horizontal bar chart draws bottom-up
-        // Short labels as the dashboard has them, from every department (or group) the model knows.
-        QStringList allNames;
-        if (hasGroups && m_groups->isChecked()) {
-            for (const auto &[name, probability] : entries)
-                allNames << name;
-        } else {
-            allNames = prediction->classes;
-        }
-        const QStringList allShortNames = shortDepartmentLabels(allNames);
-        for (const auto &[name, probability] : entries) {
-            m_chartNames << name;
-            m_chartShortNames << allShortNames.value(allNames.indexOf(name), name);
-            m_chartProbabilities << probability;
-            m_bars->append(std::round(probability * 1000) / 10);
-        }
-        showChartLabels();
-    }
+    showChart();
 
     // History, oldest first.
     m_history->addItem(tr("%1  imported from %2").arg(when(item->importedAt), elided(item->path, kShownMessageChars)));
-    for (const LabelRecord &label : catalog->labelHistory(item->id)) {
+    for (const LabelRecord &label : details.labels) {
         QString text = tr("%1  %2 label: %3").arg(when(label.createdAt), labelSourceName(label.source), elided(label.department));
         if (label.retractedAt)
             text += tr(" (retracted %1)").arg(when(*label.retractedAt));
         m_history->addItem(text);
     }
-    for (const PredictionRecord &record : store.predictionsForItem(item->id)) {
+    for (const PredictionRecord &record : details.predictions) {
         m_history->addItem(tr("%1  model %2 predicted %3 (%4)")
                                .arg(when(record.createdAt), elided(record.modelName), elided(record.predicted),
                                     percentText(record.confidence)));
     }
-    for (const Decision &decision : store.decisions(item->id)) {
+    for (const Decision &decision : details.decisions) {
         QString text = tr("%1  curator: %2").arg(when(decision.decidedAt), decisionActionName(decision.action));
         if (!decision.department.isEmpty())
             text += QStringLiteral(" ") + elided(decision.department);
@@ -346,6 +374,59 @@ void ItemPanel::refresh()
             text += tr(" (undone)");
         m_history->addItem(text);
     }
+}
+
+void ItemPanel::showChart()
+{
+    m_bars->remove(0, m_bars->count());
+    m_categories->clear();
+    m_chartNames.clear();
+    m_chartShortNames.clear();
+    m_chartProbabilities.clear();
+    const QVector<Department> departments = m_shown ? m_shown->departments : QVector<Department>();
+    const bool hasGroups = std::any_of(departments.begin(), departments.end(), [](const Department &d) { return d.groupId > 0; });
+    m_groups->setVisible(hasGroups);
+    if (!m_shown || !m_shown->prediction)
+        return;
+    // The active model's calibrated probabilities, by department or by group, in percent.
+    const PredictionRecord &prediction = *m_shown->prediction;
+    const bool byGroups = hasGroups && m_groups->isChecked();
+    QVector<QPair<QString, double>> entries;
+    if (byGroups) {
+        QMap<QString, double> byGroup;
+        for (int c = 0; c < prediction.classes.size(); ++c) {
+            QString group = prediction.classes[c];
+            for (const Department &department : departments) {
+                if (department.name == prediction.classes[c] && !department.groupName.isEmpty())
+                    group = department.groupName;
+            }
+            byGroup[group] += prediction.probabilities[size_t(c)];
+        }
+        for (auto it = byGroup.cbegin(); it != byGroup.cend(); ++it)
+            entries.push_back({it.key(), it.value()});
+    } else {
+        for (int c = 0; c < prediction.classes.size(); ++c)
+            entries.push_back({prediction.classes[c], prediction.probabilities[size_t(c)]});
+    }
+    std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    entries.resize(std::min<qsizetype>(entries.size(), 5));
+    std::reverse(entries.begin(), entries.end()); // a horizontal bar chart draws bottom-up
+    // Short labels as the dashboard has them, from every department (or group) the model knows.
+    QStringList allNames;
+    if (byGroups) {
+        for (const auto &[name, probability] : entries)
+            allNames << name;
+    } else {
+        allNames = prediction.classes;
+    }
+    const QStringList allShortNames = shortDepartmentLabels(allNames);
+    for (const auto &[name, probability] : entries) {
+        m_chartNames << name;
+        m_chartShortNames << allShortNames.value(allNames.indexOf(name), name);
+        m_chartProbabilities << probability;
+        m_bars->append(std::round(probability * 1000) / 10);
+    }
+    showChartLabels();
 }
 
 void ItemPanel::showChartLabels()

@@ -2,6 +2,8 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -20,16 +22,20 @@ class CatalogSession;
 class ImageView;
 
 // One item up close: the image, the model's calibrated top predictions as a bar chart, its history
-// (import, predictions, labels, decisions), and the controls to set or correct its department.
+// (import, predictions, labels, decisions), and the controls to set or correct its department. All it shows is read
+// in one task on the catalog thread; a result for an item no longer current is dropped.
 class ItemPanel : public QWidget
 {
     Q_OBJECT
 public:
     explicit ItemPanel(CatalogSession *session, QWidget *parent = nullptr);
 
+    // Says it is reading at once; the item fills the panel when its read arrives (itemShown).
     void showItem(qint64 itemId);
     qint64 itemId() const { return m_itemId; }
+    // Reads the current item again; the panel keeps what it shows until the new read arrives.
     void refresh();
+    bool isReading() const { return m_reading; }
     // Chart categories as shown, and the probabilities (0-1) behind the bars, which show percentages (for tests).
     QStringList chartCategories() const;
     QList<qreal> chartValues() const;
@@ -43,16 +49,27 @@ public:
     QCheckBox *groupsBox() const { return m_groups; }
     QString detailsText() const; // the source's metadata as shown (rich text); empty when hidden
 
+Q_SIGNALS:
+    void itemShown(qint64 itemId); // its read arrived and the panel shows it
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    struct Details;
+
+    void showDetails(const Details &details);
+    void showChart();
     void fileUnderChosenDepartment();
     // Names beside the bars when they all fit whole, else everyone's short label (the name on hover).
     void showChartLabels();
 
     CatalogSession *m_session;
     qint64 m_itemId = 0;
+    quint64 m_generation = 0; // of the latest read; older results are dropped
+    bool m_reading = false;
+    std::shared_ptr<const Details> m_shown; // what the panel shows; the groups box regroups it without a read
+    QString m_shownImagePath;
     QLabel *m_title;
     QLabel *m_details; // what the item's source said of it: title, culture, date, a link
     ImageView *m_image;

@@ -374,18 +374,26 @@ void MainWindow::openCatalog(const QString &path)
 
 void MainWindow::onCatalogOpened()
 {
-    Catalog *catalog = m_session->catalog();
+    const QString path = m_session->path();
     m_itemModel->setCatalog(m_session->worker());
-    const QString notice = elided(catalog->setting(QStringLiteral("demo_notice")), kShownMessageChars);
-    m_noticeLabel->setText(notice);
-    m_noticeLabel->setVisible(!notice.isEmpty());
-    rememberRecent(catalog->path());
-    QSettings().setValue(kLastCatalogKey, catalog->path());
+    m_noticeLabel->clear();
+    m_noticeLabel->hide();
+    m_session->worker()->read(
+        this, [](Catalog &catalog) { return catalog.setting(QStringLiteral("demo_notice")); },
+        [this, path](const QString &setting) {
+            if (m_session->path() != path)
+                return; // another catalog was opened meanwhile
+            const QString notice = elided(setting, kShownMessageChars);
+            m_noticeLabel->setText(notice);
+            m_noticeLabel->setVisible(!notice.isEmpty());
+        });
+    rememberRecent(path);
+    QSettings().setValue(kLastCatalogKey, path);
     if (!isJobRunning())
         m_progressBar->hide();
     statusBar()->clearMessage();
     updateTitleAndCounts();
-    Q_EMIT catalogOpened(catalog->path());
+    Q_EMIT catalogOpened(path);
     if (m_announceDemoWhenOpened) {
         m_announceDemoWhenOpened = false;
         statusBar()->showMessage(tr("The demo catalog is ready."));
@@ -505,39 +513,57 @@ void MainWindow::chooseAndImport(bool folders)
 
 void MainWindow::importAndClassify(const QStringList &paths)
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return;
     }
-    if (ModelRegistry(*m_session->catalog()).activeModel()) {
-        ClassifyRequest request;
-        request.catalogPath = m_session->path();
-        request.paths = paths;
-        startJob(std::make_unique<ClassifyJob>(request), plural(paths.size(), tr("Importing and classifying %1 item"), tr("Importing and classifying %1 items")));
-        return;
-    }
-    ImportRequest request;
-    request.source = ImportRequest::Source::Unlabelled;
-    request.paths = paths;
-    startJob(std::make_unique<ImportJob>(m_session->path(), request), plural(paths.size(), tr("Importing %1 item"), tr("Importing %1 items")));
+    // Classified on the way in when there is a model to classify with.
+    const QString path = m_session->path();
+    m_session->worker()->read(
+        this, [](Catalog &catalog) { return ModelRegistry(catalog).activeModel().has_value(); },
+        [this, path, paths](bool hasActiveModel) {
+            if (m_session->path() != path)
+                return;
+            if (hasActiveModel) {
+                ClassifyRequest request;
+                request.catalogPath = path;
+                request.paths = paths;
+                startJob(std::make_unique<ClassifyJob>(request),
+                         plural(paths.size(), tr("Importing and classifying %1 item"), tr("Importing and classifying %1 items")));
+                return;
+            }
+            ImportRequest request;
+            request.source = ImportRequest::Source::Unlabelled;
+            request.paths = paths;
+            startJob(std::make_unique<ImportJob>(path, request), plural(paths.size(), tr("Importing %1 item"), tr("Importing %1 items")));
+        },
+        [this](const QString &message) { showStatus(message); });
 }
 
 void MainWindow::classifyUnclassified()
 {
-    if (!m_session->catalog())
+    if (!m_session->isOpen())
         return;
-    if (!ModelRegistry(*m_session->catalog()).activeModel()) {
-        statusBar()->showMessage(tr("No active model: train one first (Model ▸ Train or Retrain)."));
-        return;
-    }
-    ClassifyRequest request;
-    request.catalogPath = m_session->path();
-    startJob(std::make_unique<ClassifyJob>(request), tr("Classifying"));
+    const QString path = m_session->path();
+    m_session->worker()->read(
+        this, [](Catalog &catalog) { return ModelRegistry(catalog).activeModel().has_value(); },
+        [this, path](bool hasActiveModel) {
+            if (m_session->path() != path)
+                return;
+            if (!hasActiveModel) {
+                statusBar()->showMessage(tr("No active model: train one first (Model ▸ Train or Retrain)."));
+                return;
+            }
+            ClassifyRequest request;
+            request.catalogPath = path;
+            startJob(std::make_unique<ClassifyJob>(request), tr("Classifying"));
+        },
+        [this](const QString &message) { showStatus(message); });
 }
 
 void MainWindow::openRetrainDialog()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return;
     }
@@ -550,7 +576,7 @@ void MainWindow::openRetrainDialog()
 
 void MainWindow::openDepartmentsDialog()
 {
-    if (!m_session->catalog())
+    if (!m_session->isOpen())
         return;
     auto *dialog = new DepartmentsDialog(m_session, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -559,7 +585,7 @@ void MainWindow::openDepartmentsDialog()
 
 MetImportDialog *MainWindow::openMetImportDialog()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first: the Met's objects are imported into it."));
         return nullptr;
     }
@@ -786,7 +812,7 @@ void MainWindow::buildStartPage()
 
 ImportLabelledDialog *MainWindow::openImportLabelledDialog()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return nullptr;
     }
@@ -799,7 +825,7 @@ ImportLabelledDialog *MainWindow::openImportLabelledDialog()
 
 void MainWindow::importLabelled(const ImportRequest &request)
 {
-    if (!m_session->catalog())
+    if (!m_session->isOpen())
         return;
     const QString source = request.source == ImportRequest::Source::Csv ? request.csvPath : request.foldersDir;
     startJob(std::make_unique<ImportJob>(m_session->path(), request), tr("Importing labelled photographs from %1").arg(source));
@@ -807,7 +833,7 @@ void MainWindow::importLabelled(const ImportRequest &request)
 
 ExportDialog *MainWindow::openExportDialog()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open a catalog first."));
         return nullptr;
     }
@@ -825,7 +851,7 @@ void MainWindow::exportCatalog(const ExportRequest &request)
 
 void MainWindow::chooseAndAddModelFile()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return;
     }
@@ -837,14 +863,14 @@ void MainWindow::chooseAndAddModelFile()
 
 void MainWindow::addModelFile(const QString &modelPath)
 {
-    if (!m_session->catalog())
+    if (!m_session->isOpen())
         return;
     startJob(std::make_unique<AddModelJob>(m_session->path(), modelPath), tr("Checking and adding the model %1").arg(modelPath));
 }
 
 void MainWindow::chooseAndAddPretrainedWeights()
 {
-    if (!m_session->catalog()) {
+    if (!m_session->isOpen()) {
         statusBar()->showMessage(tr("Open or create a catalog first."));
         return;
     }
@@ -856,7 +882,7 @@ void MainWindow::chooseAndAddPretrainedWeights()
 
 void MainWindow::addPretrainedWeights(const QString &weightsPath)
 {
-    if (!m_session->catalog())
+    if (!m_session->isOpen())
         return;
     startJob(std::make_unique<AddWeightsJob>(m_session->path(), weightsPath), tr("Checking the weights %1").arg(weightsPath));
 }

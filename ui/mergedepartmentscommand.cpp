@@ -3,6 +3,7 @@
 #include "catalogsession.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 
 namespace accession {
 
@@ -10,7 +11,7 @@ MergeDepartmentsCommand::MergeDepartmentsCommand(CatalogSession *session, qint64
                                                  const QString &text)
     : QUndoCommand(text)
     , m_session(session)
-    , m_mergeId(mergeId)
+    , m_mergeId(std::make_shared<std::atomic<qint64>>(mergeId))
     , m_fromId(fromId)
     , m_intoId(intoId)
 {
@@ -22,35 +23,28 @@ void MergeDepartmentsCommand::redo()
         m_alreadyDone = false;
         return;
     }
-    Catalog *catalog = m_session->catalog();
-    if (!catalog) {
+    if (!m_session->isOpen()) {
         setObsolete(true);
         return;
     }
-    try {
-        m_mergeId = catalog->mergeDepartments(m_fromId, m_intoId); // a new record: the old one says it was undone
-    } catch (const CatalogError &error) {
-        setObsolete(true);
-        m_session->reportError(QString::fromUtf8(error.what()));
-        return;
-    }
-    m_session->notifyCatalogChanged();
+    m_session->worker()->write(
+        m_session,
+        [mergeId = m_mergeId, fromId = m_fromId, intoId = m_intoId](Catalog &catalog) {
+            mergeId->store(catalog.mergeDepartments(fromId, intoId)); // a new record: the old one says it was undone
+        },
+        [session = m_session] { session->notifyCatalogChanged(); },
+        [session = m_session](const QString &message) { session->reportError(message); });
 }
 
 void MergeDepartmentsCommand::undo()
 {
-    Catalog *catalog = m_session->catalog();
-    if (!catalog)
+    if (!m_session->isOpen())
         return;
-    try {
-        catalog->undoDepartmentMerge(m_mergeId);
-    } catch (const CatalogError &error) {
+    m_session->worker()->write(
+        m_session, [mergeId = m_mergeId](Catalog &catalog) { catalog.undoDepartmentMerge(mergeId->load()); },
+        [session = m_session] { session->notifyCatalogChanged(); },
         // Undone from the Departments dialog already, or blocked by a later merge: said, and left as it is.
-        setObsolete(true);
-        m_session->reportError(QString::fromUtf8(error.what()));
-        return;
-    }
-    m_session->notifyCatalogChanged();
+        [session = m_session](const QString &message) { session->reportError(message); });
 }
 
 } // namespace accession

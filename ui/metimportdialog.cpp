@@ -204,7 +204,7 @@ MetImportRequest MetImportDialog::request() const
 
 void MetImportDialog::start()
 {
-    if (m_runner->isRunning() || !m_session->catalog())
+    if (m_runner->isRunning() || !m_session->isOpen())
         return;
     const MetImportRequest importRequest = request();
     if (importRequest.departments.isEmpty()) {
@@ -281,7 +281,7 @@ void MetImportDialog::updateButtons()
     for (int row = 0; row < m_departments->rowCount(); ++row)
         anyChecked = anyChecked || m_departments->item(row, NameColumn)->checkState() == Qt::Checked;
     m_loadButton->setEnabled(!running);
-    m_startButton->setEnabled(!running && anyChecked && m_session->catalog());
+    m_startButton->setEnabled(!running && anyChecked && m_session->isOpen());
     m_cancelButton->setEnabled(running);
 }
 

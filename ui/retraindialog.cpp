@@ -9,6 +9,7 @@
 #include "preferencesdialog.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
 #include "jobs/jobrunner.h"
@@ -89,18 +90,6 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     m_recommendationLabel->setTextFormat(Qt::PlainText); // department names
     m_recommendationLabel->setWordWrap(true);
     m_recommendationLabel->hide();
-    if (m_session->catalog()) {
-        for (const AddedWeights &weights : WeightsRegistry(*m_session->catalog()).weights()) {
-            if (QFileInfo::exists(weights.path) && architectureFromName(weights.architecture))
-                m_addedWeights.push_back(weights);
-        }
-        // Train on the active model's split, so that the comparison measures both on items neither learnt from.
-        if (const auto active = ModelRegistry(*m_session->catalog()).activeModel()) {
-            const QJsonObject training = active->card.value(QStringLiteral("training")).toObject();
-            if (training.contains(QStringLiteral("seed")))
-                m_activeSeed = quint64(training.value(QStringLiteral("seed")).toInteger());
-        }
-    }
     m_architecture = new QComboBox(this);
     for (const QString &name : architectureNames())
         m_architecture->addItem(name);
@@ -132,14 +121,6 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     m_validationShare->setValue(0.2);
     m_cachedFeatures = new QCheckBox(tr("Refit the head on cached features first (fast; needs pretrained weights)"), this);
     m_output = new QLineEdit(this);
-
-    if (m_session->catalog()) {
-        if (const auto active = ModelRegistry(*m_session->catalog()).activeModel()) {
-            const double fraction = active->card.value(QStringLiteral("training")).toObject().value(QStringLiteral("validation_fraction")).toDouble();
-            if (fraction >= m_validationShare->minimum() && fraction <= m_validationShare->maximum())
-                m_validationShare->setValue(fraction);
-        }
-    }
 
     auto *presetForm = new QFormLayout;
     presetForm->addRow(tr("Preset"), m_preset);
@@ -236,17 +217,18 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     Q_EMIT m_architecture->currentTextChanged(m_architecture->currentText());
     updateWeightsDependentControls();
 
-    auto *presets = qobject_cast<QStandardItemModel *>(m_preset->model());
-    for (int row = 0; row < m_preset->count(); ++row) {
-        const auto preset = TrainingPreset(m_preset->itemData(row).toInt());
-        if (!isPresetAvailable(preset)) {
-            presets->item(row)->setEnabled(false);
-            presets->item(row)->setToolTip(tr("Needs pretrained weights: add them with Model ▸ Add Pretrained Weights…"));
-        }
-    }
     connect(m_preset, &QComboBox::currentIndexChanged, this, &RetrainDialog::applyPreset);
-    choosePreset(m_addedWeights.isEmpty() ? TrainingPreset::FromScratch : TrainingPreset::QuickHead);
-    applyPreset(m_preset->currentIndex());
+    // Until the catalog's weights and active model arrive, only training from scratch is offered, and not started.
+    showPresetAvailability();
+    {
+        const QSignalBlocker blocker(m_preset); // the form stays as built until the read chooses the preset
+        m_preset->setCurrentIndex(m_preset->findData(int(TrainingPreset::FromScratch)));
+    }
+    m_startButton->setEnabled(false);
+    m_presetNote->setText(tr("Reading the catalog's models and weights…"));
+    readCatalog(true);
+    // A model activated or weights added meanwhile: what the dialog offers and compares with follows.
+    connect(m_session, &CatalogSession::modelsChanged, this, [this] { readCatalog(false); });
     connect(m_epochs, &QSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
     connect(m_validationShare, &QDoubleSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
     connect(m_cachedFeatures, &QCheckBox::toggled, this, &RetrainDialog::updateEstimate);
@@ -270,6 +252,67 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
         QTimer::singleShot(0, this, &RetrainDialog::measureRates);
     });
     QTimer::singleShot(0, this, &RetrainDialog::measureRates);
+}
+
+void RetrainDialog::readCatalog(bool initialise)
+{
+    if (!m_session->isOpen())
+        return;
+    m_readingCatalog = true;
+    const quint64 generation = ++m_readGeneration;
+    m_session->worker()->read(
+        this,
+        [](Catalog &catalog) {
+            CatalogFacts facts;
+            for (const AddedWeights &weights : WeightsRegistry(catalog).weights()) {
+                if (QFileInfo::exists(weights.path) && architectureFromName(weights.architecture))
+                    facts.weights.push_back(weights);
+            }
+            if (const auto active = ModelRegistry(catalog).activeModel()) {
+                facts.activeModelPath = active->weightsPath;
+                const QJsonObject training = active->card.value(QStringLiteral("training")).toObject();
+                if (training.contains(QStringLiteral("seed")))
+                    facts.activeSeed = quint64(training.value(QStringLiteral("seed")).toInteger());
+                facts.activeValidationFraction = training.value(QStringLiteral("validation_fraction")).toDouble();
+            }
+            return facts;
+        },
+        [this, generation, initialise](const CatalogFacts &facts) {
+            if (generation != m_readGeneration)
+                return;
+            m_readingCatalog = false;
+            m_addedWeights = facts.weights;
+            // Train on the active model's split, so that the comparison measures both on items neither learnt from.
+            m_activeSeed = facts.activeSeed;
+            m_currentActiveModelPath = facts.activeModelPath;
+            showPresetAvailability();
+            if (initialise) {
+                const double fraction = facts.activeValidationFraction;
+                if (fraction >= m_validationShare->minimum() && fraction <= m_validationShare->maximum())
+                    m_validationShare->setValue(fraction);
+                choosePreset(m_addedWeights.isEmpty() ? TrainingPreset::FromScratch : TrainingPreset::QuickHead);
+                applyPreset(m_preset->currentIndex());
+            }
+            m_startButton->setEnabled(!m_runner->isRunning());
+            Q_EMIT catalogRead();
+        },
+        [this, generation](const QString &message) {
+            if (generation != m_readGeneration)
+                return;
+            m_readingCatalog = false;
+            m_status->setText(tr("The catalog could not be read: %1").arg(elided(message, kShownMessageChars)));
+        });
+}
+
+void RetrainDialog::showPresetAvailability()
+{
+    auto *presets = qobject_cast<QStandardItemModel *>(m_preset->model());
+    for (int row = 0; row < m_preset->count(); ++row) {
+        const auto preset = TrainingPreset(m_preset->itemData(row).toInt());
+        const bool available = isPresetAvailable(preset);
+        presets->item(row)->setEnabled(available);
+        presets->item(row)->setToolTip(available ? QString() : tr("Needs pretrained weights: add them with Model ▸ Add Pretrained Weights…"));
+    }
 }
 
 bool RetrainDialog::isPresetAvailable(TrainingPreset preset) const
@@ -338,7 +381,7 @@ void RetrainDialog::applyPreset(int index)
 
 void RetrainDialog::measureRates()
 {
-    if (!m_session->catalog() || m_runner->isRunning())
+    if (!m_session->isOpen() || m_runner->isRunning())
         return;
     const auto architecture = architectureFromName(m_architecture->currentText());
     if (!architecture)
@@ -459,15 +502,14 @@ QString RetrainDialog::statusText() const
 
 void RetrainDialog::start()
 {
-    if (m_runner->isRunning() || !m_session->catalog())
+    if (m_runner->isRunning() || !m_session->isOpen() || m_readingCatalog)
         return;
     const TrainingOptions trainingOptions = options();
     if (!trainingOptions.importedLabels && !trainingOptions.curatorLabels) {
         m_status->setText(tr("Choose which labels to learn from."));
         return;
     }
-    const auto active = ModelRegistry(*m_session->catalog()).activeModel();
-    m_activeModelPath = active ? active->weightsPath : QString();
+    m_activeModelPath = m_currentActiveModelPath; // compared with, even if another is activated meanwhile
     m_comparisonReady = false;
     m_comparison->hide();
     m_recommendationLabel->hide();
@@ -614,7 +656,7 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
 
 void RetrainDialog::activateNewModel()
 {
-    if (m_trainedModel.isEmpty() || !m_session->catalog() || m_runner->isRunning())
+    if (m_trainedModel.isEmpty() || !m_session->isOpen() || m_runner->isRunning())
         return;
     // Registering loads the model and hashes its file: seconds for a large one, so not on the GUI thread.
     m_activate->setEnabled(false);

@@ -61,6 +61,9 @@ public:
     QString recommendationText() const;
     EvaluationResult candidateResult() const { return m_candidateResult; }
     EvaluationResult currentResult() const { return m_currentResult; }
+    // The added weights and the active model are read on the catalog thread when the dialog opens (catalogRead);
+    // until then only training from scratch is offered, and Start waits.
+    bool isReadingCatalog() const { return m_readingCatalog; }
 
 Q_SIGNALS:
     void trainingStarted();
@@ -68,8 +71,20 @@ Q_SIGNALS:
     void comparisonShown();
     void estimateReady(double seconds);
     void modelActivated(const QString &path);
+    void catalogRead();
 
 private:
+    // What the dialog needs of the catalog, read in one task.
+    struct CatalogFacts
+    {
+        QVector<AddedWeights> weights; // those whose file exists
+        QString activeModelPath;
+        std::optional<quint64> activeSeed;
+        double activeValidationFraction = 0;
+    };
+
+    void readCatalog(bool initialise); // initialise: also choose the preset and validation share from it
+    void showPresetAvailability();
     void trainingEnded(Job *job, bool succeeded);
     void showComparison(const EvaluationResult &candidate, const EvaluationResult &current);
     void activateNewModel();
@@ -118,7 +133,10 @@ private:
     QPushButton *m_cancelButton;
     QPushButton *m_activate;
     QString m_trainedModel;
-    QString m_activeModelPath;
+    QString m_activeModelPath;        // the model the trained one is compared with, as it was at Start
+    QString m_currentActiveModelPath; // as last read
+    bool m_readingCatalog = false;
+    quint64 m_readGeneration = 0;
     bool m_comparisonReady = false;
     int m_epochCount = 0;
 };

@@ -231,13 +231,16 @@ void TestAppearance::mergeIsUndoneFromEditUndo()
     window.openDepartmentsDialog();
     auto *dialog = window.findChild<DepartmentsDialog *>();
     QVERIFY(dialog);
+    QVERIFY(settleCatalogReads(window.session()));
     Catalog *catalog = window.session()->catalog();
     const QStringList shownBefore = listTexts(dialog->list());
     const auto countsBefore = departmentCounts(*catalog);
     const QVector<Department> departments = catalog->departments();
     QVERIFY(!dialog->undoMergeButton()->isEnabled());
 
-    QVERIFY(dialog->mergeDepartments(departments[0].id, departments[1].id));
+    dialog->mergeDepartments(departments[0].id, departments[1].id);
+    QVERIFY(settleCatalogReads(window.session()));
+    QVERIFY(dialog->lastError().isEmpty());
     QCOMPARE(dialog->list()->count(), shownBefore.size() - 1);
     QVERIFY(departmentCounts(*catalog) != countsBefore);
     QVERIFY(dialog->undoMergeButton()->isEnabled());
@@ -252,6 +255,7 @@ void TestAppearance::mergeIsUndoneFromEditUndo()
     QVERIFY(undo->isEnabled());
     QVERIFY(undo->text().contains(QStringLiteral("Merge")));
     undo->trigger();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(listTexts(dialog->list()), shownBefore);
     QCOMPARE(departmentCounts(*catalog), countsBefore);
     QCOMPARE(catalog->departmentIdByName(departments[0].name), departments[0].id);
@@ -259,8 +263,10 @@ void TestAppearance::mergeIsUndoneFromEditUndo()
 
     // Redo merges again, and the dialog's own button undoes it too.
     window.session()->undoStack()->redo();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(dialog->list()->count(), shownBefore.size() - 1);
     dialog->undoMergeButton()->click();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(listTexts(dialog->list()), shownBefore);
     QCOMPARE(departmentCounts(*catalog), countsBefore);
 }
@@ -275,18 +281,23 @@ void TestAppearance::mergeIsUndoneFromTheDialogAfterARestart()
         QVERIFY(openCatalogAndWait(window, path));
         window.openDepartmentsDialog();
         auto *dialog = window.findChild<DepartmentsDialog *>();
+        QVERIFY(settleCatalogReads(window.session()));
         shownBefore = listTexts(dialog->list());
         countsBefore = departmentCounts(*window.session()->catalog());
         const QVector<Department> departments = window.session()->catalog()->departments();
-        QVERIFY(dialog->mergeDepartments(departments[2].id, departments[0].id));
+        dialog->mergeDepartments(departments[2].id, departments[0].id);
+        QVERIFY(settleCatalogReads(window.session()));
+        QVERIFY(dialog->lastError().isEmpty());
     }
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
     QVERIFY(!window.session()->undoStack()->canUndo()); // a new session: only the catalog remembers the merge
     window.openDepartmentsDialog();
     auto *dialog = window.findChild<DepartmentsDialog *>();
+    QVERIFY(settleCatalogReads(window.session()));
     QVERIFY(dialog->undoMergeButton()->isEnabled());
     dialog->undoMergeButton()->click();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(listTexts(dialog->list()), shownBefore);
     QCOMPARE(departmentCounts(*window.session()->catalog()), countsBefore);
 }

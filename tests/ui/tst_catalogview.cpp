@@ -405,6 +405,7 @@ void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
     ItemPanel panel(&session);
     Catalog &catalog = *session.catalog();
     panel.showItem(itemNamed(catalog, QStringLiteral("portrait.png")));
+    QVERIFY(settleCatalogReads(&session));
     const QString details = panel.detailsText();
     QVERIFY2(details.contains(QStringLiteral("Title: Portrait of a lady")), qPrintable(details));
     QVERIFY2(!details.contains(QStringLiteral("Internal notes")) && !details.contains(QStringLiteral("do not show")), qPrintable(details));
@@ -415,6 +416,7 @@ void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
     QVERIFY(QJsonDocument(catalog.item(itemNamed(catalog, QStringLiteral("portrait.png")))->metadata).toJson().contains("do not show this"));
 
     panel.showItem(itemNamed(catalog, QStringLiteral("panorama.png")));
+    QVERIFY(settleCatalogReads(&session));
     QVERIFY2(!panel.detailsText().contains(QStringLiteral("nor this")), qPrintable(panel.detailsText()));
 
     // A catalog from an older version kept a CSV's columns loose beside the title; a IIIF manifest's own fields
@@ -424,12 +426,14 @@ void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
                 QVariantMap{{QStringLiteral("metadata"), QStringLiteral(R"({"title":"Old bowl","Internal notes":"legacy note"})")},
                             {QStringLiteral("id"), landscape}});
     panel.showItem(landscape);
+    QVERIFY(settleCatalogReads(&session));
     QVERIFY2(panel.detailsText().contains(QStringLiteral("Title: Old bowl")) && !panel.detailsText().contains(QStringLiteral("legacy")),
              qPrintable(panel.detailsText()));
     catalog.run(QStringLiteral("UPDATE items SET metadata = :metadata WHERE id = :id"),
                 QVariantMap{{QStringLiteral("metadata"), QStringLiteral(R"({"manifest":"https://example.org/m.json","Date":"ca. 1600"})")},
                             {QStringLiteral("id"), landscape}});
     panel.showItem(landscape);
+    QVERIFY(settleCatalogReads(&session));
     QVERIFY2(panel.detailsText().contains(QStringLiteral("Date: ca. 1600")), qPrintable(panel.detailsText()));
 }
 

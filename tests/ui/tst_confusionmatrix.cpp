@@ -377,11 +377,13 @@ void TestConfusionMatrix::itemPanelSaysWhyThereIsNoChart()
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
     // The model never classified these items: a sentence, not empty axes.
     panel.showItem(session.catalog()->items(0, 1).first().id);
+    QVERIFY(settleCatalogReads(&session));
     QVERIFY(!panel.isShowingChart());
     QVERIFY(panel.chartEmptyLabel()->isVisible());
     QVERIFY2(panel.chartEmptyLabel()->text().contains(QStringLiteral("not classified")), qPrintable(panel.chartEmptyLabel()->text()));
     // Nothing selected: neither.
     panel.showItem(0);
+    QVERIFY(settleCatalogReads(&session));
     QVERIFY(!panel.isShowingChart());
     QVERIFY(!panel.chartEmptyLabel()->isVisible());
 }
@@ -458,6 +460,7 @@ void TestConfusionMatrix::chartLabelsShowWhole()
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
     panel.showItem(prediction.itemId);
+    QVERIFY(settleCatalogReads(&session));
     QApplication::processEvents();
     QVERIFY(panel.isShowingChart());
     QChartView *chart = panel.findChild<QChartView *>();
@@ -504,6 +507,7 @@ void TestConfusionMatrix::itemPanelLabelsWholeInTheWindow()
     window.showCatalog();
     for (const qint64 id : items) {
         window.showItem(id);
+        QVERIFY(settleCatalogReads(window.session()));
         QTest::qWait(50);
         QApplication::processEvents();
         QVERIFY(window.itemPanel()->isShowingChart());

@@ -322,6 +322,7 @@ void TestDesktop::mergingADepartmentAsksFirst()
             merge = button;
     }
     QVERIFY(merge);
+    QVERIFY(settleCatalogReads(window.session()));
     const int departments = int(window.session()->catalog()->departments().size());
 
     // The click opens the choice of target, then the question; both answered as a curator would.
@@ -349,6 +350,7 @@ void TestDesktop::mergingADepartmentAsksFirst()
     dialog->list()->setCurrentRow(0);
     merge->click();
     answerer.stop();
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(questions.size(), 2);
     QCOMPARE(int(window.session()->catalog()->departments().size()), departments - 1);
 }

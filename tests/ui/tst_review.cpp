@@ -117,12 +117,14 @@ void TestReview::fileUnderStartsOnThePrediction()
     QSet<QString> predicted;
     for (const ItemRow &entry : waiting) {
         panel.showItem(entry.id);
+        QVERIFY(settleCatalogReads(&session));
         QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
         predicted.insert(entry.predicted);
     }
     QVERIFY(predicted.size() > 1); // so not all of them on the first department
     // Filing from the panel without touching the box files under the prediction.
     panel.showItem(waiting.first().id);
+    QVERIFY(settleCatalogReads(&session));
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
     QVERIFY(settleCatalogReads(&session));
     QCOMPARE(catalog.item(waiting.first().id)->department, waiting.first().predicted);
@@ -140,6 +142,7 @@ void TestReview::autoFiledItemSaysWhereItWasFiled()
     QCOMPARE(ReviewStore(catalog).status(entry.id), ItemStatus::AutoFiled);
     ItemPanel panel(&session);
     panel.showItem(entry.id);
+    QVERIFY(settleCatalogReads(&session));
     const QString expected = QStringLiteral("Filed automatically under %1 (%2%)").arg(entry.predicted).arg(entry.confidence * 100, 0, 'f', 1);
     QVERIFY2(panel.titleLabel()->text().contains(expected), qPrintable(panel.titleLabel()->text()));
     QCOMPARE(panel.departmentBox()->currentText(), entry.predicted);
@@ -271,6 +274,7 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
     QCOMPARE(window.itemPanel()->itemId(), underReview);
 
     // The panel's buttons act on the item under review, and the panel moves on with the queue.
+    QVERIFY(settleCatalogReads(window.session()));
     QComboBox *box = window.itemPanel()->departmentBox();
     const QString chosen = catalog.departments().last().name;
     box->setCurrentIndex(box->findText(chosen));

@@ -131,6 +131,7 @@ void TestTrainDialog::presetsPickAddedWeightsAndNeedThem()
     QVERIFY(openCatalogAndWait(window, path));
     {
         RetrainDialog dialog(window.session());
+        QVERIFY(settleCatalogReads(window.session()));
         QCOMPARE(dialog.preset(), TrainingPreset::FromScratch); // no weights yet
         auto *presets = qobject_cast<QStandardItemModel *>(dialog.presetCombo()->model());
         QVERIFY(!presets->item(dialog.presetCombo()->findData(int(TrainingPreset::QuickHead)))->isEnabled());
@@ -148,6 +149,7 @@ void TestTrainDialog::presetsPickAddedWeightsAndNeedThem()
     QTest::qWait(20); // a later added_at for the second file
     addPretrainedWeights(path, m_mobileNet);
     RetrainDialog dialog(window.session());
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(dialog.preset(), TrainingPreset::QuickHead); // the default once weights exist
     TrainingOptions quick = dialog.options();
     QVERIFY(quick.featuresCache);
@@ -182,6 +184,7 @@ void TestTrainDialog::estimateAppearsBeforeStart()
     QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
     QSignalSpy ready(&dialog, &RetrainDialog::estimateReady);
+    QVERIFY(settleCatalogReads(window.session()));
     TrainingOptions options = dialog.options();
     options.architecture = Architecture::Baseline;
     options.imageSize = 32;
@@ -220,6 +223,7 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
+    QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(dialog.preset(), TrainingPreset::QuickHead);
     TrainingOptions options = dialog.options();
     options.imageSize = 48; // small, for speed
