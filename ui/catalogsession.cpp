@@ -19,7 +19,7 @@ CatalogSession::CatalogSession(QObject *parent)
     });
     // The indexes the migration left for later, built while the catalog is in use: shown as the migration's last steps.
     connect(m_worker, &CatalogWorker::indexBuildProgress, this, [this](const QString &path, int done, int total, const QString &step) {
-        if (isOpen() && path == m_catalog->path())
+        if (isOpen() && path == m_openPath)
             Q_EMIT migrationProgress(done, total, step);
     });
     connect(m_worker, &CatalogWorker::opened, this, &CatalogSession::workerOpened);
@@ -45,16 +45,7 @@ void CatalogSession::workerOpened(const QString &path)
     if (path != m_openingPath)
         return; // another catalog was chosen meanwhile
     m_openingPath.clear();
-    try {
-        // Migrated by now, so this is a file open and a version check; the indexes the migration left for later are
-        // being built on the catalog thread's side, and this thread must not wait for them.
-        m_catalog = std::make_unique<Catalog>(path, Catalog::OpenMode::OpenExisting, Catalog::MigrationProgress(),
-                                              Catalog::IndexBuilds::Deferred);
-    } catch (const CatalogError &error) {
-        m_worker->close();
-        Q_EMIT openFailed(path, QString::fromUtf8(error.what()));
-        return;
-    }
+    m_openPath = path; // this thread holds no connection: everything goes through the catalog thread
     Q_EMIT opened();
 }
 
@@ -69,20 +60,20 @@ void CatalogSession::workerOpenFailed(const QString &path, const QString &messag
 
 void CatalogSession::close()
 {
-    const bool wasOpen = m_catalog != nullptr;
+    const bool wasOpen = isOpen();
     m_openingPath.clear();
     m_undoStack->clear();
     m_worker->close();
     if (!wasOpen)
         return;
     // Gone before closed: a view that reloads on closed must find no catalog, not read the old one once more.
-    const std::unique_ptr<Catalog> closing = std::move(m_catalog);
+    m_openPath.clear();
     Q_EMIT closed();
 }
 
 QString CatalogSession::path() const
 {
-    return m_catalog ? m_catalog->path() : m_openingPath;
+    return isOpen() ? m_openPath : m_openingPath;
 }
 
 } // namespace accession

@@ -5,17 +5,16 @@
 #include <QObject>
 #include <QString>
 
-#include <memory>
 
 class QUndoStack;
 
 namespace accession {
 
-class Catalog;
 class CatalogWorker;
 
 // The open catalog as the GUI shares it: the catalog thread that views read through and decisions are written
-// on, the undo stack for curator decisions, and notices of what changed, as precisely as the change knows it.
+// on (the GUI thread itself holds no connection), the undo stack for curator decisions, and notices of what
+// changed, as precisely as the change knows it.
 class CatalogSession : public QObject
 {
     Q_OBJECT
@@ -28,11 +27,9 @@ public:
     // After opened(), migrationProgress goes on for the indexes the migration left to build in the background.
     void open(const QString &path);
     void close();
-    bool isOpen() const { return m_catalog != nullptr; }
+    bool isOpen() const { return !m_openPath.isEmpty(); }
     bool isOpening() const { return !m_openingPath.isEmpty(); }
-    // The GUI thread's own connection, for the small reads of dialogs; null until opened(). Views and decisions go
-    // through worker().
-    Catalog *catalog() const { return m_catalog.get(); }
+    // Every read and write goes through the catalog thread: the GUI thread holds no connection of its own.
     CatalogWorker *worker() const { return m_worker; }
     QString path() const;
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -66,8 +63,8 @@ private:
     void workerOpenFailed(const QString &path, const QString &message);
 
     CatalogWorker *m_worker;
-    std::unique_ptr<Catalog> m_catalog;
-    QString m_openingPath;
+    QString m_openPath;    // once opened
+    QString m_openingPath; // while opening
     QUndoStack *m_undoStack;
 };
 

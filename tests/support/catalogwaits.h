@@ -12,9 +12,25 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <QHash>
+
 #include <algorithm>
+#include <memory>
 
 namespace accession {
+
+// A connection of the test's own to the catalog the session has open, for checks and for changes made behind the
+// window's back (the window itself holds no connection on this thread). One per file, kept for the test's run.
+inline Catalog *testCatalog(const CatalogSession *session)
+{
+    static QHash<QString, std::shared_ptr<Catalog>> connections;
+    if (!session->isOpen())
+        return nullptr;
+    std::shared_ptr<Catalog> &connection = connections[session->path()];
+    if (!connection)
+        connection = std::make_shared<Catalog>(session->path());
+    return connection.get();
+}
 
 // Until every task posted to the worker has been delivered, and the results' own follow-ups too.
 inline bool settleWorker(CatalogWorker &worker, int timeoutMs = 30000)

@@ -232,7 +232,7 @@ void TestAppearance::mergeIsUndoneFromEditUndo()
     auto *dialog = window.findChild<DepartmentsDialog *>();
     QVERIFY(dialog);
     QVERIFY(settleCatalogReads(window.session()));
-    Catalog *catalog = window.session()->catalog();
+    Catalog *catalog = testCatalog(window.session());
     const QStringList shownBefore = listTexts(dialog->list());
     const auto countsBefore = departmentCounts(*catalog);
     const QVector<Department> departments = catalog->departments();
@@ -283,8 +283,8 @@ void TestAppearance::mergeIsUndoneFromTheDialogAfterARestart()
         auto *dialog = window.findChild<DepartmentsDialog *>();
         QVERIFY(settleCatalogReads(window.session()));
         shownBefore = listTexts(dialog->list());
-        countsBefore = departmentCounts(*window.session()->catalog());
-        const QVector<Department> departments = window.session()->catalog()->departments();
+        countsBefore = departmentCounts(*testCatalog(window.session()));
+        const QVector<Department> departments = testCatalog(window.session())->departments();
         dialog->mergeDepartments(departments[2].id, departments[0].id);
         QVERIFY(settleCatalogReads(window.session()));
         QVERIFY(dialog->lastError().isEmpty());
@@ -299,7 +299,7 @@ void TestAppearance::mergeIsUndoneFromTheDialogAfterARestart()
     dialog->undoMergeButton()->click();
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(listTexts(dialog->list()), shownBefore);
-    QCOMPARE(departmentCounts(*window.session()->catalog()), countsBefore);
+    QCOMPARE(departmentCounts(*testCatalog(window.session())), countsBefore);
 }
 
 QString TestAppearance::bigImageCatalog(const QString &name)

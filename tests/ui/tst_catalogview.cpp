@@ -403,7 +403,7 @@ void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, copyCatalog(m_csvCatalog, m_dir.path(), QStringLiteral("panel.db"))));
     ItemPanel panel(&session);
-    Catalog &catalog = *session.catalog();
+    Catalog &catalog = *testCatalog(&session);
     panel.showItem(itemNamed(catalog, QStringLiteral("portrait.png")));
     QVERIFY(settleCatalogReads(&session));
     const QString details = panel.detailsText();

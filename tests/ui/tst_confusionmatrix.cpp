@@ -376,7 +376,7 @@ void TestConfusionMatrix::itemPanelSaysWhyThereIsNoChart()
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
     // The model never classified these items: a sentence, not empty axes.
-    panel.showItem(session.catalog()->items(0, 1).first().id);
+    panel.showItem(testCatalog(&session)->items(0, 1).first().id);
     QVERIFY(settleCatalogReads(&session));
     QVERIFY(!panel.isShowingChart());
     QVERIFY(panel.chartEmptyLabel()->isVisible());
@@ -416,7 +416,7 @@ void TestConfusionMatrix::chartLabelsShowWhole()
     const QString path = copyCatalog(m_catalogPath, m_dir.path(), QStringLiteral("predicted.db"));
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, path));
-    Catalog &catalog = *session.catalog();
+    Catalog &catalog = *testCatalog(&session);
 
     // The dashboard's charts at 1366x768, twenty departments along the bars.
     {

@@ -73,7 +73,7 @@ void TestCuratorPath::fromAnEmptyCatalogToAReviewedExport()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QVERIFY(window.startPage()->isVisible());
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QSignalSpy ended(&window, &MainWindow::jobEnded);
 
     // 1. File ▸ Import Labelled…: one folder per department.

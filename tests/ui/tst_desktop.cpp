@@ -323,7 +323,7 @@ void TestDesktop::mergingADepartmentAsksFirst()
     }
     QVERIFY(merge);
     QVERIFY(settleCatalogReads(window.session()));
-    const int departments = int(window.session()->catalog()->departments().size());
+    const int departments = int(testCatalog(window.session())->departments().size());
 
     // The click opens the choice of target, then the question; both answered as a curator would.
     QStringList questions;
@@ -344,7 +344,7 @@ void TestDesktop::mergingADepartmentAsksFirst()
     merge->click();
     QCOMPARE(questions.size(), 1);
     QVERIFY(questions.first().startsWith(QStringLiteral("Merge “")));
-    QCOMPARE(int(window.session()->catalog()->departments().size()), departments); // cancelled: nothing merged
+    QCOMPARE(int(testCatalog(window.session())->departments().size()), departments); // cancelled: nothing merged
 
     answer = QMessageBox::Yes;
     dialog->list()->setCurrentRow(0);
@@ -352,7 +352,7 @@ void TestDesktop::mergingADepartmentAsksFirst()
     answerer.stop();
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(questions.size(), 2);
-    QCOMPARE(int(window.session()->catalog()->departments().size()), departments - 1);
+    QCOMPARE(int(testCatalog(window.session())->departments().size()), departments - 1);
 }
 
 QTEST_MAIN(TestDesktop)

@@ -115,7 +115,7 @@ void TestGettingStarted::importLabelledDepartmentFolders()
         cancelShown |= button->text() == QStringLiteral("Cancel") && button->isVisible();
     QVERIFY(cancelShown);
     QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QCOMPARE(catalog.itemCount(), 8);
     const QMap<QString, int> counts = labelCounts(catalog);
     QCOMPARE(counts.value(QStringLiteral("Asian Art")), 4);
@@ -141,7 +141,7 @@ void TestGettingStarted::folderDroppedOnTheStartPageImportsLabelled()
     QApplication::sendEvent(window.startPage(), &drop);
     QVERIFY(window.isJobRunning());
     QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
-    const QMap<QString, int> counts = labelCounts(*window.session()->catalog());
+    const QMap<QString, int> counts = labelCounts(*testCatalog(window.session()));
     QCOMPARE(counts.value(QStringLiteral("Medieval Art")), 3);
     QCOMPARE(counts.value(QStringLiteral("Arms and Armor")), 3);
 }
@@ -191,7 +191,7 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     dialog->accept();
     QVERIFY(waitForJobEnded(ended, kJobTimeoutMs));
 
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QCOMPARE(catalog.itemCount(), 12);
     const QMap<QString, int> counts = labelCounts(catalog);
     QCOMPARE(counts.value(QStringLiteral("Greek and Roman Art")), 6);
@@ -241,7 +241,7 @@ void TestGettingStarted::addModelFileRegistersAValidModelAndRefusesABrokenOne()
     writeFile(broken, "this is not a model");
     window.addModelFile(broken);
     QVERIFY(!waitForJobEnded(ended, kJobTimeoutMs));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QVERIFY(ModelRegistry(catalog).models().isEmpty());
     QVERIFY(window.problemsTable()->rowCount() >= 1);
     const QString reason = window.problemsTable()->item(window.problemsTable()->rowCount() - 1, 2)->text();
@@ -260,7 +260,7 @@ void TestGettingStarted::exportWritesCsvJsonAndFoldersMatchingTheCatalog()
     QVERIFY(openCatalogAndWait(window, copyCatalog(m_fixture.catalogPath, m_dir.path(), QStringLiteral("export.db"))));
     window.show();
     QSignalSpy ended(&window, &MainWindow::jobEnded);
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QMap<qint64, ItemRow> rows;
     ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) { rows.insert(row.id, row); });
     QCOMPARE(qint64(rows.size()), catalog.itemCount());

@@ -83,8 +83,8 @@ void TestGuiReads::itemPanelSaysItIsReadingAndFillsLater()
     QString predicted;
     {
         Catalog catalog(path);
-        const ReviewEntry waiting = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 2.0, 1).first();
-        item = waiting.itemId;
+        const ItemRow waiting = ReviewStore(catalog).queue(ModelRegistry(catalog).activeModel()->id, 2.0, 1).first();
+        item = waiting.id;
         predicted = waiting.predicted;
     }
     QSignalSpy shown(&panel, &ItemPanel::itemShown);

@@ -182,7 +182,7 @@ void TestMainWindow::itemPanelShowsPredictionsAndHistory()
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, path));
     ItemPanel panel(&session);
-    Catalog &catalog = *session.catalog();
+    Catalog &catalog = *testCatalog(&session);
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
     const ItemRow waiting = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
     panel.showItem(waiting.id);
@@ -223,7 +223,7 @@ void TestMainWindow::droppedFilesAreImportedAndClassified()
     QVERIFY(window.isJobRunning() || !ended.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, 120000);
     QVERIFY(ended.first().first().toBool());
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     QCOMPARE(catalog.itemCount(), 48 + 15 + 3);
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
     QCOMPARE(ReviewStore(catalog).predictionCount(model), 15 + 3); // the fixture's incoming items, and the dropped ones
@@ -237,7 +237,7 @@ void TestMainWindow::reviewFromTheKeyboardWithUndo()
 {
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("review.db"))));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
     QVERIFY(settleCatalogReads(window.session()));
@@ -301,7 +301,7 @@ void TestMainWindow::correctionElsewhereIsUndoneToo()
     QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("elsewhere.db"))));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     const qint64 item = catalog.items(0, 1).first().id; // an imported, labelled item
     const QString before = catalog.item(item)->department;
     window.itemPanel()->showItem(item);
@@ -329,7 +329,7 @@ void TestMainWindow::confusionCellListsItsItems()
     DashboardWidget *dashboard = window.dashboard();
     QTRY_VERIFY_WITH_TIMEOUT(dashboard->hasItemEvaluation(), 60000);
     // The summary names the epoch whose weights the model kept.
-    const QJsonObject kept = ModelRegistry(*window.session()->catalog()).activeModel()->card.value(QStringLiteral("training"))
+    const QJsonObject kept = ModelRegistry(*testCatalog(window.session())).activeModel()->card.value(QStringLiteral("training"))
                                  .toObject().value(QStringLiteral("kept_epoch")).toObject();
     QVERIFY(kept.value(QStringLiteral("epoch")).toInt() > 0);
     QVERIFY2(dashboard->summary()->text().contains(QStringLiteral("Weights of epoch %1 (%2 phase)")
@@ -403,7 +403,7 @@ void TestMainWindow::thresholdControlChangesWhatIsFiled()
 {
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("threshold.db"))));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
     window.show();
     window.showDashboard(); // a hidden dashboard counts only when shown
@@ -465,9 +465,9 @@ void TestMainWindow::retrainingDialogTrainsAndOffersComparison()
     QSignalSpy activated(&dialog, &RetrainDialog::modelActivated);
     QTest::mouseClick(dialog.activateButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(activated.size(), 1, 60000); // registered off the GUI thread
-    const auto active = ModelRegistry(*window.session()->catalog()).activeModel();
+    const auto active = ModelRegistry(*testCatalog(window.session())).activeModel();
     QCOMPARE(active->weightsPath, options.outPath);
-    QCOMPARE(ModelRegistry(*window.session()->catalog()).models().size(), 2);
+    QCOMPARE(ModelRegistry(*testCatalog(window.session())).models().size(), 2);
 }
 
 void TestMainWindow::departmentsCanBeMergedAndGrouped()
@@ -475,7 +475,7 @@ void TestMainWindow::departmentsCanBeMergedAndGrouped()
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("departments.db"))));
     window.show();
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     DepartmentsDialog dialog(window.session());
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(dialog.list()->count(), 3);
@@ -586,7 +586,7 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QCOMPARE(first.imported, qint64(3));
     QCOMPARE(first.skipped, qint64(1));
     QVERIFY(dialog->statusText().startsWith(QStringLiteral("Finished")));
-    QCOMPARE(window.session()->catalog()->itemCount(), int(first.imported));
+    QCOMPARE(testCatalog(window.session())->itemCount(), int(first.imported));
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
     for (const ImportFailure &skipped : first.skippedReasons)
@@ -648,7 +648,7 @@ void TestMainWindow::hostileDepartmentNamesShowAsPlainBoundedText()
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
     window.show();
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     const qint64 model = ModelRegistry(catalog).activeModel()->id;
     const qint64 item = ReviewStore(catalog).queue(model, 2.0, 1).first().id;
     window.itemPanel()->showItem(item);

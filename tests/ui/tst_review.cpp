@@ -73,7 +73,7 @@ void TestReview::init()
 void TestReview::openForReview(MainWindow &window, const QString &name)
 {
     QVERIFY(openCatalogAndWait(window, freshCatalog(name)));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
     QVERIFY(settleCatalogReads(window.session()));
@@ -107,8 +107,8 @@ void TestReview::fileUnderStartsOnThePrediction()
 {
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("preselect.db"))));
-    QVERIFY(session.catalog());
-    Catalog &catalog = *session.catalog();
+    QVERIFY(session.isOpen());
+    Catalog &catalog = *testCatalog(&session);
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
     ItemPanel panel(&session);
     // Every waiting item: the box starts on its prediction, whatever the department's place in the list.
@@ -134,8 +134,8 @@ void TestReview::autoFiledItemSaysWhereItWasFiled()
 {
     CatalogSession session;
     QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("autofiled.db"))));
-    QVERIFY(session.catalog());
-    Catalog &catalog = *session.catalog();
+    QVERIFY(session.isOpen());
+    Catalog &catalog = *testCatalog(&session);
     const RegisteredModel model = *ModelRegistry(catalog).activeModel();
     const ItemRow entry = ReviewStore(catalog).queue(model.id, 2.0, 1).first();
     ModelRegistry(catalog).setThreshold(model.id, 0.0); // everything the model saw is filed by itself
@@ -152,7 +152,7 @@ void TestReview::departmentKeyFilesRegardlessOfRank()
 {
     MainWindow window;
     openForReview(window, QStringLiteral("keys.db"));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ReviewWidget *review = window.reviewWidget();
 
     // The least likely department, by its own key, not by its rank.
@@ -197,7 +197,7 @@ void TestReview::enterAcceptsTheSuggestion()
 {
     MainWindow window;
     openForReview(window, QStringLiteral("enter.db"));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ReviewWidget *review = window.reviewWidget();
     const qint64 before = review->remaining();
     const qint64 item = review->currentItemId();
@@ -219,7 +219,7 @@ void TestReview::keysCanBeChangedInTheDialog()
 {
     MainWindow window;
     openForReview(window, QStringLiteral("dialog.db"));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ReviewWidget *review = window.reviewWidget();
     const QString first = catalog.departments()[0].name;
     const QString second = catalog.departments()[1].name;
@@ -255,7 +255,7 @@ void TestReview::itemPanelShowsAndActsOnTheItemUnderReview()
 {
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, freshCatalog(QStringLiteral("panel.db"))));
-    Catalog &catalog = *window.session()->catalog();
+    Catalog &catalog = *testCatalog(window.session());
     ModelRegistry(catalog).setThreshold(ModelRegistry(catalog).activeModel()->id, 1.0);
     window.session()->notifyModelsChanged();
     QVERIFY(settleCatalogReads(window.session()));
