@@ -1,6 +1,7 @@
 #include "catalogsession.h"
 
 #include "catalog/catalog.h"
+#include "jobs/jobqueue.h"
 
 #include <QUndoStack>
 
@@ -9,11 +10,13 @@ namespace accession {
 CatalogSession::CatalogSession(QObject *parent)
     : QObject(parent)
     , m_undoStack(new QUndoStack(this))
+    , m_jobs(new JobQueue(this))
 {
 }
 
 CatalogSession::~CatalogSession()
 {
+    m_jobs->shutdown(); // before the catalog the jobs' callbacks may read goes
     m_undoStack->clear(); // commands hold ids in this catalog
 }
 

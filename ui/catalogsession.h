@@ -10,9 +10,10 @@ class QUndoStack;
 namespace accession {
 
 class Catalog;
+class JobQueue;
 
 // The open catalog as the GUI shares it: the GUI thread's connection, the undo stack for curator
-// decisions, and notices that views should refresh.
+// decisions, notices that views should refresh, and the one queue its background jobs run in.
 class CatalogSession : public QObject
 {
     Q_OBJECT
@@ -26,6 +27,8 @@ public:
     Catalog *catalog() const { return m_catalog.get(); }
     QString path() const;
     QUndoStack *undoStack() const { return m_undoStack; }
+    // Every window and dialog submits here, so that two jobs never write the catalog at once.
+    JobQueue *jobs() const { return m_jobs; }
 
     void notifyItemChanged(qint64 itemId) { Q_EMIT itemChanged(itemId); }
     void notifyCatalogChanged() { Q_EMIT catalogChanged(); }
@@ -43,6 +46,7 @@ Q_SIGNALS:
 private:
     std::unique_ptr<Catalog> m_catalog;
     QUndoStack *m_undoStack;
+    JobQueue *m_jobs;
 };
 
 } // namespace accession

@@ -12,7 +12,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "jobs/jobrunner.h"
+#include "jobs/jobqueue.h"
 
 #include <QAbstractAxis>
 #include <QBarCategoryAxis>
@@ -78,7 +78,6 @@ QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
 DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
-    , m_runner(new JobRunner(this))
 {
     m_summary = new QLabel(this);
     m_summary->setTextFormat(Qt::RichText); // our markup around escaped, elided values
@@ -329,10 +328,6 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_pages);
 
-    connect(m_runner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
-        if (auto *evaluation = qobject_cast<EvaluationJob *>(job); evaluation && succeeded)
-            setItemEvaluation(evaluation->result());
-    });
     // Another catalog's model 1 is another model: its evaluation and cells' items go.
     const auto forgetModel = [this] {
         m_modelId = 0;
@@ -469,7 +464,7 @@ void DashboardWidget::showEvent(QShowEvent *event)
 void DashboardWidget::startItemEvaluation()
 {
     // Which items lie behind each confusion cell comes from running the model over its validation items.
-    if (m_evaluation || m_modelPath.isEmpty() || !m_session->catalog() || m_runner->isRunning())
+    if (m_evaluation || m_modelPath.isEmpty() || !m_session->catalog() || m_session->jobs()->isQueued(m_evaluationJob))
         return;
     if (!QFileInfo::exists(m_modelPath)) {
         m_cellTitle->setText(tr("The model file %1 is missing, so the items behind the cells cannot be listed.")
@@ -480,7 +475,11 @@ void DashboardWidget::startItemEvaluation()
     request.source = EvaluationRequest::Source::Catalog;
     request.catalogPath = m_session->path();
     request.modelPath = m_modelPath;
-    m_runner->start(std::make_unique<EvaluationJob>(request));
+    m_evaluationJob = m_session->jobs()->submit(std::make_unique<EvaluationJob>(request), tr("Measuring the model on its validation items"),
+                                                this, [this](EvaluationJob &job, const JobOutcome &outcome) {
+                                                    if (outcome.isFinished())
+                                                        setItemEvaluation(job.result());
+                                                });
 }
 
 void DashboardWidget::listCellItems(const QModelIndex &cell)

@@ -30,7 +30,6 @@ class ConfusionMatrixModel;
 class ConfusionMatrixView;
 class DepartmentKeyList;
 class ItemThumbnailModel;
-class JobRunner;
 class ModelListModel;
 class PerClassMetricsModel;
 
@@ -96,7 +95,7 @@ private:
     QString m_modelPath;
     EvaluationReport m_report;
     std::optional<EvaluationResult> m_evaluation;
-    JobRunner *m_runner;
+    quint64 m_evaluationJob = 0; // in the session's job queue
 
     QStackedWidget *m_pages;
     QScrollArea *m_scroll;

@@ -3,6 +3,7 @@
 #include "ingest/collectionimport.h"
 
 #include <QDialog>
+#include <QPointer>
 
 class QCheckBox;
 class QComboBox;
@@ -16,7 +17,8 @@ class QTableWidget;
 namespace accession {
 
 class CatalogSession;
-class JobRunner;
+class JobOutcome;
+class JobQueue;
 
 // "Import from The Met…": loads the Collection API's departments with their object counts, lets the
 // curator tick departments, a number per department and the public-domain filter, then runs the import
@@ -51,12 +53,16 @@ Q_SIGNALS:
     void problemsFound(const QVector<accession::ImportFailure> &problems);
 
 private:
-    void jobEnded(Job *job, bool succeeded);
+    void showImportEnd(MetImportJob &import, const JobOutcome &outcome);
     void showDepartments(const QVector<MetDepartment> &departments);
     void updateButtons();
 
     CatalogSession *m_session;
-    JobRunner *m_runner;
+    // The department list reads nothing of the catalog and takes seconds: it has a lane of its own rather than
+    // waiting behind a classification in the session's queue. The import itself writes the catalog and goes there.
+    QPointer<JobQueue> m_jobs;
+    JobQueue *m_listLane;
+    quint64 m_importJob = 0;
     HttpPolicy m_policy;
     QLineEdit *m_baseUrl;
     QPushButton *m_loadButton;
