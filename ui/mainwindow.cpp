@@ -648,12 +648,12 @@ void MainWindow::showStatus(const QString &message, int timeoutMs)
     statusBar()->showMessage(elided(message, kShownMessageChars), timeoutMs);
 }
 
-void MainWindow::reportProblems(const QVector<ImportFailure> &problems)
+void MainWindow::reportProblems(const QVector<Problem> &problems)
 {
     if (problems.isEmpty())
         return;
     const QString now = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
-    for (const ImportFailure &problem : problems) {
+    for (const Problem &problem : problems) {
         const int row = m_problems->rowCount();
         m_problems->insertRow(row);
         // Plain cells, elided; the tooltip holds more of a long path or reason.

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ingest/importplan.h"
+#include "catalog/problem.h"
 
 #include <QMainWindow>
 
@@ -125,7 +125,7 @@ private:
     void submitClassify(const ClassifyRequest &request, const QString &description);
     void refreshAfterJob();
     void showJobQueue();
-    void reportProblems(const QVector<ImportFailure> &problems);
+    void reportProblems(const QVector<Problem> &problems);
     // Status bar messages carry paths, names and errors: elided, so any of them costs little.
     void showStatus(const QString &message, int timeoutMs = 0);
     void rememberRecent(const QString &path);

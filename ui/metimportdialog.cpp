@@ -267,7 +267,7 @@ void MetImportDialog::showImportEnd(MetImportJob &import, const JobOutcome &outc
         m_status->setText(tr("The import failed: %1").arg(elided(outcome.error(), kShownMessageChars)));
     else if (m_summary.cancelled || outcome.isCancelled())
         m_status->setText(tr("Stopped: %1 Import again to resume.").arg(counts));
-    QVector<ImportFailure> problems = m_summary.failures;
+    QVector<Problem> problems = m_summary.failures;
     problems += m_summary.skippedReasons;
     if (!problems.isEmpty())
         Q_EMIT problemsFound(problems);

@@ -50,7 +50,7 @@ Q_SIGNALS:
     void departmentsLoaded(bool succeeded);
     void importEnded(bool succeeded);
     // Objects that failed or were skipped, for the main window's problem list.
-    void problemsFound(const QVector<accession::ImportFailure> &problems);
+    void problemsFound(const QVector<accession::Problem> &problems);
 
 private:
     void showImportEnd(MetImportJob &import, const JobOutcome &outcome);

@@ -95,7 +95,7 @@ BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source
         imported = import.summary();
     }
     QHash<QString, QString> importFailure;
-    for (const ImportFailure &failure : imported.failures)
+    for (const Problem &failure : imported.failures)
         importFailure.insert(failure.path, failure.reason);
 
     TransactionGuard transaction(catalog.database());
@@ -503,7 +503,7 @@ QString imageServiceUrl(const QJsonValue &service, int side)
     return QStringLiteral("%1/full/!%2,%2/0/default.jpg").arg(base).arg(side);
 }
 
-QVector<IiifCanvas> manifestCanvases(const QJsonObject &manifest, int side, QVector<ImportFailure> *problems, const QString &address)
+QVector<IiifCanvas> manifestCanvases(const QJsonObject &manifest, int side, QVector<Problem> *problems, const QString &address)
 {
     QVector<IiifCanvas> canvases;
     QJsonArray list;

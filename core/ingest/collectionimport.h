@@ -18,8 +18,8 @@ struct CollectionImportSummary
     qint64 duplicates = 0;        // images the catalog already held
     qint64 skipped = 0;           // left out for good: no image, not public domain
     qint64 alreadyDone = 0;       // recorded by an earlier run and not fetched again
-    QVector<ImportFailure> skippedReasons; // what was skipped and why
-    QVector<ImportFailure> failures;       // could not be fetched or decoded now; tried again next time
+    QVector<Problem> skippedReasons; // what was skipped and why
+    QVector<Problem> failures;       // could not be fetched or decoded now; tried again next time
     QMap<QString, int> importedPerGroup;   // per department (Met) or manifest (IIIF)
     qint64 requests = 0;
     double seconds = 0;
@@ -118,7 +118,7 @@ struct IiifDocument
     QVector<QPair<QString, QString>> metadata;
     QVector<IiifCanvas> canvases;     // a manifest's canvases with an id and an acceptable image
     QVector<QJsonObject> members;     // a collection's members with an acceptable id (embedded or referenced)
-    QVector<ImportFailure> problems;  // what was refused or left out, and why
+    QVector<Problem> problems;  // what was refused or left out, and why
 };
 
 // address: where the document came from, to name it in problems; maxImageSide: asked of the Image API.

@@ -244,7 +244,7 @@ void ImportJob::run()
     summary.runId = catalog.beginImportRun(m_request.description.isEmpty() ? describeSource(m_request) : m_request.description);
     {
         TransactionGuard transaction(catalog.database());
-        for (const ImportFailure &failure : plan.failures)
+        for (const Problem &failure : plan.failures)
             catalog.recordImportFailure(summary.runId, failure.path, failure.reason);
         if (!plan.warnings.isEmpty())
             catalog.setImportRunWarnings(summary.runId, plan.warnings);
@@ -275,7 +275,7 @@ void ImportJob::run()
     };
 
     const auto writeBatch = [&](qint64 begin, const QList<FileOutcome> &outcomes) {
-        QVector<ImportFailure> failures;
+        QVector<Problem> failures;
         qint64 imported = 0;
         qint64 duplicates = 0;
         qint64 relocated = 0;

@@ -38,7 +38,7 @@ struct ImportSummary
     qint64 duplicates = 0;
     qint64 relocated = 0; // duplicates whose stored path had gone missing and now point at the new file
     qint64 ignoredFiles = 0;
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
     QStringList warnings; // recorded with the run too
     QVector<qint64> itemIds; // the catalog item of every input that is now in the catalog, in input order
     double seconds = 0.0;

@@ -24,7 +24,7 @@ struct ClassifySummary
     qint64 autoFiled = 0;
     qint64 toReview = 0;
     qint64 skipped = 0; // already classified by this model (a resumed run)
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
     ImportSummary import; // when paths were given
     double seconds = 0;
     double imagesPerSecond = 0;

@@ -43,7 +43,7 @@ struct EvaluationResult
     EvaluationReport report;
     QString evaluatedOn;
     QVector<EvaluatedExample> examples;
-    QVector<ImportFailure> failures; // unreadable images, rows naming departments the model does not know
+    QVector<Problem> failures; // unreadable images, rows naming departments the model does not know
 };
 
 // Runs a trained model over labelled images and measures it (with the model's own temperature).

@@ -86,7 +86,7 @@ struct TrainingJob::Run
         for (const auto &failure : failures) {
             const QString &path = failure.first; // a named reference: C++17 lambdas cannot capture a structured binding
             const bool known = std::any_of(job.m_failures.begin(), job.m_failures.end(),
-                                           [&](const ImportFailure &f) { return f.path == path; });
+                                           [&](const Problem &f) { return f.path == path; });
             if (!known)
                 job.m_failures.push_back({path, failure.second});
         }
@@ -524,7 +524,7 @@ QVector<EpochReport> TrainingJob::history() const
     return m_history;
 }
 
-QVector<ImportFailure> TrainingJob::failures() const
+QVector<Problem> TrainingJob::failures() const
 {
     QMutexLocker lock(&m_mutex);
     return m_failures;

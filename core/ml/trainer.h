@@ -5,7 +5,7 @@
 #include "trainingoptions.h"
 #include "trainingrecipe.h"
 
-#include "ingest/importplan.h"
+#include "catalog/problem.h"
 #include "jobs/job.h"
 
 #include <QMutex>
@@ -23,7 +23,7 @@ public:
     const TrainingOptions &options() const { return m_options; }
     ModelCard card() const;                 // complete once finished
     QVector<EpochReport> history() const;
-    QVector<ImportFailure> failures() const; // images that could not be decoded (left out)
+    QVector<Problem> failures() const; // images that could not be decoded (left out)
     static QString checkpointPathFor(const QString &outPath);
 
 Q_SIGNALS:
@@ -39,7 +39,7 @@ private:
     mutable QMutex m_mutex;
     ModelCard m_card;
     QVector<EpochReport> m_history;
-    QVector<ImportFailure> m_failures;
+    QVector<Problem> m_failures;
 };
 
 } // namespace accession

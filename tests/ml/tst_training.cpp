@@ -376,7 +376,7 @@ void TestTraining::undecodableImagesAreLeftOutAndReported()
     TrainingOptions options = baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 2);
     TrainingJob job(options);
     QVERIFY(job.exec());
-    const QVector<ImportFailure> failures = job.failures();
+    const QVector<Problem> failures = job.failures();
     QCOMPARE(failures.size(), 1);
     QCOMPARE(failures[0].path, damaged);
     QVERIFY(failures[0].reason.contains(QStringLiteral("not an image")));

@@ -528,7 +528,7 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QVERIFY(dialog->statusText().startsWith(QStringLiteral("Finished")));
     QCOMPARE(window.session()->catalog()->itemCount(), int(first.imported));
     QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
-    for (const ImportFailure &skipped : first.skippedReasons)
+    for (const Problem &skipped : first.skippedReasons)
         QVERIFY(skipped.reason.contains(QStringLiteral("no image")));
     // The item panel shows what The Met said of the object, with a link to its page.
     if (window.itemModel()->canFetchMore(QModelIndex()))
