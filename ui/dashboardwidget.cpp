@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "jobs/evaluationjob.h"
 #include "jobs/jobqueue.h"
 
 #include <QAbstractAxis>

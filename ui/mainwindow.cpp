@@ -1,6 +1,5 @@
 #include "mainwindow.h"
 
-#include "addmodeljob.h"
 #include "appearance.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
@@ -9,7 +8,6 @@
 #include "departmentsdialog.h"
 #include "displaytext.h"
 #include "exportdialog.h"
-#include "exportjob.h"
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
@@ -23,11 +21,13 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "demo/democatalogjob.h"
-#include "ingest/importjob.h"
+#include "jobs/addmodeljob.h"
+#include "jobs/addweightsjob.h"
+#include "jobs/classifyjob.h"
+#include "jobs/democatalogjob.h"
+#include "jobs/exportjob.h"
+#include "jobs/importjob.h"
 #include "jobs/jobqueue.h"
-#include "ml/classifyjob.h"
-#include "ml/pretrainedweights.h"
 
 #include <QAction>
 #include <QApplication>

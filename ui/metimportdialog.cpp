@@ -40,7 +40,7 @@ protected:
     void run() override
     {
         reportProgress(0, 0, QObject::tr("Asking %1 for its departments…").arg(m_baseUrl));
-        m_departments = MetImportJob::fetchDepartments(m_baseUrl, true, m_policy, [this] { return isCancelRequested(); });
+        m_departments = fetchMetDepartments(m_baseUrl, true, m_policy, [this] { return isCancelRequested(); });
         throwIfCancelled();
     }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 
 #include <QDialog>
 #include <QPointer>

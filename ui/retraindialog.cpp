@@ -1,6 +1,5 @@
 #include "retraindialog.h"
 
-#include "addmodeljob.h"
 #include "appearance.h"
 #include "catalogsession.h"
 #include "chartaxes.h"
@@ -11,8 +10,10 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
+#include "jobs/addmodeljob.h"
+#include "jobs/evaluationjob.h"
 #include "jobs/jobqueue.h"
-#include "ml/classifyjob.h"
+#include "jobs/ratemeasurementjob.h"
 
 #include <QChart>
 #include <QChartView>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "catalog/weightsregistry.h"
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 #include "ml/modelcomparison.h"
 #include "ml/trainer.h"
 #include "ml/trainingestimate.h"

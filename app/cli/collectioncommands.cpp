@@ -3,7 +3,7 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 
 #include <QJsonArray>
 
@@ -112,7 +112,7 @@ int runMetImport(const QStringList &arguments)
         request.baseUrl = parser.value(QStringLiteral("base-url"));
     request.policy = policyFrom(parser);
     if (parser.isSet(QStringLiteral("list-departments"))) {
-        const QVector<MetDepartment> departments = MetImportJob::fetchDepartments(request.baseUrl, true, request.policy);
+        const QVector<MetDepartment> departments = fetchMetDepartments(request.baseUrl, true, request.policy);
         QJsonArray list;
         for (const MetDepartment &department : departments) {
             list.append(QJsonObject{{QStringLiteral("id"), department.id}, {QStringLiteral("name"), department.name},

@@ -5,7 +5,7 @@
 
 #include "catalog/catalog.h"
 #include "imaging/decodebudget.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 
 #include <QJsonArray>
 

@@ -3,7 +3,7 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
-#include "ml/evaluationjob.h"
+#include "jobs/evaluationjob.h"
 #include "ml/trainer.h"
 
 #include <QFileInfo>

@@ -7,7 +7,8 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ingest/exporter.h"
-#include "ml/classifyjob.h"
+#include "jobs/classifyjob.h"
+#include "ml/modelregistration.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -66,7 +67,7 @@ int runModels(const QStringList &arguments)
     if (!QFileInfo::exists(catalogPath))
         throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
     if (parser.isSet(QStringLiteral("register")))
-        ClassifyJob::registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
+        registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
     Catalog catalog(catalogPath);
     ModelRegistry registry(catalog);
     if (parser.isSet(QStringLiteral("activate")))

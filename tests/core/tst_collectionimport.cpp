@@ -1,7 +1,7 @@
 #include "catalog/catalog.h"
 #include "demo/syntheticimages.h"
 #include "fakecollectionserver.h"
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
@@ -154,13 +154,13 @@ void TestCollectionImport::initTestCase()
 
 void TestCollectionImport::spreadsSamplesEvenly()
 {
-    const QVector<int> order = MetImportJob::evenlySpreadOrder(8);
+    const QVector<int> order = evenlySpreadOrder(8);
     QCOMPARE(order.size(), 8);
     QCOMPARE(order.mid(0, 2), (QVector<int>{0, 4}));
     QVector<int> firstFour = order.mid(0, 4);
     std::sort(firstFour.begin(), firstFour.end());
     QCOMPARE(firstFour, (QVector<int>{0, 2, 4, 6}));
-    QVector<int> all = MetImportJob::evenlySpreadOrder(101);
+    QVector<int> all = evenlySpreadOrder(101);
     std::sort(all.begin(), all.end());
     for (int i = 0; i < 101; ++i)
         QCOMPARE(all[i], i);

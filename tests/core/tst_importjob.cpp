@@ -1,7 +1,7 @@
 #include "catalog/catalog.h"
 #include "ingest/csvreader.h"
 #include "ingest/exporter.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 

@@ -1,7 +1,7 @@
 #include "catalog/catalog.h"
+#include "jobs/evaluationjob.h"
 #include "ml/datasplit.h"
 #include "ml/errormessage.h"
-#include "ml/evaluationjob.h"
 #include "ml/modelcard.h"
 #include "ml/network.h"
 #include "ml/predictor.h"

@@ -1,10 +1,10 @@
 #include "testcatalogs.h"
 
-#include "demo/syntheticimages.h"
 #include "catalog/catalog.h"
 #include "catalog/reviewstore.h"
-#include "ingest/importjob.h"
-#include "ml/classifyjob.h"
+#include "demo/syntheticimages.h"
+#include "jobs/classifyjob.h"
+#include "jobs/importjob.h"
 #include "ml/trainer.h"
 
 #include <QDir>

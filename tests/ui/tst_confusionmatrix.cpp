@@ -10,7 +10,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 #include "ml/metrics.h"
 
 #include <QAbstractItemModelTester>

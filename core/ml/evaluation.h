@@ -3,10 +3,8 @@
 #include "datasplit.h"
 #include "metrics.h"
 
+#include "catalog/workcontrol.h"
 #include "ingest/importplan.h"
-#include "jobs/job.h"
-
-#include <QMutex>
 
 namespace accession {
 
@@ -46,42 +44,17 @@ struct EvaluationResult
     QVector<Problem> failures; // unreadable images, rows naming departments the model does not know
 };
 
-// Runs a trained model over labelled images and measures it (with the model's own temperature).
-class EvaluationJob : public Job
+// Runs a trained model over labelled images and measures it (with the model's own temperature); reports progress
+// per batch and throws WorkCancelled when stopped.
+EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkControl &control = {});
+
+// Two models measured on the same validation items (the candidate's split), for deciding which to keep.
+struct ModelComparison
 {
-    Q_OBJECT
-public:
-    explicit EvaluationJob(EvaluationRequest request, QObject *parent = nullptr);
-    EvaluationResult result() const;
-
-protected:
-    void run() override;
-
-private:
-    EvaluationRequest m_request;
-    mutable QMutex m_mutex;
-    EvaluationResult m_result;
+    EvaluationResult candidate;
+    EvaluationResult current; // empty without a current model
 };
-
-// Two models measured on the same validation items (the new model's split), for deciding which to keep.
-class ComparisonJob : public Job
-{
-    Q_OBJECT
-public:
-    ComparisonJob(QString catalogPath, QString candidateModel, QString currentModel, QObject *parent = nullptr);
-    EvaluationResult candidate() const;
-    EvaluationResult current() const;
-
-protected:
-    void run() override;
-
-private:
-    QString m_catalogPath;
-    QString m_candidateModel;
-    QString m_currentModel;
-    mutable QMutex m_mutex;
-    EvaluationResult m_candidate;
-    EvaluationResult m_current;
-};
+ModelComparison compareModels(const QString &catalogPath, const QString &candidateModel, const QString &currentModel,
+                              const WorkControl &control = {});
 
 } // namespace accession
