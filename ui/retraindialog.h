@@ -1,9 +1,9 @@
 #pragma once
 
 #include "catalog/weightsregistry.h"
+#include "jobs/trainingjob.h"
 #include "ml/evaluation.h"
 #include "ml/modelcomparison.h"
-#include "ml/trainer.h"
 #include "ml/trainingestimate.h"
 
 #include <QDialog>

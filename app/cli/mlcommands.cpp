@@ -4,7 +4,7 @@
 #include "jobwait.h"
 
 #include "jobs/evaluationjob.h"
-#include "ml/trainer.h"
+#include "jobs/trainingjob.h"
 
 #include <QFileInfo>
 #include <QJsonArray>

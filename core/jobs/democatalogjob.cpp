@@ -3,8 +3,8 @@
 #include "catalog/catalog.h"
 #include "demo/syntheticimages.h"
 #include "ingest/importer.h"
+#include "jobs/trainingjob.h"
 #include "ml/classifier.h"
-#include "ml/trainer.h"
 
 #include <QDir>
 #include <QStandardPaths>

@@ -5,7 +5,7 @@
 #include "demo/syntheticimages.h"
 #include "jobs/classifyjob.h"
 #include "jobs/importjob.h"
-#include "ml/trainer.h"
+#include "jobs/trainingjob.h"
 
 #include <QDir>
 

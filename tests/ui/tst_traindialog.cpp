@@ -8,11 +8,11 @@
 #include "catalog/weightsregistry.h"
 #include "jobs/classifyjob.h"
 #include "jobs/evaluationjob.h"
+#include "jobs/trainingjob.h"
 #include "ml/modelcomparison.h"
 #include "ml/modelregistration.h"
 #include "ml/network.h"
 #include "ml/pretrainedweights.h"
-#include "ml/trainer.h"
 #include "ml/trainingestimate.h"
 
 #include <QComboBox>
