@@ -6,7 +6,7 @@
 
 #include "benchsupport.h"
 
-#include "ml/classifyjob.h"
+#include "jobs/classifyjob.h"
 #include "ml/modelcard.h"
 #include "ml/network.h"
 #include "ml/throughput.h"

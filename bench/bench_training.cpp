@@ -7,8 +7,8 @@
 
 #include "benchsupport.h"
 
+#include "jobs/trainingjob.h"
 #include "ml/throughput.h"
-#include "ml/trainer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

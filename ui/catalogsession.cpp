@@ -2,6 +2,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
+#include "jobs/jobqueue.h"
 
 #include <QFileInfo>
 #include <QUndoStack>
@@ -12,6 +13,7 @@ CatalogSession::CatalogSession(QObject *parent)
     : QObject(parent)
     , m_worker(new CatalogWorker(this))
     , m_undoStack(new QUndoStack(this))
+    , m_jobs(new JobQueue(this))
 {
     connect(m_worker, &CatalogWorker::migrationProgress, this, [this](int done, int total, const QString &step) {
         if (isOpening())
@@ -29,6 +31,7 @@ CatalogSession::CatalogSession(QObject *parent)
 
 CatalogSession::~CatalogSession()
 {
+    m_jobs->shutdown(); // before the catalog the jobs' callbacks may read goes
     m_undoStack->clear(); // commands hold ids in this catalog
 }
 

@@ -11,10 +11,11 @@ class QUndoStack;
 namespace accession {
 
 class CatalogWorker;
+class JobQueue;
 
 // The open catalog as the GUI shares it: the catalog thread that views read through and decisions are written
-// on (the GUI thread itself holds no connection), the undo stack for curator decisions, and notices of what
-// changed, as precisely as the change knows it.
+// on (the GUI thread itself holds no connection), the one queue its background jobs run in, the undo stack for
+// curator decisions, and notices of what changed, as precisely as the change knows it.
 class CatalogSession : public QObject
 {
     Q_OBJECT
@@ -33,6 +34,8 @@ public:
     CatalogWorker *worker() const { return m_worker; }
     QString path() const;
     QUndoStack *undoStack() const { return m_undoStack; }
+    // Every window and dialog submits here, so that two jobs never write the catalog at once.
+    JobQueue *jobs() const { return m_jobs; }
 
     // One item's label, prediction or review state changed, from `before` to `after`.
     void notifyItemChanged(qint64 itemId, ItemStatus before, ItemStatus after)
@@ -66,6 +69,7 @@ private:
     QString m_openPath;    // once opened
     QString m_openingPath; // while opening
     QUndoStack *m_undoStack;
+    JobQueue *m_jobs;
 };
 
 } // namespace accession

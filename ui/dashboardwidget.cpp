@@ -16,7 +16,8 @@
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "jobs/jobrunner.h"
+#include "jobs/evaluationjob.h"
+#include "jobs/jobqueue.h"
 
 #include <QFileInfo>
 #include <QGridLayout>
@@ -58,7 +59,6 @@ QGroupBox *box(const QString &title, QWidget *content, QWidget *parent)
 DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
-    , m_runner(new JobRunner(this))
     , m_perClass(new PerClassMetricsModel(this))
     , m_confusion(new ConfusionMatrixModel(this))
     , m_cellItems(new ItemThumbnailModel(this))
@@ -113,17 +113,6 @@ DashboardWidget::DashboardWidget(CatalogSession *session, QWidget *parent)
     connect(m_thresholdPanel, &ThresholdPanel::countsShown, this, &DashboardWidget::consequencesCounted);
     connect(m_thresholdPanel, &ThresholdPanel::applyRequested, this, &DashboardWidget::applyThreshold);
     connect(m_modelsPanel, &ModelsPanel::activationRequested, this, &DashboardWidget::activateModel);
-    connect(m_runner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
-        auto *evaluation = qobject_cast<EvaluationJob *>(job);
-        if (!evaluation)
-            return;
-        if (m_evaluatedModel != m_modelGeneration) {
-            if (isVisible()) // it measured a model since replaced: measure the one shown now
-                startItemEvaluation();
-        } else if (succeeded) {
-            setItemEvaluation(evaluation->result());
-        }
-    });
     connect(session, &CatalogSession::opened, this, [this] {
         forgetModel();
         reload();
@@ -327,7 +316,7 @@ void DashboardWidget::showEvent(QShowEvent *event)
 void DashboardWidget::startItemEvaluation()
 {
     // Which items lie behind each confusion cell comes from running the model over its validation items.
-    if (m_evaluation || m_modelPath.isEmpty() || !m_session->isOpen() || m_runner->isRunning())
+    if (m_evaluation || m_modelPath.isEmpty() || !m_session->isOpen() || m_session->jobs()->isQueued(m_evaluationJob))
         return;
     if (!QFileInfo::exists(m_modelPath)) {
         m_confusionPanel->showCellMessage(tr("The model file %1 is missing, so the items behind the cells cannot be listed.")
@@ -339,7 +328,16 @@ void DashboardWidget::startItemEvaluation()
     request.catalogPath = m_session->path();
     request.modelPath = m_modelPath;
     m_evaluatedModel = m_modelGeneration;
-    m_runner->start(std::make_unique<EvaluationJob>(request));
+    m_evaluationJob = m_session->jobs()->submit(
+        std::make_unique<EvaluationJob>(request), tr("Measuring the model on its validation items"), this,
+        [this](EvaluationJob &job, const JobOutcome &outcome) {
+            if (m_evaluatedModel != m_modelGeneration) {
+                if (isVisible()) // it measured a model since replaced: measure the one shown now
+                    startItemEvaluation();
+            } else if (outcome.isFinished()) {
+                setItemEvaluation(job.result());
+            }
+        });
 }
 
 void DashboardWidget::countConsequences(double threshold)

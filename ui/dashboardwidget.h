@@ -1,7 +1,7 @@
 #pragma once
 
 #include "ml/epochreport.h"
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 
 #include <QWidget>
 
@@ -25,7 +25,6 @@ class CatalogSession;
 class ConfusionMatrixModel;
 class ConfusionPanel;
 class ItemThumbnailModel;
-class JobRunner;
 class ModelListModel;
 class ModelsPanel;
 class PerClassAccuracyPanel;
@@ -104,7 +103,7 @@ private:
     void activateModel(qint64 modelId);
 
     CatalogSession *m_session;
-    JobRunner *m_runner;
+    quint64 m_evaluationJob = 0; // in the session's job queue
 
     PerClassMetricsModel *m_perClass;
     ConfusionMatrixModel *m_confusion;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "exportjob.h"
+#include "jobs/exportjob.h"
 
 #include <QDialog>
 

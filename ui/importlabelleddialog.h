@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ingest/importjob.h"
+#include "ingest/importer.h"
 
 #include <QDialog>
 #include <QFutureWatcher>

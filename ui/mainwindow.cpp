@@ -1,6 +1,5 @@
 #include "mainwindow.h"
 
-#include "addmodeljob.h"
 #include "appearance.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
@@ -9,7 +8,6 @@
 #include "departmentsdialog.h"
 #include "displaytext.h"
 #include "exportdialog.h"
-#include "exportjob.h"
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
@@ -24,11 +22,13 @@
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "demo/democatalogjob.h"
-#include "ingest/importjob.h"
-#include "jobs/jobrunner.h"
-#include "ml/classifyjob.h"
-#include "ml/pretrainedweights.h"
+#include "jobs/addmodeljob.h"
+#include "jobs/addweightsjob.h"
+#include "jobs/classifyjob.h"
+#include "jobs/democatalogjob.h"
+#include "jobs/exportjob.h"
+#include "jobs/importjob.h"
+#include "jobs/jobqueue.h"
 
 #include <QAction>
 #include <QApplication>
@@ -73,7 +73,6 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_session(new CatalogSession(this))
     , m_itemModel(new CatalogItemModel(this))
-    , m_jobRunner(new JobRunner(this))
 {
     setAcceptDrops(true);
     m_noticeLabel = new QLabel(this);
@@ -120,12 +119,35 @@ MainWindow::MainWindow(QWidget *parent)
     m_progressBar->setMaximumWidth(240);
     m_progressBar->hide();
     m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setToolTip(tr("Stops the running job; what it finished before is kept"));
     m_cancelButton->hide();
+    m_waitingLabel = new QLabel(this);
+    m_waitingLabel->hide();
     statusBar()->addPermanentWidget(m_countLabel);
+    statusBar()->addPermanentWidget(m_waitingLabel);
     statusBar()->addPermanentWidget(m_progressBar);
     statusBar()->addPermanentWidget(m_cancelButton);
-    connect(m_cancelButton, &QPushButton::clicked, m_jobRunner, &JobRunner::cancel);
-    connect(m_jobRunner, &JobRunner::jobEnded, this, &MainWindow::onJobEnded);
+    // The status bar shows whichever job runs (the dialogs' and the dashboard's too), and how many wait behind it.
+    JobQueue *jobs = m_session->jobs();
+    connect(m_cancelButton, &QPushButton::clicked, jobs, &JobQueue::cancelRunning);
+    connect(jobs, &JobQueue::jobStarted, this, [this](JobId, const QString &description) {
+        m_progressBar->setRange(0, 0);
+        m_lastProgressMessage = description;
+        showStatus(description);
+    });
+    connect(jobs, &JobQueue::jobProgress, this, [this](JobId, qint64 done, qint64 total, const QString &message) {
+        m_progressBar->setRange(0, int(std::max<qint64>(total, 1)));
+        m_progressBar->setValue(int(std::min(done, total)));
+        m_lastProgressMessage = message;
+        showStatus(message);
+    });
+    connect(jobs, &JobQueue::jobEnded, this, [this] {
+        // A job's own message (set by its callback) stays; a finished job's last progress line does not.
+        if (statusBar()->currentMessage() == elided(m_lastProgressMessage, kShownMessageChars))
+            statusBar()->clearMessage();
+        m_lastProgressMessage.clear();
+    });
+    connect(jobs, &JobQueue::jobsChanged, this, &MainWindow::showJobQueue);
 
     connect(m_catalogView, &CatalogView::itemActivated, this, [this](qint64 itemId) {
         if (m_tabs->currentWidget() == m_catalogView)
@@ -173,9 +195,8 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // Stop the job before the views and the catalog it may be feeding go away.
-    delete m_jobRunner;
-    m_jobRunner = nullptr;
+    // Stop the jobs before the views and the catalog they may be feeding go away.
+    m_session->jobs()->shutdown();
     m_itemModel->setCatalog(nullptr);
     m_session->close();
 }
@@ -444,7 +465,16 @@ void MainWindow::openDemo()
     m_noticeLabel->setText(tr("Building the demo: generated images (not real artworks) in a few departments, and a model "
                               "trained on them. This takes a minute or two the first time."));
     m_noticeLabel->show();
-    startJob(std::make_unique<DemoCatalogJob>(dir), tr("Building the demo catalog"));
+    submitJob(std::make_unique<DemoCatalogJob>(dir), tr("Building the demo catalog"), [this](DemoCatalogJob &, const JobOutcome &outcome) {
+        const QString path = m_pendingDemoCatalog;
+        m_pendingDemoCatalog.clear();
+        if (outcome.isFinished() && !path.isEmpty()) {
+            m_announceDemoWhenOpened = true; // demoReady once it is open
+            openCatalog(path);
+        } else {
+            refreshAfterJob();
+        }
+    });
 }
 
 QString MainWindow::catalogPath() const
@@ -454,7 +484,7 @@ QString MainWindow::catalogPath() const
 
 bool MainWindow::isJobRunning() const
 {
-    return m_jobRunner && m_jobRunner->isRunning();
+    return m_session->jobs()->isBusy();
 }
 
 void MainWindow::showItem(qint64 itemId)
@@ -528,16 +558,40 @@ void MainWindow::importAndClassify(const QStringList &paths)
                 ClassifyRequest request;
                 request.catalogPath = path;
                 request.paths = paths;
-                startJob(std::make_unique<ClassifyJob>(request),
-                         plural(paths.size(), tr("Importing and classifying %1 item"), tr("Importing and classifying %1 items")));
+                submitClassify(request, plural(paths.size(), tr("Importing and classifying %1 item"),
+                                               tr("Importing and classifying %1 items")));
                 return;
             }
             ImportRequest request;
             request.source = ImportRequest::Source::Unlabelled;
             request.paths = paths;
-            startJob(std::make_unique<ImportJob>(path, request), plural(paths.size(), tr("Importing %1 item"), tr("Importing %1 items")));
+            submitImport(request, plural(paths.size(), tr("Importing %1 item"), tr("Importing %1 items")));
         },
         [this](const QString &message) { showStatus(message); });
+}
+
+void MainWindow::submitClassify(const ClassifyRequest &request, const QString &description)
+{
+    submitJob(std::make_unique<ClassifyJob>(request), description, [this](ClassifyJob &job, const JobOutcome &outcome) {
+        const ClassifySummary summary = job.summary();
+        reportProblems(summary.failures);
+        if (outcome.isFinished())
+            statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review, %4 failed")
+                                         .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.failures.size()));
+        refreshAfterJob();
+    });
+}
+
+void MainWindow::submitImport(const ImportRequest &request, const QString &description)
+{
+    submitJob(std::make_unique<ImportJob>(m_session->path(), request), description, [this](ImportJob &job, const JobOutcome &outcome) {
+        const ImportSummary summary = job.summary();
+        reportProblems(summary.failures);
+        if (outcome.isFinished())
+            statusBar()->showMessage(tr("Imported %1, %2 already in the catalog, %3 failed")
+                                         .arg(summary.imported).arg(summary.duplicates).arg(summary.failures.size()));
+        refreshAfterJob();
+    });
 }
 
 void MainWindow::classifyUnclassified()
@@ -556,7 +610,7 @@ void MainWindow::classifyUnclassified()
             }
             ClassifyRequest request;
             request.catalogPath = path;
-            startJob(std::make_unique<ClassifyJob>(request), tr("Classifying"));
+            submitClassify(request, tr("Classifying"));
         },
         [this](const QString &message) { showStatus(message); });
 }
@@ -614,70 +668,52 @@ void MainWindow::dropEvent(QDropEvent *event)
     importAndClassify(paths);
 }
 
-void MainWindow::startJob(std::unique_ptr<Job> job, const QString &description)
+template <typename ConcreteJob, typename OnEnded>
+void MainWindow::submitJob(std::unique_ptr<ConcreteJob> job, const QString &description, OnEnded onEnded)
 {
-    if (m_jobRunner->isRunning()) {
-        statusBar()->showMessage(tr("Another job is still running."));
-        return;
-    }
-    connect(job.get(), &Job::progress, this, [this](qint64 done, qint64 total, const QString &message) {
-        m_progressBar->setRange(0, int(std::max<qint64>(total, 1)));
-        m_progressBar->setValue(int(std::min(done, total)));
-        showStatus(message);
-    });
-    connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        showStatus(tr("Failed: %1").arg(error));
-        reportProblems({{QString(), error}});
-    });
-    connect(job.get(), &Job::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled; everything finished before the cancel is kept.")); });
-    m_progressBar->setRange(0, 0);
+    JobQueue *jobs = m_session->jobs();
+    if (jobs->isBusy())
+        showStatus(tr("Waiting for the running job: %1").arg(description));
     m_progressBar->show();
     m_cancelButton->show();
-    statusBar()->showMessage(description);
-    m_jobRunner->start(std::move(job));
+    jobs->submit(std::move(job), description, this, [this, onEnded](ConcreteJob &ended, const JobOutcome &outcome) mutable {
+        reportJobOutcome(outcome);
+        onEnded(ended, outcome);
+        Q_EMIT jobEnded(outcome.isFinished());
+    });
 }
 
-void MainWindow::onJobEnded(Job *job, bool succeeded)
+void MainWindow::reportJobOutcome(const JobOutcome &outcome)
 {
-    m_progressBar->hide();
-    m_cancelButton->hide();
-    if (auto *import = qobject_cast<ImportJob *>(job)) {
-        const ImportSummary summary = import->summary();
-        reportProblems(summary.failures);
-        if (succeeded)
-            statusBar()->showMessage(tr("Imported %1, %2 already in the catalog, %3 failed")
-                                         .arg(summary.imported).arg(summary.duplicates).arg(summary.failures.size()));
-    } else if (auto *classify = qobject_cast<ClassifyJob *>(job)) {
-        const ClassifySummary summary = classify->summary();
-        reportProblems(summary.failures);
-        if (succeeded)
-            statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review, %4 failed")
-                                         .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.failures.size()));
-    } else if (auto *exportJob = qobject_cast<ExportJob *>(job)) {
-        const ExportSummary summary = exportJob->summary();
-        reportProblems(summary.failures);
-        if (succeeded)
-            showStatus(tr("Exported %1 to %2, %3 failed").arg(summary.written).arg(exportJob->request().outPath).arg(summary.failures.size()));
-    } else if (auto *addWeights = qobject_cast<AddWeightsJob *>(job); addWeights && succeeded) {
-        showStatus(tr("Added %1 weights %2: the Train dialog's Quick and Best presets start from them.")
-                       .arg(addWeights->added().architecture, QFileInfo(addWeights->weightsPath()).fileName()));
-    } else if (auto *addModel = qobject_cast<AddModelJob *>(job)) {
-        if (succeeded)
-            showStatus(tr("The model %1 is active. Model ▸ Classify Unclassified Items files the catalog with it.")
-                           .arg(QFileInfo(addModel->modelPath()).fileName()));
+    if (outcome.isFailed()) {
+        showStatus(tr("Failed: %1").arg(outcome.error()));
+        reportProblems({{QString(), outcome.error()}});
+    } else if (outcome.isCancelled()) {
+        statusBar()->showMessage(tr("Cancelled; everything finished before the cancel is kept."));
     }
-    if (qobject_cast<DemoCatalogJob *>(job) && !m_pendingDemoCatalog.isEmpty()) {
-        const QString path = m_pendingDemoCatalog;
-        m_pendingDemoCatalog.clear();
-        if (succeeded) {
-            m_announceDemoWhenOpened = true;
-            openCatalog(path);
-        }
-    } else if (m_session->isOpen()) {
-        m_session->notifyCatalogChanged();
-        m_session->notifyModelsChanged();
-    }
-    Q_EMIT jobEnded(succeeded);
+}
+
+void MainWindow::refreshAfterJob()
+{
+    if (!m_session->isOpen())
+        return;
+    m_session->notifyCatalogChanged();
+    m_session->notifyModelsChanged();
+}
+
+void MainWindow::showJobQueue()
+{
+    const JobQueue *jobs = m_session->jobs();
+    const bool busy = jobs->isBusy();
+    m_progressBar->setVisible(busy);
+    m_cancelButton->setVisible(busy);
+    const int waiting = jobs->waitingCount();
+    m_waitingLabel->setVisible(waiting > 0);
+    m_waitingLabel->setText(tr("%1 waiting").arg(waiting));
+    QStringList lines;
+    for (const QueuedJob &job : jobs->jobs())
+        lines << (job.running ? tr("Running: %1") : tr("Waiting: %1")).arg(elided(job.description, kShownMessageChars));
+    m_waitingLabel->setToolTip(plainToolTip(lines.join(QLatin1Char('\n'))));
 }
 
 void MainWindow::showStatus(const QString &message, int timeoutMs)
@@ -685,21 +721,21 @@ void MainWindow::showStatus(const QString &message, int timeoutMs)
     statusBar()->showMessage(elided(message, kShownMessageChars), timeoutMs);
 }
 
-void MainWindow::reportProblems(const QVector<ImportFailure> &failures)
+void MainWindow::reportProblems(const QVector<Problem> &problems)
 {
-    if (failures.isEmpty())
+    if (problems.isEmpty())
         return;
     const QString now = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
-    for (const ImportFailure &failure : failures) {
+    for (const Problem &problem : problems) {
         const int row = m_problems->rowCount();
         m_problems->insertRow(row);
         // Plain cells, elided; the tooltip holds more of a long path or reason.
         m_problems->setItem(row, 0, new QTableWidgetItem(now));
-        auto *path = new QTableWidgetItem(elided(failure.path, kShownMessageChars));
-        path->setToolTip(plainToolTip(failure.path));
+        auto *path = new QTableWidgetItem(elided(problem.path, kShownMessageChars));
+        path->setToolTip(plainToolTip(problem.path));
         m_problems->setItem(row, 1, path);
-        auto *reason = new QTableWidgetItem(elided(failure.reason, kShownMessageChars));
-        reason->setToolTip(plainToolTip(failure.reason));
+        auto *reason = new QTableWidgetItem(elided(problem.reason, kShownMessageChars));
+        reason->setToolTip(plainToolTip(problem.reason));
         m_problems->setItem(row, 2, reason);
     }
     m_problemsDock->show();
@@ -828,7 +864,7 @@ void MainWindow::importLabelled(const ImportRequest &request)
     if (!m_session->isOpen())
         return;
     const QString source = request.source == ImportRequest::Source::Csv ? request.csvPath : request.foldersDir;
-    startJob(std::make_unique<ImportJob>(m_session->path(), request), tr("Importing labelled photographs from %1").arg(source));
+    submitImport(request, tr("Importing labelled photographs from %1").arg(source));
 }
 
 ExportDialog *MainWindow::openExportDialog()
@@ -846,7 +882,13 @@ ExportDialog *MainWindow::openExportDialog()
 
 void MainWindow::exportCatalog(const ExportRequest &request)
 {
-    startJob(std::make_unique<ExportJob>(request), tr("Exporting to %1").arg(request.outPath));
+    submitJob(std::make_unique<ExportJob>(request), tr("Exporting to %1").arg(request.outPath), [this](ExportJob &job, const JobOutcome &outcome) {
+        const ExportSummary summary = job.summary();
+        reportProblems(summary.failures);
+        if (outcome.isFinished())
+            showStatus(tr("Exported %1 to %2, %3 failed").arg(summary.written).arg(job.request().outPath).arg(summary.failures.size()));
+        refreshAfterJob();
+    });
 }
 
 void MainWindow::chooseAndAddModelFile()
@@ -865,7 +907,13 @@ void MainWindow::addModelFile(const QString &modelPath)
 {
     if (!m_session->isOpen())
         return;
-    startJob(std::make_unique<AddModelJob>(m_session->path(), modelPath), tr("Checking and adding the model %1").arg(modelPath));
+    submitJob(std::make_unique<AddModelJob>(m_session->path(), modelPath), tr("Checking and adding the model %1").arg(modelPath),
+              [this](AddModelJob &job, const JobOutcome &outcome) {
+                  if (outcome.isFinished())
+                      showStatus(tr("The model %1 is active. Model ▸ Classify Unclassified Items files the catalog with it.")
+                                     .arg(QFileInfo(job.modelPath()).fileName()));
+                  refreshAfterJob();
+              });
 }
 
 void MainWindow::chooseAndAddPretrainedWeights()
@@ -884,7 +932,13 @@ void MainWindow::addPretrainedWeights(const QString &weightsPath)
 {
     if (!m_session->isOpen())
         return;
-    startJob(std::make_unique<AddWeightsJob>(m_session->path(), weightsPath), tr("Checking the weights %1").arg(weightsPath));
+    submitJob(std::make_unique<AddWeightsJob>(m_session->path(), weightsPath), tr("Checking the weights %1").arg(weightsPath),
+              [this](AddWeightsJob &job, const JobOutcome &outcome) {
+                  if (outcome.isFinished())
+                      showStatus(tr("Added %1 weights %2: the Train dialog's Quick and Best presets start from them.")
+                                     .arg(job.added().architecture, QFileInfo(job.weightsPath()).fileName()));
+                  refreshAfterJob();
+              });
 }
 
 } // namespace accession

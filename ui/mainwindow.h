@@ -1,7 +1,7 @@
 #pragma once
 
+#include "catalog/problem.h"
 #include "catalog/reviewstore.h"
-#include "ingest/importplan.h"
 
 #include <QMainWindow>
 
@@ -31,10 +31,10 @@ class ExportDialog;
 class ImportLabelledDialog;
 struct ExportRequest;
 struct ImportRequest;
+struct ClassifyRequest;
 class StartPage;
 class ItemPanel;
-class Job;
-class JobRunner;
+class JobOutcome;
 class PreferencesDialog;
 class ReviewWidget;
 
@@ -123,9 +123,16 @@ private:
     void chooseAndAddModelFile();
     void chooseAndAddPretrainedWeights();
     void buildStartPage();
-    void startJob(std::unique_ptr<Job> job, const QString &description);
-    void onJobEnded(Job *job, bool succeeded);
-    void reportProblems(const QVector<ImportFailure> &failures);
+    // Submits to the session's job queue; onEnded(ConcreteJob &, const JobOutcome &) runs after the common report
+    // of a failure or cancel, and jobEnded() after it.
+    template <typename ConcreteJob, typename OnEnded>
+    void submitJob(std::unique_ptr<ConcreteJob> job, const QString &description, OnEnded onEnded);
+    void reportJobOutcome(const JobOutcome &outcome);
+    void submitImport(const ImportRequest &request, const QString &description);
+    void submitClassify(const ClassifyRequest &request, const QString &description);
+    void refreshAfterJob();
+    void showJobQueue();
+    void reportProblems(const QVector<Problem> &problems);
     // Status bar messages carry paths, names and errors: elided, so any of them costs little.
     void showStatus(const QString &message, int timeoutMs = 0);
     void rememberRecent(const QString &path);
@@ -158,7 +165,8 @@ private:
     QLabel *m_noticeLabel;
     QProgressBar *m_progressBar;
     QPushButton *m_cancelButton;
-    JobRunner *m_jobRunner;
+    QLabel *m_waitingLabel;
+    QString m_lastProgressMessage;
     QString m_pendingDemoCatalog;
     bool m_announceDemoWhenOpened = false;
     // The status counts: read once per open or bulk change, then moved by each decision; empty while read.

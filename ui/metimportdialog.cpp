@@ -4,7 +4,7 @@
 #include "displaytext.h"
 #include "plurals.h"
 
-#include "jobs/jobrunner.h"
+#include "jobs/jobqueue.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -40,7 +40,7 @@ protected:
     void run() override
     {
         reportProgress(0, 0, QObject::tr("Asking %1 for its departments…").arg(m_baseUrl));
-        m_departments = MetImportJob::fetchDepartments(m_baseUrl, true, m_policy, [this] { return isCancelRequested(); });
+        m_departments = fetchMetDepartments(m_baseUrl, true, m_policy, [this] { return isCancelRequested(); });
         throwIfCancelled();
     }
 
@@ -57,7 +57,8 @@ enum Column { NameColumn, ObjectsColumn };
 MetImportDialog::MetImportDialog(CatalogSession *session, QWidget *parent)
     : QDialog(parent)
     , m_session(session)
-    , m_runner(new JobRunner(this))
+    , m_jobs(session->jobs())
+    , m_listLane(new JobQueue(this))
 {
     setWindowTitle(tr("Import from The Met"));
     m_baseUrl = new QLineEdit(MetImportRequest{}.baseUrl, this);
@@ -116,14 +117,14 @@ MetImportDialog::MetImportDialog(CatalogSession *session, QWidget *parent)
     connect(m_cancelButton, &QPushButton::clicked, this, &MetImportDialog::cancel);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
     connect(m_departments, &QTableWidget::itemChanged, this, &MetImportDialog::updateButtons);
-    connect(m_runner, &JobRunner::jobEnded, this, &MetImportDialog::jobEnded);
     updateButtons();
 }
 
 MetImportDialog::~MetImportDialog()
 {
-    m_runner->cancel();
-    m_runner->waitForFinished();
+    // Closing the dialog stops its import, as its Stop button does; a later import resumes from there.
+    if (m_jobs) // gone already when the main window's session went before its dialogs
+        m_jobs->cancel(m_importJob);
 }
 
 void MetImportDialog::setBaseUrl(const QString &url)
@@ -133,15 +134,24 @@ void MetImportDialog::setBaseUrl(const QString &url)
 
 void MetImportDialog::loadDepartments()
 {
-    if (m_runner->isRunning())
+    if (isRunning())
         return;
     m_progress->setRange(0, 0);
     m_status->setText(tr("Loading the departments and counting their objects…"));
     auto job = std::make_unique<DepartmentListJob>(m_baseUrl->text().trimmed(), m_policy);
-    connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        m_status->setText(tr("Could not load the departments: %1").arg(elided(error, kShownMessageChars)));
+    const QString description = tr("Loading the Met's departments");
+    m_listLane->submit(std::move(job), description, this, [this](DepartmentListJob &list, const JobOutcome &outcome) {
+        m_progress->setRange(0, 1);
+        m_progress->setValue(outcome.isFinished() ? 1 : 0);
+        if (outcome.isFinished()) {
+            showDepartments(list.departments());
+            m_status->setText(plural(list.departments().size(), tr("%1 department. Tick it to import it."), tr("%1 departments. Tick those to import.")));
+        } else if (outcome.isFailed()) {
+            m_status->setText(tr("Could not load the departments: %1").arg(elided(outcome.error(), kShownMessageChars)));
+        }
+        updateButtons();
+        Q_EMIT departmentsLoaded(outcome.isFinished());
     });
-    m_runner->start(std::move(job));
     updateButtons();
 }
 
@@ -204,7 +214,7 @@ MetImportRequest MetImportDialog::request() const
 
 void MetImportDialog::start()
 {
-    if (m_runner->isRunning() || !m_session->isOpen())
+    if (isRunning() || !m_session->isOpen())
         return;
     const MetImportRequest importRequest = request();
     if (importRequest.departments.isEmpty()) {
@@ -217,23 +227,24 @@ void MetImportDialog::start()
         m_progress->setValue(int(std::min(done, total)));
         m_status->setText(elided(message, kShownMessageChars));
     });
-    connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        m_status->setText(tr("The import failed: %1").arg(elided(error, kShownMessageChars)));
-    });
     m_progress->setRange(0, 0);
-    m_status->setText(plural(importRequest.departments.size(), tr("Listing the objects of %1 department…"), tr("Listing the objects of %1 departments…")));
-    m_runner->start(std::move(job));
+    m_status->setText(m_session->jobs()->isBusy()
+                          ? tr("Waiting for the running job to end…")
+                          : plural(importRequest.departments.size(), tr("Listing the objects of %1 department…"), tr("Listing the objects of %1 departments…")));
+    m_importJob = m_session->jobs()->submit(std::move(job), tr("Importing from The Met"), this,
+                                            [this](MetImportJob &import, const JobOutcome &outcome) { showImportEnd(import, outcome); });
     updateButtons();
 }
 
 void MetImportDialog::cancel()
 {
-    m_runner->cancel();
+    m_listLane->cancelAll();
+    m_session->jobs()->cancel(m_importJob);
 }
 
 bool MetImportDialog::isRunning() const
 {
-    return m_runner->isRunning();
+    return m_listLane->isBusy() || m_session->jobs()->isQueued(m_importJob);
 }
 
 QString MetImportDialog::statusText() const
@@ -241,42 +252,33 @@ QString MetImportDialog::statusText() const
     return m_status->text();
 }
 
-void MetImportDialog::jobEnded(Job *job, bool succeeded)
+void MetImportDialog::showImportEnd(MetImportJob &import, const JobOutcome &outcome)
 {
     m_progress->setRange(0, 1);
-    m_progress->setValue(succeeded ? 1 : 0);
-    if (auto *list = dynamic_cast<DepartmentListJob *>(job)) {
-        if (succeeded) {
-            showDepartments(list->departments());
-            m_status->setText(plural(list->departments().size(), tr("%1 department. Tick it to import it."), tr("%1 departments. Tick those to import.")));
-        }
-        updateButtons();
-        Q_EMIT departmentsLoaded(succeeded);
-        return;
-    }
-    if (auto *import = qobject_cast<MetImportJob *>(job)) {
-        m_summary = import->summary();
-        const QString counts = tr("%1 imported, %2 already in the catalog, %3 done in an earlier run, %4 skipped, %5 failed (%6 requests, %7 s).")
-                                   .arg(m_summary.imported).arg(m_summary.duplicates).arg(m_summary.alreadyDone)
-                                   .arg(m_summary.skipped).arg(m_summary.failures.size()).arg(m_summary.requests)
-                                   .arg(m_summary.seconds, 0, 'f', 1);
-        if (succeeded)
-            m_status->setText(tr("Finished: %1").arg(counts));
-        else if (m_summary.cancelled || import->isCancelRequested())
-            m_status->setText(tr("Stopped: %1 Import again to resume.").arg(counts));
-        QVector<ImportFailure> problems = m_summary.failures;
-        problems += m_summary.skippedReasons;
-        if (!problems.isEmpty())
-            Q_EMIT problemsFound(problems);
-        m_session->notifyCatalogChanged();
-        updateButtons();
-        Q_EMIT importEnded(succeeded);
-    }
+    m_progress->setValue(outcome.isFinished() ? 1 : 0);
+    m_summary = import.summary();
+    const QString counts = tr("%1 imported, %2 already in the catalog, %3 done in an earlier run, %4 skipped, %5 failed (%6 requests, %7 s).")
+                               .arg(m_summary.imported).arg(m_summary.duplicates).arg(m_summary.alreadyDone)
+                               .arg(m_summary.skipped).arg(m_summary.failures.size()).arg(m_summary.requests)
+                               .arg(m_summary.seconds, 0, 'f', 1);
+    if (outcome.isFinished())
+        m_status->setText(tr("Finished: %1").arg(counts));
+    else if (outcome.isFailed())
+        m_status->setText(tr("The import failed: %1").arg(elided(outcome.error(), kShownMessageChars)));
+    else if (m_summary.cancelled || outcome.isCancelled())
+        m_status->setText(tr("Stopped: %1 Import again to resume.").arg(counts));
+    QVector<Problem> problems = m_summary.failures;
+    problems += m_summary.skippedReasons;
+    if (!problems.isEmpty())
+        Q_EMIT problemsFound(problems);
+    m_session->notifyCatalogChanged();
+    updateButtons();
+    Q_EMIT importEnded(outcome.isFinished());
 }
 
 void MetImportDialog::updateButtons()
 {
-    const bool running = m_runner->isRunning();
+    const bool running = isRunning();
     bool anyChecked = false;
     for (int row = 0; row < m_departments->rowCount(); ++row)
         anyChecked = anyChecked || m_departments->item(row, NameColumn)->checkState() == Qt::Checked;

@@ -1,8 +1,9 @@
 #pragma once
 
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 
 #include <QDialog>
+#include <QPointer>
 
 class QCheckBox;
 class QComboBox;
@@ -16,7 +17,8 @@ class QTableWidget;
 namespace accession {
 
 class CatalogSession;
-class JobRunner;
+class JobOutcome;
+class JobQueue;
 
 // "Import from The Met…": loads the Collection API's departments with their object counts, lets the
 // curator tick departments, a number per department and the public-domain filter, then runs the import
@@ -48,15 +50,19 @@ Q_SIGNALS:
     void departmentsLoaded(bool succeeded);
     void importEnded(bool succeeded);
     // Objects that failed or were skipped, for the main window's problem list.
-    void problemsFound(const QVector<accession::ImportFailure> &problems);
+    void problemsFound(const QVector<accession::Problem> &problems);
 
 private:
-    void jobEnded(Job *job, bool succeeded);
+    void showImportEnd(MetImportJob &import, const JobOutcome &outcome);
     void showDepartments(const QVector<MetDepartment> &departments);
     void updateButtons();
 
     CatalogSession *m_session;
-    JobRunner *m_runner;
+    // The department list reads nothing of the catalog and takes seconds: it has a lane of its own rather than
+    // waiting behind a classification in the session's queue. The import itself writes the catalog and goes there.
+    QPointer<JobQueue> m_jobs;
+    JobQueue *m_listLane;
+    quint64 m_importJob = 0;
     HttpPolicy m_policy;
     QLineEdit *m_baseUrl;
     QPushButton *m_loadButton;

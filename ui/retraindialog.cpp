@@ -1,6 +1,5 @@
 #include "retraindialog.h"
 
-#include "addmodeljob.h"
 #include "appearance.h"
 #include "catalogsession.h"
 #include "chartaxes.h"
@@ -12,8 +11,10 @@
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
-#include "jobs/jobrunner.h"
-#include "ml/classifyjob.h"
+#include "jobs/addmodeljob.h"
+#include "jobs/evaluationjob.h"
+#include "jobs/jobqueue.h"
+#include "jobs/ratemeasurementjob.h"
 
 #include <QChart>
 #include <QChartView>
@@ -72,8 +73,8 @@ QString pointsText(double difference)
 RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     : QDialog(parent)
     , m_session(session)
-    , m_runner(new JobRunner(this))
-    , m_estimateRunner(new JobRunner(this))
+    , m_jobs(session->jobs())
+    , m_probeLane(new JobQueue(this))
 {
     setWindowTitle(tr("Train a Model"));
     m_preset = new QComboBox(this);
@@ -213,7 +214,6 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     connect(m_cancelButton, &QPushButton::clicked, this, &RetrainDialog::cancel);
     connect(m_activate, &QPushButton::clicked, this, &RetrainDialog::activateNewModel);
     connect(closeButton, &QPushButton::clicked, this, &QDialog::reject);
-    connect(m_runner, &JobRunner::jobEnded, this, &RetrainDialog::trainingEnded);
     Q_EMIT m_architecture->currentTextChanged(m_architecture->currentText());
     updateWeightsDependentControls();
 
@@ -235,22 +235,6 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     connect(m_weights, &QLineEdit::textChanged, this, &RetrainDialog::updateEstimate);
     connect(m_imageSize, &QSpinBox::valueChanged, this, &RetrainDialog::measureRates);
     connect(m_architecture, &QComboBox::currentTextChanged, this, &RetrainDialog::measureRates);
-    connect(m_estimateRunner, &JobRunner::jobEnded, this, [this](Job *job, bool succeeded) {
-        auto *measurement = qobject_cast<RateMeasurementJob *>(job);
-        if (!measurement)
-            return;
-        if (succeeded) {
-            m_rates = measurement->rates();
-            m_labelledItems = measurement->labelledItems();
-            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement->architecture())).arg(measurement->imageSize());
-        } else if (!measurement->isCancelRequested()) { // cancelled: training started, and the real rate takes over
-            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement->architecture())).arg(measurement->imageSize());
-            m_rates = MeasuredRates();
-            m_estimate->setText(tr("No time estimate: measuring the network failed (%1).").arg(elided(m_estimateError, kShownMessageChars)));
-        }
-        // The form may have changed while measuring: measure again for what it says now, or estimate.
-        QTimer::singleShot(0, this, &RetrainDialog::measureRates);
-    });
     QTimer::singleShot(0, this, &RetrainDialog::measureRates);
 }
 
@@ -293,7 +277,7 @@ void RetrainDialog::readCatalog(bool initialise)
                 choosePreset(m_addedWeights.isEmpty() ? TrainingPreset::FromScratch : TrainingPreset::QuickHead);
                 applyPreset(m_preset->currentIndex());
             }
-            m_startButton->setEnabled(!m_runner->isRunning());
+            m_startButton->setEnabled(!isRunning());
             Q_EMIT catalogRead();
         },
         [this, generation](const QString &message) {
@@ -381,7 +365,7 @@ void RetrainDialog::applyPreset(int index)
 
 void RetrainDialog::measureRates()
 {
-    if (!m_session->isOpen() || m_runner->isRunning())
+    if (!m_session->isOpen() || isRunning())
         return;
     const auto architecture = architectureFromName(m_architecture->currentText());
     if (!architecture)
@@ -391,13 +375,24 @@ void RetrainDialog::measureRates()
         updateEstimate();
         return;
     }
-    if (m_estimateRunner->isRunning())
+    if (m_probeLane->isBusy())
         return; // measured again for the form as it stands when this one ends
     m_estimatedSeconds = 0;
     m_estimate->setText(tr("Measuring the network's speed on this machine for a time estimate…"));
     auto job = std::make_unique<RateMeasurementJob>(m_session->path(), *architecture, m_imageSize->value());
-    connect(job.get(), &Job::failed, this, [this](const QString &error) { m_estimateError = error; });
-    m_estimateRunner->start(std::move(job));
+    m_probeLane->submit(std::move(job), tr("Measuring the network's speed"), this, [this](RateMeasurementJob &measurement, const JobOutcome &outcome) {
+        if (outcome.isFinished()) {
+            m_rates = measurement.rates();
+            m_labelledItems = measurement.labelledItems();
+            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement.architecture())).arg(measurement.imageSize());
+        } else if (outcome.isFailed()) { // cancelled: training started, and the real rate takes over
+            m_measuredFor = QStringLiteral("%1@%2").arg(architectureName(measurement.architecture())).arg(measurement.imageSize());
+            m_rates = MeasuredRates();
+            m_estimate->setText(tr("No time estimate: measuring the network failed (%1).").arg(elided(outcome.error(), kShownMessageChars)));
+        }
+        // The form may have changed while measuring: measure again for what it says now, or estimate.
+        QTimer::singleShot(0, this, &RetrainDialog::measureRates);
+    });
 }
 
 void RetrainDialog::updateEstimate()
@@ -409,7 +404,7 @@ void RetrainDialog::updateEstimate()
     }
     if (m_rates.trainingImagesPerSecond <= 0)
         return; // measuring failed for this network and size; the label says why
-    if (m_runner->isRunning())
+    if (isRunning())
         return;
     const TrainingOptions planned = options();
     const int validation = int(std::lround(m_labelledItems * planned.validationFraction));
@@ -446,7 +441,12 @@ void RetrainDialog::showRemaining(const EpochReport &report)
                             : tr("Remaining: %1 (from the time of the last epoch).").arg(durationText(remaining)));
 }
 
-RetrainDialog::~RetrainDialog() = default;
+RetrainDialog::~RetrainDialog()
+{
+    // Closing the dialog stops its training, as Cancel does: the last finished epoch stays in the checkpoint.
+    if (m_jobs) // gone already when the main window's session went before its dialogs
+        m_jobs->cancel(m_job);
+}
 
 void RetrainDialog::updateWeightsDependentControls()
 {
@@ -492,7 +492,7 @@ void RetrainDialog::setOptions(const TrainingOptions &options)
 
 bool RetrainDialog::isRunning() const
 {
-    return m_runner->isRunning();
+    return m_session->jobs()->isQueued(m_job);
 }
 
 QString RetrainDialog::statusText() const
@@ -502,7 +502,7 @@ QString RetrainDialog::statusText() const
 
 void RetrainDialog::start()
 {
-    if (m_runner->isRunning() || !m_session->isOpen() || m_readingCatalog)
+    if (isRunning() || !m_session->isOpen() || m_readingCatalog)
         return;
     const TrainingOptions trainingOptions = options();
     if (!trainingOptions.importedLabels && !trainingOptions.curatorLabels) {
@@ -514,7 +514,7 @@ void RetrainDialog::start()
     m_comparison->hide();
     m_recommendationLabel->hide();
     m_chart->show();
-    m_estimateRunner->cancel();
+    m_probeLane->cancelAll();
     // The plan the time left is scaled from, epoch by epoch. Without a measurement yet, assumed rates (a forward
     // pass a third of a training step) and counts still give the phases' proportions; the real epochs scale them.
     {
@@ -544,55 +544,46 @@ void RetrainDialog::start()
         showRemaining(report);
         Q_EMIT epochFinished(report);
     });
-    connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        m_status->setText(tr("Training failed: %1").arg(elided(error, kShownMessageChars)));
-    });
     m_startButton->setEnabled(false);
     m_cancelButton->setEnabled(true);
-    m_status->setText(tr("Training…"));
-    m_runner->start(std::move(job));
+    m_status->setText(m_session->jobs()->isBusy() ? tr("Waiting for the running job to end…") : tr("Training…"));
+    m_job = m_session->jobs()->submit(std::move(job), tr("Training %1").arg(architectureName(trainingOptions.architecture)), this,
+                                      [this](TrainingJob &training, const JobOutcome &outcome) { trainingEnded(training, outcome); });
     Q_EMIT trainingStarted();
 }
 
 void RetrainDialog::cancel()
 {
-    m_runner->cancel();
+    if (m_jobs) // gone already when the main window's session went before its dialogs
+        m_jobs->cancel(m_job);
 }
 
-void RetrainDialog::trainingEnded(Job *job, bool succeeded)
+void RetrainDialog::trainingEnded(TrainingJob &training, const JobOutcome &outcome)
 {
-    if (auto *training = qobject_cast<TrainingJob *>(job)) {
-        m_startButton->setEnabled(true);
-        m_cancelButton->setEnabled(false);
-        if (!succeeded) {
-            if (training->isCancelRequested()) {
-                m_status->setText(tr("Cancelled. The last finished epoch is kept in %1; start again to continue from it.")
-                                      .arg(TrainingJob::checkpointPathFor(training->options().outPath)));
-            }
-            return;
-        }
-        m_trainedModel = training->options().outPath;
-        m_estimate->setText(tr("Training took %1.").arg(durationText(training->card().training.value(QStringLiteral("seconds")).toDouble())));
-        m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
-                              .arg(training->card().validation.accuracy * 100, 0, 'f', 1));
-        m_runner->start(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath));
+    m_startButton->setEnabled(true);
+    m_cancelButton->setEnabled(false);
+    if (outcome.isFailed()) {
+        m_status->setText(tr("Training failed: %1").arg(elided(outcome.error(), kShownMessageChars)));
         return;
     }
-    if (qobject_cast<AddModelJob *>(job)) {
-        if (!succeeded)
-            return; // the failure handler said why
-        m_status->setText(tr("The new model is active. Classify the catalog with it from the Model menu."));
-        m_session->notifyModelsChanged();
-        Q_EMIT modelActivated(m_trainedModel);
+    if (outcome.isCancelled()) {
+        m_status->setText(tr("Cancelled. The last finished epoch is kept in %1; start again to continue from it.")
+                              .arg(TrainingJob::checkpointPathFor(training.options().outPath)));
         return;
     }
-    if (auto *comparison = qobject_cast<ComparisonJob *>(job)) {
-        if (succeeded)
-            showComparison(comparison->candidate(), comparison->current());
-        else
-            m_status->setText(tr("The comparison failed; the new model is saved as %1.").arg(m_trainedModel));
-        m_activate->setEnabled(true);
-    }
+    m_trainedModel = training.options().outPath;
+    m_estimate->setText(tr("Training took %1.").arg(durationText(training.card().training.value(QStringLiteral("seconds")).toDouble())));
+    m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
+                          .arg(training.card().validation.accuracy * 100, 0, 'f', 1));
+    m_job = m_session->jobs()->submit(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath),
+                                      tr("Comparing the new model with the active one"), this,
+                                      [this](ComparisonJob &comparison, const JobOutcome &comparisonOutcome) {
+                                          if (comparisonOutcome.isFinished())
+                                              showComparison(comparison.candidate(), comparison.current());
+                                          else
+                                              m_status->setText(tr("The comparison failed; the new model is saved as %1.").arg(m_trainedModel));
+                                          m_activate->setEnabled(true);
+                                      });
 }
 
 void RetrainDialog::showComparison(const EvaluationResult &candidate, const EvaluationResult &current)
@@ -656,17 +647,23 @@ void RetrainDialog::showComparison(const EvaluationResult &candidate, const Eval
 
 void RetrainDialog::activateNewModel()
 {
-    if (m_trainedModel.isEmpty() || !m_session->isOpen() || m_runner->isRunning())
+    if (m_trainedModel.isEmpty() || !m_session->isOpen() || isRunning())
         return;
     // Registering loads the model and hashes its file: seconds for a large one, so not on the GUI thread.
     m_activate->setEnabled(false);
     m_status->setText(tr("Checking and registering the new model…"));
-    auto job = std::make_unique<AddModelJob>(m_session->path(), m_trainedModel);
-    connect(job.get(), &Job::failed, this, [this](const QString &error) {
-        m_status->setText(elided(error, kShownMessageChars));
-        m_activate->setEnabled(true);
-    });
-    m_runner->start(std::move(job));
+    m_job = m_session->jobs()->submit(std::make_unique<AddModelJob>(m_session->path(), m_trainedModel), tr("Registering the new model"), this,
+                                      [this](AddModelJob &, const JobOutcome &outcome) {
+                                          if (!outcome.isFinished()) {
+                                              m_status->setText(outcome.isFailed() ? elided(outcome.error(), kShownMessageChars)
+                                                                                   : tr("Cancelled: the new model is not active."));
+                                              m_activate->setEnabled(true);
+                                              return;
+                                          }
+                                          m_status->setText(tr("The new model is active. Classify the catalog with it from the Model menu."));
+                                          m_session->notifyModelsChanged();
+                                          Q_EMIT modelActivated(m_trainedModel);
+                                      });
 }
 
 } // namespace accession

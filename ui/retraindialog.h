@@ -1,12 +1,13 @@
 #pragma once
 
 #include "catalog/weightsregistry.h"
-#include "ml/evaluationjob.h"
+#include "jobs/trainingjob.h"
+#include "ml/evaluation.h"
 #include "ml/modelcomparison.h"
-#include "ml/trainer.h"
 #include "ml/trainingestimate.h"
 
 #include <QDialog>
+#include <QPointer>
 
 #include <optional>
 
@@ -25,7 +26,8 @@ class QValueAxis;
 namespace accession {
 
 class CatalogSession;
-class JobRunner;
+class JobOutcome;
+class JobQueue;
 
 // Trains a new model in the background from a preset (quick head on cached features, fine-tune, from scratch)
 // with a time estimate, live progress and curves, then compares it with the active model on the same validation
@@ -85,7 +87,7 @@ private:
 
     void readCatalog(bool initialise); // initialise: also choose the preset and validation share from it
     void showPresetAvailability();
-    void trainingEnded(Job *job, bool succeeded);
+    void trainingEnded(TrainingJob &training, const JobOutcome &outcome);
     void showComparison(const EvaluationResult &candidate, const EvaluationResult &current);
     void activateNewModel();
     void updateWeightsDependentControls();
@@ -95,8 +97,12 @@ private:
     void showRemaining(const EpochReport &report);
 
     CatalogSession *m_session;
-    JobRunner *m_runner;
-    JobRunner *m_estimateRunner;
+    // Training, comparison and registering write the catalog: they go to the session's queue, one after another.
+    QPointer<JobQueue> m_jobs;
+    quint64 m_job = 0;
+    // The speed probe for the estimate writes nothing and takes seconds; waiting behind an hour's classification in
+    // the session's queue would leave the form without an estimate, so it has a lane of its own.
+    JobQueue *m_probeLane;
     QComboBox *m_preset;
     QLabel *m_presetNote;
     QLabel *m_estimate;
@@ -106,7 +112,6 @@ private:
     MeasuredRates m_rates;
     int m_labelledItems = 0;
     QString m_measuredFor; // architecture and size the rates are for
-    QString m_estimateError;
     TrainingEstimate m_plan;
     double m_estimatedSeconds = 0;
     ModelRecommendation m_recommendation;

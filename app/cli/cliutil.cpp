@@ -92,11 +92,11 @@ QCommandLineOption jsonOption()
     return QCommandLineOption(QStringLiteral("json"), QStringLiteral("Print the result as one JSON object."));
 }
 
-QJsonArray failuresToJson(const QVector<ImportFailure> &failures)
+QJsonArray problemsToJson(const QVector<Problem> &problems)
 {
     QJsonArray array;
-    for (const ImportFailure &failure : failures)
-        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+    for (const Problem &problem : problems)
+        array.append(problem.toJson());
     return array;
 }
 

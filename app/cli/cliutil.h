@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ingest/importplan.h"
+#include "catalog/problem.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -41,7 +41,7 @@ void printError(const QString &line);
 bool stderrIsTerminal();
 
 // [{path, reason}, ...] as import, met-import and iiif-import print them.
-QJsonArray failuresToJson(const QVector<ImportFailure> &failures);
+QJsonArray problemsToJson(const QVector<Problem> &problems);
 
 // The exit status of an import that ran but brought nothing in because every input failed (the summary is still
 // printed). 1 and 2 are errors that stop a command and usage errors, 130 a cancel.

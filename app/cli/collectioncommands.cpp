@@ -3,7 +3,7 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 
 #include <QJsonArray>
 
@@ -65,16 +65,16 @@ int report(const CollectionImportSummary &summary, bool json, const QString &gro
             perGroup.insert(it.key(), it.value());
         printJson(QJsonObject{{QStringLiteral("imported"), summary.imported},
                               {QStringLiteral("duplicates"), summary.duplicates},
-                              {QStringLiteral("skipped"), failuresToJson(summary.skippedReasons)},
+                              {QStringLiteral("skipped"), problemsToJson(summary.skippedReasons)},
                               {QStringLiteral("already_done"), summary.alreadyDone},
-                              {QStringLiteral("failed"), failuresToJson(summary.failures)},
+                              {QStringLiteral("failed"), problemsToJson(summary.failures)},
                               {groupName, perGroup},
                               {QStringLiteral("requests"), summary.requests},
                               {QStringLiteral("seconds"), summary.seconds},
                               {QStringLiteral("cancelled"), summary.cancelled}});
     } else {
-        for (const ImportFailure &failure : summary.failures)
-            printError(QStringLiteral("failed: %1: %2").arg(failure.path, failure.reason));
+        for (const Problem &problem : summary.failures)
+            printError(QStringLiteral("failed: %1").arg(problem.toLine()));
         for (auto it = summary.importedPerGroup.cbegin(); it != summary.importedPerGroup.cend(); ++it)
             printLine(QStringLiteral("  %1  %2").arg(it.value(), 6).arg(it.key()));
         printLine(QStringLiteral("%1 imported, %2 already in the catalog, %3 skipped (no image or not public domain), %4 done "
@@ -112,7 +112,7 @@ int runMetImport(const QStringList &arguments)
         request.baseUrl = parser.value(QStringLiteral("base-url"));
     request.policy = policyFrom(parser);
     if (parser.isSet(QStringLiteral("list-departments"))) {
-        const QVector<MetDepartment> departments = MetImportJob::fetchDepartments(request.baseUrl, true, request.policy);
+        const QVector<MetDepartment> departments = fetchMetDepartments(request.baseUrl, true, request.policy);
         QJsonArray list;
         for (const MetDepartment &department : departments) {
             list.append(QJsonObject{{QStringLiteral("id"), department.id}, {QStringLiteral("name"), department.name},

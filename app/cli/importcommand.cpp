@@ -5,7 +5,7 @@
 
 #include "catalog/catalog.h"
 #include "imaging/decodebudget.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 
 #include <QJsonArray>
 
@@ -17,7 +17,7 @@ QJsonObject importSummaryToJson(const ImportSummary &summary)
                        {QStringLiteral("duplicates"), summary.duplicates},
                        {QStringLiteral("relocated"), summary.relocated},
                        {QStringLiteral("ignored"), summary.ignoredFiles},
-                       {QStringLiteral("failed"), failuresToJson(summary.failures)},
+                       {QStringLiteral("failed"), problemsToJson(summary.failures)},
                        {QStringLiteral("warnings"), QJsonArray::fromStringList(summary.warnings)},
                        {QStringLiteral("seconds"), summary.seconds},
                        {QStringLiteral("cancelled"), summary.cancelled},
@@ -88,8 +88,8 @@ int runImport(const QStringList &arguments)
     if (json) {
         printJson(importSummaryToJson(summary));
     } else {
-        for (const ImportFailure &failure : summary.failures)
-            printError(QStringLiteral("failed: %1: %2").arg(failure.path, failure.reason));
+        for (const Problem &problem : summary.failures)
+            printError(QStringLiteral("failed: %1").arg(problem.toLine()));
         for (const QString &warning : summary.warnings)
             printError(QStringLiteral("warning: %1").arg(warning));
         printLine(QStringLiteral("%1 imported, %2 duplicates (%3 relocated), %4 failed, %5 ignored in %6 s%7")

@@ -3,8 +3,8 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
-#include "ml/evaluationjob.h"
-#include "ml/trainer.h"
+#include "jobs/evaluationjob.h"
+#include "jobs/trainingjob.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -21,14 +21,6 @@ std::array<float, 3> tripleOption(const QCommandLineParser &parser, const QStrin
     if (!triple)
         throw CliError(QStringLiteral("--%1 needs three numbers as R,G,B, not '%2'").arg(option, parser.value(option)), 2);
     return *triple;
-}
-
-QJsonArray failuresJson(const QVector<ImportFailure> &failures)
-{
-    QJsonArray array;
-    for (const ImportFailure &failure : failures)
-        array.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
-    return array;
 }
 
 } // namespace
@@ -189,12 +181,12 @@ int runTrain(const QStringList &arguments)
         return 130;
     }
     const ModelCard card = job.card();
-    for (const ImportFailure &failure : job.failures())
-        printError(QStringLiteral("left out: %1: %2").arg(failure.path, failure.reason));
+    for (const Problem &problem : job.failures())
+        printError(QStringLiteral("left out: %1").arg(problem.toLine()));
     if (json) {
         QJsonObject output = card.toJson();
         output.insert(QStringLiteral("model"), options.outPath);
-        output.insert(QStringLiteral("failed"), failuresJson(job.failures()));
+        output.insert(QStringLiteral("failed"), problemsToJson(job.failures()));
         printJson(output);
     } else {
         printLine(QStringLiteral("validation accuracy %1 (top-3 %2) on %3 images; ECE %4 -> %5 after temperature %6")
@@ -258,7 +250,7 @@ int runEvaluate(const QStringList &arguments)
         QJsonObject output = report.toJson();
         output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());
         output.insert(QStringLiteral("evaluated_on"), result.evaluatedOn);
-        output.insert(QStringLiteral("failed"), failuresJson(result.failures));
+        output.insert(QStringLiteral("failed"), problemsToJson(result.failures));
         printJson(output);
         return 0;
     }
@@ -273,8 +265,8 @@ int runEvaluate(const QStringList &arguments)
     printLine(QStringLiteral("threshold %1 for %2% accuracy covers %3% of items")
                   .arg(report.thresholdForTarget, 0, 'f', 3).arg(report.targetAccuracy * 100, 0, 'f', 0)
                   .arg(report.coverageAtTarget * 100, 0, 'f', 1));
-    for (const ImportFailure &failure : result.failures)
-        printError(QStringLiteral("skipped: %1: %2").arg(failure.path, failure.reason));
+    for (const Problem &problem : result.failures)
+        printError(QStringLiteral("skipped: %1").arg(problem.toLine()));
     return 0;
 }
 

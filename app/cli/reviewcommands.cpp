@@ -7,7 +7,8 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ingest/exporter.h"
-#include "ml/classifyjob.h"
+#include "jobs/classifyjob.h"
+#include "ml/modelregistration.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -66,7 +67,7 @@ int runModels(const QStringList &arguments)
     if (!QFileInfo::exists(catalogPath))
         throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
     if (parser.isSet(QStringLiteral("register")))
-        ClassifyJob::registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
+        registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
     Catalog catalog(catalogPath);
     ModelRegistry registry(catalog);
     if (parser.isSet(QStringLiteral("activate")))
@@ -126,8 +127,8 @@ int runClassify(const QStringList &arguments)
     const ClassifySummary summary = job.summary();
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray failed;
-        for (const ImportFailure &failure : summary.failures)
-            failed.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+        for (const Problem &problem : summary.failures)
+            failed.append(problem.toJson());
         QJsonObject output{{QStringLiteral("classified"), summary.classified},
                            {QStringLiteral("auto_filed"), summary.autoFiled},
                            {QStringLiteral("to_review"), summary.toReview},
@@ -142,8 +143,8 @@ int runClassify(const QStringList &arguments)
             output.insert(QStringLiteral("imported"), importSummaryToJson(summary.import));
         printJson(output);
     } else {
-        for (const ImportFailure &failure : summary.failures)
-            printError(QStringLiteral("failed: %1: %2").arg(failure.path, failure.reason));
+        for (const Problem &problem : summary.failures)
+            printError(QStringLiteral("failed: %1").arg(problem.toLine()));
         printLine(QStringLiteral("%1 classified (%2 filed automatically, %3 to review), %4 already done, %5 failed, in %6 s")
                       .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.skipped)
                       .arg(summary.failures.size()).arg(summary.seconds, 0, 'f', 1));
@@ -282,12 +283,12 @@ int runExport(const QStringList &arguments)
 
     if (format == QLatin1String("folders")) {
         const FolderExportSummary summary = exportDepartmentFolders(catalog, requiredValue(parser, QStringLiteral("out")));
-        for (const ImportFailure &failure : summary.failures)
-            printError(QStringLiteral("not exported: %1: %2").arg(failure.path, failure.reason));
+        for (const Problem &problem : summary.failures)
+            printError(QStringLiteral("not exported: %1").arg(problem.toLine()));
         if (parser.isSet(QStringLiteral("json"))) {
             QJsonArray failed;
-            for (const ImportFailure &failure : summary.failures)
-                failed.append(QJsonObject{{QStringLiteral("path"), failure.path}, {QStringLiteral("reason"), failure.reason}});
+            for (const Problem &problem : summary.failures)
+                failed.append(problem.toJson());
             printJson(QJsonObject{{QStringLiteral("written"), summary.written}, {QStringLiteral("failed"), failed}});
         } else {
             printLine(QStringLiteral("%1 images written into %2, with labels.csv and labels.json").arg(summary.written).arg(parser.value(QStringLiteral("out"))));

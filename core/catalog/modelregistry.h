@@ -43,7 +43,7 @@ public:
     explicit ModelRegistry(Catalog &catalog);
 
     // Registers a model file (again: the same id, path refreshed); the first one becomes active. The card must
-    // already have been checked (ClassifyJob::registerModelFile loads the model); this only refuses, with
+    // already have been checked (registerModelFile in ml/modelregistration.h loads the model); this only refuses, with
     // CatalogError, a card whose threshold, temperature or classes would make a row problem() reports.
     qint64 registerModel(const QString &weightsPath, const QString &weightsHash, const QJsonObject &card);
     QVector<RegisteredModel> models() const;

@@ -1,6 +1,6 @@
 #include "collectionimport.h"
 
-#include "importjob.h"
+#include "importer.h"
 
 #include "catalog/catalog.h"
 #include "catalog/transactionguard.h"
@@ -48,7 +48,7 @@ QJsonDocument parseJson(const QByteArray &body, QString *error)
 
 // Downloads the images into the catalog's image folder, imports them like any other files, and records
 // what each object came to.
-BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source, HttpFetcher &fetcher, qint64 maxImageBytes,
+BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, const QString &source, HttpFetcher &fetcher, qint64 maxImageBytes,
                                const QString &folder, const QVector<RemoteImage> &images, CollectionImportSummary &summary)
 {
     BatchOutcome outcome;
@@ -85,17 +85,16 @@ BatchOutcome downloadAndImport(Job &job, Catalog &catalog, const QString &source
         request.source = ImportRequest::Source::Tasks;
         request.tasks = tasks;
         request.description = source;
-        ImportJob import(catalog.path(), request);
-        import.followCancelOf(&job);
-        QString error;
-        QObject::connect(&import, &Job::failed, &import, [&error](const QString &message) { error = message; });
-        import.exec();
-        if (!error.isEmpty())
-            throw std::runtime_error(error.toStdString());
-        imported = import.summary();
+        WorkControl cancelOnly; // the collection's progress counts objects, not the files of each batch
+        cancelOnly.isCancelled = control.isCancelled;
+        try {
+            importIntoCatalog(catalog.path(), request, imported, cancelOnly);
+        } catch (const WorkCancelled &) {
+            // What was written before the cancel is recorded below; the caller stops after this batch.
+        }
     }
     QHash<QString, QString> importFailure;
-    for (const ImportFailure &failure : imported.failures)
+    for (const Problem &failure : imported.failures)
         importFailure.insert(failure.path, failure.reason);
 
     TransactionGuard transaction(catalog.database());
@@ -134,28 +133,7 @@ QString extensionOf(const QString &url)
 
 } // namespace
 
-CollectionImportSummary CollectionImportJob::summary() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_summary;
-}
-
-void CollectionImportJob::publish(CollectionImportSummary &summary, const QElapsedTimer &timer)
-{
-    summary.seconds = timer.elapsed() / 1000.0;
-    QMutexLocker lock(&m_mutex);
-    m_summary = summary;
-}
-
-MetImportJob::MetImportJob(MetImportRequest request, QObject *parent)
-    : CollectionImportJob(parent)
-    , m_request(std::move(request))
-{
-    while (m_request.baseUrl.endsWith(QLatin1Char('/')))
-        m_request.baseUrl.chop(1);
-}
-
-QVector<int> MetImportJob::evenlySpreadOrder(int n)
+QVector<int> evenlySpreadOrder(int n)
 {
     // The van der Corput sequence visits [0, 1) ever more finely; scaled to n it spreads every prefix.
     QVector<int> order;
@@ -254,8 +232,8 @@ MetObject parseMetObject(const QByteArray &body, bool fullImages, QString *error
     return result;
 }
 
-QVector<MetDepartment> MetImportJob::fetchDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
-                                                      const std::function<bool()> &cancelled)
+QVector<MetDepartment> fetchMetDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
+                                           const std::function<bool()> &cancelled)
 {
     QString base = baseUrl;
     while (base.endsWith(QLatin1Char('/')))
@@ -280,16 +258,19 @@ QVector<MetDepartment> MetImportJob::fetchDepartments(const QString &baseUrl, bo
     return departments;
 }
 
-void MetImportJob::run()
+void importFromMet(const MetImportRequest &metRequest, CollectionImportSummary &summary, const WorkControl &control)
 {
     QElapsedTimer timer;
     timer.start();
-    CollectionImportSummary summary;
-    const auto publish = [&] { CollectionImportJob::publish(summary, timer); };
-    Catalog catalog(m_request.catalogPath, Catalog::OpenMode::CreateIfMissing);
-    const QString source = QStringLiteral("met:") + m_request.baseUrl;
+    summary = CollectionImportSummary();
+    const auto publish = [&] { summary.seconds = timer.elapsed() / 1000.0; };
+    MetImportRequest request = metRequest;
+    while (request.baseUrl.endsWith(QLatin1Char('/')))
+        request.baseUrl.chop(1);
+    Catalog catalog(request.catalogPath, Catalog::OpenMode::CreateIfMissing);
+    const QString source = QStringLiteral("met:") + request.baseUrl;
     const QString folder = catalog.imageStoreDir() + QStringLiteral("/met");
-    HttpFetcher fetcher(m_request.policy, [this] { return isCancelRequested(); });
+    HttpFetcher fetcher(request.policy, [&control] { return control.cancelRequested(); });
     const auto updateRequests = [&] { summary.requests = fetcher.requestsSent(); };
 
     // Lists (departments, object ids) are kept in the catalog: a resumed run does not ask for them again.
@@ -299,8 +280,8 @@ void MetImportJob::run()
         if (const auto cached = catalog.cachedResponse(url)) {
             body = *cached;
         } else {
-            const HttpResult result = fetcher.fetch(url, m_request.policy.maxJsonBytes);
-            throwIfCancelled();
+            const HttpResult result = fetcher.fetch(url, request.policy.maxJsonBytes);
+            control.throwIfCancelled();
             if (!result.ok())
                 return result.error;
             body = result.body;
@@ -313,14 +294,14 @@ void MetImportJob::run()
     };
 
     QVector<MetDepartment> available;
-    const QString departmentsUrl = m_request.baseUrl + QStringLiteral("/departments");
+    const QString departmentsUrl = request.baseUrl + QStringLiteral("/departments");
     if (const QString error = getList(departmentsUrl, [&](const QByteArray &body, QString *e) { available = parseMetDepartments(body, e); });
         !error.isEmpty())
         throw std::runtime_error(QStringLiteral("%1: %2").arg(departmentsUrl, error).toStdString());
     QVector<MetDepartment> chosen;
-    if (m_request.departments.isEmpty())
+    if (request.departments.isEmpty())
         chosen = available;
-    for (const QString &wanted : m_request.departments) {
+    for (const QString &wanted : request.departments) {
         bool isNumber = false;
         const int id = wanted.trimmed().toInt(&isNumber);
         const auto match = std::find_if(available.begin(), available.end(), [&](const MetDepartment &d) {
@@ -336,12 +317,12 @@ void MetImportJob::run()
     }
 
     const QHash<QString, Catalog::CollectionObject> before = catalog.collectionObjects(source);
-    const qint64 target = m_request.perDepartment > 0 ? qint64(m_request.perDepartment) * chosen.size() : -1;
+    const qint64 target = request.perDepartment > 0 ? qint64(request.perDepartment) * chosen.size() : -1;
     qint64 done = 0;
     for (const MetDepartment &department : chosen) {
-        throwIfCancelled();
+        control.throwIfCancelled();
         // A department whose list cannot be had is that department's failure; the others go on.
-        const QString listUrl = QStringLiteral("%1/objects?departmentIds=%2").arg(m_request.baseUrl).arg(department.id);
+        const QString listUrl = QStringLiteral("%1/objects?departmentIds=%2").arg(request.baseUrl).arg(department.id);
         QVector<qint64> ids;
         if (const QString error = getList(listUrl, [&](const QByteArray &body, QString *e) { ids = parseMetObjectIds(body, e); });
             !error.isEmpty()) {
@@ -349,12 +330,12 @@ void MetImportJob::run()
             publish();
             continue;
         }
-        const QVector<int> order = m_request.perDepartment > 0 ? evenlySpreadOrder(int(ids.size())) : [&] {
+        const QVector<int> order = request.perDepartment > 0 ? evenlySpreadOrder(int(ids.size())) : [&] {
             QVector<int> all(ids.size());
             std::iota(all.begin(), all.end(), 0);
             return all;
         }();
-        const int wanted = m_request.perDepartment > 0 ? m_request.perDepartment : int(ids.size());
+        const int wanted = request.perDepartment > 0 ? request.perDepartment : int(ids.size());
         int have = 0;
         QVector<QString> candidates;
         for (int index : order) {
@@ -370,22 +351,22 @@ void MetImportJob::run()
         done += std::min(have, wanted);
         int cursor = 0;
         while (have < wanted && cursor < candidates.size()) {
-            throwIfCancelled();
+            control.throwIfCancelled();
             // Exactly as many objects as are still needed (those without an image are replaced next round),
             // so that nothing fetched is left unrecorded.
-            const int batch = std::clamp(wanted - have, 1, std::max(8, m_request.policy.connections * 8));
+            const int batch = std::clamp(wanted - have, 1, std::max(8, request.policy.connections * 8));
             QStringList urls;
             QVector<QString> objects;
             for (; cursor < candidates.size() && objects.size() < batch; ++cursor) {
                 objects.push_back(candidates[cursor]);
-                urls << QStringLiteral("%1/objects/%2").arg(m_request.baseUrl, candidates[cursor]);
+                urls << QStringLiteral("%1/objects/%2").arg(request.baseUrl, candidates[cursor]);
             }
             QVector<RemoteImage> images;
             // Outcomes are written after the batch's requests, so no write lock is held over the network
             // (a curator's decision in the GUI never waits on a slow server).
             struct Outcome { QString objectId, status, reason; };
             QVector<Outcome> outcomes;
-            fetcher.fetchAll(urls, m_request.policy.maxJsonBytes, [&](int index, const HttpResult &result) {
+            fetcher.fetchAll(urls, request.policy.maxJsonBytes, [&](int index, const HttpResult &result) {
                 const QString &objectId = objects[index];
                 if (!result.ok()) {
                     outcomes.push_back({objectId, QStringLiteral("failed"), result.error});
@@ -393,7 +374,7 @@ void MetImportJob::run()
                     return;
                 }
                 QString error;
-                const MetObject object = parseMetObject(result.body, m_request.fullImages, &error);
+                const MetObject object = parseMetObject(result.body, request.fullImages, &error);
                 if (!error.isEmpty()) {
                     outcomes.push_back({objectId, QStringLiteral("failed"), error});
                     summary.failures.push_back({urls[index], error});
@@ -404,7 +385,7 @@ void MetImportJob::run()
                     summary.skippedReasons.push_back({urls[index], reason});
                     ++summary.skipped;
                 };
-                if (m_request.publicDomainOnly && !object.publicDomain)
+                if (request.publicDomainOnly && !object.publicDomain)
                     return skip(QStringLiteral("not in the public domain"));
                 if (object.imageUrl.isEmpty())
                     return skip(QStringLiteral("no image"));
@@ -420,15 +401,15 @@ void MetImportJob::run()
             for (const Outcome &outcome : outcomes)
                 catalog.recordCollectionObject(source, outcome.objectId, department.name, outcome.status, outcome.reason);
             transaction.commit();
-            const BatchOutcome outcome = downloadAndImport(*this, catalog, source, fetcher, m_request.policy.maxImageBytes, folder,
+            const BatchOutcome outcome = downloadAndImport(control, catalog, source, fetcher, request.policy.maxImageBytes, folder,
                                                            images, summary);
             have += outcome.imported;
             done += outcome.imported;
             updateRequests();
             publish();
-            reportProgress(done, target > 0 ? target : done,
+            control.report(done, target > 0 ? target : done,
                            QStringLiteral("%1: %2 of %3 imported").arg(department.name).arg(have).arg(wanted));
-            throwIfCancelled();
+            control.throwIfCancelled();
         }
     }
     updateRequests();
@@ -503,7 +484,7 @@ QString imageServiceUrl(const QJsonValue &service, int side)
     return QStringLiteral("%1/full/!%2,%2/0/default.jpg").arg(base).arg(side);
 }
 
-QVector<IiifCanvas> manifestCanvases(const QJsonObject &manifest, int side, QVector<ImportFailure> *problems, const QString &address)
+QVector<IiifCanvas> manifestCanvases(const QJsonObject &manifest, int side, QVector<Problem> *problems, const QString &address)
 {
     QVector<IiifCanvas> canvases;
     QJsonArray list;
@@ -603,23 +584,17 @@ IiifDocument parseIiifDocument(const QByteArray &body, const QString &address, i
     return parseIiifDocument(json.object(), address, maxImageSide);
 }
 
-IiifImportJob::IiifImportJob(IiifImportRequest request, QObject *parent)
-    : CollectionImportJob(parent)
-    , m_request(std::move(request))
-{
-}
-
-void IiifImportJob::run()
+void importFromIiif(const IiifImportRequest &request, CollectionImportSummary &summary, const WorkControl &control)
 {
     QElapsedTimer timer;
     timer.start();
-    CollectionImportSummary summary;
-    const auto publish = [&] { CollectionImportJob::publish(summary, timer); };
-    Catalog catalog(m_request.catalogPath, Catalog::OpenMode::CreateIfMissing);
+    summary = CollectionImportSummary();
+    const auto publish = [&] { summary.seconds = timer.elapsed() / 1000.0; };
+    Catalog catalog(request.catalogPath, Catalog::OpenMode::CreateIfMissing);
     const QString source = QStringLiteral("iiif");
     const QString folder = catalog.imageStoreDir() + QStringLiteral("/iiif");
-    HttpFetcher fetcher(m_request.policy, [this] { return isCancelRequested(); });
-    const qint64 maxJsonBytes = m_request.policy.maxJsonBytes;
+    HttpFetcher fetcher(request.policy, [&control] { return control.cancelRequested(); });
+    const qint64 maxJsonBytes = request.policy.maxJsonBytes;
 
     // Only the document the user named may be a local file; what documents refer to comes from the web.
     const auto load = [&](const QString &reference, bool named, QString *error) -> QJsonObject {
@@ -652,13 +627,13 @@ void IiifImportJob::run()
 
     // Walk collections (nested ones too) down to manifests.
     QString rootError;
-    const QJsonObject root = load(m_request.source, true, &rootError);
+    const QJsonObject root = load(request.source, true, &rootError);
     if (!rootError.isEmpty())
-        throw std::runtime_error(QStringLiteral("%1: %2").arg(m_request.source, rootError).toStdString());
+        throw std::runtime_error(QStringLiteral("%1: %2").arg(request.source, rootError).toStdString());
     QVector<QPair<QString, IiifDocument>> manifests;
     QSet<QString> visited;
     std::function<void(const QString &, const QJsonObject &, int)> walk = [&](const QString &where, const QJsonObject &node, int depth) {
-        IiifDocument document = parseIiifDocument(node, where, m_request.maxImageSide);
+        IiifDocument document = parseIiifDocument(node, where, request.maxImageSide);
         summary.failures += document.problems;
         if (document.type == QLatin1String("Manifest")) {
             manifests.push_back({where, std::move(document)});
@@ -671,7 +646,7 @@ void IiifImportJob::run()
             return;
         }
         for (const QJsonObject &member : std::as_const(document.members)) {
-            throwIfCancelled();
+            control.throwIfCancelled();
             const QString id = iiifMemberId(member);
             if (visited.contains(id))
                 continue;
@@ -689,8 +664,8 @@ void IiifImportJob::run()
             walk(id, loaded, depth + 1);
         }
     };
-    visited.insert(m_request.source);
-    walk(m_request.source, root, 0);
+    visited.insert(request.source);
+    walk(request.source, root, 0);
 
     const QHash<QString, Catalog::CollectionObject> before = catalog.collectionObjects(source);
     QVector<RemoteImage> images;
@@ -709,7 +684,7 @@ void IiifImportJob::run()
                 task.metadata.insert(QStringLiteral("canvas_label"), canvas.label);
             for (const auto &[label, value] : manifest.metadata + canvas.metadata) {
                 task.metadata.insert(label, value);
-                if (!m_request.labelField.isEmpty() && label.compare(m_request.labelField, Qt::CaseInsensitive) == 0)
+                if (!request.labelField.isEmpty() && label.compare(request.labelField, Qt::CaseInsensitive) == 0)
                     task.label = value;
             }
             task.metadata.insert(QStringLiteral("image_url"), canvas.imageUrl);
@@ -719,11 +694,11 @@ void IiifImportJob::run()
     }
     const qint64 total = images.size();
     for (qint64 begin = 0; begin < total; begin += 32) {
-        throwIfCancelled();
-        downloadAndImport(*this, catalog, source, fetcher, m_request.policy.maxImageBytes, folder, images.mid(begin, 32), summary);
+        control.throwIfCancelled();
+        downloadAndImport(control, catalog, source, fetcher, request.policy.maxImageBytes, folder, images.mid(begin, 32), summary);
         summary.requests = fetcher.requestsSent();
         publish();
-        reportProgress(std::min(total, begin + 32), total, QStringLiteral("Imported %1 of %2 canvases").arg(std::min(total, begin + 32)).arg(total));
+        control.report(std::min(total, begin + 32), total, QStringLiteral("Imported %1 of %2 canvases").arg(std::min(total, begin + 32)).arg(total));
     }
     summary.requests = fetcher.requestsSent();
     publish();

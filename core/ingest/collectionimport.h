@@ -2,12 +2,12 @@
 
 #include "httpfetcher.h"
 #include "importplan.h"
-#include "jobs/job.h"
+#include "catalog/workcontrol.h"
 
-#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QMap>
-#include <QMutex>
+
+#include <functional>
 
 namespace accession {
 
@@ -18,29 +18,12 @@ struct CollectionImportSummary
     qint64 duplicates = 0;        // images the catalog already held
     qint64 skipped = 0;           // left out for good: no image, not public domain
     qint64 alreadyDone = 0;       // recorded by an earlier run and not fetched again
-    QVector<ImportFailure> skippedReasons; // what was skipped and why
-    QVector<ImportFailure> failures;       // could not be fetched or decoded now; tried again next time
+    QVector<Problem> skippedReasons; // what was skipped and why
+    QVector<Problem> failures;       // could not be fetched or decoded now; tried again next time
     QMap<QString, int> importedPerGroup;   // per department (Met) or manifest (IIIF)
     qint64 requests = 0;
     double seconds = 0;
     bool cancelled = false;
-};
-
-// What the collection importers share: a summary that grows as the job runs, readable from any thread.
-class CollectionImportJob : public Job
-{
-    Q_OBJECT
-public:
-    using Job::Job;
-    CollectionImportSummary summary() const;
-
-protected:
-    // Stamps the elapsed time on the summary and makes it the one summary() returns.
-    void publish(CollectionImportSummary &summary, const QElapsedTimer &timer);
-
-private:
-    mutable QMutex m_mutex;
-    CollectionImportSummary m_summary;
 };
 
 struct MetImportRequest
@@ -78,26 +61,17 @@ QVector<qint64> parseMetObjectIds(const QByteArray &body, QString *error);
 // fullImages: primaryImage rather than primaryImageSmall. An image address that is not http(s) is refused.
 MetObject parseMetObject(const QByteArray &body, bool fullImages, QString *error);
 
+// The API's departments, optionally with their object counts (one request each). Throws on failure.
+QVector<MetDepartment> fetchMetDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
+                                           const std::function<bool()> &cancelled = {});
+// Indices 0..n-1 in an order whose every prefix is spread evenly over the range.
+QVector<int> evenlySpreadOrder(int n);
+
 // Builds a catalog from The Met's Collection API: the department list, the objects of each department
 // (sampled evenly when a number per department is given), each object's JSON and image. Objects are
-// recorded as they finish, so an interrupted import resumes without fetching anything twice.
-class MetImportJob : public CollectionImportJob
-{
-    Q_OBJECT
-public:
-    explicit MetImportJob(MetImportRequest request, QObject *parent = nullptr);
-    // The API's departments, optionally with their object counts (one request each). Throws on failure.
-    static QVector<MetDepartment> fetchDepartments(const QString &baseUrl, bool countObjects, const HttpPolicy &policy,
-                                                   const std::function<bool()> &cancelled = {});
-    // Indices 0..n-1 in an order whose every prefix is spread evenly over the range.
-    static QVector<int> evenlySpreadOrder(int n);
-
-protected:
-    void run() override;
-
-private:
-    MetImportRequest m_request;
-};
+// recorded as they finish, so an interrupted import resumes without fetching anything twice. Fills summary as it
+// goes (a cancel, WorkCancelled, or a failure leaves what was done in it).
+void importFromMet(const MetImportRequest &request, CollectionImportSummary &summary, const WorkControl &control = {});
 
 // One canvas of a IIIF manifest, with the image to fetch for it (an Image API request or a direct URL).
 struct IiifCanvas
@@ -118,7 +92,7 @@ struct IiifDocument
     QVector<QPair<QString, QString>> metadata;
     QVector<IiifCanvas> canvases;     // a manifest's canvases with an id and an acceptable image
     QVector<QJsonObject> members;     // a collection's members with an acceptable id (embedded or referenced)
-    QVector<ImportFailure> problems;  // what was refused or left out, and why
+    QVector<Problem> problems;  // what was refused or left out, and why
 };
 
 // address: where the document came from, to name it in problems; maxImageSide: asked of the Image API.
@@ -139,18 +113,8 @@ struct IiifImportRequest
 };
 
 // Imports the canvases of a IIIF Presentation 2.1 or 3.0 manifest, or of every manifest in a collection
-// (nested collections followed), through the Image API; keeps labels and metadata on the items.
-class IiifImportJob : public CollectionImportJob
-{
-    Q_OBJECT
-public:
-    explicit IiifImportJob(IiifImportRequest request, QObject *parent = nullptr);
-
-protected:
-    void run() override;
-
-private:
-    IiifImportRequest m_request;
-};
+// (nested collections followed), through the Image API; keeps labels and metadata on the items. Fills summary as
+// it goes, like importFromMet.
+void importFromIiif(const IiifImportRequest &request, CollectionImportSummary &summary, const WorkControl &control = {});
 
 } // namespace accession

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "importplan.h"
+#include "catalog/problem.h"
 
 #include "catalog/reviewstore.h"
 
@@ -32,7 +32,7 @@ struct FolderExportSummary
 {
     qint64 written = 0;
     qint64 total = 0; // items with a department label
-    QVector<ImportFailure> failures; // a missing image, a file that cannot be written
+    QVector<Problem> failures; // a missing image, a file that cannot be written
     bool cancelled = false;
 };
 

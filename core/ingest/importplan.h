@@ -1,5 +1,7 @@
 #pragma once
 
+#include "catalog/problem.h"
+
 #include <QIODevice>
 #include <QJsonObject>
 #include <QString>
@@ -20,12 +22,6 @@ public:
     }
 };
 
-struct ImportFailure
-{
-    QString path;
-    QString reason;
-};
-
 // One file to bring into the catalog, with what its source said about it.
 struct ImportTask
 {
@@ -38,7 +34,7 @@ struct ImportTask
 struct ImportPlan
 {
     QVector<ImportTask> tasks;
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
     QStringList warnings;    // what was put right and the user should know (a CSV read as Windows-1252, ...)
     qint64 ignoredFiles = 0; // files in scanned folders whose names are not images
 };

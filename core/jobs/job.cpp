@@ -39,6 +39,14 @@ bool Job::exec()
     return true;
 }
 
+WorkControl Job::workControl()
+{
+    WorkControl control;
+    control.progress = [this](qint64 done, qint64 total, const QString &message) { reportProgress(done, total, message); };
+    control.isCancelled = [this] { return isCancelRequested(); };
+    return control;
+}
+
 void Job::throwIfCancelled() const
 {
     if (isCancelRequested())

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "catalog/workcontrol.h"
+
 #include <QObject>
 #include <QString>
 
@@ -8,12 +10,8 @@
 
 namespace accession {
 
-// Thrown inside Job::run() to unwind when a cancel was requested.
-class JobCancelled : public std::exception
-{
-public:
-    const char *what() const noexcept override { return "cancelled"; }
-};
+// Thrown inside Job::run() to unwind when a cancel was requested; the engines a job drives throw the same.
+using JobCancelled = WorkCancelled;
 
 // Long work as an object: runs on a worker thread, reports by signals, stops between batches on cancel.
 class Job : public QObject
@@ -28,6 +26,9 @@ public:
     bool isCancelRequested() const;
     // A job run inside another job also stops when the outer one is cancelled.
     void followCancelOf(const Job *outer) { m_outer = outer; }
+
+    // Progress to this job's progress(), cancel from this job's: what a job hands the engine it drives.
+    WorkControl workControl();
 
     // Runs the job on the calling thread: emits started(), progress(), then exactly one of
     // finished(), failed() or cancelled(). Returns true when it finished. Never throws: any exception

@@ -73,29 +73,6 @@ AddedWeights addPretrainedWeights(const QString &catalogPath, const QString &pat
     throw std::runtime_error(QStringLiteral("%1: recorded, but not found again in %2").arg(absolute, catalogPath).toStdString());
 }
 
-AddWeightsJob::AddWeightsJob(QString catalogPath, QString weightsPath, QObject *parent)
-    : Job(parent)
-    , m_catalogPath(std::move(catalogPath))
-    , m_weightsPath(std::move(weightsPath))
-{
-}
-
-AddedWeights AddWeightsJob::added() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_added;
-}
-
-void AddWeightsJob::run()
-{
-    reportProgress(0, 1, tr("Checking the weights %1").arg(m_weightsPath));
-    const AddedWeights added = addPretrainedWeights(m_catalogPath, m_weightsPath);
-    throwIfCancelled();
-    reportProgress(1, 1, tr("Added %1 weights %2").arg(added.architecture, added.path));
-    QMutexLocker lock(&m_mutex);
-    m_added = added;
-}
-
 QString sha256OfWeightsFile(const QString &path)
 {
     QFile file(path);

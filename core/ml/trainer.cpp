@@ -41,12 +41,11 @@ torch::Tensor labelsOf(const QVector<Example> &examples)
     return torch::tensor(labels);
 }
 
-} // namespace
-
-// Everything one training run holds; lives on the worker thread for the duration of run().
-struct TrainingJob::Run
+// Everything one training run holds; lives on the calling thread for the duration of trainModel().
+struct TrainingRun
 {
-    TrainingJob &job;
+    TrainingRecord &results;
+    const TrainingControl &control;
     const TrainingOptions &options;
     const TrainingRecipe recipe;
     Catalog catalog;
@@ -64,8 +63,9 @@ struct TrainingJob::Run
     ml::BestWeights best;
     ml::WeightAverage average; // within the current phase (TrainingOptions::averagingEpochs)
 
-    Run(TrainingJob &owner, const TrainingOptions &opts)
-        : job(owner)
+    TrainingRun(TrainingRecord &record, const TrainingControl &runControl, const TrainingOptions &opts)
+        : results(record)
+        , control(runControl)
         , options(opts)
         , recipe(resolveRecipe(opts))
         , catalog(opts.catalogPath)
@@ -80,16 +80,8 @@ struct TrainingJob::Run
 
     void recordFailures(const std::vector<std::pair<QString, QString>> &failures)
     {
-        if (failures.empty())
-            return;
-        QMutexLocker lock(&job.m_mutex);
-        for (const auto &failure : failures) {
-            const QString &path = failure.first; // a named reference: C++17 lambdas cannot capture a structured binding
-            const bool known = std::any_of(job.m_failures.begin(), job.m_failures.end(),
-                                           [&](const ImportFailure &f) { return f.path == path; });
-            if (!known)
-                job.m_failures.push_back({path, failure.second});
-        }
+        if (!failures.empty())
+            results.addFailures(failures);
     }
 
     void prepare()
@@ -170,7 +162,7 @@ struct TrainingJob::Run
                 for (int index : batch.examples)
                     set.labels.push_back(loader.examples()[index].classIndex);
             }
-            job.throwIfCancelled();
+            control.work.throwIfCancelled();
         });
         return set;
     }
@@ -185,7 +177,7 @@ struct TrainingJob::Run
         return std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(rate).weight_decay(weightDecay));
     }
 
-    QString checkpointPath() const { return checkpointPathFor(options.outPath); }
+    QString checkpointPath() const { return trainingCheckpointPath(options.outPath); }
 
     // Training diverged: stop before anything is written from the broken weights, and say what to do. The last
     // checkpoint, written at the end of the last good epoch, stays as it was.
@@ -202,9 +194,9 @@ struct TrainingJob::Run
     ml::TrainingHooks hooks()
     {
         ml::TrainingHooks hooks;
-        hooks.progress = [this](qint64 done, qint64 total, const QString &message) { job.reportProgress(done, total, message); };
+        hooks.progress = [this](qint64 done, qint64 total, const QString &message) { control.work.report(done, total, message); };
         hooks.failures = [this](const std::vector<std::pair<QString, QString>> &failures) { recordFailures(failures); };
-        hooks.throwIfCancelled = [this] { job.throwIfCancelled(); };
+        hooks.throwIfCancelled = [this] { control.work.throwIfCancelled(); };
         hooks.diverged = [this](const QString &what, const QString &where, double rate) { stopDiverged(what, where, rate); };
         return hooks;
     }
@@ -222,7 +214,7 @@ struct TrainingJob::Run
         checkpoint.classes = split.classes;
         checkpoint.architecture = architectureName(options.architecture);
         checkpoint.splitId = split.splitId;
-        checkpoint.history = job.history();
+        checkpoint.history = results.history();
         checkpoint.phases = phasesJson;
         ml::writeCheckpoint(checkpointPath(), checkpoint);
     }
@@ -247,10 +239,7 @@ struct TrainingJob::Run
         best = std::move(checkpoint.best);
         average = std::move(checkpoint.average);
         phasesJson = checkpoint.phases;
-        {
-            QMutexLocker lock(&job.m_mutex);
-            job.m_history = checkpoint.history;
-        }
+        results.setHistory(checkpoint.history);
         return Resumed{checkpoint.phase, checkpoint.epochsDone, std::move(checkpoint.optimizer)};
     }
 
@@ -258,11 +247,9 @@ struct TrainingJob::Run
 
     void publish(const EpochReport &report)
     {
-        {
-            QMutexLocker lock(&job.m_mutex);
-            job.m_history.push_back(report);
-        }
-        Q_EMIT job.epochFinished(report);
+        results.appendEpoch(report);
+        if (control.epochFinished)
+            control.epochFinished(report);
     }
 
     // Where one phase's steps stand against its learning-rate schedule and its weight average's horizon.
@@ -319,11 +306,11 @@ struct TrainingJob::Run
             trained.lossSum += lossValue * double(n);
             trained.correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
             trained.seen += n;
-            job.reportProgress(batchIndex, trainLoader->batchCount(),
-                               QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
-                                   .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
-                                   .arg(lossValue, 0, 'f', 3));
-            job.throwIfCancelled();
+            control.work.report(batchIndex, trainLoader->batchCount(),
+                                QStringLiteral("%1 epoch %2/%3, batch %4/%5, loss %6")
+                                    .arg(phase).arg(epoch + 1).arg(epochs).arg(batchIndex).arg(trainLoader->batchCount())
+                                    .arg(lossValue, 0, 'f', 3));
+            control.work.throwIfCancelled();
         }
         return trained;
     }
@@ -362,7 +349,7 @@ struct TrainingJob::Run
         steps.warmup = std::min<qint64>(steps.total / 2, steps.batchesPerEpoch * options.warmupEpochs);
         steps.averagingHorizon = options.averagingEpochs * double(steps.batchesPerEpoch);
         for (int epoch = firstEpoch; epoch < epochs; ++epoch) {
-            job.throwIfCancelled();
+            control.work.throwIfCancelled();
             QElapsedTimer timer;
             timer.start();
             const EpochTraining trained = trainOneEpoch(*optimizer, steps, phaseIndex, phase, epoch, epochs);
@@ -444,12 +431,12 @@ struct TrainingJob::Run
         if (!ml::allFinite(ml::stateDict(*net)))
             throw std::runtime_error(QStringLiteral("training stopped: the kept weights are not finite numbers; nothing was written to %1")
                                          .arg(options.outPath).toStdString());
-        job.reportProgress(0, 1, QStringLiteral("Calibrating on the validation set"));
+        control.work.report(0, 1, QStringLiteral("Calibrating on the validation set"));
         const LogitSet validation = validationLogits(*validationLoader);
         const EvaluationReport report = evaluate(validation, split.classes, 0.0, options.targetAccuracy);
         TrainingRunRecord record;
         record.catalogPath = catalog.path();
-        record.history = job.history();
+        record.history = results.history();
         record.phases = phasesJson;
         record.keptPhase = best.phase;
         record.keptEpoch = best.epoch;
@@ -497,52 +484,35 @@ struct TrainingJob::Run
             trainPhase(1, recipe.everyLayerPhase, recipe.everyLayerEpochs, net->parameters(), recipe.everyLayerLearningRate,
                        recipe.weightDecay, resumed);
         }
-        const ModelCard card = finish();
-        QMutexLocker lock(&job.m_mutex);
-        job.m_card = card;
+        results.setCard(finish());
     }
 };
 
-TrainingJob::TrainingJob(TrainingOptions options, QObject *parent)
-    : Job(parent)
-    , m_options(std::move(options))
-{
-    qRegisterMetaType<accession::EpochReport>();
-}
+} // namespace
 
-TrainingJob::~TrainingJob() = default;
-
-ModelCard TrainingJob::card() const
+void TrainingRecord::addFailures(const std::vector<std::pair<QString, QString>> &failures)
 {
     QMutexLocker lock(&m_mutex);
-    return m_card;
+    for (const auto &failure : failures) {
+        const QString &path = failure.first; // a named reference: C++17 lambdas cannot capture a structured binding
+        const bool known = std::any_of(m_failures.begin(), m_failures.end(), [&](const Problem &f) { return f.path == path; });
+        if (!known)
+            m_failures.push_back({path, failure.second});
+    }
 }
 
-QVector<EpochReport> TrainingJob::history() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_history;
-}
-
-QVector<ImportFailure> TrainingJob::failures() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_failures;
-}
-
-QString TrainingJob::checkpointPathFor(const QString &outPath)
+QString trainingCheckpointPath(const QString &outPath)
 {
     return outPath + QStringLiteral(".checkpoint");
 }
 
-void TrainingJob::run()
+void trainModel(const TrainingOptions &options, TrainingRecord &record, const TrainingControl &control)
 {
-    if (m_options.outPath.isEmpty())
+    if (options.outPath.isEmpty())
         throw std::runtime_error("no output path for the model");
-    if (const auto problem = m_options.problem())
+    if (const auto problem = options.problem())
         throw std::runtime_error(QStringLiteral("cannot train: %1").arg(*problem).toStdString());
-    // LibTorch's errors become one line in Job::exec (oneLineErrorMessage).
-    Run run(*this, m_options);
+    TrainingRun run(record, control, options);
     run.train();
 }
 

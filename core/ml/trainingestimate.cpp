@@ -1,11 +1,5 @@
 #include "trainingestimate.h"
 
-#include "throughput.h"
-
-#include "catalog/catalog.h"
-
-#include <QSet>
-
 #include <algorithm>
 
 namespace accession {
@@ -80,58 +74,6 @@ TrainingEstimate estimateTraining(const TrainingOptions &options, int trainingIm
         estimate.stretches.push_back({recipe.everyLayerPhase, recipe.everyLayerEpochs, trainingImages / train + validationPass});
     estimate.stretches.push_back({QStringLiteral("calibration"), 1, validationPass});
     return estimate;
-}
-
-RateMeasurementJob::RateMeasurementJob(QString catalogPath, Architecture architecture, int imageSize, QObject *parent)
-    : Job(parent)
-    , m_catalogPath(std::move(catalogPath))
-    , m_architecture(architecture)
-    , m_imageSize(imageSize)
-{
-}
-
-int RateMeasurementJob::labelledItems() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_labelledItems;
-}
-
-MeasuredRates RateMeasurementJob::rates() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_rates;
-}
-
-void RateMeasurementJob::run()
-{
-    int labelled = 0;
-    QSet<QString> departments;
-    {
-        Catalog catalog(m_catalogPath);
-        for (const LabelledItem &item : catalog.labelledItems()) {
-            ++labelled;
-            departments.insert(item.department);
-        }
-    }
-    throwIfCancelled();
-    CeilingRequest request;
-    request.architecture = m_architecture;
-    request.classes = std::max<int>(2, departments.size());
-    request.imageSize = m_imageSize;
-    request.batchSize = 4; // a few images: the estimate must come within seconds, even on a busy machine
-    request.batches = 2;
-    request.foldBatchNorm = false; // as validation runs during training
-    reportProgress(0, 2, tr("Measuring the network's speed"));
-    MeasuredRates rates;
-    rates.trainingImagesPerSecond = trainingCeiling(request);
-    throwIfCancelled();
-    reportProgress(1, 2, tr("Measuring the network's speed"));
-    rates.inferenceImagesPerSecond = inferenceCeiling(request);
-    throwIfCancelled();
-    reportProgress(2, 2, QString());
-    QMutexLocker lock(&m_mutex);
-    m_rates = rates;
-    m_labelledItems = labelled;
 }
 
 } // namespace accession

@@ -2,9 +2,6 @@
 
 #include "trainer.h"
 
-#include "jobs/job.h"
-
-#include <QMutex>
 #include <QVector>
 
 namespace accession {
@@ -48,29 +45,5 @@ TrainingOptions presetOptions(TrainingPreset preset, TrainingOptions base, const
 
 TrainingEstimate estimateTraining(const TrainingOptions &options, int trainingImages, int validationImages,
                                   const MeasuredRates &rates);
-
-// Measures a few batches through the chosen network off the GUI thread, for the Train dialog's time estimate.
-class RateMeasurementJob : public Job
-{
-    Q_OBJECT
-public:
-    // Also counts the catalog's labelled items (imported and curator labels), which the estimate multiplies.
-    RateMeasurementJob(QString catalogPath, Architecture architecture, int imageSize, QObject *parent = nullptr);
-    MeasuredRates rates() const;
-    int labelledItems() const;
-    Architecture architecture() const { return m_architecture; }
-    int imageSize() const { return m_imageSize; }
-
-protected:
-    void run() override;
-
-private:
-    QString m_catalogPath;
-    Architecture m_architecture;
-    int m_imageSize;
-    mutable QMutex m_mutex;
-    MeasuredRates m_rates;
-    int m_labelledItems = 0;
-};
 
 } // namespace accession

@@ -1,7 +1,7 @@
 #include "catalog/catalog.h"
 #include "demo/syntheticimages.h"
 #include "fakecollectionserver.h"
-#include "ingest/collectionimport.h"
+#include "jobs/collectionimportjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
@@ -84,25 +84,25 @@ CollectionImportSummary runMet(const QString &catalog, const FakeServer &server,
     return job.summary();
 }
 
-bool anyReason(const QVector<ImportFailure> &failures, const QString &part)
+bool anyReason(const QVector<Problem> &failures, const QString &part)
 {
-    return std::any_of(failures.begin(), failures.end(), [&](const ImportFailure &f) { return f.reason.contains(part); });
+    return std::any_of(failures.begin(), failures.end(), [&](const Problem &f) { return f.reason.contains(part); });
 }
 
 // The reason recorded for the one failure whose path ends with pathEnd; empty when none.
-QString reasonFor(const QVector<ImportFailure> &failures, const QString &pathEnd)
+QString reasonFor(const QVector<Problem> &failures, const QString &pathEnd)
 {
-    for (const ImportFailure &failure : failures) {
+    for (const Problem &failure : failures) {
         if (failure.path.endsWith(pathEnd))
             return failure.reason;
     }
     return QString();
 }
 
-QString describe(const QVector<ImportFailure> &failures)
+QString describe(const QVector<Problem> &failures)
 {
     QStringList lines;
-    for (const ImportFailure &failure : failures)
+    for (const Problem &failure : failures)
         lines << failure.path + QStringLiteral(": ") + failure.reason;
     return lines.join(QLatin1Char('\n'));
 }
@@ -154,13 +154,13 @@ void TestCollectionImport::initTestCase()
 
 void TestCollectionImport::spreadsSamplesEvenly()
 {
-    const QVector<int> order = MetImportJob::evenlySpreadOrder(8);
+    const QVector<int> order = evenlySpreadOrder(8);
     QCOMPARE(order.size(), 8);
     QCOMPARE(order.mid(0, 2), (QVector<int>{0, 4}));
     QVector<int> firstFour = order.mid(0, 4);
     std::sort(firstFour.begin(), firstFour.end());
     QCOMPARE(firstFour, (QVector<int>{0, 2, 4, 6}));
-    QVector<int> all = MetImportJob::evenlySpreadOrder(101);
+    QVector<int> all = evenlySpreadOrder(101);
     std::sort(all.begin(), all.end());
     for (int i = 0; i < 101; ++i)
         QCOMPARE(all[i], i);
@@ -468,7 +468,7 @@ void TestCollectionImport::boundsEndlessTricklingAndSilentResponses()
                      QStringLiteral("--request-seconds"), QStringLiteral("6"), QStringLiteral("--json")}, &out), 0);
     const QJsonObject cli = QJsonDocument::fromJson(out).object();
     QCOMPARE(cli.value(QStringLiteral("imported")).toInt(), 2);
-    QVector<ImportFailure> cliFailures;
+    QVector<Problem> cliFailures;
     for (const QJsonValue &value : cli.value(QStringLiteral("failed")).toArray())
         cliFailures.push_back({value[QStringLiteral("path")].toString(), value[QStringLiteral("reason")].toString()});
     QVERIFY2(reasonFor(cliFailures, QStringLiteral("/api/objects/171")).contains(QStringLiteral("over the limit of 1 MB")), out.constData());
@@ -573,7 +573,7 @@ void TestCollectionImport::iiifReferencesMustBeWebAddresses()
         const QString failures = describe(summary.failures);
         QCOMPARE(summary.imported, 0);
         QCOMPARE(summary.failures.size(), references.size() + 3);
-        for (const ImportFailure &failure : summary.failures)
+        for (const Problem &failure : summary.failures)
             QVERIFY2(failure.reason.endsWith(notWebUrlReason()), qPrintable(failures));
         // An existing file and a missing one are refused in the very same words.
         QCOMPARE(reasonFor(summary.failures, existing), notWebUrlReason());

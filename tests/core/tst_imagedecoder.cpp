@@ -1,6 +1,6 @@
 #include "imaging/decodebudget.h"
 #include "imaging/imagedecoder.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 #include "testimages.h"
 
 #include <QTemporaryDir>

@@ -1,7 +1,7 @@
 #include "catalog/catalog.h"
 #include "ingest/csvreader.h"
 #include "ingest/exporter.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
@@ -46,7 +46,7 @@ ImportRequest pathRequest(const QStringList &paths)
 
 QString reasonFor(const ImportSummary &summary, const QString &fileName)
 {
-    for (const ImportFailure &failure : summary.failures) {
+    for (const Problem &failure : summary.failures) {
         if (failure.path.endsWith(fileName))
             return failure.reason;
     }

@@ -21,7 +21,7 @@ void writeText(const QString &path, const QByteArray &text)
 
 bool hasFailure(const ImportPlan &plan, const QString &reasonPart)
 {
-    for (const ImportFailure &failure : plan.failures) {
+    for (const Problem &failure : plan.failures) {
         if (failure.reason.contains(reasonPart))
             return true;
     }
@@ -176,7 +176,7 @@ void TestImportPlan::refusesPathsEscapingTheImageFolder()
     const ImportPlan plan = planCsvImport(dir.filePath(QStringLiteral("c.csv")), dir.filePath(QStringLiteral("img")), {});
     QCOMPARE(plan.tasks.size(), 0);
     QCOMPARE(plan.failures.size(), 3);
-    for (const ImportFailure &failure : plan.failures)
+    for (const Problem &failure : plan.failures)
         QVERIFY2(failure.reason.contains(QStringLiteral("escapes the image folder")), qPrintable(failure.reason));
 }
 
@@ -278,7 +278,7 @@ void TestImportPlan::reportsLinksAndSpecialFilesInFolderScans()
         tasks << QFileInfo(task.path).fileName();
     QCOMPARE(tasks, (QStringList{QStringLiteral("alias.jpg"), QStringLiteral("good.jpg")}));
     QHash<QString, QString> reasons;
-    for (const ImportFailure &failure : plan.failures)
+    for (const Problem &failure : plan.failures)
         reasons.insert(QFileInfo(failure.path).fileName(), failure.reason);
     QCOMPARE(reasons.size(), 5);
     QVERIFY2(reasons.value(QStringLiteral("dangling.jpg")).contains(QStringLiteral("dangling symbolic link")),

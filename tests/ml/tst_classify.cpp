@@ -1,9 +1,11 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "ml/classifyjob.h"
+#include "jobs/classifyjob.h"
+#include "jobs/importjob.h"
+#include "jobs/trainingjob.h"
 #include "ml/modelcard.h"
-#include "ml/trainer.h"
+#include "ml/modelregistration.h"
 #include "ml/weightserror.h"
 #include "testcatalogs.h"
 #include "testimages.h"
@@ -353,7 +355,7 @@ void TestClassify::registrationChecksTheWholeModel()
     };
     const auto refused = [&](const QString &path, const QString &field) {
         try {
-            ClassifyJob::registerModelFile(catalogPath, path);
+            registerModelFile(catalogPath, path);
         } catch (const std::exception &error) {
             const QString text = QString::fromUtf8(error.what());
             QVERIFY2(text.startsWith(ModelCard::pathBeside(path)) || text.startsWith(path), qPrintable(text));
@@ -371,7 +373,7 @@ void TestClassify::registrationChecksTheWholeModel()
     }
 
     // A good model becomes active; a broken one registered afterwards leaves it so.
-    const qint64 good = ClassifyJob::registerModelFile(catalogPath, m_model);
+    const qint64 good = registerModelFile(catalogPath, m_model);
     refused(broken.first().first, QStringLiteral("threshold"));
     Catalog catalog(catalogPath);
     ModelRegistry registry(catalog);
@@ -387,7 +389,7 @@ void TestClassify::registrationChecksTheWholeModel()
         fixed.setDepartmentsFixed(true);
     }
     try {
-        ClassifyJob::registerModelFile(fixedPath, m_model);
+        registerModelFile(fixedPath, m_model);
         QFAIL("a model of other departments was registered in a fixed list");
     } catch (const WeightsError &error) {
         QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("is not a department of")), error.what());
@@ -399,7 +401,7 @@ void TestClassify::unusableRegisteredModelIsRefused()
     // A row written before registration checked models: classify says why and files nothing.
     QTemporaryDir dir;
     const QString catalogPath = copyCatalog(m_catalog, dir.path(), QStringLiteral("old.db"));
-    const qint64 model = ClassifyJob::registerModelFile(catalogPath, m_model);
+    const qint64 model = registerModelFile(catalogPath, m_model);
     qint64 predictionsBefore = -1;
     {
         Catalog catalog(catalogPath);

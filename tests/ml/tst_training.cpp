@@ -1,13 +1,13 @@
 #include "catalog/catalog.h"
+#include "jobs/evaluationjob.h"
+#include "jobs/trainingjob.h"
 #include "ml/datasplit.h"
 #include "ml/errormessage.h"
-#include "ml/evaluationjob.h"
 #include "ml/modelcard.h"
 #include "ml/network.h"
 #include "ml/predictor.h"
 #include "ml/preprocessing.h"
 #include "ml/trainedmodel.h"
-#include "ml/trainer.h"
 #include "ml/trainingschedule.h"
 #include "ml/weightaverage.h"
 #include "ml/weightserror.h"
@@ -376,7 +376,7 @@ void TestTraining::undecodableImagesAreLeftOutAndReported()
     TrainingOptions options = baselineOptions(catalogPath, dir.filePath(QStringLiteral("m.safetensors")), 2);
     TrainingJob job(options);
     QVERIFY(job.exec());
-    const QVector<ImportFailure> failures = job.failures();
+    const QVector<Problem> failures = job.failures();
     QCOMPARE(failures.size(), 1);
     QCOMPARE(failures[0].path, damaged);
     QVERIFY(failures[0].reason.contains(QStringLiteral("not an image")));

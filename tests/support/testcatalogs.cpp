@@ -1,12 +1,12 @@
 #include "testcatalogs.h"
 
-#include "demo/syntheticimages.h"
 #include "catalog/catalog.h"
 #include "catalog/itemquery.h"
 #include "catalog/reviewstore.h"
-#include "ingest/importjob.h"
-#include "ml/classifyjob.h"
-#include "ml/trainer.h"
+#include "demo/syntheticimages.h"
+#include "jobs/classifyjob.h"
+#include "jobs/importjob.h"
+#include "jobs/trainingjob.h"
 
 #include <QDir>
 

@@ -3,7 +3,7 @@
 #include "catalogsession.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
-#include "exportjob.h"
+#include "jobs/exportjob.h"
 #include "mainwindow.h"
 #include "preferencesdialog.h"
 #include "retraindialog.h"

@@ -15,7 +15,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "ingest/importjob.h"
+#include "jobs/importjob.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>

@@ -11,7 +11,7 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 #include "ml/metrics.h"
 
 #include <QAbstractItemModelTester>

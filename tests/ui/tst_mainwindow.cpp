@@ -589,7 +589,7 @@ void TestMainWindow::metImportDialogListsDepartmentsAndImports()
     QCOMPARE(testCatalog(window.session())->itemCount(), int(first.imported));
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(window.itemModel()->totalCount(), first.imported); // the open catalog view was refreshed
-    for (const ImportFailure &skipped : first.skippedReasons)
+    for (const Problem &skipped : first.skippedReasons)
         QVERIFY(skipped.reason.contains(QStringLiteral("no image")));
     // The item panel shows what The Met said of the object, with a link to its page.
     QVERIFY(fetchAllRows(*window.itemModel()));

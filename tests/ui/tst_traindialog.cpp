@@ -7,12 +7,13 @@
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
-#include "ml/classifyjob.h"
-#include "ml/evaluationjob.h"
+#include "jobs/classifyjob.h"
+#include "jobs/evaluationjob.h"
+#include "jobs/trainingjob.h"
 #include "ml/modelcomparison.h"
+#include "ml/modelregistration.h"
 #include "ml/network.h"
 #include "ml/pretrainedweights.h"
-#include "ml/trainer.h"
 #include "ml/trainingestimate.h"
 
 #include <QComboBox>
@@ -216,7 +217,7 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
     QVERIFY(TrainingJob(first).exec());
     {
         Catalog catalog(path);
-        ModelRegistry(catalog).activate(ClassifyJob::registerModelFile(path, first.outPath));
+        ModelRegistry(catalog).activate(registerModelFile(path, first.outPath));
     }
     addPretrainedWeights(path, m_resNet);
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 
 #include <QHash>
 #include <QWidget>

@@ -1,4 +1,4 @@
-#include "evaluationjob.h"
+#include "evaluation.h"
 
 #include "predictor.h"
 #include "trainedmodel.h"
@@ -13,21 +13,9 @@
 
 namespace accession {
 
-EvaluationJob::EvaluationJob(EvaluationRequest request, QObject *parent)
-    : Job(parent)
-    , m_request(std::move(request))
+EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkControl &control)
 {
-}
-
-EvaluationResult EvaluationJob::result() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_result;
-}
-
-void EvaluationJob::run()
-{
-    const std::unique_ptr<TrainedModel> model = TrainedModel::load(m_request.modelPath);
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(request.modelPath);
     const ModelCard &card = model->card();
     EvaluationResult result;
     QVector<Example> examples;
@@ -44,18 +32,18 @@ void EvaluationJob::run()
         }
     };
 
-    switch (m_request.source) {
+    switch (request.source) {
     case EvaluationRequest::Source::Catalog: {
-        Catalog catalog(m_request.catalogPath);
+        Catalog catalog(request.catalogPath);
         // The model's own split: same file, or (a moved or copied catalog) a split with the card's seed and share.
         const std::optional<qint64> matchingSplit = catalog.splitId(quint64(card.training.value(QStringLiteral("seed")).toInteger()),
                                                                     card.training.value(QStringLiteral("validation_fraction")).toDouble());
         const bool sameCatalog = card.splitId > 0
             && (QFileInfo(card.catalogPath).absoluteFilePath() == catalog.path() || matchingSplit == card.splitId);
-        if (m_request.splitId > 0) {
-            examples = savedValidationExamples(catalog, m_request.splitId, card.classes);
-            result.evaluatedOn = QStringLiteral("validation split %1 of %2").arg(m_request.splitId).arg(catalog.path());
-        } else if (sameCatalog && !m_request.allLabelledItems) {
+        if (request.splitId > 0) {
+            examples = savedValidationExamples(catalog, request.splitId, card.classes);
+            result.evaluatedOn = QStringLiteral("validation split %1 of %2").arg(request.splitId).arg(catalog.path());
+        } else if (sameCatalog && !request.allLabelledItems) {
             examples = savedValidationExamples(catalog, card.splitId, card.classes);
             result.evaluatedOn = QStringLiteral("the model's validation split (split %1) of %2").arg(card.splitId).arg(catalog.path());
         } else {
@@ -71,12 +59,12 @@ void EvaluationJob::run()
         break;
     }
     case EvaluationRequest::Source::DepartmentFolders:
-        fromTasks(planDepartmentFolderImport(m_request.foldersDir));
-        result.evaluatedOn = QStringLiteral("department folders in %1").arg(m_request.foldersDir);
+        fromTasks(planDepartmentFolderImport(request.foldersDir));
+        result.evaluatedOn = QStringLiteral("department folders in %1").arg(request.foldersDir);
         break;
     case EvaluationRequest::Source::Csv:
-        fromTasks(planCsvImport(m_request.csvPath, m_request.imagesDir, m_request.columns));
-        result.evaluatedOn = QStringLiteral("%1 with images in %2").arg(m_request.csvPath, m_request.imagesDir);
+        fromTasks(planCsvImport(request.csvPath, request.imagesDir, request.columns));
+        result.evaluatedOn = QStringLiteral("%1 with images in %2").arg(request.csvPath, request.imagesDir);
         break;
     }
     if (examples.isEmpty())
@@ -86,13 +74,13 @@ void EvaluationJob::run()
     LogitSet set;
     set.classes = int(card.classes.size());
     int done = 0;
-    Predictor predictor(*model, m_request.threads);
+    Predictor predictor(*model, request.threads);
     predictor.run(
         examples,
         [&](const std::vector<int> &indices, const std::vector<float> &logits) {
             if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
                 throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity): "
-                                                  "its weights are broken").arg(m_request.modelPath));
+                                                  "its weights are broken").arg(request.modelPath));
             for (size_t row = 0; row < indices.size(); ++row) {
                 const Example &example = examples[indices[row]];
                 const float *values = logits.data() + row * size_t(set.classes);
@@ -103,66 +91,39 @@ void EvaluationJob::run()
                 result.examples.push_back({example.itemId, example.path, example.classIndex, predicted, p[size_t(predicted)]});
             }
             done += int(indices.size());
-            reportProgress(done, examples.size(), QStringLiteral("Evaluated %1 of %2 images").arg(done).arg(examples.size()));
+            control.report(done, examples.size(), QStringLiteral("Evaluated %1 of %2 images").arg(done).arg(examples.size()));
         },
         [&](int index, const QString &reason) {
             result.failures.push_back({index >= 0 ? examples[index].path : QString(), reason});
             ++done;
         },
-        [this] { return isCancelRequested(); });
-    throwIfCancelled();
+        [&control] { return control.cancelRequested(); });
+    control.throwIfCancelled();
     result.report = evaluate(set, card.classes, card.temperature, card.targetAccuracy);
-    QMutexLocker lock(&m_mutex);
-    m_result = result;
+    return result;
 }
 
-ComparisonJob::ComparisonJob(QString catalogPath, QString candidateModel, QString currentModel, QObject *parent)
-    : Job(parent)
-    , m_catalogPath(std::move(catalogPath))
-    , m_candidateModel(std::move(candidateModel))
-    , m_currentModel(std::move(currentModel))
+ModelComparison compareModels(const QString &catalogPath, const QString &candidateModel, const QString &currentModel,
+                              const WorkControl &control)
 {
-}
-
-EvaluationResult ComparisonJob::candidate() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_candidate;
-}
-
-EvaluationResult ComparisonJob::current() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_current;
-}
-
-void ComparisonJob::run()
-{
-    const qint64 splitId = TrainedModel::load(m_candidateModel)->card().splitId;
+    const qint64 splitId = TrainedModel::load(candidateModel)->card().splitId;
     const auto measure = [&](const QString &model, int step) {
         EvaluationRequest request;
         request.source = EvaluationRequest::Source::Catalog;
-        request.catalogPath = m_catalogPath;
+        request.catalogPath = catalogPath;
         request.modelPath = model;
         request.splitId = splitId;
-        EvaluationJob job(request);
-        job.followCancelOf(this);
-        connect(&job, &Job::progress, this, [this, step](qint64 done, qint64 total, const QString &message) {
-            reportProgress(step * total + done, 2 * total, message);
-        }, Qt::DirectConnection);
-        QString error;
-        connect(&job, &Job::failed, this, [&error](const QString &message) { error = message; }, Qt::DirectConnection);
-        if (!job.exec()) {
-            throwIfCancelled();
-            throw std::runtime_error(error.toStdString());
-        }
-        return job.result();
+        WorkControl halves = control; // each model is one half of the bar
+        halves.progress = [&control, step](qint64 done, qint64 total, const QString &message) {
+            control.report(step * total + done, 2 * total, message);
+        };
+        return evaluateModel(request, halves);
     };
-    const EvaluationResult candidate = measure(m_candidateModel, 0);
-    const EvaluationResult current = m_currentModel.isEmpty() ? EvaluationResult() : measure(m_currentModel, 1);
-    QMutexLocker lock(&m_mutex);
-    m_candidate = candidate;
-    m_current = current;
+    ModelComparison comparison;
+    comparison.candidate = measure(candidateModel, 0);
+    if (!currentModel.isEmpty())
+        comparison.current = measure(currentModel, 1);
+    return comparison;
 }
 
 } // namespace accession

@@ -2,10 +2,9 @@
 
 #include "importplan.h"
 #include "catalog/catalog.h"
-#include "jobs/job.h"
+#include "catalog/workcontrol.h"
 #include "imaging/imagedecoder.h"
 
-#include <QMutex>
 #include <QVector>
 
 namespace accession {
@@ -38,35 +37,20 @@ struct ImportSummary
     qint64 duplicates = 0;
     qint64 relocated = 0; // duplicates whose stored path had gone missing and now point at the new file
     qint64 ignoredFiles = 0;
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
     QStringList warnings; // recorded with the run too
     QVector<qint64> itemIds; // the catalog item of every input that is now in the catalog, in input order
     double seconds = 0.0;
     bool cancelled = false;
 };
 
-// Brings photographs into a catalog: decodes them in parallel, writes them in batches, records every failure.
-class ImportJob : public Job
-{
-    Q_OBJECT
-public:
-    ImportJob(QString catalogPath, ImportRequest request, QObject *parent = nullptr);
+// Files are decoded and written in batches of this many; a cancel keeps whole batches.
+constexpr int kImportBatchSize = 128;
 
-    // Complete after finished()/cancelled(); partial while running.
-    ImportSummary summary() const;
-
-    static constexpr int kBatchSize = 128;
-
-protected:
-    void run() override;
-
-private:
-    ImportPlan makePlan() const;
-
-    QString m_catalogPath;
-    ImportRequest m_request;
-    mutable QMutex m_summaryMutex;
-    ImportSummary m_summary;
-};
+// Brings photographs into a catalog: decodes them in parallel, writes them in batches (one transaction each) and
+// records every failure. Fills summary as it goes, so that a cancel (WorkCancelled) or a failure (CatalogError,
+// ImportSetupError) leaves in it what was done; reports progress after each batch.
+void importIntoCatalog(const QString &catalogPath, const ImportRequest &request, ImportSummary &summary,
+                       const WorkControl &control = {});
 
 } // namespace accession

@@ -1,10 +1,10 @@
 #include "democatalogjob.h"
 
 #include "catalog/catalog.h"
-#include "ingest/importjob.h"
-#include "ml/classifyjob.h"
-#include "ml/trainer.h"
-#include "syntheticimages.h"
+#include "demo/syntheticimages.h"
+#include "ingest/importer.h"
+#include "jobs/trainingjob.h"
+#include "ml/classifier.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -83,12 +83,11 @@ void DemoCatalogJob::run()
     }
     const auto runImport = [&](ImportRequest request, int step, const QString &message) {
         reportProgress(step, 5, message);
-        ImportJob job(catalogPath, std::move(request));
-        job.followCancelOf(this);
-        if (!job.exec()) {
-            throwIfCancelled();
-            throw std::runtime_error(tr("the demo import failed").toStdString());
-        }
+        // Only the cancel: the demo's progress counts its five steps, not the files of each import.
+        WorkControl control;
+        control.isCancelled = [this] { return isCancelRequested(); };
+        ImportSummary imported;
+        importIntoCatalog(catalogPath, request, imported, control);
     };
     ImportRequest labelled;
     labelled.source = ImportRequest::Source::DepartmentFolders;
@@ -125,12 +124,10 @@ void DemoCatalogJob::run()
     ClassifyRequest classify;
     classify.catalogPath = catalogPath;
     classify.modelPath = training.outPath;
-    ClassifyJob classifier(classify);
-    classifier.followCancelOf(this);
-    if (!classifier.exec()) {
-        throwIfCancelled();
-        throw std::runtime_error(tr("classifying the demo images failed").toStdString());
-    }
+    WorkControl cancelOnly;
+    cancelOnly.isCancelled = [this] { return isCancelRequested(); };
+    ClassifySummary classified;
+    classifyCatalog(classify, classified, cancelOnly);
 
     Catalog catalog(catalogPath);
     catalog.setSetting(kBuiltKey, QStringLiteral("1"));

@@ -1,8 +1,8 @@
-#include "classifyjob.h"
+#include "classifier.h"
 
 #include "metrics.h"
 #include "modelcard.h"
-#include "pretrainedweights.h"
+#include "modelregistration.h"
 #include "predictor.h"
 #include "trainedmodel.h"
 #include "weightserror.h"
@@ -33,49 +33,20 @@ double peakMemoryMb()
 
 } // namespace
 
-ClassifyJob::ClassifyJob(ClassifyRequest request, QObject *parent)
-    : Job(parent)
-    , m_request(std::move(request))
-{
-}
-
-ClassifySummary ClassifyJob::summary() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_summary;
-}
-
-qint64 ClassifyJob::registerModelFile(const QString &catalogPath, const QString &modelPath)
-{
-    // The whole model, not just its card: a file that cannot classify must never become the active model.
-    const std::unique_ptr<TrainedModel> model = TrainedModel::load(modelPath);
-    Catalog catalog(catalogPath);
-    if (catalog.departmentsFixed()) {
-        for (const QString &name : model->card().classes) {
-            if (!catalog.departmentIdByName(name))
-                throw WeightsError(QStringLiteral("%1: the model's class '%2' is not a department of %3, whose list is fixed")
-                                       .arg(modelPath, name, catalog.path()));
-        }
-    }
-    return ModelRegistry(catalog).registerModel(modelPath, sha256OfWeightsFile(modelPath), model->card().toJson());
-}
-
-void ClassifyJob::run()
+void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, const WorkControl &control)
 {
     QElapsedTimer timer;
     timer.start();
-    ClassifySummary summary;
+    summary = ClassifySummary();
     const auto publish = [&] {
         summary.seconds = timer.elapsed() / 1000.0;
         summary.peakMemoryMb = peakMemoryMb();
-        QMutexLocker lock(&m_mutex);
-        m_summary = summary;
     };
 
     // Which model: the one given (registered now if new), else the active one.
-    if (!m_request.modelPath.isEmpty())
-        summary.modelId = registerModelFile(m_request.catalogPath, m_request.modelPath);
-    Catalog catalog(m_request.catalogPath);
+    if (!request.modelPath.isEmpty())
+        summary.modelId = registerModelFile(request.catalogPath, request.modelPath);
+    Catalog catalog(request.catalogPath);
     ModelRegistry registry(catalog);
     const std::optional<RegisteredModel> registered = summary.modelId > 0 ? registry.model(summary.modelId) : registry.activeModel();
     if (!registered)
@@ -88,18 +59,13 @@ void ClassifyJob::run()
                                      .arg(registered->id).arg(registered->weightsPath, catalog.path(), problem).toStdString());
 
     // New files first, as unlabelled items; only they are then classified.
-    const bool only = !m_request.paths.isEmpty();
+    const bool only = !request.paths.isEmpty();
     if (only) {
         ImportRequest importRequest;
         importRequest.source = ImportRequest::Source::Unlabelled;
-        importRequest.paths = m_request.paths;
-        importRequest.threads = m_request.threads;
-        ImportJob import(catalog.path(), importRequest);
-        import.followCancelOf(this);
-        connect(&import, &Job::progress, this, &Job::progress, Qt::DirectConnection);
-        if (!import.exec())
-            throwIfCancelled();
-        summary.import = import.summary();
+        importRequest.paths = request.paths;
+        importRequest.threads = request.threads;
+        importIntoCatalog(catalog.path(), importRequest, summary.import, control);
         summary.failures += summary.import.failures;
     }
 
@@ -131,22 +97,22 @@ void ClassifyJob::run()
     const qint64 total = only ? qint64(pending.size()) : store.countWithoutPrediction(summary.modelId);
     summary.skipped = only ? qint64(given.size()) - total
                            : store.predictionCount(summary.modelId);
-    reportProgress(0, total, QStringLiteral("Classifying %1 items with %2").arg(total).arg(registered->name));
     publish();
+    control.report(0, total, QStringLiteral("Classifying %1 items with %2").arg(total).arg(registered->name));
 
-    Predictor predictor(*model, m_request.threads, m_request.batchSize);
+    Predictor predictor(*model, request.threads, request.batchSize);
     QElapsedTimer networkClock;
     networkClock.start();
     auto nextChunk = [&, afterItemId = qint64(0), position = 0]() mutable {
         QVector<LabelledItem> chunk;
         if (only) {
-            for (; position < pending.size() && chunk.size() < m_request.chunkSize; ++position) {
+            for (; position < pending.size() && chunk.size() < request.chunkSize; ++position) {
                 if (const auto item = catalog.item(pending[position]))
                     chunk.push_back({item->id, item->path, item->contentHash, 0, QString(), LabelSource::Imported});
             }
             return chunk;
         }
-        chunk = store.itemsWithoutPrediction(summary.modelId, afterItemId, m_request.chunkSize);
+        chunk = store.itemsWithoutPrediction(summary.modelId, afterItemId, request.chunkSize);
         if (!chunk.isEmpty())
             afterItemId = chunk.last().itemId;
         return chunk;
@@ -183,7 +149,8 @@ void ClassifyJob::run()
                 transaction.commit();
                 summary.classified += qint64(indices.size());
                 done += qint64(indices.size());
-                reportProgress(done, total, QStringLiteral("Classified %1 of %2 items").arg(done).arg(total));
+                publish();
+                control.report(done, total, QStringLiteral("Classified %1 of %2 items").arg(done).arg(total));
             },
             [&](int index, const QString &reason) {
                 if (index < 0)
@@ -193,13 +160,13 @@ void ClassifyJob::run()
                 store.recordClassificationFailure(example.itemId, summary.modelId, reason);
                 ++done;
             },
-            [this] { return isCancelRequested(); });
+            [&control] { return control.cancelRequested(); });
         publish();
-        if (!finished || isCancelRequested()) {
+        if (!finished || control.cancelRequested()) {
             summary.cancelled = true;
             summary.imagesPerSecond = summary.classified / std::max(1e-9, networkClock.elapsed() / 1000.0);
             publish();
-            throwIfCancelled();
+            control.throwIfCancelled();
         }
     }
     summary.imagesPerSecond = summary.classified / std::max(1e-9, networkClock.elapsed() / 1000.0);

@@ -2,7 +2,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/modelregistry.h"
-#include "ml/classifyjob.h"
+#include "ml/modelregistration.h"
 
 namespace accession {
 
@@ -23,7 +23,7 @@ void AddModelJob::run()
 {
     reportProgress(0, 1, tr("Checking the model %1").arg(m_modelPath));
     // The same registration as the command line and the retrain dialog: a model that cannot classify is refused.
-    const qint64 id = ClassifyJob::registerModelFile(m_catalogPath, m_modelPath);
+    const qint64 id = registerModelFile(m_catalogPath, m_modelPath);
     throwIfCancelled();
     Catalog catalog(m_catalogPath);
     ModelRegistry(catalog).activate(id);

@@ -1,4 +1,4 @@
-#include "importjob.h"
+#include "importer.h"
 
 #include "catalog/catalog.h"
 #include "catalog/transactionguard.h"
@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QFuture>
 #include <QHash>
+#include <QMutex>
 #include <QSaveFile>
 #include <QSet>
 #include <QThreadPool>
@@ -170,45 +171,33 @@ QString describeSource(const ImportRequest &request)
     return QStringLiteral("unlabelled files: %1").arg(request.paths.join(QStringLiteral(", ")));
 }
 
-} // namespace
-
-ImportJob::ImportJob(QString catalogPath, ImportRequest request, QObject *parent)
-    : Job(parent)
-    , m_catalogPath(std::move(catalogPath))
-    , m_request(std::move(request))
+ImportPlan makePlan(const ImportRequest &request)
 {
-}
-
-ImportSummary ImportJob::summary() const
-{
-    QMutexLocker lock(&m_summaryMutex);
-    return m_summary;
-}
-
-ImportPlan ImportJob::makePlan() const
-{
-    switch (m_request.source) {
+    switch (request.source) {
     case ImportRequest::Source::Csv:
-        return planCsvImport(m_request.csvPath, m_request.imagesDir, m_request.columns);
+        return planCsvImport(request.csvPath, request.imagesDir, request.columns);
     case ImportRequest::Source::DepartmentFolders:
-        return planDepartmentFolderImport(m_request.foldersDir);
+        return planDepartmentFolderImport(request.foldersDir);
     case ImportRequest::Source::Tasks:
-        return ImportPlan{m_request.tasks, {}, {}, 0};
+        return ImportPlan{request.tasks, {}, {}, 0};
     case ImportRequest::Source::Unlabelled:
         break;
     }
-    return planUnlabelledImport(m_request.paths);
+    return planUnlabelledImport(request.paths);
 }
 
-void ImportJob::run()
+} // namespace
+
+void importIntoCatalog(const QString &catalogPath, const ImportRequest &request, ImportSummary &summary, const WorkControl &control)
 {
     QElapsedTimer timer;
     timer.start();
-    Catalog catalog(m_catalogPath, Catalog::OpenMode::CreateIfMissing);
-    catalog.setMaxDepartmentNameLength(m_request.maxDepartmentNameLength);
+    summary = ImportSummary();
+    Catalog catalog(catalogPath, Catalog::OpenMode::CreateIfMissing);
+    catalog.setMaxDepartmentNameLength(request.maxDepartmentNameLength);
     // Runs left 'running' by a process that died say so before this one starts.
     catalog.markInterruptedImportRuns();
-    ImportPlan plan = makePlan();
+    ImportPlan plan = makePlan(request);
 
     // Labels that cannot become a department (the list is fixed, or the name is too long or holds control
     // characters) are refused before anything is decoded.
@@ -224,7 +213,7 @@ void ImportJob::run()
         if (known == labelProblems.cend()) {
             QString problem;
             if (!catalog.departmentIdByName(task.label)) {
-                problem = Catalog::departmentNameProblem(task.label, m_request.maxDepartmentNameLength);
+                problem = Catalog::departmentNameProblem(task.label, request.maxDepartmentNameLength);
                 if (problem.isEmpty() && fixed) {
                     problem = QStringLiteral("unknown department '%1' (the catalog's department list is fixed)")
                                   .arg(task.label);
@@ -239,12 +228,11 @@ void ImportJob::run()
     }
     plan.tasks = std::move(accepted);
 
-    ImportSummary summary;
     summary.ignoredFiles = plan.ignoredFiles;
-    summary.runId = catalog.beginImportRun(m_request.description.isEmpty() ? describeSource(m_request) : m_request.description);
+    summary.runId = catalog.beginImportRun(request.description.isEmpty() ? describeSource(request) : request.description);
     {
         TransactionGuard transaction(catalog.database());
-        for (const ImportFailure &failure : plan.failures)
+        for (const Problem &failure : plan.failures)
             catalog.recordImportFailure(summary.runId, failure.path, failure.reason);
         if (!plan.warnings.isEmpty())
             catalog.setImportRunWarnings(summary.runId, plan.warnings);
@@ -252,30 +240,25 @@ void ImportJob::run()
     }
     summary.failures = plan.failures;
     summary.warnings = plan.warnings;
-    const auto publish = [&] {
-        summary.seconds = timer.elapsed() / 1000.0;
-        QMutexLocker lock(&m_summaryMutex);
-        m_summary = summary;
-    };
+    const auto publish = [&] { summary.seconds = timer.elapsed() / 1000.0; };
     publish();
 
     KnownHashes known(catalog.allContentHashes());
     const QString storeDir = catalog.imageStoreDir();
     QThreadPool pool;
-    pool.setMaxThreadCount(m_request.threads > 0 ? m_request.threads : QThread::idealThreadCount());
+    pool.setMaxThreadCount(request.threads > 0 ? request.threads : QThread::idealThreadCount());
 
     const QVector<ImportTask> &tasks = plan.tasks;
     const qint64 total = tasks.size();
-    const ImportRequest &request = m_request;
     const auto startBatch = [&](qint64 begin) {
-        const QVector<ImportTask> batch = tasks.mid(begin, kBatchSize);
+        const QVector<ImportTask> batch = tasks.mid(begin, kImportBatchSize);
         return QtConcurrent::mapped(&pool, batch, [&request, &known, storeDir](const ImportTask &task) {
             return processFile(task, request, known, storeDir);
         });
     };
 
     const auto writeBatch = [&](qint64 begin, const QList<FileOutcome> &outcomes) {
-        QVector<ImportFailure> failures;
+        QVector<Problem> failures;
         qint64 imported = 0;
         qint64 duplicates = 0;
         qint64 relocated = 0;
@@ -367,18 +350,18 @@ void ImportJob::run()
         }
     };
 
-    reportProgress(0, total, QStringLiteral("Importing %1 files").arg(total));
+    control.report(0, total, QStringLiteral("Importing %1 files").arg(total));
     QFuture<FileOutcome> pending = total > 0 ? startBatch(0) : QFuture<FileOutcome>();
-    for (qint64 begin = 0; begin < total; begin += kBatchSize) {
+    for (qint64 begin = 0; begin < total; begin += kImportBatchSize) {
         pending.waitForFinished();
         const QList<FileOutcome> outcomes = pending.results();
-        if (isCancelRequested()) {
+        if (control.cancelRequested()) {
             summary.cancelled = true;
             finishRun(QStringLiteral("cancelled"));
-            throwIfCancelled();
+            throw WorkCancelled();
         }
-        if (begin + kBatchSize < total)
-            pending = startBatch(begin + kBatchSize); // decode the next batch while this one is written
+        if (begin + kImportBatchSize < total)
+            pending = startBatch(begin + kImportBatchSize); // decode the next batch while this one is written
         try {
             writeBatch(begin, outcomes);
         } catch (const CatalogError &) {
@@ -387,8 +370,8 @@ void ImportJob::run()
             throw;
         }
         publish();
-        const qint64 done = std::min(total, begin + kBatchSize);
-        reportProgress(done, total, QStringLiteral("Imported %1 of %2 files").arg(done).arg(total));
+        const qint64 done = std::min(total, begin + kImportBatchSize);
+        control.report(done, total, QStringLiteral("Imported %1 of %2 files").arg(done).arg(total));
     }
     finishRun(QStringLiteral("finished"));
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ingest/importplan.h"
+#include "catalog/problem.h"
 #include "jobs/job.h"
 
 #include <QMutex>
@@ -19,7 +19,7 @@ struct ExportRequest
 struct ExportSummary
 {
     qint64 written = 0; // rows (csv, json) or images (folders)
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
 };
 
 // File ▸ Export… off the GUI thread: the same rows and folders as `accession-cli export`.

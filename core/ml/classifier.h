@@ -1,9 +1,7 @@
 #pragma once
 
-#include "ingest/importjob.h"
-#include "jobs/job.h"
-
-#include <QMutex>
+#include "catalog/workcontrol.h"
+#include "ingest/importer.h"
 
 namespace accession {
 
@@ -24,7 +22,7 @@ struct ClassifySummary
     qint64 autoFiled = 0;
     qint64 toReview = 0;
     qint64 skipped = 0; // already classified by this model (a resumed run)
-    QVector<ImportFailure> failures;
+    QVector<Problem> failures;
     ImportSummary import; // when paths were given
     double seconds = 0;
     double imagesPerSecond = 0;
@@ -32,24 +30,9 @@ struct ClassifySummary
     bool cancelled = false;
 };
 
-// Classifies catalog items with a model, stores calibrated probabilities, files the confident ones.
-class ClassifyJob : public Job
-{
-    Q_OBJECT
-public:
-    explicit ClassifyJob(ClassifyRequest request, QObject *parent = nullptr);
-    ClassifySummary summary() const;
-
-    // Registers a model file in the catalog (by content hash); returns its id. Throws on a bad model.
-    static qint64 registerModelFile(const QString &catalogPath, const QString &modelPath);
-
-protected:
-    void run() override;
-
-private:
-    ClassifyRequest m_request;
-    mutable QMutex m_mutex;
-    ClassifySummary m_summary;
-};
+// Classifies catalog items with a model (importing the given files first), stores calibrated probabilities and
+// files the confident ones, a chunk at a time. Fills summary as it goes, so that a cancel (WorkCancelled) or a
+// failure leaves in it what was done; reports progress after each batch.
+void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, const WorkControl &control = {});
 
 } // namespace accession

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "datasplit.h"
+#include "metrics.h"
+
+#include "catalog/workcontrol.h"
+#include "ingest/importplan.h"
+
+namespace accession {
+
+// What to evaluate a model on.
+struct EvaluationRequest
+{
+    enum class Source { Catalog, DepartmentFolders, Csv };
+    Source source = Source::Catalog;
+    QString modelPath;
+    QString catalogPath;
+    // With a catalog: the model's own saved validation split when the model was trained on this catalog,
+    // unless every labelled item is asked for.
+    bool allLabelledItems = false;
+    qint64 splitId = 0; // with a catalog: this saved split's validation items instead of the model's own
+    QString foldersDir;
+    QString csvPath;
+    QString imagesDir;
+    CsvColumns columns;
+    int threads = 0;
+};
+
+// One evaluated image, for drilling into the confusion matrix.
+struct EvaluatedExample
+{
+    qint64 itemId = 0;
+    QString path;
+    int trueClass = 0;
+    int predictedClass = 0;
+    double confidence = 0; // calibrated
+};
+
+struct EvaluationResult
+{
+    EvaluationReport report;
+    QString evaluatedOn;
+    QVector<EvaluatedExample> examples;
+    QVector<Problem> failures; // unreadable images, rows naming departments the model does not know
+};
+
+// Runs a trained model over labelled images and measures it (with the model's own temperature); reports progress
+// per batch and throws WorkCancelled when stopped.
+EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkControl &control = {});
+
+// Two models measured on the same validation items (the candidate's split), for deciding which to keep.
+struct ModelComparison
+{
+    EvaluationResult candidate;
+    EvaluationResult current; // empty without a current model
+};
+ModelComparison compareModels(const QString &catalogPath, const QString &candidateModel, const QString &currentModel,
+                              const WorkControl &control = {});
+
+} // namespace accession
