@@ -17,7 +17,7 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ml/epochreport.h"
-#include "ml/evaluationjob.h"
+#include "ml/evaluation.h"
 #include "ml/metrics.h"
 
 #include <QBarSeries>

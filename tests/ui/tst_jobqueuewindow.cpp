@@ -1,3 +1,4 @@
+#include "catalogwaits.h"
 #include "catalogsession.h"
 #include "mainwindow.h"
 #include "testcatalogs.h"
@@ -106,7 +107,7 @@ void TestJobQueueWindow::importWaitsForTheRunningJob()
 {
     const QString catalogPath = m_dir.filePath(QStringLiteral("waits.db"));
     MainWindow window;
-    QVERIFY(window.openCatalog(catalogPath));
+    QVERIFY(openCatalogAndWait(window, catalogPath));
     window.show();
     auto gate = std::make_shared<Gate>();
     window.session()->jobs()->submit(std::make_unique<GateJob>(gate), QStringLiteral("Holding the queue"));
@@ -138,7 +139,7 @@ void TestJobQueueWindow::cancelStopsTheRunningJobAndTheWaitingOneRuns()
 {
     const QString catalogPath = m_dir.filePath(QStringLiteral("cancel.db"));
     MainWindow window;
-    QVERIFY(window.openCatalog(catalogPath));
+    QVERIFY(openCatalogAndWait(window, catalogPath));
     window.show();
     auto gate = std::make_shared<Gate>(); // never opened: only Cancel ends it
     window.session()->jobs()->submit(std::make_unique<GateJob>(gate), QStringLiteral("Holding the queue"));
