@@ -807,7 +807,7 @@ CatalogStats Catalog::stats() const
     return stats;
 }
 
-QVector<LabelledItem> Catalog::labelledItems(bool imported, bool curator) const
+QVector<ItemRow> Catalog::labelledItems(bool imported, bool curator) const
 {
     QSqlQuery query = run(QStringLiteral("SELECT i.id, i.path, i.content_hash, l.department_id, d.name, l.source FROM items i"
                                          " JOIN labels l ON l.id = i.current_label_id"
@@ -815,11 +815,17 @@ QVector<LabelledItem> Catalog::labelledItems(bool imported, bool curator) const
                                          " WHERE (l.source = 'imported' AND :imported = 1) OR (l.source = 'curator' AND :curator = 1)"
                                          " ORDER BY i.id"),
                           {{QStringLiteral("imported"), imported ? 1 : 0}, {QStringLiteral("curator"), curator ? 1 : 0}});
-    QVector<LabelledItem> result;
+    QVector<ItemRow> result;
     while (query.next()) {
-        result.push_back({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
-                          query.value(3).toLongLong(), query.value(4).toString(),
-                          labelSourceFromName(query.value(5).toString()).value_or(LabelSource::Imported)});
+        ItemRow item;
+        item.id = query.value(0).toLongLong();
+        item.path = query.value(1).toString();
+        item.contentHash = query.value(2).toString();
+        item.departmentId = query.value(3).toLongLong();
+        item.department = query.value(4).toString();
+        item.labelSource = labelSourceFromName(query.value(5).toString()).value_or(LabelSource::Imported);
+        item.status = item.labelSource == LabelSource::Curator ? ItemStatus::Confirmed : ItemStatus::Labelled;
+        result.push_back(item);
     }
     return result;
 }

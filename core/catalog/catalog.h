@@ -124,7 +124,7 @@ public:
     CatalogStats stats() const;
 
     // Items whose current label comes from one of the allowed sources, in item order.
-    QVector<LabelledItem> labelledItems(bool imported = true, bool curator = true) const;
+    QVector<ItemRow> labelledItems(bool imported = true, bool curator = true) const;
 
     // Saved train/validation splits, one per (seed, validation fraction), growing as items arrive.
     std::optional<qint64> splitId(quint64 seed, double validationFraction) const;

@@ -88,15 +88,53 @@ struct LabelRecord
     std::optional<QDateTime> retractedAt;
 };
 
-// A labelled item as training and evaluation see it.
-struct LabelledItem
+// Where an item stands, judged against the active model.
+enum class ItemStatus { Unlabelled, Labelled, AutoFiled, NeedsReview, Confirmed };
+QString itemStatusName(ItemStatus status); // "unlabelled", "labelled", "auto-filed", "needs-review", "confirmed"
+std::optional<ItemStatus> itemStatusFromName(const QString &name);
+
+// Why an unlabelled item's prediction sits in the review queue whatever its confidence, stored in
+// predictions.review_flag: a skipped item goes to the back of the queue, a sent-back one is never filed.
+enum class ReviewFlag { None = 0, Skipped = 1, SentBack = 2 };
+
+struct Candidate
 {
-    qint64 itemId = 0;
-    QString path;
-    QString contentHash;
-    qint64 departmentId = 0;
     QString department;
-    LabelSource source = LabelSource::Imported;
+    double probability = 0;
+};
+
+// One item as every list of items has it: the catalog views, the review queue, export, training and
+// classification. Each query fills what it reads (the review queue: the verdict and the candidates; the views and
+// export: the label, the status, the source's title; training: the file, its hash and its label); the rest keeps
+// its default.
+struct ItemRow
+{
+    qint64 id = 0;
+    QString path;
+    QString contentHash; // lowercase hex SHA-256 of the file's bytes
+    QString externalId;
+    int width = 0;
+    int height = 0;
+    QDateTime importedAt;
+    QString title;        // the source's title (The Met's title, a IIIF label, a CSV's title column); may be empty
+    QString objectNumber; // the source's accession number, else the external id; may be empty
+    QString department;   // labelled, or filed automatically by the active model
+    qint64 departmentId = 0; // of the label, when labelled (training)
+    std::optional<LabelSource> labelSource; // set when labelled
+    ItemStatus status = ItemStatus::Unlabelled;
+    // The active model's verdict, if it classified the item.
+    qint64 modelId = 0;
+    QString modelName;
+    qint64 predictionId = 0;
+    QString predicted;
+    double confidence = -1; // -1: not classified by the active model
+    double margin = 0;
+    bool skipped = false;  // sent to the back of the review queue
+    bool sentBack = false; // never filed automatically
+    QVector<Candidate> candidates; // the review queue's top three
+
+    // The department of the item's label; empty when it has none (filed automatically or not at all).
+    QString label() const { return labelSource ? department : QString(); }
 };
 
 struct DepartmentCount

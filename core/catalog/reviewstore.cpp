@@ -165,7 +165,7 @@ qint64 ReviewStore::predictionCount(qint64 modelId) const
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
-QVector<LabelledItem> ReviewStore::itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const
+QVector<ItemRow> ReviewStore::itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT i.id, i.path, i.content_hash FROM items i"
                                                    " WHERE i.id > :after AND NOT EXISTS (SELECT 1 FROM predictions p"
@@ -173,10 +173,10 @@ QVector<LabelledItem> ReviewStore::itemsWithoutPrediction(qint64 modelId, qint64
                                                    " ORDER BY i.id LIMIT :limit"),
                                     {{QStringLiteral("after"), afterItemId}, {QStringLiteral("model"), modelId},
                                      {QStringLiteral("limit"), limit}});
-    QVector<LabelledItem> items;
+    QVector<ItemRow> items;
     while (query.next()) {
-        LabelledItem item;
-        item.itemId = query.value(0).toLongLong();
+        ItemRow item;
+        item.id = query.value(0).toLongLong();
         item.path = query.value(1).toString();
         item.contentHash = query.value(2).toString();
         items.push_back(item);

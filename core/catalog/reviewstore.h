@@ -14,31 +14,16 @@ namespace accession {
 
 class Catalog;
 
-// Where an item stands, judged against the active model.
-enum class ItemStatus { Unlabelled, Labelled, AutoFiled, NeedsReview, Confirmed };
-QString itemStatusName(ItemStatus status); // "unlabelled", "labelled", "auto-filed", "needs-review", "confirmed"
-std::optional<ItemStatus> itemStatusFromName(const QString &name);
-
 // What a curator's decision did, stored by name in review_decisions.action.
 enum class DecisionAction { Accept, Choose, Skip, Unfile, Undo };
 QString decisionActionName(DecisionAction action); // "accept", "choose", "skip", "unfile", "undo"
 std::optional<DecisionAction> decisionActionFromName(const QString &name);
-
-// Why an unlabelled item's prediction sits in the review queue whatever its confidence, stored in
-// predictions.review_flag: a skipped item goes to the back of the queue, a sent-back one is never filed.
-enum class ReviewFlag { None = 0, Skipped = 1, SentBack = 2 };
 
 // One model's verdict on one item, as the classifier hands it over.
 struct NewPrediction
 {
     qint64 itemId = 0;
     std::vector<float> probabilities; // calibrated, in the model's class order
-};
-
-struct Candidate
-{
-    QString department;
-    double probability = 0;
 };
 
 struct PredictionRecord
@@ -88,37 +73,6 @@ static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_AUTO_FILED spells R
     "CASE WHEN l.source = 'curator' THEN 'confirmed' WHEN l.source = 'imported' THEN 'labelled'"                  \
     " WHEN p.id IS NULL THEN 'unlabelled' WHEN " ACCESSION_SQL_AUTO_FILED " THEN 'auto-filed' ELSE 'needs-review' END"
 
-// One item as every list of items has it: the catalog views, the review queue and export. Each query fills what
-// it reads (the review queue: the verdict and the candidates; the views and export: the label, the status, the
-// source's title); the rest keeps its default.
-struct ItemRow
-{
-    qint64 id = 0;
-    QString path;
-    QString externalId;
-    int width = 0;
-    int height = 0;
-    QDateTime importedAt;
-    QString title;        // the source's title (The Met's title, a IIIF label, a CSV's title column); may be empty
-    QString objectNumber; // the source's accession number, else the external id; may be empty
-    QString department;   // labelled, or filed automatically by the active model
-    std::optional<LabelSource> labelSource; // set when labelled
-    ItemStatus status = ItemStatus::Unlabelled;
-    // The active model's verdict, if it classified the item.
-    qint64 modelId = 0;
-    QString modelName;
-    qint64 predictionId = 0;
-    QString predicted;
-    double confidence = -1; // -1: not classified by the active model
-    double margin = 0;
-    bool skipped = false;  // sent to the back of the review queue
-    bool sentBack = false; // never filed automatically
-    QVector<Candidate> candidates; // the review queue's top three
-
-    // The department of the item's label; empty when it has none (filed automatically or not at all).
-    QString label() const { return labelSource ? department : QString(); }
-};
-
 // Predictions, the review queue and curator decisions. Decisions are history: undoing one adds an
 // 'undo' decision and retracts what it did; nothing is overwritten.
 class ReviewStore
@@ -135,7 +89,7 @@ public:
     QVector<PredictionRecord> predictionsForItem(qint64 itemId) const;
     qint64 predictionCount(qint64 modelId) const;
     // Items the model has not classified yet, in id order after afterItemId (for streaming).
-    QVector<LabelledItem> itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const;
+    QVector<ItemRow> itemsWithoutPrediction(qint64 modelId, qint64 afterItemId, int limit) const;
     qint64 countWithoutPrediction(qint64 modelId) const;
     void recordClassificationFailure(qint64 itemId, qint64 modelId, const QString &reason);
 

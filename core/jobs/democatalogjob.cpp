@@ -3,8 +3,8 @@
 #include "catalog/catalog.h"
 #include "demo/syntheticimages.h"
 #include "ingest/importer.h"
-#include "jobs/trainingjob.h"
 #include "ml/classifier.h"
+#include "ml/trainer.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -112,14 +112,11 @@ void DemoCatalogJob::run()
     training.seed = 11;
     training.outPath = m_dir + QStringLiteral("/models/demo-baseline.safetensors");
     training.targetAccuracy = 0.92; // with 60 validation images, 95% would file almost nothing automatically
-    TrainingJob trainer(training);
-    trainer.followCancelOf(this);
-    connect(&trainer, &Job::progress, this, [this](qint64, qint64, const QString &message) { reportProgress(3, 5, message); },
-            Qt::DirectConnection);
-    if (!trainer.exec()) {
-        throwIfCancelled();
-        throw std::runtime_error(tr("training the demo model failed").toStdString());
-    }
+    TrainingControl trainingControl;
+    trainingControl.work.progress = [this](qint64, qint64, const QString &message) { reportProgress(3, 5, message); };
+    trainingControl.work.isCancelled = [this] { return isCancelRequested(); };
+    TrainingRecord record;
+    trainModel(training, record, trainingControl); // a cancel unwinds from here as this job's own
     reportProgress(4, 5, tr("Classifying the incoming demo images"));
     ClassifyRequest classify;
     classify.catalogPath = catalogPath;

@@ -18,7 +18,7 @@ void Job::cancel()
 
 bool Job::isCancelRequested() const
 {
-    return m_cancelRequested.load() || (m_outer && m_outer->isCancelRequested());
+    return m_cancelRequested.load();
 }
 
 bool Job::exec()

@@ -24,8 +24,6 @@ public:
     // Safe from any thread; the job stops at its next checkpoint.
     void cancel();
     bool isCancelRequested() const;
-    // A job run inside another job also stops when the outer one is cancelled.
-    void followCancelOf(const Job *outer) { m_outer = outer; }
 
     // Progress to this job's progress(), cancel from this job's: what a job hands the engine it drives.
     WorkControl workControl();
@@ -50,7 +48,6 @@ protected:
 
 private:
     std::atomic_bool m_cancelRequested{false};
-    const Job *m_outer = nullptr;
 };
 
 } // namespace accession

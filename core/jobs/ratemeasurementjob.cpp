@@ -33,7 +33,7 @@ void RateMeasurementJob::run()
     QSet<QString> departments;
     {
         Catalog catalog(m_catalogPath);
-        for (const LabelledItem &item : catalog.labelledItems()) {
+        for (const ItemRow &item : catalog.labelledItems()) {
             ++labelled;
             departments.insert(item.department);
         }

@@ -104,7 +104,7 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
     QElapsedTimer networkClock;
     networkClock.start();
     auto nextChunk = [&, afterItemId = qint64(0), position = 0]() mutable {
-        QVector<LabelledItem> chunk;
+        QVector<ItemRow> chunk;
         if (only) {
             for (; position < pending.size() && chunk.size() < request.chunkSize; ++position) {
                 if (const auto item = catalog.item(pending[position]))
@@ -114,18 +114,18 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
         }
         chunk = store.itemsWithoutPrediction(summary.modelId, afterItemId, request.chunkSize);
         if (!chunk.isEmpty())
-            afterItemId = chunk.last().itemId;
+            afterItemId = chunk.last().id;
         return chunk;
     };
     qint64 done = 0;
     for (;;) {
-        const QVector<LabelledItem> chunk = nextChunk();
+        const QVector<ItemRow> chunk = nextChunk();
         if (chunk.isEmpty())
             break;
         QVector<Example> examples;
         examples.reserve(chunk.size());
-        for (const LabelledItem &item : chunk)
-            examples.push_back({item.itemId, item.path, item.contentHash, 0});
+        for (const ItemRow &item : chunk)
+            examples.push_back({item.id, item.path, item.contentHash, 0});
 
         const bool finished = predictor.run(
             examples,

@@ -47,10 +47,10 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
             examples = savedValidationExamples(catalog, card.splitId, card.classes);
             result.evaluatedOn = QStringLiteral("the model's validation split (split %1) of %2").arg(card.splitId).arg(catalog.path());
         } else {
-            for (const LabelledItem &item : catalog.labelledItems()) {
+            for (const ItemRow &item : catalog.labelledItems()) {
                 const int cls = int(card.classes.indexOf(item.department));
                 if (cls >= 0)
-                    examples.push_back({item.itemId, item.path, item.contentHash, cls});
+                    examples.push_back({item.id, item.path, item.contentHash, cls});
                 else
                     result.failures.push_back({item.path, QStringLiteral("department '%1' is not one of the model's classes").arg(item.department)});
             }

@@ -212,8 +212,8 @@ void TestClassify::decisionsBecomeCuratorLabelsWithUndo()
 
     // Curator labels are what the next training learns from.
     bool foundA = false;
-    for (const LabelledItem &item : catalog.labelledItems(false, true))
-        foundA = foundA || item.itemId == a;
+    for (const ItemRow &item : catalog.labelledItems(false, true))
+        foundA = foundA || item.id == a;
     QVERIFY(foundA);
 
     // Undo retracts the label, keeps the history, and puts the item back in the queue.

@@ -90,12 +90,12 @@ void TestConfusionMatrix::initTestCase()
 
     // A model's evaluation of every item: most right, every third item of a department taken for the next one.
     Catalog catalog(m_catalogPath);
-    const QVector<LabelledItem> items = catalog.labelledItems();
+    const QVector<ItemRow> items = catalog.labelledItems();
     QCOMPARE(items.size(), kDepartments.size() * kPerDepartment);
     LogitSet logits;
     logits.classes = int(kDepartments.size());
     QVector<int> perDepartmentSeen(kDepartments.size(), 0);
-    for (const LabelledItem &item : items) {
+    for (const ItemRow &item : items) {
         const int trueClass = int(kDepartments.indexOf(item.department));
         QVERIFY2(trueClass >= 0, qPrintable(item.department));
         const bool wrong = perDepartmentSeen[trueClass]++ % kPerDepartment == 0;
@@ -104,7 +104,7 @@ void TestConfusionMatrix::initTestCase()
             logits.logits.push_back(c == predicted ? 4.0f : 0.0f);
         logits.labels.push_back(trueClass);
         EvaluatedExample example;
-        example.itemId = item.itemId;
+        example.itemId = item.id;
         example.path = item.path;
         example.trueClass = trueClass;
         example.predictedClass = predicted;
