@@ -107,8 +107,13 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
         QVector<ItemRow> chunk;
         if (only) {
             for (; position < pending.size() && chunk.size() < request.chunkSize; ++position) {
-                if (const auto item = catalog.item(pending[position]))
-                    chunk.push_back({item->id, item->path, item->contentHash, 0, QString(), LabelSource::Imported});
+                if (const auto item = catalog.item(pending[position])) {
+                    ItemRow row;
+                    row.id = item->id;
+                    row.path = item->path;
+                    row.contentHash = item->contentHash;
+                    chunk.push_back(row);
+                }
             }
             return chunk;
         }

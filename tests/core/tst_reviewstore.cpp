@@ -153,7 +153,7 @@ void TestReviewStore::statusesAndCounts()
     QCOMPARE(store.unlabelledPredictionCount(m_model), 5);
     QCOMPARE(store.predictionCount(m_model), 6);
     QCOMPARE(store.countWithoutPrediction(m_model), 1);
-    QCOMPARE(store.itemsWithoutPrediction(m_model, 0, 10).value(0).itemId, i6);
+    QCOMPARE(store.itemsWithoutPrediction(m_model, 0, 10).value(0).id, i6);
     QVERIFY(store.prediction(i4, m_model)->autoFiledWhenMade);
     QVERIFY(!store.prediction(i1, m_model)->autoFiledWhenMade);
 }
