@@ -16,6 +16,8 @@
 #include "mainwindow.h"
 #include "reviewwidget.h"
 
+#include "handmadecatalog.h"
+
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
@@ -281,32 +283,6 @@ void printRow(const QString &action, double stallMs, double resultMs, double com
     std::fflush(stdout);
 }
 
-// A catalog as Accession wrote it at schema 3, made from a current one: without what migrations 4 to 8 added
-// (the index for browsing by confidence, the collection, merge and weights tables, the import runs' process
-// columns), so that opening it runs those migrations on every row.
-void rollBackToSchema3(const QString &path)
-{
-    const QString connection = QStringLiteral("bench-rollback");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        db.setDatabaseName(path);
-        if (!db.open())
-            qFatal("cannot open %s", qPrintable(path));
-        QSqlQuery query(db);
-        for (const char *statement :
-             {"DROP INDEX predictions_model_confidence", "DROP TABLE collection_objects", "DROP TABLE collection_cache",
-              "ALTER TABLE import_runs DROP COLUMN pid", "ALTER TABLE import_runs DROP COLUMN host",
-              "ALTER TABLE import_runs DROP COLUMN process_identity", "ALTER TABLE import_runs DROP COLUMN warnings",
-              "DROP TABLE department_merge_moves", "DROP TABLE department_merges", "DROP TABLE pretrained_weights",
-              "UPDATE settings SET value = '3' WHERE key = 'schema_version'", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
-            if (!query.exec(QString::fromLatin1(statement)))
-                qFatal("%s: %s", statement, qPrintable(query.lastError().text()));
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(connection);
-}
-
 // A fresh copy of the schema-3 catalog (made once from the built one, before any action changed it).
 QString migratingCopy(const QString &schema3Path, const QString &name)
 {
@@ -372,7 +348,8 @@ int main(int argc, char *argv[])
             catalog.run(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
         }
         QFile::copy(path, schema3Path + QStringLiteral(".part"));
-        rollBackToSchema3(schema3Path + QStringLiteral(".part"));
+        if (!test::rollBackToSchema3(schema3Path + QStringLiteral(".part")))
+            qFatal("cannot take %s back to schema 3", qPrintable(schema3Path));
         QFile::rename(schema3Path + QStringLiteral(".part"), schema3Path);
     }
     const double baseMemory = residentMb();

@@ -1,31 +1,12 @@
 #pragma once
 
 #include "ingest/collectionimport.h"
-#include "jobs/job.h"
-
-#include <QMutex>
+#include "jobs/summaryjob.h"
 
 namespace accession {
 
 // What the collection import jobs share: a summary that grows as the job runs, readable from any thread.
-class CollectionImportJob : public Job
-{
-    Q_OBJECT
-public:
-    using Job::Job;
-    // Complete after finished()/cancelled(); partial while running.
-    CollectionImportSummary summary() const;
-
-protected:
-    // Runs an ingest engine with this job's cancel and progress, publishing its summary at each report and at the end.
-    void runEngine(const std::function<void(CollectionImportSummary &, const WorkControl &)> &engine);
-
-private:
-    void publish(const CollectionImportSummary &summary);
-
-    mutable QMutex m_mutex;
-    CollectionImportSummary m_summary;
-};
+using CollectionImportJob = SummaryJob<CollectionImportSummary>;
 
 // Imports from The Met's Collection API off the GUI thread (ingest's importFromMet); resumable.
 class MetImportJob : public CollectionImportJob
