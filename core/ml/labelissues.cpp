@@ -57,15 +57,17 @@ ConfidentLearning confidentLearning(const std::vector<double> &probabilities, co
             continue; // confident of no class: counted nowhere, as in the paper
         ++result.confidentJoint[label][suggested];
         if (suggested != label)
-            result.issues.push_back({row, label, suggested, p(row, suggested) - p(row, label)});
+            result.issues.push_back({row, label, suggested, 1.0 - p(row, label)});
     }
-    // The normalised margin ranks; the lower probability of the given label breaks ties, then the row.
+    // Self-confidence ranks (1 - p(given)): on the MET photographs with 5% of labels flipped its top 5% held 62% flipped
+    // items against 52% for the normalised margin p(suggested) - p(given) (bench/label_issues.sh). A higher p(suggested)
+    // breaks ties, then the row.
     std::sort(result.issues.begin(), result.issues.end(), [&](const ConfidentLearning::Issue &a, const ConfidentLearning::Issue &b) {
         if (a.score != b.score)
             return a.score > b.score;
-        const double pa = p(a.row, a.given), pb = p(b.row, b.given);
+        const double pa = p(a.row, a.suggested), pb = p(b.row, b.suggested);
         if (pa != pb)
-            return pa < pb;
+            return pa > pb;
         return a.row < b.row;
     });
 

@@ -31,7 +31,7 @@ struct LabelIssue
     QString path;
     QString given;
     QString suggested;
-    double score = 0;          // p(suggested) - p(given), out of fold: higher is more suspicious
+    double score = 0;          // self-confidence against the label, 1 - p(given), out of fold: higher is more suspicious
     double givenProbability = 0;
     double suggestedProbability = 0;
 };
@@ -58,7 +58,7 @@ struct ConfidentLearning
         int row = 0; // index into the probability rows
         int given = 0;
         int suggested = 0;
-        double score = 0;
+        double score = 0; // 1 - p(given)
     };
     QVector<double> thresholds;                 // per class
     QVector<QVector<qint64>> confidentJoint;    // [given][suggested]

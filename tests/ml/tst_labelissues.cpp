@@ -60,7 +60,7 @@ private Q_SLOTS:
     void initTestCase();
     void thresholdsAreMeanSelfConfidence();
     void confidentJointCountsOnlyConfidentItems();
-    void issuesRankByMarginWithTiesBroken();
+    void issuesRankBySelfConfidenceWithTiesBroken();
     void errorRateUsesTheCalibratedJoint();
     void flippedLabelsRankFirst();
     void sameSeedSameRanking();
@@ -149,12 +149,12 @@ void TestLabelIssues::confidentJointCountsOnlyConfidentItems()
     QCOMPARE(learned.issues[0].row, 2);
     QCOMPARE(learned.issues[0].given, 0);
     QCOMPARE(learned.issues[0].suggested, 1);
-    QVERIFY(qFuzzyCompare(learned.issues[0].score, 0.8));
+    QVERIFY(qFuzzyCompare(learned.issues[0].score, 0.9));
 }
 
-void TestLabelIssues::issuesRankByMarginWithTiesBroken()
+void TestLabelIssues::issuesRankBySelfConfidenceWithTiesBroken()
 {
-    // Three classes (binary fractions, so equal margins are equal). Thresholds: 0.53125, 0.6875, 0.7083.
+    // Three classes (binary fractions, so equal scores are equal). Thresholds: 0.53125, 0.6875, 0.7083.
     const std::vector<double> p = {
         1.0, 0.0, 0.0,          // 0: labelled 0
         1.0, 0.0, 0.0,          // 1: labelled 0
@@ -162,23 +162,26 @@ void TestLabelIssues::issuesRankByMarginWithTiesBroken()
         0.0, 1.0, 0.0,          // 3: labelled 1
         0.0, 0.0, 1.0,          // 4: labelled 2
         0.0, 0.0, 1.0,          // 5: labelled 2
-        0.0, 0.875, 0.125,      // 6: labelled 0, suggests 1: margin 0.875
-        0.125, 0.0625, 0.8125,  // 7: labelled 1, suggests 2: margin 0.75 with p(given) 0.0625
-        0.125, 0.0, 0.875,      // 8: labelled 0, suggests 2: margin 0.75 with p(given) 0.125
-        0.0, 0.875, 0.125,      // 9: labelled 2, suggests 1: margin 0.75 with p(given) 0.125, as row 8: rows in order
+        0.0, 0.875, 0.125,      // 6: labelled 0, suggests 1: score 1
+        0.125, 0.0625, 0.8125,  // 7: labelled 1, suggests 2: score 0.9375
+        0.125, 0.0625, 0.8125,  // 8: labelled 0, suggests 2: score 0.875 with p(suggested) 0.8125
+        0.0, 0.875, 0.125,      // 9: labelled 2, suggests 1: score 0.875 with p(suggested) 0.875: before row 8
+        0.0, 0.875, 0.125,      // 10: labelled 2, suggests 1: all as row 9: rows in order
     };
-    const ConfidentLearning learned = confidentLearning(p, {0, 0, 1, 1, 2, 2, 0, 1, 0, 2}, 3);
+    const ConfidentLearning learned = confidentLearning(p, {0, 0, 1, 1, 2, 2, 0, 1, 0, 2, 2}, 3);
     QVector<int> rows;
     QVector<int> suggested;
     for (const ConfidentLearning::Issue &issue : learned.issues) {
         rows << issue.row;
         suggested << issue.suggested;
     }
-    QCOMPARE(rows, (QVector<int>{6, 7, 8, 9}));
-    QCOMPARE(suggested, (QVector<int>{1, 2, 2, 1}));
-    QCOMPARE(learned.issues[0].score, 0.875);
-    QCOMPARE(learned.issues[1].score, 0.75);
-    QCOMPARE(learned.confidentJoint, (QVector<QVector<qint64>>{{2, 1, 1}, {0, 2, 1}, {0, 1, 2}}));
+    QCOMPARE(rows, (QVector<int>{6, 7, 9, 10, 8}));
+    QCOMPARE(suggested, (QVector<int>{1, 2, 1, 1, 2}));
+    QCOMPARE(learned.issues[0].score, 1.0);
+    QCOMPARE(learned.issues[1].score, 0.9375);
+    QCOMPARE(learned.issues[2].score, 0.875);
+    QCOMPARE(learned.issues[4].score, 0.875);
+    QCOMPARE(learned.confidentJoint, (QVector<QVector<qint64>>{{2, 1, 1}, {0, 2, 1}, {0, 2, 2}}));
 
     // An exact tie with the given label: the label keeps it, no issue. A tie between two other classes: the first.
     const ConfidentLearning tied = confidentLearning({0.5, 0.5, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 1.0, 0.5, 0.5, 0.0}, {0, 1, 2, 2}, 3);
