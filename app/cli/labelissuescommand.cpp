@@ -1,0 +1,104 @@
+#include "commands.h"
+
+#include "cliutil.h"
+#include "jobwait.h"
+
+#include "jobs/labelissuesjob.h"
+#include "ml/architecture.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+
+namespace accession::cli {
+
+int runLabelIssues(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Rank the catalog's labelled items whose department is probably wrong: out-of-fold probabilities from a "
+                       "head fitted on the backbone's features, then confident learning (per-department thresholds, the "
+                       "confident joint). Most suspicious first, each with the department suggested instead."));
+    parser.addOption(catalogOption());
+    parser.addOption({QStringLiteral("model"), QStringLiteral("Model whose backbone gives the features (default: the catalog's active model)."),
+                      QStringLiteral("MODEL")});
+    parser.addOption({QStringLiteral("weights"), QStringLiteral("Instead of a model: pretrained backbone weights (with --arch)."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("arch"), QStringLiteral("With --weights: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
+    parser.addOption({QStringLiteral("folds"), QStringLiteral("Folds for the out-of-fold probabilities (default 5)."), QStringLiteral("K")});
+    parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the folds and the heads (default 1)."), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("limit"), QStringLiteral("Print at most N items (default: all)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption(jsonOption());
+    const QString usage = QStringLiteral("accession-cli label-issues --catalog FILE [--model MODEL | --weights FILE --arch A] "
+                                         "[--folds 5] [--seed S] [--limit N] [--json]");
+    if (!parseCommand(parser, arguments, usage))
+        return 0;
+
+    LabelIssueRequest request;
+    request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
+    if (!QFileInfo::exists(request.catalogPath))
+        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    if (parser.isSet(QStringLiteral("model")) && parser.isSet(QStringLiteral("weights")))
+        throw CliError(QStringLiteral("give --model or --weights, not both"), 2);
+    request.modelPath = parser.value(QStringLiteral("model"));
+    if (parser.isSet(QStringLiteral("weights"))) {
+        request.weightsPath = parser.value(QStringLiteral("weights"));
+        request.architecture = requiredValue(parser, QStringLiteral("arch"));
+        if (!architectureFromName(request.architecture))
+            throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
+    }
+    request.folds = intValue(parser, QStringLiteral("folds"), 5, 2);
+    request.seed = quint64(intValue(parser, QStringLiteral("seed"), 1, 0));
+    request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    const int limit = intValue(parser, QStringLiteral("limit"), -1, 0);
+
+    LabelIssuesJob job(request);
+    if (!runJobInBackground(job, true))
+        return 130;
+    const LabelIssueReport report = job.report();
+    const int shown = limit < 0 ? int(report.items.size()) : std::min(limit, int(report.items.size()));
+
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray items;
+        for (int i = 0; i < shown; ++i) {
+            const LabelIssue &issue = report.items[i];
+            items.append(QJsonObject{{QStringLiteral("item_id"), issue.itemId},
+                                     {QStringLiteral("path"), issue.path},
+                                     {QStringLiteral("given"), issue.given},
+                                     {QStringLiteral("suggested"), issue.suggested},
+                                     {QStringLiteral("score"), issue.score},
+                                     {QStringLiteral("p_given"), issue.givenProbability},
+                                     {QStringLiteral("p_suggested"), issue.suggestedProbability}});
+        }
+        QJsonObject thresholds;
+        for (int i = 0; i < report.classes.size(); ++i)
+            thresholds.insert(report.classes[i], report.thresholds.value(i));
+        printJson(QJsonObject{{QStringLiteral("catalog"), QFileInfo(request.catalogPath).absoluteFilePath()},
+                              {QStringLiteral("backbone"), report.backbone},
+                              {QStringLiteral("folds"), report.folds},
+                              {QStringLiteral("items_checked"), report.itemsChecked},
+                              {QStringLiteral("issues_found"), qint64(report.items.size())},
+                              {QStringLiteral("estimated_error_rate"), report.estimatedErrorRate},
+                              {QStringLiteral("thresholds"), thresholds},
+                              {QStringLiteral("items"), items},
+                              {QStringLiteral("failed"), problemsToJson(report.failures)},
+                              {QStringLiteral("seconds"), report.seconds}});
+        return 0;
+    }
+    printLine(QStringLiteral("%1 labelled items checked with %2 folds (backbone of %3): %4 probably mislabelled, estimated "
+                             "error rate %5%")
+                  .arg(report.itemsChecked).arg(report.folds).arg(report.backbone).arg(report.items.size())
+                  .arg(report.estimatedErrorRate * 100, 0, 'f', 1));
+    for (int i = 0; i < shown; ++i) {
+        const LabelIssue &issue = report.items[i];
+        printLine(QStringLiteral("  %1  item %2  %3 -> %4  %5")
+                      .arg(issue.score, 6, 'f', 3).arg(issue.itemId).arg(issue.given, issue.suggested, issue.path));
+    }
+    if (shown < report.items.size())
+        printLine(QStringLiteral("  ... %1 more (--limit)").arg(report.items.size() - shown));
+    for (const Problem &problem : report.failures)
+        printError(QStringLiteral("skipped: %1").arg(problem.toLine()));
+    return 0;
+}
+
+} // namespace accession::cli
