@@ -584,8 +584,15 @@ void MainWindow::submitClassify(const ClassifyRequest &request, const QString &d
 
 void MainWindow::submitImport(const ImportRequest &request, const QString &description)
 {
-    submitJob(std::make_unique<ImportJob>(m_session->path(), request), description, [this](ImportJob &job, const JobOutcome &outcome) {
+    const QString source = request.source == ImportRequest::Source::Csv ? request.csvPath : request.foldersDir;
+    submitJob(std::make_unique<ImportJob>(m_session->path(), request), description, [this, source](ImportJob &job, const JobOutcome &outcome) {
         const ImportSummary summary = job.summary();
+        // What the import put right and the curator should know (a CSV read as Windows-1252, a column named
+        // twice) is listed with the problems, as the command line prints it.
+        QVector<Problem> notes;
+        for (const QString &warning : summary.warnings)
+            notes.push_back({source, warning});
+        reportProblems(notes);
         reportProblems(summary.failures);
         if (outcome.isFinished())
             statusBar()->showMessage(tr("Imported %1, %2 already in the catalog, %3 failed")

@@ -157,10 +157,10 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
         const QString relative = QDir(images).relativeFilePath(files[i]);
         const QString curated = relative.startsWith(QLatin1String("a/")) ? QStringLiteral("Greek and Roman Art")
                                                                           : QStringLiteral("Islamic Art");
-        csv += QStringLiteral("%1,Wrong Department,%2,OBJ-%3\n").arg(relative, curated).arg(i);
+        csv += QStringLiteral("%1,Wrong D\u00e9partement,%2,OBJ-%3\n").arg(relative, curated).arg(i);
     }
     const QString csvPath = m_dir.filePath(QStringLiteral("labels.csv"));
-    writeFile(csvPath, csv.toUtf8());
+    writeFile(csvPath, csv.toLatin1()); // as a Windows spreadsheet exports it: not UTF-8
 
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("csv.db"))));
@@ -201,6 +201,12 @@ void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
     ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) { externalIds << row.externalId; });
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-0")));
     QVERIFY(externalIds.contains(QStringLiteral("OBJ-11")));
+    // How the file was read is listed with the problems, against the CSV, as the command line prints it.
+    bool encodingNoted = false;
+    for (int row = 0; row < window.problemsTable()->rowCount(); ++row)
+        encodingNoted |= window.problemsTable()->item(row, 1)->text().endsWith(QStringLiteral("labels.csv"))
+                         && window.problemsTable()->item(row, 2)->text().contains(QStringLiteral("Windows-1252"));
+    QVERIFY(encodingNoted);
 }
 
 void TestGettingStarted::csvDroppedOnTheStartPageOpensTheMapping()
