@@ -17,22 +17,27 @@ namespace {
 
 constexpr size_t kRecentlyDecidedKept = 100;
 
-QVector<ReviewQueue::Item> readQueuePage(Catalog &catalog, qint64 modelId, double threshold, int limit,
-                                         const QSet<qint64> &leaveOut)
+// The first `limit` items of the queue, with their predictions; `full` when the queue may hold more.
+struct QueuePage
+{
+    QVector<ReviewQueue::Item> items;
+    bool full = false;
+};
+
+QueuePage readQueuePage(Catalog &catalog, qint64 modelId, double threshold, int limit)
 {
     ReviewStore store(catalog);
-    QVector<ReviewQueue::Item> items;
+    QueuePage page;
     for (const ItemRow &entry : store.queue(modelId, threshold, limit)) {
-        if (leaveOut.contains(entry.id))
-            continue;
         ReviewQueue::Item item{entry, {}, {}};
         if (const auto prediction = store.prediction(entry.id, modelId)) {
             item.probabilities = prediction->probabilities;
             item.classes = prediction->classes;
         }
-        items.push_back(std::move(item));
+        page.items.push_back(std::move(item));
     }
-    return items;
+    page.full = page.items.size() == limit;
+    return page;
 }
 
 } // namespace
@@ -92,11 +97,11 @@ void ReviewQueue::reload()
         qint64 remaining = 0;
         QVector<Department> departments;
         QHash<QString, qint64> departmentIds;
-        QVector<Item> page;
+        QueuePage page;
     };
     m_session->worker()->read(
         this,
-        [leaveOut = m_beingWritten](Catalog &catalog) {
+        [](Catalog &catalog) {
             Start start;
             start.departments = catalog.departments();
             for (const Department &department : start.departments)
@@ -106,9 +111,9 @@ void ReviewQueue::reload()
                 return start;
             start.modelId = active->id;
             start.threshold = active->threshold;
-            start.page = readQueuePage(catalog, active->id, active->threshold, kPageSize, leaveOut);
+            start.page = readQueuePage(catalog, active->id, active->threshold, kPageSize);
             // The model's class names that are former names (a renamed or merged department) lead to the department now.
-            for (const Item &item : start.page) {
+            for (const Item &item : start.page.items) {
                 for (const QString &name : item.classes) {
                     if (!start.departmentIds.contains(name)) {
                         if (const auto id = catalog.departmentIdByName(name))
@@ -129,9 +134,14 @@ void ReviewQueue::reload()
             m_remaining = start.remaining;
             m_departments = start.departments;
             m_departmentIds = start.departmentIds;
-            m_exhausted = start.page.size() < kPageSize;
+            m_exhausted = !start.page.full;
             m_current.reset();
-            m_ahead.assign(start.page.cbegin(), start.page.cend());
+            m_ahead.clear();
+            // Decided while this was read, and written after it: they have left the queue already.
+            for (const Item &item : start.page.items) {
+                if (!m_beingWritten.contains(item.entry.id))
+                    m_ahead.push_back(item);
+            }
             if (!m_ahead.empty()) {
                 m_current = std::move(m_ahead.front());
                 m_ahead.pop_front();
@@ -156,27 +166,20 @@ void ReviewQueue::fetchMore()
         return;
     m_fetching = true;
     const quint64 generation = m_generation;
-    // From the front: the decisions written since are no longer in the queue; those still being written, the
-    // current item and the items ahead are left out here.
-    QSet<qint64> leaveOut = m_beingWritten;
-    if (m_current)
-        leaveOut.insert(m_current->entry.id);
-    for (const Item &item : m_ahead)
-        leaveOut.insert(item.entry.id);
-    const int limit = kPageSize + int(leaveOut.size());
+    // From the front: the decisions written since are no longer in the queue, while the current item, the items
+    // ahead and those still being written may be; they are left out when the page arrives, so it reads that many
+    // more.
+    const int limit = kPageSize + int(m_beingWritten.size() + m_ahead.size()) + (m_current ? 1 : 0);
     m_session->worker()->read(
-        this,
-        [modelId = m_modelId, threshold = m_threshold, limit, leaveOut](Catalog &catalog) {
-            const QVector<Item> items = readQueuePage(catalog, modelId, threshold, limit, leaveOut);
-            // Whether the queue has more than this page: the page came back short only when it ended.
-            return std::make_pair(items, ReviewStore(catalog).queue(modelId, threshold, 1, limit).isEmpty());
+        this, [modelId = m_modelId, threshold = m_threshold, limit](Catalog &catalog) {
+            return readQueuePage(catalog, modelId, threshold, limit);
         },
-        [this, generation](const std::pair<QVector<Item>, bool> &page) {
+        [this, generation](const QueuePage &page) {
             if (generation != m_generation)
                 return;
             m_fetching = false;
-            m_exhausted = page.second;
-            for (const Item &item : page.first) {
+            m_exhausted = !page.full;
+            for (const Item &item : page.items) {
                 if (!isQueued(item.entry.id) && !m_beingWritten.contains(item.entry.id))
                     m_ahead.push_back(item);
             }
@@ -190,11 +193,20 @@ void ReviewQueue::fetchMore()
         });
 }
 
-bool ReviewQueue::isQueued(qint64 itemId) const
+std::deque<ReviewQueue::Item>::iterator ReviewQueue::findAhead(qint64 itemId)
 {
-    if (m_current && m_current->entry.id == itemId)
-        return true;
-    return std::any_of(m_ahead.cbegin(), m_ahead.cend(), [itemId](const Item &item) { return item.entry.id == itemId; });
+    return std::find_if(m_ahead.begin(), m_ahead.end(), [itemId](const Item &item) { return item.entry.id == itemId; });
+}
+
+void ReviewQueue::removeAhead(qint64 itemId)
+{
+    if (const auto ahead = findAhead(itemId); ahead != m_ahead.end())
+        m_ahead.erase(ahead);
+}
+
+bool ReviewQueue::isQueued(qint64 itemId)
+{
+    return (m_current && m_current->entry.id == itemId) || findAhead(itemId) != m_ahead.end();
 }
 
 void ReviewQueue::advance()
@@ -227,10 +239,7 @@ void ReviewQueue::undoStackMoved(int index)
                 m_recentlyDecided.pop_back();
             advance();
         } else {
-            const auto ahead = std::find_if(m_ahead.begin(), m_ahead.end(),
-                                            [itemId](const Item &item) { return item.entry.id == itemId; });
-            if (ahead != m_ahead.end())
-                m_ahead.erase(ahead);
+            removeAhead(itemId);
         }
     } else if (index == previous - 1) {
         // A decision undone: its item comes back in front at once, if it was decided here.
@@ -265,11 +274,7 @@ void ReviewQueue::itemStatusChanged(qint64 itemId, ItemStatus before, ItemStatus
     m_remaining = std::max<qint64>(0, m_remaining);
     Q_EMIT remainingChanged(m_remaining);
     if (after != ItemStatus::NeedsReview && !(m_current && m_current->entry.id == itemId)) {
-        // Filed from elsewhere while waiting ahead.
-        const auto ahead = std::find_if(m_ahead.begin(), m_ahead.end(),
-                                        [itemId](const Item &item) { return item.entry.id == itemId; });
-        if (ahead != m_ahead.end())
-            m_ahead.erase(ahead);
+        removeAhead(itemId); // filed from elsewhere while waiting ahead
     } else if (after != ItemStatus::NeedsReview) {
         advance(); // the current item was filed by a decision this queue did not see pushed
     }

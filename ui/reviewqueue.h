@@ -60,7 +60,9 @@ private:
     void advance();
     void undoStackMoved(int index);
     void itemStatusChanged(qint64 itemId, ItemStatus before, ItemStatus after);
-    bool isQueued(qint64 itemId) const;
+    bool isQueued(qint64 itemId);
+    std::deque<Item>::iterator findAhead(qint64 itemId);
+    void removeAhead(qint64 itemId);
 
     CatalogSession *m_session;
     quint64 m_generation = 0;
@@ -74,7 +76,7 @@ private:
     QHash<QString, qint64> m_departmentIds; // names and former names
     std::optional<Item> m_current;
     std::deque<Item> m_ahead;
-    QSet<qint64> m_beingWritten;      // decided here, not yet written: kept out of arriving pages
+    QSet<qint64> m_beingWritten;      // decided here, not yet written: left out of the pages that arrive meanwhile
     std::deque<Item> m_recentlyDecided; // newest first, for undo to bring back at once
     int m_undoIndex = 0;
 };

@@ -33,6 +33,8 @@ private Q_SLOTS:
     void theWholeQueueOnceEachInOrder();
     void undoBringsTheItemBackAtOnce();
     void skippedItemsComeLast();
+    void aDecisionMadeWhileTheQueueReloadsIsNotShownAgain();
+    void anUndoneItemSurvivesAReloadWhileItIsWritten();
 
 private:
     QString freshCatalog(const QString &name) const;
@@ -200,6 +202,70 @@ void TestReviewQueue::skippedItemsComeLast()
     QVERIFY(queue.current());
     QCOMPARE(queue.current()->entry.id, skipped);
     QVERIFY(queue.current()->entry.skipped);
+}
+
+void TestReviewQueue::aDecisionMadeWhileTheQueueReloadsIsNotShownAgain()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("reloading.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    const qint64 first = queue.current()->entry.id;
+    // The reload's read is queued before the decision's write, so it still finds the item waiting.
+    occupyCatalogThread(session, 300);
+    session.notifyModelsChanged();
+    decide(session, queue, DecisionCommand::Kind::Accept);
+    QVERIFY(queue.current()->entry.id != first);
+    QVERIFY(settleCatalogReads(&session));
+    QVERIFY(queue.current());
+    QVERIFY(queue.current()->entry.id != first);
+    QVERIFY(Catalog(path).item(first)->labelId != 0);
+    QCOMPARE(queue.remaining(), qint64(kWaiting - 1));
+    // Nothing goes missing either: the rest of the queue, once each.
+    QSet<qint64> seen{first};
+    while (queue.current() || queue.isLoading() || session.worker()->pendingTasks() > 0) {
+        if (!queue.current()) {
+            QTest::qWait(5);
+            continue;
+        }
+        QVERIFY(!seen.contains(queue.current()->entry.id));
+        seen.insert(queue.current()->entry.id);
+        decide(session, queue, DecisionCommand::Kind::Accept);
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE(seen.size(), kWaiting);
+}
+
+void TestReviewQueue::anUndoneItemSurvivesAReloadWhileItIsWritten()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("undo-reload.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    const qint64 first = queue.current()->entry.id;
+    decide(session, queue, DecisionCommand::Kind::Accept);
+    QVERIFY(settleCatalogReads(&session));
+    // The undo's write and then the reload's read are queued behind a slow task.
+    occupyCatalogThread(session, 300);
+    session.undoStack()->undo();
+    QCOMPARE(queue.current()->entry.id, first);
+    session.notifyModelsChanged();
+    QVERIFY(settleCatalogReads(&session));
+    QVERIFY(queue.current());
+    QCOMPARE(queue.current()->entry.id, first); // back in the queue, in front, where the catalog has it
+    QCOMPARE(queue.remaining(), qint64(kWaiting));
+    QSet<qint64> seen;
+    while (queue.current() || queue.isLoading() || session.worker()->pendingTasks() > 0) {
+        if (!queue.current()) {
+            QTest::qWait(5);
+            continue;
+        }
+        QVERIFY(!seen.contains(queue.current()->entry.id));
+        seen.insert(queue.current()->entry.id);
+        decide(session, queue, DecisionCommand::Kind::Accept);
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE(seen.size(), kWaiting);
 }
 
 QTEST_MAIN(TestReviewQueue)
