@@ -30,8 +30,8 @@ public:
 
 namespace {
 
-// Whether a read's receiver still exists, as the worker thread can ask it: set false on the GUI thread when the
-// receiver is destroyed.
+// Whether a task's receiver still exists, as the worker thread (to drop a read) and the posting thread (to drop a
+// result) can ask it: set false on the posting thread when the receiver is destroyed.
 using AliveToken = std::shared_ptr<std::atomic<bool>>;
 
 QHash<QObject *, AliveToken> &aliveTokens()
@@ -148,11 +148,10 @@ void CatalogWorker::enqueue(Kind kind, QObject *receiver, Task task, ErrorHandle
 {
     Q_ASSERT(receiver);
     const AliveToken alive = aliveTokenOf(receiver);
-    const QPointer<QObject> guardedReceiver(receiver);
     const quint64 generation = m_generation;
     ++m_pendingTasks;
-    QMetaObject::invokeMethod(m_runner, [this, runner = m_runner, kind, alive, guardedReceiver, generation,
-                                         task = std::move(task), onError = std::move(onError)]() mutable {
+    QMetaObject::invokeMethod(m_runner, [this, runner = m_runner, kind, alive, generation, task = std::move(task),
+                                         onError = std::move(onError)]() mutable {
         std::function<void()> call;
         QString failure;
         if (kind == Kind::Read && (!alive->load() || runner->shuttingDown || runner->latestGeneration != generation)) {
@@ -169,28 +168,20 @@ void CatalogWorker::enqueue(Kind kind, QObject *receiver, Task task, ErrorHandle
         }
         if (runner->shuttingDown)
             return;
-        deliver(guardedReceiver, [this, call = std::move(call), failure, onError = std::move(onError)] {
+        // Delivered through this object, which lives on the posting thread, where the receiver's token is set when
+        // it goes: the count of tasks in flight goes down even then.
+        QMetaObject::invokeMethod(this, [this, alive, call = std::move(call), failure, onError = std::move(onError)] {
             --m_pendingTasks;
+            if (!alive->load())
+                return;
             if (call)
                 call();
             else if (!failure.isEmpty() && onError)
                 onError(failure);
             else if (!failure.isEmpty())
                 Q_EMIT taskFailed(failure);
-        });
+        }, Qt::QueuedConnection);
     });
-}
-
-void CatalogWorker::deliver(const QPointer<QObject> &receiver, std::function<void()> call)
-{
-    // Through this object, which lives on the posting thread: there, and only there, can the receiver's pointer
-    // be checked without a race. The count of tasks in flight goes down even when the receiver is gone.
-    QMetaObject::invokeMethod(this, [this, receiver, call = std::move(call)] {
-        if (receiver)
-            call();
-        else
-            --m_pendingTasks;
-    }, Qt::QueuedConnection);
 }
 
 void CatalogWorker::waitForIdle()

@@ -3,7 +3,6 @@
 #include "catalog.h"
 
 #include <QObject>
-#include <QPointer>
 #include <QString>
 #include <QThread>
 
@@ -94,7 +93,6 @@ private:
     }
 
     void enqueue(Kind kind, QObject *receiver, Task task, ErrorHandler onError);
-    void deliver(const QPointer<QObject> &receiver, std::function<void()> call);
     // On the worker thread, after an open: builds the catalog's missing indexes on the index thread.
     void startIndexBuilds(const QString &path, quint64 generation);
 
