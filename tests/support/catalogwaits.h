@@ -57,21 +57,14 @@ inline bool openWorkerAndWait(CatalogWorker &worker, const QString &path, int ti
     QSignalSpy opened(&worker, &CatalogWorker::opened);
     QSignalSpy failed(&worker, &CatalogWorker::openFailed);
     worker.open(path);
-    QElapsedTimer waited;
-    waited.start();
-    while (opened.isEmpty() && failed.isEmpty() && waited.elapsed() < timeoutMs)
-        QTest::qWait(2);
+    QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs);
     return !opened.isEmpty();
 }
 
 // Until the model's latest reload (its first page and its count) or page has arrived.
 inline bool waitUntilLoaded(CatalogItemModel &model, int timeoutMs = 30000)
 {
-    QElapsedTimer waited;
-    waited.start();
-    while (model.isLoading() && waited.elapsed() < timeoutMs)
-        QTest::qWait(2);
-    return !model.isLoading();
+    return QTest::qWaitFor([&] { return !model.isLoading(); }, timeoutMs);
 }
 
 // Every row the model's filter matches, page after page.
@@ -93,8 +86,7 @@ inline bool settleCatalogReads(CatalogSession *session, int timeoutMs = 30000)
 {
     QElapsedTimer waited;
     waited.start();
-    while (session->isOpening() && waited.elapsed() < timeoutMs)
-        QTest::qWait(2);
+    QTest::qWaitFor([&] { return !session->isOpening(); }, timeoutMs);
     return settleWorker(*session->worker(), int(std::max<qint64>(1, timeoutMs - waited.elapsed())));
 }
 
@@ -102,11 +94,7 @@ inline bool settleCatalogReads(CatalogSession *session, int timeoutMs = 30000)
 inline bool openSessionAndWait(CatalogSession &session, const QString &path, int timeoutMs = 60000)
 {
     session.open(path);
-    QElapsedTimer waited;
-    waited.start();
-    while (session.isOpening() && waited.elapsed() < timeoutMs)
-        QTest::qWait(2);
-    return session.isOpen() && settleCatalogReads(&session, timeoutMs);
+    return settleCatalogReads(&session, timeoutMs) && session.isOpen();
 }
 
 // The window's File ▸ Open, waited for: true when the catalog opened and the views have read it.
@@ -115,10 +103,7 @@ inline bool openCatalogAndWait(MainWindow &window, const QString &path, int time
     QSignalSpy opened(&window, &MainWindow::catalogOpened);
     QSignalSpy failed(&window, &MainWindow::catalogOpenFailed);
     window.openCatalog(path);
-    QElapsedTimer waited;
-    waited.start();
-    while (opened.isEmpty() && failed.isEmpty() && waited.elapsed() < timeoutMs)
-        QTest::qWait(2);
+    QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs);
     return !opened.isEmpty() && settleCatalogReads(window.session(), timeoutMs);
 }
 
