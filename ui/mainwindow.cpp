@@ -4,6 +4,7 @@
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
+#include "checklabelswidget.h"
 #include "dashboardwidget.h"
 #include "departmentsdialog.h"
 #include "displaytext.h"
@@ -83,10 +84,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_catalogView = new CatalogView(m_itemModel, this);
     m_review = new ReviewWidget(m_session, this);
     m_dashboard = new DashboardWidget(m_session, this);
+    m_checkLabels = new CheckLabelsWidget(m_session, this);
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_catalogView, tr("&Catalog"));
     m_tabs->addTab(m_review, tr("&Review"));
     m_tabs->addTab(m_dashboard, tr("&Model"));
+    m_tabs->addTab(m_checkLabels, tr("C&heck Labels"));
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -158,9 +161,17 @@ MainWindow::MainWindow(QWidget *parent)
         if (m_tabs->currentWidget() == m_review)
             m_itemPanel->showItem(itemId);
     });
+    connect(m_checkLabels, &CheckLabelsWidget::currentItemChanged, this, [this](qint64 itemId) {
+        if (m_tabs->currentWidget() == m_checkLabels && itemId > 0)
+            m_itemPanel->showItem(itemId);
+    });
+    connect(m_checkLabels, &CheckLabelsWidget::openItemRequested, this, &MainWindow::showItem);
+    connect(m_checkLabels, &CheckLabelsWidget::problemsFound, this, &MainWindow::reportProblems);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_review)
             m_itemPanel->showItem(m_review->currentItemId());
+        else if (m_tabs->currentWidget() == m_checkLabels && m_checkLabels->currentItemId() > 0)
+            m_itemPanel->showItem(m_checkLabels->currentItemId());
         else if (m_tabs->currentWidget() == m_catalogView && m_catalogView->currentItemId() > 0)
             m_itemPanel->showItem(m_catalogView->currentItemId());
     });
@@ -234,6 +245,7 @@ void MainWindow::buildMenus()
     view->addAction(tr("&Catalog"), QKeySequence(Qt::CTRL | Qt::Key_1), this, &MainWindow::showCatalog);
     view->addAction(tr("&Review Queue"), QKeySequence(Qt::CTRL | Qt::Key_2), this, &MainWindow::showReview);
     view->addAction(tr("&Model Dashboard"), QKeySequence(Qt::CTRL | Qt::Key_3), this, &MainWindow::showDashboard);
+    view->addAction(tr("C&heck Labels"), QKeySequence(Qt::CTRL | Qt::Key_5), this, &MainWindow::showCheckLabels);
     view->addSeparator();
     view->addAction(tr("Thumbnail &Grid"), this, [this] { m_catalogView->showGrid(true); });
     view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
@@ -243,6 +255,9 @@ void MainWindow::buildMenus()
                                      &MainWindow::openRetrainDialog);
     m_classifyAction = model->addAction(tr("&Classify Unclassified Items"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
                                         this, &MainWindow::classifyUnclassified);
+    m_checkLabelsAction = model->addAction(tr("Check &Labels…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L), this,
+                                           &MainWindow::checkLabels);
+    m_checkLabelsAction->setToolTip(tr("List the labelled items whose department is probably wrong, to confirm or correct"));
     model->addAction(tr("&Add Model File…"), this, &MainWindow::chooseAndAddModelFile);
     model->addAction(tr("Add &Pretrained Weights…"), this, &MainWindow::chooseAndAddPretrainedWeights);
     refreshRecentMenu();
@@ -508,6 +523,22 @@ void MainWindow::showReview()
 void MainWindow::showDashboard()
 {
     m_tabs->setCurrentWidget(m_dashboard);
+}
+
+void MainWindow::showCheckLabels()
+{
+    m_tabs->setCurrentWidget(m_checkLabels);
+    m_checkLabels->table()->setFocus();
+}
+
+void MainWindow::checkLabels()
+{
+    if (!m_session->isOpen()) {
+        statusBar()->showMessage(tr("Open a catalog first."));
+        return;
+    }
+    showCheckLabels();
+    m_checkLabels->startCheck();
 }
 
 void MainWindow::chooseAndOpenCatalog()

@@ -25,6 +25,7 @@ namespace accession {
 class CatalogItemModel;
 class CatalogSession;
 class CatalogView;
+class CheckLabelsWidget;
 class MetImportDialog;
 class DashboardWidget;
 class ExportDialog;
@@ -58,6 +59,9 @@ public:
     void showCatalog();
     void showReview();
     void showDashboard();
+    // View ▸ Check Labels shows the list of the last check; Model ▸ Check Labels… also starts a check.
+    void showCheckLabels();
+    void checkLabels();
     void openRetrainDialog();
     void openDepartmentsDialog();
     // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
@@ -90,6 +94,8 @@ public:
     CatalogView *catalogView() const { return m_catalogView; }
     ReviewWidget *reviewWidget() const { return m_review; }
     DashboardWidget *dashboard() const { return m_dashboard; }
+    CheckLabelsWidget *checkLabelsWidget() const { return m_checkLabels; }
+    QAction *checkLabelsAction() const { return m_checkLabelsAction; }
     ItemPanel *itemPanel() const { return m_itemPanel; }
     QTableWidget *problemsTable() const { return m_problems; }
     QTabWidget *tabs() const { return m_tabs; }
@@ -151,6 +157,7 @@ private:
     CatalogView *m_catalogView;
     ReviewWidget *m_review;
     DashboardWidget *m_dashboard;
+    CheckLabelsWidget *m_checkLabels;
     ItemPanel *m_itemPanel;
     QTableWidget *m_problems;
     QDockWidget *m_itemDock;
@@ -160,6 +167,7 @@ private:
     QAction *m_importFolderAction = nullptr;
     QAction *m_trainAction = nullptr;
     QAction *m_classifyAction = nullptr;
+    QAction *m_checkLabelsAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QLabel *m_countLabel;
     QLabel *m_noticeLabel;

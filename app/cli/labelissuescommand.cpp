@@ -26,11 +26,14 @@ int runLabelIssues(const QStringList &arguments)
     parser.addOption({QStringLiteral("arch"), QStringLiteral("With --weights: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
     parser.addOption({QStringLiteral("folds"), QStringLiteral("Folds for the out-of-fold probabilities (default 5)."), QStringLiteral("K")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the folds and the heads (default 1)."), QStringLiteral("S")});
+    parser.addOption({QStringLiteral("include-confirmed"),
+                      QStringLiteral("Report items whose label a curator gave or confirmed too (by default they take part in the "
+                                     "folds but are not reported).")});
     parser.addOption({QStringLiteral("limit"), QStringLiteral("Print at most N items (default: all)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral("accession-cli label-issues --catalog FILE [--model MODEL | --weights FILE --arch A] "
-                                         "[--folds 5] [--seed S] [--limit N] [--json]");
+                                         "[--folds 5] [--seed S] [--include-confirmed] [--limit N] [--json]");
     if (!parseCommand(parser, arguments, usage))
         return 0;
 
@@ -50,6 +53,7 @@ int runLabelIssues(const QStringList &arguments)
     request.folds = intValue(parser, QStringLiteral("folds"), 5, 2);
     request.seed = quint64(intValue(parser, QStringLiteral("seed"), 1, 0));
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    request.includeConfirmed = parser.isSet(QStringLiteral("include-confirmed"));
     const int limit = intValue(parser, QStringLiteral("limit"), -1, 0);
 
     LabelIssuesJob job(request);
@@ -66,6 +70,8 @@ int runLabelIssues(const QStringList &arguments)
                                      {QStringLiteral("path"), issue.path},
                                      {QStringLiteral("given"), issue.given},
                                      {QStringLiteral("suggested"), issue.suggested},
+                                     {QStringLiteral("given_department_id"), issue.givenDepartmentId},
+                                     {QStringLiteral("suggested_department_id"), issue.suggestedDepartmentId},
                                      {QStringLiteral("score"), issue.score},
                                      {QStringLiteral("p_given"), issue.givenProbability},
                                      {QStringLiteral("p_suggested"), issue.suggestedProbability}});
@@ -78,6 +84,7 @@ int runLabelIssues(const QStringList &arguments)
                               {QStringLiteral("folds"), report.folds},
                               {QStringLiteral("items_checked"), report.itemsChecked},
                               {QStringLiteral("issues_found"), qint64(report.items.size())},
+                              {QStringLiteral("confirmed_left_out"), report.confirmedLeftOut},
                               {QStringLiteral("estimated_error_rate"), report.estimatedErrorRate},
                               {QStringLiteral("thresholds"), thresholds},
                               {QStringLiteral("items"), items},
@@ -89,6 +96,9 @@ int runLabelIssues(const QStringList &arguments)
                              "error rate %5%")
                   .arg(report.itemsChecked).arg(report.folds).arg(report.backbone).arg(report.items.size())
                   .arg(report.estimatedErrorRate * 100, 0, 'f', 1));
+    if (report.confirmedLeftOut > 0)
+        printLine(QStringLiteral("  %1 more whose label a curator gave or confirmed are left out (--include-confirmed lists them)")
+                      .arg(report.confirmedLeftOut));
     for (int i = 0; i < shown; ++i) {
         const LabelIssue &issue = report.items[i];
         printLine(QStringLiteral("  %1  item %2  %3 -> %4  %5")

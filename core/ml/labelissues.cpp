@@ -173,10 +173,12 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     for (const ItemRow &item : items)
         ++labelledCount[item.departmentId];
     QHash<qint64, int> classOfDepartment;
+    QVector<qint64> departmentOfClass;
     for (const Department &department : catalog.departments()) {
         if (labelledCount.value(department.id) > 0) {
             classOfDepartment.insert(department.id, int(report.classes.size()));
             report.classes.push_back(department.name);
+            departmentOfClass.push_back(department.id);
         }
     }
     if (report.classes.size() < 2)
@@ -201,8 +203,12 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     ml::useChannelsLast(*backbone.net);
 
     QVector<Example> examples;
-    for (const ItemRow &item : items)
+    QSet<qint64> confirmedItems;
+    for (const ItemRow &item : items) {
         examples.push_back({item.id, item.path, item.contentHash, classOfDepartment.value(item.departmentId)});
+        if (item.labelSource == LabelSource::Curator)
+            confirmedItems.insert(item.id);
+    }
 
     QSet<QString> failedPaths;
     ml::TrainingHooks hooks;
@@ -318,11 +324,17 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     report.estimatedErrorRate = learned.estimatedErrorRate;
     for (const ConfidentLearning::Issue &issue : learned.issues) {
         const Example &example = examples[checkedRows[size_t(issue.row)]];
+        if (!request.includeConfirmed && confirmedItems.contains(example.itemId)) {
+            ++report.confirmedLeftOut;
+            continue;
+        }
         LabelIssue item;
         item.itemId = example.itemId;
         item.path = example.path;
         item.given = report.classes[issue.given];
         item.suggested = report.classes[issue.suggested];
+        item.givenDepartmentId = departmentOfClass[issue.given];
+        item.suggestedDepartmentId = departmentOfClass[issue.suggested];
         item.score = issue.score;
         item.givenProbability = checkedProbabilities[size_t(issue.row) * size_t(classes) + size_t(issue.given)];
         item.suggestedProbability = checkedProbabilities[size_t(issue.row) * size_t(classes) + size_t(issue.suggested)];

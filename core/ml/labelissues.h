@@ -22,6 +22,9 @@ struct LabelIssueRequest
     quint64 seed = 1;
     int threads = 0;
     int batchSize = 32;
+    // Items whose current label a curator gave or confirmed still take part in the folds, but are not reported
+    // unless this is set: a curator's word is not second-guessed on every check.
+    bool includeConfirmed = false;
 };
 
 // One item whose given label is probably wrong.
@@ -31,6 +34,8 @@ struct LabelIssue
     QString path;
     QString given;
     QString suggested;
+    qint64 givenDepartmentId = 0;
+    qint64 suggestedDepartmentId = 0;
     double score = 0;          // self-confidence against the label, 1 - p(given), out of fold: higher is more suspicious
     double givenProbability = 0;
     double suggestedProbability = 0;
@@ -44,6 +49,7 @@ struct LabelIssueReport
     QVector<double> thresholds; // per class: the mean out-of-fold probability of the class over items labelled with it
     int folds = 0;
     qint64 itemsChecked = 0;    // labelled items with features (unreadable images left out, see failures)
+    qint64 confirmedLeftOut = 0; // issues not reported because a curator gave or confirmed the label (includeConfirmed)
     QString backbone;           // the model or weights file whose backbone gave the features
     QVector<Problem> failures;
     double seconds = 0;
