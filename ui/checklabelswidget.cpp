@@ -117,11 +117,11 @@ CheckLabelsWidget::CheckLabelsWidget(CatalogSession *session, QWidget *parent)
     m_table->verticalHeader()->setDefaultSectionSize(kThumbnailSide + 6);
     // Fixed widths (measuring thousands of rows would cost more than it shows); the decision takes what is left.
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setColumnWidth(LabelIssuesModel::ItemColumn, kThumbnailSide + 120);
+    m_table->setColumnWidth(LabelIssuesModel::ItemColumn, kThumbnailSide + 100);
     m_table->setColumnWidth(LabelIssuesModel::GivenColumn, 140);
     m_table->setColumnWidth(LabelIssuesModel::SuggestedColumn, 140);
     m_table->setColumnWidth(LabelIssuesModel::ScoreColumn, 52);
-    m_table->setMinimumWidth(kThumbnailSide + 120 + 140 + 140 + 52 + 60);
+    m_table->setMinimumWidth(kThumbnailSide + 100 + 140 + 140 + 52 + 100);
 
     m_image = new ImageView(this);
     m_detail = new QLabel(this);

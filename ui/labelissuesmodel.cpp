@@ -101,8 +101,8 @@ QString LabelIssuesModel::decisionText(Decision decision)
 {
     switch (decision) {
     case Decision::Pending: return QString();
-    case Decision::Confirmed: return tr("Label confirmed");
-    case Decision::Relabelled: return tr("Suggestion taken");
+    case Decision::Confirmed: return tr("Confirmed");
+    case Decision::Relabelled: return tr("Relabelled");
     case Decision::Skipped: return tr("Skipped");
     }
     return QString();

@@ -27,6 +27,8 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
+#include <QDockWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -105,7 +107,9 @@ class TestCheckLabels : public QObject
 private Q_SLOTS:
     void initTestCase();
     void withoutAModelSaysWhatToDo();
+    void cancelStopsTheCheck();
     void decideUndoAndRedo();
+    void unreadablePhotographIsAProblem(); // last: it spoils one of the fixture's files
 
 private:
     bool runCheck(MainWindow &window);
@@ -195,6 +199,25 @@ void TestCheckLabels::withoutAModelSaysWhatToDo()
     QCOMPARE(view->backboneChoice()->currentText(), QStringLiteral("Pretrained weights: resnet18-backbone.safetensors (resnet18)"));
 }
 
+void TestCheckLabels::cancelStopsTheCheck()
+{
+    const QString path = copyCatalog(m_catalog, m_dir.path(), QStringLiteral("cancel.db"));
+    MainWindow window;
+    QVERIFY(openCatalogAndWait(window, path));
+    CheckLabelsWidget *view = window.checkLabelsWidget();
+    QSignalSpy ended(view, &CheckLabelsWidget::checkEnded);
+    window.checkLabelsAction()->trigger();
+    QVERIFY(QTest::qWaitFor([&] { return view->isChecking() || !ended.isEmpty(); }, 30000));
+    QVERIFY(view->isChecking());
+    QVERIFY(window.session()->jobs()->isBusy());
+    view->cancelCheck();
+    QVERIFY(QTest::qWaitFor([&] { return !ended.isEmpty(); }, kCheckTimeoutMs));
+    QCOMPARE(ended.first().first().toBool(), false);
+    QVERIFY(!view->isChecking());
+    QCOMPARE(view->model()->rowCount(), 0);
+    QVERIFY2(view->summaryLabel()->text().contains(QStringLiteral("cancelled")), qPrintable(view->summaryLabel()->text()));
+}
+
 void TestCheckLabels::decideUndoAndRedo()
 {
     const QString path = copyCatalog(m_catalog, m_dir.path(), QStringLiteral("decide.db"));
@@ -267,6 +290,8 @@ void TestCheckLabels::decideUndoAndRedo()
     if (model->rowCount() > 3)
         QCOMPARE(view->currentItemId(), model->issue(3).itemId);
     QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("2 decided · 1 skipped")));
+    if (const QString shots = qEnvironmentVariable("ACCESSION_SCREENSHOT_DIR"); !shots.isEmpty())
+        window.grab().save(shots + QStringLiteral("/check-labels-decided.png"));
 
     // Undo takes the suggestion back: the imported label is current again and the row waits, selected, for a decision.
     window.session()->undoStack()->undo();
@@ -307,6 +332,35 @@ void TestCheckLabels::decideUndoAndRedo()
     QVERIFY(itemIdsOf(all).contains(kept.itemId));
     QCOMPARE(all.value(QStringLiteral("confirmed_left_out")).toInteger(), 0);
     QCOMPARE(qint64(itemIdsOf(all).size()), qint64(model->rowCount()) + view->report().confirmedLeftOut);
+}
+
+void TestCheckLabels::unreadablePhotographIsAProblem()
+{
+    const QString path = copyCatalog(m_catalog, m_dir.path(), QStringLiteral("unreadable.db"));
+    QString spoiled;
+    {
+        Catalog catalog(path);
+        for (const ItemRow &item : catalog.labelledItems()) {
+            if (!m_flipped.contains(item.id)) {
+                spoiled = item.path;
+                break;
+            }
+        }
+    }
+    writeFile(spoiled, QByteArrayLiteral("not a PNG any more"));
+    MainWindow window;
+    QVERIFY(openCatalogAndWait(window, path));
+    CheckLabelsWidget *view = window.checkLabelsWidget();
+    view->foldsChoice()->setValue(2);
+    QVERIFY(runCheck(window)); // the rest is checked
+    QCOMPARE(view->report().itemsChecked, qint64(kDepartments.size() * kPerDepartment - 1));
+    QCOMPARE(view->report().failures.size(), 1);
+    QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("1 unreadable (see Problems)")));
+    bool listed = false;
+    for (int row = 0; row < window.problemsTable()->rowCount(); ++row)
+        listed = listed || window.problemsTable()->item(row, 1)->text() == spoiled;
+    QVERIFY(listed);
+    QVERIFY(!window.problemsDock()->isHidden());
 }
 
 QTEST_MAIN(TestCheckLabels)
