@@ -89,7 +89,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->addTab(m_catalogView, tr("&Catalog"));
     m_tabs->addTab(m_review, tr("&Review"));
     m_tabs->addTab(m_dashboard, tr("&Model"));
-    m_tabs->addTab(m_checkLabels, tr("C&heck Labels"));
+    m_tabs->addTab(m_checkLabels, tr("Chec&k Labels")); // Alt+H is the Help menu
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
