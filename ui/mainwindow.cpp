@@ -170,8 +170,11 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_review)
             m_itemPanel->showItem(m_review->currentItemId());
-        else if (m_tabs->currentWidget() == m_checkLabels && m_checkLabels->currentItemId() > 0)
-            m_itemPanel->showItem(m_checkLabels->currentItemId());
+        else if (m_tabs->currentWidget() == m_checkLabels) {
+            m_checkLabels->table()->setFocus(); // its keys (C, T, S) work at once
+            if (m_checkLabels->currentItemId() > 0)
+                m_itemPanel->showItem(m_checkLabels->currentItemId());
+        }
         else if (m_tabs->currentWidget() == m_catalogView && m_catalogView->currentItemId() > 0)
             m_itemPanel->showItem(m_catalogView->currentItemId());
     });
