@@ -215,6 +215,8 @@ int runEvaluate(const QStringList &arguments)
     parser.addOption({QStringLiteral("csv"), QStringLiteral("CSV of images and departments (not imported)."), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("images"), QStringLiteral("Folder the CSV's files are in."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("tta"), QStringLiteral("Test-time views to measure (none, flip, flip-scales) instead of the model card's."),
+                      QStringLiteral("VIEWS")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) --json");
     if (!parseCommand(parser, arguments, usage))
@@ -240,6 +242,8 @@ int runEvaluate(const QStringList &arguments)
         request.imagesDir = requiredValue(parser, QStringLiteral("images"));
     }
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    if (parser.isSet(QStringLiteral("tta")))
+        request.testTimeAugmentation = testTimeAugmentationOption(parser, QStringLiteral("tta"));
 
     EvaluationJob job(request);
     if (!runJobInBackground(job, true))
@@ -250,11 +254,13 @@ int runEvaluate(const QStringList &arguments)
         QJsonObject output = report.toJson();
         output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());
         output.insert(QStringLiteral("evaluated_on"), result.evaluatedOn);
+        output.insert(QStringLiteral("tta"), testTimeAugmentationName(result.testTimeAugmentation));
         output.insert(QStringLiteral("failed"), problemsToJson(result.failures));
         printJson(output);
         return 0;
     }
-    printLine(QStringLiteral("%1 images (%2)").arg(report.count).arg(result.evaluatedOn));
+    printLine(QStringLiteral("%1 images (%2), test-time views: %3").arg(report.count).arg(result.evaluatedOn)
+                  .arg(testTimeAugmentationName(result.testTimeAugmentation)));
     printLine(QStringLiteral("accuracy %1, top-3 %2, ECE %3 (calibrated %4)")
                   .arg(report.accuracy, 0, 'f', 3).arg(report.top3Accuracy, 0, 'f', 3)
                   .arg(report.ece, 0, 'f', 3).arg(report.eceCalibrated, 0, 'f', 3));
