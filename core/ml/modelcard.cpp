@@ -39,22 +39,22 @@ QJsonObject ModelCard::toJson() const
     for (auto it = validationImagesPerClass.cbegin(); it != validationImagesPerClass.cend(); ++it)
         perClassValidation.insert(it.key(), it.value());
     QJsonObject json{{QStringLiteral("format"), QStringLiteral("accession-model")},
-                       {QStringLiteral("format_version"), isEnsemble() ? 2 : 1},
-                       {QStringLiteral("architecture"), architecture},
-                       {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
-                       {QStringLiteral("preprocessing"), preprocessing.toJson()},
-                       {QStringLiteral("temperature"), temperature},
-                       {QStringLiteral("threshold"), threshold},
-                       {QStringLiteral("target_accuracy"), targetAccuracy},
-                       {QStringLiteral("validation"), validation.toJson()},
-                       {QStringLiteral("trained_at"), trainedAt.toUTC().toString(Qt::ISODate)},
-                       {QStringLiteral("training_images_per_class"), perClassTrain},
-                       {QStringLiteral("validation_images_per_class"), perClassValidation},
-                       {QStringLiteral("training"), training},
-                       {QStringLiteral("pretrained_from"), pretrainedFrom},
-                       {QStringLiteral("catalog"), catalogPath},
-                       {QStringLiteral("split_id"), splitId},
-                       {QStringLiteral("tta"), testTimeAugmentationName(testTimeAugmentation)}};
+                     {QStringLiteral("format_version"), isEnsemble() ? kFormatVersion : 1},
+                     {QStringLiteral("architecture"), architecture},
+                     {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
+                     {QStringLiteral("preprocessing"), preprocessing.toJson()},
+                     {QStringLiteral("temperature"), temperature},
+                     {QStringLiteral("threshold"), threshold},
+                     {QStringLiteral("target_accuracy"), targetAccuracy},
+                     {QStringLiteral("validation"), validation.toJson()},
+                     {QStringLiteral("trained_at"), trainedAt.toUTC().toString(Qt::ISODate)},
+                     {QStringLiteral("training_images_per_class"), perClassTrain},
+                     {QStringLiteral("validation_images_per_class"), perClassValidation},
+                     {QStringLiteral("training"), training},
+                     {QStringLiteral("pretrained_from"), pretrainedFrom},
+                     {QStringLiteral("catalog"), catalogPath},
+                     {QStringLiteral("split_id"), splitId},
+                     {QStringLiteral("tta"), testTimeAugmentationName(testTimeAugmentation)}};
     if (isEnsemble()) {
         QJsonArray list;
         for (const EnsembleMember &member : members)

@@ -91,6 +91,7 @@ private Q_SLOTS:
     void flipAveragesThePhotographAndItsMirror();
     void cardRecordsTestTimeViews();
     void ensemblePredictsTheMeanOfItsMembers();
+    void ensembleCardFieldsAreChecked();
     void ensembleRefusesMembersWithOtherClasses();
     void ensembleWithAMissingTensorIsRefused();
     void commandLineBuildsEvaluatesAndClassifiesWithAnEnsemble();
@@ -197,6 +198,44 @@ void TestTtaEnsemble::ensemblePredictsTheMeanOfItsMembers()
     request.memberPaths = {request.outPath, baseline};
     request.outPath = dir + QStringLiteral("/nested.safetensors");
     QVERIFY_THROWS_EXCEPTION(WeightsError, buildEnsemble(request));
+}
+
+void TestTtaEnsemble::ensembleCardFieldsAreChecked()
+{
+    const QString dir = m_dir.path() + QStringLiteral("/ensemblecard");
+    QDir().mkpath(dir);
+    EnsembleRequest request;
+    request.memberPaths = {makeModel(dir, QStringLiteral("a"), Architecture::Baseline, 48, 1.0, 1),
+                           makeModel(dir, QStringLiteral("b"), Architecture::Baseline, 40, 2.0, 2)};
+    request.outPath = dir + QStringLiteral("/e.safetensors");
+    const QJsonObject json = buildEnsemble(request).card.toJson();
+    QCOMPARE(json.value(QStringLiteral("format_version")).toInt(), 2);
+    const ModelCard back = ModelCard::fromJson(json, QStringLiteral("e.json"));
+    QCOMPARE(back.members.size(), 2);
+    QCOMPARE(back.members[1].preprocessing.inputSize, 40);
+    QCOMPARE(back.members[1].temperature, 2.0);
+
+    const auto refusal = [](QJsonObject card) {
+        try {
+            ModelCard::fromJson(card, QStringLiteral("e.json"));
+        } catch (const WeightsError &error) {
+            return QString::fromUtf8(error.what());
+        }
+        return QString();
+    };
+    QJsonObject broken = json;
+    QJsonArray members = json.value(QStringLiteral("members")).toArray();
+    QJsonObject member = members[0].toObject();
+    member.insert(QStringLiteral("architecture"), QStringLiteral("alexnet"));
+    members[0] = member;
+    broken.insert(QStringLiteral("members"), members);
+    QVERIFY2(refusal(broken).contains(QStringLiteral("e.json: members[0].architecture")), qPrintable(refusal(broken)));
+    broken = json;
+    broken.insert(QStringLiteral("members"), QJsonArray());
+    QVERIFY2(refusal(broken).contains(QStringLiteral("members")), qPrintable(refusal(broken)));
+    broken = json;
+    broken.insert(QStringLiteral("architecture"), QStringLiteral("baseline"));
+    QVERIFY2(refusal(broken).contains(QStringLiteral("members belongs only")), qPrintable(refusal(broken)));
 }
 
 void TestTtaEnsemble::ensembleRefusesMembersWithOtherClasses()
