@@ -56,6 +56,10 @@ int runTrain(const QStringList &arguments)
                       QStringLiteral("Validate, keep and save a moving average of the weights over about N epochs "
                                      "(default 0: the trained weights themselves)."),
                       QStringLiteral("N")});
+    parser.addOption({QStringLiteral("layer-decay"),
+                      QStringLiteral("Fine-tune with layer-wise learning rates: the head at the full rate, each earlier stage "
+                                     "at F times the next one's (default 1: the same rate everywhere)."),
+                      QStringLiteral("F")});
     parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
@@ -127,6 +131,9 @@ int runTrain(const QStringList &arguments)
     options.averagingEpochs = doubleValue(parser, QStringLiteral("ema-epochs"), options.averagingEpochs);
     if (options.averagingEpochs < 0)
         throw CliError(QStringLiteral("--ema-epochs must not be negative"), 2);
+    options.layerDecay = doubleValue(parser, QStringLiteral("layer-decay"), options.layerDecay);
+    if (!(options.layerDecay > 0 && options.layerDecay <= 1))
+        throw CliError(QStringLiteral("--layer-decay must be a number in (0, 1], not '%1'").arg(parser.value(QStringLiteral("layer-decay"))), 2);
     options.headEpochs = intValue(parser, QStringLiteral("head-epochs"), -1, 0);
     if (parser.isSet(QStringLiteral("freeze-bn"))) {
         const QString value = parser.value(QStringLiteral("freeze-bn"));

@@ -1,5 +1,7 @@
 #include "catalog/catalog.h"
 #include "catalog/reviewstore.h"
+#include "jobs/trainingjob.h"
+#include "ml/hosttensor.h"
 #include "ml/ensemble.h"
 #include "ml/metrics.h"
 #include "ml/modelcard.h"
@@ -95,6 +97,7 @@ private Q_SLOTS:
     void ensembleRefusesMembersWithOtherClasses();
     void ensembleWithAMissingTensorIsRefused();
     void commandLineBuildsEvaluatesAndClassifiesWithAnEnsemble();
+    void layerDecayTrainsEarlierStagesSlower();
 
 private:
     QTemporaryDir m_dir;
@@ -308,6 +311,57 @@ void TestTtaEnsemble::commandLineBuildsEvaluatesAndClassifiesWithAnEnsemble()
     QCOMPARE(runCli({QStringLiteral("label-issues"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--model"), ensemble,
                      QStringLiteral("--folds"), QStringLiteral("2"), QStringLiteral("--json")}, &out, &err), 1);
     QVERIFY2(err.contains("ensemble") && err.contains(ensemble.toUtf8()), err.constData());
+}
+
+void TestTtaEnsemble::layerDecayTrainsEarlierStagesSlower()
+{
+    const QString dir = m_dir.path() + QStringLiteral("/decay");
+    QDir().mkpath(dir);
+    writeDepartmentFolders(dir + QStringLiteral("/photos"), kDepartments, 8, 40);
+    const QString catalogPath = dir + QStringLiteral("/c.db");
+    importFolders(catalogPath, dir + QStringLiteral("/photos"));
+    // The largest change of a tensor from the network's seeded initialisation, which training starts from.
+    const QString initial = dir + QStringLiteral("/initial.safetensors");
+    Network(Architecture::Baseline, int(kDepartments.size()), 7).saveWeights(initial);
+    const auto start = readTensorFile(initial);
+    const auto moved = [&start](const QString &model, const QString &tensor) {
+        const HostTensor after = readTensorFile(model).value(tensor);
+        const HostTensor before = start.value(tensor);
+        float largest = after.values.size() == before.values.size() && !after.values.empty() ? 0.0f : 1e9f;
+        for (size_t i = 0; i < std::min(after.values.size(), before.values.size()); ++i)
+            largest = std::max(largest, std::abs(after.values[i] - before.values[i]));
+        return largest;
+    };
+    const auto train = [&](double layerDecay, const QString &name) {
+        TrainingOptions options;
+        options.catalogPath = catalogPath;
+        options.architecture = Architecture::Baseline;
+        options.imageSize = 32;
+        options.epochs = 2;
+        options.warmupEpochs = 0;
+        options.batchSize = 8;
+        options.patience = 0;
+        options.threads = 2;
+        options.seed = 7;
+        options.layerDecay = layerDecay;
+        options.outPath = dir + QLatin1Char('/') + name + QStringLiteral(".safetensors");
+        TrainingJob job(options);
+        if (!job.exec())
+            qWarning("training did not finish");
+        return options.outPath;
+    };
+    const QString even = train(1.0, QStringLiteral("even"));
+    const QString decayed = train(1e-3, QStringLiteral("decayed"));
+    QCOMPARE(ModelCard::readBeside(decayed).training.value(QStringLiteral("layer_decay")).toDouble(), 1e-3);
+    // The first convolution learns at 1e-9 of the head's rate: it stays where it started; the head does not.
+    QVERIFY2(moved(even, QStringLiteral("conv1.weight")) > 1e-3f, qPrintable(QString::number(moved(even, QStringLiteral("conv1.weight")))));
+    QVERIFY2(moved(decayed, QStringLiteral("conv1.weight")) < 1e-5f, qPrintable(QString::number(moved(decayed, QStringLiteral("conv1.weight")))));
+    QVERIFY2(moved(decayed, QStringLiteral("fc4.weight")) > 1e-3f, qPrintable(QString::number(moved(decayed, QStringLiteral("fc4.weight")))));
+
+    QByteArray out, err;
+    QCOMPARE(runCli({QStringLiteral("train"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--arch"), QStringLiteral("baseline"),
+                     QStringLiteral("--layer-decay"), QStringLiteral("0"), QStringLiteral("--out"), dir + QStringLiteral("/x.safetensors")}, &out, &err), 2);
+    QVERIFY2(err.contains("--layer-decay"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestTtaEnsemble)
