@@ -3,7 +3,11 @@
 # Accession splits again into training and validation) and evaluates on the held-out 20% it never
 # saw. Run by hand; prints a table. Takes hours on two cores.
 #
-#   bench/met_accuracy.sh [WORK_DIR] [CONFIG...]     (configs: see the list below; default: all)
+#   bench/met_accuracy.sh [WORK_DIR] [CONFIG...]     (configs: see the lists below; default: all)
+#
+# MET_TTA="none flip flip-scales" evaluates each configuration with each set of test-time views
+# (evaluate --tta; the card is not changed); default "none". An ensemble configuration joins two
+# trained ones (accession-cli ensemble, calibrated on their validation split) once both exist.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cli=${ACCESSION_CLI:-$root/build/app/accession-cli}
@@ -35,6 +39,21 @@ configs=(
     "mobilenet_v2-224-scratch|--arch mobilenet_v2 --image-size 224 --epochs 15"
     "resnet18-224-scratch|--arch resnet18 --image-size 224 --epochs 12"
 )
+# name | member configurations (trained above first)
+ensembles=(
+    "ensemble-finetune-12+cached-head|mobilenet_v2-224-pretrained-finetune-12 mobilenet_v2-224-pretrained-cached-head"
+    "ensemble-finetune-12+resnet18-128-scratch|mobilenet_v2-224-pretrained-finetune-12 resnet18-128-scratch"
+)
+read -r -a ttas <<< "${MET_TTA:-none}"
+evaluate() { # name: evaluates models/NAME with each of MET_TTA's views
+    local name=$1 tta suffix
+    for tta in "${ttas[@]}"; do
+        suffix=$([[ $tta == none ]] && echo "" || echo ".tta-$tta")
+        [[ -f "$work/$name$suffix.test.json" ]] && continue
+        "$cli" evaluate --model "$work/models/$name.safetensors" --csv "$work/test.csv" --images "$data" --tta "$tta" --json \
+            > "$work/$name$suffix.test.json"
+    done
+}
 wanted=("$@")
 for entry in "${configs[@]}"; do
     name=${entry%%|*}
@@ -47,20 +66,40 @@ for entry in "${configs[@]}"; do
         "$cli" train --catalog "$work/met.db" $arguments --out "$model" --resume > "$work/$name.train.log"
         echo $(( $(date +%s) - start )) > "$work/$name.seconds"
     fi
-    "$cli" evaluate --model "$model" --csv "$work/test.csv" --images "$data" --json > "$work/$name.test.json"
+    evaluate "$name"
+done
+for entry in "${ensembles[@]}"; do
+    name=${entry%%|*}
+    read -r -a members <<< "${entry#*|}"
+    if [[ ${#wanted[@]} -gt 0 && ! " ${wanted[*]} " =~ " $name " ]]; then continue; fi
+    model="$work/models/$name.safetensors"
+    if [[ ! -f "$model" ]]; then
+        arguments=()
+        for member in "${members[@]}"; do
+            if [[ ! -f "$work/models/$member.safetensors" ]]; then echo "$name: train $member first" >&2; continue 2; fi
+            arguments+=(--model "$work/models/$member.safetensors")
+        done
+        start=$(date +%s)
+        "$cli" ensemble --out "$model" "${arguments[@]}" --catalog "$work/met.db" > "$work/$name.train.log"
+        echo $(( $(date +%s) - start )) > "$work/$name.seconds"
+    fi
+    evaluate "$name"
 done
 
-printf '%-42s %9s %9s %9s %9s %10s\n' configuration "val acc" "test acc" "test top3" "test ECE" "train time"
-for entry in "${configs[@]}"; do
+printf '%-54s %9s %9s %9s %9s %10s\n' configuration "val acc" "test acc" "test top3" "test ECE" "train time"
+for entry in "${configs[@]}" "${ensembles[@]}"; do
     name=${entry%%|*}
-    [[ -f "$work/$name.test.json" ]] || continue
-    /usr/bin/python3 - "$work" "$name" <<'PY'
+    for tta in "${ttas[@]}"; do
+        suffix=$([[ $tta == none ]] && echo "" || echo ".tta-$tta")
+        [[ -f "$work/$name$suffix.test.json" ]] || continue
+        /usr/bin/python3 - "$work" "$name" "$suffix" <<'PY'
 import json, sys
-work, name = sys.argv[1:3]
+work, name, suffix = sys.argv[1:4]
 card = json.load(open(f"{work}/models/{name}.json"))
-test = json.load(open(f"{work}/{name}.test.json"))
+test = json.load(open(f"{work}/{name}{suffix}.test.json"))
 seconds = int(open(f"{work}/{name}.seconds").read())
-print(f"{name:42s} {card['validation']['accuracy']:9.3f} {test['accuracy']:9.3f} {test['top3_accuracy']:9.3f} "
+print(f"{name + suffix:54s} {card['validation']['accuracy']:9.3f} {test['accuracy']:9.3f} {test['top3_accuracy']:9.3f} "
       f"{test['ece_calibrated']:9.3f} {seconds / 60:8.1f} min")
 PY
+    done
 done

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "ml/testtimeaugmentation.h"
+
+#include <QCommandLineParser>
 #include <QJsonObject>
 #include <QStringList>
 
@@ -24,7 +27,11 @@ int runExport(const QStringList &arguments);
 int runMetImport(const QStringList &arguments);
 int runIiifImport(const QStringList &arguments);
 int runWeights(const QStringList &arguments);
+int runEnsemble(const QStringList &arguments);
+int runSetTta(const QStringList &arguments);
 
 QJsonObject importSummaryToJson(const ImportSummary &summary);
+// --tta's value, or a usage error listing the choices.
+TestTimeAugmentation testTimeAugmentationOption(const QCommandLineParser &parser, const QString &option);
 
 } // namespace accession::cli

@@ -27,6 +27,8 @@ const std::vector<Command> &commands()
         {"departments", "list or edit the department list", runDepartments},
         {"train", "train a model on the catalog's labelled items", runTrain},
         {"evaluate", "measure a model on labelled images", runEvaluate},
+        {"set-tta", "set the test-time views (flip, scales) a model averages", runSetTta},
+        {"ensemble", "join trained models into one that averages their predictions", runEnsemble},
         {"label-issues", "rank labelled items whose department is probably wrong", runLabelIssues},
         {"models", "register, list and activate models", runModels},
         {"weights", "add and list pretrained weights to train from", runWeights},

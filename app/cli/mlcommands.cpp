@@ -56,6 +56,10 @@ int runTrain(const QStringList &arguments)
                       QStringLiteral("Validate, keep and save a moving average of the weights over about N epochs "
                                      "(default 0: the trained weights themselves)."),
                       QStringLiteral("N")});
+    parser.addOption({QStringLiteral("layer-decay"),
+                      QStringLiteral("Fine-tune with layer-wise learning rates: the head at the full rate, each earlier stage "
+                                     "at F times the next one's (default 1: the same rate everywhere)."),
+                      QStringLiteral("F")});
     parser.addOption({QStringLiteral("head-epochs"), QStringLiteral("With --weights and no feature cache: epochs training the head alone first."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("freeze-bn"), QStringLiteral("yes or no: keep batch-norm statistics fixed (default yes with --weights)."), QStringLiteral("yes|no")});
     parser.addOption({QStringLiteral("labels"), QStringLiteral("Which labels to learn from: imported, curator, or both (default imported,curator)."), QStringLiteral("LIST")});
@@ -127,6 +131,9 @@ int runTrain(const QStringList &arguments)
     options.averagingEpochs = doubleValue(parser, QStringLiteral("ema-epochs"), options.averagingEpochs);
     if (options.averagingEpochs < 0)
         throw CliError(QStringLiteral("--ema-epochs must not be negative"), 2);
+    options.layerDecay = doubleValue(parser, QStringLiteral("layer-decay"), options.layerDecay);
+    if (!(options.layerDecay > 0 && options.layerDecay <= 1))
+        throw CliError(QStringLiteral("--layer-decay must be a number in (0, 1], not '%1'").arg(parser.value(QStringLiteral("layer-decay"))), 2);
     options.headEpochs = intValue(parser, QStringLiteral("head-epochs"), -1, 0);
     if (parser.isSet(QStringLiteral("freeze-bn"))) {
         const QString value = parser.value(QStringLiteral("freeze-bn"));
@@ -215,6 +222,8 @@ int runEvaluate(const QStringList &arguments)
     parser.addOption({QStringLiteral("csv"), QStringLiteral("CSV of images and departments (not imported)."), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("images"), QStringLiteral("Folder the CSV's files are in."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("tta"), QStringLiteral("Test-time views to measure (none, flip, flip-scales) instead of the model card's."),
+                      QStringLiteral("VIEWS")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) --json");
     if (!parseCommand(parser, arguments, usage))
@@ -240,6 +249,8 @@ int runEvaluate(const QStringList &arguments)
         request.imagesDir = requiredValue(parser, QStringLiteral("images"));
     }
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
+    if (parser.isSet(QStringLiteral("tta")))
+        request.testTimeAugmentation = testTimeAugmentationOption(parser, QStringLiteral("tta"));
 
     EvaluationJob job(request);
     if (!runJobInBackground(job, true))
@@ -250,11 +261,13 @@ int runEvaluate(const QStringList &arguments)
         QJsonObject output = report.toJson();
         output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());
         output.insert(QStringLiteral("evaluated_on"), result.evaluatedOn);
+        output.insert(QStringLiteral("tta"), testTimeAugmentationName(result.testTimeAugmentation));
         output.insert(QStringLiteral("failed"), problemsToJson(result.failures));
         printJson(output);
         return 0;
     }
-    printLine(QStringLiteral("%1 images (%2)").arg(report.count).arg(result.evaluatedOn));
+    printLine(QStringLiteral("%1 images (%2), test-time views: %3").arg(report.count).arg(result.evaluatedOn)
+                  .arg(testTimeAugmentationName(result.testTimeAugmentation)));
     printLine(QStringLiteral("accuracy %1, top-3 %2, ECE %3 (calibrated %4)")
                   .arg(report.accuracy, 0, 'f', 3).arg(report.top3Accuracy, 0, 'f', 3)
                   .arg(report.ece, 0, 'f', 3).arg(report.eceCalibrated, 0, 'f', 3));

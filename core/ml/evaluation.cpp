@@ -74,7 +74,8 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
     LogitSet set;
     set.classes = int(card.classes.size());
     int done = 0;
-    Predictor predictor(*model, request.threads);
+    result.testTimeAugmentation = request.testTimeAugmentation.value_or(card.testTimeAugmentation);
+    Predictor predictor(*model, request.threads, 32, result.testTimeAugmentation);
     predictor.run(
         examples,
         [&](const std::vector<int> &indices, const std::vector<float> &logits) {
@@ -99,7 +100,7 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
         },
         [&control] { return control.cancelRequested(); });
     control.throwIfCancelled();
-    result.report = evaluate(set, card.classes, card.temperature, card.targetAccuracy);
+    result.report = evaluate(set, card.classes, request.fitTemperature ? 0.0 : card.temperature, card.targetAccuracy);
     return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include "datasplit.h"
 #include "metrics.h"
+#include "testtimeaugmentation.h"
 
 #include "catalog/workcontrol.h"
 #include "ingest/importplan.h"
@@ -24,6 +25,10 @@ struct EvaluationRequest
     QString imagesDir;
     CsvColumns columns;
     int threads = 0;
+    // Views averaged per photograph; unset: the model card's (so a setting can be measured without changing the card).
+    std::optional<TestTimeAugmentation> testTimeAugmentation;
+    // Fit the temperature on these images (as training does on validation) instead of using the card's.
+    bool fitTemperature = false;
 };
 
 // One evaluated image, for drilling into the confusion matrix.
@@ -40,6 +45,7 @@ struct EvaluationResult
 {
     EvaluationReport report;
     QString evaluatedOn;
+    TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation::None; // the views measured
     QVector<EvaluatedExample> examples;
     QVector<Problem> failures; // unreadable images, rows naming departments the model does not know
 };

@@ -135,6 +135,9 @@ Backbone loadBackbone(const LabelIssueRequest &request, Catalog &catalog, int cl
             throw WeightsError(QStringLiteral("%1: no such model file").arg(path));
         backbone.path = QFileInfo(path).absoluteFilePath();
         const ModelCard card = ModelCard::readBeside(path);
+        if (card.isEnsemble())
+            throw WeightsError(QStringLiteral("%1: is an ensemble of %2 networks; label-issues needs one network's backbone "
+                                              "features: give one of its members with --model, or --weights").arg(path).arg(card.members.size()));
         const auto architecture = architectureFromName(card.architecture);
         if (!architecture)
             throw WeightsError(QStringLiteral("%1: unknown architecture '%2' in the model card").arg(path, card.architecture));

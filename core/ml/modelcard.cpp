@@ -17,6 +17,19 @@
 
 namespace accession {
 
+QJsonObject EnsembleMember::toJson() const
+{
+    return QJsonObject{{QStringLiteral("architecture"), architecture},
+                       {QStringLiteral("preprocessing"), preprocessing.toJson()},
+                       {QStringLiteral("temperature"), temperature},
+                       {QStringLiteral("source"), source}};
+}
+
+std::string EnsembleMember::tensorPrefix(int index)
+{
+    return "members." + std::to_string(index) + ".";
+}
+
 QJsonObject ModelCard::toJson() const
 {
     QJsonObject perClassTrain;
@@ -25,22 +38,30 @@ QJsonObject ModelCard::toJson() const
     QJsonObject perClassValidation;
     for (auto it = validationImagesPerClass.cbegin(); it != validationImagesPerClass.cend(); ++it)
         perClassValidation.insert(it.key(), it.value());
-    return QJsonObject{{QStringLiteral("format"), QStringLiteral("accession-model")},
-                       {QStringLiteral("format_version"), kFormatVersion},
-                       {QStringLiteral("architecture"), architecture},
-                       {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
-                       {QStringLiteral("preprocessing"), preprocessing.toJson()},
-                       {QStringLiteral("temperature"), temperature},
-                       {QStringLiteral("threshold"), threshold},
-                       {QStringLiteral("target_accuracy"), targetAccuracy},
-                       {QStringLiteral("validation"), validation.toJson()},
-                       {QStringLiteral("trained_at"), trainedAt.toUTC().toString(Qt::ISODate)},
-                       {QStringLiteral("training_images_per_class"), perClassTrain},
-                       {QStringLiteral("validation_images_per_class"), perClassValidation},
-                       {QStringLiteral("training"), training},
-                       {QStringLiteral("pretrained_from"), pretrainedFrom},
-                       {QStringLiteral("catalog"), catalogPath},
-                       {QStringLiteral("split_id"), splitId}};
+    QJsonObject json{{QStringLiteral("format"), QStringLiteral("accession-model")},
+                     {QStringLiteral("format_version"), isEnsemble() ? kFormatVersion : 1},
+                     {QStringLiteral("architecture"), architecture},
+                     {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
+                     {QStringLiteral("preprocessing"), preprocessing.toJson()},
+                     {QStringLiteral("temperature"), temperature},
+                     {QStringLiteral("threshold"), threshold},
+                     {QStringLiteral("target_accuracy"), targetAccuracy},
+                     {QStringLiteral("validation"), validation.toJson()},
+                     {QStringLiteral("trained_at"), trainedAt.toUTC().toString(Qt::ISODate)},
+                     {QStringLiteral("training_images_per_class"), perClassTrain},
+                     {QStringLiteral("validation_images_per_class"), perClassValidation},
+                     {QStringLiteral("training"), training},
+                     {QStringLiteral("pretrained_from"), pretrainedFrom},
+                     {QStringLiteral("catalog"), catalogPath},
+                     {QStringLiteral("split_id"), splitId},
+                     {QStringLiteral("tta"), testTimeAugmentationName(testTimeAugmentation)}};
+    if (isEnsemble()) {
+        QJsonArray list;
+        for (const EnsembleMember &member : members)
+            list.append(member.toJson());
+        json.insert(QStringLiteral("members"), list);
+    }
+    return json;
 }
 
 ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
@@ -88,7 +109,36 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
         throw WeightsError(QStringLiteral("%1: written by a newer version of Accession").arg(source));
     ModelCard card;
     card.architecture = text("architecture");
-    if (!architectureFromName(card.architecture))
+    const QJsonValue members = json.value(QStringLiteral("members"));
+    if (card.architecture == kEnsembleArchitecture) {
+        if (!members.isArray() || members.toArray().isEmpty())
+            throw refuse(QStringLiteral("members"), QStringLiteral("must list the ensemble's networks"));
+        if (members.toArray().size() > kMaximumEnsembleMembers)
+            throw refuse(QStringLiteral("members"), QStringLiteral("lists %1 networks, more than %2").arg(members.toArray().size()).arg(kMaximumEnsembleMembers));
+        for (const QJsonValue &value : members.toArray()) {
+            const QString field = QStringLiteral("members[%1]").arg(card.members.size());
+            if (!value.isObject())
+                throw refuse(field, QStringLiteral("must be a JSON object"));
+            const QJsonObject entry = value.toObject();
+            EnsembleMember member;
+            member.architecture = entry.value(QStringLiteral("architecture")).toString();
+            if (!architectureFromName(member.architecture))
+                throw refuse(field + QStringLiteral(".architecture"), QStringLiteral("'%1' is not one of %2")
+                                 .arg(member.architecture.left(kMaximumClassNameLength), architectureNames().join(QStringLiteral(", "))));
+            if (!entry.value(QStringLiteral("preprocessing")).isObject())
+                throw refuse(field + QStringLiteral(".preprocessing"), QStringLiteral("must be a JSON object"));
+            member.preprocessing = Preprocessing::fromCardJson(entry.value(QStringLiteral("preprocessing")).toObject(),
+                                                               Preprocessing::imagenet(), source);
+            const double temperature = entry.value(QStringLiteral("temperature")).toDouble(std::nan(""));
+            if (!(temperature >= kMinimumTemperature && temperature <= kMaximumTemperature))
+                throw refuse(field + QStringLiteral(".temperature"), QStringLiteral("must be a number in [%1, %2]").arg(kMinimumTemperature).arg(kMaximumTemperature));
+            member.temperature = temperature;
+            member.source = entry.value(QStringLiteral("source")).toString();
+            card.members.push_back(member);
+        }
+    } else if (!members.isUndefined()) {
+        throw refuse(QStringLiteral("members"), QStringLiteral("belongs only to a card whose architecture is 'ensemble'"));
+    } else if (!architectureFromName(card.architecture))
         throw refuse(QStringLiteral("architecture"), QStringLiteral("'%1' is not one of %2")
                          .arg(card.architecture.left(kMaximumClassNameLength), architectureNames().join(QStringLiteral(", "))));
 
@@ -138,6 +188,13 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
     card.pretrainedFrom = text("pretrained_from");
     card.catalogPath = text("catalog");
     card.splitId = qint64(number("split_id", 0, 0, 9007199254740992.0, QStringLiteral("0..2^53")));
+    const QJsonValue tta = json.value(QStringLiteral("tta"));
+    if (!tta.isUndefined()) {
+        const auto views = testTimeAugmentationFromName(tta.toString());
+        if (!tta.isString() || !views)
+            throw refuse(QStringLiteral("tta"), QStringLiteral("must be one of %1").arg(testTimeAugmentationNames().join(QStringLiteral(", "))));
+        card.testTimeAugmentation = *views;
+    }
     return card;
 }
 

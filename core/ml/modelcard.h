@@ -2,6 +2,7 @@
 
 #include "metrics.h"
 #include "preprocessing.h"
+#include "testtimeaugmentation.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -16,11 +17,27 @@ constexpr int kMaximumClasses = 1000;
 constexpr int kMaximumClassNameLength = 200;
 // A card holds the validation report with one coverage point per distinct confidence: a few MB at most.
 constexpr qint64 kMaximumCardBytes = qint64(64) << 20;
+// An ensemble averages a handful of networks; each one costs a full pass over every photograph.
+constexpr int kMaximumEnsembleMembers = 8;
+
+// One network of an ensemble: its tensors are stored in the ensemble's file as "members.<index>.<name>".
+struct EnsembleMember
+{
+    QString architecture;
+    Preprocessing preprocessing;
+    double temperature = 1.0; // the member's own calibration, applied before averaging
+    QString source;           // the model file it was taken from, for the record
+
+    QJsonObject toJson() const;
+    static std::string tensorPrefix(int index); // "members.1."
+};
 
 // What a trained model is and how far to trust it; saved as JSON beside the model's .safetensors.
 struct ModelCard
 {
-    static constexpr int kFormatVersion = 1;
+    // 2: ensembles (a reader of version 1 refuses them as written by a newer Accession); single models stay 1.
+    static constexpr int kFormatVersion = 2;
+    static inline const QString kEnsembleArchitecture = QStringLiteral("ensemble");
 
     QString architecture;
     QStringList classes;
@@ -36,7 +53,12 @@ struct ModelCard
     QString pretrainedFrom;
     QString catalogPath;
     qint64 splitId = 0;
+    TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation::None; // "tta"; cards without it: none
+    // Empty for a single network. Otherwise architecture is "ensemble", the card's temperature and threshold apply
+    // to the mean of the members' calibrated probabilities, and preprocessing is the first member's.
+    QVector<EnsembleMember> members;
 
+    bool isEnsemble() const { return !members.isEmpty(); }
     QJsonObject toJson() const;
     // Throws WeightsError naming `source` and the field when the JSON is not a usable model card: every field
     // present must have its type and range (architecture known, classes unique non-empty names, threshold in

@@ -289,6 +289,21 @@ void Network::loadWeights(const QString &path)
     ml::assignTensors(*m_impl->net, tensors, path, std::string());
 }
 
+void Network::loadWeights(const QString &path, const std::string &tensorPrefix, const QString &description)
+{
+    if (m_impl->inferenceOnly)
+        throw WeightsError(QStringLiteral("%1: cannot load into a network prepared for inference").arg(description));
+    const ml::NamedTensors file = ml::readWeightsFile(path);
+    ml::NamedTensors member;
+    for (const std::string &name : file.names) {
+        if (name.rfind(tensorPrefix, 0) == 0)
+            member.add(name.substr(tensorPrefix.size()), file.tensors.at(name));
+    }
+    if (member.names.empty())
+        throw WeightsError(QStringLiteral("%1 holds no tensors named %2*").arg(description, QString::fromStdString(tensorPrefix)));
+    ml::assignTensors(*m_impl->net, member, description, std::string());
+}
+
 void Network::loadBackbone(const QString &path)
 {
     const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(path), m_impl->architecture);

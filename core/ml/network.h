@@ -28,6 +28,9 @@ public:
     // Every tensor of the network, the head included. Throws WeightsError naming missing, unexpected,
     // mis-shaped or mis-typed (integer data for a float parameter) tensors.
     void loadWeights(const QString &path);
+    // The tensors of `path` whose names start with tensorPrefix (one member of an ensemble), the prefix removed.
+    // Messages name `description` (the file and which member) instead of the bare path.
+    void loadWeights(const QString &path, const std::string &tensorPrefix, const QString &description);
     // A pretrained backbone (torchvision or timm names); the file's classifier head is left out.
     void loadBackbone(const QString &path);
     // torchvision's names and order, so Python's load_state_dict reads it. Atomic.

@@ -1,25 +1,33 @@
 #pragma once
 
 #include "datasplit.h"
+#include "testtimeaugmentation.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace accession {
 
 class TrainedModel;
 
-// Runs a trained model over images in batches, decoding on worker threads while the network computes.
+// Runs a trained model over images in batches, decoding on worker threads while the network computes. With
+// test-time views or an ensemble, it averages the calibrated probabilities of every view of every network.
 class Predictor
 {
 public:
-    Predictor(TrainedModel &model, int threads = 0, int batchSize = 32);
+    // views: the model card's test-time augmentation unless given (evaluate --tta measures without the card).
+    Predictor(TrainedModel &model, int threads = 0, int batchSize = 32,
+              std::optional<TestTimeAugmentation> views = std::nullopt);
     ~Predictor();
 
     using BatchHandler = std::function<void(const std::vector<int> &exampleIndices, const std::vector<float> &logits)>;
     using FailureHandler = std::function<void(int exampleIndex, const QString &reason)>;
-    // Logits rows are [indices.size() x classes], row-major. Returns false if stopped by shouldStop.
+    // Logits rows are [indices.size() x classes], row-major: scores whose softmax at the card's temperature is the
+    // model's calibrated prediction. One network without views: its logits. Otherwise T * log(mean of the views'
+    // calibrated probabilities) for one network of temperature T, and log(mean of the members' calibrated
+    // probabilities) for an ensemble, whose card's temperature calibrates the mean. Returns false if stopped.
     bool run(const QVector<Example> &examples, const BatchHandler &onBatch, const FailureHandler &onFailure,
              const std::function<bool()> &shouldStop = {});
 

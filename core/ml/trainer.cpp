@@ -22,15 +22,39 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <map>
 
 namespace accession {
 
 namespace {
 
-void setRate(torch::optim::Optimizer &optimizer, double rate)
+// Each parameter group at the rate times its own scale (layer-wise decay); groups past the scales at the rate.
+void setRate(torch::optim::Optimizer &optimizer, double rate, const std::vector<double> &groupScales = {})
 {
-    for (auto &group : optimizer.param_groups())
-        group.options().set_lr(rate);
+    for (size_t i = 0; i < optimizer.param_groups().size(); ++i)
+        optimizer.param_groups()[i].options().set_lr(rate * (i < groupScales.size() ? groupScales[i] : 1.0));
+}
+
+// The network's parameters by stage, input first: "features.<n>" for MobileNetV2's blocks, else the top-level
+// module (conv1, bn1, layer1 ... layer4, fc; classifier). Registration order is the order of the forward pass.
+std::vector<std::vector<torch::Tensor>> parametersByStage(torch::nn::Module &net)
+{
+    std::vector<std::string> stages;
+    std::map<std::string, std::vector<torch::Tensor>> parameters;
+    for (const auto &item : net.named_parameters()) {
+        const std::string &name = item.key();
+        const size_t first = name.find('.');
+        std::string stage = name.substr(0, first);
+        if (stage == "features" && first != std::string::npos)
+            stage = name.substr(0, name.find('.', first + 1));
+        if (!parameters.count(stage))
+            stages.push_back(stage);
+        parameters[stage].push_back(item.value());
+    }
+    std::vector<std::vector<torch::Tensor>> grouped;
+    for (const std::string &stage : stages)
+        grouped.push_back(parameters[stage]);
+    return grouped;
 }
 
 torch::Tensor labelsOf(const QVector<Example> &examples)
@@ -62,6 +86,7 @@ struct TrainingRun
     QElapsedTimer clock;
     ml::BestWeights best;
     ml::WeightAverage average; // within the current phase (TrainingOptions::averagingEpochs)
+    std::vector<double> groupScales; // the current optimizer's rate scale per parameter group (layer-wise decay)
 
     TrainingRun(TrainingRecord &record, const TrainingControl &runControl, const TrainingOptions &opts)
         : results(record)
@@ -167,14 +192,31 @@ struct TrainingRun
         return set;
     }
 
+    // One parameter group per stage when layerScales is given (its rate scaled), else one group of them all.
     std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const std::vector<torch::Tensor> &parameters, double rate,
-                                                           double weightDecay) const
+                                                           double weightDecay,
+                                                           const std::vector<std::vector<torch::Tensor>> &stages = {},
+                                                           const std::vector<double> &layerScales = {}) const
     {
+        const auto groups = [&](const auto &prototype) {
+            std::vector<torch::optim::OptimizerParamGroup> list;
+            for (size_t i = 0; i < stages.size(); ++i) {
+                auto scaled = std::make_unique<std::decay_t<decltype(prototype)>>(prototype);
+                scaled->lr(rate * layerScales[i]);
+                list.emplace_back(stages[i], std::move(scaled));
+            }
+            return list;
+        };
         if (options.optimizer == OptimizerKind::Sgd) {
-            return std::make_unique<torch::optim::SGD>(
-                parameters, torch::optim::SGDOptions(rate).momentum(0.9).nesterov(true).weight_decay(weightDecay));
+            const auto sgd = torch::optim::SGDOptions(rate).momentum(0.9).nesterov(true).weight_decay(weightDecay);
+            if (!stages.empty())
+                return std::make_unique<torch::optim::SGD>(groups(sgd), sgd);
+            return std::make_unique<torch::optim::SGD>(parameters, sgd);
         }
-        return std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(rate).weight_decay(weightDecay));
+        const auto adamw = torch::optim::AdamWOptions(rate).weight_decay(weightDecay);
+        if (!stages.empty())
+            return std::make_unique<torch::optim::AdamW>(groups(adamw), adamw);
+        return std::make_unique<torch::optim::AdamW>(parameters, adamw);
     }
 
     QString checkpointPath() const { return trainingCheckpointPath(options.outPath); }
@@ -289,7 +331,7 @@ struct TrainingRun
             if (batch.images.size(0) == 0)
                 continue;
             trained.lastRate = scheduledRate(steps.rate, step++, steps.total, steps.warmup);
-            setRate(optimizer, trained.lastRate);
+            setRate(optimizer, trained.lastRate, groupScales);
             const torch::Tensor labels = batch.labels.to(device);
             const torch::Tensor logits = net->forward(ml::channelsLastInput(batch.images.to(device)));
             const torch::Tensor value = loss(logits, labels);
@@ -330,7 +372,15 @@ struct TrainingRun
     bool trainPhase(int phaseIndex, const QString &phase, int epochs, const std::vector<torch::Tensor> &parameters,
                     double rate, double weightDecay, std::optional<Resumed> &resumed)
     {
-        auto optimizer = makeOptimizer(parameters, rate, weightDecay);
+        // Layer-wise decay in the every-layer phase: the last stage (the head) at the rate, each earlier one decayed.
+        groupScales.clear();
+        std::vector<std::vector<torch::Tensor>> stages;
+        if (phaseIndex == 1 && options.layerDecay < 1.0) {
+            stages = parametersByStage(*net);
+            for (size_t i = 0; i < stages.size(); ++i)
+                groupScales.push_back(std::pow(options.layerDecay, double(stages.size() - 1 - i)));
+        }
+        auto optimizer = makeOptimizer(parameters, rate, weightDecay, stages, groupScales);
         int firstEpoch = 0;
         if (resumed && resumed->phase == phaseIndex) {
             ml::restoreOptimizerState(*optimizer, resumed->optimizer);

@@ -39,6 +39,7 @@ ModelCard trainedModelCard(const TrainingOptions &options, const TrainingRecipe 
         {QStringLiteral("weight_decay"), everyLayer ? recipe.weightDecay : 0.0},
         {QStringLiteral("frozen_batch_norm"), recipe.frozenBatchNorm},
         {QStringLiteral("weight_averaging_epochs"), options.averagingEpochs},
+        {QStringLiteral("layer_decay"), options.layerDecay},
         {QStringLiteral("seed"), qint64(options.seed)},
         {QStringLiteral("validation_fraction"), options.validationFraction},
         {QStringLiteral("features_cache"), options.featuresCache},

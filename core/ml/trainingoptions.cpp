@@ -39,6 +39,8 @@ std::optional<QString> TrainingOptions::problem() const
         return QStringLiteral("the patience %1 is negative").arg(patience);
     if (headEpochs < -1 || headEpochs > kMaximumEpochs)
         return QStringLiteral("%1 head epochs is not in 0..%2").arg(headEpochs).arg(kMaximumEpochs);
+    if (!(layerDecay > 0 && layerDecay <= 1))
+        return QStringLiteral("the layer-wise learning-rate decay %1 is not in (0, 1]").arg(layerDecay);
     if (!(averagingEpochs >= 0 && averagingEpochs <= kMaximumEpochs))
         return QStringLiteral("the weight-averaging horizon %1 is not in 0..%2 epochs").arg(averagingEpochs).arg(kMaximumEpochs);
     if (!(minimumCropScale > 0 && minimumCropScale <= 1))

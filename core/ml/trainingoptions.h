@@ -53,6 +53,9 @@ struct TrainingOptions
     // Exponential moving average of the weights (parameters and batch-norm statistics) over about this many
     // epochs; validation, early stopping, calibration and the saved model then use the average. 0: off.
     double averagingEpochs = 0;
+    // Layer-wise learning-rate decay for the every-layer phase: the head trains at the full rate and each earlier
+    // stage of the network at this factor times the rate of the stage after it. 1: every layer at the same rate.
+    double layerDecay = 1.0;
     // 1/sqrt weights keep small departments in view at little cost overall (bench/README.md, "Where the
     // defaults come from").
     ClassBalance classBalance = ClassBalance::SquareRoot;
