@@ -28,6 +28,7 @@ const std::vector<Command> &commands()
         {"train", "train a model on the catalog's labelled items", runTrain},
         {"evaluate", "measure a model on labelled images", runEvaluate},
         {"label-issues", "rank labelled items whose department is probably wrong", runLabelIssues},
+        {"near-duplicates", "find groups of near-duplicate photographs (saved for the split and the window)", runNearDuplicates},
         {"models", "register, list and activate models", runModels},
         {"weights", "add and list pretrained weights to train from", runWeights},
         {"classify", "classify items and file the confident ones", runClassify},

@@ -870,6 +870,16 @@ void Catalog::addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bo
     transaction.commit();
 }
 
+void Catalog::moveSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments)
+{
+    TransactionGuard transaction(m_database);
+    for (const auto &[itemId, validation] : assignments) {
+        run(QStringLiteral("UPDATE split_items SET validation = :validation WHERE split_id = :split AND item_id = :item"),
+            {{QStringLiteral("split"), splitId}, {QStringLiteral("item"), itemId}, {QStringLiteral("validation"), validation ? 1 : 0}});
+    }
+    transaction.commit();
+}
+
 QHash<QString, Catalog::CollectionObject> Catalog::collectionObjects(const QString &source) const
 {
     QSqlQuery query = run(QStringLiteral("SELECT object_id, status, reason, item_id FROM collection_objects WHERE source = :source"),

@@ -144,6 +144,8 @@ public:
     qint64 createSplit(quint64 seed, double validationFraction);
     QHash<qint64, bool> splitAssignments(qint64 splitId) const; // item id -> in validation
     void addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
+    // Moves items already assigned to the other side (a near-duplicate group kept together).
+    void moveSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
 
     // Import runs and the failures they recorded. A run records the process that runs it (pid, host), so
     // that one left 'running' by a process that died can be told from one still going.

@@ -1,10 +1,14 @@
 #include "datasplit.h"
 
+#include "similarityindex.h"
+
 #include "catalog/catalog.h"
+#include "imaging/perceptualhash.h"
 
 #include <QHash>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <random>
 
@@ -50,7 +54,65 @@ DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction
         else if (*it)
             inValidation[cls] += 1;
     }
-    QVector<QPair<qint64, bool>> fresh;
+    // Near-duplicate groups among these items: the saved ones, and perceptual hashes within the distance.
+    QHash<qint64, int> rowOfItem;
+    for (int row = 0; row < items.size(); ++row)
+        rowOfItem.insert(items[row].id, row);
+    std::vector<SimilarRows> alike;
+    for (const NearDuplicateGroup &group : catalog.nearDuplicateGroups()) {
+        int previous = -1;
+        for (const qint64 itemId : group.items) {
+            const int row = rowOfItem.value(itemId, -1);
+            if (row < 0)
+                continue;
+            if (previous >= 0)
+                alike.push_back({std::min(previous, row), std::max(previous, row), 1.0, 0});
+            previous = row;
+        }
+    }
+    {
+        const QHash<qint64, quint64> stored = catalog.perceptualHashes();
+        std::vector<int> hashedRows;
+        std::vector<quint64> hashes;
+        for (int row = 0; row < items.size(); ++row) {
+            const auto found = stored.constFind(items[row].id);
+            if (found != stored.constEnd()) {
+                hashedRows.push_back(row);
+                hashes.push_back(*found);
+            }
+        }
+        for (const SimilarRows &pair : nearHashPairs(hashes, kNearDuplicateHashDistance))
+            alike.push_back({hashedRows[size_t(pair.a)], hashedRows[size_t(pair.b)], 1.0, pair.hashDistance});
+    }
+    const std::vector<std::vector<int>> groups = groupsOfPairs(int(items.size()), alike);
+    split.nearDuplicateGroups = int(groups.size());
+
+    // A group a saved split has on both sides moves to the side most of it is on (training on a tie).
+    QVector<QPair<qint64, bool>> moved;
+    for (const std::vector<int> &group : groups) {
+        int inValidationCount = 0;
+        int inTrainingCount = 0;
+        for (const int row : group) {
+            const auto it = assigned.constFind(items[row].id);
+            if (it != assigned.constEnd())
+                (*it ? inValidationCount : inTrainingCount) += 1;
+        }
+        if (inValidationCount == 0 || inTrainingCount == 0)
+            continue;
+        const bool side = inValidationCount > inTrainingCount;
+        for (const int row : group) {
+            const auto it = assigned.find(items[row].id);
+            if (it != assigned.end() && *it != side) {
+                moved.push_back({items[row].id, side});
+                *it = side;
+            }
+        }
+    }
+    if (!moved.isEmpty())
+        catalog.moveSplitAssignments(split.splitId, moved);
+    split.movedForNearDuplicates = int(moved.size());
+
+    QHash<qint64, bool> drawn; // newcomers' sides as the per-department draw gives them
     for (auto it = newcomers.begin(); it != newcomers.end(); ++it) {
         QVector<const ItemRow *> &candidates = it.value();
         // Seeded per department, so adding items to one department does not reshuffle another.
@@ -60,9 +122,35 @@ DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction
         int toValidation = std::clamp(wanted - inValidation[it.key()], 0, int(candidates.size()));
         if (total[it.key()] >= 2 && toValidation == int(candidates.size()) && inValidation[it.key()] + toValidation == total[it.key()])
             --toValidation; // keep at least one training image per department
-        for (int i = 0; i < candidates.size(); ++i) {
-            fresh.push_back({candidates[i]->id, i < toValidation});
-            assigned.insert(candidates[i]->id, i < toValidation);
+        for (int i = 0; i < candidates.size(); ++i)
+            drawn.insert(candidates[i]->id, i < toValidation);
+    }
+    // Newcomers in a group join the side its assigned members are on, or, where none is assigned yet, the side
+    // most of the newcomers drew (training on a tie).
+    for (const std::vector<int> &group : groups) {
+        std::optional<bool> side;
+        int drewValidation = 0;
+        int drewTraining = 0;
+        for (const int row : group) {
+            const auto it = assigned.constFind(items[row].id);
+            if (it != assigned.constEnd())
+                side = *it;
+            else if (drawn.contains(items[row].id))
+                (drawn.value(items[row].id) ? drewValidation : drewTraining) += 1;
+        }
+        if (!side)
+            side = drewValidation > drewTraining;
+        for (const int row : group) {
+            if (drawn.contains(items[row].id))
+                drawn.insert(items[row].id, *side);
+        }
+    }
+    QVector<QPair<qint64, bool>> fresh;
+    for (const ItemRow &item : items) {
+        const auto it = drawn.constFind(item.id);
+        if (it != drawn.constEnd()) {
+            fresh.push_back({item.id, *it});
+            assigned.insert(item.id, *it);
         }
     }
     if (!fresh.isEmpty())
