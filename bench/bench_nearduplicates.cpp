@@ -1,7 +1,7 @@
 // How the near-duplicate indexes scale: random unit embeddings and random 64-bit hashes with planted near pairs,
 // timed at growing sizes up to 500,000, against what comparing every pair would cost.
 //
-//   build/bench/bench_nearduplicates [MAX_ITEMS] [DIMENSION]     (default 500000 1280)
+//   build/bench/bench_nearduplicates [MAX_ITEMS] [DIMENSION] [THRESHOLD]     (default 500000 1280 0.8)
 #include "imaging/perceptualhash.h"
 #include "ml/similarityindex.h"
 
@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -38,11 +39,15 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const int maxItems = argc > 1 ? std::atoi(argv[1]) : 500000;
     const int dimension = argc > 2 ? std::atoi(argv[2]) : 1280;
+    const double threshold = argc > 3 ? std::atof(argv[3]) : 0.8;
+    // Twins planted a little above the threshold: cosine = 1 / sqrt(1 + noise^2).
+    const double noise = std::sqrt(1.0 / std::pow(std::min(0.999, threshold + 0.04), 2) - 1.0);
     std::mt19937_64 random(7);
     std::normal_distribution<float> normal;
 
-    std::printf("items      embeddings (%d-d, cosine >= 0.9)       hashes (<= %d bits)\n", dimension, kNearDuplicateHashDistance);
-    std::printf("           seconds  planted found  other pairs    seconds  planted found (<=3 bits, 4-6 bits)\n");
+    std::printf("items      embeddings (%d-d, cosine >= %.2f, twins at %.2f)   hashes (<= %d bits)\n", dimension, threshold,
+                std::min(0.999, threshold + 0.04), kNearDuplicateHashDistance);
+    std::printf("           seconds (cpu seconds)   planted found  other pairs    seconds  planted found (<=3 bits, 4-6 bits)\n");
     std::vector<float> rows(size_t(maxItems) * size_t(dimension));
     for (float &value : rows)
         value = normal(random);
@@ -53,20 +58,25 @@ int main(int argc, char **argv)
         hash = random();
 
     for (int count = maxItems / 8; count <= maxItems; count *= 2) {
-        // Rows 0..kPlanted-1 get twins at the end of this size's rows (cosine about 0.95), hashes likewise (1..6 bits).
+        // Rows 0..kPlanted-1 get twins at the end of this size's rows (cosine near the threshold), hashes likewise (1..6 bits).
         // The rows the twins replace are kept and put back afterwards (no copy of the whole set).
         float *data = rows.data();
         const std::vector<float> replaced(rows.begin() + std::ptrdiff_t(size_t(count - kPlanted) * size_t(dimension)),
                                           rows.begin() + std::ptrdiff_t(size_t(count) * size_t(dimension)));
         std::vector<quint64> hashes(allHashes.begin(), allHashes.begin() + count);
         int close = 0;
+        int above = 0; // planted twins whose cosine reached the threshold: the pairs there are to find
         std::uniform_int_distribution<int> bit(0, 63);
         for (int i = 0; i < kPlanted; ++i) {
             float *twin = data + size_t(count - 1 - i) * size_t(dimension);
             const float *original = data + size_t(i) * size_t(dimension);
             for (int d = 0; d < dimension; ++d)
-                twin[d] = original[d] + 0.33f * normal(random) / std::sqrt(float(dimension));
+                twin[d] = original[d] + float(noise) * normal(random) / std::sqrt(float(dimension));
             normalise(twin, dimension);
+            float cosine = 0;
+            for (int d = 0; d < dimension; ++d)
+                cosine += twin[d] * original[d];
+            above += cosine >= threshold ? 1 : 0;
             quint64 flipped = hashes[size_t(i)];
             std::set<int> bits;
             while (int(bits.size()) < 1 + i % kNearDuplicateHashDistance)
@@ -78,9 +88,11 @@ int main(int argc, char **argv)
         }
         QElapsedTimer timer;
         timer.start();
-        const std::vector<SimilarRows> similar = similarEmbeddingPairs(data, count, dimension, 0.9);
+        const std::clock_t cpuStart = std::clock();
+        const std::vector<SimilarRows> similar = similarEmbeddingPairs(data, count, dimension, threshold);
         const double embeddingSeconds = timer.elapsed() / 1000.0;
-        int plantedFound = 0;
+        const double embeddingCpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC; // wall time on a busy machine misleads
+        int plantedFound = 0; // of the planted twins above the threshold
         for (const SimilarRows &pair : similar)
             plantedFound += (pair.a < kPlanted && pair.b == count - 1 - pair.a) ? 1 : 0;
         timer.restart();
@@ -92,7 +104,7 @@ int main(int argc, char **argv)
             if (pair.a < kPlanted && pair.b == count - 1 - pair.a)
                 (1 + pair.a % kNearDuplicateHashDistance <= 3 ? closeFound : farFound) += 1;
         }
-        std::printf("%7d    %7.2f  %5d/%d  %11lld    %7.3f  %4d/%d, %4d/%d\n", count, embeddingSeconds, plantedFound, kPlanted,
+        std::printf("%7d    %7.2f (%7.2f cpu)  %5d/%-5d  %11lld    %7.3f  %4d/%d, %4d/%d\n", count, embeddingSeconds, embeddingCpuSeconds, plantedFound, above,
                     (long long)(similar.size()) - plantedFound, hashSeconds, closeFound, close, farFound, kPlanted - close);
         std::fflush(stdout);
         std::copy(replaced.begin(), replaced.end(), rows.begin() + std::ptrdiff_t(size_t(count - kPlanted) * size_t(dimension)));

@@ -69,7 +69,7 @@ work = sys.argv[1]
 truth = {}
 kinds = {}
 for line in open(os.path.join(work, 'truth.tsv')):
-    copy, original, kind = line.rstrip('\n').split('\t')
+    copy, original, kind = (os.path.realpath(part) if i < 2 else part for i, part in enumerate(line.rstrip('\n').split('\t')))
     truth[copy] = original
     kinds[copy] = kind
 true_pairs = {frozenset((c, o)) for c, o in truth.items()}
@@ -78,7 +78,7 @@ def measure(report, by):
     path_of = {}
     for group in report['groups']:
         for item, path in zip(group['items'], group['paths']):
-            path_of[item] = path
+            path_of[item] = os.path.realpath(path)
     found = set()
     for group in report['groups']:
         for pair in group['pairs']:

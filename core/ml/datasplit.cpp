@@ -6,6 +6,7 @@
 #include "imaging/perceptualhash.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <algorithm>
 #include <optional>
@@ -84,7 +85,14 @@ DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction
         for (const SimilarRows &pair : nearHashPairs(hashes, kNearDuplicateHashDistance))
             alike.push_back({hashedRows[size_t(pair.a)], hashedRows[size_t(pair.b)], 1.0, pair.hashDistance});
     }
-    const std::vector<std::vector<int>> groups = groupsOfPairs(int(items.size()), alike);
+    // A group holding more than a quarter of its department is not a few photographs of one object but a series the
+    // hash cannot tell apart (the same layout on the same ground): its items are drawn one by one.
+    std::vector<std::vector<int>> groups;
+    for (std::vector<int> &group : groupsOfPairs(int(items.size()), alike)) {
+        const int cls = classOfDepartment.value(items[group.front()].departmentId);
+        if (int(group.size()) <= std::max(2, total[cls] / 4))
+            groups.push_back(std::move(group));
+    }
     split.nearDuplicateGroups = int(groups.size());
 
     // A group a saved split has on both sides moves to the side most of it is on (training on a tie).
@@ -112,37 +120,62 @@ DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction
         catalog.moveSplitAssignments(split.splitId, moved);
     split.movedForNearDuplicates = int(moved.size());
 
-    QHash<qint64, bool> drawn; // newcomers' sides as the per-department draw gives them
+    // Newcomers of a group already (partly) assigned join its side; the others are drawn per department in units:
+    // each newcomer alone, or a group's newcomers together.
+    QHash<int, int> groupOfRow;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        for (const int row : groups[g])
+            groupOfRow.insert(row, int(g));
+    }
+    QHash<int, bool> sideOfGroup;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        for (const int row : groups[g]) {
+            const auto it = assigned.constFind(items[row].id);
+            if (it != assigned.constEnd())
+                sideOfGroup.insert(int(g), *it);
+        }
+    }
+    QHash<qint64, bool> drawn; // newcomers' sides
+    QMap<int, QVector<QVector<qint64>>> units;
+    QSet<int> groupsDrawn;
     for (auto it = newcomers.begin(); it != newcomers.end(); ++it) {
-        QVector<const ItemRow *> &candidates = it.value();
+        for (const ItemRow *item : std::as_const(it.value())) {
+            const int group = groupOfRow.value(rowOfItem.value(item->id), -1);
+            if (group < 0) {
+                units[it.key()].push_back({item->id});
+            } else if (sideOfGroup.contains(group)) {
+                drawn.insert(item->id, sideOfGroup.value(group));
+                inValidation[it.key()] += sideOfGroup.value(group) ? 1 : 0;
+            } else if (!groupsDrawn.contains(group)) {
+                groupsDrawn.insert(group);
+                QVector<qint64> unit;
+                for (const int row : groups[size_t(group)]) {
+                    if (!assigned.contains(items[row].id))
+                        unit.push_back(items[row].id);
+                }
+                units[it.key()].push_back(unit);
+            }
+        }
+    }
+    for (auto it = units.begin(); it != units.end(); ++it) {
+        QVector<QVector<qint64>> &candidates = it.value();
         // Seeded per department, so adding items to one department does not reshuffle another.
         std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + quint64(it.key()) + 1);
         std::shuffle(candidates.begin(), candidates.end(), rng);
+        int count = 0;
+        for (const QVector<qint64> &unit : std::as_const(candidates))
+            count += int(unit.size());
         const int wanted = total[it.key()] >= 2 ? int(std::lround(validationFraction * total[it.key()])) : 0;
-        int toValidation = std::clamp(wanted - inValidation[it.key()], 0, int(candidates.size()));
-        if (total[it.key()] >= 2 && toValidation == int(candidates.size()) && inValidation[it.key()] + toValidation == total[it.key()])
+        int toValidation = std::clamp(wanted - inValidation[it.key()], 0, count);
+        if (total[it.key()] >= 2 && toValidation == count && inValidation[it.key()] + toValidation == total[it.key()])
             --toValidation; // keep at least one training image per department
-        for (int i = 0; i < candidates.size(); ++i)
-            drawn.insert(candidates[i]->id, i < toValidation);
-    }
-    // Newcomers in a group join the side its assigned members are on, or, where none is assigned yet, the side
-    // most of the newcomers drew (training on a tie).
-    for (const std::vector<int> &group : groups) {
-        std::optional<bool> side;
-        int drewValidation = 0;
-        int drewTraining = 0;
-        for (const int row : group) {
-            const auto it = assigned.constFind(items[row].id);
-            if (it != assigned.constEnd())
-                side = *it;
-            else if (drawn.contains(items[row].id))
-                (drawn.value(items[row].id) ? drewValidation : drewTraining) += 1;
-        }
-        if (!side)
-            side = drewValidation > drewTraining;
-        for (const int row : group) {
-            if (drawn.contains(items[row].id))
-                drawn.insert(items[row].id, *side);
+        // In the shuffled order, each unit that still fits the validation share goes there.
+        for (const QVector<qint64> &unit : std::as_const(candidates)) {
+            const bool validation = int(unit.size()) <= toValidation;
+            if (validation)
+                toValidation -= int(unit.size());
+            for (const qint64 itemId : unit)
+                drawn.insert(itemId, validation);
         }
     }
     QVector<QPair<qint64, bool>> fresh;

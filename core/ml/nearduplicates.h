@@ -12,7 +12,7 @@ namespace accession {
 
 // Embeddings at least this alike (cosine of the backbone's features, centred on the catalog's mean and
 // L2-normalised) are near-duplicates; chosen by measurement in bench/near_duplicates.sh.
-constexpr double kDefaultNearDuplicateCosine = 0.90;
+constexpr double kDefaultNearDuplicateCosine = 0.80;
 
 struct NearDuplicateRequest
 {

@@ -15,7 +15,10 @@ namespace accession {
 
 namespace {
 
-constexpr int kTables = 16;
+// Tables enough for a pair at the threshold to share a probed key in at least one of them with this chance.
+constexpr double kWantedRecall = 0.97;
+constexpr int kMinTables = 8;
+constexpr int kMaxTables = 64;
 // Past this many items sharing a band, only neighbours in hash order are compared.
 constexpr size_t kLargestBandRun = 256;
 constexpr size_t kNeighboursInLargeRun = 32;
@@ -51,12 +54,19 @@ std::vector<SimilarRows> similarEmbeddingPairs(const float *rows, int count, int
         return found;
     // About one random neighbour per probe: 2^bits near count, a couple of bits more to spare the verification.
     const int bits = std::clamp(int(std::ceil(std::log2(double(count)))) + 2, 6, 30);
+    // A pair at the threshold falls on the same side of a random hyperplane with chance 1 - angle/pi; it shares a
+    // table's probed keys when at most one of the bits differs.
+    const double same = 1.0 - std::acos(std::clamp(threshold, -1.0, 1.0)) / M_PI;
+    const double perTable = std::pow(same, bits) + bits * std::pow(same, bits - 1) * (1.0 - same);
+    const int tables = perTable >= 1.0 ? kMinTables
+                                       : std::clamp(int(std::ceil(std::log(1.0 - kWantedRecall) / std::log(1.0 - perTable))),
+                                                    kMinTables, kMaxTables);
     torch::NoGradGuard noGrad;
     const torch::Tensor data = torch::from_blob(const_cast<float *>(rows), {count, dimension}, torch::kFloat32);
     torch::Generator generator = at::detail::createCPUGenerator(seed);
     std::unordered_set<quint64> accepted;
     std::vector<std::pair<quint32, int>> order(size_t(count), {0, 0});
-    for (int table = 0; table < kTables; ++table) {
+    for (int table = 0; table < tables; ++table) {
         if (checkCancel)
             checkCancel();
         const torch::Tensor planes = torch::randn({dimension, bits}, generator, torch::kFloat32);

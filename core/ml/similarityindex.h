@@ -17,9 +17,10 @@ struct SimilarRows
 };
 
 // Pairs of L2-normalised rows (count x dimension floats, row-major) whose cosine is at least threshold, found with
-// random-hyperplane LSH (several tables of signs, each probed at its key and the keys one bit away), so that the
-// work grows about as count log count, not count squared. Pairs the hyperplanes separate in every table are missed:
-// recall, measured, is near 1 above 0.9 and falls below about 0.8. checkCancel is called between tables.
+// random-hyperplane LSH (tables of log2(count) + 2 signs, each probed at its key and the keys one bit away), so that
+// the work grows about as count log count, not count squared. As many tables (8 to 64) as a pair at the threshold
+// needs to be found with a chance of 97%; pairs more alike are found more surely. checkCancel is called between
+// tables.
 std::vector<SimilarRows> similarEmbeddingPairs(const float *rows, int count, int dimension, double threshold,
                                                quint64 seed = 1, const std::function<void()> &checkCancel = {});
 
