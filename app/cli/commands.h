@@ -19,6 +19,7 @@ int runDepartments(const QStringList &arguments);
 int runTrain(const QStringList &arguments);
 int runEvaluate(const QStringList &arguments);
 int runLabelIssues(const QStringList &arguments);
+int runNearDuplicates(const QStringList &arguments);
 int runModels(const QStringList &arguments);
 int runClassify(const QStringList &arguments);
 int runReview(const QStringList &arguments);

@@ -15,6 +15,7 @@ QJsonObject importSummaryToJson(const ImportSummary &summary)
 {
     return QJsonObject{{QStringLiteral("imported"), summary.imported},
                        {QStringLiteral("duplicates"), summary.duplicates},
+                       {QStringLiteral("near_duplicates"), summary.nearDuplicates},
                        {QStringLiteral("relocated"), summary.relocated},
                        {QStringLiteral("ignored"), summary.ignoredFiles},
                        {QStringLiteral("failed"), problemsToJson(summary.failures)},

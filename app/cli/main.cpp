@@ -30,6 +30,7 @@ const std::vector<Command> &commands()
         {"set-tta", "set the test-time views (flip, scales) a model averages", runSetTta},
         {"ensemble", "join trained models into one that averages their predictions", runEnsemble},
         {"label-issues", "rank labelled items whose department is probably wrong", runLabelIssues},
+        {"near-duplicates", "find groups of near-duplicate photographs (saved for the split and the window)", runNearDuplicates},
         {"models", "register, list and activate models", runModels},
         {"weights", "add and list pretrained weights to train from", runWeights},
         {"classify", "classify items and file the confident ones", runClassify},

@@ -2,6 +2,7 @@
 
 #include "migrations.h"
 #include "transactionguard.h"
+#include "imaging/perceptualhash.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -19,6 +20,8 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 #ifdef Q_OS_UNIX
 #include <cerrno>
@@ -867,6 +870,16 @@ void Catalog::addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bo
     transaction.commit();
 }
 
+void Catalog::moveSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments)
+{
+    TransactionGuard transaction(m_database);
+    for (const auto &[itemId, validation] : assignments) {
+        run(QStringLiteral("UPDATE split_items SET validation = :validation WHERE split_id = :split AND item_id = :item"),
+            {{QStringLiteral("split"), splitId}, {QStringLiteral("item"), itemId}, {QStringLiteral("validation"), validation ? 1 : 0}});
+    }
+    transaction.commit();
+}
+
 QHash<QString, Catalog::CollectionObject> Catalog::collectionObjects(const QString &source) const
 {
     QSqlQuery query = run(QStringLiteral("SELECT object_id, status, reason, item_id FROM collection_objects WHERE source = :source"),
@@ -1009,6 +1022,151 @@ QVector<ImportFailureRecord> Catalog::importFailures(qint64 runId) const
                           query.value(3).toString(), parseTime(query.value(4))});
     }
     return result;
+}
+
+// SQLite integers are signed: a hash is stored as the same 64 bits read as a signed number.
+void Catalog::setPerceptualHash(qint64 itemId, quint64 hash)
+{
+    const std::array<quint16, 4> bands = perceptualHashBands(hash);
+    run(QStringLiteral("INSERT OR REPLACE INTO perceptual_hashes (item_id, hash, band0, band1, band2, band3)"
+                       " VALUES (:item, :hash, :band0, :band1, :band2, :band3)"),
+        {{QStringLiteral("item"), itemId},
+         {QStringLiteral("hash"), qint64(hash)},
+         {QStringLiteral("band0"), int(bands[0])},
+         {QStringLiteral("band1"), int(bands[1])},
+         {QStringLiteral("band2"), int(bands[2])},
+         {QStringLiteral("band3"), int(bands[3])}});
+}
+
+QHash<qint64, quint64> Catalog::perceptualHashes() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT item_id, hash FROM perceptual_hashes"));
+    QHash<qint64, quint64> result;
+    while (query.next())
+        result.insert(query.value(0).toLongLong(), quint64(query.value(1).toLongLong()));
+    return result;
+}
+
+QVector<QPair<qint64, QString>> Catalog::itemsWithoutPerceptualHash() const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT i.id, i.path FROM items i LEFT JOIN perceptual_hashes h ON h.item_id = i.id"
+                                         " WHERE h.item_id IS NULL ORDER BY i.id"));
+    QVector<QPair<qint64, QString>> result;
+    while (query.next())
+        result.push_back({query.value(0).toLongLong(), query.value(1).toString()});
+    return result;
+}
+
+QVector<QPair<qint64, int>> Catalog::itemsNearPerceptualHash(quint64 hash, int maxDistance, qint64 exceptItemId) const
+{
+    const std::array<quint16, 4> bands = perceptualHashBands(hash);
+    // Four indexed lookups, one per band; a band shared by very many items (a common blank background) is
+    // bounded, so a lookup never turns into a scan.
+    QSqlQuery query = run(QStringLiteral("SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band0 = :b0 LIMIT 2000)"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band1 = :b1 LIMIT 2000)"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band2 = :b2 LIMIT 2000)"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band3 = :b3 LIMIT 2000)"),
+                          {{QStringLiteral("b0"), int(bands[0])},
+                           {QStringLiteral("b1"), int(bands[1])},
+                           {QStringLiteral("b2"), int(bands[2])},
+                           {QStringLiteral("b3"), int(bands[3])}});
+    QVector<QPair<qint64, int>> result;
+    while (query.next()) {
+        const qint64 itemId = query.value(0).toLongLong();
+        const int distance = hammingDistance(hash, quint64(query.value(1).toLongLong()));
+        if (itemId != exceptItemId && distance <= maxDistance)
+            result.push_back({itemId, distance});
+    }
+    std::sort(result.begin(), result.end(), [](const auto &x, const auto &y) {
+        return x.second != y.second ? x.second < y.second : x.first < y.first;
+    });
+    return result;
+}
+
+void Catalog::replaceNearDuplicateGroups(const QVector<NearDuplicateGroup> &groups)
+{
+    TransactionGuard transaction(m_database);
+    run(QStringLiteral("DELETE FROM near_duplicate_groups"));
+    const QString now = nowText();
+    for (const NearDuplicateGroup &group : groups) {
+        const qint64 groupId = run(QStringLiteral("INSERT INTO near_duplicate_groups (found_at) VALUES (:now)"),
+                                   {{QStringLiteral("now"), now}}).lastInsertId().toLongLong();
+        for (const qint64 itemId : group.items) {
+            run(QStringLiteral("INSERT OR IGNORE INTO near_duplicate_members (group_id, item_id) VALUES (:group, :item)"),
+                {{QStringLiteral("group"), groupId}, {QStringLiteral("item"), itemId}});
+        }
+        for (const NearDuplicatePair &pair : group.pairs) {
+            run(QStringLiteral("INSERT INTO near_duplicate_pairs (group_id, item_a, item_b, cosine, hash_distance)"
+                               " VALUES (:group, :a, :b, :cosine, :distance)"),
+                {{QStringLiteral("group"), groupId},
+                 {QStringLiteral("a"), pair.a},
+                 {QStringLiteral("b"), pair.b},
+                 {QStringLiteral("cosine"), std::isnan(pair.cosine) ? QVariant(QMetaType(QMetaType::Double)) : QVariant(pair.cosine)},
+                 {QStringLiteral("distance"), pair.hashDistance < 0 ? QVariant(QMetaType(QMetaType::Int)) : QVariant(pair.hashDistance)}});
+        }
+    }
+    transaction.commit();
+}
+
+QVector<NearDuplicateGroup> Catalog::nearDuplicateGroups() const
+{
+    return loadNearDuplicateGroups(0);
+}
+
+QVector<NearDuplicateGroup> Catalog::loadNearDuplicateGroups(qint64 onlyGroupId) const
+{
+    const QVariantMap only{{QStringLiteral("all"), onlyGroupId == 0 ? 1 : 0}, {QStringLiteral("only"), onlyGroupId}};
+    QMap<qint64, NearDuplicateGroup> byId;
+    QSqlQuery members = run(QStringLiteral("SELECT m.group_id, m.item_id, i.path FROM near_duplicate_members m"
+                                           " JOIN items i ON i.id = m.item_id WHERE :all = 1 OR m.group_id = :only"
+                                           " ORDER BY m.group_id, m.item_id"), only);
+    while (members.next()) {
+        NearDuplicateGroup &group = byId[members.value(0).toLongLong()];
+        group.id = members.value(0).toLongLong();
+        group.items.push_back(members.value(1).toLongLong());
+        group.paths.push_back(members.value(2).toString());
+    }
+    QSqlQuery pairs = run(QStringLiteral("SELECT group_id, item_a, item_b, cosine, hash_distance FROM near_duplicate_pairs"
+                                         " WHERE :all = 1 OR group_id = :only ORDER BY group_id, item_a, item_b"), only);
+    while (pairs.next()) {
+        const auto found = byId.find(pairs.value(0).toLongLong());
+        if (found == byId.end())
+            continue;
+        NearDuplicatePair pair;
+        pair.a = pairs.value(1).toLongLong();
+        pair.b = pairs.value(2).toLongLong();
+        if (!pairs.value(3).isNull())
+            pair.cosine = pairs.value(3).toDouble();
+        if (!pairs.value(4).isNull())
+            pair.hashDistance = pairs.value(4).toInt();
+        found->pairs.push_back(pair);
+    }
+    QVector<NearDuplicateGroup> result;
+    // A group whose items were removed down to one is a group no longer.
+    for (const NearDuplicateGroup &group : std::as_const(byId)) {
+        if (group.items.size() >= 2)
+            result.push_back(group);
+    }
+    return result;
+}
+
+std::optional<NearDuplicateGroup> Catalog::nearDuplicateGroup(qint64 groupId) const
+{
+    if (groupId <= 0)
+        return std::nullopt;
+    const QVector<NearDuplicateGroup> groups = loadNearDuplicateGroups(groupId);
+    if (groups.isEmpty())
+        return std::nullopt;
+    return groups.front();
+}
+
+std::optional<NearDuplicateGroup> Catalog::nearDuplicateGroupOfItem(qint64 itemId) const
+{
+    QSqlQuery query = run(QStringLiteral("SELECT group_id FROM near_duplicate_members WHERE item_id = :item"),
+                          {{QStringLiteral("item"), itemId}});
+    if (!query.next())
+        return std::nullopt;
+    return nearDuplicateGroup(query.value(0).toLongLong());
 }
 
 } // namespace accession

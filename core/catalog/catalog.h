@@ -22,7 +22,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 8;
+    static constexpr int kSchemaVersion = 9;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;
@@ -112,6 +112,19 @@ public:
     QVector<ItemRecord> items(qint64 offset, qint64 limit) const;
     QVector<QByteArray> allContentHashes() const; // raw 32-byte digests
     qint64 insertItem(const NewItem &item);
+
+    // Perceptual hashes (imaging/perceptualhash.h), one per item, looked up by band without a scan.
+    void setPerceptualHash(qint64 itemId, quint64 hash);
+    QHash<qint64, quint64> perceptualHashes() const; // item id -> hash, of every item that has one
+    QVector<QPair<qint64, QString>> itemsWithoutPerceptualHash() const; // id, path
+    // Items whose hash is at most maxDistance bits from hash (found through the bands: complete up to 3 bits).
+    QVector<QPair<qint64, int>> itemsNearPerceptualHash(quint64 hash, int maxDistance, qint64 exceptItemId = 0) const;
+
+    // Near-duplicate groups, as the last check found them (each check replaces them all).
+    void replaceNearDuplicateGroups(const QVector<NearDuplicateGroup> &groups);
+    QVector<NearDuplicateGroup> nearDuplicateGroups() const;
+    std::optional<NearDuplicateGroup> nearDuplicateGroup(qint64 groupId) const;
+    std::optional<NearDuplicateGroup> nearDuplicateGroupOfItem(qint64 itemId) const;
     void updateItemPath(qint64 itemId, const QString &path);
     QByteArray thumbnailJpeg(qint64 itemId) const;
 
@@ -131,6 +144,8 @@ public:
     qint64 createSplit(quint64 seed, double validationFraction);
     QHash<qint64, bool> splitAssignments(qint64 splitId) const; // item id -> in validation
     void addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
+    // Moves items already assigned to the other side (a near-duplicate group kept together).
+    void moveSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bool>> &assignments);
 
     // Import runs and the failures they recorded. A run records the process that runs it (pid, host), so
     // that one left 'running' by a process that died can be told from one still going.
@@ -165,6 +180,7 @@ public:
 private:
     void migrate(const MigrationProgress &progress, IndexBuilds indexBuilds);
     QVector<IndexBuild> missingIndexBuilds() const;
+    QVector<NearDuplicateGroup> loadNearDuplicateGroups(qint64 onlyGroupId) const; // 0: all
     // Returns how many schema steps ran (0 when another connection migrated first).
     int migrateSchema(const MigrationProgress &progress, int indexSteps);
     bool buildIndexes(const QVector<IndexBuild> &indexes, int stepsBefore, int stepsTotal, const MigrationProgress &progress,

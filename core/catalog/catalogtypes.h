@@ -8,6 +8,7 @@
 #include <QString>
 #include <QVector>
 
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -73,6 +74,25 @@ struct ItemRecord
     qint64 departmentId = 0;
     QString department;
     std::optional<LabelSource> labelSource;
+};
+
+// Two items found alike, and how alike: cosine of their backbone embeddings (NaN when not compared) and the bits
+// between their perceptual hashes (-1 when either has none).
+struct NearDuplicatePair
+{
+    qint64 a = 0;
+    qint64 b = 0;
+    double cosine = std::numeric_limits<double>::quiet_NaN();
+    int hashDistance = -1;
+};
+
+// Photographs of one object (re-photographed, cropped, resized, recompressed): the items joined by alike pairs.
+struct NearDuplicateGroup
+{
+    qint64 id = 0; // in the catalog, once saved
+    QVector<qint64> items; // ascending
+    QStringList paths;     // of items, in the same order
+    QVector<NearDuplicatePair> pairs;
 };
 
 struct LabelRecord

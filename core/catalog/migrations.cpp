@@ -225,6 +225,40 @@ const QVector<Migration> &catalogMigrations()
                             " sha256 TEXT NOT NULL UNIQUE,"
                             " added_at TEXT NOT NULL)"),
          }},
+        {9, "perceptual hashes and near-duplicate groups",
+         {
+             // A photograph's 64-bit DCT hash, and its four 16-bit bands each indexed: hashes within 3 bits share a
+             // band, so a new photograph's near-duplicates are found by four index lookups, not a scan. Items
+             // imported before have none until the near-duplicates check fills them.
+             QStringLiteral("CREATE TABLE perceptual_hashes ("
+                            " item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+                            " hash INTEGER NOT NULL,"
+                            " band0 INTEGER NOT NULL,"
+                            " band1 INTEGER NOT NULL,"
+                            " band2 INTEGER NOT NULL,"
+                            " band3 INTEGER NOT NULL)"),
+             QStringLiteral("CREATE INDEX perceptual_hashes_band0 ON perceptual_hashes(band0)"),
+             QStringLiteral("CREATE INDEX perceptual_hashes_band1 ON perceptual_hashes(band1)"),
+             QStringLiteral("CREATE INDEX perceptual_hashes_band2 ON perceptual_hashes(band2)"),
+             QStringLiteral("CREATE INDEX perceptual_hashes_band3 ON perceptual_hashes(band3)"),
+             // The groups the last near-duplicates check found (each check replaces them): the split keeps a group
+             // on one side, and the window shows a group side by side.
+             QStringLiteral("CREATE TABLE near_duplicate_groups ("
+                            " id INTEGER PRIMARY KEY,"
+                            " found_at TEXT NOT NULL)"),
+             QStringLiteral("CREATE TABLE near_duplicate_members ("
+                            " group_id INTEGER NOT NULL REFERENCES near_duplicate_groups(id) ON DELETE CASCADE,"
+                            " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " PRIMARY KEY (group_id, item_id))"),
+             QStringLiteral("CREATE INDEX near_duplicate_members_item ON near_duplicate_members(item_id)"),
+             QStringLiteral("CREATE TABLE near_duplicate_pairs ("
+                            " group_id INTEGER NOT NULL REFERENCES near_duplicate_groups(id) ON DELETE CASCADE,"
+                            " item_a INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " item_b INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+                            " cosine REAL,"
+                            " hash_distance INTEGER)"),
+             QStringLiteral("CREATE INDEX near_duplicate_pairs_group ON near_duplicate_pairs(group_id)"),
+         }},
     };
     return migrations;
 }

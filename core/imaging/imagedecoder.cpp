@@ -1,5 +1,7 @@
 #include "imagedecoder.h"
 
+#include "perceptualhash.h"
+
 #include "cvdecode.h"
 #include "decodebudget.h"
 
@@ -261,6 +263,7 @@ ImportedImage decodeForImport(const QByteArray &bytes, const DecodeRequest &requ
         thumbnailRequest.minShorterSide = std::max(request.minShorterSide, thumbnailSide);
         DecodeReservation reservation; // held until the full-size pixels are gone
         const cv::Mat rgb = decodeWithinBudget(bytes, thumbnailRequest, &result.header, &reservation);
+        result.perceptualHash = perceptualHashOfRgb(rgb.data, rgb.cols, rgb.rows, qsizetype(rgb.step));
         const double scale = std::min(1.0, double(thumbnailSide) / std::max(rgb.cols, rgb.rows));
         cv::Mat thumbnail;
         if (scale < 1.0)

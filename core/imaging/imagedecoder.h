@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
+
 namespace accession {
 
 // How much of an image to decode. JPEGs are decoded at 1/2, 1/4 or 1/8 scale when that is enough.
@@ -32,6 +34,7 @@ struct ImportedImage
     QByteArray thumbnailJpeg;
     int thumbnailWidth = 0;
     int thumbnailHeight = 0;
+    std::optional<quint64> perceptualHash; // of the decoded image (see perceptualhash.h); empty for a flat image
     QString error; // why the file could not be used; empty on success
     bool ok() const { return error.isEmpty(); }
 };

@@ -2,6 +2,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/transactionguard.h"
+#include "imaging/perceptualhash.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -30,6 +31,8 @@ namespace accession {
 
 namespace {
 
+// Near-duplicate warnings listed one by one per import; the rest are counted in one line.
+constexpr qsizetype kMaxNearDuplicateWarnings = 100;
 
 // The content hashes the catalog holds, shared by decoding workers and the writer.
 class KnownHashes
@@ -257,12 +260,15 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
         });
     };
 
+    qsizetype nearDuplicateWarningsShown = 0;
     const auto writeBatch = [&](qint64 begin, const QList<FileOutcome> &outcomes) {
         QVector<Problem> failures;
         qint64 imported = 0;
         qint64 duplicates = 0;
         qint64 relocated = 0;
         QVector<qint64> ids;
+        qint64 nearDuplicates = 0;
+        QStringList nearDuplicateWarnings;
         TransactionGuard transaction(catalog.database());
         for (int i = 0; i < outcomes.size(); ++i) {
             const ImportTask &task = tasks[begin + i];
@@ -326,12 +332,34 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
             item.thumbnailWidth = outcome.image.thumbnailWidth;
             item.thumbnailHeight = outcome.image.thumbnailHeight;
             const qint64 id = catalog.insertItem(item);
+            if (outcome.image.perceptualHash) {
+                // Checked against everything stored so far, this batch's earlier photographs included.
+                const QVector<QPair<qint64, int>> near =
+                    catalog.itemsNearPerceptualHash(*outcome.image.perceptualHash, kNearDuplicateHashDistance, id);
+                catalog.setPerceptualHash(id, *outcome.image.perceptualHash);
+                if (!near.isEmpty()) {
+                    ++nearDuplicates;
+                    if (nearDuplicateWarningsShown + nearDuplicateWarnings.size() < kMaxNearDuplicateWarnings) {
+                        const auto other = catalog.item(near.front().first);
+                        nearDuplicateWarnings << QStringLiteral("%1 nearly duplicates %2 (item %3): their perceptual hashes "
+                                                                "are %4 of 64 bits apart")
+                                                     .arg(task.path, other ? other->path : QString())
+                                                     .arg(near.front().first)
+                                                     .arg(near.front().second);
+                    }
+                }
+            }
             if (department)
                 catalog.addLabel(id, *department, LabelSource::Imported);
             ids.push_back(id);
             ++imported;
         }
+        if (!nearDuplicateWarnings.isEmpty())
+            catalog.setImportRunWarnings(summary.runId, summary.warnings + nearDuplicateWarnings);
         transaction.commit();
+        summary.warnings += nearDuplicateWarnings;
+        nearDuplicateWarningsShown += nearDuplicateWarnings.size();
+        summary.nearDuplicates += nearDuplicates;
         // Only a committed batch counts; on a failed commit the catalog is as it was before this batch.
         summary.imported += imported;
         summary.duplicates += duplicates;
@@ -342,6 +370,16 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
 
     const auto finishRun = [&](const QString &status) {
         publish();
+        if (summary.nearDuplicates > nearDuplicateWarningsShown) {
+            summary.warnings << QStringLiteral("%1 more new photographs nearly duplicate one in the catalog "
+                                               "('accession-cli near-duplicates' lists every group)")
+                                    .arg(summary.nearDuplicates - nearDuplicateWarningsShown);
+            try {
+                catalog.setImportRunWarnings(summary.runId, summary.warnings);
+            } catch (const CatalogError &) {
+                // The warnings listed so far stay recorded.
+            }
+        }
         try {
             catalog.finishImportRun(summary.runId, status, summary.imported, summary.duplicates,
                                     summary.failures.size());

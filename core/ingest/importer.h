@@ -39,6 +39,7 @@ struct ImportSummary
     qint64 ignoredFiles = 0;
     QVector<Problem> failures;
     QStringList warnings; // recorded with the run too
+    qint64 nearDuplicates = 0; // new photographs whose perceptual hash is near an item's already stored
     QVector<qint64> itemIds; // the catalog item of every input that is now in the catalog, in input order
     double seconds = 0.0;
     bool cancelled = false;

@@ -26,12 +26,19 @@ struct DataSplit
     QStringList classes; // departments with labelled items, in the catalog's department order
     QVector<Example> train;
     QVector<Example> validation;
+    // Near-duplicate groups among the labelled items (saved groups, and perceptual hashes within
+    // kNearDuplicateHashDistance), each kept on one side; items of a saved split moved to keep them so.
+    int nearDuplicateGroups = 0;
+    int movedForNearDuplicates = 0;
 
     QMap<QString, int> countPerClass(const QVector<Example> &examples) const;
 };
 
 // Stratified by department and seeded. The split is saved in the catalog: items assigned before keep
-// their side, new items are assigned so each department's validation share stays near the fraction.
+// their side, new items are assigned so each department's validation share stays near the fraction. A
+// near-duplicate group stays on one side (near-duplicates across the split inflate validation accuracy): new
+// members join the side the group is on, and a group a saved split has on both sides moves to its majority's side
+// (training on a tie).
 DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction, bool importedLabels = true,
                        bool curatorLabels = true);
 

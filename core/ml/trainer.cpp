@@ -114,6 +114,10 @@ struct TrainingRun
         if (!QDir().mkpath(QFileInfo(options.outPath).absolutePath()))
             throw std::runtime_error(QStringLiteral("cannot create the folder for %1").arg(options.outPath).toStdString());
         split = prepareSplit(catalog, options.seed, options.validationFraction, options.importedLabels, options.curatorLabels);
+        if (split.movedForNearDuplicates > 0) {
+            control.work.report(0, 1, QStringLiteral("Moved %1 items of near-duplicate groups to one side of the split, so that no "
+                                                     "group is on both sides").arg(split.movedForNearDuplicates));
+        }
         if (split.classes.size() < 2)
             throw std::runtime_error((split.classes.isEmpty()
                                           ? QStringLiteral("%1 has no labelled items yet; training needs labelled items in at least two departments")

@@ -29,6 +29,8 @@ ModelCard trainedModelCard(const TrainingOptions &options, const TrainingRecipe 
     // The every-layer phase's rate and decay; 0 when the run had none (the head alone).
     const bool everyLayer = recipe.everyLayerEpochs > 0;
     card.training = QJsonObject{
+        {QStringLiteral("near_duplicate_groups"), split.nearDuplicateGroups},
+        {QStringLiteral("moved_for_near_duplicates"), split.movedForNearDuplicates},
         {QStringLiteral("epochs"), options.epochs},
         {QStringLiteral("batch_size"), options.batchSize},
         {QStringLiteral("optimizer"), options.optimizer == OptimizerKind::Sgd ? QStringLiteral("sgd") : QStringLiteral("adamw")},
