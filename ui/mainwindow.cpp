@@ -5,6 +5,7 @@
 #include "catalogsession.h"
 #include "catalogview.h"
 #include "dashboardwidget.h"
+#include "nearduplicatesview.h"
 #include "departmentsdialog.h"
 #include "displaytext.h"
 #include "exportdialog.h"
@@ -83,10 +84,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_catalogView = new CatalogView(m_itemModel, this);
     m_review = new ReviewWidget(m_session, this);
     m_dashboard = new DashboardWidget(m_session, this);
+    m_nearDuplicates = new NearDuplicatesView(m_session, this);
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_catalogView, tr("&Catalog"));
     m_tabs->addTab(m_review, tr("&Review"));
     m_tabs->addTab(m_dashboard, tr("&Model"));
+    m_tabs->addTab(m_nearDuplicates, tr("&Duplicates"));
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -166,6 +169,11 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_review, &ReviewWidget::openItemRequested, this, &MainWindow::showItem);
     connect(m_dashboard, &DashboardWidget::openItemRequested, this, &MainWindow::showItem);
+    // A near-duplicate stays in view beside its group: the item panel shows it without leaving the tab.
+    connect(m_nearDuplicates, &NearDuplicatesView::openItemRequested, this, [this](qint64 itemId) {
+        m_itemDock->show();
+        m_itemPanel->showItem(itemId);
+    });
     connect(m_session, &CatalogSession::opened, this, &MainWindow::onCatalogOpened);
     connect(m_session, &CatalogSession::openFailed, this, &MainWindow::onCatalogOpenFailed);
     connect(m_session, &CatalogSession::migrationProgress, this, &MainWindow::showMigrationProgress);
@@ -234,6 +242,7 @@ void MainWindow::buildMenus()
     view->addAction(tr("&Catalog"), QKeySequence(Qt::CTRL | Qt::Key_1), this, &MainWindow::showCatalog);
     view->addAction(tr("&Review Queue"), QKeySequence(Qt::CTRL | Qt::Key_2), this, &MainWindow::showReview);
     view->addAction(tr("&Model Dashboard"), QKeySequence(Qt::CTRL | Qt::Key_3), this, &MainWindow::showDashboard);
+    view->addAction(tr("Near-&Duplicates"), QKeySequence(Qt::CTRL | Qt::Key_5), this, &MainWindow::showNearDuplicates);
     view->addSeparator();
     view->addAction(tr("Thumbnail &Grid"), this, [this] { m_catalogView->showGrid(true); });
     view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
@@ -508,6 +517,11 @@ void MainWindow::showReview()
 void MainWindow::showDashboard()
 {
     m_tabs->setCurrentWidget(m_dashboard);
+}
+
+void MainWindow::showNearDuplicates()
+{
+    m_tabs->setCurrentWidget(m_nearDuplicates);
 }
 
 void MainWindow::chooseAndOpenCatalog()

@@ -27,6 +27,7 @@ class CatalogSession;
 class CatalogView;
 class MetImportDialog;
 class DashboardWidget;
+class NearDuplicatesView;
 class ExportDialog;
 class ImportLabelledDialog;
 struct ExportRequest;
@@ -58,6 +59,7 @@ public:
     void showCatalog();
     void showReview();
     void showDashboard();
+    void showNearDuplicates();
     void openRetrainDialog();
     void openDepartmentsDialog();
     // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
@@ -90,6 +92,7 @@ public:
     CatalogView *catalogView() const { return m_catalogView; }
     ReviewWidget *reviewWidget() const { return m_review; }
     DashboardWidget *dashboard() const { return m_dashboard; }
+    NearDuplicatesView *nearDuplicatesView() const { return m_nearDuplicates; }
     ItemPanel *itemPanel() const { return m_itemPanel; }
     QTableWidget *problemsTable() const { return m_problems; }
     QTabWidget *tabs() const { return m_tabs; }
@@ -151,6 +154,7 @@ private:
     CatalogView *m_catalogView;
     ReviewWidget *m_review;
     DashboardWidget *m_dashboard;
+    NearDuplicatesView *m_nearDuplicates;
     ItemPanel *m_itemPanel;
     QTableWidget *m_problems;
     QDockWidget *m_itemDock;
