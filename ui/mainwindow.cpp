@@ -242,7 +242,7 @@ void MainWindow::buildMenus()
     view->addAction(tr("&Catalog"), QKeySequence(Qt::CTRL | Qt::Key_1), this, &MainWindow::showCatalog);
     view->addAction(tr("&Review Queue"), QKeySequence(Qt::CTRL | Qt::Key_2), this, &MainWindow::showReview);
     view->addAction(tr("&Model Dashboard"), QKeySequence(Qt::CTRL | Qt::Key_3), this, &MainWindow::showDashboard);
-    view->addAction(tr("Near-&Duplicates"), QKeySequence(Qt::CTRL | Qt::Key_5), this, &MainWindow::showNearDuplicates);
+    view->addAction(tr("Near-&Duplicates"), QKeySequence(Qt::CTRL | Qt::Key_6), this, &MainWindow::showNearDuplicates);
     view->addSeparator();
     view->addAction(tr("Thumbnail &Grid"), this, [this] { m_catalogView->showGrid(true); });
     view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
