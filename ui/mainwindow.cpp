@@ -12,6 +12,7 @@
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
+#include "nearduplicatesview.h"
 #include "plurals.h"
 #include "preferencesdialog.h"
 #include "retraindialog.h"
@@ -85,11 +86,13 @@ MainWindow::MainWindow(QWidget *parent)
     m_review = new ReviewWidget(m_session, this);
     m_dashboard = new DashboardWidget(m_session, this);
     m_checkLabels = new CheckLabelsWidget(m_session, this);
+    m_nearDuplicates = new NearDuplicatesView(m_session, this);
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_catalogView, tr("&Catalog"));
     m_tabs->addTab(m_review, tr("&Review"));
     m_tabs->addTab(m_dashboard, tr("&Model"));
     m_tabs->addTab(m_checkLabels, tr("Chec&k Labels")); // Alt+H is the Help menu
+    m_tabs->addTab(m_nearDuplicates, tr("&Duplicates"));
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -180,6 +183,11 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_review, &ReviewWidget::openItemRequested, this, &MainWindow::showItem);
     connect(m_dashboard, &DashboardWidget::openItemRequested, this, &MainWindow::showItem);
+    // A near-duplicate stays in view beside its group: the item panel shows it without leaving the tab.
+    connect(m_nearDuplicates, &NearDuplicatesView::openItemRequested, this, [this](qint64 itemId) {
+        m_itemDock->show();
+        m_itemPanel->showItem(itemId);
+    });
     connect(m_session, &CatalogSession::opened, this, &MainWindow::onCatalogOpened);
     connect(m_session, &CatalogSession::openFailed, this, &MainWindow::onCatalogOpenFailed);
     connect(m_session, &CatalogSession::migrationProgress, this, &MainWindow::showMigrationProgress);
@@ -249,6 +257,7 @@ void MainWindow::buildMenus()
     view->addAction(tr("&Review Queue"), QKeySequence(Qt::CTRL | Qt::Key_2), this, &MainWindow::showReview);
     view->addAction(tr("&Model Dashboard"), QKeySequence(Qt::CTRL | Qt::Key_3), this, &MainWindow::showDashboard);
     view->addAction(tr("C&heck Labels"), QKeySequence(Qt::CTRL | Qt::Key_5), this, &MainWindow::showCheckLabels);
+    view->addAction(tr("Near-&Duplicates"), QKeySequence(Qt::CTRL | Qt::Key_6), this, &MainWindow::showNearDuplicates);
     view->addSeparator();
     view->addAction(tr("Thumbnail &Grid"), this, [this] { m_catalogView->showGrid(true); });
     view->addAction(tr("Detail &List"), this, [this] { m_catalogView->showGrid(false); });
@@ -542,6 +551,11 @@ void MainWindow::checkLabels()
     }
     showCheckLabels();
     m_checkLabels->startCheck();
+}
+
+void MainWindow::showNearDuplicates()
+{
+    m_tabs->setCurrentWidget(m_nearDuplicates);
 }
 
 void MainWindow::chooseAndOpenCatalog()

@@ -28,6 +28,7 @@ class CatalogView;
 class CheckLabelsWidget;
 class MetImportDialog;
 class DashboardWidget;
+class NearDuplicatesView;
 class ExportDialog;
 class ImportLabelledDialog;
 struct ExportRequest;
@@ -62,6 +63,7 @@ public:
     // View ▸ Check Labels shows the list of the last check; Model ▸ Check Labels… also starts a check.
     void showCheckLabels();
     void checkLabels();
+    void showNearDuplicates();
     void openRetrainDialog();
     void openDepartmentsDialog();
     // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
@@ -96,6 +98,7 @@ public:
     DashboardWidget *dashboard() const { return m_dashboard; }
     CheckLabelsWidget *checkLabelsWidget() const { return m_checkLabels; }
     QAction *checkLabelsAction() const { return m_checkLabelsAction; }
+    NearDuplicatesView *nearDuplicatesView() const { return m_nearDuplicates; }
     ItemPanel *itemPanel() const { return m_itemPanel; }
     QTableWidget *problemsTable() const { return m_problems; }
     QTabWidget *tabs() const { return m_tabs; }
@@ -158,6 +161,7 @@ private:
     ReviewWidget *m_review;
     DashboardWidget *m_dashboard;
     CheckLabelsWidget *m_checkLabels;
+    NearDuplicatesView *m_nearDuplicates;
     ItemPanel *m_itemPanel;
     QTableWidget *m_problems;
     QDockWidget *m_itemDock;
