@@ -225,6 +225,14 @@ const QVector<Migration> &catalogMigrations()
                             " sha256 TEXT NOT NULL UNIQUE,"
                             " added_at TEXT NOT NULL)"),
          }},
+        {10, "out-of-scope photographs",
+         {
+             // How unlike every department's photographs the item is (the energy over the calibrated scores; NULL
+             // when the prediction predates it), and whether that is above the model's threshold: such an item is
+             // never filed automatically.
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope_score REAL"),
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope INTEGER NOT NULL DEFAULT 0"),
+         }},
     };
     return migrations;
 }

@@ -25,7 +25,7 @@ QJsonObject ModelCard::toJson() const
     QJsonObject perClassValidation;
     for (auto it = validationImagesPerClass.cbegin(); it != validationImagesPerClass.cend(); ++it)
         perClassValidation.insert(it.key(), it.value());
-    return QJsonObject{{QStringLiteral("format"), QStringLiteral("accession-model")},
+    QJsonObject json{{QStringLiteral("format"), QStringLiteral("accession-model")},
                        {QStringLiteral("format_version"), kFormatVersion},
                        {QStringLiteral("architecture"), architecture},
                        {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
@@ -41,6 +41,9 @@ QJsonObject ModelCard::toJson() const
                        {QStringLiteral("pretrained_from"), pretrainedFrom},
                        {QStringLiteral("catalog"), catalogPath},
                        {QStringLiteral("split_id"), splitId}};
+    if (hasOutOfScopeThreshold())
+        json.insert(QStringLiteral("out_of_scope_threshold"), outOfScopeThreshold);
+    return json;
 }
 
 ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
@@ -117,6 +120,8 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
                               QStringLiteral("[%1, %2]").arg(kMinimumTemperature).arg(kMaximumTemperature));
     card.threshold = number("threshold", 1.0, 0.0, 1.0, QStringLiteral("[0, 1]"));
     card.targetAccuracy = number("target_accuracy", 0.95, 0.0, 1.0, QStringLiteral("[0, 1]"));
+    card.outOfScopeThreshold = number("out_of_scope_threshold", std::nan(""), -kMaximumOutOfScopeThreshold,
+                                      kMaximumOutOfScopeThreshold, QStringLiteral("[-1e6, 1e6]"));
 
     card.validation = EvaluationReport::fromJson(object("validation"));
     // The dashboard reads the report by class index: its shape must be the card's.

@@ -98,6 +98,7 @@ bool rollBackToSchema3(const QString &path)
               "ALTER TABLE import_runs DROP COLUMN pid", "ALTER TABLE import_runs DROP COLUMN host",
               "ALTER TABLE import_runs DROP COLUMN process_identity", "ALTER TABLE import_runs DROP COLUMN warnings",
               "DROP TABLE department_merge_moves", "DROP TABLE department_merges", "DROP TABLE pretrained_weights",
+              "ALTER TABLE predictions DROP COLUMN out_of_scope_score", "ALTER TABLE predictions DROP COLUMN out_of_scope",
               "UPDATE settings SET value = '3' WHERE key = 'schema_version'"}) {
             if (ok && !query.exec(QString::fromLatin1(statement))) {
                 qWarning("%s: %s", statement, qPrintable(query.lastError().text()));
