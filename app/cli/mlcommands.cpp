@@ -257,10 +257,12 @@ int runEvaluate(const QStringList &arguments)
         if (!std::isfinite(report.outOfScopeThreshold))
             throw CliError(QStringLiteral("%1: no photograph of the validation split could be scored; the card is unchanged").arg(request.modelPath));
         ModelCard card = ModelCard::readBeside(request.modelPath);
+        card.outOfScopeScore = report.outOfScopeScore;
         card.outOfScopeThreshold = report.outOfScopeThreshold;
         card.writeBeside(request.modelPath);
-        printError(QStringLiteral("%1: out-of-scope threshold %2 written (%3% of %4 validation photographs at or below it)")
+        printError(QStringLiteral("%1: out-of-scope threshold %2 on %3 written (%4% of %5 validation photographs at or below it)")
                        .arg(ModelCard::pathBeside(request.modelPath)).arg(report.outOfScopeThreshold, 0, 'f', 4)
+                       .arg(outOfScopeScoreName(report.outOfScopeScore))
                        .arg(report.inScopeFraction * 100, 0, 'f', 0).arg(report.count));
     }
     if (parser.isSet(QStringLiteral("json"))) {

@@ -133,7 +133,7 @@ struct ItemRow
     bool skipped = false;  // sent to the back of the review queue
     bool sentBack = false; // never filed automatically
     bool outOfScope = false; // unlike any department's photographs: never filed automatically
-    double outOfScopeScore = std::nan(""); // the energy behind it; NaN when the model gives none
+    double outOfScopeScore = std::nan(""); // the score behind it (the model card's kind); NaN when none
     QVector<Candidate> candidates; // the review queue's top three
 
     // The department of the item's label; empty when it has none (filed automatically or not at all).

@@ -25,7 +25,7 @@ struct NewPrediction
 {
     qint64 itemId = 0;
     std::vector<float> probabilities; // calibrated, in the model's class order
-    double outOfScopeScore = std::nan(""); // energy over the calibrated scores; NaN when the model gives none
+    double outOfScopeScore = std::nan(""); // the model card's out-of-scope score; NaN when the model has none
     bool outOfScope = false;               // above the model's out-of-scope threshold: never filed automatically
 };
 

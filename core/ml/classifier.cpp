@@ -151,7 +151,8 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
                     NewPrediction prediction;
                     prediction.itemId = examples[indices[row]].itemId;
                     prediction.probabilities.assign(p.begin(), p.end());
-                    prediction.outOfScopeScore = energyScore(logits.data() + row * size_t(classes), classes, temperature);
+                    prediction.outOfScopeScore = outOfScopeScore(logits.data() + row * size_t(classes), classes, temperature,
+                                                                      model->card().outOfScopeScore);
                     prediction.outOfScope = outOfScopeThreshold && prediction.outOfScopeScore > *outOfScopeThreshold;
                     store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
                     const double confidence = *std::max_element(p.begin(), p.end());

@@ -33,8 +33,9 @@ struct ModelCard
     double temperature = 1.0;
     double threshold = 1.0; // calibrated confidence at or above which predictions are auto-filed
     double targetAccuracy = 0.95;
-    // The energy score (energyScore) above which a photograph is unlike any department's, fitted on validation;
-    // NaN on cards written before it existed, which flag nothing as out of scope.
+    // The out-of-scope score (of this kind) above which a photograph is unlike any department's, fitted on
+    // validation; NaN on cards written before it existed, which flag nothing as out of scope.
+    OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
     double outOfScopeThreshold = std::nan("");
     bool hasOutOfScopeThreshold() const { return std::isfinite(outOfScopeThreshold); }
     EvaluationReport validation;

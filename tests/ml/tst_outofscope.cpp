@@ -60,8 +60,9 @@ QJsonObject parseObject(const QByteArray &text)
     return document.object();
 }
 
-// The model's energy for each file, computed here from its raw scores, apart from the classifier.
-QHash<QString, double> energiesOf(const QString &modelPath, const QStringList &files)
+// The model's out-of-scope score of that kind for each file, computed here from its raw scores, apart from the
+// classifier.
+QHash<QString, double> scoresOf(const QString &modelPath, const QStringList &files, OutOfScopeScore kind)
 {
     const std::unique_ptr<TrainedModel> model = TrainedModel::load(modelPath);
     QVector<Example> examples;
@@ -73,7 +74,8 @@ QHash<QString, double> energiesOf(const QString &modelPath, const QStringList &f
         examples,
         [&](const std::vector<int> &indices, const std::vector<float> &logits) {
             for (size_t row = 0; row < indices.size(); ++row)
-                energies.insert(examples[indices[row]].path, energyScore(logits.data() + row * size_t(classes), classes, model->card().temperature));
+                energies.insert(examples[indices[row]].path,
+                                outOfScopeScore(logits.data() + row * size_t(classes), classes, model->card().temperature, kind));
         },
         [](int, const QString &reason) { qWarning("not scored: %s", qPrintable(reason)); });
     return energies;
@@ -177,17 +179,32 @@ void TestOutOfScope::thresholdKeepsTheValidationShare()
         set.logits.push_back(float(i));
         set.labels.push_back(0);
     }
-    QCOMPARE(fitOutOfScopeThreshold(set, 1.0, 0.95), -1.0);
+    const auto energy = OutOfScopeScore::Energy;
+    QCOMPARE(fitOutOfScopeThreshold(set, 1.0, 0.95, energy), -1.0);
     // Interpolated between neighbours: position 0.5 * 20 = 10, energy -10; 0.525 * 20 = 10.5, between -10 and -9.
-    QCOMPARE(fitOutOfScopeThreshold(set, 1.0, 0.5), -10.0);
-    QVERIFY(qAbs(fitOutOfScopeThreshold(set, 1.0, 0.525) - -9.5) < 1e-9);
+    QCOMPARE(fitOutOfScopeThreshold(set, 1.0, 0.5, energy), -10.0);
+    QVERIFY(qAbs(fitOutOfScopeThreshold(set, 1.0, 0.525, energy) - -9.5) < 1e-9);
     QVERIFY(std::isnan(fitOutOfScopeThreshold(LogitSet{1, {}, {}}, 1.0)));
 
-    // The validation report carries it, and keeps it through JSON; a report without it reads as NaN.
-    const EvaluationReport report = evaluate(set, {QStringLiteral("Only")}, 1.0);
-    QCOMPARE(report.outOfScopeThreshold, -1.0);
+    // Max softmax, the default: 1 - the calibrated confidence. Scores {2, 0}: 1 / (1 + e^2) = 0.1192; {0, 0}: 0.5;
+    // the 95% quantile of the two lies 95% of the way from the first to the second.
+    const float confident[] = {2.0f, 0.0f};
+    QVERIFY(qAbs(outOfScopeScore(confident, 2, 1.0, OutOfScopeScore::MaxSoftmax) - 1.0 / (1.0 + std::exp(2.0))) < 1e-9);
+    LogitSet two;
+    two.classes = 2;
+    two.logits = {2.0f, 0.0f, 0.0f, 0.0f};
+    two.labels = {0, 1};
+    const double expected = 1.0 / (1.0 + std::exp(2.0)) + 0.95 * (0.5 - 1.0 / (1.0 + std::exp(2.0)));
+    QVERIFY(qAbs(fitOutOfScopeThreshold(two, 1.0) - expected) < 1e-9);
+
+    // The validation report carries it with its kind, and keeps both through JSON; a report without it reads as NaN.
+    const EvaluationReport report = evaluate(two, {QStringLiteral("One"), QStringLiteral("Two")}, 1.0);
+    QCOMPARE(report.outOfScopeScore, kDefaultOutOfScopeScore);
+    QCOMPARE(kDefaultOutOfScopeScore, OutOfScopeScore::MaxSoftmax);
+    QVERIFY(qAbs(report.outOfScopeThreshold - expected) < 1e-9);
     QCOMPARE(report.inScopeFraction, kInScopeFraction);
-    QCOMPARE(EvaluationReport::fromJson(report.toJson()).outOfScopeThreshold, -1.0);
+    QCOMPARE(EvaluationReport::fromJson(report.toJson()).outOfScopeThreshold, report.outOfScopeThreshold);
+    QCOMPARE(EvaluationReport::fromJson(report.toJson()).outOfScopeScore, OutOfScopeScore::MaxSoftmax);
     QJsonObject old = report.toJson();
     old.remove(QStringLiteral("out_of_scope_threshold"));
     QVERIFY(std::isnan(EvaluationReport::fromJson(old).outOfScopeThreshold));
@@ -197,6 +214,7 @@ void TestOutOfScope::trainingRecordsTheThresholdInTheCard()
 {
     const ModelCard card = ModelCard::readBeside(m_model);
     QVERIFY(card.hasOutOfScopeThreshold());
+    QCOMPARE(card.outOfScopeScore, kDefaultOutOfScopeScore);
     QCOMPARE(card.outOfScopeThreshold, card.validation.outOfScopeThreshold);
     QFile file(ModelCard::pathBeside(m_model));
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -214,7 +232,7 @@ void TestOutOfScope::trainingRecordsTheThresholdInTheCard()
     QStringList validationFiles;
     for (const EvaluatedExample &example : result.examples)
         validationFiles << example.path;
-    const QHash<QString, double> energies = energiesOf(m_model, validationFiles);
+    const QHash<QString, double> energies = scoresOf(m_model, validationFiles, card.outOfScopeScore);
     QCOMPARE(energies.size(), validationFiles.size());
     const auto inScope = std::count_if(energies.begin(), energies.end(), [&](double e) { return e <= card.outOfScopeThreshold + 1e-5; });
     QVERIFY2(inScope >= std::ceil(0.95 * (energies.size() - 1)), qPrintable(QStringLiteral("%1 of %2").arg(inScope).arg(energies.size())));
@@ -224,9 +242,21 @@ void TestOutOfScope::cardsWithoutTheThresholdStillLoad()
 {
     QJsonObject json = ModelCard::readBeside(m_model).toJson();
     json.remove(QStringLiteral("out_of_scope_threshold"));
+    json.remove(QStringLiteral("out_of_scope_score"));
     const ModelCard old = ModelCard::fromJson(json, QStringLiteral("old.json"));
     QVERIFY(!old.hasOutOfScopeThreshold());
     QVERIFY(!old.toJson().contains(QStringLiteral("out_of_scope_threshold")));
+    // A threshold without a named score was fitted on energy.
+    json.insert(QStringLiteral("out_of_scope_threshold"), -2.5);
+    QCOMPARE(ModelCard::fromJson(json, QStringLiteral("energy.json")).outOfScopeScore, OutOfScopeScore::Energy);
+    json.insert(QStringLiteral("out_of_scope_score"), QStringLiteral("distance"));
+    try {
+        ModelCard::fromJson(json, QStringLiteral("unknown.json"));
+        QFAIL("a card naming an unknown out-of-scope score was accepted");
+    } catch (const WeightsError &error) {
+        QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("out_of_scope_score")), error.what());
+    }
+    json.remove(QStringLiteral("out_of_scope_score"));
 
     for (const QJsonValue &bad : {QJsonValue(QStringLiteral("high")), QJsonValue(1e9), QJsonValue(true)}) {
         json.insert(QStringLiteral("out_of_scope_threshold"), bad);
@@ -241,15 +271,16 @@ void TestOutOfScope::cardsWithoutTheThresholdStillLoad()
 
 void TestOutOfScope::outOfScopeItemsAreNeverFiled()
 {
-    // The threshold is set between the photographs' energies, and the filing threshold below every confidence: only
-    // being out of scope keeps an item from being filed, however confident the model is.
-    QHash<QString, double> energies = energiesOf(m_model, m_incoming);
+    // On energy, the threshold is set between the photographs' scores, and the filing threshold below every
+    // confidence: only being out of scope keeps an item from being filed, however confident the model is.
+    QHash<QString, double> energies = scoresOf(m_model, m_incoming, OutOfScopeScore::Energy);
     QCOMPARE(energies.size(), m_incoming.size());
     QList<double> sorted = energies.values();
     std::sort(sorted.begin(), sorted.end());
     const double outOfScopeThreshold = (sorted[8] + sorted[9]) / 2; // 4 of 13 above it
     QVERIFY(sorted[8] < sorted[9]);
     const QString model = copyModelWithCard(m_model, m_dir.filePath(QStringLiteral("flagging.safetensors")), [&](QJsonObject &card) {
+        card.insert(QStringLiteral("out_of_scope_score"), QStringLiteral("energy"));
         card.insert(QStringLiteral("out_of_scope_threshold"), outOfScopeThreshold);
         card.insert(QStringLiteral("threshold"), 0.01);
     });
@@ -360,6 +391,7 @@ void TestOutOfScope::oldCardsFlagNothing()
 {
     const QString model = copyModelWithCard(m_model, m_dir.filePath(QStringLiteral("old.safetensors")), [](QJsonObject &card) {
         card.remove(QStringLiteral("out_of_scope_threshold"));
+        card.remove(QStringLiteral("out_of_scope_score"));
         card.insert(QStringLiteral("threshold"), 0.01);
     });
     ClassifyRequest request;
@@ -389,6 +421,7 @@ void TestOutOfScope::oldCardsFlagNothing()
     QVERIFY2(err.contains("out-of-scope threshold"), err.constData());
     const ModelCard fitted = ModelCard::readBeside(model);
     QVERIFY(fitted.hasOutOfScopeThreshold());
+    QCOMPARE(fitted.outOfScopeScore, kDefaultOutOfScopeScore);
     QVERIFY(qAbs(fitted.outOfScopeThreshold - ModelCard::readBeside(m_model).outOfScopeThreshold) < 1e-4);
     QVERIFY(qAbs(parseObject(out).value(QStringLiteral("out_of_scope_threshold")).toDouble() - fitted.outOfScopeThreshold) < 1e-9);
     QCOMPARE(runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), model, QStringLiteral("--folders"), m_dir.filePath(QStringLiteral("labelled")),
