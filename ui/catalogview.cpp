@@ -41,6 +41,11 @@ CatalogView::CatalogView(CatalogItemModel *model, QWidget *parent)
     for (ItemStatus status : {ItemStatus::NeedsReview, ItemStatus::AutoFiled, ItemStatus::Confirmed, ItemStatus::Labelled,
                               ItemStatus::Unlabelled})
         m_status->addItem(CatalogItemModel::statusLabel(status), int(status));
+    // Not a status of its own: the items the active model found unlike any department's photographs (they wait in
+    // review, or carry a label a curator gave them since).
+    m_status->addItem(tr("Out of scope"), kOutOfScopeFilter);
+    m_status->setItemData(m_status->count() - 1, tr("Photographs unlike any department's, which are never filed automatically"),
+                          Qt::ToolTipRole);
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search external id or file name"));
     m_search->setClearButtonEnabled(true);
@@ -256,7 +261,7 @@ void CatalogView::showItemsOrEmptyState()
         m_emptyState->setText(tr("No items match “%1”.\n\nThe search looks in external ids and file names; clear it or "
                                  "try part of a name.")
                                   .arg(elided(search)));
-    else if (filter.departmentId != 0 || filter.status)
+    else if (filter.departmentId != 0 || filter.status || filter.outOfScopeOnly)
         m_emptyState->setText(tr("No items in this department or status.\n\nChoose “All departments” and “Any status” "
                                  "to see the whole catalog."));
     else
@@ -288,6 +293,7 @@ void CatalogView::applyFilter()
     const int status = m_status->currentData().toInt();
     if (status >= 0)
         filter.status = ItemStatus(status);
+    filter.outOfScopeOnly = status == kOutOfScopeFilter;
     filter.search = m_search->text();
     m_model->setFilter(filter);
 }

@@ -43,6 +43,8 @@ public:
     QTableView *listView() const { return m_list; }
     QComboBox *departmentFilter() const { return m_department; }
     QComboBox *statusFilter() const { return m_status; }
+    // The status filter's entry for out-of-scope items (its item data; the statuses' are their ItemStatus).
+    static constexpr int kOutOfScopeFilter = -2;
     QLineEdit *searchField() const { return m_search; }
     QComboBox *orderBox() const { return m_order; }
     void selectItem(qint64 itemId);

@@ -324,6 +324,8 @@ void ItemPanel::showDetails(const Details &details)
                          + tr("Filed automatically under %1 (%2)")
                                .arg(elided(prediction->predicted).toHtmlEscaped(), percentText(prediction->confidence)));
     }
+    if (prediction && prediction->outOfScope && status == ItemStatus::NeedsReview)
+        m_title->setText(m_title->text() + QStringLiteral("<br>") + tr("Waits for review: %1").arg(outOfScopeReason().toHtmlEscaped()));
     {
         const QSignalBlocker blocker(m_department);
         const QString previous = m_department->currentData(kFullNameRole).toString();

@@ -624,8 +624,10 @@ void MainWindow::submitClassify(const ClassifyRequest &request, const QString &d
         const ClassifySummary summary = job.summary();
         reportProblems(summary.failures);
         if (outcome.isFinished())
-            statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review, %4 failed")
-                                         .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.failures.size()));
+            statusBar()->showMessage(tr("Classified %1: %2 filed automatically, %3 to review (%4 unlike any department's "
+                                        "photographs), %5 failed")
+                                         .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview)
+                                         .arg(summary.outOfScope).arg(summary.failures.size()));
         refreshAfterJob();
     });
 }

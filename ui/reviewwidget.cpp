@@ -68,6 +68,10 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     m_title = new QLabel(this);
     m_title->setTextFormat(Qt::RichText); // our markup around escaped, elided values
     m_title->setWordWrap(true);
+    m_reason = new QLabel(this);
+    m_reason->setTextFormat(Qt::PlainText);
+    m_reason->setWordWrap(true);
+    m_reason->hide();
     m_count = new QLabel(this);
     m_count->setTextFormat(Qt::PlainText);
     QFont bigger = m_count->font();
@@ -95,6 +99,7 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     auto *side = new QVBoxLayout;
     side->addWidget(m_count);
     side->addWidget(m_title);
+    side->addWidget(m_reason);
     auto *candidatesHeader = new QHBoxLayout;
     candidatesHeader->addWidget(new QLabel(tr("Departments, most likely first, with their keys:"), this), 1);
     candidatesHeader->addWidget(m_keysButton);
@@ -152,6 +157,11 @@ void ReviewWidget::departmentsRead()
     m_keysButton->setEnabled(m_queue->hasCatalog());
 }
 
+QString ReviewWidget::reasonText() const
+{
+    return m_reason->text();
+}
+
 void ReviewWidget::showCurrent()
 {
     // Everything here comes from the page read ahead: no catalog read between a key and the next item.
@@ -167,6 +177,8 @@ void ReviewWidget::showCurrent()
         if (m_queue->hasActiveModel() && !m_queue->isLoading())
             m_image->setText(tr("Nothing waits for review."));
         m_title->clear();
+        m_reason->clear();
+        m_reason->hide();
         Q_EMIT currentItemChanged(0);
         return;
     }
@@ -178,6 +190,11 @@ void ReviewWidget::showCurrent()
                               entry.skipped ? tr("skipped before")
                                             : tr("suggested: %1 (%2)").arg(elided(entry.predicted).toHtmlEscaped(),
                                                                            percentText(entry.confidence))));
+    const QString reason = entry.outOfScope ? outOfScopeReason()
+                           : entry.sentBack ? tr("sent back by a curator")
+                                            : QString();
+    m_reason->setText(reason.isEmpty() ? QString() : tr("Waits for review: %1").arg(reason));
+    m_reason->setVisible(!reason.isEmpty());
 
     // Every department the model knows, ranked by its probability, each under its own fixed key.
     const std::vector<int> order = rankedClasses(current->probabilities);

@@ -34,6 +34,8 @@ public:
     QString departmentForKey(QChar key) const;
     QChar keyOfDepartment(const QString &department) const { return m_keys.value(department); }
     QListWidget *candidateList() const { return m_candidates; }
+    // Why the current item waits when it is more than a low confidence (out of scope, sent back); empty otherwise.
+    QString reasonText() const;
     // Opens the dialog that sets the departments' keys (deleted on close).
     DepartmentKeysDialog *openKeysDialog();
 
@@ -60,6 +62,7 @@ private:
     ImageView *m_image;
     QLabel *m_title;
     QLabel *m_count;
+    QLabel *m_reason;
     QListWidget *m_candidates;
     QPushButton *m_acceptButton;
     QPushButton *m_skipButton;

@@ -5,6 +5,7 @@
 
 #include "jobs/evaluationjob.h"
 #include "jobs/trainingjob.h"
+#include "ml/modelcard.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -224,8 +225,11 @@ int runEvaluate(const QStringList &arguments)
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("tta"), QStringLiteral("Test-time views to measure (none, flip, flip-scales) instead of the model card's."),
                       QStringLiteral("VIEWS")});
+    parser.addOption({QStringLiteral("fit-out-of-scope"), QStringLiteral("With --catalog and the model's own validation split: "
+                                                                         "write the out-of-scope threshold fitted on it into the model's "
+                                                                         "card (for models trained before Accession fitted one).")});
     parser.addOption(jsonOption());
-    const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) --json");
+    const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) [--fit-out-of-scope] --json");
     if (!parseCommand(parser, arguments, usage))
         return 0;
 
@@ -251,12 +255,27 @@ int runEvaluate(const QStringList &arguments)
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
     if (parser.isSet(QStringLiteral("tta")))
         request.testTimeAugmentation = testTimeAugmentationOption(parser, QStringLiteral("tta"));
+    const bool fitOutOfScope = parser.isSet(QStringLiteral("fit-out-of-scope"));
+    if (fitOutOfScope && (request.source != EvaluationRequest::Source::Catalog || request.allLabelledItems))
+        throw CliError(QStringLiteral("--fit-out-of-scope fits on the model's validation split: give --catalog, without --all-labelled"), 2);
 
     EvaluationJob job(request);
     if (!runJobInBackground(job, true))
         return 130;
     const EvaluationResult result = job.result();
     const EvaluationReport &report = result.report;
+    if (fitOutOfScope) {
+        if (!std::isfinite(report.outOfScopeThreshold))
+            throw CliError(QStringLiteral("%1: no photograph of the validation split could be scored; the card is unchanged").arg(request.modelPath));
+        ModelCard card = ModelCard::readBeside(request.modelPath);
+        card.outOfScopeScore = report.outOfScopeScore;
+        card.outOfScopeThreshold = report.outOfScopeThreshold;
+        card.writeBeside(request.modelPath);
+        printError(QStringLiteral("%1: out-of-scope threshold %2 on %3 written (%4% of %5 validation photographs at or below it)")
+                       .arg(ModelCard::pathBeside(request.modelPath)).arg(report.outOfScopeThreshold, 0, 'f', 4)
+                       .arg(outOfScopeScoreName(report.outOfScopeScore))
+                       .arg(report.inScopeFraction * 100, 0, 'f', 0).arg(report.count));
+    }
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonObject output = report.toJson();
         output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());

@@ -132,6 +132,7 @@ int runClassify(const QStringList &arguments)
         QJsonObject output{{QStringLiteral("classified"), summary.classified},
                            {QStringLiteral("auto_filed"), summary.autoFiled},
                            {QStringLiteral("to_review"), summary.toReview},
+                           {QStringLiteral("out_of_scope"), summary.outOfScope},
                            {QStringLiteral("skipped"), summary.skipped},
                            {QStringLiteral("failed"), failed},
                            {QStringLiteral("seconds"), summary.seconds},
@@ -145,12 +146,26 @@ int runClassify(const QStringList &arguments)
     } else {
         for (const Problem &problem : summary.failures)
             printError(QStringLiteral("failed: %1").arg(problem.toLine()));
-        printLine(QStringLiteral("%1 classified (%2 filed automatically, %3 to review), %4 already done, %5 failed, in %6 s")
-                      .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.skipped)
+        printLine(QStringLiteral("%1 classified (%2 filed automatically, %3 to review, %4 of them out of scope), %5 already done, %6 failed, in %7 s")
+                      .arg(summary.classified).arg(summary.autoFiled).arg(summary.toReview).arg(summary.outOfScope).arg(summary.skipped)
                       .arg(summary.failures.size()).arg(summary.seconds, 0, 'f', 1));
     }
     return summary.cancelled ? 130 : 0;
 }
+
+namespace {
+
+// Why an item waits in the review queue, most telling first.
+QString reviewReason(const ItemRow &entry)
+{
+    if (entry.outOfScope)
+        return outOfScopeReason();
+    if (entry.sentBack)
+        return QStringLiteral("sent back by a curator");
+    return QStringLiteral("below the confidence threshold");
+}
+
+} // namespace
 
 int runReview(const QStringList &arguments)
 {
@@ -188,6 +203,9 @@ int runReview(const QStringList &arguments)
                                      {QStringLiteral("confidence"), entry.confidence},
                                      {QStringLiteral("margin"), entry.margin},
                                      {QStringLiteral("skipped"), entry.skipped},
+                                     {QStringLiteral("reason"), reviewReason(entry)},
+                                     {QStringLiteral("out_of_scope"), entry.outOfScope},
+                                     {QStringLiteral("out_of_scope_score"), std::isfinite(entry.outOfScopeScore) ? QJsonValue(entry.outOfScopeScore) : QJsonValue()},
                                      {QStringLiteral("candidates"), candidates}});
         }
         printJson(QJsonObject{{QStringLiteral("model_id"), active->id},
@@ -201,9 +219,10 @@ int runReview(const QStringList &arguments)
         QStringList candidates;
         for (const Candidate &candidate : entry.candidates)
             candidates << QStringLiteral("%1 %2").arg(candidate.department).arg(candidate.probability, 0, 'f', 2);
-        printLine(QStringLiteral("%1  %2  [%3]%4").arg(entry.id, 7).arg(QFileInfo(entry.path).fileName(),
-                                                                            candidates.join(QStringLiteral(" | ")),
-                                                                            entry.skipped ? QStringLiteral(" (skipped)") : QString()));
+        printLine(QStringLiteral("%1  %2  [%3]%4  %5").arg(entry.id, 7).arg(QFileInfo(entry.path).fileName(),
+                                                                                candidates.join(QStringLiteral(" | ")),
+                                                                                entry.skipped ? QStringLiteral(" (skipped)") : QString(),
+                                                                                reviewReason(entry)));
     }
     return 0;
 }
@@ -270,8 +289,9 @@ int runExport(const QStringList &arguments)
     parser.addOption(catalogOption());
     parser.addOption({QStringLiteral("format"), QStringLiteral("csv, json, or folders (needs --out)."), QStringLiteral("FORMAT")});
     parser.addOption({QStringLiteral("out"), QStringLiteral("File (csv, json; default: standard output) or folder (folders)."), QStringLiteral("PATH")});
+    parser.addOption({QStringLiteral("out-of-scope"), QStringLiteral("csv, json: only the items the active model found unlike any department's photographs.")});
     parser.addOption(jsonOption());
-    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json|folders [--out PATH]")))
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json|folders [--out PATH] [--out-of-scope]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     if (!QFileInfo::exists(catalogPath))
@@ -307,7 +327,9 @@ int runExport(const QStringList &arguments)
         standardOutput.open(stdout, QIODevice::WriteOnly);
         device = &standardOutput;
     }
-    exportItems(catalog, device, format == QLatin1String("csv") ? ExportFormat::Csv : ExportFormat::Json);
+    ItemFilter filter;
+    filter.outOfScopeOnly = parser.isSet(QStringLiteral("out-of-scope"));
+    exportItems(catalog, device, format == QLatin1String("csv") ? ExportFormat::Csv : ExportFormat::Json, {}, filter);
     if (parser.isSet(QStringLiteral("out")) && !file.commit())
         throw CliError(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
     return 0;

@@ -22,7 +22,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 9;
+    static constexpr int kSchemaVersion = 10;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;

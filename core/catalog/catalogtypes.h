@@ -8,6 +8,7 @@
 #include <QString>
 #include <QVector>
 
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -151,6 +152,8 @@ struct ItemRow
     double margin = 0;
     bool skipped = false;  // sent to the back of the review queue
     bool sentBack = false; // never filed automatically
+    bool outOfScope = false; // unlike any department's photographs: never filed automatically
+    double outOfScopeScore = std::nan(""); // the score behind it (the model card's kind); NaN when none
     QVector<Candidate> candidates; // the review queue's top three
 
     // The department of the item's label; empty when it has none (filed automatically or not at all).

@@ -17,7 +17,7 @@ const char *const kSelect =
     " CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
     "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
     " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END,"
-    " p.id, m.id, m.name, p.margin, p.review_flag"
+    " p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score"
     " FROM items i"
     " LEFT JOIN labels l ON l.id = i.current_label_id"
     " LEFT JOIN departments d ON d.id = l.department_id"
@@ -51,6 +51,8 @@ ItemRow rowFromQuery(const QSqlQuery &query)
         row.margin = query.value(16).toDouble();
         row.skipped = ReviewFlag(query.value(17).toInt()) == ReviewFlag::Skipped;
         row.sentBack = ReviewFlag(query.value(17).toInt()) == ReviewFlag::SentBack;
+        row.outOfScope = query.value(18).toBool();
+        row.outOfScopeScore = query.value(19).isNull() ? std::nan("") : query.value(19).toDouble();
     }
     return row;
 }
@@ -85,6 +87,8 @@ QString ItemQuery::whereClause() const
     }
     if (m_filter.status)
         conditions << QStringLiteral("status = :status");
+    if (m_filter.outOfScopeOnly)
+        conditions << QStringLiteral("p.out_of_scope = 1");
     if (!m_filter.search.trimmed().isEmpty())
         conditions << QStringLiteral("(i.external_id LIKE :search ESCAPE '\\' OR i.path LIKE :search2 ESCAPE '\\')");
     return conditions.isEmpty() ? QString() : conditions.join(QStringLiteral(" AND "));

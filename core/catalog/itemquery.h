@@ -18,6 +18,7 @@ struct ItemFilter
     qint64 departmentId = 0; // 0: any
     std::optional<ItemStatus> status;
     QString search; // part of the external id or the file name
+    bool outOfScopeOnly = false; // only items the active model found unlike any department's photographs
 };
 
 enum class ItemOrder { NewestFirst, OldestFirst, LeastConfidentFirst, MostConfidentFirst };

@@ -259,6 +259,14 @@ const QVector<Migration> &catalogMigrations()
                             " hash_distance INTEGER)"),
              QStringLiteral("CREATE INDEX near_duplicate_pairs_group ON near_duplicate_pairs(group_id)"),
          }},
+        {10, "out-of-scope photographs",
+         {
+             // How unlike every department's photographs the item is (the model card's out-of-scope score; NULL
+             // when the prediction predates it), and whether that is above the card's threshold: such an item is
+             // never filed automatically.
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope_score REAL"),
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope INTEGER NOT NULL DEFAULT 0"),
+         }},
     };
     return migrations;
 }

@@ -100,15 +100,18 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
     const double margin = p.size() > 1 ? confidence - p[size_t(order[1])] : confidence;
     QSqlQuery query = m_catalog.run(
         QStringLiteral("INSERT INTO predictions (item_id, model_id, probabilities, predicted_department_id, confidence, margin,"
-                       " auto_filed, created_at) VALUES (:item, :model, :probabilities, :department, :confidence, :margin,"
-                       " :auto_filed, :now)"),
+                       " auto_filed, out_of_scope_score, out_of_scope, created_at) VALUES (:item, :model, :probabilities,"
+                       " :department, :confidence, :margin, :auto_filed, :score, :out_of_scope, :now)"),
         {{QStringLiteral("item"), prediction.itemId},
          {QStringLiteral("model"), modelId},
          {QStringLiteral("probabilities"), probabilitiesBlob(p)},
          {QStringLiteral("department"), nullableId(p.empty() ? 0 : classDepartments.value(order[0]))},
          {QStringLiteral("confidence"), confidence},
          {QStringLiteral("margin"), margin},
-         {QStringLiteral("auto_filed"), filesAutomatically(confidence, threshold) ? 1 : 0},
+         {QStringLiteral("auto_filed"), filesAutomatically(confidence, threshold, prediction.outOfScope) ? 1 : 0},
+         {QStringLiteral("score"), std::isfinite(prediction.outOfScopeScore) ? QVariant(prediction.outOfScopeScore)
+                                                                             : QVariant(QMetaType(QMetaType::Double))},
+         {QStringLiteral("out_of_scope"), prediction.outOfScope ? 1 : 0},
          {QStringLiteral("now"), Catalog::nowText()}});
     return query.lastInsertId().toLongLong();
 }
@@ -116,7 +119,7 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
 std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 modelId) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT p.id, p.probabilities, d.name, p.confidence, p.margin, p.auto_filed,"
-                                                   " p.review_flag, p.created_at FROM predictions p"
+                                                   " p.review_flag, p.created_at, p.out_of_scope_score, p.out_of_scope FROM predictions p"
                                                    " LEFT JOIN departments d ON d.id = p.predicted_department_id"
                                                    " WHERE p.item_id = :item AND p.model_id = :model"),
                                     {{QStringLiteral("item"), itemId}, {QStringLiteral("model"), modelId}});
@@ -133,6 +136,8 @@ std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 mo
     record.autoFiledWhenMade = query.value(5).toBool();
     record.reviewFlag = ReviewFlag(query.value(6).toInt());
     record.createdAt = QDateTime::fromString(query.value(7).toString(), Qt::ISODateWithMs);
+    record.outOfScopeScore = query.value(8).isNull() ? std::nan("") : query.value(8).toDouble();
+    record.outOfScope = query.value(9).toBool();
     query.finish();
     QSqlQuery name = m_catalog.run(QStringLiteral("SELECT name FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
     if (name.next())
@@ -233,13 +238,13 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
 {
     QSqlQuery query = m_catalog.run(
         QStringLiteral("SELECT p.id, p.item_id, i.path, i.external_id, p.probabilities, p.confidence, p.margin,"
-                       " p.review_flag, d.name FROM predictions p JOIN items i ON i.id = p.item_id"
+                       " p.review_flag, d.name, p.out_of_scope, p.out_of_scope_score FROM predictions p JOIN items i ON i.id = p.item_id"
                        " LEFT JOIN departments d ON d.id = p.predicted_department_id"
                        " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                       " AND (p.confidence < :threshold OR p.review_flag = :sent_back)"
+                       " AND NOT " ACCESSION_SQL_FILES_AT(":threshold")
                        " ORDER BY p.review_flag = :skipped, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
         {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
-         {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}, {QStringLiteral("skipped"), int(ReviewFlag::Skipped)},
+         {QStringLiteral("skipped"), int(ReviewFlag::Skipped)},
          {QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
     QVector<ItemRow> entries;
     while (query.next()) {
@@ -255,6 +260,8 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
         entry.skipped = ReviewFlag(query.value(7).toInt()) == ReviewFlag::Skipped;
         entry.sentBack = ReviewFlag(query.value(7).toInt()) == ReviewFlag::SentBack;
         entry.predicted = query.value(8).toString();
+        entry.outOfScope = query.value(9).toBool();
+        entry.outOfScopeScore = query.value(10).isNull() ? std::nan("") : query.value(10).toDouble();
         entry.candidates = topCandidates(modelId, query.value(4).toByteArray(), 3);
         entries.push_back(entry);
     }
@@ -265,9 +272,8 @@ qint64 ReviewStore::queueSize(qint64 modelId, double threshold) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                                                   " AND (p.confidence < :threshold OR p.review_flag = :sent_back)"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
-                                     {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}});
+                                                   " AND NOT " ACCESSION_SQL_FILES_AT(":threshold")),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
@@ -275,9 +281,8 @@ qint64 ReviewStore::autoFileCount(qint64 modelId, double threshold) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
                                                    " WHERE p.model_id = :model AND i.current_label_id IS NULL"
-                                                   " AND p.confidence >= :threshold AND p.review_flag <> :sent_back"),
-                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)},
-                                     {QStringLiteral("sent_back"), int(ReviewFlag::SentBack)}});
+                                                   " AND " ACCESSION_SQL_FILES_AT(":threshold")),
+                                    {{QStringLiteral("model"), modelId}, {QStringLiteral("threshold"), filingBound(threshold)}});
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QStringList>
 
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -24,7 +25,12 @@ struct NewPrediction
 {
     qint64 itemId = 0;
     std::vector<float> probabilities; // calibrated, in the model's class order
+    double outOfScopeScore = std::nan(""); // the model card's out-of-scope score; NaN when the model has none
+    bool outOfScope = false;               // above the model's out-of-scope threshold: never filed automatically
 };
+
+// Why an out-of-scope item waits in review, as the review view, the item panel and the command line say it.
+inline QString outOfScopeReason() { return QStringLiteral("unlike any department's photographs"); }
 
 struct PredictionRecord
 {
@@ -37,6 +43,8 @@ struct PredictionRecord
     double margin = 0;
     bool autoFiledWhenMade = false;
     ReviewFlag reviewFlag = ReviewFlag::None;
+    double outOfScopeScore = std::nan("");
+    bool outOfScope = false;
     QDateTime createdAt;
     QString modelName;
     QStringList classes; // department names in the order of probabilities (current names)
@@ -57,15 +65,19 @@ struct Decision
 };
 
 // The filing rule: a prediction files its item automatically when its confidence reaches the model's
-// threshold and no curator sent it back. A threshold of 1 (100%) files nothing, not even the predictions whose
-// probability rounds to exactly 1, so that a curator can send everything to review.
-constexpr bool filesAutomatically(double confidence, double threshold)
+// threshold, the photograph is not out of scope (unlike any department's), and no curator sent it back. A
+// threshold of 1 (100%) files nothing, not even the predictions whose probability rounds to exactly 1, so that
+// a curator can send everything to review.
+constexpr bool filesAutomatically(double confidence, double threshold, bool outOfScope)
 {
-    return threshold < 1.0 && confidence >= threshold;
+    return threshold < 1.0 && confidence >= threshold && !outOfScope;
 }
-// The same rule inside SQL over predictions p joined with their model m.
-#define ACCESSION_SQL_AUTO_FILED "(p.confidence >= m.threshold AND m.threshold < 1 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
-static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_AUTO_FILED spells ReviewFlag::SentBack as 2");
+// The same rule inside SQL over predictions p, at a threshold given as SQL (a column or a placeholder that is
+// already past every confidence at 1)...
+#define ACCESSION_SQL_FILES_AT(THRESHOLD) "(p.confidence >= " THRESHOLD " AND p.out_of_scope = 0 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
+// ... and at the threshold of their model m.
+#define ACCESSION_SQL_AUTO_FILED "(m.threshold < 1 AND " ACCESSION_SQL_FILES_AT("m.threshold") ")"
+static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_FILES_AT spells ReviewFlag::SentBack as 2");
 
 // An item's status (itemStatusName) inside SQL over items i, its current label l, the active model m and the
 // model's prediction p.

@@ -10,6 +10,8 @@
 #include <QSaveFile>
 #include <QSqlQuery>
 
+#include <cmath>
+
 namespace accession {
 
 namespace {
@@ -54,7 +56,7 @@ QJsonValue orNull(const QString &text)
 
 QString exportCsvHeader()
 {
-    return QStringLiteral("id,external_id,path,department,label_source,predicted,confidence,model,status");
+    return QStringLiteral("id,external_id,path,department,label_source,predicted,confidence,model,status,out_of_scope,out_of_scope_score");
 }
 
 QString exportCsvRow(const ItemRow &row)
@@ -62,7 +64,8 @@ QString exportCsvRow(const ItemRow &row)
     const QStringList fields = {QString::number(row.id), row.externalId, row.path, row.label(),
                                 row.labelSource ? labelSourceName(*row.labelSource) : QString(), row.predicted,
                                 row.confidence >= 0 ? QString::number(row.confidence, 'f', 4) : QString(), row.modelName,
-                                itemStatusName(row.status)};
+                                itemStatusName(row.status), row.confidence >= 0 ? QString::number(row.outOfScope ? 1 : 0) : QString(),
+                                std::isfinite(row.outOfScopeScore) ? QString::number(row.outOfScopeScore, 'f', 4) : QString()};
     QStringList escaped;
     for (const QString &field : fields)
         escaped << csvField(field);
@@ -79,15 +82,18 @@ QJsonObject exportJsonRow(const ItemRow &row)
                        {QStringLiteral("predicted"), orNull(row.predicted)},
                        {QStringLiteral("confidence"), row.confidence >= 0 ? QJsonValue(row.confidence) : QJsonValue()},
                        {QStringLiteral("model"), orNull(row.modelName)},
-                       {QStringLiteral("status"), itemStatusName(row.status)}};
+                       {QStringLiteral("status"), itemStatusName(row.status)},
+                       {QStringLiteral("out_of_scope"), row.confidence >= 0 ? QJsonValue(row.outOfScope) : QJsonValue()},
+                       {QStringLiteral("out_of_scope_score"), std::isfinite(row.outOfScopeScore) ? QJsonValue(row.outOfScopeScore) : QJsonValue()}};
 }
 
-qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format, const std::function<void(qint64 written)> &afterEachRow)
+qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format, const std::function<void(qint64 written)> &afterEachRow,
+                   const ItemFilter &filter)
 {
     const bool csv = format == ExportFormat::Csv;
     device->write(csv ? exportCsvHeader().toUtf8() + '\n' : QByteArray("[\n"));
     qint64 written = 0;
-    ItemQuery(catalog, {}, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) {
+    ItemQuery(catalog, filter, ItemOrder::OldestFirst).forEach([&](const ItemRow &row) {
         if (csv)
             device->write(exportCsvRow(row).toUtf8() + '\n');
         else

@@ -2,6 +2,7 @@
 
 #include "catalog/problem.h"
 
+#include "catalog/itemquery.h"
 #include "catalog/reviewstore.h"
 
 #include <QJsonObject>
@@ -23,10 +24,11 @@ QJsonObject exportJsonRow(const ItemRow &row);
 
 enum class ExportFormat { Csv, Json };
 
-// Every item of the catalog as CSV (a header, then a row per line) or a JSON array, written to device.
-// afterEachRow (optional) is called with the count written so far; it may throw to stop. Returns the count.
+// Every item of the catalog (or those the filter keeps) as CSV (a header, then a row per line) or a JSON array,
+// written to device. afterEachRow (optional) is called with the count written so far; it may throw to stop.
+// Returns the count.
 qint64 exportItems(Catalog &catalog, QIODevice *device, ExportFormat format,
-                   const std::function<void(qint64 written)> &afterEachRow = {});
+                   const std::function<void(qint64 written)> &afterEachRow = {}, const ItemFilter &filter = {});
 
 struct FolderExportSummary
 {

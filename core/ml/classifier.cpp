@@ -84,6 +84,10 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
 
     ReviewStore store(catalog);
     const double temperature = registered->temperature; // in range: problem() said so
+    // Cards from before the out-of-scope threshold flag nothing.
+    const std::optional<double> outOfScopeThreshold = model->card().hasOutOfScopeThreshold()
+                                                          ? std::optional<double>(model->card().outOfScopeThreshold)
+                                                          : std::nullopt;
     // Given files: just their items. Otherwise: every item without a prediction, read a chunk at a time.
     QVector<qint64> pending;
     QSet<qint64> given;
@@ -147,9 +151,13 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
                     NewPrediction prediction;
                     prediction.itemId = examples[indices[row]].itemId;
                     prediction.probabilities.assign(p.begin(), p.end());
+                    prediction.outOfScopeScore = outOfScopeScore(logits.data() + row * size_t(classes), classes, temperature,
+                                                                      model->card().outOfScopeScore);
+                    prediction.outOfScope = outOfScopeThreshold && prediction.outOfScopeScore > *outOfScopeThreshold;
                     store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
                     const double confidence = *std::max_element(p.begin(), p.end());
-                    (filesAutomatically(confidence, registered->threshold) ? summary.autoFiled : summary.toReview) += 1;
+                    (filesAutomatically(confidence, registered->threshold, prediction.outOfScope) ? summary.autoFiled : summary.toReview) += 1;
+                    summary.outOfScope += prediction.outOfScope ? 1 : 0;
                 }
                 transaction.commit();
                 summary.classified += qint64(indices.size());

@@ -21,6 +21,7 @@ struct ClassifySummary
     qint64 classified = 0;
     qint64 autoFiled = 0;
     qint64 toReview = 0;
+    qint64 outOfScope = 0; // sent to review as unlike any department's photographs (counted in toReview)
     qint64 skipped = 0; // already classified by this model (a resumed run)
     QVector<Problem> failures;
     ImportSummary import; // when paths were given

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -227,6 +228,64 @@ void coverageAnalysis(std::vector<std::pair<double, bool>> items, double targetA
     }
 }
 
+double energyScore(const float *logits, int classes, double temperature)
+{
+    const double t = usableTemperature(temperature);
+    double largest = -std::numeric_limits<double>::infinity();
+    for (int c = 0; c < classes; ++c) {
+        if (std::isfinite(logits[c]))
+            largest = std::max(largest, double(logits[c]) / t);
+    }
+    if (!std::isfinite(largest))
+        return std::numeric_limits<double>::infinity();
+    double sum = 0;
+    for (int c = 0; c < classes; ++c) {
+        if (std::isfinite(logits[c]))
+            sum += std::exp(double(logits[c]) / t - largest);
+    }
+    return -t * (largest + std::log(sum));
+}
+
+QString outOfScopeScoreName(OutOfScopeScore score)
+{
+    return score == OutOfScopeScore::Energy ? QStringLiteral("energy") : QStringLiteral("max_softmax");
+}
+
+std::optional<OutOfScopeScore> outOfScopeScoreFromName(const QString &name)
+{
+    if (name == QLatin1String("energy"))
+        return OutOfScopeScore::Energy;
+    if (name == QLatin1String("max_softmax"))
+        return OutOfScopeScore::MaxSoftmax;
+    return std::nullopt;
+}
+
+double outOfScopeScore(const float *logits, int classes, double temperature, OutOfScopeScore kind)
+{
+    if (kind == OutOfScopeScore::Energy)
+        return energyScore(logits, classes, temperature);
+    const std::vector<double> p = softmax(logits, classes, temperature);
+    return p.empty() ? 1.0 : 1.0 - *std::max_element(p.begin(), p.end());
+}
+
+double fitOutOfScopeThreshold(const LogitSet &set, double temperature, double inScopeFraction, OutOfScopeScore kind)
+{
+    std::vector<double> energies;
+    energies.reserve(size_t(set.count()));
+    for (int i = 0; i < set.count(); ++i) {
+        const double energy = outOfScopeScore(set.logits.data() + size_t(i) * size_t(set.classes), set.classes, temperature, kind);
+        if (std::isfinite(energy))
+            energies.push_back(energy);
+    }
+    if (energies.empty())
+        return std::nan("");
+    std::sort(energies.begin(), energies.end());
+    const double position = std::clamp(inScopeFraction, 0.0, 1.0) * double(energies.size() - 1);
+    const size_t below = size_t(std::floor(position));
+    const size_t above = std::min(below + 1, energies.size() - 1);
+    return energies[below] + (position - double(below)) * (energies[above] - energies[below]);
+}
+
 EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, double temperature, double targetAccuracy)
 {
     EvaluationReport report;
@@ -283,6 +342,7 @@ EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, doubl
     report.nll = negativeLogLikelihood(set, 1.0);
     report.nllCalibrated = negativeLogLikelihood(set, report.temperature);
     coverageAnalysis(calibrated, targetAccuracy, &report.coverageCurve, &report.thresholdForTarget, &report.coverageAtTarget);
+    report.outOfScopeThreshold = fitOutOfScopeThreshold(set, report.temperature, report.inScopeFraction, report.outOfScopeScore);
     return report;
 }
 
@@ -322,7 +382,10 @@ QJsonObject EvaluationReport::toJson() const
                        {QStringLiteral("coverage_at_target"), coverageAtTarget},
                        {QStringLiteral("coverage_curve"), curve},
                        {QStringLiteral("reliability"), binsToJson(reliability)},
-                       {QStringLiteral("reliability_uncalibrated"), binsToJson(reliabilityUncalibrated)}};
+                       {QStringLiteral("reliability_uncalibrated"), binsToJson(reliabilityUncalibrated)},
+                       {QStringLiteral("out_of_scope_score"), outOfScopeScoreName(outOfScopeScore)},
+                       {QStringLiteral("out_of_scope_threshold"), std::isfinite(outOfScopeThreshold) ? QJsonValue(outOfScopeThreshold) : QJsonValue()},
+                       {QStringLiteral("in_scope_fraction"), inScopeFraction}};
 }
 
 EvaluationReport EvaluationReport::fromJson(const QJsonObject &json)
@@ -360,6 +423,10 @@ EvaluationReport EvaluationReport::fromJson(const QJsonObject &json)
     }
     report.reliability = binsFromJson(json.value(QStringLiteral("reliability")).toArray());
     report.reliabilityUncalibrated = binsFromJson(json.value(QStringLiteral("reliability_uncalibrated")).toArray());
+    report.outOfScopeThreshold = json.value(QStringLiteral("out_of_scope_threshold")).toDouble(std::nan(""));
+    // Reports from before the score had a name were fitted on energy.
+    report.outOfScopeScore = outOfScopeScoreFromName(json.value(QStringLiteral("out_of_scope_score")).toString()).value_or(OutOfScopeScore::Energy);
+    report.inScopeFraction = json.value(QStringLiteral("in_scope_fraction")).toDouble(kInScopeFraction);
     return report;
 }
 

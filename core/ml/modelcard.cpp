@@ -61,6 +61,10 @@ QJsonObject ModelCard::toJson() const
             list.append(member.toJson());
         json.insert(QStringLiteral("members"), list);
     }
+    if (hasOutOfScopeThreshold()) {
+        json.insert(QStringLiteral("out_of_scope_score"), outOfScopeScoreName(outOfScopeScore));
+        json.insert(QStringLiteral("out_of_scope_threshold"), outOfScopeThreshold);
+    }
     return json;
 }
 
@@ -167,6 +171,14 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
                               QStringLiteral("[%1, %2]").arg(kMinimumTemperature).arg(kMaximumTemperature));
     card.threshold = number("threshold", 1.0, 0.0, 1.0, QStringLiteral("[0, 1]"));
     card.targetAccuracy = number("target_accuracy", 0.95, 0.0, 1.0, QStringLiteral("[0, 1]"));
+    card.outOfScopeThreshold = number("out_of_scope_threshold", std::nan(""), -kMaximumOutOfScopeThreshold,
+                                      kMaximumOutOfScopeThreshold, QStringLiteral("[-1e6, 1e6]"));
+    // A threshold without a named score was fitted on energy, the first score Accession used.
+    const QString scoreName = text("out_of_scope_score");
+    const std::optional<OutOfScopeScore> score = scoreName.isEmpty() ? OutOfScopeScore::Energy : outOfScopeScoreFromName(scoreName);
+    if (!score)
+        throw refuse(QStringLiteral("out_of_scope_score"), QStringLiteral("must be max_softmax or energy"));
+    card.outOfScopeScore = *score;
 
     card.validation = EvaluationReport::fromJson(object("validation"));
     // The dashboard reads the report by class index: its shape must be the card's.

@@ -9,7 +9,12 @@
 #include <QMap>
 #include <QStringList>
 
+#include <cmath>
+
 namespace accession {
+
+// The out-of-scope threshold a card may hold: energies are logits' size, far inside this.
+constexpr double kMaximumOutOfScopeThreshold = 1e6;
 
 // Limits on what a model card may list. A museum has tens of departments; a card listing more than this many
 // classes, or names longer than the catalog accepts for a department, is not one Accession wrote.
@@ -45,6 +50,11 @@ struct ModelCard
     double temperature = 1.0;
     double threshold = 1.0; // calibrated confidence at or above which predictions are auto-filed
     double targetAccuracy = 0.95;
+    // The out-of-scope score (of this kind) above which a photograph is unlike any department's, fitted on
+    // validation; NaN on cards written before it existed, which flag nothing as out of scope.
+    OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
+    double outOfScopeThreshold = std::nan("");
+    bool hasOutOfScopeThreshold() const { return std::isfinite(outOfScopeThreshold); }
     EvaluationReport validation;
     QDateTime trainedAt;
     QMap<QString, int> trainingImagesPerClass;

@@ -16,6 +16,8 @@ ModelCard trainedModelCard(const TrainingOptions &options, const TrainingRecipe 
     card.temperature = validation.temperature;
     card.threshold = validation.thresholdForTarget;
     card.targetAccuracy = options.targetAccuracy;
+    card.outOfScopeScore = validation.outOfScopeScore;
+    card.outOfScopeThreshold = validation.outOfScopeThreshold;
     card.validation = validation;
     card.trainedAt = QDateTime::currentDateTimeUtc();
     card.trainingImagesPerClass = split.countPerClass(split.train);

@@ -161,7 +161,7 @@ void TestCliReview::exportWritesEveryItem()
     const QByteArray csv = cli({QStringLiteral("export"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--format"), QStringLiteral("csv")});
     const QList<QByteArray> lines = csv.trimmed().split('\n');
     QCOMPARE(lines.size(), 1 + 57);
-    QCOMPARE(lines[0], QByteArray("id,external_id,path,department,label_source,predicted,confidence,model,status"));
+    QCOMPARE(lines[0], QByteArray("id,external_id,path,department,label_source,predicted,confidence,model,status,out_of_scope,out_of_scope_score"));
     QVERIFY(csv.contains(",curator,"));
     QVERIFY(csv.contains(",imported,"));
     QVERIFY(csv.contains(",confirmed"));
@@ -175,7 +175,8 @@ void TestCliReview::exportWritesEveryItem()
     int confirmed = 0;
     for (const QJsonValue &value : rows) {
         const QJsonObject row = value.toObject();
-        for (const char *key : {"id", "external_id", "path", "department", "label_source", "predicted", "confidence", "model", "status"})
+        for (const char *key : {"id", "external_id", "path", "department", "label_source", "predicted", "confidence", "model", "status",
+                                "out_of_scope", "out_of_scope_score"})
             QVERIFY2(row.contains(QLatin1String(key)), key);
         confirmed += row.value(QStringLiteral("status")).toString() == QLatin1String("confirmed") ? 1 : 0;
     }

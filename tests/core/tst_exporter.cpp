@@ -140,12 +140,15 @@ void TestExporter::csvRowsEqualTheCatalog()
     QCOMPARE(rows[0], exportCsvHeader().split(QLatin1Char(',')));
     QCOMPARE(rows[0], (QStringList{QStringLiteral("id"), QStringLiteral("external_id"), QStringLiteral("path"), QStringLiteral("department"),
                                    QStringLiteral("label_source"), QStringLiteral("predicted"), QStringLiteral("confidence"),
-                                   QStringLiteral("model"), QStringLiteral("status")}));
+                                   QStringLiteral("model"), QStringLiteral("status"), QStringLiteral("out_of_scope"),
+                                   QStringLiteral("out_of_scope_score")}));
     for (int i = 0; i < m_expected.size(); ++i) {
         const ExpectedRow &e = m_expected[i];
         const QStringList expected = {QString::number(e.id), csvCell(e.externalId), csvCell(e.path), csvCell(e.department), e.labelSource,
                                       csvCell(e.predicted), e.confidence >= 0 ? QString::number(e.confidence, 'f', 4) : QString(),
-                                      csvCell(e.model), e.status};
+                                      csvCell(e.model), e.status,
+                                      // classified by a model that gave no out-of-scope score: not flagged, no score
+                                      e.confidence >= 0 ? QStringLiteral("0") : QString(), QString()};
         QCOMPARE(rows[i + 1], expected);
     }
 }
@@ -168,7 +171,9 @@ void TestExporter::jsonRowsEqualTheCatalog()
                                    {QStringLiteral("predicted"), orNull(e.predicted)},
                                    {QStringLiteral("confidence"), e.confidence >= 0 ? QJsonValue(e.confidence) : QJsonValue()},
                                    {QStringLiteral("model"), orNull(e.model)},
-                                   {QStringLiteral("status"), e.status}};
+                                   {QStringLiteral("status"), e.status},
+                                   {QStringLiteral("out_of_scope"), e.confidence >= 0 ? QJsonValue(false) : QJsonValue()},
+                                   {QStringLiteral("out_of_scope_score"), QJsonValue()}};
         QCOMPARE(rows[i].toObject(), expected);
     }
 }

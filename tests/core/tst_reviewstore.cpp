@@ -303,8 +303,8 @@ void TestReviewStore::thresholdOfOneFilesNothing()
     QCOMPARE(queueIds(store.queue(m_model, 1.0, 100)), (QVector<qint64>{i2, i3, i1, i4, i5, certain}));
     QCOMPARE(store.statusCounts().value(ItemStatus::AutoFiled), 0);
     QCOMPARE(store.statusCounts().value(ItemStatus::NeedsReview), 6);
-    QVERIFY(!filesAutomatically(1.0, 1.0));
-    QVERIFY(filesAutomatically(1.0, 0.999));
+    QVERIFY(!filesAutomatically(1.0, 1.0, false));
+    QVERIFY(filesAutomatically(1.0, 0.999, false));
 }
 
 void TestReviewStore::impossibleDecisionsAreRefused()

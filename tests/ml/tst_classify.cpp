@@ -141,9 +141,11 @@ void TestClassify::thresholdDecidesWhatIsFiled()
     ModelRegistry registry(catalog);
     ReviewStore store(catalog);
     const qint64 model = registry.activeModel()->id;
+    // Filed: at or above the threshold, unless unlike any department's photographs (never filed, at any threshold).
     const auto countAtOrAbove = [&](double threshold) {
         QSqlQuery query = catalog.run(QStringLiteral("SELECT COUNT(*) FROM predictions p JOIN items i ON i.id = p.item_id"
-                                                     " WHERE p.model_id = :m AND i.current_label_id IS NULL AND p.confidence >= :t"),
+                                                     " WHERE p.model_id = :m AND i.current_label_id IS NULL AND p.confidence >= :t"
+                                                     " AND p.out_of_scope = 0"),
                                       {{QStringLiteral("m"), model}, {QStringLiteral("t"), threshold}});
         query.next();
         return query.value(0).toLongLong();

@@ -34,7 +34,7 @@ qint64 registerHandmadeModel(Catalog &catalog, const QString &name, const QStrin
 // Records the model's prediction for the item, classes in the catalog's department order.
 qint64 addHandmadePrediction(Catalog &catalog, qint64 modelId, qint64 itemId, const std::vector<float> &probabilities);
 
-// Takes a current catalog back to schema 3 as Accession wrote it then, without what migrations 4 to 8 added, so
+// Takes a current catalog back to schema 3 as Accession wrote it then, without what migrations 4 and later added, so
 // that opening it migrates; false (with a warning naming the statement) when a statement fails.
 bool rollBackToSchema3(const QString &path);
 
