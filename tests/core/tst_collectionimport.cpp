@@ -413,7 +413,7 @@ void TestCollectionImport::exportsFoldersWithProvenance()
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 7);
-    QVERIFY(lines[0].endsWith("status,exported_file"));
+    QVERIFY(lines[0].endsWith("status,out_of_scope,out_of_scope_score,exported_file"));
     QVERIFY(lines[1].contains(",imported,"));
     QFile json(dir.filePath(QStringLiteral("out/labels.json")));
     QVERIFY(json.open(QIODevice::ReadOnly));

@@ -405,7 +405,7 @@ void TestImportJob::exportedCsvNeutralisesFormulasAndJsonStaysExact()
     row.predicted = QStringLiteral("+Asian Art");
     row.modelName = QStringLiteral("\tcmd");
     const QStringList fields = parseCsvText(exportCsvRow(row)).value(0);
-    QCOMPARE(fields.size(), 9);
+    QCOMPARE(fields.size(), 11); // ... status, out_of_scope, out_of_scope_score
     QCOMPARE(fields[0], QStringLiteral("7"));
     QCOMPARE(fields[1], QStringLiteral("'=HYPERLINK(\"http://evil.example\",\"click\")"));
     QCOMPARE(fields[2], QStringLiteral("/images/-1.jpg")); // only the start of a cell counts

@@ -60,12 +60,13 @@ void TestMigratingOpen::showsEachStepThenTheCatalogThenTheIndexBuilds()
 
     const QString updating = QStringLiteral("Updating the catalog for this version of Accession, step ");
     const QStringList expected = {
-        QStringLiteral("opening: ") + updating + QStringLiteral("1 of 6: browsing by confidence"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("2 of 6: collection imports that resume"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("3 of 6: import runs that know their process, and warnings"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("4 of 6: department merges that can be undone"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("5 of 6: pretrained weights the curator adds"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("6 of 6: out-of-scope photographs"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("1 of 7: browsing by confidence"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("2 of 7: collection imports that resume"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("3 of 7: import runs that know their process, and warnings"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("4 of 7: department merges that can be undone"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("5 of 7: pretrained weights the curator adds"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("6 of 7: perceptual hashes and near-duplicate groups"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("7 of 7: out-of-scope photographs"),
         QStringLiteral("open: ") + updating + QStringLiteral("1 of 1: index for browsing by confidence"),
     };
     QCOMPARE(shown, expected);
