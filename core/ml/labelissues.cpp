@@ -1,15 +1,13 @@
 #include "labelissues.h"
 
+#include "backbone_torch.h"
 #include "device.h"
 #include "headfitting_torch.h"
-#include "modelcard.h"
 #include "network_torch.h"
 #include "trainingrecipe.h"
 #include "trainingschedule.h"
-#include "weightserror.h"
 
 #include "catalog/catalog.h"
-#include "catalog/modelregistry.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -93,66 +91,6 @@ ConfidentLearning confidentLearning(const std::vector<double> &probabilities, co
 
 namespace {
 
-QString cacheDirOf(const QString &catalogPath)
-{
-    const QFileInfo info(catalogPath);
-    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".cache");
-}
-
-// The network whose backbone gives the features, with a head of the catalog's class count (fitted per fold).
-struct Backbone
-{
-    QString path;
-    Architecture architecture = Architecture::Baseline;
-    Preprocessing preprocessing;
-    ml::ClassifierNet net{nullptr};
-};
-
-Backbone loadBackbone(const LabelIssueRequest &request, Catalog &catalog, int classes)
-{
-    Backbone backbone;
-    if (!request.weightsPath.isEmpty()) {
-        const auto architecture = architectureFromName(request.architecture);
-        if (!architecture)
-            throw std::runtime_error(QStringLiteral("unknown architecture '%1' for the weights %2")
-                                         .arg(request.architecture, request.weightsPath).toStdString());
-        if (!QFileInfo(request.weightsPath).isFile())
-            throw WeightsError(QStringLiteral("%1: no such weights file").arg(request.weightsPath));
-        backbone.path = QFileInfo(request.weightsPath).absoluteFilePath();
-        backbone.architecture = *architecture;
-        const Preprocessing base = Preprocessing::imagenet(defaultInputSize(*architecture));
-        backbone.preprocessing = preprocessingBeside(backbone.path, base).value_or(base);
-    } else {
-        QString path = request.modelPath;
-        if (path.isEmpty()) {
-            const std::optional<RegisteredModel> active = ModelRegistry(catalog).activeModel();
-            if (!active)
-                throw std::runtime_error(QStringLiteral("%1 has no active model: give --model MODEL.safetensors (or --weights "
-                                                        "with --arch for a pretrained backbone)").arg(catalog.path()).toStdString());
-            path = active->weightsPath;
-        }
-        if (!QFileInfo(path).isFile())
-            throw WeightsError(QStringLiteral("%1: no such model file").arg(path));
-        backbone.path = QFileInfo(path).absoluteFilePath();
-        const ModelCard card = ModelCard::readBeside(path);
-        if (card.isEnsemble())
-            throw WeightsError(QStringLiteral("%1: is an ensemble of %2 networks; label-issues needs one network's backbone "
-                                              "features: give one of its members with --model, or --weights").arg(path).arg(card.members.size()));
-        const auto architecture = architectureFromName(card.architecture);
-        if (!architecture)
-            throw WeightsError(QStringLiteral("%1: unknown architecture '%2' in the model card").arg(path, card.architecture));
-        backbone.architecture = *architecture;
-        backbone.preprocessing = card.preprocessing;
-    }
-    if (const auto problem = backbone.preprocessing.problem())
-        throw WeightsError(QStringLiteral("%1: %2").arg(backbone.path, *problem));
-    backbone.net = ml::createNetwork(backbone.architecture, classes, backbone.preprocessing.inputSize);
-    // Only the backbone is wanted: the file's head (another class list, or ImageNet's) is left out.
-    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(backbone.path), backbone.architecture);
-    ml::assignTensors(*backbone.net, tensors, backbone.path, backbone.net->headName() + ".");
-    return backbone;
-}
-
 torch::Tensor rowsOf(const torch::Tensor &tensor, const std::vector<int64_t> &rows)
 {
     return tensor.index_select(0, torch::tensor(rows, torch::kInt64));
@@ -199,7 +137,12 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     const int classes = int(report.classes.size());
 
     configureComputeThreads(request.threads);
-    Backbone backbone = loadBackbone(request, catalog, classes);
+    const std::optional<ml::Backbone> loaded = ml::loadBackbone(
+        {request.modelPath, request.weightsPath, request.architecture, {}, {}, QStringLiteral("label-issues")}, catalog, classes);
+    if (!loaded)
+        throw std::runtime_error(QStringLiteral("%1 has no active model: give --model MODEL.safetensors (or --weights "
+                                                "with --arch for a pretrained backbone)").arg(catalog.path()).toStdString());
+    ml::Backbone backbone = *loaded;
     report.backbone = backbone.path;
     const torch::Device device = ml::selectDevice();
     backbone.net->to(device);
@@ -231,7 +174,7 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     };
 
     // Each image through the backbone once (and never again while the store beside the catalog keeps it).
-    ml::FeatureStore store(ml::FeatureStore::pathFor(cacheDirOf(catalog.path()), backbone.path, backbone.architecture,
+    ml::FeatureStore store(ml::FeatureStore::pathFor(ml::featureCacheDirOf(catalog.path()), backbone.path, backbone.architecture,
                                                      backbone.preprocessing),
                            backbone.net->featureSize());
     ml::DecodedImageCache cache(backbone.preprocessing.resizeSize(), qint64(1) << 30);

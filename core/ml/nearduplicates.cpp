@@ -1,14 +1,12 @@
 #include "nearduplicates.h"
 
+#include "backbone_torch.h"
 #include "device.h"
 #include "headfitting_torch.h"
-#include "modelcard.h"
 #include "network_torch.h"
 #include "similarityindex.h"
-#include "weightserror.h"
 
 #include "catalog/catalog.h"
-#include "catalog/modelregistry.h"
 #include "catalog/transactionguard.h"
 #include "imaging/imagedecoder.h"
 
@@ -36,71 +34,6 @@ struct CheckedItem
     QString path;
     QString contentHash;
 };
-
-QString cacheDirOf(const QString &catalogPath)
-{
-    const QFileInfo info(catalogPath);
-    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".cache");
-}
-
-// The network whose backbone gives the embeddings; its head is left unloaded.
-struct Backbone
-{
-    QString path;
-    Architecture architecture = Architecture::Baseline;
-    Preprocessing preprocessing;
-    ml::ClassifierNet net{nullptr};
-};
-
-// The request's backbone, or nullopt (with *note saying why) when there is none to use.
-std::optional<Backbone> loadBackbone(const NearDuplicateRequest &request, Catalog &catalog, QString *note)
-{
-    Backbone backbone;
-    if (!request.weightsPath.isEmpty()) {
-        const auto architecture = architectureFromName(request.architecture);
-        if (!architecture)
-            throw std::runtime_error(QStringLiteral("unknown architecture '%1' for the weights %2 (give --arch)")
-                                         .arg(request.architecture, request.weightsPath).toStdString());
-        if (!QFileInfo(request.weightsPath).isFile())
-            throw WeightsError(QStringLiteral("%1: no such weights file").arg(request.weightsPath));
-        backbone.path = QFileInfo(request.weightsPath).absoluteFilePath();
-        backbone.architecture = *architecture;
-        const Preprocessing base = Preprocessing::imagenet(defaultInputSize(*architecture));
-        backbone.preprocessing = preprocessingBeside(backbone.path, base).value_or(base);
-        for (int channel = 0; channel < 3; ++channel) {
-            if (request.mean.size() == 3)
-                backbone.preprocessing.mean[size_t(channel)] = float(request.mean[channel]);
-            if (request.std.size() == 3)
-                backbone.preprocessing.std[size_t(channel)] = float(request.std[channel]);
-        }
-    } else {
-        QString path = request.modelPath;
-        if (path.isEmpty()) {
-            const std::optional<RegisteredModel> active = ModelRegistry(catalog).activeModel();
-            if (!active) {
-                *note = QStringLiteral("%1 has no active model: perceptual hashes alone were compared (give --model, or "
-                                       "--weights with --arch, to compare the photographs' features too)").arg(catalog.path());
-                return std::nullopt;
-            }
-            path = active->weightsPath;
-        }
-        if (!QFileInfo(path).isFile())
-            throw WeightsError(QStringLiteral("%1: no such model file").arg(path));
-        backbone.path = QFileInfo(path).absoluteFilePath();
-        const ModelCard card = ModelCard::readBeside(path);
-        const auto architecture = architectureFromName(card.architecture);
-        if (!architecture)
-            throw WeightsError(QStringLiteral("%1: unknown architecture '%2' in the model card").arg(path, card.architecture));
-        backbone.architecture = *architecture;
-        backbone.preprocessing = card.preprocessing;
-    }
-    if (const auto problem = backbone.preprocessing.problem())
-        throw WeightsError(QStringLiteral("%1: %2").arg(backbone.path, *problem));
-    backbone.net = ml::createNetwork(backbone.architecture, 2, backbone.preprocessing.inputSize);
-    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(backbone.path), backbone.architecture);
-    ml::assignTensors(*backbone.net, tensors, backbone.path, backbone.net->headName() + ".");
-    return backbone;
-}
 
 // Hashes the items that have none (imported before hashes were kept), a batch at a time in parallel.
 void fillMissingHashes(Catalog &catalog, NearDuplicateReport &report, const WorkControl &control)
@@ -189,9 +122,15 @@ NearDuplicateReport findNearDuplicates(const NearDuplicateRequest &request, cons
 
     // Embeddings: the backbone's features (each image through it once, kept in the catalog's feature store).
     torch::Tensor embeddings;
-    std::optional<Backbone> backbone;
-    if (request.useEmbeddings && count >= 2)
-        backbone = loadBackbone(request, catalog, &report.note);
+    std::optional<ml::Backbone> backbone;
+    if (request.useEmbeddings && count >= 2) {
+        backbone = ml::loadBackbone({request.modelPath, request.weightsPath, request.architecture, request.mean, request.std,
+                                     QStringLiteral("near-duplicates")},
+                                    catalog, 2);
+        if (!backbone)
+            report.note = QStringLiteral("%1 has no active model: perceptual hashes alone were compared (give --model, or "
+                                         "--weights with --arch, to compare the photographs' features too)").arg(catalog.path());
+    }
     if (backbone) {
         configureComputeThreads(request.threads);
         report.backbone = backbone->path;
@@ -215,7 +154,7 @@ NearDuplicateReport findNearDuplicates(const NearDuplicateRequest &request, cons
             }
         };
         hooks.throwIfCancelled = [&] { control.throwIfCancelled(); };
-        ml::FeatureStore store(ml::FeatureStore::pathFor(cacheDirOf(catalog.path()), backbone->path, backbone->architecture,
+        ml::FeatureStore store(ml::FeatureStore::pathFor(ml::featureCacheDirOf(catalog.path()), backbone->path, backbone->architecture,
                                                          backbone->preprocessing),
                                backbone->net->featureSize());
         ml::DecodedImageCache cache(backbone->preprocessing.resizeSize(), qint64(1) << 30);

@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include "backbone_torch.h"
 #include "checkpoint_torch.h"
 #include "datasplit.h"
 #include "device.h"
@@ -97,11 +98,7 @@ struct TrainingRun
     {
     }
 
-    QString cacheDir() const
-    {
-        const QFileInfo info(catalog.path());
-        return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".cache");
-    }
+    QString cacheDir() const { return ml::featureCacheDirOf(catalog.path()); }
 
     void recordFailures(const std::vector<std::pair<QString, QString>> &failures)
     {
