@@ -572,7 +572,17 @@ void RetrainDialog::trainingEnded(TrainingJob &training, const JobOutcome &outco
         return;
     }
     m_trainedModel = training.options().outPath;
-    m_estimate->setText(tr("Training took %1.").arg(durationText(training.card().training.value(QStringLiteral("seconds")).toDouble())));
+    // Near-duplicates on both sides of the split would score the model on photographs of objects it trained on.
+    QString took = tr("Training took %1.").arg(durationText(training.card().training.value(QStringLiteral("seconds")).toDouble()));
+    const int groups = training.card().training.value(QStringLiteral("near_duplicate_groups")).toInt();
+    const int moved = training.card().training.value(QStringLiteral("moved_for_near_duplicates")).toInt();
+    if (moved > 0)
+        took += QLatin1Char(' ') + tr("%1 of near-duplicate groups sat on both sides of the validation split and were moved to one side, "
+                                      "so validation does not score photographs of objects the model trained on.")
+                                       .arg(plural(moved, tr("%1 item"), tr("%1 items")));
+    else if (groups > 0)
+        took += QLatin1Char(' ') + tr("The split kept %1 on one side.").arg(plural(groups, tr("%1 near-duplicate group"), tr("%1 near-duplicate groups")));
+    m_estimate->setText(took);
     m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
                           .arg(training.card().validation.accuracy * 100, 0, 'f', 1));
     m_job = m_session->jobs()->submit(std::make_unique<ComparisonJob>(m_session->path(), m_trainedModel, m_activeModelPath),

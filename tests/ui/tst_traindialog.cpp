@@ -10,6 +10,7 @@
 #include "jobs/classifyjob.h"
 #include "jobs/evaluationjob.h"
 #include "jobs/trainingjob.h"
+#include "ml/datasplit.h"
 #include "ml/modelcomparison.h"
 #include "ml/modelregistration.h"
 #include "ml/network.h"
@@ -29,6 +30,8 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace accession;
 using namespace accession::test;
@@ -220,6 +223,22 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
         ModelRegistry(catalog).activate(registerModelFile(path, first.outPath));
     }
     addPretrainedWeights(path, m_resNet);
+    // Two photographs of one object, one on each side of the saved split: the dialog's training moves one and
+    // says so, since validation would otherwise score a photograph of an object the model trained on.
+    {
+        Catalog catalog(path);
+        const DataSplit saved = prepareSplit(catalog, first.seed, first.validationFraction);
+        QVERIFY(!saved.train.isEmpty() && !saved.validation.isEmpty());
+        const Example &inValidation = saved.validation.first();
+        const auto inTraining = std::find_if(saved.train.begin(), saved.train.end(),
+                                             [&](const Example &example) { return example.classIndex == inValidation.classIndex; });
+        QVERIFY(inTraining != saved.train.end());
+        NearDuplicateGroup group;
+        group.items = {std::min(inTraining->itemId, inValidation.itemId), std::max(inTraining->itemId, inValidation.itemId)};
+        group.paths = {catalog.item(group.items[0])->path, catalog.item(group.items[1])->path};
+        group.pairs = {{group.items[0], group.items[1], 0.97, -1}};
+        catalog.replaceNearDuplicateGroups({group});
+    }
 
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
@@ -240,6 +259,8 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
     QVERIFY(!shownAfterEpochs.isEmpty());
     QVERIFY2(shownAfterEpochs.last().startsWith(QStringLiteral("Remaining:")), qPrintable(shownAfterEpochs.last()));
     QVERIFY2(dialog.estimateText().startsWith(QStringLiteral("Training took")), qPrintable(dialog.estimateText()));
+    QVERIFY2(dialog.estimateText().contains(QStringLiteral("near-duplicate groups sat on both sides of the validation split and were moved")),
+             qPrintable(dialog.estimateText()));
 
     // The active model is measured on its own held-out items, exactly as the dashboard measures it.
     EvaluationRequest request;
