@@ -1,5 +1,7 @@
 #include "cliutil.h"
 
+#include "ml/architecture.h"
+
 #include <QJsonDocument>
 
 #include <cstdio>
@@ -85,6 +87,30 @@ bool stderrIsTerminal()
 QCommandLineOption catalogOption()
 {
     return QCommandLineOption(QStringLiteral("catalog"), QStringLiteral("Catalog file."), QStringLiteral("FILE"));
+}
+
+void addBackboneOptions(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("model"), QStringLiteral("Model whose backbone gives the features (default: the catalog's active model)."),
+                      QStringLiteral("MODEL")});
+    parser.addOption({QStringLiteral("weights"), QStringLiteral("Instead of a model: pretrained backbone weights (with --arch)."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("arch"), QStringLiteral("With --weights: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
+}
+
+BackboneChoice backboneChoice(const QCommandLineParser &parser)
+{
+    if (parser.isSet(QStringLiteral("model")) && parser.isSet(QStringLiteral("weights")))
+        throw CliError(QStringLiteral("give --model or --weights, not both"), 2);
+    BackboneChoice choice;
+    choice.modelPath = parser.value(QStringLiteral("model"));
+    if (parser.isSet(QStringLiteral("weights"))) {
+        choice.weightsPath = parser.value(QStringLiteral("weights"));
+        choice.architecture = requiredValue(parser, QStringLiteral("arch"));
+        if (!architectureFromName(choice.architecture))
+            throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
+    }
+    return choice;
 }
 
 QCommandLineOption jsonOption()

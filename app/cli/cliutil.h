@@ -51,6 +51,17 @@ constexpr int kExitNothingImported = 3;
 int importExitStatus(bool cancelled, bool anythingInCatalog, bool anyFailure);
 
 QCommandLineOption catalogOption();
+
+// The network whose backbone gives features (label-issues, near-duplicates): --model, or --weights with --arch.
+struct BackboneChoice
+{
+    QString modelPath;   // empty: the catalog's active model
+    QString weightsPath; // with architecture
+    QString architecture;
+};
+void addBackboneOptions(QCommandLineParser &parser);
+// Throws CliError when both are given, or --weights comes without a known --arch.
+BackboneChoice backboneChoice(const QCommandLineParser &parser);
 QCommandLineOption jsonOption();
 
 } // namespace accession::cli

@@ -4,7 +4,6 @@
 #include "jobwait.h"
 
 #include "jobs/labelissuesjob.h"
-#include "ml/architecture.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -19,11 +18,7 @@ int runLabelIssues(const QStringList &arguments)
                        "head fitted on the backbone's features, then confident learning (per-department thresholds, the "
                        "confident joint). Most suspicious first, each with the department suggested instead."));
     parser.addOption(catalogOption());
-    parser.addOption({QStringLiteral("model"), QStringLiteral("Model whose backbone gives the features (default: the catalog's active model)."),
-                      QStringLiteral("MODEL")});
-    parser.addOption({QStringLiteral("weights"), QStringLiteral("Instead of a model: pretrained backbone weights (with --arch)."),
-                      QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("arch"), QStringLiteral("With --weights: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
+    addBackboneOptions(parser);
     parser.addOption({QStringLiteral("folds"), QStringLiteral("Folds for the out-of-fold probabilities (default 5)."), QStringLiteral("K")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the folds and the heads (default 1)."), QStringLiteral("S")});
     parser.addOption({QStringLiteral("include-confirmed"),
@@ -41,15 +36,10 @@ int runLabelIssues(const QStringList &arguments)
     request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     if (!QFileInfo::exists(request.catalogPath))
         throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
-    if (parser.isSet(QStringLiteral("model")) && parser.isSet(QStringLiteral("weights")))
-        throw CliError(QStringLiteral("give --model or --weights, not both"), 2);
-    request.modelPath = parser.value(QStringLiteral("model"));
-    if (parser.isSet(QStringLiteral("weights"))) {
-        request.weightsPath = parser.value(QStringLiteral("weights"));
-        request.architecture = requiredValue(parser, QStringLiteral("arch"));
-        if (!architectureFromName(request.architecture))
-            throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
-    }
+    const BackboneChoice backbone = backboneChoice(parser);
+    request.modelPath = backbone.modelPath;
+    request.weightsPath = backbone.weightsPath;
+    request.architecture = backbone.architecture;
     request.folds = intValue(parser, QStringLiteral("folds"), 5, 2);
     request.seed = quint64(intValue(parser, QStringLiteral("seed"), 1, 0));
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);

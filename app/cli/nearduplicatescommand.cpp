@@ -4,7 +4,6 @@
 #include "jobwait.h"
 
 #include "jobs/nearduplicatesjob.h"
-#include "ml/architecture.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -43,11 +42,7 @@ int runNearDuplicates(const QStringList &arguments)
                        "threshold. The groups are saved in the catalog, where training keeps each group on one side of "
                        "the split."));
     parser.addOption(catalogOption());
-    parser.addOption({QStringLiteral("model"), QStringLiteral("Model whose backbone gives the features (default: the catalog's active model)."),
-                      QStringLiteral("MODEL")});
-    parser.addOption({QStringLiteral("weights"), QStringLiteral("Instead of a model: pretrained backbone weights (with --arch)."),
-                      QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("arch"), QStringLiteral("With --weights: baseline, resnet18, resnet50 or mobilenet_v2."), QStringLiteral("A")});
+    addBackboneOptions(parser);
     parser.addOption({QStringLiteral("mean"), QStringLiteral("With --weights: the input mean per channel (default ImageNet's)."), QStringLiteral("R,G,B")});
     parser.addOption({QStringLiteral("std"), QStringLiteral("With --weights: the input std per channel (default ImageNet's)."), QStringLiteral("R,G,B")});
     parser.addOption({QStringLiteral("threshold"),
@@ -70,15 +65,10 @@ int runNearDuplicates(const QStringList &arguments)
     request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     if (!QFileInfo::exists(request.catalogPath))
         throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
-    if (parser.isSet(QStringLiteral("model")) && parser.isSet(QStringLiteral("weights")))
-        throw CliError(QStringLiteral("give --model or --weights, not both"), 2);
-    request.modelPath = parser.value(QStringLiteral("model"));
-    if (parser.isSet(QStringLiteral("weights"))) {
-        request.weightsPath = parser.value(QStringLiteral("weights"));
-        request.architecture = requiredValue(parser, QStringLiteral("arch"));
-        if (!architectureFromName(request.architecture))
-            throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
-    }
+    const BackboneChoice backbone = backboneChoice(parser);
+    request.modelPath = backbone.modelPath;
+    request.weightsPath = backbone.weightsPath;
+    request.architecture = backbone.architecture;
     request.mean = channelValues(parser, QStringLiteral("mean"));
     request.std = channelValues(parser, QStringLiteral("std"));
     if (parser.isSet(QStringLiteral("threshold"))) {

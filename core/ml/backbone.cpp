@@ -9,6 +9,9 @@
 #include "catalog/modelregistry.h"
 
 #include <QFileInfo>
+#include <QSet>
+
+#include <memory>
 
 #include <stdexcept>
 
@@ -64,6 +67,25 @@ std::optional<Backbone> loadBackbone(const BackboneSource &source, Catalog &cata
     const NamedTensors tensors = toTorchvisionNames(readWeightsFile(backbone.path), backbone.architecture);
     assignTensors(*backbone.net, tensors, backbone.path, backbone.net->headName() + ".");
     return backbone;
+}
+
+TrainingHooks featureHooks(const WorkControl &control, QVector<Problem> &failures)
+{
+    auto reported = std::make_shared<QSet<QString>>();
+    for (const Problem &failure : std::as_const(failures))
+        reported->insert(failure.path);
+    TrainingHooks hooks;
+    hooks.progress = [&control](qint64 done, qint64 total, const QString &message) { control.report(done, total, message); };
+    hooks.failures = [&failures, reported](const std::vector<std::pair<QString, QString>> &found) {
+        for (const auto &failure : found) {
+            if (!reported->contains(failure.first)) {
+                reported->insert(failure.first);
+                failures.push_back({failure.first, failure.second});
+            }
+        }
+    };
+    hooks.throwIfCancelled = [&control] { control.throwIfCancelled(); };
+    return hooks;
 }
 
 QString featureCacheDirOf(const QString &catalogPath)

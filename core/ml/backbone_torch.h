@@ -3,8 +3,12 @@
 // Torch-side header: include only from core/ml sources.
 
 #include "architecture.h"
+#include "headfitting_torch.h"
 #include "network_torch.h"
 #include "preprocessing.h"
+
+#include "catalog/problem.h"
+#include "catalog/workcontrol.h"
 
 #include <QString>
 #include <QVector>
@@ -43,6 +47,10 @@ struct BackboneSource
 // active model. Throws WeightsError naming the file (missing, an ensemble, an unknown architecture, a bad
 // preprocessing, tensors that do not fit) or std::runtime_error for an unknown --arch.
 std::optional<Backbone> loadBackbone(const BackboneSource &source, Catalog &catalog, int classes);
+
+// The hooks a pass over the backbone reports through: progress and cancel to the work's control, and each image that
+// cannot be read once into failures (those already listed there count as reported).
+TrainingHooks featureHooks(const WorkControl &control, QVector<Problem> &failures);
 
 // The folder beside a catalog where backbone features are kept (catalog.db -> catalog.cache).
 QString featureCacheDirOf(const QString &catalogPath);

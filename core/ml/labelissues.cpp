@@ -156,18 +156,7 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
             confirmedItems.insert(item.id);
     }
 
-    QSet<QString> failedPaths;
-    ml::TrainingHooks hooks;
-    hooks.progress = [&](qint64 done, qint64 total, const QString &message) { control.report(done, total, message); };
-    hooks.failures = [&](const std::vector<std::pair<QString, QString>> &failures) {
-        for (const auto &failure : failures) {
-            if (!failedPaths.contains(failure.first)) {
-                failedPaths.insert(failure.first);
-                report.failures.push_back({failure.first, failure.second});
-            }
-        }
-    };
-    hooks.throwIfCancelled = [&] { control.throwIfCancelled(); };
+    ml::TrainingHooks hooks = ml::featureHooks(control, report.failures);
     hooks.diverged = [&](const QString &what, const QString &where, double rate) -> void {
         throw std::runtime_error(QStringLiteral("checking labels stopped: %1 at %2 (learning rate %3)")
                                      .arg(what, where).arg(rate).toStdString());

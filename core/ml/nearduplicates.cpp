@@ -140,20 +140,7 @@ NearDuplicateReport findNearDuplicates(const NearDuplicateRequest &request, cons
         QVector<Example> examples;
         for (const CheckedItem &item : items)
             examples.push_back({item.id, item.path, item.contentHash, 0});
-        QSet<QString> failedPaths;
-        for (const Problem &failure : std::as_const(report.failures))
-            failedPaths.insert(failure.path);
-        ml::TrainingHooks hooks;
-        hooks.progress = [&](qint64 done, qint64 total, const QString &message) { control.report(done, total, message); };
-        hooks.failures = [&](const std::vector<std::pair<QString, QString>> &failures) {
-            for (const auto &failure : failures) {
-                if (!failedPaths.contains(failure.first)) {
-                    failedPaths.insert(failure.first);
-                    report.failures.push_back({failure.first, failure.second});
-                }
-            }
-        };
-        hooks.throwIfCancelled = [&] { control.throwIfCancelled(); };
+        const ml::TrainingHooks hooks = ml::featureHooks(control, report.failures);
         ml::FeatureStore store(ml::FeatureStore::pathFor(ml::featureCacheDirOf(catalog.path()), backbone->path, backbone->architecture,
                                                          backbone->preprocessing),
                                backbone->net->featureSize());
