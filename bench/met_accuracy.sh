@@ -28,6 +28,7 @@ configs=(
     "mobilenet_v2-224-pretrained-cached-head|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 0"
     "mobilenet_v2-224-pretrained-finetune|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 6"
     "mobilenet_v2-224-pretrained-finetune-12|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 5e-4"
+    "mobilenet_v2-224-pretrained-finetune-12-layer-decay|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 1e-3 --layer-decay 0.75"
     "mobilenet_v2-128-scratch|--arch mobilenet_v2 --image-size 128 --epochs 25"
     "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
     "mobilenet_v2-128-scratch-first-recipe|--arch mobilenet_v2 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
