@@ -1,5 +1,4 @@
 #include "catalog/catalog.h"
-#include "jobs/trainingjob.h"
 #include "ml/labelissues.h"
 #include "testcatalogs.h"
 #include "testimages.h"
@@ -7,7 +6,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -21,32 +19,6 @@ namespace {
 const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiteral("Asian Art"),
                                   QStringLiteral("Drawings and Prints"), QStringLiteral("Musical Instruments")};
 constexpr int kPerDepartment = 20;
-
-// Clearly separable departments: each a colour of its own (jittered a little per photograph) with bands of another.
-void writeColourFolders(const QString &dir, const QStringList &departments, int perDepartment, quint32 seed)
-{
-    const Rgb colours[] = {{200, 40, 40}, {40, 180, 60}, {50, 70, 210}, {220, 200, 40}};
-    const Rgb bands[] = {{20, 20, 20}, {240, 240, 240}, {120, 60, 0}, {0, 120, 120}};
-    QRandomGenerator random(seed);
-    for (int d = 0; d < departments.size(); ++d) {
-        QDir().mkpath(dir + QLatin1Char('/') + departments[d]);
-        for (int i = 0; i < perDepartment; ++i) {
-            const auto jitter = [&](int value) { return std::clamp(value + random.bounded(-25, 26), 0, 255); };
-            const Rgb inside{jitter(colours[d % 4].r), jitter(colours[d % 4].g), jitter(colours[d % 4].b)};
-            writeFile(QStringLiteral("%1/%2/%3.png").arg(dir, departments[d]).arg(i, 3, 10, QLatin1Char('0')),
-                      bandedImage(QStringLiteral("png"), 40 + random.bounded(12), 40, inside, bands[d % 4], 4 + random.bounded(4)));
-        }
-    }
-}
-
-QJsonObject parseObject(const QByteArray &text)
-{
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning("not JSON: %s", text.left(300).constData());
-    return document.object();
-}
 
 } // namespace
 
@@ -87,33 +59,11 @@ void TestLabelIssues::initTestCase()
 
     // One item of each department relabelled with the next department, as a mistaken import would: 4 of 80. (Labels
     // a curator gave are left out of the report by default; see tst_checklabels.)
-    {
-        Catalog catalog(m_catalog);
-        QHash<QString, qint64> departmentIds;
-        for (const Department &department : catalog.departments())
-            departmentIds.insert(department.name, department.id);
-        QHash<QString, int> seen;
-        for (const ItemRow &item : catalog.labelledItems()) {
-            if (seen[item.department]++ != 5)
-                continue;
-            const QString wrong = kDepartments[(kDepartments.indexOf(item.department) + 1) % kDepartments.size()];
-            catalog.addLabel(item.id, departmentIds.value(wrong), LabelSource::Imported);
-            m_flipped.insert(item.id, item.department);
-        }
-    }
+    m_flipped = plantWrongLabels(m_catalog, kDepartments);
     QCOMPARE(m_flipped.size(), kDepartments.size());
 
     // The backbone learns from the noisy labels, as a museum's model would.
-    TrainingOptions options;
-    options.catalogPath = m_catalog;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 3;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = m_model;
-    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(trainSmallBaseline(m_catalog, m_model));
 
     LabelIssueRequest request;
     request.catalogPath = m_catalog;
@@ -270,7 +220,7 @@ void TestLabelIssues::cliPrintsJson()
                      QStringLiteral("--json")},
                     &out, &err),
              0);
-    const QJsonObject json = parseObject(out);
+    const QJsonObject json = parseJsonObject(out);
     QCOMPARE(json.value(QStringLiteral("folds")).toInt(), 5);
     QCOMPARE(json.value(QStringLiteral("items_checked")).toInt(), kDepartments.size() * kPerDepartment);
     QCOMPARE(json.value(QStringLiteral("issues_found")).toInt(), m_report.items.size());

@@ -1,7 +1,6 @@
 #include "alteredimages.h"
 #include "catalog/catalog.h"
 #include "imaging/perceptualhash.h"
-#include "jobs/trainingjob.h"
 #include "ml/datasplit.h"
 #include "ml/nearduplicates.h"
 #include "ml/similarityindex.h"
@@ -57,15 +56,6 @@ std::vector<float> randomUnitRows(int count, int dimension, quint32 seed)
     return rows;
 }
 
-QJsonObject parseObject(const QByteArray &text)
-{
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
-    if (error.error != QJsonParseError::NoError)
-        qWarning("not JSON: %s", text.left(300).constData());
-    return document.object();
-}
-
 } // namespace
 
 // Near-duplicates: the indexes find planted pairs among many random ones, and the engine and the command line group
@@ -119,17 +109,8 @@ void TestNearDuplicates::initTestCase()
     m_catalog = m_dir.filePath(QStringLiteral("catalog.db"));
     importFolders(m_catalog, photos);
 
-    TrainingOptions options;
-    options.catalogPath = m_catalog;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 2;
-    options.batchSize = 8;
-    options.threads = 2;
-    options.patience = 0;
     m_model = m_dir.filePath(QStringLiteral("model.safetensors"));
-    options.outPath = m_model;
-    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(trainSmallBaseline(m_catalog, m_model, 2, 8));
 }
 
 void TestNearDuplicates::embeddingIndexFindsPlantedPairs()
@@ -334,7 +315,7 @@ void TestNearDuplicates::commandLinePrintsGroupsAsJson()
                      QString::number(kTinyBackboneThreshold), QStringLiteral("--json")},
                     &out, &err),
              0);
-    const QJsonObject json = parseObject(out);
+    const QJsonObject json = parseJsonObject(out);
     QCOMPARE(json.value(QStringLiteral("items_checked")).toInt(), kDepartments.size() * kPerDepartment + m_copyOf.size());
     QVERIFY(json.value(QStringLiteral("failures")).toArray().isEmpty());
     const QJsonArray groups = json.value(QStringLiteral("groups")).toArray();

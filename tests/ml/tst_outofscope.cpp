@@ -3,7 +3,6 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "jobs/classifyjob.h"
-#include "jobs/trainingjob.h"
 #include "ml/evaluation.h"
 #include "ml/metrics.h"
 #include "ml/modelcard.h"
@@ -50,14 +49,6 @@ void writeColourImages(const QString &dir, int perDepartment, quint32 seed, bool
                       bandedImage(QStringLiteral("png"), 40 + random.bounded(8), 40, inside, bands[d], 4 + random.bounded(4)));
         }
     }
-}
-
-QJsonObject parseObject(const QByteArray &text)
-{
-    const QJsonDocument document = QJsonDocument::fromJson(text);
-    if (!document.isObject())
-        qWarning("not a JSON object: %s", text.left(300).constData());
-    return document.object();
 }
 
 // The model's out-of-scope score of that kind for each file, computed here from its raw scores, apart from the
@@ -125,16 +116,7 @@ void TestOutOfScope::initTestCase()
     m_model = m_dir.filePath(QStringLiteral("model.safetensors"));
     writeColourImages(m_dir.filePath(QStringLiteral("labelled")), 16, 7, true);
     importFolders(catalog, m_dir.filePath(QStringLiteral("labelled")));
-    TrainingOptions options;
-    options.catalogPath = catalog;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 3;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = m_model;
-    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(trainSmallBaseline(catalog, m_model));
 
     // Incoming: photographs like the departments', and others like none of them (grey, black and white halves).
     const QString incoming = m_dir.filePath(QStringLiteral("incoming"));
@@ -354,7 +336,7 @@ void TestOutOfScope::outOfScopeItemsAreNeverFiled()
     QByteArray out;
     QByteArray err;
     QCOMPARE(runCli({QStringLiteral("review"), QStringLiteral("--catalog"), request.catalogPath, QStringLiteral("--json")}, &out, &err), 0);
-    const QJsonObject review = parseObject(out);
+    const QJsonObject review = parseJsonObject(out);
     QCOMPARE(review.value(QStringLiteral("remaining")).toInt(), 4);
     QSet<qint64> listed;
     for (const QJsonValue &value : review.value(QStringLiteral("items")).toArray()) {
@@ -423,7 +405,7 @@ void TestOutOfScope::oldCardsFlagNothing()
     QVERIFY(fitted.hasOutOfScopeThreshold());
     QCOMPARE(fitted.outOfScopeScore, kDefaultOutOfScopeScore);
     QVERIFY(qAbs(fitted.outOfScopeThreshold - ModelCard::readBeside(m_model).outOfScopeThreshold) < 1e-4);
-    QVERIFY(qAbs(parseObject(out).value(QStringLiteral("out_of_scope_threshold")).toDouble() - fitted.outOfScopeThreshold) < 1e-9);
+    QVERIFY(qAbs(parseJsonObject(out).value(QStringLiteral("out_of_scope_threshold")).toDouble() - fitted.outOfScopeThreshold) < 1e-9);
     QCOMPARE(runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), model, QStringLiteral("--folders"), m_dir.filePath(QStringLiteral("labelled")),
                      QStringLiteral("--fit-out-of-scope")}, &out, &err), 2);
 }

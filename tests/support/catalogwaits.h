@@ -57,7 +57,7 @@ inline bool openWorkerAndWait(CatalogWorker &worker, const QString &path, int ti
     QSignalSpy opened(&worker, &CatalogWorker::opened);
     QSignalSpy failed(&worker, &CatalogWorker::openFailed);
     worker.open(path);
-    QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs);
+    (void)QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs); // the spies say how it ended
     return !opened.isEmpty();
 }
 
@@ -86,7 +86,7 @@ inline bool settleCatalogReads(CatalogSession *session, int timeoutMs = 30000)
 {
     QElapsedTimer waited;
     waited.start();
-    QTest::qWaitFor([&] { return !session->isOpening(); }, timeoutMs);
+    (void)QTest::qWaitFor([&] { return !session->isOpening(); }, timeoutMs); // the worker is settled next, in what time is left
     return settleWorker(*session->worker(), int(std::max<qint64>(1, timeoutMs - waited.elapsed())));
 }
 
@@ -103,7 +103,7 @@ inline bool openCatalogAndWait(MainWindow &window, const QString &path, int time
     QSignalSpy opened(&window, &MainWindow::catalogOpened);
     QSignalSpy failed(&window, &MainWindow::catalogOpenFailed);
     window.openCatalog(path);
-    QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs);
+    (void)QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, timeoutMs); // the spies say how it ended
     return !opened.isEmpty() && settleCatalogReads(window.session(), timeoutMs);
 }
 

@@ -7,13 +7,17 @@
 #include "jobs/classifyjob.h"
 #include "jobs/importjob.h"
 #include "jobs/trainingjob.h"
+#include "testimages.h"
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QRandomGenerator>
 
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace accession::test {
@@ -27,6 +31,63 @@ QStringList writeDepartmentFolders(const QString &dir, const QStringList &depart
     spec.imageSize = imageSize;
     spec.seed = seed;
     return writeSyntheticDataset(dir, spec);
+}
+
+void writeColourFolders(const QString &dir, const QStringList &departments, int perDepartment, quint32 seed)
+{
+    const Rgb colours[] = {{200, 40, 40}, {40, 180, 60}, {50, 70, 210}, {220, 200, 40}};
+    const Rgb bands[] = {{20, 20, 20}, {240, 240, 240}, {120, 60, 0}, {0, 120, 120}};
+    QRandomGenerator random(seed);
+    for (int d = 0; d < departments.size(); ++d) {
+        QDir().mkpath(dir + QLatin1Char('/') + departments[d]);
+        for (int i = 0; i < perDepartment; ++i) {
+            const auto jitter = [&](int value) { return std::clamp(value + random.bounded(-25, 26), 0, 255); };
+            const Rgb inside{jitter(colours[d % 4].r), jitter(colours[d % 4].g), jitter(colours[d % 4].b)};
+            writeFile(QStringLiteral("%1/%2/%3.png").arg(dir, departments[d]).arg(i, 3, 10, QLatin1Char('0')),
+                      bandedImage(QStringLiteral("png"), 40 + random.bounded(12), 40, inside, bands[d % 4], 4 + random.bounded(4)));
+        }
+    }
+}
+
+QHash<qint64, QString> plantWrongLabels(const QString &catalogPath, const QStringList &departments, int nth)
+{
+    Catalog catalog(catalogPath);
+    QHash<QString, qint64> departmentIds;
+    for (const Department &department : catalog.departments())
+        departmentIds.insert(department.name, department.id);
+    QHash<qint64, QString> planted;
+    QHash<QString, int> seen;
+    for (const ItemRow &item : catalog.labelledItems()) {
+        if (seen[item.department]++ != nth)
+            continue;
+        const QString wrong = departments[(departments.indexOf(item.department) + 1) % departments.size()];
+        catalog.addLabel(item.id, departmentIds.value(wrong), LabelSource::Imported);
+        planted.insert(item.id, item.department);
+    }
+    return planted;
+}
+
+bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs, int batchSize)
+{
+    TrainingOptions options;
+    options.catalogPath = catalogPath;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = epochs;
+    options.batchSize = batchSize;
+    options.threads = 2;
+    options.patience = 0;
+    options.outPath = modelPath;
+    return TrainingJob(options).exec();
+}
+
+QJsonObject parseJsonObject(const QByteArray &text)
+{
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        qWarning("not a JSON object: %s", text.left(300).constData());
+    return document.object();
 }
 
 void importFolders(const QString &catalogPath, const QString &dir)
@@ -64,16 +125,7 @@ ClassifiedCatalog makeClassifiedCatalog(const QString &dir, int perDepartment, i
     for (int i = 0; i < files.size(); ++i)
         QFile::rename(files[i], QStringLiteral("%1/new-%2.jpg").arg(result.incomingDir).arg(i, 3, 10, QLatin1Char('0')));
 
-    TrainingOptions options;
-    options.catalogPath = result.catalogPath;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 6;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = result.modelPath;
-    if (!TrainingJob(options).exec())
+    if (!trainSmallBaseline(result.catalogPath, result.modelPath, 6))
         throw std::runtime_error("training the test model failed");
     ClassifyRequest request;
     request.catalogPath = result.catalogPath;

@@ -4,6 +4,8 @@
 
 #include "catalog/catalogtypes.h"
 
+#include <QHash>
+#include <QJsonObject>
 #include <QMap>
 #include <QString>
 #include <QStringList>
@@ -22,8 +24,23 @@ namespace accession::test {
 QStringList writeDepartmentFolders(const QString &dir, const QStringList &departments, int perDepartment,
                                    int imageSize = 48, quint32 seed = 1);
 
+// Writes DIR/<department>/NNN.png, clearly separable departments: each a colour of its own (jittered a little per
+// photograph) with bands of another. Colours repeat after four departments.
+void writeColourFolders(const QString &dir, const QStringList &departments, int perDepartment, quint32 seed);
+
 // Imports department folders into the catalog (created if needed); fails the test on error.
 void importFolders(const QString &catalogPath, const QString &dir);
+
+// Relabels one item of each department (its nth, in the catalog's order) with the next department of the list, as
+// a mistaken import would (an imported label). Returns item id -> the department it truly belongs to.
+QHash<qint64, QString> plantWrongLabels(const QString &catalogPath, const QStringList &departments, int nth = 5);
+
+// Trains the tests' small baseline (32 px, batch 16 by default, 2 threads, no early stopping) on the catalog's labels
+// into modelPath; returns whether training succeeded.
+bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs = 3, int batchSize = 16);
+
+// The JSON object a command printed; warns with the text's start when it is not one (the test's checks then fail).
+QJsonObject parseJsonObject(const QByteArray &text);
 
 // A catalog with labelled departments, a baseline model trained on them (registered and active) and
 // unlabelled incoming items it has classified; some of them mix two departments' cues.

@@ -8,7 +8,6 @@
 #include "catalog/catalog.h"
 #include "catalog/reviewstore.h"
 #include "catalog/weightsregistry.h"
-#include "jobs/trainingjob.h"
 #include "ml/modelregistration.h"
 #include "catalog/modelregistry.h"
 
@@ -20,7 +19,6 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
-#include <QRandomGenerator>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -45,23 +43,6 @@ const QStringList kDepartments = {QStringLiteral("Arms and Armor"), QStringLiter
 constexpr int kPerDepartment = 20;
 constexpr int kCheckTimeoutMs = 300000;
 
-// Clearly separable departments: each a colour of its own (jittered a little per photograph) with bands of another.
-void writeColourFolders(const QString &dir, int perDepartment, quint32 seed)
-{
-    const Rgb colours[] = {{200, 40, 40}, {40, 180, 60}, {50, 70, 210}, {220, 200, 40}};
-    const Rgb bands[] = {{20, 20, 20}, {240, 240, 240}, {120, 60, 0}, {0, 120, 120}};
-    QRandomGenerator random(seed);
-    for (int d = 0; d < kDepartments.size(); ++d) {
-        QDir().mkpath(dir + QLatin1Char('/') + kDepartments[d]);
-        for (int i = 0; i < perDepartment; ++i) {
-            const auto jitter = [&](int value) { return std::clamp(value + random.bounded(-25, 26), 0, 255); };
-            const Rgb inside{jitter(colours[d].r), jitter(colours[d].g), jitter(colours[d].b)};
-            writeFile(QStringLiteral("%1/%2/%3.png").arg(dir, kDepartments[d]).arg(i, 3, 10, QLatin1Char('0')),
-                      bandedImage(QStringLiteral("png"), 40 + random.bounded(12), 40, inside, bands[d], 4 + random.bounded(4)));
-        }
-    }
-}
-
 // The item's current label: its department and whether a curator gave it.
 struct CurrentLabel
 {
@@ -84,7 +65,7 @@ QJsonObject cliJson(const QStringList &arguments)
     const int code = runCli(arguments, &out, &err);
     if (code != 0)
         qWarning("accession-cli failed (%d): %s", code, err.constData());
-    return QJsonDocument::fromJson(out).object();
+    return parseJsonObject(out);
 }
 
 QSet<qint64> itemIdsOf(const QJsonObject &report)
@@ -126,35 +107,13 @@ void TestCheckLabels::initTestCase()
     QVERIFY(m_dir.isValid());
     m_catalog = m_dir.filePath(QStringLiteral("fixture.db"));
     m_model = m_dir.filePath(QStringLiteral("model.safetensors"));
-    writeColourFolders(m_dir.filePath(QStringLiteral("labelled")), kPerDepartment, 7);
+    writeColourFolders(m_dir.filePath(QStringLiteral("labelled")), kDepartments, kPerDepartment, 7);
     importFolders(m_catalog, m_dir.filePath(QStringLiteral("labelled")));
-    {
-        // One item of each department imported under the next department: 4 wrong labels of 80.
-        Catalog catalog(m_catalog);
-        QHash<QString, qint64> departmentIds;
-        for (const Department &department : catalog.departments())
-            departmentIds.insert(department.name, department.id);
-        QHash<QString, int> seen;
-        for (const ItemRow &item : catalog.labelledItems()) {
-            if (seen[item.department]++ != 5)
-                continue;
-            const QString wrong = kDepartments[(kDepartments.indexOf(item.department) + 1) % kDepartments.size()];
-            catalog.addLabel(item.id, departmentIds.value(wrong), LabelSource::Imported);
-            m_flipped.insert(item.id, item.department);
-        }
-    }
+    // One item of each department imported under the next department: 4 wrong labels of 80.
+    m_flipped = plantWrongLabels(m_catalog, kDepartments);
     QCOMPARE(m_flipped.size(), kDepartments.size());
 
-    TrainingOptions options;
-    options.catalogPath = m_catalog;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 3;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = m_model;
-    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(trainSmallBaseline(m_catalog, m_model));
     const qint64 modelId = registerModelFile(m_catalog, m_model);
     Catalog catalog(m_catalog);
     ModelRegistry(catalog).activate(modelId);
