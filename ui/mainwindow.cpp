@@ -561,17 +561,22 @@ void MainWindow::showNearDuplicates()
 void MainWindow::chooseAndOpenCatalog()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Catalog"), QString(),
-                                                      tr("Accession catalogs (*.db *.accession);;All files (*)"));
+                                                      tr("Accession catalogs (*.accession *.db);;All files (*)"));
     if (!path.isEmpty())
         openCatalog(path);
 }
 
 void MainWindow::chooseAndCreateCatalog()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("New Catalog"), QStringLiteral("catalog.db"),
-                                                      tr("Accession catalogs (*.db *.accession)"));
-    if (!path.isEmpty())
-        openCatalog(path);
+    // .accession is the catalogs' own type (application/x-accession-catalog), which the desktop opens with Accession;
+    // .db stays accepted for catalogs made before it.
+    QString path = QFileDialog::getSaveFileName(this, tr("New Catalog"), QStringLiteral("catalog.accession"),
+                                                tr("Accession catalogs (*.accession *.db)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".accession");
+    openCatalog(path);
 }
 
 void MainWindow::chooseAndImport(bool folders)
