@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package of a build folder (cpack -G DEB into a scratch folder; the build folder is only read)
 # and checks that a clean system could install and run it: its Depends names the Debian package of every library
-# the two programs load, and it carries the desktop entry, the MIME type, the AppStream metadata and the manual
+# the two programs load, apt can install it where nothing is installed yet, and it carries the desktop entry, the MIME type, the AppStream metadata and the manual
 # pages, each valid by its own tool (desktop-file-validate, appstreamcli, update-mime-database, man, lintian).
 # Usage: package_deb.sh CPACK BUILD_DIR
 set -uo pipefail
@@ -62,6 +62,23 @@ for program in accession accession-cli; do
         fi
     done < <(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }')
 done
+
+# --- apt installs it on a system with nothing installed (an empty dpkg status): every Depends exists in Debian.
+if compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    : >"$scratch/empty-status"
+    if apt-get install --simulate --no-install-recommends -q -o Dir::State::status="$scratch/empty-status" "$deb" \
+           >"$scratch/apt.txt" 2>&1; then
+        echo "apt on an empty system: $(grep -c '^Inst ' "$scratch/apt.txt") packages to install, accession among them"
+        for package in accession libqt6network6 libqt6concurrent6 libqt6sql6-sqlite; do
+            grep -q "^Inst $package " "$scratch/apt.txt" || fail "apt on an empty system would not install $package"
+        done
+    else
+        cat "$scratch/apt.txt" >&2
+        fail "apt-get cannot install $(basename "$deb") on an empty system"
+    fi
+else
+    echo "no apt package lists (apt-get update): installation on an empty system not simulated"
+fi
 
 # --- What the desktop needs, in the package and valid.
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
