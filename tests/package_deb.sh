@@ -93,6 +93,10 @@ done
 if ! appstreamcli validate --no-net --pedantic "$scratch/root/usr/share/metainfo/$app_id.metainfo.xml"; then
     fail "appstreamcli validate rejects the metainfo"
 fi
+# A software centre shows the newest release of the metainfo as the version: it is the package's.
+metainfo_release=$(grep -o '<release version="[^"]*"' "$scratch/root/usr/share/metainfo/$app_id.metainfo.xml" | head -1 | cut -d'"' -f2)
+[[ "$metainfo_release" == "$(dpkg-deb -f "$deb" Version)" ]] \
+    || fail "the metainfo's newest release is '$metainfo_release', the package is $(dpkg-deb -f "$deb" Version): add a <release>"
 # The metainfo with the desktop file and icon it points to, as a software centre reads them.
 if ! appstreamcli validate-tree --no-net "$scratch/root"; then
     fail "appstreamcli validate-tree rejects the installed tree"
