@@ -727,7 +727,10 @@ void MainWindow::dropEvent(QDropEvent *event)
     if (paths.isEmpty())
         return;
     event->acceptProposedAction();
-    importAndClassify(paths);
+    if (paths.size() == 1 && isCatalogFileName(paths.first()) && QFileInfo(paths.first()).isFile())
+        openCatalog(paths.first());
+    else
+        importAndClassify(paths);
 }
 
 template <typename ConcreteJob, typename OnEnded>
@@ -896,6 +899,7 @@ void MainWindow::buildStartPage()
     connect(m_startPage, &StartPage::addWeightsRequested, this, &MainWindow::chooseAndAddPretrainedWeights);
     connect(m_startPage, &StartPage::importUnlabelledRequested, this, [this] { chooseAndImport(true); });
     connect(m_startPage, &StartPage::unlabelledDropped, this, &MainWindow::importAndClassify);
+    connect(m_startPage, &StartPage::catalogDropped, this, &MainWindow::openCatalog);
     connect(m_startPage, &StartPage::departmentFoldersDropped, this, [this](const QString &dir) {
         ImportRequest request;
         request.source = ImportRequest::Source::DepartmentFolders;
