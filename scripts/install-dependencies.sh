@@ -14,6 +14,8 @@ packages=(
     libopenblas0-openmp
     # tests: torchvision as the numerical reference, a virtual display for GUI screenshots
     python3-torch python3-torchvision xvfb xauth imagemagick
+    # the Debian package: its manual pages (help2man), and what tests/package_deb.sh checks it with
+    help2man dpkg-dev lintian appstream desktop-file-utils shared-mime-info libglib2.0-bin man-db
 )
 
 missing=()

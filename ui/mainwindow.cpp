@@ -561,17 +561,22 @@ void MainWindow::showNearDuplicates()
 void MainWindow::chooseAndOpenCatalog()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Catalog"), QString(),
-                                                      tr("Accession catalogs (*.db *.accession);;All files (*)"));
+                                                      tr("Accession catalogs (*.accession *.db);;All files (*)"));
     if (!path.isEmpty())
         openCatalog(path);
 }
 
 void MainWindow::chooseAndCreateCatalog()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("New Catalog"), QStringLiteral("catalog.db"),
-                                                      tr("Accession catalogs (*.db *.accession)"));
-    if (!path.isEmpty())
-        openCatalog(path);
+    // .accession is the catalogs' own type (application/x-accession-catalog), which the desktop opens with Accession;
+    // .db stays accepted for catalogs made before it.
+    QString path = QFileDialog::getSaveFileName(this, tr("New Catalog"), QStringLiteral("catalog.accession"),
+                                                tr("Accession catalogs (*.accession *.db)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".accession");
+    openCatalog(path);
 }
 
 void MainWindow::chooseAndImport(bool folders)
@@ -722,7 +727,10 @@ void MainWindow::dropEvent(QDropEvent *event)
     if (paths.isEmpty())
         return;
     event->acceptProposedAction();
-    importAndClassify(paths);
+    if (paths.size() == 1 && isCatalogFileName(paths.first()) && QFileInfo(paths.first()).isFile())
+        openCatalog(paths.first());
+    else
+        importAndClassify(paths);
 }
 
 template <typename ConcreteJob, typename OnEnded>
@@ -891,6 +899,7 @@ void MainWindow::buildStartPage()
     connect(m_startPage, &StartPage::addWeightsRequested, this, &MainWindow::chooseAndAddPretrainedWeights);
     connect(m_startPage, &StartPage::importUnlabelledRequested, this, [this] { chooseAndImport(true); });
     connect(m_startPage, &StartPage::unlabelledDropped, this, &MainWindow::importAndClassify);
+    connect(m_startPage, &StartPage::catalogDropped, this, &MainWindow::openCatalog);
     connect(m_startPage, &StartPage::departmentFoldersDropped, this, [this](const QString &dir) {
         ImportRequest request;
         request.source = ImportRequest::Source::DepartmentFolders;

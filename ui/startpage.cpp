@@ -78,6 +78,10 @@ void StartPage::handleDroppedPaths(const QStringList &paths)
             Q_EMIT departmentFoldersDropped(info.filePath());
             return;
         }
+        if (info.isFile() && isCatalogFileName(info.filePath())) {
+            Q_EMIT catalogDropped(info.filePath());
+            return;
+        }
         if (info.isFile() && info.suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0) {
             Q_EMIT csvDropped(info.filePath());
             return;
@@ -101,6 +105,11 @@ QStringList droppedLocalPaths(const QMimeData *mimeData)
             paths << url.toLocalFile();
     }
     return paths;
+}
+
+bool isCatalogFileName(const QString &path)
+{
+    return QFileInfo(path).suffix().compare(QLatin1String("accession"), Qt::CaseInsensitive) == 0;
 }
 
 void StartPage::dropEvent(QDropEvent *event)

@@ -7,6 +7,8 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 
 namespace {
@@ -45,9 +47,14 @@ const std::vector<Command> &commands()
 
 void printUsage()
 {
+    // The name column is as wide as the longest name and two spaces, so that no name runs into its summary.
+    qsizetype nameWidth = 0;
+    for (const Command &command : commands())
+        nameWidth = std::max(nameWidth, qsizetype(std::strlen(command.name)));
     QString text = QStringLiteral("Usage: accession-cli COMMAND [OPTIONS]   (accession-cli COMMAND --help for each)\n\nCommands:\n");
     for (const Command &command : commands())
-        text += QStringLiteral("  %1%2\n").arg(QString::fromLatin1(command.name), -14).arg(QString::fromLatin1(command.summary));
+        text += QStringLiteral("  ") + QString::fromLatin1(command.name).leftJustified(nameWidth + 2)
+            + QString::fromLatin1(command.summary) + QLatin1Char('\n');
     accession::cli::printLine(text);
 }
 

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void failsWithOneLineWhenItCannotRun();
     void everyCommandHasHelp_data();
     void everyCommandHasHelp();
+    void usageListsEachCommandInColumns();
 };
 
 void TestCliImport::importsCsvAndPrintsJsonSummary()
@@ -342,6 +344,36 @@ void TestCliImport::everyCommandHasHelp()
     QCOMPARE(runCli({command, QStringLiteral("--help")}, &out), 0);
     QVERIFY2(out.contains(QByteArray("Usage: accession-cli " + command.toUtf8())), out.constData());
     QVERIFY(out.contains("--catalog"));
+}
+
+// The man page is made from this list: a name that runs into its summary ("near-duplicatesfind ...") reads as one word.
+void TestCliImport::usageListsEachCommandInColumns()
+{
+    QByteArray out;
+    QCOMPARE(runCli({QStringLiteral("--help")}, &out), 0);
+    const QString text = QString::fromUtf8(out);
+    const qsizetype commandsAt = text.indexOf(QStringLiteral("Commands:\n"));
+    QVERIFY2(commandsAt >= 0, out.constData());
+    const QStringList lines = text.mid(commandsAt + 10).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY2(lines.size() >= 12, out.constData());
+    const QRegularExpression row(QStringLiteral("^  ([a-z-]+)  +(\\S.*)$"));
+    qsizetype summaryColumn = -1;
+    QStringList names;
+    for (const QString &line : lines) {
+        const QRegularExpressionMatch match = row.match(line);
+        QVERIFY2(match.hasMatch(), qPrintable(QStringLiteral("not 'name  summary': '%1'").arg(line)));
+        if (summaryColumn < 0)
+            summaryColumn = match.capturedStart(2);
+        QCOMPARE(match.capturedStart(2), summaryColumn);
+        names << match.captured(1);
+    }
+    for (const char *command : {"label-issues", "near-duplicates", "met-import", "iiif-import"})
+        QVERIFY2(names.contains(QLatin1String(command)), command);
+    // Each listed command answers --help with its own usage.
+    for (const QString &name : std::as_const(names)) {
+        QCOMPARE(runCli({name, QStringLiteral("--help")}, &out), 0);
+        QVERIFY2(out.startsWith(QByteArray("Usage: accession-cli " + name.toUtf8())), out.constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCliImport)

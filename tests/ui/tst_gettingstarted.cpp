@@ -47,6 +47,7 @@ private Q_SLOTS:
     void folderDroppedOnTheStartPageImportsLabelled();
     void importLabelledCsvUsesTheMappedColumns();
     void csvDroppedOnTheStartPageOpensTheMapping();
+    void catalogDroppedIsOpenedNotImported();
     void addModelFileRegistersAValidModelAndRefusesABrokenOne();
     void exportWritesCsvJsonAndFoldersMatchingTheCatalog();
 
@@ -144,6 +145,43 @@ void TestGettingStarted::folderDroppedOnTheStartPageImportsLabelled()
     const QMap<QString, int> counts = labelCounts(*testCatalog(window.session()));
     QCOMPARE(counts.value(QStringLiteral("Medieval Art")), 3);
     QCOMPARE(counts.value(QStringLiteral("Arms and Armor")), 3);
+}
+
+// An .accession file (the catalogs' own type) dropped on the start page or the window is opened, not imported.
+void TestGettingStarted::catalogDroppedIsOpenedNotImported()
+{
+    const QString first = m_dir.filePath(QStringLiteral("dropped-first.accession"));
+    const QString second = m_dir.filePath(QStringLiteral("dropped-second.accession"));
+    for (const QString &path : {first, second}) {
+        MainWindow maker;
+        QVERIFY(openCatalogAndWait(maker, path));
+    }
+    MainWindow window;
+    QVERIFY(openCatalogAndWait(window, m_dir.filePath(QStringLiteral("before-drop.db"))));
+    window.show();
+    QVERIFY(window.startPage()->isVisible());
+
+    const auto drop = [](QWidget *target, const QString &path) {
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &enter);
+        QDropEvent dropped(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &dropped);
+        return enter.isAccepted() && dropped.isAccepted();
+    };
+    QSignalSpy opened(&window, &MainWindow::catalogOpened);
+    QVERIFY(drop(window.startPage(), first));
+    QVERIFY(!window.isJobRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 60000);
+    QCOMPARE(opened.at(0).at(0).toString(), first);
+    QCOMPARE(window.session()->path(), first);
+
+    QVERIFY(drop(&window, second));
+    QVERIFY(!window.isJobRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 2, 60000);
+    QCOMPARE(window.session()->path(), second);
+    QCOMPARE(Catalog(second).itemCount(), 0);
 }
 
 void TestGettingStarted::importLabelledCsvUsesTheMappedColumns()
