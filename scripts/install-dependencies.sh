@@ -6,14 +6,16 @@ set -euo pipefail
 packages=(
     # toolchain
     g++ cmake ninja-build pkg-config
-    # Qt 6: widgets, charts (which also need the OpenGL headers), the SQLite driver
-    qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6opengl6-dev libgl-dev fonts-dejavu-core
+    # Qt 6: widgets, charts (which also need the OpenGL headers), the SQLite and PostgreSQL drivers
+    qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6sql6-psql libqt6opengl6-dev libgl-dev fonts-dejavu-core
     # networks and images
     libtorch-dev libopencv-dev libjpeg-dev zlib1g-dev
     # an optimised BLAS behind Debian's libblas.so.3 (torch otherwise uses the slow reference BLAS)
     libopenblas0-openmp
     # tests: torchvision as the numerical reference, a virtual display for GUI screenshots
     python3-torch python3-torchvision xvfb xauth imagemagick
+    # tests: a throwaway PostgreSQL cluster (initdb, pg_ctl) for the shared-catalog backend
+    postgresql
 )
 
 missing=()
