@@ -1,5 +1,6 @@
 #include "catalog.h"
 
+#include "catalogfolders.h"
 #include "migrations.h"
 #include "transactionguard.h"
 #include "imaging/perceptualhash.h"
@@ -12,9 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
-#include <QRegularExpression>
 #include <QSqlRecord>
-#include <QStandardPaths>
 #include <QSet>
 #include <QHash>
 #include <QSysInfo>
@@ -450,16 +449,7 @@ int Catalog::schemaVersion() const
 
 QString Catalog::imageStoreDir() const
 {
-    if (dialect() == SqlDialect::PostgreSQL) {
-        QString name = QStringLiteral("%1-%2-%3").arg(m_location.host.isEmpty() ? QStringLiteral("local") : m_location.host)
-                           .arg(m_location.port > 0 ? m_location.port : 5432)
-                           .arg(m_location.databaseName);
-        name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")), QStringLiteral("_"));
-        return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/shared-catalogs/") + name
-            + QStringLiteral(".images");
-    }
-    const QFileInfo info(m_path);
-    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".images");
+    return catalogSideFolder(m_location, QStringLiteral(".images"));
 }
 
 QString Catalog::setting(const QString &key, const QString &fallback) const

@@ -1,9 +1,11 @@
 #include "cataloglocation.h"
 
+#include "catalogfolders.h"
 #include "catalogtypes.h"
 
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -57,6 +59,22 @@ CatalogLocation CatalogLocation::parse(const QString &location)
     }
     result.connectOptions = options.join(QLatin1Char(';'));
     return result;
+}
+
+QString catalogSideFolder(const CatalogLocation &location, const QString &suffix)
+{
+    if (location.dialect == SqlDialect::SQLite) {
+        const QFileInfo info(location.filePath);
+        return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + suffix;
+    }
+    QString name = QStringLiteral("%1-%2-%3")
+                       .arg(location.host.isEmpty() ? QStringLiteral("local") : location.host)
+                       .arg(location.port > 0 ? location.port : 5432)
+                       .arg(location.databaseName);
+    static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]"));
+    name.replace(unsafe, QStringLiteral("_"));
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/shared-catalogs/") + name
+        + suffix;
 }
 
 QString CatalogLocation::display() const
