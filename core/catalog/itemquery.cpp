@@ -7,17 +7,27 @@ namespace accession {
 
 namespace {
 
+// What a caption names the work by: its title and its object number, when its source gave them (cut short here,
+// since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
+QString captionColumns(SqlDialect dialect)
+{
+    if (dialect == SqlDialect::SQLite) {
+        return QStringLiteral(" CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
+                              "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
+                              " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END,");
+    }
+    const auto json = [dialect](const char *key) { return Catalog::jsonTextSql(dialect, QStringLiteral("i.metadata"), QLatin1String(key)); };
+    return QStringLiteral(" substr(COALESCE(%1, %2, %3), 1, 400), substr(%4, 1, 400),")
+        .arg(json("title"), json("canvas_label"), json("manifest_label"), json("accessionNumber"));
+}
+
 QString selectClause(SqlDialect dialect)
 {
-    const auto json = [dialect](const char *key) { return Catalog::jsonTextSql(dialect, QStringLiteral("i.metadata"), QLatin1String(key)); };
     return QStringLiteral("SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
                           " CASE WHEN l.id IS NOT NULL THEN d.name"
                           "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
                           " l.source, pd.name, COALESCE(p.confidence, -1), " ACCESSION_SQL_ITEM_STATUS " AS status,")
-        // What a caption names the work by: its title and its object number, when its source gave them (cut short
-        // here, since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
-        + QStringLiteral(" substr(COALESCE(%1, %2, %3), 1, 400), substr(%4, 1, 400),")
-              .arg(json("title"), json("canvas_label"), json("manifest_label"), json("accessionNumber"))
+        + captionColumns(dialect)
         + QStringLiteral(" p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score"
                          " FROM items i"
                          " LEFT JOIN labels l ON l.id = i.current_label_id"
