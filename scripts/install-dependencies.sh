@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
     # toolchain
     g++ cmake ninja-build pkg-config
-    # Qt 6: widgets, charts (which also need the OpenGL headers), the SQLite driver
-    qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6opengl6-dev libgl-dev fonts-dejavu-core
+    # Qt 6: widgets, charts (which also need the OpenGL headers), the SQLite and PostgreSQL drivers
+    qt6-base-dev qt6-charts-dev libqt6sql6-sqlite libqt6sql6-psql libqt6opengl6-dev libgl-dev fonts-dejavu-core
     # networks and images
     libtorch-dev libopencv-dev libjpeg-dev zlib1g-dev
     # an optimised BLAS behind Debian's libblas.so.3 (torch otherwise uses the slow reference BLAS)
@@ -16,6 +16,8 @@ packages=(
     python3-torch python3-torchvision xvfb xauth imagemagick
     # the Debian package: its manual pages (help2man), and what tests/package_deb.sh checks it with
     help2man dpkg-dev lintian appstream desktop-file-utils shared-mime-info libglib2.0-bin man-db
+    # tests: a throwaway PostgreSQL cluster (initdb, pg_ctl) for the shared-catalog backend
+    postgresql
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #include "cliutil.h"
 
+#include "catalog/cataloglocation.h"
 #include "ml/architecture.h"
 
+#include <QFileInfo>
 #include <QJsonDocument>
 
 #include <cstdio>
@@ -86,7 +88,16 @@ bool stderrIsTerminal()
 
 QCommandLineOption catalogOption()
 {
-    return QCommandLineOption(QStringLiteral("catalog"), QStringLiteral("Catalog file."), QStringLiteral("FILE"));
+    return QCommandLineOption(QStringLiteral("catalog"),
+                              QStringLiteral("Catalog file, or a shared catalog postgresql://[user@]host[:port]/dbname (the "
+                                             "password from PGPASSWORD, ~/.pgpass or a service file)."),
+                              QStringLiteral("FILE|URL"));
+}
+
+void requireExistingCatalog(const QString &location)
+{
+    if (!CatalogLocation::isPostgresUrl(location) && !QFileInfo::exists(location))
+        throw CliError(QStringLiteral("no catalog at %1").arg(location));
 }
 
 void addBackboneOptions(QCommandLineParser &parser)

@@ -51,6 +51,8 @@ constexpr int kExitNothingImported = 3;
 int importExitStatus(bool cancelled, bool anythingInCatalog, bool anyFailure);
 
 QCommandLineOption catalogOption();
+// Refuses a catalog file that is not there ("no catalog at PATH"); a postgresql:// URL is checked when it is opened.
+void requireExistingCatalog(const QString &location);
 
 // The network whose backbone gives features (label-issues, near-duplicates): --model, or --weights with --arch.
 struct BackboneChoice

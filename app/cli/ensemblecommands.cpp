@@ -41,8 +41,8 @@ int runEnsemble(const QStringList &arguments)
         throw CliError(QStringLiteral("give at least two --model files"), 2);
     request.outPath = requiredValue(parser, QStringLiteral("out"));
     request.catalogPath = parser.value(QStringLiteral("catalog"));
-    if (!request.catalogPath.isEmpty() && !QFileInfo::exists(request.catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    if (!request.catalogPath.isEmpty())
+        requireExistingCatalog(request.catalogPath);
     if (parser.isSet(QStringLiteral("tta")))
         request.testTimeAugmentation = testTimeAugmentationOption(parser, QStringLiteral("tta"));
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);

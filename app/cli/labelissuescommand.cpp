@@ -34,8 +34,7 @@ int runLabelIssues(const QStringList &arguments)
 
     LabelIssueRequest request;
     request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(request.catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    requireExistingCatalog(request.catalogPath);
     const BackboneChoice backbone = backboneChoice(parser);
     request.modelPath = backbone.modelPath;
     request.weightsPath = backbone.weightsPath;

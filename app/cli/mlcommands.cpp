@@ -91,8 +91,7 @@ int runTrain(const QStringList &arguments)
 
     TrainingOptions options;
     options.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(options.catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(options.catalogPath));
+    requireExistingCatalog(options.catalogPath);
     const auto architecture = architectureFromName(requiredValue(parser, QStringLiteral("arch")));
     if (!architecture)
         throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
@@ -241,8 +240,7 @@ int runEvaluate(const QStringList &arguments)
     if (parser.isSet(QStringLiteral("catalog"))) {
         request.source = EvaluationRequest::Source::Catalog;
         request.catalogPath = parser.value(QStringLiteral("catalog"));
-        if (!QFileInfo::exists(request.catalogPath))
-            throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+        requireExistingCatalog(request.catalogPath);
         request.allLabelledItems = parser.isSet(QStringLiteral("all-labelled"));
     } else if (parser.isSet(QStringLiteral("folders"))) {
         request.source = EvaluationRequest::Source::DepartmentFolders;

@@ -63,8 +63,7 @@ int runNearDuplicates(const QStringList &arguments)
 
     NearDuplicateRequest request;
     request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(request.catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    requireExistingCatalog(request.catalogPath);
     const BackboneChoice backbone = backboneChoice(parser);
     request.modelPath = backbone.modelPath;
     request.weightsPath = backbone.weightsPath;

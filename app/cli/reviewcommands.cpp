@@ -64,8 +64,7 @@ int runModels(const QStringList &arguments)
     if (!parseCommand(parser, arguments, QStringLiteral("accession-cli models --catalog FILE [--register MODEL] [--activate ID] [--threshold P] [--json]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    requireExistingCatalog(catalogPath);
     if (parser.isSet(QStringLiteral("register")))
         registerModelFile(catalogPath, parser.value(QStringLiteral("register")));
     Catalog catalog(catalogPath);
@@ -116,8 +115,7 @@ int runClassify(const QStringList &arguments)
         return 0;
     ClassifyRequest request;
     request.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(request.catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(request.catalogPath));
+    requireExistingCatalog(request.catalogPath);
     request.modelPath = parser.value(QStringLiteral("model"));
     request.paths = parser.positionalArguments();
     request.threads = intValue(parser, QStringLiteral("threads"), 0, 0);
@@ -178,8 +176,7 @@ int runReview(const QStringList &arguments)
     if (!parseCommand(parser, arguments, QStringLiteral("accession-cli review --catalog FILE [--threshold P] [--limit N] --json")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    requireExistingCatalog(catalogPath);
     Catalog catalog(catalogPath);
     const auto active = ModelRegistry(catalog).activeModel();
     if (!active)
@@ -242,8 +239,7 @@ int runDecide(const QStringList &arguments)
     if (!parseCommand(parser, arguments, QStringLiteral("accession-cli decide --catalog FILE --item ID (--accept | --department NAME | --skip | --unfile | --undo) [--json]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    requireExistingCatalog(catalogPath);
     const qint64 item = intValue(parser, QStringLiteral("item"), 0, 1);
     if (item == 0)
         throw CliError(QStringLiteral("--item is required (see --help)"), 2);
@@ -294,8 +290,7 @@ int runExport(const QStringList &arguments)
     if (!parseCommand(parser, arguments, QStringLiteral("accession-cli export --catalog FILE --format csv|json|folders [--out PATH] [--out-of-scope]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
-    if (!QFileInfo::exists(catalogPath))
-        throw CliError(QStringLiteral("no catalog at %1").arg(catalogPath));
+    requireExistingCatalog(catalogPath);
     const QString format = requiredValue(parser, QStringLiteral("format"));
     if (format != QLatin1String("csv") && format != QLatin1String("json") && format != QLatin1String("folders"))
         throw CliError(QStringLiteral("--format takes csv, json or folders, not '%1'").arg(format), 2);

@@ -1,5 +1,6 @@
 #include "catalog.h"
 
+#include "catalogfolders.h"
 #include "migrations.h"
 #include "transactionguard.h"
 #include "imaging/perceptualhash.h"
@@ -125,9 +126,27 @@ std::optional<LabelSource> labelSourceFromName(const QString &name)
     return std::nullopt;
 }
 
-Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &progress, IndexBuilds indexBuilds)
-    : m_path(QFileInfo(path).absoluteFilePath())
+Catalog::Catalog(const QString &location, OpenMode mode, const MigrationProgress &progress, IndexBuilds indexBuilds)
+    : m_location(CatalogLocation::parse(location))
+    , m_path(m_location.display())
     , m_connectionName(QStringLiteral("accession-catalog-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+    try {
+        if (m_location.dialect == SqlDialect::SQLite)
+            openSqlite(mode);
+        else
+            openPostgres();
+        migrate(progress, indexBuilds);
+    } catch (...) {
+        // The destructor does not run for a constructor that throws: give the connection's name back here.
+        m_database.close();
+        m_database = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        throw;
+    }
+}
+
+void Catalog::openSqlite(OpenMode mode)
 {
     const QFileInfo info(m_path);
     if (!info.exists()) {
@@ -155,7 +174,43 @@ Catalog::Catalog(const QString &path, OpenMode mode, const MigrationProgress &pr
         fail(QStringLiteral("cannot read catalog"), probe.lastError().text());
     probe.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     probe.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    migrate(progress, indexBuilds);
+}
+
+void Catalog::openPostgres()
+{
+    m_database = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+    if (!m_database.isValid())
+        throw CatalogError(QStringLiteral("cannot open catalog %1: the Qt PostgreSQL driver is not installed (package libqt6sql6-psql)")
+                               .arg(m_path));
+    m_database.setHostName(m_location.host);
+    if (m_location.port > 0)
+        m_database.setPort(m_location.port);
+    m_database.setUserName(m_location.user);
+    m_database.setDatabaseName(m_location.databaseName);
+    // No password here: libpq reads PGPASSWORD, ~/.pgpass or the service file itself when none is given.
+    QStringList options;
+    if (!m_location.connectOptions.isEmpty())
+        options << m_location.connectOptions;
+    if (!m_location.connectOptions.contains(QLatin1String("connect_timeout=")))
+        options << QStringLiteral("connect_timeout=10"); // a server that is down or unreachable says so soon
+    m_database.setConnectOptions(options.join(QLatin1Char(';')));
+    if (!m_database.open()) {
+        const QSqlError error = m_database.lastError();
+        const QString reason = error.databaseText().trimmed().isEmpty() ? error.text() : error.databaseText().trimmed();
+        fail(QStringLiteral("cannot connect to"), QString(reason).replace(QLatin1Char('\n'), QLatin1Char(' ')));
+    }
+    QSqlQuery session(m_database);
+    // NOTICEs ("already exists, skipping") would go to stderr; a lock held by another client is waited for as
+    // long as SQLite's busy timeout waits for another process's write.
+    if (!session.exec(QStringLiteral("SET client_min_messages = warning"))
+        || !session.exec(QStringLiteral("SET lock_timeout = %1").arg(std::max<qint64>(1, qint64(busyTimeoutSeconds()) * 1000))))
+        fail(QStringLiteral("cannot prepare the session on catalog"), session.lastError().text());
+}
+
+void Catalog::lockSchema()
+{
+    if (dialect() == SqlDialect::PostgreSQL)
+        run(QStringLiteral("SELECT pg_advisory_xact_lock(:key)"), {{QStringLiteral("key"), kSchemaLockKey}}).finish();
 }
 
 bool Catalog::execWaiting(QSqlQuery &query, const QString &sql) const
@@ -191,7 +246,10 @@ void Catalog::fail(const QString &what, const QString &reason) const
 QSqlQuery Catalog::run(const QString &sql, const QVariantMap &bindings) const
 {
     QSqlQuery query(m_database);
-    query.setForwardOnly(true);
+    // Forward-only makes Qt's PostgreSQL driver stream rows, and then a second statement run while the caller still
+    // reads the first (common here: each row looks something up) loses the first's rows. PostgreSQL's rows come
+    // whole instead; SQLite's step by step, as before.
+    query.setForwardOnly(dialect() == SqlDialect::SQLite);
     if (!query.prepare(sql))
         fail(QStringLiteral("cannot prepare a statement on catalog"), query.lastError().text());
     for (auto it = bindings.cbegin(); it != bindings.cend(); ++it)
@@ -199,6 +257,23 @@ QSqlQuery Catalog::run(const QString &sql, const QVariantMap &bindings) const
     if (!query.exec())
         fail(QStringLiteral("cannot update catalog"), query.lastError().text());
     return query;
+}
+
+qint64 Catalog::insert(const QString &sql, const QVariantMap &bindings) const
+{
+    QSqlQuery query = run(sql + QStringLiteral(" RETURNING id"), bindings);
+    if (!query.next())
+        fail(QStringLiteral("cannot update catalog"), QStringLiteral("an insert returned no id"));
+    const qint64 id = query.value(0).toLongLong();
+    query.finish(); // SQLite ends the statement, and in autocommit its transaction, only here
+    return id;
+}
+
+QString Catalog::jsonTextSql(SqlDialect dialect, const QString &column, const QString &key)
+{
+    if (dialect == SqlDialect::SQLite)
+        return QStringLiteral("CASE WHEN json_valid(%1) THEN json_extract(%1, '$.%2') END").arg(column, key);
+    return QStringLiteral("accession_json_text(%1, '%2')").arg(column, key); // made by migration 1 (migrations.cpp)
 }
 
 int Catalog::busyTimeoutSeconds()
@@ -216,8 +291,18 @@ QString Catalog::nowText()
 void Catalog::migrate(const MigrationProgress &progress, IndexBuilds indexBuilds)
 {
     QSqlQuery query(m_database);
-    if (!execWaiting(query, QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")))
-        fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
+    const QString createSettings = QStringLiteral("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    if (dialect() == SqlDialect::SQLite) {
+        if (!execWaiting(query, createSettings))
+            fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
+    } else {
+        // Two clients creating the table at once would clash in PostgreSQL's own catalog: one waits for the other.
+        TransactionGuard transaction(m_database);
+        lockSchema();
+        if (!query.exec(createSettings))
+            fail(QStringLiteral("cannot prepare catalog"), query.lastError().text());
+        transaction.commit();
+    }
     const int version = schemaVersion();
     if (version > kSchemaVersion) {
         throw CatalogError(QStringLiteral("catalog %1 was written by a newer version of Accession (schema %2; "
@@ -246,11 +331,15 @@ int Catalog::migrateSchema(const MigrationProgress &progress, int indexSteps)
     bool replacesTables = false;
     for (const Migration &migration : catalogMigrations())
         replacesTables = replacesTables || (migration.toVersion > unlockedVersion && migration.replacesTables);
+    const bool sqlite = dialect() == SqlDialect::SQLite;
+    // PostgreSQL changes tables in place (migrations.cpp), its references checked as it goes.
+    replacesTables = replacesTables && sqlite;
     if (replacesTables)
         query.exec(QStringLiteral("PRAGMA foreign_keys=OFF"));
     int stepsDone = 0;
     try {
         TransactionGuard transaction(m_database);
+        lockSchema();
         // Another process may have migrated while this one waited for the write lock: read the version again.
         const int lockedVersion = schemaVersion();
         if (lockedVersion > kSchemaVersion) {
@@ -270,7 +359,10 @@ int Catalog::migrateSchema(const MigrationProgress &progress, int indexSteps)
                 if (progress)
                     progress(stepsDone, stepsTotal, QString::fromLatin1(migration.description));
                 ++stepsDone;
-                for (const QString &statement : migration.statements) {
+                for (const SchemaStatement &schemaStatement : migration.statements) {
+                    const QString statement = schemaStatement.forDialect(dialect());
+                    if (statement.isEmpty())
+                        continue; // the other dialect's
                     if (!query.exec(statement))
                         fail(QStringLiteral("cannot migrate catalog to schema %1 (%2)")
                                  .arg(migration.toVersion)
@@ -285,17 +377,21 @@ int Catalog::migrateSchema(const MigrationProgress &progress, int indexSteps)
         }
         transaction.commit();
     } catch (...) {
-        query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+        if (sqlite)
+            query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
         throw;
     }
-    query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    if (sqlite)
+        query.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     return stepsDone;
 }
 
 QVector<IndexBuild> Catalog::missingIndexBuilds() const
 {
     QSet<QString> present;
-    QSqlQuery query = run(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'index'"));
+    QSqlQuery query = run(dialect() == SqlDialect::SQLite
+                              ? QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'index'")
+                              : QStringLiteral("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"));
     while (query.next())
         present.insert(query.value(0).toString());
     QVector<IndexBuild> missing;
@@ -334,6 +430,7 @@ bool Catalog::buildIndexes(const QVector<IndexBuild> &indexes, int stepsBefore, 
         if (progress)
             progress(stepsBefore + built, stepsTotal, QStringLiteral("index for %1").arg(QLatin1String(index.description)));
         TransactionGuard transaction(m_database);
+        lockSchema(); // two PostgreSQL clients building the same index at once would clash
         QSqlQuery query(m_database);
         if (!query.exec(index.statement))
             fail(QStringLiteral("cannot build the index for %1 in catalog").arg(QLatin1String(index.description)),
@@ -352,8 +449,7 @@ int Catalog::schemaVersion() const
 
 QString Catalog::imageStoreDir() const
 {
-    const QFileInfo info(m_path);
-    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".images");
+    return catalogSideFolder(m_location, QStringLiteral(".images"));
 }
 
 QString Catalog::setting(const QString &key, const QString &fallback) const
@@ -439,10 +535,9 @@ qint64 Catalog::addDepartment(const QString &name)
     // No transaction of its own: a name another process adds in between fails the insert (names are unique).
     if (departmentIdByName(trimmed))
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
-    QSqlQuery query = run(QStringLiteral("INSERT INTO departments (name, position, created_at)"
-                                         " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM departments), :now)"),
-                          {{QStringLiteral("name"), trimmed}, {QStringLiteral("now"), nowText()}});
-    return query.lastInsertId().toLongLong();
+    return insert(QStringLiteral("INSERT INTO departments (name, position, created_at)"
+                                 " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM departments), :now)"),
+                  {{QStringLiteral("name"), trimmed}, {QStringLiteral("now"), nowText()}});
 }
 
 std::optional<qint64> Catalog::ensureDepartment(const QString &name)
@@ -476,7 +571,8 @@ void Catalog::renameDepartment(qint64 id, const QString &newName)
     if (clash && *clash != id)
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
     run(QStringLiteral("DELETE FROM department_aliases WHERE alias = :name"), {{QStringLiteral("name"), trimmed}});
-    run(QStringLiteral("INSERT OR REPLACE INTO department_aliases (alias, department_id) VALUES (:alias, :id)"),
+    run(QStringLiteral("INSERT INTO department_aliases (alias, department_id) VALUES (:alias, :id)"
+                       " ON CONFLICT(alias) DO UPDATE SET department_id = excluded.department_id"),
         {{QStringLiteral("alias"), current->name}, {QStringLiteral("id"), id}});
     run(QStringLiteral("UPDATE departments SET name = :name WHERE id = :id"),
         {{QStringLiteral("name"), trimmed}, {QStringLiteral("id"), id}});
@@ -520,10 +616,10 @@ qint64 Catalog::addDepartmentGroup(const QString &name)
                              {{QStringLiteral("name"), trimmed}});
     if (existing.next())
         return existing.value(0).toLongLong();
-    QSqlQuery query = run(QStringLiteral("INSERT INTO department_groups (name, position)"
-                                         " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM department_groups))"),
-                          {{QStringLiteral("name"), trimmed}});
-    return query.lastInsertId().toLongLong();
+    existing.finish();
+    return insert(QStringLiteral("INSERT INTO department_groups (name, position)"
+                                 " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM department_groups))"),
+                  {{QStringLiteral("name"), trimmed}});
 }
 
 void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
@@ -547,7 +643,7 @@ qint64 Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
     QSqlQuery replacedAlias = run(QStringLiteral("SELECT department_id FROM department_aliases WHERE alias = :alias"),
                                   {{QStringLiteral("alias"), from->name}});
     const QVariant replacedAliasDepartment = replacedAlias.next() ? replacedAlias.value(0) : QVariant();
-    const QSqlQuery record = run(QStringLiteral("INSERT INTO department_merges (from_id, from_name, from_position, from_group_id,"
+    const qint64 mergeId = insert(QStringLiteral("INSERT INTO department_merges (from_id, from_name, from_position, from_group_id,"
                                                 " from_created_at, into_id, replaced_alias_department_id, merged_at)"
                                                 " VALUES (:from, :name, :position, :group, :created, :into, :alias, :now)"),
                                  {{QStringLiteral("from"), fromId},
@@ -558,23 +654,23 @@ qint64 Catalog::mergeDepartments(qint64 fromId, qint64 intoId)
                                   {QStringLiteral("into"), intoId},
                                   {QStringLiteral("alias"), replacedAliasDepartment},
                                   {QStringLiteral("now"), nowText()}});
-    const qint64 mergeId = record.lastInsertId().toLongLong();
     const QVariantMap moved{{QStringLiteral("merge"), mergeId}, {QStringLiteral("from"), fromId}};
     // The rows the merge moves, recorded before they move: the undo moves back these and no others.
     run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
-                       " SELECT :merge, 'label', id FROM labels WHERE department_id = :from"), moved);
+                       " SELECT CAST(:merge AS BIGINT), 'label', id FROM labels WHERE department_id = :from"), moved);
     run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
-                       " SELECT :merge, 'prediction', id FROM predictions WHERE predicted_department_id = :from"), moved);
+                       " SELECT CAST(:merge AS BIGINT), 'prediction', id FROM predictions WHERE predicted_department_id = :from"), moved);
     run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, row_id)"
-                       " SELECT :merge, 'decision', id FROM review_decisions WHERE department_id = :from"), moved);
+                       " SELECT CAST(:merge AS BIGINT), 'decision', id FROM review_decisions WHERE department_id = :from"), moved);
     run(QStringLiteral("INSERT INTO department_merge_moves (merge_id, row_kind, alias)"
-                       " SELECT :merge, 'alias', alias FROM department_aliases WHERE department_id = :from"), moved);
+                       " SELECT CAST(:merge AS BIGINT), 'alias', alias FROM department_aliases WHERE department_id = :from"), moved);
     const QVariantMap ids{{QStringLiteral("from"), fromId}, {QStringLiteral("into"), intoId}};
     run(QStringLiteral("UPDATE labels SET department_id = :into WHERE department_id = :from"), ids);
     run(QStringLiteral("UPDATE predictions SET predicted_department_id = :into WHERE predicted_department_id = :from"), ids);
     run(QStringLiteral("UPDATE review_decisions SET department_id = :into WHERE department_id = :from"), ids);
     run(QStringLiteral("UPDATE department_aliases SET department_id = :into WHERE department_id = :from"), ids);
-    run(QStringLiteral("INSERT OR REPLACE INTO department_aliases (alias, department_id) VALUES (:alias, :into)"),
+    run(QStringLiteral("INSERT INTO department_aliases (alias, department_id) VALUES (:alias, :into)"
+                       " ON CONFLICT(alias) DO UPDATE SET department_id = excluded.department_id"),
         {{QStringLiteral("alias"), from->name}, {QStringLiteral("into"), intoId}});
     run(QStringLiteral("DELETE FROM departments WHERE id = :from"), {{QStringLiteral("from"), fromId}});
     transaction.commit();
@@ -702,7 +798,7 @@ QVector<QByteArray> Catalog::allContentHashes() const
 
 qint64 Catalog::insertItem(const NewItem &item)
 {
-    QSqlQuery query = run(
+    const qint64 id = insert(
         QStringLiteral("INSERT INTO items (content_hash, path, external_id, width, height, format, file_size,"
                        " stored_copy, imported_at, metadata)"
                        " VALUES (:hash, :path, :external_id, :width, :height, :format, :file_size, :stored_copy,"
@@ -717,7 +813,6 @@ qint64 Catalog::insertItem(const NewItem &item)
          {QStringLiteral("stored_copy"), item.storedCopy ? 1 : 0},
          {QStringLiteral("now"), nowText()},
          {QStringLiteral("metadata"), QString::fromUtf8(QJsonDocument(item.metadata).toJson(QJsonDocument::Compact))}});
-    const qint64 id = query.lastInsertId().toLongLong();
     if (!item.thumbnailJpeg.isEmpty()) {
         run(QStringLiteral("INSERT INTO thumbnails (item_id, width, height, jpeg) VALUES (:id, :width, :height, :jpeg)"),
             {{QStringLiteral("id"), id},
@@ -743,7 +838,7 @@ QByteArray Catalog::thumbnailJpeg(qint64 itemId) const
 qint64 Catalog::addLabel(qint64 itemId, qint64 departmentId, LabelSource source, qint64 modelId, qint64 decisionId)
 {
     const QVariant noId{QMetaType(QMetaType::LongLong)}; // braces: Clang reads parentheses as a function declaration
-    QSqlQuery query = run(QStringLiteral("INSERT INTO labels (item_id, department_id, source, created_at, model_id, decision_id)"
+    return insert(QStringLiteral("INSERT INTO labels (item_id, department_id, source, created_at, model_id, decision_id)"
                                          " VALUES (:item, :department, :source, :now, :model, :decision)"),
                           {{QStringLiteral("item"), itemId},
                            {QStringLiteral("department"), departmentId},
@@ -751,7 +846,6 @@ qint64 Catalog::addLabel(qint64 itemId, qint64 departmentId, LabelSource source,
                            {QStringLiteral("now"), nowText()},
                            {QStringLiteral("model"), modelId > 0 ? QVariant(modelId) : noId},
                            {QStringLiteral("decision"), decisionId > 0 ? QVariant(decisionId) : noId}});
-    return query.lastInsertId().toLongLong();
 }
 
 void Catalog::retractLabel(qint64 labelId)
@@ -844,10 +938,9 @@ std::optional<qint64> Catalog::splitId(quint64 seed, double validationFraction) 
 
 qint64 Catalog::createSplit(quint64 seed, double validationFraction)
 {
-    QSqlQuery query = run(QStringLiteral("INSERT INTO splits (seed, validation_fraction, created_at) VALUES (:seed, :fraction, :now)"),
-                          {{QStringLiteral("seed"), qint64(seed)}, {QStringLiteral("fraction"), validationFraction},
-                           {QStringLiteral("now"), nowText()}});
-    return query.lastInsertId().toLongLong();
+    return insert(QStringLiteral("INSERT INTO splits (seed, validation_fraction, created_at) VALUES (:seed, :fraction, :now)"),
+                  {{QStringLiteral("seed"), qint64(seed)}, {QStringLiteral("fraction"), validationFraction},
+                   {QStringLiteral("now"), nowText()}});
 }
 
 QHash<qint64, bool> Catalog::splitAssignments(qint64 splitId) const
@@ -864,7 +957,8 @@ void Catalog::addSplitAssignments(qint64 splitId, const QVector<QPair<qint64, bo
 {
     TransactionGuard transaction(m_database);
     for (const auto &[itemId, validation] : assignments) {
-        run(QStringLiteral("INSERT OR IGNORE INTO split_items (split_id, item_id, validation) VALUES (:split, :item, :validation)"),
+        run(QStringLiteral("INSERT INTO split_items (split_id, item_id, validation) VALUES (:split, :item, :validation)"
+                           " ON CONFLICT DO NOTHING"),
             {{QStringLiteral("split"), splitId}, {QStringLiteral("item"), itemId}, {QStringLiteral("validation"), validation ? 1 : 0}});
     }
     transaction.commit();
@@ -916,21 +1010,21 @@ std::optional<QByteArray> Catalog::cachedResponse(const QString &url) const
 
 void Catalog::cacheResponse(const QString &url, const QByteArray &body)
 {
-    run(QStringLiteral("INSERT OR REPLACE INTO collection_cache (url, body, fetched_at) VALUES (:url, :body, :now)"),
+    run(QStringLiteral("INSERT INTO collection_cache (url, body, fetched_at) VALUES (:url, :body, :now)"
+                       " ON CONFLICT(url) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at"),
         {{QStringLiteral("url"), url}, {QStringLiteral("body"), body}, {QStringLiteral("now"), nowText()}});
 }
 
 qint64 Catalog::beginImportRun(const QString &source)
 {
     const qint64 pid = QCoreApplication::applicationPid();
-    QSqlQuery query = run(QStringLiteral("INSERT INTO import_runs (source, started_at, pid, host, process_identity)"
+    return insert(QStringLiteral("INSERT INTO import_runs (source, started_at, pid, host, process_identity)"
                                          " VALUES (:source, :now, :pid, :host, :identity)"),
                           {{QStringLiteral("source"), source},
                            {QStringLiteral("now"), nowText()},
                            {QStringLiteral("pid"), pid},
                            {QStringLiteral("host"), QSysInfo::machineHostName()},
                            {QStringLiteral("identity"), processIdentity(pid)}});
-    return query.lastInsertId().toLongLong();
 }
 
 void Catalog::finishImportRun(qint64 runId, const QString &status, qint64 imported, qint64 duplicates, qint64 failed)
@@ -1024,12 +1118,14 @@ QVector<ImportFailureRecord> Catalog::importFailures(qint64 runId) const
     return result;
 }
 
-// SQLite integers are signed: a hash is stored as the same 64 bits read as a signed number.
+// SQLite's integers and PostgreSQL's BIGINT are signed: a hash is stored as the same 64 bits read as a signed number.
 void Catalog::setPerceptualHash(qint64 itemId, quint64 hash)
 {
     const std::array<quint16, 4> bands = perceptualHashBands(hash);
-    run(QStringLiteral("INSERT OR REPLACE INTO perceptual_hashes (item_id, hash, band0, band1, band2, band3)"
-                       " VALUES (:item, :hash, :band0, :band1, :band2, :band3)"),
+    run(QStringLiteral("INSERT INTO perceptual_hashes (item_id, hash, band0, band1, band2, band3)"
+                       " VALUES (:item, :hash, :band0, :band1, :band2, :band3)"
+                       " ON CONFLICT(item_id) DO UPDATE SET hash = excluded.hash, band0 = excluded.band0, band1 = excluded.band1,"
+                       " band2 = excluded.band2, band3 = excluded.band3"),
         {{QStringLiteral("item"), itemId},
          {QStringLiteral("hash"), qint64(hash)},
          {QStringLiteral("band0"), int(bands[0])},
@@ -1062,10 +1158,10 @@ QVector<QPair<qint64, int>> Catalog::itemsNearPerceptualHash(quint64 hash, int m
     const std::array<quint16, 4> bands = perceptualHashBands(hash);
     // Four indexed lookups, one per band; a band shared by very many items (a common blank background) is
     // bounded, so a lookup never turns into a scan.
-    QSqlQuery query = run(QStringLiteral("SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band0 = :b0 LIMIT 2000)"
-                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band1 = :b1 LIMIT 2000)"
-                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band2 = :b2 LIMIT 2000)"
-                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band3 = :b3 LIMIT 2000)"),
+    QSqlQuery query = run(QStringLiteral("SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band0 = :b0 LIMIT 2000) AS band0_matches"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band1 = :b1 LIMIT 2000) AS band1_matches"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band2 = :b2 LIMIT 2000) AS band2_matches"
+                                         " UNION SELECT item_id, hash FROM (SELECT item_id, hash FROM perceptual_hashes WHERE band3 = :b3 LIMIT 2000) AS band3_matches"),
                           {{QStringLiteral("b0"), int(bands[0])},
                            {QStringLiteral("b1"), int(bands[1])},
                            {QStringLiteral("b2"), int(bands[2])},
@@ -1089,10 +1185,10 @@ void Catalog::replaceNearDuplicateGroups(const QVector<NearDuplicateGroup> &grou
     run(QStringLiteral("DELETE FROM near_duplicate_groups"));
     const QString now = nowText();
     for (const NearDuplicateGroup &group : groups) {
-        const qint64 groupId = run(QStringLiteral("INSERT INTO near_duplicate_groups (found_at) VALUES (:now)"),
-                                   {{QStringLiteral("now"), now}}).lastInsertId().toLongLong();
+        const qint64 groupId = insert(QStringLiteral("INSERT INTO near_duplicate_groups (found_at) VALUES (:now)"),
+                                      {{QStringLiteral("now"), now}});
         for (const qint64 itemId : group.items) {
-            run(QStringLiteral("INSERT OR IGNORE INTO near_duplicate_members (group_id, item_id) VALUES (:group, :item)"),
+            run(QStringLiteral("INSERT INTO near_duplicate_members (group_id, item_id) VALUES (:group, :item) ON CONFLICT DO NOTHING"),
                 {{QStringLiteral("group"), groupId}, {QStringLiteral("item"), itemId}});
         }
         for (const NearDuplicatePair &pair : group.pairs) {

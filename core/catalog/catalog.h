@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cataloglocation.h"
 #include "catalogtypes.h"
 
 #include <QSqlDatabase>
@@ -16,7 +17,8 @@ namespace accession {
 
 struct IndexBuild;
 
-// One thread's connection to a catalog file: departments, items, labels, runs. Create one per thread.
+// One thread's connection to a catalog (a SQLite file, or a PostgreSQL database shared by several machines):
+// departments, items, labels, runs. Create one per thread.
 class Catalog
 {
 public:
@@ -39,14 +41,24 @@ public:
     // window can show a large catalog while they are built in the background; reads are right without them.
     enum class IndexBuilds { WhileOpening, Deferred };
 
-    // Opens (and migrates) the catalog; throws CatalogError naming the file and the reason.
-    explicit Catalog(const QString &path, OpenMode mode = OpenMode::OpenExisting,
+    // PostgreSQL's advisory lock that migrations and index builds hold, so that clients starting at once migrate
+    // one after the other (the later one finds the work done). SQLite's write lock does this for a file.
+    static constexpr qint64 kSchemaLockKey = 0x4163636573736e31; // "Accessn1"
+
+    // Opens (and migrates) the catalog at location: a file path, or postgresql://[user@]host[:port]/dbname[?options]
+    // (the password from PGPASSWORD, ~/.pgpass or a service file). OpenMode applies to files: a PostgreSQL database
+    // is made by its administrator, and an empty one gets the schema. Throws CatalogError naming the location and
+    // the reason ("cannot connect to postgresql://...: <the server's reason>").
+    explicit Catalog(const QString &location, OpenMode mode = OpenMode::OpenExisting,
                      const MigrationProgress &progress = {}, IndexBuilds indexBuilds = IndexBuilds::WhileOpening);
     ~Catalog();
     Catalog(const Catalog &) = delete;
     Catalog &operator=(const Catalog &) = delete;
 
+    // The location as messages show it: the file's absolute path, or the URL (never with a password).
     QString path() const { return m_path; }
+    const CatalogLocation &location() const { return m_location; }
+    SqlDialect dialect() const { return m_location.dialect; }
     QSqlDatabase database() const { return m_database; }
     int schemaVersion() const;
     // The descriptions of the indexes the schema has that this file lacks (left by a Deferred open), in the
@@ -56,7 +68,8 @@ public:
     // stops between two when cancelled() says so (false then). Another connection building the same ones meanwhile
     // is harmless: whichever comes second finds them built. Throws CatalogError when one cannot be built.
     bool buildMissingIndexes(const MigrationProgress &progress = {}, const std::function<bool()> &cancelled = {});
-    // Folder beside the catalog where imports copy images when asked to.
+    // Folder beside the catalog file where imports copy images when asked to; for a PostgreSQL catalog, a folder
+    // of this machine's application data named after the database (the copies are not shared).
     QString imageStoreDir() const;
 
     // The busy timeout every connection gets: kDefaultBusyTimeoutSeconds or ACCESSION_CATALOG_BUSY_TIMEOUT.
@@ -174,10 +187,19 @@ public:
 
     // Runs a prepared statement with named placeholders; throws CatalogError on failure.
     QSqlQuery run(const QString &sql, const QVariantMap &bindings = {}) const;
+    // Runs an INSERT into a table with an id column and returns the new row's id (RETURNING id, which both
+    // dialects read; lastInsertId() is SQLite's alone).
+    qint64 insert(const QString &sql, const QVariantMap &bindings = {}) const;
+    // SQL that reads key from a column of JSON text, as text; NULL when the text is not JSON.
+    static QString jsonTextSql(SqlDialect dialect, const QString &column, const QString &key);
 
     static QString nowText();
 
 private:
+    void openSqlite(OpenMode mode);
+    void openPostgres();
+    // On PostgreSQL, waits inside the open transaction for kSchemaLockKey; nothing on SQLite.
+    void lockSchema();
     void migrate(const MigrationProgress &progress, IndexBuilds indexBuilds);
     QVector<IndexBuild> missingIndexBuilds() const;
     QVector<NearDuplicateGroup> loadNearDuplicateGroups(qint64 onlyGroupId) const; // 0: all
@@ -189,6 +211,7 @@ private:
     bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;
 
+    CatalogLocation m_location;
     QString m_path;
     QString m_connectionName;
     int m_maxDepartmentNameLength = kMaxDepartmentNameLength;

@@ -7,23 +7,35 @@ namespace accession {
 
 namespace {
 
-const char *const kSelect =
-    "SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
-    " CASE WHEN l.id IS NOT NULL THEN d.name"
-    "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
-    " l.source, pd.name, COALESCE(p.confidence, -1), " ACCESSION_SQL_ITEM_STATUS " AS status,"
-    // What a caption names the work by: its title and its object number, when its source gave them (cut short
-    // here, since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
-    " CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
-    "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
-    " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END,"
-    " p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score"
-    " FROM items i"
-    " LEFT JOIN labels l ON l.id = i.current_label_id"
-    " LEFT JOIN departments d ON d.id = l.department_id"
-    " LEFT JOIN models m ON m.is_active = 1"
-    " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
-    " LEFT JOIN departments pd ON pd.id = p.predicted_department_id ";
+// What a caption names the work by: its title and its object number, when its source gave them (cut short here,
+// since a hostile catalog may hold megabytes; malformed metadata gives none rather than failing the page).
+QString captionColumns(SqlDialect dialect)
+{
+    if (dialect == SqlDialect::SQLite) {
+        return QStringLiteral(" CASE WHEN json_valid(i.metadata) THEN substr(COALESCE(json_extract(i.metadata, '$.title'),"
+                              "      json_extract(i.metadata, '$.canvas_label'), json_extract(i.metadata, '$.manifest_label')), 1, 400) END,"
+                              " CASE WHEN json_valid(i.metadata) THEN substr(json_extract(i.metadata, '$.accessionNumber'), 1, 400) END,");
+    }
+    const auto json = [dialect](const char *key) { return Catalog::jsonTextSql(dialect, QStringLiteral("i.metadata"), QLatin1String(key)); };
+    return QStringLiteral(" substr(COALESCE(%1, %2, %3), 1, 400), substr(%4, 1, 400),")
+        .arg(json("title"), json("canvas_label"), json("manifest_label"), json("accessionNumber"));
+}
+
+QString selectClause(SqlDialect dialect)
+{
+    return QStringLiteral("SELECT i.id, i.path, i.external_id, i.width, i.height, i.imported_at,"
+                          " CASE WHEN l.id IS NOT NULL THEN d.name"
+                          "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
+                          " l.source, pd.name, COALESCE(p.confidence, -1), " ACCESSION_SQL_ITEM_STATUS " AS status,")
+        + captionColumns(dialect)
+        + QStringLiteral(" p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score"
+                         " FROM items i"
+                         " LEFT JOIN labels l ON l.id = i.current_label_id"
+                         " LEFT JOIN departments d ON d.id = l.department_id"
+                         " LEFT JOIN models m ON m.is_active = 1"
+                         " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
+                         " LEFT JOIN departments pd ON pd.id = p.predicted_department_id ");
+}
 
 ItemRow rowFromQuery(const QSqlQuery &query)
 {
@@ -86,11 +98,12 @@ QString ItemQuery::whereClause() const
                                      " AND " ACCESSION_SQL_AUTO_FILED "))");
     }
     if (m_filter.status)
-        conditions << QStringLiteral("status = :status");
+        conditions << QStringLiteral("(" ACCESSION_SQL_ITEM_STATUS ") = :status"); // PostgreSQL's WHERE sees no output names
     if (m_filter.outOfScopeOnly)
         conditions << QStringLiteral("p.out_of_scope = 1");
     if (!m_filter.search.trimmed().isEmpty())
-        conditions << QStringLiteral("(i.external_id LIKE :search ESCAPE '\\' OR i.path LIKE :search2 ESCAPE '\\')");
+        // lower(): SQLite's LIKE ignores case, PostgreSQL's does not.
+        conditions << QStringLiteral("(lower(i.external_id) LIKE lower(:search) ESCAPE '\\' OR lower(i.path) LIKE lower(:search2) ESCAPE '\\')");
     return conditions.isEmpty() ? QString() : conditions.join(QStringLiteral(" AND "));
 }
 
@@ -118,15 +131,15 @@ qint64 ItemQuery::count() const
     const QString where = whereClause();
     if (where.isEmpty())
         return m_catalog.itemCount();
-    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM (") + QLatin1String(kSelect) + QStringLiteral(" WHERE ")
-                                        + where + QStringLiteral(")"),
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM (") + selectClause(m_catalog.dialect()) + QStringLiteral(" WHERE ")
+                                        + where + QStringLiteral(") AS matching"),
                                     bindings());
     return query.next() ? query.value(0).toLongLong() : 0;
 }
 
 std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
 {
-    QSqlQuery query = catalog.run(QLatin1String(kSelect) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), itemId}});
+    QSqlQuery query = catalog.run(selectClause(catalog.dialect()) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), itemId}});
     if (!query.next())
         return std::nullopt;
     return rowFromQuery(query);
@@ -135,7 +148,7 @@ std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
 void ItemQuery::forEach(const std::function<void(const ItemRow &)> &visit) const
 {
     const QString where = whereClause();
-    QSqlQuery query = m_catalog.run(QLatin1String(kSelect) + (where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where)
+    QSqlQuery query = m_catalog.run(selectClause(m_catalog.dialect()) + (where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where)
                                         + QStringLiteral(" ORDER BY ") + orderClause(m_order),
                                     bindings());
     while (query.next())
@@ -173,7 +186,7 @@ QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
             values.insert(QStringLiteral("after_confidence"), after->confidence);
     }
     values.insert(QStringLiteral("limit"), limit);
-    QSqlQuery query = m_catalog.run(QLatin1String(kSelect) + (conditions.isEmpty() ? QString() : QStringLiteral("WHERE ") + conditions.join(QStringLiteral(" AND ")))
+    QSqlQuery query = m_catalog.run(selectClause(m_catalog.dialect()) + (conditions.isEmpty() ? QString() : QStringLiteral("WHERE ") + conditions.join(QStringLiteral(" AND ")))
                                         + QStringLiteral(" ORDER BY ") + orderClause(m_order) + QStringLiteral(" LIMIT :limit"),
                                     values);
     QVector<ItemRow> rows;

@@ -73,7 +73,7 @@ qint64 ModelRegistry::registerModel(const QString &weightsPath, const QString &w
     QSqlQuery active = m_catalog.run(QStringLiteral("SELECT COUNT(*) FROM models WHERE is_active = 1"));
     const bool first = active.next() && active.value(0).toLongLong() == 0;
     active.finish();
-    QSqlQuery query = m_catalog.run(
+    const qint64 id = m_catalog.insert(
         QStringLiteral("INSERT INTO models (name, architecture, weights_path, weights_hash, card, classes, temperature,"
                        " threshold, registered_at, is_active)"
                        " VALUES (:name, :architecture, :path, :hash, :card, :classes, :temperature, :threshold, :now, :active)"),
@@ -87,7 +87,6 @@ qint64 ModelRegistry::registerModel(const QString &weightsPath, const QString &w
          {QStringLiteral("threshold"), candidate.threshold},
          {QStringLiteral("now"), Catalog::nowText()},
          {QStringLiteral("active"), first ? 1 : 0}});
-    const qint64 id = query.lastInsertId().toLongLong();
     transaction.commit();
     return id;
 }

@@ -98,7 +98,7 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
     const std::vector<int> order = rankedClasses(p);
     const double confidence = p.empty() ? 0.0 : p[size_t(order[0])];
     const double margin = p.size() > 1 ? confidence - p[size_t(order[1])] : confidence;
-    QSqlQuery query = m_catalog.run(
+    return m_catalog.insert(
         QStringLiteral("INSERT INTO predictions (item_id, model_id, probabilities, predicted_department_id, confidence, margin,"
                        " auto_filed, out_of_scope_score, out_of_scope, created_at) VALUES (:item, :model, :probabilities,"
                        " :department, :confidence, :margin, :auto_filed, :score, :out_of_scope, :now)"),
@@ -113,7 +113,6 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
                                                                              : QVariant(QMetaType(QMetaType::Double))},
          {QStringLiteral("out_of_scope"), prediction.outOfScope ? 1 : 0},
          {QStringLiteral("now"), Catalog::nowText()}});
-    return query.lastInsertId().toLongLong();
 }
 
 std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 modelId) const
@@ -309,7 +308,7 @@ std::optional<ReviewStore::ActivePrediction> ReviewStore::activePrediction(qint6
 qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const std::optional<ActivePrediction> &prediction,
                                    qint64 departmentId, qint64 undoes)
 {
-    QSqlQuery query = m_catalog.run(
+    return m_catalog.insert(
         QStringLiteral("INSERT INTO review_decisions (item_id, prediction_id, model_id, action, department_id, previous_flag,"
                        " undoes_decision_id, decided_at) VALUES (:item, :prediction, :model, :action, :department, :flag,"
                        " :undoes, :now)"),
@@ -321,7 +320,6 @@ qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const s
          {QStringLiteral("flag"), prediction ? QVariant(int(prediction->reviewFlag)) : QVariant(QMetaType(QMetaType::Int))},
          {QStringLiteral("undoes"), nullableId(undoes)},
          {QStringLiteral("now"), Catalog::nowText()}});
-    return query.lastInsertId().toLongLong();
 }
 
 void ReviewStore::setReviewFlag(qint64 predictionId, ReviewFlag flag)
@@ -476,7 +474,7 @@ QHash<ItemStatus, qint64> ReviewStore::statusCounts() const
                                     QStringLiteral(" AS status, COUNT(*) FROM items i LEFT JOIN labels l ON l.id = i.current_label_id"
                                                    " LEFT JOIN models m ON m.is_active = 1"
                                                    " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
-                                                   " GROUP BY status"));
+                                                   " GROUP BY 1")); // by the status, not a column of that name
     QHash<ItemStatus, qint64> counts;
     while (query.next()) {
         if (const auto status = itemStatusFromName(query.value(0).toString()))

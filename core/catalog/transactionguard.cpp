@@ -31,10 +31,11 @@ TransactionGuard::TransactionGuard(QSqlDatabase database)
     const int depth = t_openGuards.value(m_database.connectionName());
     QString error;
     if (depth == 0) {
-        // IMMEDIATE takes the write lock now, where the busy timeout applies. A deferred transaction that
+        // IMMEDIATE takes SQLite's write lock now, where the busy timeout applies. A deferred transaction that
         // reads first fails at its first write with "database is locked", without waiting, whenever another
-        // process wrote in between: SQLite cannot upgrade a stale read snapshot.
-        if (!execute(m_database, QStringLiteral("BEGIN IMMEDIATE"), &error))
+        // process wrote in between: SQLite cannot upgrade a stale read snapshot. PostgreSQL locks rows as it writes.
+        const bool postgres = m_database.driverName() == QLatin1String("QPSQL");
+        if (!execute(m_database, postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"), &error))
             throw CatalogError(QStringLiteral("cannot begin a transaction on %1: %2").arg(m_database.databaseName(), error));
     } else {
         m_savepoint = QStringLiteral("accession_guard_%1").arg(depth);

@@ -6,6 +6,7 @@
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogfolders.h"
 #include "catalog/modelregistry.h"
 
 #include <QFileInfo>
@@ -90,8 +91,7 @@ TrainingHooks featureHooks(const WorkControl &control, QVector<Problem> &failure
 
 QString featureCacheDirOf(const QString &catalogPath)
 {
-    const QFileInfo info(catalogPath);
-    return info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".cache");
+    return catalogSideFolder(CatalogLocation::parse(catalogPath), QStringLiteral(".cache"));
 }
 
 } // namespace accession::ml

@@ -1,5 +1,6 @@
 #include "testcatalogs.h"
 #include "testimages.h"
+#include "throwawaypostgres.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -64,9 +65,12 @@ QByteArray TestCliReview::cli(const QStringList &arguments, int expectedCode)
     return code == expectedCode ? out : QByteArray();
 }
 
+// Also run with --catalog postgresql://... on a throwaway cluster, as tst_cli_review_postgresql.
 void TestCliReview::initTestCase()
 {
-    m_catalog = m_dir.filePath(QStringLiteral("c.db"));
+    QString error;
+    QVERIFY2(prepareCatalogBackend(&error), qPrintable(error));
+    m_catalog = newCatalogLocation(m_dir.path(), QStringLiteral("c.db"));
     m_model = m_dir.filePath(QStringLiteral("m.safetensors"));
     writeDepartmentFolders(m_dir.filePath(QStringLiteral("labelled")), kDepartments, 15, 40, 31);
     writeFlat(m_dir.filePath(QStringLiteral("incoming")), 4, 40, 32);
@@ -197,7 +201,7 @@ void TestCliReview::memoryStaysFlatOverLongRuns()
     const auto peakFor = [&](int perDepartment) {
         QTemporaryDir dir;
         writeFlat(dir.filePath(QStringLiteral("in")), perDepartment, 24, 1000 + quint32(perDepartment));
-        const QString catalog = dir.filePath(QStringLiteral("c.db"));
+        const QString catalog = newCatalogLocation(dir.path(), QStringLiteral("c.db"));
         cli({QStringLiteral("import"), QStringLiteral("--catalog"), catalog, dir.filePath(QStringLiteral("in"))});
         const QJsonObject summary = parse(cli({QStringLiteral("classify"), QStringLiteral("--catalog"), catalog, QStringLiteral("--model"),
                                                m_model, QStringLiteral("--batch-size"), QStringLiteral("8"), QStringLiteral("--json")})).object();

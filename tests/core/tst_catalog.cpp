@@ -1,14 +1,20 @@
 #include "catalog/catalog.h"
+#include "catalog/migrations.h"
 #include "catalog/transactionguard.h"
 
 #include "testcatalogs.h"
+#include "throwawaypostgres.h"
 
+#include <QDir>
 #include <QFile>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -41,7 +47,10 @@ class TestCatalog : public QObject
 {
     Q_OBJECT
 
+// Runs on SQLite, and again on a throwaway PostgreSQL cluster as tst_catalog_postgresql
+// (ACCESSION_TEST_CATALOG_BACKEND=postgresql); the cases about SQLite's file, journal or locks stay on a file.
 private Q_SLOTS:
+    void initTestCase();
     void createsSchemaAtCurrentVersion();
     void refusesMissingCatalogWhenNotCreating();
     void refusesCatalogFromNewerVersion();
@@ -60,17 +69,33 @@ private Q_SLOTS:
     void nestedGuardsAreSavepoints();
     void refusesOverlongOrControlCharacterDepartmentNames();
     void marksRunsOfDeadProcessesInterrupted();
+    void twoClientsOpeningAFreshCatalogAtOnceMigrateItOnce();
+    void mergesDepartmentsAndUndoesTheMerge();
+    void keepsHashesGroupsSplitsAndCollectionRecords();
+    void parsesCatalogLocations();
+    void refusesPostgresUrlsItCannotUse();
+    void unreachableServerFailsNamingTheUrl();
+
+private:
+    QString newLocation(const QTemporaryDir &dir) const { return test::newCatalogLocation(dir.path(), QStringLiteral("c.db")); }
 };
+
+void TestCatalog::initTestCase()
+{
+    QString error;
+    QVERIFY2(test::prepareCatalogBackend(&error), qPrintable(error));
+}
 
 void TestCatalog::createsSchemaAtCurrentVersion()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("new.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     QCOMPARE(catalog.schemaVersion(), Catalog::kSchemaVersion);
     QCOMPARE(catalog.itemCount(), 0);
     QVERIFY(catalog.departments().isEmpty());
 }
 
+// SQLite only here (a file that is not there): a PostgreSQL database is made by its administrator.
 void TestCatalog::refusesMissingCatalogWhenNotCreating()
 {
     QTemporaryDir dir;
@@ -87,7 +112,7 @@ void TestCatalog::refusesMissingCatalogWhenNotCreating()
 void TestCatalog::refusesCatalogFromNewerVersion()
 {
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("future.db"));
+    const QString path = newLocation(dir);
     {
         Catalog catalog(path, Catalog::OpenMode::CreateIfMissing);
         catalog.setSetting(QStringLiteral("schema_version"), QString::number(Catalog::kSchemaVersion + 5));
@@ -102,6 +127,7 @@ void TestCatalog::refusesCatalogFromNewerVersion()
     }
 }
 
+// SQLite only: the version-0 file is written through SQLite itself.
 void TestCatalog::migratesOlderCatalogInOneStep()
 {
     QTemporaryDir dir;
@@ -126,10 +152,12 @@ void TestCatalog::migratesOlderCatalogInOneStep()
 void TestCatalog::usesWalAndForeignKeys()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
-    QSqlQuery mode = catalog.run(QStringLiteral("PRAGMA journal_mode"));
-    QVERIFY(mode.next());
-    QCOMPARE(mode.value(0).toString(), QStringLiteral("wal"));
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
+    if (catalog.dialect() == SqlDialect::SQLite) { // PostgreSQL has no journal mode to choose
+        QSqlQuery mode = catalog.run(QStringLiteral("PRAGMA journal_mode"));
+        QVERIFY(mode.next());
+        QCOMPARE(mode.value(0).toString(), QStringLiteral("wal"));
+    }
     // A label for an item that does not exist violates a foreign key.
     const qint64 department = catalog.addDepartment(QStringLiteral("Asian Art"));
     QVERIFY_THROWS_EXCEPTION(CatalogError, catalog.addLabel(999, department, LabelSource::Imported));
@@ -138,7 +166,7 @@ void TestCatalog::usesWalAndForeignKeys()
 void TestCatalog::departmentsAreOrderedRenameableAndGrouped()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const qint64 arms = catalog.addDepartment(QStringLiteral("Arms and Armor"));
     const qint64 asian = catalog.addDepartment(QStringLiteral("Asian Art"));
     const qint64 american = catalog.addDepartment(QStringLiteral("American Decorative Arts"));
@@ -169,7 +197,7 @@ void TestCatalog::departmentsAreOrderedRenameableAndGrouped()
 void TestCatalog::fixedDepartmentListRefusesUnknownNames()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const qint64 asian = catalog.addDepartment(QStringLiteral("Asian Art"));
     catalog.setDepartmentsFixed(true);
     QVERIFY(catalog.departmentsFixed());
@@ -183,7 +211,7 @@ void TestCatalog::fixedDepartmentListRefusesUnknownNames()
 void TestCatalog::itemsAreUniqueByContentHash()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     NewItem item = makeItem(hashFor(1));
     item.externalId = QStringLiteral("436535");
     item.thumbnailJpeg = QByteArray("jpeg-bytes");
@@ -205,7 +233,7 @@ void TestCatalog::itemsAreUniqueByContentHash()
 void TestCatalog::labelHistoryKeepsEveryLabelAndTracksTheCurrentOne()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const qint64 asian = catalog.addDepartment(QStringLiteral("Asian Art"));
     const qint64 arms = catalog.addDepartment(QStringLiteral("Arms and Armor"));
     const qint64 item = catalog.insertItem(makeItem(hashFor(7)));
@@ -228,7 +256,7 @@ void TestCatalog::labelHistoryKeepsEveryLabelAndTracksTheCurrentOne()
 void TestCatalog::statsCountLabelledItemsPerDepartment()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const qint64 asian = catalog.addDepartment(QStringLiteral("Asian Art"));
     catalog.addDepartment(QStringLiteral("Egyptian Art"));
     const qint64 arms = catalog.addDepartment(QStringLiteral("Arms and Armor"));
@@ -253,7 +281,7 @@ void TestCatalog::statsCountLabelledItemsPerDepartment()
 void TestCatalog::uncommittedTransactionLeavesNothing()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     catalog.insertItem(makeItem(hashFor(1)));
     {
         TransactionGuard transaction(catalog.database());
@@ -273,7 +301,7 @@ void TestCatalog::uncommittedTransactionLeavesNothing()
 void TestCatalog::readerSeesCommittedBatchesWhileWriterWrites()
 {
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("c.db"));
+    const QString path = newLocation(dir);
     { Catalog create(path, Catalog::OpenMode::CreateIfMissing); }
 
     constexpr int kBatches = 40;
@@ -311,6 +339,7 @@ void TestCatalog::readerSeesCommittedBatchesWhileWriterWrites()
     QCOMPARE(reader.itemCount(), kBatches * kBatchSize);
 }
 
+// SQLite only: max_page_count stands in for a full disk.
 void TestCatalog::fullDiskFailsCleanlyAndKeepsEarlierData()
 {
     QTemporaryDir dir;
@@ -337,6 +366,8 @@ void TestCatalog::fullDiskFailsCleanlyAndKeepsEarlierData()
     QCOMPARE(catalog.itemCount(), 1);
 }
 
+// SQLite only: its write lock covers the whole file; PostgreSQL locks the rows a writer touches, so another
+// writer adding another item does not wait there.
 void TestCatalog::readThenWriteTransactionIsNotBrokenByAnotherWriter()
 {
     QTemporaryDir dir;
@@ -379,7 +410,7 @@ void TestCatalog::busyTimeoutIsSettable()
 void TestCatalog::nestedGuardsAreSavepoints()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     {
         TransactionGuard outer(catalog.database());
         catalog.insertItem(makeItem(hashFor(1)));
@@ -416,7 +447,7 @@ void TestCatalog::nestedGuardsAreSavepoints()
 void TestCatalog::refusesOverlongOrControlCharacterDepartmentNames()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const QString huge(100 * 1024, QLatin1Char('x'));
     const auto refuses = [](const std::function<void()> &action, const QString &reasonPart) {
         try {
@@ -452,7 +483,7 @@ void TestCatalog::refusesOverlongOrControlCharacterDepartmentNames()
 void TestCatalog::marksRunsOfDeadProcessesInterrupted()
 {
     QTemporaryDir dir;
-    Catalog catalog(dir.filePath(QStringLiteral("c.db")), Catalog::OpenMode::CreateIfMissing);
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
     const qint64 ours = catalog.beginImportRun(QStringLiteral("this process"));
     const qint64 killed = catalog.beginImportRun(QStringLiteral("a killed process"));
     const qint64 elsewhere = catalog.beginImportRun(QStringLiteral("another machine"));
@@ -483,6 +514,225 @@ void TestCatalog::marksRunsOfDeadProcessesInterrupted()
     catalog.run(QStringLiteral("UPDATE import_runs SET process_identity = 'another-boot:1' WHERE id = :id"),
                 {{QStringLiteral("id"), ours}});
     QCOMPARE(catalog.markInterruptedImportRuns(), QFile::exists(QStringLiteral("/proc/self/stat")) ? 1 : 0);
+}
+
+// Two clients starting at once on a new catalog: one migrates, the other waits (PostgreSQL's advisory lock, SQLite's
+// write lock) and finds the work done; neither fails and the schema is whole.
+void TestCatalog::twoClientsOpeningAFreshCatalogAtOnceMigrateItOnce()
+{
+    QTemporaryDir dir;
+    const QString location = newLocation(dir);
+    QSet<QString> migrationSteps;
+    for (const Migration &migration : catalogMigrations())
+        migrationSteps.insert(QString::fromLatin1(migration.description));
+    constexpr int kClients = 2;
+    std::atomic_int ready{0};
+    std::array<QString, kClients> errors;
+    std::array<int, kClients> stepsRun{};
+    std::array<int, kClients> versions{};
+    std::vector<std::thread> clients;
+    for (int client = 0; client < kClients; ++client) {
+        clients.emplace_back([&, client] {
+            ++ready;
+            while (ready < kClients) // both open at the same moment
+                std::this_thread::yield();
+            try {
+                Catalog catalog(location, Catalog::OpenMode::CreateIfMissing, [&](int, int, const QString &step) {
+                    stepsRun[size_t(client)] += migrationSteps.contains(step) ? 1 : 0;
+                });
+                versions[size_t(client)] = catalog.schemaVersion();
+            } catch (const std::exception &error) {
+                errors[size_t(client)] = QString::fromUtf8(error.what());
+            }
+        });
+    }
+    for (std::thread &client : clients)
+        client.join();
+    for (int client = 0; client < kClients; ++client) {
+        QVERIFY2(errors[size_t(client)].isEmpty(), qPrintable(errors[size_t(client)]));
+        QCOMPARE(versions[size_t(client)], Catalog::kSchemaVersion);
+    }
+    QCOMPARE(stepsRun[0] + stepsRun[1], int(catalogMigrations().size())); // every step once, by one of them
+    QVERIFY(stepsRun[0] == 0 || stepsRun[1] == 0);
+    Catalog after(location);
+    QVERIFY(after.missingIndexes().isEmpty());
+    const qint64 department = after.addDepartment(QStringLiteral("Arms and Armor"));
+    const qint64 item = after.insertItem(makeItem(hashFor(1)));
+    after.addLabel(item, department, LabelSource::Imported);
+    QCOMPARE(after.stats().labelled, 1);
+}
+
+void TestCatalog::mergesDepartmentsAndUndoesTheMerge()
+{
+    QTemporaryDir dir;
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
+    const qint64 prints = catalog.addDepartment(QStringLiteral("Prints"));
+    const qint64 drawings = catalog.addDepartment(QStringLiteral("Drawings"));
+    const qint64 item = catalog.insertItem(makeItem(hashFor(1)));
+    catalog.addLabel(item, prints, LabelSource::Imported);
+    catalog.renameDepartment(prints, QStringLiteral("Prints and Multiples")); // "Prints" becomes an alias
+
+    const qint64 merge = catalog.mergeDepartments(prints, drawings);
+    QCOMPARE(catalog.departments().size(), 1);
+    QCOMPARE(catalog.item(item)->departmentId, drawings);
+    QCOMPARE(catalog.departmentIdByName(QStringLiteral("Prints")), std::optional<qint64>(drawings));
+    QCOMPARE(catalog.departmentIdByName(QStringLiteral("Prints and Multiples")), std::optional<qint64>(drawings));
+    QCOMPARE(catalog.undoableDepartmentMerges().size(), 1);
+
+    catalog.undoDepartmentMerge(merge);
+    QCOMPARE(catalog.departments().size(), 2);
+    QCOMPARE(catalog.item(item)->departmentId, prints);
+    QCOMPARE(catalog.item(item)->department, QStringLiteral("Prints and Multiples"));
+    QCOMPARE(catalog.departmentIdByName(QStringLiteral("Prints")), std::optional<qint64>(prints));
+    QVERIFY(catalog.undoableDepartmentMerges().isEmpty());
+    // The department came back under its old id; a new one still gets an id of its own.
+    const qint64 paintings = catalog.addDepartment(QStringLiteral("Paintings"));
+    QVERIFY(paintings != prints && paintings != drawings);
+}
+
+void TestCatalog::keepsHashesGroupsSplitsAndCollectionRecords()
+{
+    QTemporaryDir dir;
+    Catalog catalog(newLocation(dir), Catalog::OpenMode::CreateIfMissing);
+    NewItem withThumbnail = makeItem(hashFor(1), QStringLiteral("/images/one.jpg"));
+    withThumbnail.thumbnailJpeg = QByteArray("\xff\xd8\x00jpeg\x00\xff\xd9", 10); // bytes, zeros included
+    withThumbnail.thumbnailWidth = 4;
+    withThumbnail.thumbnailHeight = 3;
+    const qint64 one = catalog.insertItem(withThumbnail);
+    const qint64 two = catalog.insertItem(makeItem(hashFor(2), QStringLiteral("/images/two.jpg")));
+    const qint64 three = catalog.insertItem(makeItem(hashFor(3), QStringLiteral("/images/three.jpg")));
+    QCOMPARE(catalog.thumbnailJpeg(one), withThumbnail.thumbnailJpeg);
+
+    // Hashes use all 64 bits (the top one set reads as a negative number in the database); writing again replaces.
+    const quint64 hash = 0xF0E1D2C3B4A59687ULL;
+    catalog.setPerceptualHash(one, 0x1ULL);
+    catalog.setPerceptualHash(one, hash);
+    catalog.setPerceptualHash(two, hash ^ 0x3ULL);
+    const QHash<qint64, quint64> hashes = catalog.perceptualHashes();
+    QCOMPARE(hashes.size(), 2);
+    QCOMPARE(hashes.value(one), hash);
+    const QVector<QPair<qint64, int>> near = catalog.itemsNearPerceptualHash(hash, 3, one);
+    QCOMPARE(near, (QVector<QPair<qint64, int>>{{two, 2}}));
+    QCOMPARE(catalog.itemsWithoutPerceptualHash(), (QVector<QPair<qint64, QString>>{{three, QStringLiteral("/images/three.jpg")}}));
+
+    NearDuplicateGroup group;
+    group.items = {one, two};
+    group.pairs = {NearDuplicatePair{one, two, 0.98, 2}};
+    catalog.replaceNearDuplicateGroups({group, group}); // the same members twice: each kept once per group
+    catalog.replaceNearDuplicateGroups({group}); // a check replaces what the last one found
+    QCOMPARE(catalog.nearDuplicateGroups().size(), 1);
+    const auto found = catalog.nearDuplicateGroupOfItem(two);
+    QVERIFY(found);
+    QCOMPARE(found->items, (QVector<qint64>{one, two}));
+    QCOMPARE(found->paths, (QStringList{QStringLiteral("/images/one.jpg"), QStringLiteral("/images/two.jpg")}));
+    QCOMPARE(found->pairs.size(), 1);
+    QCOMPARE(found->pairs[0].cosine, 0.98);
+    QCOMPARE(found->pairs[0].hashDistance, 2);
+    QVERIFY(!catalog.nearDuplicateGroupOfItem(three));
+
+    const qint64 split = catalog.createSplit(7, 0.2);
+    QCOMPARE(catalog.splitId(7, 0.2), std::optional<qint64>(split));
+    QVERIFY(!catalog.splitId(7, 0.25));
+    catalog.addSplitAssignments(split, {{one, true}, {two, false}});
+    catalog.addSplitAssignments(split, {{one, false}, {three, true}}); // an assigned item keeps its side
+    QCOMPARE(catalog.splitAssignments(split), (QHash<qint64, bool>{{one, true}, {two, false}, {three, true}}));
+    catalog.moveSplitAssignments(split, {{one, false}});
+    QCOMPARE(catalog.splitAssignments(split).value(one), false);
+
+    catalog.recordCollectionObject(QStringLiteral("met"), QStringLiteral("42"), QStringLiteral("g"), QStringLiteral("failed"),
+                                   QStringLiteral("timeout"));
+    catalog.recordCollectionObject(QStringLiteral("met"), QStringLiteral("42"), QStringLiteral("g"), QStringLiteral("imported"),
+                                   QString(), one);
+    const auto objects = catalog.collectionObjects(QStringLiteral("met"));
+    QCOMPARE(objects.size(), 1);
+    QCOMPARE(objects.value(QStringLiteral("42")).status, QStringLiteral("imported"));
+    QCOMPARE(objects.value(QStringLiteral("42")).itemId, one);
+    const QString url = QStringLiteral("https://collection.example/objects?departmentIds=1");
+    catalog.cacheResponse(url, QByteArray("old"));
+    catalog.cacheResponse(url, QByteArray("{\"objectIDs\": [42]}\x00\xff", 21));
+    QCOMPARE(catalog.cachedResponse(url), std::optional<QByteArray>(QByteArray("{\"objectIDs\": [42]}\x00\xff", 21)));
+    QVERIFY(!catalog.cachedResponse(url + QStringLiteral("&page=2")));
+
+    const qint64 run = catalog.beginImportRun(QStringLiteral("folder"));
+    catalog.recordImportFailure(run, QStringLiteral("/images/broken.jpg"), QStringLiteral("not a JPEG"));
+    catalog.recordImportFailure(0, QStringLiteral("/images/lost.jpg"), QStringLiteral("unreadable"));
+    catalog.setImportRunWarnings(run, {QStringLiteral("two columns named 'department'")});
+    QCOMPARE(catalog.importFailures(run).size(), 1);
+    QCOMPARE(catalog.importFailures(run).first().reason, QStringLiteral("not a JPEG"));
+    QCOMPARE(catalog.importFailures().size(), 2);
+    QCOMPARE(catalog.importRuns().last().warnings, QStringList{QStringLiteral("two columns named 'department'")});
+}
+
+void TestCatalog::parsesCatalogLocations()
+{
+    const CatalogLocation file = CatalogLocation::parse(QStringLiteral("relative/catalog.db"));
+    QCOMPARE(file.dialect, SqlDialect::SQLite);
+    QCOMPARE(file.filePath, QDir::current().absoluteFilePath(QStringLiteral("relative/catalog.db")));
+    QCOMPARE(file.display(), file.filePath);
+
+    const CatalogLocation shared = CatalogLocation::parse(QStringLiteral("postgresql://registrar@db.museum.example:5433/collection"
+                                                                         "?sslmode=verify-full&application_name=accession"));
+    QCOMPARE(shared.dialect, SqlDialect::PostgreSQL);
+    QCOMPARE(shared.host, QStringLiteral("db.museum.example"));
+    QCOMPARE(shared.port, 5433);
+    QCOMPARE(shared.user, QStringLiteral("registrar"));
+    QCOMPARE(shared.databaseName, QStringLiteral("collection"));
+    QCOMPARE(shared.connectOptions, QStringLiteral("sslmode=verify-full;application_name=accession"));
+    QCOMPARE(shared.display(), QStringLiteral("postgresql://registrar@db.museum.example:5433/collection"
+                                              "?sslmode=verify-full&application_name=accession"));
+
+    const CatalogLocation defaults = CatalogLocation::parse(QStringLiteral("postgres://db.museum.example/collection"));
+    QCOMPARE(defaults.dialect, SqlDialect::PostgreSQL);
+    QCOMPARE(defaults.port, -1);
+    QVERIFY(defaults.user.isEmpty());
+    QCOMPARE(defaults.display(), QStringLiteral("postgresql://db.museum.example/collection"));
+
+    const CatalogLocation service = CatalogLocation::parse(QStringLiteral("postgresql:///collection?service=museum"));
+    QVERIFY(service.host.isEmpty());
+    QCOMPARE(service.connectOptions, QStringLiteral("service=museum"));
+    QCOMPARE(service.display(), QStringLiteral("postgresql:///collection?service=museum"));
+}
+
+void TestCatalog::refusesPostgresUrlsItCannotUse()
+{
+    const auto refusal = [](const QString &location) {
+        try {
+            CatalogLocation::parse(location);
+        } catch (const CatalogError &error) {
+            return QString::fromUtf8(error.what());
+        }
+        return QString();
+    };
+    QVERIFY2(refusal(QStringLiteral("postgresql://registrar@db.example/")).contains(QStringLiteral("names no database")),
+             qPrintable(refusal(QStringLiteral("postgresql://registrar@db.example/"))));
+    // A password in the URL would end up in settings, recent-catalog lists and messages: refused, and never shown.
+    const QString withPassword = refusal(QStringLiteral("postgresql://registrar:s3cret@db.example/collection"));
+    QVERIFY2(withPassword.contains(QStringLiteral("~/.pgpass")), qPrintable(withPassword));
+    QVERIFY2(!withPassword.contains(QStringLiteral("s3cret")), qPrintable(withPassword));
+    const QString passwordOption = refusal(QStringLiteral("postgresql://db.example/collection?password=s3cret"));
+    QVERIFY2(passwordOption.contains(QStringLiteral("password")) && !passwordOption.contains(QStringLiteral("s3cret")),
+             qPrintable(passwordOption));
+    const QString spaced = refusal(QStringLiteral("postgresql://db.example/collection?options=-c%20x=1"));
+    QVERIFY2(spaced.contains(QStringLiteral("option options")), qPrintable(spaced));
+}
+
+void TestCatalog::unreachableServerFailsNamingTheUrl()
+{
+    int port = 0;
+    {
+        QTcpServer probe; // a port nothing listens on once the probe is gone
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    const QString url = QStringLiteral("postgresql://registrar@127.0.0.1:%1/collection").arg(port);
+    try {
+        Catalog catalog(url);
+        QFAIL("opened a catalog on a server that is not there");
+    } catch (const CatalogError &error) {
+        const QString message = QString::fromUtf8(error.what());
+        QVERIFY2(message.startsWith(QStringLiteral("cannot connect to ") + url + QStringLiteral(": ")), error.what());
+        QVERIFY2(message.contains(QStringLiteral("refused"), Qt::CaseInsensitive), error.what()); // the server's reason
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

@@ -3,6 +3,7 @@
 #include "catalog/reviewstore.h"
 
 #include "handmadecatalog.h"
+#include "throwawaypostgres.h"
 
 #include <QJsonObject>
 #include <QSet>
@@ -75,9 +76,12 @@ private:
     QVector<Expected> m_items;
 };
 
+// Also run on a throwaway PostgreSQL cluster as tst_itemquery_postgresql (makeHandmadeCatalog picks the backend).
 void TestItemQuery::initTestCase()
 {
     QVERIFY(m_dir.isValid());
+    QString error;
+    QVERIFY2(test::prepareCatalogBackend(&error), qPrintable(error));
     m_made = makeHandmadeCatalog(m_dir.filePath(QStringLiteral("catalog")), m_departments);
     Catalog catalog(m_made.path);
     ReviewStore store(catalog);

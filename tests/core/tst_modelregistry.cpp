@@ -2,6 +2,7 @@
 #include "catalog/modelregistry.h"
 
 #include "handmadecatalog.h"
+#include "throwawaypostgres.h"
 
 #include <QJsonArray>
 #include <QSqlQuery>
@@ -30,6 +31,7 @@ class TestModelRegistry : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void firstModelBecomesActive();
     void activatesOneAtATime();
@@ -47,6 +49,13 @@ private:
     HandmadeCatalog m_made;
     const QStringList m_classes = {QStringLiteral("Paintings"), QStringLiteral("Prints"), QStringLiteral("Arms")};
 };
+
+// Also run on a throwaway PostgreSQL cluster as tst_modelregistry_postgresql (makeHandmadeCatalog picks the backend).
+void TestModelRegistry::initTestCase()
+{
+    QString error;
+    QVERIFY2(test::prepareCatalogBackend(&error), qPrintable(error));
+}
 
 void TestModelRegistry::init()
 {

@@ -3,6 +3,7 @@
 #include "catalog/reviewstore.h"
 
 #include "handmadecatalog.h"
+#include "throwawaypostgres.h"
 
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -32,6 +33,7 @@ class TestReviewStore : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void queueIsMostUncertainFirst();
     void statusesAndCounts();
@@ -57,6 +59,13 @@ private:
     // not classified: i6; labelled on import (Prints) and classified: i7.
     qint64 i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
 };
+
+// Also run on a throwaway PostgreSQL cluster as tst_reviewstore_postgresql (makeHandmadeCatalog picks the backend).
+void TestReviewStore::initTestCase()
+{
+    QString error;
+    QVERIFY2(test::prepareCatalogBackend(&error), qPrintable(error));
+}
 
 void TestReviewStore::init()
 {

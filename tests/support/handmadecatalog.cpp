@@ -2,6 +2,7 @@
 
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "throwawaypostgres.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -28,7 +29,7 @@ HandmadeCatalog makeHandmadeCatalog(const QString &dir, const QStringList &depar
 {
     QDir().mkpath(dir);
     HandmadeCatalog made;
-    made.path = QDir(dir).filePath(QStringLiteral("handmade.db"));
+    made.path = newCatalogLocation(dir, QStringLiteral("handmade.db")); // or a database of the throwaway PostgreSQL
     Catalog catalog(made.path, Catalog::OpenMode::CreateIfMissing);
     for (const QString &name : departments)
         made.departmentIds.push_back(catalog.addDepartment(name));

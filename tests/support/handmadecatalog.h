@@ -14,7 +14,8 @@
 
 namespace accession::test {
 
-// A catalog created in dir with the given departments, in order.
+// A catalog created in dir with the given departments, in order (a PostgreSQL database instead when the test runs
+// on that backend: see newCatalogLocation()).
 struct HandmadeCatalog
 {
     QString path;
