@@ -6,7 +6,8 @@
 #   bench/met_accuracy.sh [WORK_DIR] [CONFIG...]     (configs: see the lists below; default: all)
 #
 # MET_TTA="none flip flip-scales" evaluates each configuration with each set of test-time views
-# (evaluate --tta; the card is not changed); default "none". An ensemble configuration joins two
+# (evaluate --tta; the card is not changed); default "none". MET_TRAIN_EXTRA adds arguments to every train command
+# (e.g. "--threads 1" to run two configurations side by side). An ensemble configuration joins two
 # trained ones (accession-cli ensemble, calibrated on their validation split) once both exist.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,8 +30,10 @@ configs=(
     "mobilenet_v2-224-pretrained-finetune|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 6"
     "mobilenet_v2-224-pretrained-finetune-12|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 5e-4"
     "mobilenet_v2-224-pretrained-finetune-12-layer-decay|--arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --features-cache --epochs 12 --lr 1e-3 --layer-decay 0.75"
+    "mobilenet_v2-288-from-finetune-12|--arch mobilenet_v2 --weights $work/models/mobilenet_v2-224-pretrained-finetune-12.safetensors --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --image-size 288 --features-cache --epochs 4 --lr 2e-4"
     "mobilenet_v2-128-scratch|--arch mobilenet_v2 --image-size 128 --epochs 25"
     "resnet18-128-scratch|--arch resnet18 --image-size 128 --epochs 25"
+    "resnet18-128-scratch-60|--arch resnet18 --image-size 128 --epochs 60 --class-balance none --patience 0"
     "mobilenet_v2-128-scratch-first-recipe|--arch mobilenet_v2 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
     "resnet18-128-scratch-first-recipe|--arch resnet18 --image-size 128 --epochs 25 --lr 2e-3 --weight-decay 0.05 --class-balance full --crop-scale 0.25"
     "resnet18-128-scratch-val10|--arch resnet18 --image-size 128 --epochs 25 --val-fraction 0.1"
@@ -44,6 +47,7 @@ configs=(
 ensembles=(
     "ensemble-finetune-12+cached-head|mobilenet_v2-224-pretrained-finetune-12 mobilenet_v2-224-pretrained-cached-head"
     "ensemble-finetune-12+resnet18-128-scratch|mobilenet_v2-224-pretrained-finetune-12 resnet18-128-scratch"
+    "ensemble-finetune-12+resnet18-128-scratch-60|mobilenet_v2-224-pretrained-finetune-12 resnet18-128-scratch-60"
 )
 read -r -a ttas <<< "${MET_TTA:-none}"
 evaluate() { # name: evaluates models/NAME with each of MET_TTA's views
@@ -64,7 +68,7 @@ for entry in "${configs[@]}"; do
     if [[ ! -f "$model" ]]; then
         start=$(date +%s)
         # shellcheck disable=SC2086
-        "$cli" train --catalog "$work/met.db" $arguments --out "$model" --resume > "$work/$name.train.log"
+        "$cli" train --catalog "$work/met.db" $arguments ${MET_TRAIN_EXTRA:-} --out "$model" --resume > "$work/$name.train.log"
         echo $(( $(date +%s) - start )) > "$work/$name.seconds"
     fi
     evaluate "$name"
