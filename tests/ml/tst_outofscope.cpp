@@ -165,6 +165,7 @@ private Q_SLOTS:
     void knnEnergyTrainingKeepsTheBankAndTheReferences();
     void knnEnergyFlagsConfidentOutliersThatMaxSoftmaxFiles();
     void knnEnergyCardsNeedTheBank();
+    void knnEnergyWithTestTimeViewsComparesThePlainView();
 
 private:
     QTemporaryDir m_dir;
@@ -730,6 +731,32 @@ void TestOutOfScope::knnEnergyCardsNeedTheBank()
                      m_knnCatalog, QStringLiteral("--fit-out-of-scope")}, &out, &err), 2);
     QVERIFY2(err.contains("knn_energy") && err.contains(m_knnModel.toUtf8()), err.constData());
     QCOMPARE(ModelCard::readBeside(m_knnModel).outOfScopeScore, OutOfScopeScore::KnnEnergy);
+}
+
+void TestOutOfScope::knnEnergyWithTestTimeViewsComparesThePlainView()
+{
+    // With flipped views the logits are the views' mean, but the kNN distance is the plain view's: the bank holds
+    // plain centre crops. Noise and half-and-half images are not symmetric: a flipped view's features differ.
+    const QString flipped = copyModelWithCard(m_knnModel, m_dir.filePath(QStringLiteral("knn-flip.safetensors")),
+                                              [](QJsonObject &card) { card.insert(QStringLiteral("tta"), QStringLiteral("flip")); });
+    QCOMPARE(ModelCard::readBeside(flipped).testTimeAugmentation, TestTimeAugmentation::Flip);
+    const QString dir = m_dir.filePath(QStringLiteral("asymmetric"));
+    QDir().mkpath(dir);
+    QStringList files;
+    for (int i = 0; i < 4; ++i) {
+        files << QStringLiteral("%1/noise-%2.png").arg(dir).arg(i) << QStringLiteral("%1/halves-%2.png").arg(dir).arg(i);
+        writeFile(files[files.size() - 2], noisePng(40, 40, quint64(100 + i)));
+        writeFile(files.last(), splitImage(QStringLiteral("png"), 40, 40, {200, 40, 40}, {60 * i, 180, 60}));
+    }
+    const QHash<QString, FeatureScores> plain = featureScoresOf(m_knnModel, files);
+    const QHash<QString, FeatureScores> views = featureScoresOf(flipped, files);
+    QCOMPARE(views.size(), files.size());
+    int energiesDiffer = 0;
+    for (const QString &file : files) {
+        QVERIFY2(qAbs(views[file].knnDistance - plain[file].knnDistance) < 1e-5, qPrintable(file));
+        energiesDiffer += qAbs(views[file].energy - plain[file].energy) > 1e-4 ? 1 : 0;
+    }
+    QVERIFY(energiesDiffer > 0); // the views did change the logits
 }
 
 QTEST_GUILESS_MAIN(TestOutOfScope)
