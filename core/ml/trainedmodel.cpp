@@ -27,8 +27,8 @@ HostTensor readFeatureBank(const QString &path, int featureSize)
     QMap<QString, HostTensor> tensors = readTensorFile(path);
     if (!tensors.contains(name))
         throw WeightsError(QStringLiteral("%1: the model card's out-of-scope score is knn_energy, but the file holds no feature bank "
-                                          "(tensor %2); train the model again, or fit another score with "
-                                          "'accession-cli evaluate --fit-out-of-scope'").arg(path, name));
+                                          "(tensor %2); train it again with --out-of-scope-score knn_energy, which keeps one")
+                                   .arg(path, name));
     HostTensor bank = tensors.take(name);
     if (bank.shape.size() != 2 || bank.shape[0] < 1 || bank.shape[1] != featureSize)
         throw WeightsError(QStringLiteral("%1: the feature bank (tensor %2) must be [rows x %3], the network's feature size, not [%4]")

@@ -248,7 +248,7 @@ struct TrainingRun
         const int64_t dims = net->featureSize();
         const int64_t count = int64_t(rows.size()) / dims;
         if (count == 0 || validation.count() == 0)
-            return torch::Tensor(); // nothing to compare with: the card keeps no out-of-scope threshold
+            return torch::Tensor(); // nothing to compare with: the card keeps the max softmax threshold evaluate() fitted
         reference.k = kDefaultNearestNeighbours;
         std::vector<double> joined;
         for (int i = 0; i < validation.count(); ++i) {
