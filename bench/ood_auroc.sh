@@ -8,7 +8,9 @@
 # motorcycles, the moon, microscopy...), classifies them with each model together with the held-out MET
 # photographs listed in $MET_CSV (read where they lie, never copied), and prints, for each model, the AUROC of
 # three scores (energy over the calibrated logits, max softmax, max logit) for each kind of outlier, and what
-# share of each kind the model card's out-of-scope threshold sends to review. Run by hand; takes a few minutes.
+# share of each kind the model card's out-of-scope threshold sends to review. A model whose card scores knn_energy
+# (train --out-of-scope-score knn_energy) gets a fourth column: that joined score, as classify stored it.
+# Run by hand; takes a few minutes.
 set -euo pipefail
 
 CLI=${CLI:-build/app/accession-cli}
@@ -145,6 +147,7 @@ card = json.load(open(sys.argv[3]))
 T = card.get("temperature", 1.0)
 threshold = card.get("out_of_scope_threshold")
 met, out = os.path.realpath(sys.argv[4]), os.path.realpath(sys.argv[5])
+card_score = card.get("out_of_scope_score", "energy")
 groups = {}
 for row in rows:
     energy, confidence = energies.get(row["path"]), row.get("confidence")
@@ -154,8 +157,11 @@ for row in rows:
     kind = "museum" if path.startswith(met) else os.path.basename(os.path.dirname(path))
     max_logit = T * math.log(max(confidence, 1e-300)) - energy  # z_max = T log p_max - E
     # Each score oriented so that higher means further out of scope.
-    groups.setdefault(kind, []).append({"energy": energy, "max softmax": -confidence, "max logit": -max_logit,
-                                        "flagged": bool(row.get("out_of_scope")), "confidence": confidence})
+    scored = {"energy": energy, "max softmax": -confidence, "max logit": -max_logit,
+              "flagged": bool(row.get("out_of_scope")), "confidence": confidence}
+    if card_score == "knn_energy":
+        scored["knn_energy"] = row["out_of_scope_score"]  # the card's own score, stored by the first classify
+    groups.setdefault(kind, []).append(scored)
 def auroc(inside, outside):
     # P(outlier scores higher than a museum photograph), ties counting half (Mann-Whitney U).
     ranked = sorted([(s, 0) for s in inside] + [(s, 1) for s in outside])
@@ -171,7 +177,7 @@ def auroc(inside, outside):
     return (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)
 
 museum = groups.pop("museum", [])
-scores = ["energy", "max softmax", "max logit"]
+scores = ["energy", "max softmax", "max logit"] + (["knn_energy"] if card_score == "knn_energy" else [])
 everything = [r for kind in groups.values() for r in kind]
 print(f"temperature {T:.3f}, out-of-scope score {card.get('out_of_scope_score', 'energy')}, threshold "
       f"{threshold if threshold is not None else 'none (old card)'}")
@@ -181,7 +187,7 @@ for kind in sorted(groups) + ["all"]:
     values = [auroc([r[s] for r in museum], [r[s] for r in rows]) for s in scores]
     flagged = sum(r["flagged"] for r in rows) / len(rows)
     print(f"{kind:<10} {len(rows):>4} " + " ".join(f"{v:>12.3f}" for v in values) + f" {flagged:>8.1%}")
-print(f"{'museum':<10} {len(museum):>4} " + " " * 38 + f" {sum(r['flagged'] for r in museum) / max(1, len(museum)):>8.1%}"
+print(f"{'museum':<10} {len(museum):>4} " + " " * (13 * len(scores) - 1) + f" {sum(r['flagged'] for r in museum) / max(1, len(museum)):>8.1%}"
       "  (share sent to review as out of scope)")
 # Each score's detection rate at the museum photographs' own 95th percentile (TPR at 5% FPR on this test set).
 print("TPR at 5% FPR: " + ", ".join(

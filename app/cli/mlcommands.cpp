@@ -79,6 +79,10 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});
+    parser.addOption({QStringLiteral("out-of-scope-score"),
+                      QStringLiteral("Score whose out-of-scope threshold is fitted on validation: max_softmax (default), energy, or "
+                                     "knn_energy (also keeps training photographs' features in the model file)."),
+                      QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("resume"), QStringLiteral("Continue from MODEL.safetensors.checkpoint if an earlier run left one.")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral(
@@ -166,6 +170,12 @@ int runTrain(const QStringList &arguments)
     options.cacheMemoryBytes = qint64(intValue(parser, QStringLiteral("cache-memory-mb"), 3072, 0)) << 20;
     options.targetAccuracy = doubleValue(parser, QStringLiteral("target-accuracy"), options.targetAccuracy);
     options.resume = parser.isSet(QStringLiteral("resume"));
+    if (parser.isSet(QStringLiteral("out-of-scope-score"))) {
+        const auto score = outOfScopeScoreFromName(parser.value(QStringLiteral("out-of-scope-score")));
+        if (!score)
+            throw CliError(QStringLiteral("--out-of-scope-score takes max_softmax, energy or knn_energy"), 2);
+        options.outOfScopeScore = *score;
+    }
     if (const auto problem = options.problem())
         throw CliError(*problem, 2);
 
@@ -257,6 +267,11 @@ int runEvaluate(const QStringList &arguments)
     if (fitOutOfScope && (request.source != EvaluationRequest::Source::Catalog || request.allLabelledItems))
         throw CliError(QStringLiteral("--fit-out-of-scope fits on the model's validation split: give --catalog, without --all-labelled"), 2);
 
+    // Refitting here fits a logit score; it cannot build a knn_energy card's bank, and would silently change its score.
+    if (fitOutOfScope && usesFeatures(ModelCard::readBeside(request.modelPath).outOfScopeScore))
+        throw CliError(QStringLiteral("%1: its card scores knn_energy, which training fits (with the training photographs' features in the "
+                                      "model file); --fit-out-of-scope fits only max_softmax: retrain with --out-of-scope-score to change it")
+                           .arg(request.modelPath), 2);
     EvaluationJob job(request);
     if (!runJobInBackground(job, true))
         return 130;

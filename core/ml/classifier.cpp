@@ -104,6 +104,10 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
     publish();
     control.report(0, total, QStringLiteral("Classifying %1 items with %2").arg(total).arg(registered->name));
 
+    // knn_energy: the features too (only then), to compare with the training photographs' in the model file.
+    const bool withFeatures = outOfScopeThreshold && usesFeatures(model->card().outOfScopeScore);
+    const HostTensor &bank = model->featureBank();
+    const int64_t featureSize = bank.shape.size() == 2 ? bank.shape[1] : 0;
     Predictor predictor(*model, request.threads, request.batchSize);
     QElapsedTimer networkClock;
     networkClock.start();
@@ -136,44 +140,52 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
         for (const ItemRow &item : chunk)
             examples.push_back({item.id, item.path, item.contentHash, 0});
 
-        const bool finished = predictor.run(
-            examples,
-            [&](const std::vector<int> &indices, const std::vector<float> &logits) {
-                const int classes = int(classDepartments.size());
-                // Scores come from the image's pixels, normalised to finite values: a NaN or an infinity means the
-                // network itself is broken, and storing it would file items at random.
-                if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
-                    throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity); "
-                                                      "nothing more is classified with it").arg(registered->weightsPath));
-                TransactionGuard transaction(catalog.database());
-                for (size_t row = 0; row < indices.size(); ++row) {
-                    const std::vector<double> p = softmax(logits.data() + row * size_t(classes), classes, temperature);
-                    NewPrediction prediction;
-                    prediction.itemId = examples[indices[row]].itemId;
-                    prediction.probabilities.assign(p.begin(), p.end());
-                    prediction.outOfScopeScore = outOfScopeScore(logits.data() + row * size_t(classes), classes, temperature,
-                                                                      model->card().outOfScopeScore);
-                    prediction.outOfScope = outOfScopeThreshold && prediction.outOfScopeScore > *outOfScopeThreshold;
-                    store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
-                    const double confidence = *std::max_element(p.begin(), p.end());
-                    (filesAutomatically(confidence, registered->threshold, prediction.outOfScope) ? summary.autoFiled : summary.toReview) += 1;
-                    summary.outOfScope += prediction.outOfScope ? 1 : 0;
-                }
-                transaction.commit();
-                summary.classified += qint64(indices.size());
-                done += qint64(indices.size());
-                publish();
-                control.report(done, total, QStringLiteral("Classified %1 of %2 items").arg(done).arg(total));
-            },
-            [&](int index, const QString &reason) {
-                if (index < 0)
-                    return;
-                const Example &example = examples[index];
-                summary.failures.push_back({example.path, reason});
-                store.recordClassificationFailure(example.itemId, summary.modelId, reason);
-                ++done;
-            },
-            [&control] { return control.cancelRequested(); });
+        const auto onBatch = [&](const std::vector<int> &indices, const std::vector<float> &logits, const std::vector<float> &features) {
+            const int classes = int(classDepartments.size());
+            // Scores come from the image's pixels, normalised to finite values: a NaN or an infinity means the
+            // network itself is broken, and storing it would file items at random.
+            if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+                throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity); "
+                                                  "nothing more is classified with it").arg(registered->weightsPath));
+            if (withFeatures && features.size() != indices.size() * size_t(featureSize))
+                throw WeightsError(QStringLiteral("%1: the network's features are not the %2 values per image of its feature bank")
+                                       .arg(registered->weightsPath).arg(featureSize));
+            TransactionGuard transaction(catalog.database());
+            for (size_t row = 0; row < indices.size(); ++row) {
+                const std::vector<double> p = softmax(logits.data() + row * size_t(classes), classes, temperature);
+                NewPrediction prediction;
+                prediction.itemId = examples[indices[row]].itemId;
+                prediction.probabilities.assign(p.begin(), p.end());
+                const float *scores = logits.data() + row * size_t(classes);
+                prediction.outOfScopeScore = withFeatures
+                    ? knnEnergyScore(model->card().outOfScopeReference, bank.values.data(), bank.shape[0], featureSize,
+                                     features.data() + row * size_t(featureSize), scores, classes, temperature)
+                    : outOfScopeScore(scores, classes, temperature, model->card().outOfScopeScore);
+                prediction.outOfScope = outOfScopeThreshold && prediction.outOfScopeScore > *outOfScopeThreshold;
+                store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
+                const double confidence = *std::max_element(p.begin(), p.end());
+                (filesAutomatically(confidence, registered->threshold, prediction.outOfScope) ? summary.autoFiled : summary.toReview) += 1;
+                summary.outOfScope += prediction.outOfScope ? 1 : 0;
+            }
+            transaction.commit();
+            summary.classified += qint64(indices.size());
+            done += qint64(indices.size());
+            publish();
+            control.report(done, total, QStringLiteral("Classified %1 of %2 items").arg(done).arg(total));
+        };
+        const auto onFailure = [&](int index, const QString &reason) {
+            if (index < 0)
+                return;
+            const Example &example = examples[index];
+            summary.failures.push_back({example.path, reason});
+            store.recordClassificationFailure(example.itemId, summary.modelId, reason);
+            ++done;
+        };
+        const auto stop = [&control] { return control.cancelRequested(); };
+        const bool finished = withFeatures
+            ? predictor.runWithFeatures(examples, onBatch, onFailure, stop)
+            : predictor.run(examples, [&](const std::vector<int> &indices, const std::vector<float> &logits) { onBatch(indices, logits, {}); },
+                            onFailure, stop);
         publish();
         if (!finished || control.cancelRequested()) {
             summary.cancelled = true;

@@ -75,32 +75,48 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
     set.classes = int(card.classes.size());
     int done = 0;
     result.testTimeAugmentation = request.testTimeAugmentation.value_or(card.testTimeAugmentation);
+    // A knn_energy card: its joined scores too, so that the threshold reported here is on the card's own score.
+    const bool withFeatures = card.hasOutOfScopeThreshold() && usesFeatures(card.outOfScopeScore);
+    const HostTensor &bank = model->featureBank();
+    const int64_t featureSize = bank.shape.size() == 2 ? bank.shape[1] : 0;
+    std::vector<double> joinedScores;
     Predictor predictor(*model, request.threads, 32, result.testTimeAugmentation);
-    predictor.run(
-        examples,
-        [&](const std::vector<int> &indices, const std::vector<float> &logits) {
-            if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
-                throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity): "
-                                                  "its weights are broken").arg(request.modelPath));
-            for (size_t row = 0; row < indices.size(); ++row) {
-                const Example &example = examples[indices[row]];
-                const float *values = logits.data() + row * size_t(set.classes);
-                set.logits.insert(set.logits.end(), values, values + set.classes);
-                set.labels.push_back(example.classIndex);
-                const std::vector<double> p = softmax(values, set.classes, card.temperature);
-                const int predicted = int(std::max_element(p.begin(), p.end()) - p.begin());
-                result.examples.push_back({example.itemId, example.path, example.classIndex, predicted, p[size_t(predicted)]});
-            }
-            done += int(indices.size());
-            control.report(done, examples.size(), QStringLiteral("Evaluated %1 of %2 images").arg(done).arg(examples.size()));
-        },
-        [&](int index, const QString &reason) {
-            result.failures.push_back({index >= 0 ? examples[index].path : QString(), reason});
-            ++done;
-        },
-        [&control] { return control.cancelRequested(); });
+    const auto onBatch = [&](const std::vector<int> &indices, const std::vector<float> &logits, const std::vector<float> &features) {
+        if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+            throw WeightsError(QStringLiteral("%1: the network gives scores that are not finite numbers (NaN or infinity): "
+                                              "its weights are broken").arg(request.modelPath));
+        for (size_t row = 0; row < indices.size(); ++row) {
+            const Example &example = examples[indices[row]];
+            const float *values = logits.data() + row * size_t(set.classes);
+            set.logits.insert(set.logits.end(), values, values + set.classes);
+            set.labels.push_back(example.classIndex);
+            const std::vector<double> p = softmax(values, set.classes, card.temperature);
+            const int predicted = int(std::max_element(p.begin(), p.end()) - p.begin());
+            result.examples.push_back({example.itemId, example.path, example.classIndex, predicted, p[size_t(predicted)]});
+            if (withFeatures)
+                joinedScores.push_back(knnEnergyScore(card.outOfScopeReference, bank.values.data(), bank.shape[0], featureSize,
+                                                      features.data() + row * size_t(featureSize), values, set.classes,
+                                                      card.temperature));
+        }
+        done += int(indices.size());
+        control.report(done, examples.size(), QStringLiteral("Evaluated %1 of %2 images").arg(done).arg(examples.size()));
+    };
+    const auto onFailure = [&](int index, const QString &reason) {
+        result.failures.push_back({index >= 0 ? examples[index].path : QString(), reason});
+        ++done;
+    };
+    const auto stop = [&control] { return control.cancelRequested(); };
+    if (withFeatures)
+        predictor.runWithFeatures(examples, onBatch, onFailure, stop);
+    else
+        predictor.run(examples, [&](const std::vector<int> &indices, const std::vector<float> &logits) { onBatch(indices, logits, {}); },
+                      onFailure, stop);
     control.throwIfCancelled();
     result.report = evaluate(set, card.classes, request.fitTemperature ? 0.0 : card.temperature, card.targetAccuracy);
+    if (withFeatures) {
+        result.report.outOfScopeScore = OutOfScopeScore::KnnEnergy;
+        result.report.outOfScopeThreshold = quantile(joinedScores, result.report.inScopeFraction);
+    }
     return result;
 }
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <tuple>
 
 namespace accession::ml {
 
@@ -314,8 +315,10 @@ void BatchLoader::fillSample(const cv::Mat &image, float *destination, quint64 s
     cv::split(floats, planes);
 }
 
-bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
-                            const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop)
+namespace {
+
+bool centreCropPass(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader, bool withFeatures,
+                    const CentreCropFeatureBatchHandler &onBatch, const std::function<bool()> &shouldStop)
 {
     torch::NoGradGuard noGrad;
     net.eval();
@@ -325,13 +328,42 @@ bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchL
     Batch batch;
     while (loader.next(batch)) {
         torch::Tensor logits;
-        if (batch.images.size(0) > 0)
+        torch::Tensor features;
+        if (batch.images.size(0) > 0 && withFeatures)
+            std::tie(logits, features) = logitsAndNormalisedFeatures(net, device, batch.images);
+        else if (batch.images.size(0) > 0)
             logits = net.forward(channelsLastInput(batch.images.to(device))).to(torch::kCPU).contiguous();
-        onBatch(batch, logits);
+        onBatch(batch, logits, features);
         if (shouldStop && shouldStop())
             return false;
     }
     return true;
+}
+
+} // namespace
+
+std::pair<torch::Tensor, torch::Tensor> logitsAndNormalisedFeatures(ClassifierNetImpl &net, torch::Device device, const torch::Tensor &images)
+{
+    const torch::Tensor pooled = net.features(channelsLastInput(images.to(device)));
+    const torch::Tensor logits = net.classify(pooled).to(torch::kCPU).to(torch::kFloat32).contiguous();
+    const torch::Tensor unit = torch::nn::functional::normalize(pooled.to(torch::kCPU).to(torch::kFloat32),
+                                                                torch::nn::functional::NormalizeFuncOptions().dim(1))
+                                   .contiguous();
+    return {logits, unit};
+}
+
+bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                            const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop)
+{
+    return centreCropPass(net, device, loader, false,
+                          [&](const Batch &batch, const torch::Tensor &logits, const torch::Tensor &) { onBatch(batch, logits); },
+                          shouldStop);
+}
+
+bool forEachCentreCropBatchWithFeatures(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                                        const CentreCropFeatureBatchHandler &onBatch, const std::function<bool()> &shouldStop)
+{
+    return centreCropPass(net, device, loader, true, onBatch, shouldStop);
 }
 
 } // namespace accession::ml

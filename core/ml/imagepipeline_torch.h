@@ -135,5 +135,12 @@ private:
 using CentreCropBatchHandler = std::function<void(const Batch &batch, const torch::Tensor &logits)>;
 bool forEachCentreCropBatch(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
                             const CentreCropBatchHandler &onBatch, const std::function<bool()> &shouldStop = {});
+// The same, with each image's pooled backbone features, L2-normalised, as rows of `features` (on the CPU): what the
+// knn_energy out-of-scope score compares with the training photographs'.
+using CentreCropFeatureBatchHandler = std::function<void(const Batch &batch, const torch::Tensor &logits, const torch::Tensor &features)>;
+bool forEachCentreCropBatchWithFeatures(ClassifierNetImpl &net, torch::Device device, BatchLoader &loader,
+                                        const CentreCropFeatureBatchHandler &onBatch, const std::function<bool()> &shouldStop = {});
+// Pooled features, L2-normalised, and the logits the head gives for them, both on the CPU.
+std::pair<torch::Tensor, torch::Tensor> logitsAndNormalisedFeatures(ClassifierNetImpl &net, torch::Device device, const torch::Tensor &images);
 
 } // namespace accession::ml

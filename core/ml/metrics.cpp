@@ -5,6 +5,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -248,13 +249,23 @@ double energyScore(const float *logits, int classes, double temperature)
 
 QString outOfScopeScoreName(OutOfScopeScore score)
 {
-    return score == OutOfScopeScore::Energy ? QStringLiteral("energy") : QStringLiteral("max_softmax");
+    switch (score) {
+    case OutOfScopeScore::Energy:
+        return QStringLiteral("energy");
+    case OutOfScopeScore::KnnEnergy:
+        return QStringLiteral("knn_energy");
+    case OutOfScopeScore::MaxSoftmax:
+        break;
+    }
+    return QStringLiteral("max_softmax");
 }
 
 std::optional<OutOfScopeScore> outOfScopeScoreFromName(const QString &name)
 {
     if (name == QLatin1String("energy"))
         return OutOfScopeScore::Energy;
+    if (name == QLatin1String("knn_energy"))
+        return OutOfScopeScore::KnnEnergy;
     if (name == QLatin1String("max_softmax"))
         return OutOfScopeScore::MaxSoftmax;
     return std::nullopt;
@@ -262,7 +273,7 @@ std::optional<OutOfScopeScore> outOfScopeScoreFromName(const QString &name)
 
 double outOfScopeScore(const float *logits, int classes, double temperature, OutOfScopeScore kind)
 {
-    if (kind == OutOfScopeScore::Energy)
+    if (kind != OutOfScopeScore::MaxSoftmax) // knn_energy's logit half: its joined score needs the features too
         return energyScore(logits, classes, temperature);
     const std::vector<double> p = softmax(logits, classes, temperature);
     return p.empty() ? 1.0 : 1.0 - *std::max_element(p.begin(), p.end());
@@ -277,13 +288,59 @@ double fitOutOfScopeThreshold(const LogitSet &set, double temperature, double in
         if (std::isfinite(energy))
             energies.push_back(energy);
     }
-    if (energies.empty())
+    return quantile(std::move(energies), inScopeFraction);
+}
+
+double quantile(std::vector<double> values, double fraction)
+{
+    if (values.empty())
         return std::nan("");
-    std::sort(energies.begin(), energies.end());
-    const double position = std::clamp(inScopeFraction, 0.0, 1.0) * double(energies.size() - 1);
+    std::sort(values.begin(), values.end());
+    const double position = std::clamp(fraction, 0.0, 1.0) * double(values.size() - 1);
     const size_t below = size_t(std::floor(position));
-    const size_t above = std::min(below + 1, energies.size() - 1);
-    return energies[below] + (position - double(below)) * (energies[above] - energies[below]);
+    const size_t above = std::min(below + 1, values.size() - 1);
+    return values[below] + (position - double(below)) * (values[above] - values[below]);
+}
+
+double kthNearestDistance(const float *feature, const float *bank, int64_t rows, int64_t dims, int k)
+{
+    if (rows <= 0)
+        return std::nan("");
+    const size_t kept = size_t(std::clamp<int64_t>(k, 1, rows));
+    std::vector<double> similarities(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+        const float *row = bank + r * dims;
+        double dot = 0;
+        for (int64_t d = 0; d < dims; ++d)
+            dot += double(feature[d]) * double(row[d]);
+        similarities[size_t(r)] = dot;
+    }
+    // The k-th largest similarity is the k-th nearest row.
+    std::nth_element(similarities.begin(), similarities.begin() + std::ptrdiff_t(kept - 1), similarities.end(), std::greater<double>());
+    return 1.0 - similarities[kept - 1];
+}
+
+double shareBelow(const std::vector<double> &sorted, double value)
+{
+    if (sorted.empty())
+        return std::nan("");
+    if (std::isnan(value))
+        return 1.0; // nothing to rank it by: as far out as any
+    // Lower by more than float noise: a validation photograph scored again (training's network, then the one folded
+    // for inference) must not count its own reference as lower, or its rank would turn on the last bit.
+    const double below = value - kScoreTolerance * std::max(1.0, std::abs(value));
+    return double(std::lower_bound(sorted.begin(), sorted.end(), below) - sorted.begin()) / double(sorted.size());
+}
+
+double FeatureSpaceReference::joinedScore(double knnDistance, double energy) const
+{
+    return std::max(shareBelow(knnDistances, knnDistance), shareBelow(energies, energy));
+}
+
+double knnEnergyScore(const FeatureSpaceReference &reference, const float *bank, int64_t rows, int64_t dims,
+                      const float *feature, const float *logits, int classes, double temperature)
+{
+    return reference.joinedScore(kthNearestDistance(feature, bank, rows, dims, reference.k), energyScore(logits, classes, temperature));
 }
 
 EvaluationReport evaluate(const LogitSet &set, const QStringList &classes, double temperature, double targetAccuracy)

@@ -5,6 +5,7 @@
 #include <QVector>
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -16,10 +17,46 @@ constexpr double kInScopeFraction = 0.95;
 // Which score says how unlike every department's photographs a photograph is; higher is further out of scope.
 // Max softmax (1 - the calibrated confidence) told non-museum images from MET photographs better than energy
 // (AUROC 0.87 against 0.77, bench/README.md), so new models use it; cards fitted on energy keep it.
-enum class OutOfScopeScore { MaxSoftmax, Energy };
+// KnnEnergy joins a feature-space score with energy (FeatureSpaceReference): it also catches photographs the
+// network classifies confidently but whose backbone features are far from every training photograph's.
+enum class OutOfScopeScore { MaxSoftmax, Energy, KnnEnergy };
 constexpr OutOfScopeScore kDefaultOutOfScopeScore = OutOfScopeScore::MaxSoftmax;
-QString outOfScopeScoreName(OutOfScopeScore score); // "max_softmax", "energy"
+QString outOfScopeScoreName(OutOfScopeScore score); // "max_softmax", "energy", "knn_energy"
 std::optional<OutOfScopeScore> outOfScopeScoreFromName(const QString &name);
+// Whether the score needs the model's feature bank and the validation references (not the logits alone).
+constexpr bool usesFeatures(OutOfScopeScore score) { return score == OutOfScopeScore::KnnEnergy; }
+
+// Neighbours counted by the kNN distance: the distance to the k-th nearest training photograph.
+constexpr int kDefaultNearestNeighbours = 5;
+constexpr int kMaximumNearestNeighbours = 100;
+// Training photographs whose features a model file keeps for the kNN distance, drawn evenly per department.
+constexpr int kMaximumFeatureBankRows = 4096;
+
+// What the knn_energy score ranks a photograph against: the validation photographs' kNN distances and energies,
+// each sorted ascending. A photograph's joined score is the larger of the shares of validation photographs
+// scoring below it on either (bench/python/ood_feature_space.py measured it).
+struct FeatureSpaceReference
+{
+    int k = kDefaultNearestNeighbours;
+    std::vector<double> knnDistances;
+    std::vector<double> energies;
+
+    bool isEmpty() const { return knnDistances.empty() || energies.empty(); }
+    double joinedScore(double knnDistance, double energy) const;
+};
+
+// 1 - the cosine similarity between the L2-normalised feature and its k-th nearest row of the bank (rows
+// L2-normalised, row-major [rows x dims]); with fewer than k rows, the farthest. 0..2; NaN with an empty bank.
+double kthNearestDistance(const float *feature, const float *bank, int64_t rows, int64_t dims, int k);
+// A photograph's knn_energy score from its features (dims long, L2-normalised), the bank's rows and its raw scores.
+double knnEnergyScore(const FeatureSpaceReference &reference, const float *bank, int64_t rows, int64_t dims,
+                      const float *feature, const float *logits, int classes, double temperature);
+// Scores closer than this (relative, at least absolute) are the same score computed twice.
+constexpr double kScoreTolerance = 1e-6;
+// The share of the sorted values below value by more than kScoreTolerance: the empirical CDF the joined score compares.
+double shareBelow(const std::vector<double> &sorted, double value);
+// The interpolated quantile of the values (unsorted is fine); NaN when there are none.
+double quantile(std::vector<double> values, double fraction);
 
 struct ClassMetrics
 {

@@ -64,6 +64,17 @@ QJsonObject ModelCard::toJson() const
     if (hasOutOfScopeThreshold()) {
         json.insert(QStringLiteral("out_of_scope_score"), outOfScopeScoreName(outOfScopeScore));
         json.insert(QStringLiteral("out_of_scope_threshold"), outOfScopeThreshold);
+        if (usesFeatures(outOfScopeScore)) {
+            const auto array = [](const std::vector<double> &values) {
+                QJsonArray list;
+                for (double value : values)
+                    list.append(value);
+                return list;
+            };
+            json.insert(QStringLiteral("out_of_scope_knn_k"), outOfScopeReference.k);
+            json.insert(QStringLiteral("out_of_scope_reference_knn_distances"), array(outOfScopeReference.knnDistances));
+            json.insert(QStringLiteral("out_of_scope_reference_energies"), array(outOfScopeReference.energies));
+        }
     }
     return json;
 }
@@ -177,8 +188,32 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
     const QString scoreName = text("out_of_scope_score");
     const std::optional<OutOfScopeScore> score = scoreName.isEmpty() ? OutOfScopeScore::Energy : outOfScopeScoreFromName(scoreName);
     if (!score)
-        throw refuse(QStringLiteral("out_of_scope_score"), QStringLiteral("must be max_softmax or energy"));
+        throw refuse(QStringLiteral("out_of_scope_score"), QStringLiteral("must be max_softmax, energy or knn_energy"));
     card.outOfScopeScore = *score;
+    if (usesFeatures(card.outOfScopeScore) && card.hasOutOfScopeThreshold()) {
+        if (card.isEnsemble())
+            throw refuse(QStringLiteral("out_of_scope_score"), QStringLiteral("knn_energy belongs only to a single network's card: "
+                                                                           "an ensemble keeps no feature bank"));
+        card.outOfScopeReference.k = int(number("out_of_scope_knn_k", kDefaultNearestNeighbours, 1, kMaximumNearestNeighbours,
+                                                QStringLiteral("[1, %1]").arg(kMaximumNearestNeighbours)));
+        // Sorted finite numbers, as training wrote them: the joined score ranks photographs against them.
+        const auto sortedScores = [&](const char *key) {
+            const QJsonValue value = json.value(QLatin1String(key));
+            if (!value.isArray() || value.toArray().isEmpty())
+                throw refuse(QLatin1String(key), QStringLiteral("must list the validation photographs' scores (knn_energy needs them)"));
+            std::vector<double> scores;
+            for (const QJsonValue &entry : value.toArray()) {
+                if (!entry.isDouble() || !std::isfinite(entry.toDouble()))
+                    throw refuse(QLatin1String(key), QStringLiteral("must hold only numbers"));
+                scores.push_back(entry.toDouble());
+            }
+            if (!std::is_sorted(scores.begin(), scores.end()))
+                throw refuse(QLatin1String(key), QStringLiteral("must be sorted in ascending order"));
+            return scores;
+        };
+        card.outOfScopeReference.knnDistances = sortedScores("out_of_scope_reference_knn_distances");
+        card.outOfScopeReference.energies = sortedScores("out_of_scope_reference_energies");
+    }
 
     card.validation = EvaluationReport::fromJson(object("validation"));
     // The dashboard reads the report by class index: its shape must be the card's.

@@ -15,6 +15,9 @@ namespace accession {
 
 // The out-of-scope threshold a card may hold: energies are logits' size, far inside this.
 constexpr double kMaximumOutOfScopeThreshold = 1e6;
+// The tensor of a model file holding the training photographs' L2-normalised pooled features [rows x feature size]
+// for the knn_energy score; no network weight, so loading the network leaves it out.
+inline constexpr char kFeatureBankTensor[] = "accession.out_of_scope.feature_bank";
 
 // Limits on what a model card may list. A museum has tens of departments; a card listing more than this many
 // classes, or names longer than the catalog accepts for a department, is not one Accession wrote.
@@ -55,6 +58,10 @@ struct ModelCard
     OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
     double outOfScopeThreshold = std::nan("");
     bool hasOutOfScopeThreshold() const { return std::isfinite(outOfScopeThreshold); }
+    // knn_energy only: k and the validation photographs' sorted scores ("out_of_scope_knn_k",
+    // "out_of_scope_reference_knn_distances", "out_of_scope_reference_energies"); the training photographs'
+    // features are in the model file (kFeatureBankTensor).
+    FeatureSpaceReference outOfScopeReference;
     EvaluationReport validation;
     QDateTime trainedAt;
     QMap<QString, int> trainingImagesPerClass;

@@ -1,6 +1,7 @@
 #include "network_torch.h"
 
 #include "device.h"
+#include "modelcard.h"
 #include "weightserror.h"
 
 #include <QRegularExpression>
@@ -8,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
 #include <malloc.h>
 #include <mutex>
 #include <set>
@@ -281,11 +283,19 @@ int Network::numClasses() const
     return m_impl->numClasses;
 }
 
+int Network::featureSize() const
+{
+    return m_impl->net->featureSize();
+}
+
 void Network::loadWeights(const QString &path)
 {
     if (m_impl->inferenceOnly)
         throw WeightsError(QStringLiteral("%1: cannot load into a network prepared for inference").arg(path));
-    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(path), m_impl->architecture);
+    ml::NamedTensors file = ml::readWeightsFile(path);
+    if (file.tensors.erase(kFeatureBankTensor) > 0)
+        file.names.erase(std::find(file.names.begin(), file.names.end(), std::string(kFeatureBankTensor)));
+    const ml::NamedTensors tensors = ml::toTorchvisionNames(std::move(file), m_impl->architecture);
     ml::assignTensors(*m_impl->net, tensors, path, std::string());
 }
 

@@ -24,9 +24,11 @@ public:
 
     Architecture architecture() const;
     int numClasses() const;
+    int featureSize() const; // length of the pooled backbone features the head reads
 
-    // Every tensor of the network, the head included. Throws WeightsError naming missing, unexpected,
-    // mis-shaped or mis-typed (integer data for a float parameter) tensors.
+    // Every tensor of the network, the head included (a model file's feature bank, kFeatureBankTensor, is no
+    // weight and is left out). Throws WeightsError naming missing, unexpected, mis-shaped or mis-typed (integer data
+    // for a float parameter) tensors.
     void loadWeights(const QString &path);
     // The tensors of `path` whose names start with tensorPrefix (one member of an ensemble), the prefix removed.
     // Messages name `description` (the file and which member) instead of the bare path.

@@ -10,6 +10,8 @@
 
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <tuple>
 
 namespace accession {
 
@@ -17,8 +19,9 @@ namespace {
 
 // log of the mean over the views of softmax(logits / temperature), one row per image: averaged probabilities,
 // kept as logarithms so that nothing underflows to log(0).
+// features: when given, set to the first (plain) view's L2-normalised pooled features.
 torch::Tensor meanLogProbabilities(ml::ClassifierNetImpl &net, torch::Device device, const torch::Tensor &images,
-                                   TestTimeAugmentation views, double temperature)
+                                   TestTimeAugmentation views, double temperature, torch::Tensor *features = nullptr)
 {
     std::vector<torch::Tensor> inputs{images};
     if (views != TestTimeAugmentation::None)
@@ -35,7 +38,11 @@ torch::Tensor meanLogProbabilities(ml::ClassifierNetImpl &net, torch::Device dev
     }
     std::vector<torch::Tensor> logProbabilities;
     for (const torch::Tensor &input : inputs) {
-        const torch::Tensor logits = net.forward(ml::channelsLastInput(input.contiguous().to(device))).to(torch::kCPU).to(torch::kFloat32);
+        torch::Tensor logits;
+        if (features && logProbabilities.empty())
+            std::tie(logits, *features) = ml::logitsAndNormalisedFeatures(net, device, input.contiguous());
+        else
+            logits = net.forward(ml::channelsLastInput(input.contiguous().to(device))).to(torch::kCPU).to(torch::kFloat32);
         logProbabilities.push_back(torch::log_softmax(logits / temperature, 1));
     }
     if (logProbabilities.size() == 1)
@@ -63,6 +70,25 @@ Predictor::~Predictor() = default;
 bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatch, const FailureHandler &onFailure,
                     const std::function<bool()> &shouldStop)
 {
+    return pass(examples, false, [&](const std::vector<int> &indices, const std::vector<float> &logits, const std::vector<float> &) {
+        onBatch(indices, logits);
+    }, onFailure, shouldStop);
+}
+
+bool Predictor::runWithFeatures(const QVector<Example> &examples, const FeatureBatchHandler &onBatch, const FailureHandler &onFailure,
+                                const std::function<bool()> &shouldStop)
+{
+    if (m_impl->model.card().isEnsemble())
+        throw std::logic_error("an ensemble's members have no common features to compare");
+    return pass(examples, true, onBatch, onFailure, shouldStop);
+}
+
+bool Predictor::pass(const QVector<Example> &examples, bool withFeatures, const FeatureBatchHandler &onBatch,
+                     const FailureHandler &onFailure, const std::function<bool()> &shouldStop)
+{
+    const auto values = [](const torch::Tensor &tensor) {
+        return tensor.defined() ? std::vector<float>(tensor.data_ptr<float>(), tensor.data_ptr<float>() + tensor.numel()) : std::vector<float>();
+    };
     const int threads = configureComputeThreads(m_impl->threads);
     const int workers = std::max(1, std::min(4, threads));
     TrainedModel &model = m_impl->model;
@@ -79,11 +105,16 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
         const Preprocessing preprocessing = card.preprocessing;
         ml::DecodedImageCache cache(preprocessing.resizeSize(), 0);
         ml::BatchLoader loader(examples, cache, preprocessing, ml::Augmentation::CenterCrop, m_impl->batchSize, workers);
-        return ml::forEachCentreCropBatch(*network.net, network.device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
+        const auto handle = [&](const ml::Batch &batch, const torch::Tensor &logits, const torch::Tensor &features) {
             for (const auto &[path, reason] : batch.failures)
                 onFailure(indexByPath.value(path, -1), reason);
             if (logits.defined())
-                onBatch(batch.examples, std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()));
+                onBatch(batch.examples, values(logits), values(features));
+        };
+        if (withFeatures)
+            return ml::forEachCentreCropBatchWithFeatures(*network.net, network.device, loader, handle, shouldStop);
+        return ml::forEachCentreCropBatch(*network.net, network.device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
+            handle(batch, logits, torch::Tensor());
         }, shouldStop);
     }
 
@@ -135,6 +166,7 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
         }
         if (!kept.empty()) {
             std::vector<torch::Tensor> memberLogProbabilities;
+            torch::Tensor features; // the first network's (a single network's), when asked for
             for (size_t m = 0; m < passes.size(); ++m) {
                 QHash<int, int64_t> rowOf;
                 for (size_t row = 0; row < batches[m].examples.size(); ++row)
@@ -146,7 +178,8 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
                     throw std::runtime_error("the ensemble's members read different batches of images"); // never: same order, same batches
                 const torch::Tensor images = batches[m].images.index_select(0, torch::tensor(rows, torch::kInt64));
                 memberLogProbabilities.push_back(meanLogProbabilities(*passes[m].network->net, passes[m].network->device, images,
-                                                                      views, passes[m].temperature));
+                                                                      views, passes[m].temperature,
+                                                                      withFeatures && m == 0 ? &features : nullptr));
             }
             torch::Tensor scores = memberLogProbabilities.size() == 1
                 ? memberLogProbabilities.front()
@@ -154,7 +187,7 @@ bool Predictor::run(const QVector<Example> &examples, const BatchHandler &onBatc
             if (!card.isEnsemble())
                 scores = scores * card.temperature; // softmax at the card's temperature gives back the mean
             scores = scores.contiguous();
-            onBatch(kept, std::vector<float>(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel()));
+            onBatch(kept, values(scores), values(features));
         }
         if (shouldStop && shouldStop())
             return false;

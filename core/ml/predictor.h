@@ -31,7 +31,17 @@ public:
     bool run(const QVector<Example> &examples, const BatchHandler &onBatch, const FailureHandler &onFailure,
              const std::function<bool()> &shouldStop = {});
 
+    using FeatureBatchHandler = std::function<void(const std::vector<int> &exampleIndices, const std::vector<float> &logits,
+                                                   const std::vector<float> &features)>;
+    // The same, with each image's pooled backbone features, L2-normalised, as rows [indices.size() x feature size]:
+    // with test-time views, those of the first (plain) view. A single network only (throws std::logic_error for an
+    // ensemble, whose members' features are not comparable).
+    bool runWithFeatures(const QVector<Example> &examples, const FeatureBatchHandler &onBatch, const FailureHandler &onFailure,
+                         const std::function<bool()> &shouldStop = {});
+
 private:
+    bool pass(const QVector<Example> &examples, bool withFeatures, const FeatureBatchHandler &onBatch,
+              const FailureHandler &onFailure, const std::function<bool()> &shouldStop);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -10,6 +10,42 @@
 
 namespace accession {
 
+namespace {
+
+QString shapeText(const std::vector<int64_t> &shape)
+{
+    QStringList sizes;
+    for (int64_t size : shape)
+        sizes << QString::number(size);
+    return sizes.join(QStringLiteral(" x "));
+}
+
+// The knn_energy score's bank, checked: a missing, mis-shaped or unnormalised bank would flag photographs at random.
+HostTensor readFeatureBank(const QString &path, int featureSize)
+{
+    const QString name = QString::fromLatin1(kFeatureBankTensor);
+    QMap<QString, HostTensor> tensors = readTensorFile(path);
+    if (!tensors.contains(name))
+        throw WeightsError(QStringLiteral("%1: the model card's out-of-scope score is knn_energy, but the file holds no feature bank "
+                                          "(tensor %2); train it again with --out-of-scope-score knn_energy, which keeps one")
+                                   .arg(path, name));
+    HostTensor bank = tensors.take(name);
+    if (bank.shape.size() != 2 || bank.shape[0] < 1 || bank.shape[1] != featureSize)
+        throw WeightsError(QStringLiteral("%1: the feature bank (tensor %2) must be [rows x %3], the network's feature size, not [%4]")
+                               .arg(path, name).arg(featureSize).arg(shapeText(bank.shape)));
+    for (int64_t row = 0; row < bank.shape[0]; ++row) {
+        double norm = 0;
+        for (int64_t d = 0; d < bank.shape[1]; ++d)
+            norm += double(bank.values[size_t(row * bank.shape[1] + d)]) * double(bank.values[size_t(row * bank.shape[1] + d)]);
+        if (std::abs(std::sqrt(norm) - 1.0) > 1e-3)
+            throw WeightsError(QStringLiteral("%1: row %2 of the feature bank (tensor %3) is not L2-normalised (length %4)")
+                                   .arg(path).arg(row).arg(name).arg(std::sqrt(norm)));
+    }
+    return bank;
+}
+
+} // namespace
+
 std::unique_ptr<TrainedModel> TrainedModel::load(const QString &path)
 {
     if (!QFileInfo(path).isFile())
@@ -64,6 +100,8 @@ std::unique_ptr<TrainedModel> TrainedModel::load(const QString &path)
                                               "its weights are broken").arg(description));
         model->m_members.push_back(std::move(member));
     }
+    if (usesFeatures(card.outOfScopeScore) && card.hasOutOfScopeThreshold())
+        model->m_featureBank = readFeatureBank(path, model->network().featureSize());
     return model;
 }
 

@@ -7,6 +7,7 @@
 #include "headfitting_torch.h"
 #include "imagepipeline_torch.h"
 #include "metrics.h"
+#include "modelcard.h"
 #include "network_torch.h"
 #include "trainingcard.h"
 #include "trainingschedule.h"
@@ -22,8 +23,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 
 namespace accession {
 
@@ -177,20 +180,92 @@ struct TrainingRun
 
     // Validation logits with the loader's examples' labels, in example order: through the same function as
     // evaluation and classification (forEachCentreCropBatch), so the accuracy reported here is theirs.
-    LogitSet validationLogits(ml::BatchLoader &loader)
+    // features: when given, also each image's L2-normalised pooled features, row after row in the same order.
+    LogitSet validationLogits(ml::BatchLoader &loader, std::vector<float> *features = nullptr)
     {
         LogitSet set;
         set.classes = int(split.classes.size());
-        ml::forEachCentreCropBatch(*net, device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) {
+        const auto collect = [&](const ml::Batch &batch, const torch::Tensor &logits, const torch::Tensor &pooled) {
             recordFailures(batch.failures);
             if (logits.defined()) {
                 set.logits.insert(set.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
                 for (int index : batch.examples)
                     set.labels.push_back(loader.examples()[index].classIndex);
+                if (features)
+                    features->insert(features->end(), pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel());
             }
             control.work.throwIfCancelled();
-        });
+        };
+        if (features)
+            ml::forEachCentreCropBatchWithFeatures(*net, device, loader, collect);
+        else
+            ml::forEachCentreCropBatch(*net, device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits) { collect(batch, logits, {}); });
         return set;
+    }
+
+    // Training photographs for the knn_energy bank: at most kMaximumFeatureBankRows, the departments taking turns
+    // (each shuffled with the run's seed), so that a large department does not crowd out a small one.
+    QVector<Example> featureBankExamples() const
+    {
+        std::vector<std::vector<Example>> byClass(size_t(split.classes.size()));
+        for (const Example &example : split.train)
+            byClass[size_t(example.classIndex)].push_back(example);
+        std::mt19937_64 random(mixSeed(options.seed, 4099));
+        for (auto &examples : byClass)
+            std::shuffle(examples.begin(), examples.end(), random);
+        QVector<Example> chosen;
+        for (size_t turn = 0; chosen.size() < kMaximumFeatureBankRows; ++turn) {
+            bool any = false;
+            for (const auto &examples : byClass) {
+                if (turn < examples.size() && chosen.size() < kMaximumFeatureBankRows) {
+                    chosen.push_back(examples[turn]);
+                    any = true;
+                }
+            }
+            if (!any)
+                break;
+        }
+        return chosen;
+    }
+
+    // The knn_energy score fitted on validation: the training photographs' features (the bank, [rows x feature
+    // size]), the validation photographs' sorted kNN distances and energies, and the joined score's threshold.
+    torch::Tensor fitFeatureSpaceScore(const LogitSet &validation, const std::vector<float> &validationFeatures,
+                                       EvaluationReport &report, FeatureSpaceReference &reference)
+    {
+        control.work.report(0, 1, QStringLiteral("Keeping the training photographs' features for the out-of-scope score"));
+        const QVector<Example> examples = featureBankExamples();
+        const int workers = std::max(1, std::min(4, configureComputeThreads(options.threads)));
+        ml::BatchLoader loader(examples, *cache, preprocessing, ml::Augmentation::CenterCrop, options.batchSize, workers);
+        std::vector<float> rows;
+        ml::forEachCentreCropBatchWithFeatures(*net, device, loader, [&](const ml::Batch &batch, const torch::Tensor &logits,
+                                                                         const torch::Tensor &features) {
+            recordFailures(batch.failures);
+            if (logits.defined())
+                rows.insert(rows.end(), features.data_ptr<float>(), features.data_ptr<float>() + features.numel());
+            control.work.throwIfCancelled();
+        });
+        const int64_t dims = net->featureSize();
+        const int64_t count = int64_t(rows.size()) / dims;
+        if (count == 0 || validation.count() == 0)
+            return torch::Tensor(); // nothing to compare with: the card keeps the max softmax threshold evaluate() fitted
+        reference.k = kDefaultNearestNeighbours;
+        std::vector<double> joined;
+        for (int i = 0; i < validation.count(); ++i) {
+            reference.knnDistances.push_back(kthNearestDistance(validationFeatures.data() + size_t(i) * size_t(dims), rows.data(), count,
+                                                                dims, reference.k));
+            reference.energies.push_back(energyScore(validation.logits.data() + size_t(i) * size_t(validation.classes), validation.classes,
+                                                     report.temperature));
+        }
+        const std::vector<double> knnDistances = reference.knnDistances;
+        const std::vector<double> energies = reference.energies;
+        std::sort(reference.knnDistances.begin(), reference.knnDistances.end());
+        std::sort(reference.energies.begin(), reference.energies.end());
+        for (size_t i = 0; i < knnDistances.size(); ++i)
+            joined.push_back(reference.joinedScore(knnDistances[i], energies[i]));
+        report.outOfScopeScore = OutOfScopeScore::KnnEnergy;
+        report.outOfScopeThreshold = quantile(joined, report.inScopeFraction);
+        return torch::from_blob(rows.data(), {count, dims}, torch::kFloat32).clone();
     }
 
     // One parameter group per stage when layerScales is given (its rate scaled), else one group of them all.
@@ -483,8 +558,18 @@ struct TrainingRun
             throw std::runtime_error(QStringLiteral("training stopped: the kept weights are not finite numbers; nothing was written to %1")
                                          .arg(options.outPath).toStdString());
         control.work.report(0, 1, QStringLiteral("Calibrating on the validation set"));
-        const LogitSet validation = validationLogits(*validationLoader);
-        const EvaluationReport report = evaluate(validation, split.classes, 0.0, options.targetAccuracy);
+        const bool knnEnergy = usesFeatures(options.outOfScopeScore);
+        std::vector<float> validationFeatures;
+        const LogitSet validation = validationLogits(*validationLoader, knnEnergy ? &validationFeatures : nullptr);
+        EvaluationReport report = evaluate(validation, split.classes, 0.0, options.targetAccuracy);
+        if (options.outOfScopeScore == OutOfScopeScore::Energy) {
+            report.outOfScopeScore = OutOfScopeScore::Energy;
+            report.outOfScopeThreshold = fitOutOfScopeThreshold(validation, report.temperature, report.inScopeFraction, report.outOfScopeScore);
+        }
+        FeatureSpaceReference reference;
+        torch::Tensor featureBank;
+        if (knnEnergy)
+            featureBank = fitFeatureSpaceScore(validation, validationFeatures, report, reference);
         TrainingRunRecord record;
         record.catalogPath = catalog.path();
         record.history = results.history();
@@ -495,9 +580,12 @@ struct TrainingRun
         record.threads = configureComputeThreads(options.threads);
         record.device = QString::fromStdString(device.str());
         record.seconds = clock.elapsed() / 1000.0;
-        const ModelCard card = trainedModelCard(options, recipe, split, preprocessing, report, record);
+        ModelCard card = trainedModelCard(options, recipe, split, preprocessing, report, record);
+        card.outOfScopeReference = reference;
 
         ml::NamedTensors state = ml::stateDict(*net);
+        if (featureBank.defined())
+            state.add(kFeatureBankTensor, featureBank);
         state.metadata["format"] = "pt";
         state.metadata["accession_card"] = QJsonDocument(card.toJson()).toJson(QJsonDocument::Compact).toStdString();
         ml::writeSafetensors(options.outPath, state);

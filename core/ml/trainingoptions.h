@@ -1,6 +1,7 @@
 #pragma once
 
 #include "architecture.h"
+#include "metrics.h"
 #include "preprocessing.h"
 
 #include <QString>
@@ -67,6 +68,9 @@ struct TrainingOptions
     qint64 cacheMemoryBytes = qint64(3) << 30;
     bool resume = false; // continue from OUT.checkpoint when it exists
     double targetAccuracy = 0.95;
+    // The out-of-scope score whose threshold training fits on validation; knn_energy also keeps a bank of training
+    // photographs' features in the model file (a single network only).
+    OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
 
     // The first option out of range, as one line ("image size 100000 is not in 16..1024 pixels"); nullopt when
     // every option is usable. TrainingJob refuses to start otherwise; the command line checks it first.

@@ -3,16 +3,21 @@
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "jobs/classifyjob.h"
+#include "jobs/trainingjob.h"
 #include "ml/evaluation.h"
 #include "ml/metrics.h"
+#include "ml/hosttensor.h"
 #include "ml/modelcard.h"
+#include "ml/network.h"
 #include "ml/predictor.h"
 #include "ml/trainedmodel.h"
 #include "ml/weightserror.h"
 #include "testcatalogs.h"
 #include "testimages.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -86,6 +91,60 @@ QString copyModelWithCard(const QString &modelPath, const QString &target, const
     return target;
 }
 
+// The tests' small baseline (as trainSmallBaseline trains it) with the out-of-scope score of that kind.
+bool trainBaselineScoring(const QString &catalogPath, const QString &modelPath, OutOfScopeScore score)
+{
+    TrainingOptions options;
+    options.catalogPath = catalogPath;
+    options.architecture = Architecture::Baseline;
+    options.imageSize = 32;
+    options.epochs = 3;
+    options.batchSize = 16;
+    options.threads = 2;
+    options.patience = 0;
+    options.outPath = modelPath;
+    options.outOfScopeScore = score;
+    return TrainingJob(options).exec();
+}
+
+// For each file: the largest calibrated probability, and the knn_energy score computed here from the features and
+// logits the predictor gives and the card's references, apart from the classifier.
+struct FeatureScores
+{
+    double confidence = 0;
+    double knnDistance = 0;
+    double energy = 0;
+    double joined = 0;
+};
+QHash<QString, FeatureScores> featureScoresOf(const QString &modelPath, const QStringList &files)
+{
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(modelPath);
+    const ModelCard &card = model->card();
+    const HostTensor &bank = model->featureBank();
+    QVector<Example> examples;
+    for (const QString &file : files)
+        examples.push_back({0, file, QString(), 0});
+    const int classes = int(card.classes.size());
+    QHash<QString, FeatureScores> scores;
+    Predictor(*model, 2).runWithFeatures(
+        examples,
+        [&](const std::vector<int> &indices, const std::vector<float> &logits, const std::vector<float> &features) {
+            for (size_t row = 0; row < indices.size(); ++row) {
+                const float *values = logits.data() + row * size_t(classes);
+                const std::vector<double> p = softmax(values, classes, card.temperature);
+                FeatureScores score;
+                score.confidence = *std::max_element(p.begin(), p.end());
+                score.knnDistance = kthNearestDistance(features.data() + row * size_t(bank.shape[1]), bank.values.data(), bank.shape[0],
+                                                       bank.shape[1], card.outOfScopeReference.k);
+                score.energy = energyScore(values, classes, card.temperature);
+                score.joined = card.outOfScopeReference.joinedScore(score.knnDistance, score.energy);
+                scores.insert(examples[indices[row]].path, score);
+            }
+        },
+        [](int, const QString &reason) { qWarning("not scored: %s", qPrintable(reason)); });
+    return scores;
+}
+
 } // namespace
 
 // Out-of-scope photographs: the energy score, its threshold fitted on validation and kept in the model card, and the
@@ -102,10 +161,17 @@ private Q_SLOTS:
     void cardsWithoutTheThresholdStillLoad();
     void outOfScopeItemsAreNeverFiled();
     void oldCardsFlagNothing();
+    void knnDistanceAndJoinedScoreMatchHandComputedValues();
+    void knnEnergyTrainingKeepsTheBankAndTheReferences();
+    void knnEnergyFlagsConfidentOutliersThatMaxSoftmaxFiles();
+    void knnEnergyCardsNeedTheBank();
+    void knnEnergyWithTestTimeViewsComparesThePlainView();
 
 private:
     QTemporaryDir m_dir;
     QString m_model;
+    QString m_knnCatalog;
+    QString m_knnModel; // trained on it with the knn_energy score
     QStringList m_incoming;
 };
 
@@ -117,6 +183,15 @@ void TestOutOfScope::initTestCase()
     writeColourImages(m_dir.filePath(QStringLiteral("labelled")), 16, 7, true);
     importFolders(catalog, m_dir.filePath(QStringLiteral("labelled")));
     QVERIFY(trainSmallBaseline(catalog, m_model));
+    // knn_energy ranks photographs against the validation photographs' scores: enough of them (24) that the
+    // 95% threshold lies between them. A few wrong labels keep the validation photographs from being all right, so
+    // that calibration leaves confidences below 1 and max softmax a threshold to compare with (not 0).
+    m_knnCatalog = m_dir.filePath(QStringLiteral("knn.db"));
+    m_knnModel = m_dir.filePath(QStringLiteral("knn.safetensors"));
+    writeColourImages(m_dir.filePath(QStringLiteral("knn-labelled")), 40, 11, true);
+    importFolders(m_knnCatalog, m_dir.filePath(QStringLiteral("knn-labelled")));
+    plantWrongLabels(m_knnCatalog, kDepartments, 3);
+    QVERIFY(trainBaselineScoring(m_knnCatalog, m_knnModel, OutOfScopeScore::KnnEnergy));
 
     // Incoming: photographs like the departments', and others like none of them (grey, black and white halves).
     const QString incoming = m_dir.filePath(QStringLiteral("incoming"));
@@ -408,6 +483,280 @@ void TestOutOfScope::oldCardsFlagNothing()
     QVERIFY(qAbs(parseJsonObject(out).value(QStringLiteral("out_of_scope_threshold")).toDouble() - fitted.outOfScopeThreshold) < 1e-9);
     QCOMPARE(runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), model, QStringLiteral("--folders"), m_dir.filePath(QStringLiteral("labelled")),
                      QStringLiteral("--fit-out-of-scope")}, &out, &err), 2);
+}
+
+void TestOutOfScope::knnDistanceAndJoinedScoreMatchHandComputedValues()
+{
+    const float bank[] = {1, 0, 0, 1, 0.6f, 0.8f};
+    const float feature[] = {1, 0};
+    QVERIFY(qAbs(kthNearestDistance(feature, bank, 3, 2, 1) - 0.0) < 1e-7);
+    QVERIFY(qAbs(kthNearestDistance(feature, bank, 3, 2, 2) - 0.4) < 1e-7);
+    QVERIFY(qAbs(kthNearestDistance(feature, bank, 3, 2, 3) - 1.0) < 1e-7);
+    QVERIFY(qAbs(kthNearestDistance(feature, bank, 3, 2, 5) - 1.0) < 1e-7); // fewer rows than k: the farthest
+    QVERIFY(std::isnan(kthNearestDistance(feature, bank, 0, 2, 5)));
+
+    QCOMPARE(shareBelow({1, 2, 2, 3}, 2), 0.25);
+    QCOMPARE(shareBelow({1, 2, 2, 3}, 0.5), 0.0);
+    QCOMPARE(shareBelow({1, 2, 2, 3}, 4), 1.0);
+    QCOMPARE(shareBelow({1, 2, 2, 3}, std::nan("")), 1.0);
+    QCOMPARE(quantile({3, 1, 2}, 0.5), 2.0);
+
+    FeatureSpaceReference reference;
+    reference.knnDistances = {0.1, 0.2, 0.3, 0.4};
+    reference.energies = {-5, -4, -3, -2};
+    QCOMPARE(reference.joinedScore(0.25, -4.5), 0.5);  // the kNN distance ranks it higher
+    QCOMPARE(reference.joinedScore(0.05, -1.0), 1.0);  // the energy does
+    QCOMPARE(outOfScopeScoreFromName(QStringLiteral("knn_energy")), std::optional<OutOfScopeScore>(OutOfScopeScore::KnnEnergy));
+    QCOMPARE(outOfScopeScoreName(OutOfScopeScore::KnnEnergy), QStringLiteral("knn_energy"));
+
+    // The card keeps k and both references; unsorted or missing references are refused, naming the field.
+    QJsonObject json = ModelCard::readBeside(m_model).toJson();
+    json.insert(QStringLiteral("out_of_scope_score"), QStringLiteral("knn_energy"));
+    json.insert(QStringLiteral("out_of_scope_threshold"), 0.9);
+    json.insert(QStringLiteral("out_of_scope_knn_k"), 3);
+    json.insert(QStringLiteral("out_of_scope_reference_knn_distances"), QJsonArray{0.1, 0.2, 0.3, 0.4});
+    json.insert(QStringLiteral("out_of_scope_reference_energies"), QJsonArray{-5, -4, -3, -2});
+    const ModelCard card = ModelCard::fromJson(json, QStringLiteral("knn.json"));
+    QCOMPARE(card.outOfScopeScore, OutOfScopeScore::KnnEnergy);
+    QCOMPARE(card.outOfScopeReference.k, 3);
+    QCOMPARE(card.outOfScopeReference.knnDistances, reference.knnDistances);
+    QCOMPARE(card.outOfScopeReference.energies, reference.energies);
+    QCOMPARE(ModelCard::fromJson(card.toJson(), QStringLiteral("again.json")).outOfScopeReference.energies, reference.energies);
+    const auto refusal = [](const QJsonObject &bad) {
+        try {
+            ModelCard::fromJson(bad, QStringLiteral("bad.json"));
+        } catch (const WeightsError &error) {
+            return QString::fromUtf8(error.what());
+        }
+        return QString();
+    };
+    QJsonObject unsorted = json;
+    unsorted.insert(QStringLiteral("out_of_scope_reference_energies"), QJsonArray{-2, -5});
+    QVERIFY2(refusal(unsorted).contains(QStringLiteral("bad.json: out_of_scope_reference_energies must be sorted")), qPrintable(refusal(unsorted)));
+    QJsonObject missing = json;
+    missing.remove(QStringLiteral("out_of_scope_reference_knn_distances"));
+    QVERIFY2(refusal(missing).contains(QStringLiteral("bad.json: out_of_scope_reference_knn_distances")), qPrintable(refusal(missing)));
+    QJsonObject badK = json;
+    badK.insert(QStringLiteral("out_of_scope_knn_k"), 0);
+    QVERIFY2(refusal(badK).contains(QStringLiteral("out_of_scope_knn_k")), qPrintable(refusal(badK)));
+}
+
+void TestOutOfScope::knnEnergyTrainingKeepsTheBankAndTheReferences()
+{
+    const ModelCard card = ModelCard::readBeside(m_knnModel);
+    QCOMPARE(card.outOfScopeScore, OutOfScopeScore::KnnEnergy);
+    QVERIFY(card.hasOutOfScopeThreshold());
+    QVERIFY2(card.outOfScopeThreshold > 0 && card.outOfScopeThreshold < 1, qPrintable(QString::number(card.outOfScopeThreshold)));
+    QCOMPARE(card.validation.outOfScopeScore, OutOfScopeScore::KnnEnergy);
+    QCOMPARE(card.validation.outOfScopeThreshold, card.outOfScopeThreshold);
+
+    // The bank: every training photograph (fewer than the cap), one L2-normalised row of the network's features each.
+    int trainingPhotographs = 0;
+    for (int count : card.trainingImagesPerClass)
+        trainingPhotographs += count;
+    int validationPhotographs = 0;
+    for (int count : card.validationImagesPerClass)
+        validationPhotographs += count;
+    const QMap<QString, HostTensor> tensors = readTensorFile(m_knnModel);
+    const QString bankName = QString::fromLatin1(kFeatureBankTensor);
+    QVERIFY(tensors.contains(bankName));
+    QVERIFY(!readTensorFile(m_model).contains(bankName)); // max_softmax models keep none
+    const HostTensor &bank = tensors[bankName];
+    const int featureSize = Network(Architecture::Baseline, 3).featureSize();
+    QCOMPARE(bank.shape, (std::vector<int64_t>{trainingPhotographs, featureSize}));
+    for (int64_t row = 0; row < bank.shape[0]; ++row) {
+        double norm = 0;
+        for (int64_t d = 0; d < featureSize; ++d)
+            norm += std::pow(bank.values[size_t(row * featureSize + d)], 2);
+        QVERIFY2(qAbs(std::sqrt(norm) - 1) < 1e-4, qPrintable(QStringLiteral("row %1: %2").arg(row).arg(std::sqrt(norm))));
+    }
+    const std::unique_ptr<TrainedModel> model = TrainedModel::load(m_knnModel);
+    QCOMPARE(model->featureBank().shape, bank.shape);
+
+    // The card: k and the validation photographs' scores, sorted, written out.
+    QFile file(ModelCard::pathBeside(m_knnModel));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(json.value(QStringLiteral("out_of_scope_score")).toString(), QStringLiteral("knn_energy"));
+    QCOMPARE(json.value(QStringLiteral("out_of_scope_knn_k")).toInt(), kDefaultNearestNeighbours);
+    QCOMPARE(json.value(QStringLiteral("out_of_scope_reference_knn_distances")).toArray().size(), validationPhotographs);
+    QCOMPARE(json.value(QStringLiteral("out_of_scope_reference_energies")).toArray().size(), validationPhotographs);
+    QVERIFY(std::is_sorted(card.outOfScopeReference.knnDistances.begin(), card.outOfScopeReference.knnDistances.end()));
+    QVERIFY(std::is_sorted(card.outOfScopeReference.energies.begin(), card.outOfScopeReference.energies.end()));
+
+    // Evaluating on the same validation photographs scores them as training did: the same references, the same
+    // threshold, and 95% of them at or below it.
+    EvaluationRequest request;
+    request.catalogPath = m_knnCatalog;
+    request.modelPath = m_knnModel;
+    request.threads = 2;
+    const EvaluationResult result = evaluateModel(request);
+    QCOMPARE(result.report.outOfScopeScore, OutOfScopeScore::KnnEnergy);
+    QCOMPARE(result.report.count, validationPhotographs);
+    QStringList validationFiles;
+    for (const EvaluatedExample &example : result.examples)
+        validationFiles << example.path;
+    const QHash<QString, FeatureScores> scores = featureScoresOf(m_knnModel, validationFiles);
+    QCOMPARE(scores.size(), validationPhotographs);
+    std::vector<double> distances;
+    std::vector<double> energies;
+    for (const FeatureScores &score : scores) {
+        distances.push_back(score.knnDistance);
+        energies.push_back(score.energy);
+    }
+    std::sort(distances.begin(), distances.end());
+    std::sort(energies.begin(), energies.end());
+    for (size_t i = 0; i < distances.size(); ++i) {
+        QVERIFY2(qAbs(distances[i] - card.outOfScopeReference.knnDistances[i]) < 1e-4, qPrintable(QString::number(i)));
+        QVERIFY2(qAbs(energies[i] - card.outOfScopeReference.energies[i]) < 1e-4, qPrintable(QString::number(i)));
+    }
+    QVERIFY2(qAbs(result.report.outOfScopeThreshold - card.outOfScopeThreshold) < 1e-9,
+             qPrintable(QStringLiteral("%1 against %2").arg(result.report.outOfScopeThreshold).arg(card.outOfScopeThreshold)));
+    const auto inScope = std::count_if(scores.begin(), scores.end(), [&](const FeatureScores &score) { return score.joined <= card.outOfScopeThreshold; });
+    QVERIFY2(inScope >= std::ceil(0.95 * (scores.size() - 1)), qPrintable(QStringLiteral("%1 of %2").arg(inScope).arg(scores.size())));
+}
+
+void TestOutOfScope::knnEnergyFlagsConfidentOutliersThatMaxSoftmaxFiles()
+{
+    // The same network's max_softmax threshold, fitted on its validation photographs as training fits it (the bank
+    // stays in the file; a card scoring on logits does not read it).
+    const QString maxSoftmaxModel = copyModelWithCard(m_knnModel, m_dir.filePath(QStringLiteral("knn-as-max-softmax.safetensors")),
+                                                      [](QJsonObject &card) { card.insert(QStringLiteral("out_of_scope_score"), QStringLiteral("max_softmax")); });
+    EvaluationRequest request;
+    request.catalogPath = m_knnCatalog;
+    request.modelPath = maxSoftmaxModel;
+    request.threads = 2;
+    const double maxSoftmaxThreshold = evaluateModel(request).report.outOfScopeThreshold;
+    QVERIFY(std::isfinite(maxSoftmaxThreshold));
+    QVERIFY(TrainedModel::load(maxSoftmaxModel)->featureBank().values.empty());
+
+    // Outliers: noise, two departments' colours side by side, and one department's colour with another's bands
+    // three times as wide: like no department's photographs.
+    const QString outliers = m_dir.filePath(QStringLiteral("outliers"));
+    QDir().mkpath(outliers);
+    QStringList candidates;
+    for (int seed = 1; seed <= 4; ++seed) {
+        candidates << QStringLiteral("%1/noise-%2.png").arg(outliers).arg(seed);
+        writeFile(candidates.last(), noisePng(40, 40, quint64(seed)));
+    }
+    const Rgb red{200, 40, 40}, green{40, 180, 60}, blue{50, 70, 210};
+    const std::pair<Rgb, Rgb> halves[] = {{red, green}, {green, blue}, {blue, red}, {green, red}};
+    for (const auto &[left, right] : halves) {
+        candidates << QStringLiteral("%1/halves-%2.png").arg(outliers).arg(candidates.size());
+        writeFile(candidates.last(), splitImage(QStringLiteral("png"), 40, 40, left, right));
+    }
+    const Rgb bands[] = {{20, 20, 20}, {240, 240, 240}, {120, 60, 0}};
+    const Rgb colours[] = {red, green, blue};
+    for (int d = 0; d < 3; ++d) {
+        candidates << QStringLiteral("%1/swapped-%2.png").arg(outliers).arg(candidates.size());
+        writeFile(candidates.last(), bandedImage(QStringLiteral("png"), 40, 40, colours[d], bands[(d + 1) % 3], 12));
+    }
+    const ModelCard card = ModelCard::readBeside(m_knnModel);
+    qInfo("temperature %g, validation accuracy %g, max_softmax threshold %g, knn_energy threshold %g", card.temperature,
+          card.validation.accuracy, maxSoftmaxThreshold, card.outOfScopeThreshold);
+    const QStringList inScope = m_incoming.mid(0, 9); // three new photographs of each department
+    const QHash<QString, FeatureScores> outlierScores = featureScoresOf(m_knnModel, candidates);
+    const QHash<QString, FeatureScores> inScopeScores = featureScoresOf(m_knnModel, inScope);
+    QCOMPARE(outlierScores.size(), candidates.size());
+    QCOMPARE(inScopeScores.size(), inScope.size());
+    const auto describe = [](const QString &path, const FeatureScores &score) {
+        return QStringLiteral("%1: confidence %2, kNN distance %3, energy %4, joined %5").arg(QFileInfo(path).fileName())
+            .arg(score.confidence, 0, 'f', 7).arg(score.knnDistance, 0, 'f', 4).arg(score.energy, 0, 'f', 3).arg(score.joined, 0, 'f', 3);
+    };
+    // The tiny model is sure enough of several of these outliers that max softmax keeps them in scope (and files
+    // them); their features are far from every training photograph's, so knn_energy flags every one.
+    int confidentlyInScope = 0;
+    for (auto it = outlierScores.begin(); it != outlierScores.end(); ++it) {
+        QVERIFY2(it->joined > card.outOfScopeThreshold, qPrintable(describe(it.key(), *it)));
+        confidentlyInScope += 1 - it->confidence <= maxSoftmaxThreshold ? 1 : 0;
+    }
+    QVERIFY2(confidentlyInScope >= 3, qPrintable(QStringLiteral("max_softmax threshold %1: only %2 of %3 outliers confidently in scope")
+                                                  .arg(maxSoftmaxThreshold).arg(confidentlyInScope).arg(candidates.size())));
+    // New photographs of the departments: mostly in scope (the threshold keeps 95% of 24 validation photographs).
+    const auto flaggedInScope = std::count_if(inScopeScores.begin(), inScopeScores.end(),
+                                              [&](const FeatureScores &score) { return score.joined > card.outOfScopeThreshold; });
+    QVERIFY2(flaggedInScope <= 3, qPrintable(QStringLiteral("%1 of %2 flagged").arg(flaggedInScope).arg(inScope.size())));
+
+    // The classifier stores the same score and flag, and files none of the flagged items.
+    ClassifyRequest classify;
+    classify.catalogPath = m_dir.filePath(QStringLiteral("knn-incoming.db"));
+    classify.modelPath = m_knnModel;
+    classify.paths = candidates + inScope;
+    classify.threads = 2;
+    { Catalog create(classify.catalogPath, Catalog::OpenMode::CreateIfMissing); }
+    ClassifyJob job(classify);
+    QString failure;
+    connect(&job, &Job::failed, this, [&failure](const QString &error) { failure = error; }, Qt::DirectConnection);
+    QVERIFY2(job.exec(), qPrintable(failure));
+    QCOMPARE(job.summary().classified, qint64(candidates.size() + inScope.size()));
+    QCOMPARE(job.summary().outOfScope, qint64(candidates.size() + flaggedInScope));
+    Catalog catalog(classify.catalogPath);
+    ReviewStore store(catalog);
+    for (qint64 id : job.summary().import.itemIds) {
+        const auto item = catalog.item(id);
+        QVERIFY(item);
+        const auto prediction = store.prediction(id, job.summary().modelId);
+        QVERIFY(prediction);
+        const FeatureScores score = outlierScores.contains(item->path) ? outlierScores.value(item->path) : inScopeScores.value(item->path);
+        QVERIFY2(qAbs(prediction->outOfScopeScore - score.joined) < 1e-9, qPrintable(describe(item->path, score)));
+        QCOMPARE(prediction->outOfScope, score.joined > card.outOfScopeThreshold);
+        if (prediction->outOfScope)
+            QCOMPARE(store.status(id), ItemStatus::NeedsReview);
+    }
+}
+
+void TestOutOfScope::knnEnergyCardsNeedTheBank()
+{
+    // A model file without the bank under a card that asks for knn_energy: refused, naming the file and the tensor.
+    const QJsonObject knnCard = ModelCard::readBeside(m_knnModel).toJson();
+    const QString withoutBank = copyModelWithCard(m_model, m_dir.filePath(QStringLiteral("no-bank.safetensors")), [&](QJsonObject &card) {
+        for (const QString &key : {QStringLiteral("out_of_scope_score"), QStringLiteral("out_of_scope_threshold"), QStringLiteral("out_of_scope_knn_k"),
+                                   QStringLiteral("out_of_scope_reference_knn_distances"), QStringLiteral("out_of_scope_reference_energies")})
+            card.insert(key, knnCard.value(key));
+    });
+    try {
+        TrainedModel::load(withoutBank);
+        QFAIL("a knn_energy card without the feature bank was accepted");
+    } catch (const WeightsError &error) {
+        const QString message = QString::fromUtf8(error.what());
+        QVERIFY2(message.startsWith(withoutBank) && message.contains(QString::fromLatin1(kFeatureBankTensor)), error.what());
+    }
+    // Older models (no bank, a logit score) load as before.
+    QVERIFY(TrainedModel::load(m_model)->featureBank().values.empty());
+
+    // evaluate --fit-out-of-scope fits logit scores only: it leaves a knn_energy card alone and says why.
+    QByteArray out;
+    QByteArray err;
+    QCOMPARE(runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), m_knnModel, QStringLiteral("--catalog"),
+                     m_knnCatalog, QStringLiteral("--fit-out-of-scope")}, &out, &err), 2);
+    QVERIFY2(err.contains("knn_energy") && err.contains(m_knnModel.toUtf8()), err.constData());
+    QCOMPARE(ModelCard::readBeside(m_knnModel).outOfScopeScore, OutOfScopeScore::KnnEnergy);
+}
+
+void TestOutOfScope::knnEnergyWithTestTimeViewsComparesThePlainView()
+{
+    // With flipped views the logits are the views' mean, but the kNN distance is the plain view's: the bank holds
+    // plain centre crops. Noise and half-and-half images are not symmetric: a flipped view's features differ.
+    const QString flipped = copyModelWithCard(m_knnModel, m_dir.filePath(QStringLiteral("knn-flip.safetensors")),
+                                              [](QJsonObject &card) { card.insert(QStringLiteral("tta"), QStringLiteral("flip")); });
+    QCOMPARE(ModelCard::readBeside(flipped).testTimeAugmentation, TestTimeAugmentation::Flip);
+    const QString dir = m_dir.filePath(QStringLiteral("asymmetric"));
+    QDir().mkpath(dir);
+    QStringList files;
+    for (int i = 0; i < 4; ++i) {
+        files << QStringLiteral("%1/noise-%2.png").arg(dir).arg(i) << QStringLiteral("%1/halves-%2.png").arg(dir).arg(i);
+        writeFile(files[files.size() - 2], noisePng(40, 40, quint64(100 + i)));
+        writeFile(files.last(), splitImage(QStringLiteral("png"), 40, 40, {200, 40, 40}, {60 * i, 180, 60}));
+    }
+    const QHash<QString, FeatureScores> plain = featureScoresOf(m_knnModel, files);
+    const QHash<QString, FeatureScores> views = featureScoresOf(flipped, files);
+    QCOMPARE(views.size(), files.size());
+    int energiesDiffer = 0;
+    for (const QString &file : files) {
+        QVERIFY2(qAbs(views[file].knnDistance - plain[file].knnDistance) < 1e-5, qPrintable(file));
+        energiesDiffer += qAbs(views[file].energy - plain[file].energy) > 1e-4 ? 1 : 0;
+    }
+    QVERIFY(energiesDiffer > 0); // the views did change the logits
 }
 
 QTEST_GUILESS_MAIN(TestOutOfScope)

@@ -64,6 +64,14 @@ QByteArray greyPng(int width, int height, int value)
     return encode(QStringLiteral("png"), cv::Mat(height, width, CV_8UC1, cv::Scalar(value)));
 }
 
+QByteArray noisePng(int width, int height, quint64 seed)
+{
+    cv::Mat image(height, width, CV_8UC3);
+    cv::RNG random(seed);
+    random.fill(image, cv::RNG::UNIFORM, 0, 256);
+    return encode(QStringLiteral("png"), image);
+}
+
 QByteArray sixteenBitImage(const QString &extension, int width, int height, int r16, int g16, int b16)
 {
     return encode(extension, cv::Mat(height, width, CV_16UC3, cv::Scalar(b16, g16, r16)));

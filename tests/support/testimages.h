@@ -21,6 +21,8 @@ QByteArray splitImage(const QString &extension, int width, int height, Rgb left,
 // One colour, with bands of bandRows rows in another along the top and bottom edges.
 QByteArray bandedImage(const QString &extension, int width, int height, Rgb inside, Rgb band, int bandRows);
 QByteArray greyPng(int width, int height, int value);
+// Uniform random colour per pixel, seeded: like no photograph.
+QByteArray noisePng(int width, int height, quint64 seed);
 QByteArray sixteenBitImage(const QString &extension, int width, int height, int r16, int g16, int b16);
 QByteArray alphaPng(int width, int height, Rgb colour, int alpha);
 // A CMYK JPEG written with libjpeg (Adobe convention: values stored inverted, as Photoshop does).
