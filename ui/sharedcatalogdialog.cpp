@@ -197,8 +197,9 @@ void SharedCatalogDialog::startConnecting()
     Q_EMIT connectRequested(m_url);
 }
 
-void SharedCatalogDialog::showFailure(const QString &url, const QString &message)
+void SharedCatalogDialog::showFailure(const QString &url, const QString &reason)
 {
+    const QString message = reason.simplified(); // libpq's reasons run on over tabbed lines
     setConnecting(false);
     m_connectingUrl.clear();
     m_message->show();
