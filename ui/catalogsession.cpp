@@ -1,13 +1,29 @@
 #include "catalogsession.h"
 
 #include "catalog/catalog.h"
+#include "catalog/cataloglocation.h"
 #include "catalog/catalogworker.h"
 #include "jobs/jobqueue.h"
 
-#include <QFileInfo>
 #include <QUndoStack>
 
 namespace accession {
+
+namespace {
+
+// The location as Catalog::path() gives it back (an absolute file path, or the URL written one way), so that the
+// worker's answer, recent catalogs and titles all match it. A URL that cannot be read goes as written: the
+// worker's open then fails with the reason.
+QString normalisedLocation(const QString &location)
+{
+    try {
+        return CatalogLocation::parse(location).display();
+    } catch (const CatalogError &) {
+        return location;
+    }
+}
+
+} // namespace
 
 CatalogSession::CatalogSession(QObject *parent)
     : QObject(parent)
@@ -38,7 +54,7 @@ CatalogSession::~CatalogSession()
 void CatalogSession::open(const QString &path)
 {
     close();
-    m_openingPath = QFileInfo(path).absoluteFilePath();
+    m_openingPath = normalisedLocation(path);
     m_worker->open(m_openingPath, Catalog::OpenMode::CreateIfMissing);
     Q_EMIT openingStarted(m_openingPath);
 }

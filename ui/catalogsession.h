@@ -26,6 +26,7 @@ public:
     // Starts opening (and migrating, as a task on the catalog thread) the catalog: openingStarted at once, then
     // migrationProgress for each schema step, then opened() or openFailed(). The GUI thread waits for none of it.
     // After opened(), migrationProgress goes on for the indexes the migration left to build in the background.
+    // path: a catalog file, or a postgresql:// URL (a shared catalog; its password from SessionPasswords or libpq).
     void open(const QString &path);
     void close();
     bool isOpen() const { return !m_openPath.isEmpty(); }

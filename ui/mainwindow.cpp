@@ -17,13 +17,16 @@
 #include "preferencesdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
+#include "sharedcatalogdialog.h"
 #include "startpage.h"
 #include "userguidedialog.h"
 
 #include "catalog/catalog.h"
+#include "catalog/cataloglocation.h"
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
+#include "catalog/sessionpasswords.h"
 #include "jobs/addmodeljob.h"
 #include "jobs/addweightsjob.h"
 #include "jobs/classifyjob.h"
@@ -62,6 +65,15 @@
 namespace accession {
 
 namespace {
+
+// What the title shows of a catalog: a file's name, or a shared catalog's whole URL (which holds no password), since
+// its database name alone would not say which server.
+QString catalogTitle(const QString &location)
+{
+    if (CatalogLocation::isPostgresUrl(location))
+        return elided(location, kShownMessageChars);
+    return elided(QFileInfo(location).fileName());
+}
 const QString kRecentKey = QStringLiteral("recentCatalogs");
 const QString kLastCatalogKey = QStringLiteral("lastCatalog");
 const QString kGeometryKey = QStringLiteral("window/geometry");
@@ -228,6 +240,7 @@ void MainWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New Catalog…"), QKeySequence::New, this, &MainWindow::chooseAndCreateCatalog);
     file->addAction(tr("&Open Catalog…"), QKeySequence::Open, this, &MainWindow::chooseAndOpenCatalog);
+    m_connectSharedCatalogAction = file->addAction(tr("&Connect to Shared Catalog…"), this, [this] { openSharedCatalogDialog(); });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Open &Demo Catalog"), this, &MainWindow::openDemo);
     file->addSeparator();
@@ -400,7 +413,9 @@ void MainWindow::restoreSettings()
 bool MainWindow::openLastCatalog()
 {
     const QString path = QSettings().value(kLastCatalogKey).toString();
-    if (path.isEmpty() || !QFileInfo::exists(path))
+    // A shared catalog is tried as it stands: a server that is down says so in the status bar, soon, and the
+    // catalog thread waits for it, not the window.
+    if (path.isEmpty() || (!CatalogLocation::isPostgresUrl(path) && !QFileInfo::exists(path)))
         return false;
     openCatalog(path);
     return true;
@@ -456,6 +471,11 @@ void MainWindow::onCatalogOpenFailed(const QString &path, const QString &message
         m_progressBar->hide();
     showStatus(message);
     updateTitleAndCounts();
+    // A shared catalog opened from the recent list or the last session that needs a password: the dialog asks for it.
+    if (!m_sharedCatalogDialog && CatalogLocation::isPostgresUrl(path) && SessionPasswords::isPasswordRefusal(message)) {
+        if (SharedCatalogDialog *dialog = openSharedCatalogDialog(path))
+            dialog->showFailure(path, message);
+    }
     Q_EMIT catalogOpenFailed(path, message);
 }
 
@@ -564,6 +584,24 @@ void MainWindow::chooseAndOpenCatalog()
                                                       tr("Accession catalogs (*.accession *.db);;All files (*)"));
     if (!path.isEmpty())
         openCatalog(path);
+}
+
+SharedCatalogDialog *MainWindow::openSharedCatalogDialog(const QString &url)
+{
+    if (!m_sharedCatalogDialog) {
+        auto *dialog = new SharedCatalogDialog(m_session, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &SharedCatalogDialog::connectRequested, this, &MainWindow::openCatalog);
+        // Cancelled while connecting: the session dropped the attempt, and the title says so.
+        connect(dialog, &QDialog::rejected, this, &MainWindow::updateTitleAndCounts);
+        m_sharedCatalogDialog = dialog;
+    }
+    if (!url.isEmpty())
+        m_sharedCatalogDialog->setUrl(url);
+    m_sharedCatalogDialog->show();
+    m_sharedCatalogDialog->raise();
+    m_sharedCatalogDialog->activateWindow();
+    return m_sharedCatalogDialog;
 }
 
 void MainWindow::chooseAndCreateCatalog()
@@ -847,7 +885,7 @@ void MainWindow::refreshRecentMenu()
 void MainWindow::updateTitleAndCounts()
 {
     if (m_session->isOpening()) {
-        setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(m_session->path()).fileName())));
+        setWindowTitle(tr("%1 — Accession").arg(catalogTitle(m_session->path())));
         m_countLabel->setText(tr("Opening…"));
         return;
     }
@@ -858,7 +896,7 @@ void MainWindow::updateTitleAndCounts()
         m_tabs->show();
         return;
     }
-    setWindowTitle(tr("%1 — Accession").arg(elided(QFileInfo(m_session->path()).fileName())));
+    setWindowTitle(tr("%1 — Accession").arg(catalogTitle(m_session->path())));
     if (m_statusCounts) {
         showCounts();
         return;

@@ -4,6 +4,7 @@
 #include "catalog/reviewstore.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <QHash>
 
@@ -39,6 +40,7 @@ class ItemPanel;
 class JobOutcome;
 class PreferencesDialog;
 class ReviewWidget;
+class SharedCatalogDialog;
 
 // The curator's main window: the catalog, the review queue and the model dashboard over one open catalog,
 // an item panel beside them, and the background jobs (import, classification, training) in the status bar.
@@ -49,9 +51,12 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Starts opening (and, for an older catalog, migrating) a catalog file on the catalog thread: catalogOpened
+    // Starts opening (and, for an older catalog, migrating) a catalog file or postgresql:// URL on the catalog thread: catalogOpened
     // follows, or catalogOpenFailed, whose reason the status bar shows. Returns at once.
     void openCatalog(const QString &path);
+    // File ▸ Connect to Shared Catalog…: the dialog (deleted on close) that opens a PostgreSQL catalog; url, if a
+    // postgresql:// URL, fills its fields.
+    SharedCatalogDialog *openSharedCatalogDialog(const QString &url = QString());
     // Opens the demo, building it in the background first if needed.
     void openDemo();
     // Imports files or folders and, when a model is active, classifies them at once.
@@ -107,6 +112,7 @@ public:
     QAction *showProblemsAction() const;
     QAction *importFilesAction() const { return m_importFilesAction; }
     QAction *trainAction() const { return m_trainAction; }
+    QAction *connectSharedCatalogAction() const { return m_connectSharedCatalogAction; }
     QLabel *countLabel() const { return m_countLabel; }
 
 Q_SIGNALS:
@@ -170,6 +176,8 @@ private:
     QAction *m_importFilesAction = nullptr;
     QAction *m_importFolderAction = nullptr;
     QAction *m_trainAction = nullptr;
+    QAction *m_connectSharedCatalogAction = nullptr;
+    QPointer<SharedCatalogDialog> m_sharedCatalogDialog; // at most one at a time
     QAction *m_classifyAction = nullptr;
     QAction *m_checkLabelsAction = nullptr;
     QMenu *m_recentMenu = nullptr;

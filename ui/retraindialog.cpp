@@ -8,6 +8,7 @@
 #include "preferencesdialog.h"
 
 #include "catalog/catalog.h"
+#include "catalog/catalogfolders.h"
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
@@ -44,6 +45,23 @@
 #include <cmath>
 
 namespace accession {
+
+namespace {
+
+// Where a new model goes by default: models/ beside a catalog file; for a shared catalog, this machine's folder for
+// it (the server holds no files).
+QString modelsFolderOf(const QString &catalogPath)
+{
+    try {
+        const CatalogLocation location = CatalogLocation::parse(catalogPath);
+        if (location.dialect == SqlDialect::PostgreSQL)
+            return catalogSideFolder(location, QStringLiteral(".models"));
+    } catch (const CatalogError &) {
+    }
+    return QFileInfo(catalogPath).absolutePath() + QStringLiteral("/models");
+}
+
+} // namespace
 
 namespace {
 
@@ -207,7 +225,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     connect(m_architecture, &QComboBox::currentTextChanged, this, [this](const QString &name) {
         if (const auto architecture = architectureFromName(name))
             m_imageSize->setValue(defaultInputSize(*architecture));
-        m_output->setText(QFileInfo(m_session->path()).absolutePath() + QStringLiteral("/models/%1-%2.safetensors")
+        m_output->setText(modelsFolderOf(m_session->path()) + QStringLiteral("/%1-%2.safetensors")
                               .arg(name, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm"))));
     });
     connect(m_startButton, &QPushButton::clicked, this, &RetrainDialog::start);

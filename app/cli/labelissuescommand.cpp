@@ -3,9 +3,9 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
+#include "catalog/cataloglocation.h"
 #include "jobs/labelissuesjob.h"
 
-#include <QFileInfo>
 #include <QJsonArray>
 
 namespace accession::cli {
@@ -68,7 +68,7 @@ int runLabelIssues(const QStringList &arguments)
         QJsonObject thresholds;
         for (int i = 0; i < report.classes.size(); ++i)
             thresholds.insert(report.classes[i], report.thresholds.value(i));
-        printJson(QJsonObject{{QStringLiteral("catalog"), QFileInfo(request.catalogPath).absoluteFilePath()},
+        printJson(QJsonObject{{QStringLiteral("catalog"), CatalogLocation::parse(request.catalogPath).display()},
                               {QStringLiteral("backbone"), report.backbone},
                               {QStringLiteral("folds"), report.folds},
                               {QStringLiteral("items_checked"), report.itemsChecked},

@@ -3,9 +3,9 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
+#include "catalog/cataloglocation.h"
 #include "jobs/nearduplicatesjob.h"
 
-#include <QFileInfo>
 #include <QJsonArray>
 
 #include <cmath>
@@ -105,7 +105,7 @@ int runNearDuplicates(const QStringList &arguments)
                                       {QStringLiteral("paths"), QJsonArray::fromStringList(group.paths)},
                                       {QStringLiteral("pairs"), pairs}});
         }
-        printJson(QJsonObject{{QStringLiteral("catalog"), QFileInfo(request.catalogPath).absoluteFilePath()},
+        printJson(QJsonObject{{QStringLiteral("catalog"), CatalogLocation::parse(request.catalogPath).display()},
                               {QStringLiteral("backbone"), report.backbone},
                               {QStringLiteral("note"), report.note},
                               {QStringLiteral("threshold"), request.cosineThreshold},

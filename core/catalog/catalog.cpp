@@ -2,6 +2,7 @@
 
 #include "catalogfolders.h"
 #include "migrations.h"
+#include "sessionpasswords.h"
 #include "transactionguard.h"
 #include "imaging/perceptualhash.h"
 
@@ -187,7 +188,10 @@ void Catalog::openPostgres()
         m_database.setPort(m_location.port);
     m_database.setUserName(m_location.user);
     m_database.setDatabaseName(m_location.databaseName);
-    // No password here: libpq reads PGPASSWORD, ~/.pgpass or the service file itself when none is given.
+    // A password the curator typed for this run (SessionPasswords); otherwise libpq reads PGPASSWORD, ~/.pgpass or
+    // the service file itself.
+    if (const std::optional<QString> password = SessionPasswords::passwordFor(m_path))
+        m_database.setPassword(*password);
     QStringList options;
     if (!m_location.connectOptions.isEmpty())
         options << m_location.connectOptions;

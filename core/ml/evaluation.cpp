@@ -5,13 +5,26 @@
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
-
-#include <QFileInfo>
+#include "catalog/cataloglocation.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace accession {
+
+namespace {
+
+// Whether a model card's catalog is this one: the same file, or the same URL however it was written.
+bool sameLocation(const QString &cardCatalog, const QString &catalogPath)
+{
+    try {
+        return CatalogLocation::parse(cardCatalog).display() == catalogPath;
+    } catch (const CatalogError &) {
+        return false; // a card naming a URL that cannot be read is no catalog of this one
+    }
+}
+
+} // namespace
 
 EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkControl &control)
 {
@@ -39,7 +52,7 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
         const std::optional<qint64> matchingSplit = catalog.splitId(quint64(card.training.value(QStringLiteral("seed")).toInteger()),
                                                                     card.training.value(QStringLiteral("validation_fraction")).toDouble());
         const bool sameCatalog = card.splitId > 0
-            && (QFileInfo(card.catalogPath).absoluteFilePath() == catalog.path() || matchingSplit == card.splitId);
+            && (sameLocation(card.catalogPath, catalog.path()) || matchingSplit == card.splitId);
         if (request.splitId > 0) {
             examples = savedValidationExamples(catalog, request.splitId, card.classes);
             result.evaluatedOn = QStringLiteral("validation split %1 of %2").arg(request.splitId).arg(catalog.path());

@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 #include "catalog/migrations.h"
+#include "catalog/sessionpasswords.h"
 #include "catalog/transactionguard.h"
 
 #include "testcatalogs.h"
@@ -75,6 +76,7 @@ private Q_SLOTS:
     void parsesCatalogLocations();
     void refusesPostgresUrlsItCannotUse();
     void unreachableServerFailsNamingTheUrl();
+    void sessionPasswordsFollowTheNormalisedUrl();
 
 private:
     QString newLocation(const QTemporaryDir &dir) const { return test::newCatalogLocation(dir.path(), QStringLiteral("c.db")); }
@@ -733,6 +735,29 @@ void TestCatalog::unreachableServerFailsNamingTheUrl()
         QVERIFY2(message.startsWith(QStringLiteral("cannot connect to ") + url + QStringLiteral(": ")), error.what());
         QVERIFY2(message.contains(QStringLiteral("refused"), Qt::CaseInsensitive), error.what()); // the server's reason
     }
+}
+
+void TestCatalog::sessionPasswordsFollowTheNormalisedUrl()
+{
+    // Typed once for the URL as the dialog wrote it, found by every connection however the URL is written there.
+    SessionPasswords::remember(QStringLiteral("postgres://registrar@db.example:5433/collection"), QStringLiteral("s3cret"));
+    QCOMPARE(SessionPasswords::passwordFor(QStringLiteral("postgresql://registrar@db.example:5433/collection")),
+             std::optional<QString>(QStringLiteral("s3cret")));
+    QVERIFY(!SessionPasswords::passwordFor(QStringLiteral("postgresql://curator@db.example:5433/collection"))); // another user
+    QVERIFY(!SessionPasswords::passwordFor(QStringLiteral("postgresql://registrar@db.example/collection")));    // another port
+    SessionPasswords::forget(QStringLiteral("postgresql://registrar@db.example:5433/collection"));
+    QVERIFY(!SessionPasswords::passwordFor(QStringLiteral("postgres://registrar@db.example:5433/collection")));
+    // Files have no password; a URL that cannot be read is no key.
+    SessionPasswords::remember(QStringLiteral("catalog.accession"), QStringLiteral("s3cret"));
+    QVERIFY(!SessionPasswords::passwordFor(QStringLiteral("catalog.accession")));
+    SessionPasswords::remember(QStringLiteral("postgresql://registrar@db.example/"), QStringLiteral("s3cret"));
+    QVERIFY(!SessionPasswords::passwordFor(QStringLiteral("postgresql://registrar@db.example/")));
+
+    // libpq's words for a missing and a wrong password, and one that is neither.
+    QVERIFY(SessionPasswords::isPasswordRefusal(QStringLiteral("connection to server at \"127.0.0.1\", port 5432 failed: "
+                                                               "fe_sendauth: no password supplied")));
+    QVERIFY(SessionPasswords::isPasswordRefusal(QStringLiteral("FATAL:  password authentication failed for user \"registrar\"")));
+    QVERIFY(!SessionPasswords::isPasswordRefusal(QStringLiteral("Connection refused Is the server running on that host?")));
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

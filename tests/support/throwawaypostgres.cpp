@@ -134,10 +134,32 @@ bool ThrowawayPostgres::start(QString *error)
         }
     }
     const QString data = m_dir->filePath(QStringLiteral("data"));
+    QStringList initdbArguments = {QStringLiteral("-D"), data, QStringLiteral("-U"), user(), QStringLiteral("--no-locale"),
+                                   QStringLiteral("-E"), QStringLiteral("UTF8"), QStringLiteral("--no-sync")};
+    const QString passwordFile = m_dir->filePath(QStringLiteral("password"));
+    if (m_password.isEmpty()) {
+        initdbArguments << QStringLiteral("--auth=trust");
+    } else {
+        QFile file(passwordFile);
+        if (!file.open(QIODevice::WriteOnly) || file.write(m_password.toUtf8() + '\n') < 0) {
+            *error = QStringLiteral("cannot write %1: %2").arg(passwordFile, file.errorString());
+            return false;
+        }
+        file.close();
+        if (m_asPostgresUser) {
+            const passwd *owner = ::getpwnam("postgres");
+            if (!owner || ::chown(QFile::encodeName(passwordFile).constData(), owner->pw_uid, owner->pw_gid) != 0) {
+                *error = QStringLiteral("cannot give %1 to the postgres user").arg(passwordFile);
+                return false;
+            }
+        }
+        initdbArguments << QStringLiteral("--auth-local=trust") << QStringLiteral("--auth-host=scram-sha-256")
+                        << QStringLiteral("--pwfile=") + passwordFile;
+    }
     QString output;
-    if (!runTool(QStringLiteral("initdb"), {QStringLiteral("-D"), data, QStringLiteral("-U"), user(), QStringLiteral("--auth=trust"),
-                                            QStringLiteral("--no-locale"), QStringLiteral("-E"), QStringLiteral("UTF8"),
-                                            QStringLiteral("--no-sync")}, &output)) {
+    const bool initialised = runTool(QStringLiteral("initdb"), initdbArguments, &output);
+    QFile::remove(passwordFile);
+    if (!initialised) {
         *error = QStringLiteral("initdb failed in %1: %2").arg(data, output);
         return false;
     }
@@ -199,6 +221,7 @@ QString ThrowawayPostgres::createDatabase(QString *error)
         admin.setHostName(QStringLiteral("127.0.0.1"));
         admin.setPort(m_port);
         admin.setUserName(user());
+        admin.setPassword(m_password);
         admin.setDatabaseName(QStringLiteral("postgres"));
         if (!admin.open()) {
             *error = QStringLiteral("cannot connect to the throwaway PostgreSQL on port %1: %2").arg(m_port).arg(admin.lastError().text());

@@ -19,6 +19,10 @@ public:
     ThrowawayPostgres(const ThrowawayPostgres &) = delete;
     ThrowawayPostgres &operator=(const ThrowawayPostgres &) = delete;
 
+    // Before start(): connections over TCP (the catalog URLs') must give this password for user() (SCRAM), as a
+    // shared server's would; the cluster's own socket stays open without one.
+    void requirePassword(const QString &password) { m_password = password; }
+    QString password() const { return m_password; }
     // Starts the cluster (a second call does nothing); false with *error saying why (what to install, or the
     // server's log).
     bool start(QString *error);
@@ -48,6 +52,7 @@ private:
     int m_port = 0;
     int m_databases = 0;
     bool m_running = false;
+    QString m_password; // empty: every connection is trusted
     qint64 m_startMs = 0;
 };
 
