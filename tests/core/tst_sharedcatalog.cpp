@@ -3,13 +3,18 @@
 // Also run on a throwaway PostgreSQL cluster as tst_sharedcatalog_postgresql.
 
 #include "handmadecatalog.h"
+#include "testcatalogs.h"
+#include "testimages.h"
 #include "throwawaypostgres.h"
 
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
 #include "catalog/reviewstore.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QProcess>
+#include <QSqlQuery>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,6 +31,7 @@ private Q_SLOTS:
     void init();
     void anotherClientsWriteIsHeardAndOursIsNot();
     void aConflictThroughTheCatalogThreadWritesNothing();
+    void aKilledImportLosesNothingCommittedAndLeavesNoHalfRows();
 
 private:
     bool openWorker(CatalogWorker &worker);
@@ -118,6 +124,55 @@ void TestSharedCatalog::aConflictThroughTheCatalogThreadWritesNothing()
     QCOMPARE(decisions.size(), 1);
     QCOMPARE(decisions[0].id, anas.id);
     QCOMPARE(other.item(m_item)->department, QStringLiteral("Prints"));
+}
+
+namespace {
+
+qint64 countOf(Catalog &catalog, const QString &sql)
+{
+    QSqlQuery query = catalog.run(sql);
+    return query.next() ? query.value(0).toLongLong() : -1;
+}
+
+} // namespace
+
+// One client killed (SIGKILL) in the middle of an import while another watches: what it committed stays, nothing of a
+// batch it had not committed shows, and importing again completes the folder without duplicates.
+void TestSharedCatalog::aKilledImportLosesNothingCommittedAndLeavesNoHalfRows()
+{
+    constexpr int kImages = 1200;
+    const QString folder = m_dir.filePath(QStringLiteral("incoming%1").arg(m_run));
+    QDir().mkpath(folder);
+    for (int i = 0; i < kImages; ++i)
+        writeFile(QStringLiteral("%1/%2.png").arg(folder).arg(i, 5, 10, QLatin1Char('0')),
+                  splitImage(QStringLiteral("png"), 48, 40, {i % 256, (i / 256) * 40, 90}, {200, i % 7 * 30, (i * 13) % 256}));
+    Catalog watcher(m_made.path);
+    const qint64 before = watcher.itemCount();
+
+    QProcess import;
+    import.start(QStringLiteral(ACCESSION_CLI_PATH), {QStringLiteral("import"), QStringLiteral("--catalog"), m_made.path, folder});
+    QVERIFY(import.waitForStarted(30000));
+    qint64 seen = 0;
+    // Killed once a batch or two is in: the items it committed must survive the kill.
+    QVERIFY2(QTest::qWaitFor([&] { seen = watcher.itemCount() - before; return seen >= 128 || import.state() == QProcess::NotRunning; }, 120000),
+             "the import wrote nothing for two minutes");
+    QVERIFY2(import.state() == QProcess::Running, "the import finished before it could be killed: give it more images");
+    import.kill();
+    QVERIFY(import.waitForFinished(30000));
+    const qint64 afterKill = watcher.itemCount() - before;
+    QVERIFY2(afterKill >= seen, qPrintable(QStringLiteral("%1 items seen committed, %2 after the kill").arg(seen).arg(afterKill)));
+    QVERIFY2(afterKill < kImages, "the kill came after the import's end");
+    qInfo("killed after %lld of %d items", afterKill, kImages);
+    // No half-written item: each has its size and hash, none points at a missing label.
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(*) FROM items WHERE width <= 0 OR height <= 0 OR content_hash = ''")), qint64(0));
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(*) FROM items i WHERE i.current_label_id IS NOT NULL"
+                                             " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = i.current_label_id)")),
+             qint64(0));
+
+    QByteArray out, err;
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), m_made.path, folder}, &out, &err), 0);
+    QCOMPARE(watcher.itemCount() - before, qint64(kImages));
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(DISTINCT content_hash) FROM items")), watcher.itemCount());
 }
 
 QTEST_GUILESS_MAIN(TestSharedCatalog)
