@@ -40,6 +40,7 @@ private Q_SLOTS:
     void anUndoneItemSurvivesAReloadWhileItIsWritten();
     void anotherClientsDecisionLeavesTheQueueWithinSeconds();
     void aDecisionAnotherClientMadeFirstIsAConflict();
+    void anotherClientsWriteKeepsTheShownItem();
 
 private:
     QString freshCatalog(const QString &name) const;
@@ -327,6 +328,29 @@ void TestReviewQueue::aDecisionAnotherClientMadeFirstIsAConflict()
     QCOMPARE(other.item(shown)->department, QStringLiteral("Egyptian Art"));
     QCOMPARE(errors.count(), 0);
     QCOMPARE(conflicts.count(), 1);
+}
+
+// Another client classifies a photograph more uncertain than any: the window's queue reads it, in front, but the item
+// the curator is looking at stays on screen.
+void TestReviewQueue::anotherClientsWriteKeepsTheShownItem()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("keep.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    QSignalSpy elsewhere(&session, &CatalogSession::catalogChangedElsewhere);
+    const qint64 shown = queue.current()->entry.id;
+    Catalog other(path);
+    const qint64 model = ModelRegistry(other).activeModel()->id;
+    const qint64 newcomer = addHandmadeItem(other, QStringLiteral("/photos/newcomer.jpg"));
+    addHandmadePrediction(other, model, newcomer, {0.34f, 0.33f, 0.33f});
+    QVERIFY(QTest::qWaitFor([&] { return queue.remaining() == kWaiting + 1; }, 5000));
+    QVERIFY(settleWorker(*session.worker()));
+    QVERIFY(elsewhere.count() >= 1);
+    QCOMPARE(queue.current()->entry.id, shown);
+    // The newcomer comes next, in the queue's order.
+    decide(session, queue, DecisionCommand::Kind::Skip);
+    QCOMPARE(queue.current()->entry.id, newcomer);
 }
 
 QTEST_MAIN(TestReviewQueue)
