@@ -43,6 +43,14 @@ CatalogSession::CatalogSession(QObject *parent)
     connect(m_worker, &CatalogWorker::opened, this, &CatalogSession::workerOpened);
     connect(m_worker, &CatalogWorker::openFailed, this, &CatalogSession::workerOpenFailed);
     connect(m_worker, &CatalogWorker::taskFailed, this, &CatalogSession::errorOccurred);
+    // Another curator's decision or import on a shared catalog: the views read again what they show, through the
+    // catalog thread, as after a bulk change here.
+    connect(m_worker, &CatalogWorker::changedElsewhere, this, [this] {
+        if (!isOpen())
+            return;
+        Q_EMIT catalogChangedElsewhere();
+        Q_EMIT catalogChanged();
+    });
 }
 
 CatalogSession::~CatalogSession()

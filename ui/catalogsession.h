@@ -48,6 +48,7 @@ public:
     void notifyCatalogChanged() { Q_EMIT catalogChanged(); }
     void notifyModelsChanged() { Q_EMIT modelsChanged(); }
     void reportError(const QString &message) { Q_EMIT errorOccurred(message); }
+    void reportConflict(qint64 itemId, const QString &message) { Q_EMIT decisionConflict(itemId, message); }
 
 Q_SIGNALS:
     void openingStarted(const QString &path);
@@ -58,9 +59,14 @@ Q_SIGNALS:
     void itemChanged(qint64 itemId);
     void itemStatusChanged(qint64 itemId, accession::ItemStatus before, accession::ItemStatus after);
     void itemsAdded();     // an import added items
-    void catalogChanged(); // labels or departments changed in bulk (a merge, a rename, labelled import)
+    void catalogChanged(); // labels or departments changed in bulk (a merge, a rename, labelled import), or elsewhere:
+    // another client of a shared catalog (or a job's connection) wrote to it, and catalogChangedElsewhere came first
+    void catalogChangedElsewhere();
     void modelsChanged();  // registered, activated, threshold moved: every status may have changed
     void errorOccurred(const QString &message);
+    // A decision on itemId was refused because another client decided it first ("Already filed under X by Y at T");
+    // nothing of it was written.
+    void decisionConflict(qint64 itemId, const QString &message);
 
 private:
     void workerOpened(const QString &path);

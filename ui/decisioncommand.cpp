@@ -26,12 +26,14 @@ QString describe(DecisionCommand::Kind kind, const QString &department)
 
 } // namespace
 
-DecisionCommand::DecisionCommand(CatalogSession *session, qint64 itemId, Kind kind, qint64 departmentId, const QString &department)
+DecisionCommand::DecisionCommand(CatalogSession *session, qint64 itemId, Kind kind, qint64 departmentId,
+                                 const QString &department, std::optional<qint64> seenDecisionId)
     : QUndoCommand(describe(kind, department))
     , m_session(session)
     , m_itemId(itemId)
     , m_kind(kind)
     , m_departmentId(departmentId)
+    , m_seenDecisionId(std::make_shared<std::optional<qint64>>(seenDecisionId))
 {
 }
 
@@ -41,6 +43,7 @@ struct StatusChange
 {
     ItemStatus before = ItemStatus::Unlabelled;
     ItemStatus after = ItemStatus::Unlabelled;
+    QString conflict; // set when another client decided the item first: nothing was written
 };
 
 } // namespace
@@ -54,20 +57,34 @@ void DecisionCommand::redo()
     // Written on the catalog thread, in order with everything else posted there; the views have already moved on.
     m_session->worker()->write(
         m_session,
-        [itemId = m_itemId, kind = m_kind, departmentId = m_departmentId, decisionId = m_decisionId](Catalog &catalog) {
+        [itemId = m_itemId, kind = m_kind, departmentId = m_departmentId, decisionId = m_decisionId,
+         seen = m_seenDecisionId](Catalog &catalog) {
             ReviewStore store(catalog);
-            StatusChange change{store.status(itemId), {}};
-            switch (kind) {
-            case Kind::Accept: *decisionId = store.accept(itemId).id; break;
-            case Kind::Choose: *decisionId = store.choose(itemId, departmentId).id; break;
-            case Kind::Skip: *decisionId = store.skip(itemId).id; break;
-            case Kind::Unfile: *decisionId = store.unfile(itemId).id; break;
+            StatusChange change{store.status(itemId), {}, {}};
+            *decisionId = 0;
+            try {
+                switch (kind) {
+                case Kind::Accept: *decisionId = store.accept(itemId, *seen).id; break;
+                case Kind::Choose: *decisionId = store.choose(itemId, departmentId, *seen).id; break;
+                case Kind::Skip: *decisionId = store.skip(itemId, *seen).id; break;
+                case Kind::Unfile: *decisionId = store.unfile(itemId, *seen).id; break;
+                }
+                if (*seen)
+                    *seen = *decisionId;
+            } catch (const DecisionConflict &conflict) {
+                // The other client's decision stands; this command now knows it, so that a redo is judged against it.
+                change.conflict = DecisionConflict::describe(conflict.other());
+                *seen = conflict.other().id;
             }
             change.after = store.status(itemId);
             return change;
         },
         [session = m_session, itemId = m_itemId](const StatusChange &change) {
             session->notifyItemChanged(itemId, change.before, change.after);
+            if (!change.conflict.isEmpty()) {
+                session->reportConflict(itemId, change.conflict);
+                session->notifyCatalogChanged(); // the views read the other client's decision
+            }
         },
         [session = m_session](const QString &message) { session->reportError(message); });
 }
@@ -78,17 +95,30 @@ void DecisionCommand::undo()
         return;
     m_session->worker()->write(
         m_session,
-        [itemId = m_itemId, decisionId = m_decisionId](Catalog &catalog) {
+        [itemId = m_itemId, decisionId = m_decisionId, seen = m_seenDecisionId](Catalog &catalog) {
             ReviewStore store(catalog);
-            StatusChange change{store.status(itemId), {}};
-            if (*decisionId == 0)
-                throw CatalogError(QCoreApplication::translate("DecisionCommand", "The decision to undo was never saved."));
-            store.undo(*decisionId);
+            StatusChange change{store.status(itemId), {}, {}};
+            // A decision that lost to another client's was never written: there is nothing of ours to undo.
+            if (*decisionId != 0) {
+                try {
+                    const qint64 undoId = store.undo(*decisionId, *seen).id;
+                    if (*seen)
+                        *seen = undoId;
+                    *decisionId = 0;
+                } catch (const DecisionConflict &conflict) {
+                    change.conflict = QCoreApplication::translate("DecisionCommand", "Not undone: %1")
+                                          .arg(DecisionConflict::describe(conflict.other()));
+                }
+            }
             change.after = store.status(itemId);
             return change;
         },
         [session = m_session, itemId = m_itemId](const StatusChange &change) {
             session->notifyItemChanged(itemId, change.before, change.after);
+            if (!change.conflict.isEmpty()) {
+                session->reportConflict(itemId, change.conflict);
+                session->notifyCatalogChanged(); // the views read the other client's decision
+            }
         },
         [session = m_session](const QString &message) { session->reportError(message); });
 }

@@ -98,11 +98,22 @@ void ReviewQueue::reload()
         QVector<Department> departments;
         QHash<QString, qint64> departmentIds;
         QueuePage page;
+        // Whether the item on screen still waits for review (the reload after another client's write keeps it
+        // there, rather than change the item under the curator's eyes), and its latest decision now.
+        bool currentStillWaits = false;
+        qint64 currentLatestDecision = 0;
     };
+    const std::optional<Item> shown = m_current;
+    const qint64 shownModel = m_modelId;
     m_session->worker()->read(
         this,
-        [](Catalog &catalog) {
+        [shownId = shown ? shown->entry.id : qint64(0)](Catalog &catalog) {
             Start start;
+            if (shownId > 0) {
+                ReviewStore store(catalog);
+                start.currentStillWaits = store.status(shownId) == ItemStatus::NeedsReview;
+                start.currentLatestDecision = store.latestDecisionId(shownId);
+            }
             start.departments = catalog.departments();
             for (const Department &department : start.departments)
                 start.departmentIds.insert(department.name, department.id);
@@ -124,7 +135,7 @@ void ReviewQueue::reload()
             start.remaining = ReviewStore(catalog).queueSize(active->id, active->threshold);
             return start;
         },
-        [this, generation](const Start &start) {
+        [this, generation, shown, shownModel](const Start &start) {
             if (generation != m_generation)
                 return;
             m_loading = false;
@@ -142,7 +153,13 @@ void ReviewQueue::reload()
                 if (!m_beingWritten.contains(item.entry.id))
                     m_ahead.push_back(item);
             }
-            if (!m_ahead.empty()) {
+            if (shown && start.currentStillWaits && start.modelId == shownModel && !m_beingWritten.contains(shown->entry.id)) {
+                const qint64 shownId = shown->entry.id;
+                m_ahead.erase(std::remove_if(m_ahead.begin(), m_ahead.end(), [shownId](const Item &item) { return item.entry.id == shownId; }),
+                              m_ahead.end());
+                m_current = shown;
+                m_current->entry.latestDecisionId = start.currentLatestDecision;
+            } else if (!m_ahead.empty()) {
                 m_current = std::move(m_ahead.front());
                 m_ahead.pop_front();
             }

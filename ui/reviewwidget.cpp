@@ -72,6 +72,10 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
     m_reason->setTextFormat(Qt::PlainText);
     m_reason->setWordWrap(true);
     m_reason->hide();
+    m_conflict = new QLabel(this);
+    m_conflict->setTextFormat(Qt::PlainText);
+    m_conflict->setWordWrap(true);
+    m_conflict->hide();
     m_count = new QLabel(this);
     m_count->setTextFormat(Qt::PlainText);
     QFont bigger = m_count->font();
@@ -98,6 +102,7 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
 
     auto *side = new QVBoxLayout;
     side->addWidget(m_count);
+    side->addWidget(m_conflict);
     side->addWidget(m_title);
     side->addWidget(m_reason);
     auto *candidatesHeader = new QHBoxLayout;
@@ -124,6 +129,11 @@ ReviewWidget::ReviewWidget(CatalogSession *session, QWidget *parent)
         const QString name = m_ranked.value(m_candidates->row(item));
         if (const auto id = m_queue->departmentId(name); id && !name.isEmpty())
             choose(*id, name);
+    });
+    // The queue has already moved past the item; the curator reads why their decision on it was not written.
+    connect(m_session, &CatalogSession::decisionConflict, this, [this](qint64 itemId, const QString &message) {
+        m_conflict->setText(tr("Item %1: %2. Your decision was not saved.").arg(itemId).arg(message));
+        m_conflict->show();
     });
     connect(m_queue, &ReviewQueue::loaded, this, &ReviewWidget::departmentsRead);
     connect(m_queue, &ReviewQueue::currentChanged, this, &ReviewWidget::showCurrent);
@@ -240,16 +250,27 @@ void ReviewWidget::keyPressEvent(QKeyEvent *event)
     QWidget::keyPressEvent(event);
 }
 
+QString ReviewWidget::conflictText() const
+{
+    return m_conflict->isHidden() ? QString() : m_conflict->text();
+}
+
+qint64 ReviewWidget::seenDecisionId() const
+{
+    return m_queue->current() ? m_queue->current()->entry.latestDecisionId : 0;
+}
+
 void ReviewWidget::accept()
 {
     if (const qint64 itemId = currentItemId())
-        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Accept));
+        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Accept, 0, {}, seenDecisionId()));
 }
 
 void ReviewWidget::choose(qint64 departmentId, const QString &department)
 {
     if (const qint64 itemId = currentItemId())
-        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Choose, departmentId, department));
+        m_session->undoStack()->push(
+            new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Choose, departmentId, department, seenDecisionId()));
 }
 
 QString ReviewWidget::departmentForKey(QChar key) const
@@ -282,7 +303,7 @@ DepartmentKeysDialog *ReviewWidget::openKeysDialog()
 void ReviewWidget::skip()
 {
     if (const qint64 itemId = currentItemId())
-        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Skip));
+        m_session->undoStack()->push(new DecisionCommand(m_session, itemId, DecisionCommand::Kind::Skip, 0, {}, seenDecisionId()));
 }
 
 } // namespace accession

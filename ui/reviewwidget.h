@@ -27,6 +27,8 @@ public:
     // Reads the queue again (on the catalog thread) and shows its first item when it arrives.
     void reload();
     qint64 currentItemId() const { return m_queue->current() ? m_queue->current()->entry.id : 0; }
+    // The last conflict with another client's decision, as shown above the item; empty when none.
+    QString conflictText() const;
     qint64 remaining() const { return m_queue->remaining(); }
     ReviewQueue *queue() const { return m_queue; }
     QStringList rankedDepartments() const { return m_ranked; }
@@ -51,6 +53,7 @@ private:
     void accept();
     void choose(qint64 departmentId, const QString &department);
     void skip();
+    qint64 seenDecisionId() const; // the current item's latest decision when the queue read it
     void showCurrent();
     void showRemaining();
     void departmentsRead();
@@ -63,6 +66,7 @@ private:
     QLabel *m_title;
     QLabel *m_count;
     QLabel *m_reason;
+    QLabel *m_conflict;
     QListWidget *m_candidates;
     QPushButton *m_acceptButton;
     QPushButton *m_skipButton;

@@ -47,7 +47,8 @@ QJsonObject decisionToJson(const Decision &decision)
                        {QStringLiteral("label_id"), decision.labelId > 0 ? QJsonValue(decision.labelId) : QJsonValue()},
                        {QStringLiteral("model_id"), decision.modelId > 0 ? QJsonValue(decision.modelId) : QJsonValue()},
                        {QStringLiteral("undoes"), decision.undoesDecisionId > 0 ? QJsonValue(decision.undoesDecisionId) : QJsonValue()},
-                       {QStringLiteral("decided_at"), decision.decidedAt.toString(Qt::ISODateWithMs)}};
+                       {QStringLiteral("decided_at"), decision.decidedAt.toString(Qt::ISODateWithMs)},
+                       {QStringLiteral("decided_by"), decision.decidedBy.isEmpty() ? QJsonValue() : QJsonValue(decision.decidedBy)}};
 }
 
 } // namespace
@@ -224,6 +225,31 @@ int runReview(const QStringList &arguments)
     return 0;
 }
 
+namespace {
+
+Decision decideOnItem(const QCommandLineParser &parser, Catalog &catalog, ReviewStore &store, qint64 item, std::optional<qint64> seen)
+{
+    Decision decision;
+    if (parser.isSet(QStringLiteral("accept"))) {
+        decision = store.accept(item, seen);
+    } else if (parser.isSet(QStringLiteral("department"))) {
+        const QString name = parser.value(QStringLiteral("department"));
+        const auto department = catalog.departmentIdByName(name);
+        if (!department)
+            throw CliError(QStringLiteral("no department named '%1' in %2").arg(name, catalog.path()));
+        decision = store.choose(item, *department, seen);
+    } else if (parser.isSet(QStringLiteral("skip"))) {
+        decision = store.skip(item, seen);
+    } else if (parser.isSet(QStringLiteral("unfile"))) {
+        decision = store.unfile(item, seen);
+    } else {
+        decision = store.undoLatest(item, seen);
+    }
+    return decision;
+}
+
+} // namespace
+
 int runDecide(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -235,8 +261,12 @@ int runDecide(const QStringList &arguments)
     parser.addOption({QStringLiteral("skip"), QStringLiteral("Leave it for later (it moves to the end of the queue).")});
     parser.addOption({QStringLiteral("unfile"), QStringLiteral("Send an automatically filed item back to review.")});
     parser.addOption({QStringLiteral("undo"), QStringLiteral("Undo the item's latest decision (kept in the history).")});
+    parser.addOption({QStringLiteral("seen"), QStringLiteral("The item's latest decision id you have seen (0: none, the default): "
+                                                             "refused (exit 3) when another curator decided the item after it."),
+                      QStringLiteral("DECISION")});
+    parser.addOption({QStringLiteral("force"), QStringLiteral("Decide even over other curators' decisions not seen.")});
     parser.addOption(jsonOption());
-    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli decide --catalog FILE --item ID (--accept | --department NAME | --skip | --unfile | --undo) [--json]")))
+    if (!parseCommand(parser, arguments, QStringLiteral("accession-cli decide --catalog FILE --item ID (--accept | --department NAME | --skip | --unfile | --undo) [--seen DECISION | --force] [--json]")))
         return 0;
     const QString catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     requireExistingCatalog(catalogPath);
@@ -247,23 +277,21 @@ int runDecide(const QStringList &arguments)
         + int(parser.isSet(QStringLiteral("skip"))) + int(parser.isSet(QStringLiteral("unfile"))) + int(parser.isSet(QStringLiteral("undo")));
     if (actions != 1)
         throw CliError(QStringLiteral("give exactly one of --accept, --department, --skip, --unfile, --undo"), 2);
+    if (parser.isSet(QStringLiteral("seen")) && parser.isSet(QStringLiteral("force")))
+        throw CliError(QStringLiteral("give --seen or --force, not both"), 2);
+    // A curator at the command line has seen no decision of another's on the item unless --seen says which.
+    const std::optional<qint64> seen = parser.isSet(QStringLiteral("force")) ? std::nullopt
+                                                                             : std::optional<qint64>(intValue(parser, QStringLiteral("seen"), 0, 0));
     Catalog catalog(catalogPath);
     ReviewStore store(catalog);
     Decision decision;
-    if (parser.isSet(QStringLiteral("accept"))) {
-        decision = store.accept(item);
-    } else if (parser.isSet(QStringLiteral("department"))) {
-        const QString name = parser.value(QStringLiteral("department"));
-        const auto department = catalog.departmentIdByName(name);
-        if (!department)
-            throw CliError(QStringLiteral("no department named '%1' in %2").arg(name, catalog.path()));
-        decision = store.choose(item, *department);
-    } else if (parser.isSet(QStringLiteral("skip"))) {
-        decision = store.skip(item);
-    } else if (parser.isSet(QStringLiteral("unfile"))) {
-        decision = store.unfile(item);
-    } else {
-        decision = store.undoLatest(item);
+    try {
+        decision = decideOnItem(parser, catalog, store, item, seen);
+    } catch (const DecisionConflict &conflict) {
+        throw CliError(QStringLiteral("item %1: %2 (decision %3); nothing was written. Pass --seen %3 to decide having seen it, "
+                                      "or --force")
+                           .arg(item).arg(DecisionConflict::describe(conflict.other())).arg(conflict.other().id),
+                       3);
     }
     const QString status = itemStatusName(store.status(item));
     if (parser.isSet(QStringLiteral("json"))) {
@@ -276,6 +304,7 @@ int runDecide(const QStringList &arguments)
     }
     return 0;
 }
+
 
 int runExport(const QStringList &arguments)
 {

@@ -292,6 +292,19 @@ QString Catalog::nowText()
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
 }
 
+QString Catalog::defaultClientName()
+{
+    const QString configured = qEnvironmentVariable("ACCESSION_CLIENT_NAME");
+    if (!configured.isEmpty())
+        return configured;
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("LOGNAME");
+    if (user.isEmpty())
+        user = QStringLiteral("unknown");
+    return user + QLatin1Char('@') + QSysInfo::machineHostName();
+}
+
 void Catalog::migrate(const MigrationProgress &progress, IndexBuilds indexBuilds)
 {
     QSqlQuery query(m_database);

@@ -24,7 +24,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 10;
+    static constexpr int kSchemaVersion = 11;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;
@@ -195,6 +195,12 @@ public:
 
     static QString nowText();
 
+    // Who this connection's decisions are recorded as made by: ACCESSION_CLIENT_NAME, else user@host from the
+    // environment. Another client's decision on an item its curator had not seen is a conflict (ReviewStore).
+    QString clientName() const { return m_clientName; }
+    void setClientName(const QString &name) { m_clientName = name; }
+    static QString defaultClientName();
+
 private:
     void openSqlite(OpenMode mode);
     void openPostgres();
@@ -216,6 +222,7 @@ private:
     QString m_connectionName;
     int m_maxDepartmentNameLength = kMaxDepartmentNameLength;
     QSqlDatabase m_database;
+    QString m_clientName = defaultClientName();
 };
 
 } // namespace accession

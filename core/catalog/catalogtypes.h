@@ -155,6 +155,7 @@ struct ItemRow
     bool outOfScope = false; // unlike any department's photographs: never filed automatically
     double outOfScopeScore = std::nan(""); // the score behind it (the model card's kind); NaN when none
     QVector<Candidate> candidates; // the review queue's top three
+    qint64 latestDecisionId = 0; // the review queue's: the item's latest decision when read (0: none), what its curator saw
 
     // The department of the item's label; empty when it has none (filed automatically or not at all).
     QString label() const { return labelSource ? department : QString(); }

@@ -1,8 +1,13 @@
 #include "catalogworker.h"
 
+#include "transactionguard.h"
+
 #include <QCoreApplication>
 #include <QHash>
 #include <QSemaphore>
+#include <QSqlDriver>
+#include <QSqlQuery>
+#include <QTimer>
 
 #include <atomic>
 #include <exception>
@@ -26,6 +31,16 @@ public:
     quint64 catalogGeneration = 0;                // the generation of `catalog`
     std::atomic<quint64> latestGeneration{0};     // the newest posted open or close
     std::atomic<bool> shuttingDown{false};
+    QTimer *changeTimer = nullptr; // on the worker thread: polls, or passes PostgreSQL's notices on, once per tick
+    qint64 dataVersion = -1;       // SQLite's PRAGMA data_version at the last tick
+    bool notified = false;         // PostgreSQL: another connection's notice came since the last tick
+
+    // SQLite's data_version changes when another connection commits, never for this connection's own writes.
+    qint64 readDataVersion() const
+    {
+        QSqlQuery query(catalog->database());
+        return query.exec(QStringLiteral("PRAGMA data_version")) && query.next() ? query.value(0).toLongLong() : -1;
+    }
 };
 
 namespace {
@@ -74,6 +89,8 @@ CatalogWorker::~CatalogWorker()
     // Queued behind every task: the writes still waiting run first.
     QMetaObject::invokeMethod(m_runner, [runner = m_runner] {
         runner->catalog.reset(); // a connection is closed on the thread that used it
+        delete runner->changeTimer; // and a timer stopped on its own
+        runner->changeTimer = nullptr;
         QThread::currentThread()->quit();
     });
     m_thread.wait();
@@ -106,6 +123,7 @@ void CatalogWorker::open(const QString &path, Catalog::OpenMode mode)
             return;
         }
         Q_EMIT opened(path);
+        watchForChanges();
         if (indexesMissing)
             startIndexBuilds(path, generation);
     });
@@ -131,6 +149,47 @@ void CatalogWorker::startIndexBuilds(const QString &path, quint64 generation)
                 Q_EMIT taskFailed(messageOf(error));
         }
     });
+}
+
+void CatalogWorker::watchForChanges()
+{
+    Runner *runner = m_runner;
+    runner->notified = false;
+    runner->dataVersion = -1;
+    if (runner->catalog->dialect() == SqlDialect::PostgreSQL) {
+        QSqlDriver *driver = runner->catalog->database().driver();
+        // Our own commits notify too (SelfSource): the views already know those.
+        QObject::connect(driver, &QSqlDriver::notification, runner,
+                         [runner](const QString &, QSqlDriver::NotificationSource source, const QVariant &) {
+                             if (source == QSqlDriver::OtherSource)
+                                 runner->notified = true;
+                         });
+        if (!driver->subscribeToNotification(QLatin1String(kCatalogChangeChannel)))
+            Q_EMIT taskFailed(tr("Changes made by other clients of %1 will not show until it is reopened: cannot listen for them.")
+                                  .arg(runner->catalog->path()));
+    } else {
+        runner->dataVersion = runner->readDataVersion();
+    }
+    if (!runner->changeTimer) {
+        runner->changeTimer = new QTimer(runner);
+        runner->changeTimer->setInterval(kChangePollMs);
+        QObject::connect(runner->changeTimer, &QTimer::timeout, runner, [this, runner] {
+            if (!runner->catalog || runner->shuttingDown)
+                return;
+            bool changed = false;
+            if (runner->catalog->dialect() == SqlDialect::PostgreSQL) {
+                changed = runner->notified;
+                runner->notified = false;
+            } else {
+                const qint64 version = runner->readDataVersion();
+                changed = version != runner->dataVersion && runner->dataVersion != -1;
+                runner->dataVersion = version;
+            }
+            if (changed)
+                Q_EMIT changedElsewhere();
+        });
+    }
+    runner->changeTimer->start();
 }
 
 void CatalogWorker::close()

@@ -31,6 +31,8 @@ class CatalogWorker : public QObject
 public:
     using ErrorHandler = std::function<void(const QString &message)>;
 
+    static constexpr int kChangePollMs = 1000;
+
     explicit CatalogWorker(QObject *parent = nullptr);
     // Runs the writes still queued, drops the reads, closes the connection and joins the thread.
     ~CatalogWorker() override;
@@ -70,6 +72,10 @@ Q_SIGNALS:
     // once more at the end with an empty step.
     void indexBuildProgress(const QString &path, int stepsDone, int stepsTotal, const QString &step);
     void indexesBuilt(const QString &path);
+    // Another connection (another client, or a job of this one) wrote to the open catalog: at most once per
+    // kChangePollMs. Watched on the catalog thread: PostgreSQL's notices on kCatalogChangeChannel, SQLite's
+    // PRAGMA data_version, polled.
+    void changedElsewhere();
 
 private:
     enum class Kind { Read, Write };
@@ -95,6 +101,8 @@ private:
     void enqueue(Kind kind, QObject *receiver, Task task, ErrorHandler onError);
     // On the worker thread, after an open: builds the catalog's missing indexes on the index thread.
     void startIndexBuilds(const QString &path, quint64 generation);
+    // On the worker thread, after an open: starts watching the catalog for other connections' writes.
+    void watchForChanges();
 
     class Runner;
     QThread m_thread;

@@ -334,6 +334,12 @@ const QVector<Migration> &catalogMigrations()
              QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope_score REAL"),
              QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope INTEGER NOT NULL DEFAULT 0"),
          }},
+        {11, "decisions that name their curator",
+         {
+             // Who made the decision (user@host, Catalog::clientName()), so that a curator whose decision on a shared
+             // catalog came second is told whose came first. NULL for the decisions made before.
+             QStringLiteral("ALTER TABLE review_decisions ADD COLUMN decided_by TEXT"),
+         }},
     };
     return migrations;
 }

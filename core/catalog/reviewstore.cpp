@@ -42,6 +42,27 @@ QVariant nullableId(qint64 id)
 
 } // namespace
 
+DecisionConflict::DecisionConflict(qint64 itemId, const Decision &other)
+    : CatalogError(QStringLiteral("item %1: %2").arg(itemId).arg(describe(other)))
+    , m_itemId(itemId)
+    , m_other(other)
+{
+}
+
+QString DecisionConflict::describe(const Decision &other)
+{
+    const QString who = other.decidedBy.isEmpty() ? QStringLiteral("another curator") : other.decidedBy;
+    const QString when = other.decidedAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+    switch (other.action) {
+    case DecisionAction::Accept:
+    case DecisionAction::Choose: return QStringLiteral("Already filed under %1 by %2 at %3").arg(other.department, who, when);
+    case DecisionAction::Skip: return QStringLiteral("Already skipped by %1 at %2").arg(who, when);
+    case DecisionAction::Unfile: return QStringLiteral("Already sent back to review by %1 at %2").arg(who, when);
+    case DecisionAction::Undo: return QStringLiteral("A decision on it was already undone by %1 at %2").arg(who, when);
+    }
+    return QString();
+}
+
 QString itemStatusName(ItemStatus status)
 {
     switch (status) {
@@ -237,7 +258,9 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
 {
     QSqlQuery query = m_catalog.run(
         QStringLiteral("SELECT p.id, p.item_id, i.path, i.external_id, p.probabilities, p.confidence, p.margin,"
-                       " p.review_flag, d.name, p.out_of_scope, p.out_of_scope_score FROM predictions p JOIN items i ON i.id = p.item_id"
+                       " p.review_flag, d.name, p.out_of_scope, p.out_of_scope_score,"
+                       " (SELECT MAX(rd.id) FROM review_decisions rd WHERE rd.item_id = i.id)"
+                       " FROM predictions p JOIN items i ON i.id = p.item_id"
                        " LEFT JOIN departments d ON d.id = p.predicted_department_id"
                        " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                        " AND NOT " ACCESSION_SQL_FILES_AT(":threshold")
@@ -262,6 +285,7 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
         entry.outOfScope = query.value(9).toBool();
         entry.outOfScopeScore = query.value(10).isNull() ? std::nan("") : query.value(10).toDouble();
         entry.candidates = topCandidates(modelId, query.value(4).toByteArray(), 3);
+        entry.latestDecisionId = query.value(11).toLongLong();
         entries.push_back(entry);
     }
     return entries;
@@ -310,8 +334,8 @@ qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const s
 {
     return m_catalog.insert(
         QStringLiteral("INSERT INTO review_decisions (item_id, prediction_id, model_id, action, department_id, previous_flag,"
-                       " undoes_decision_id, decided_at) VALUES (:item, :prediction, :model, :action, :department, :flag,"
-                       " :undoes, :now)"),
+                       " undoes_decision_id, decided_at, decided_by) VALUES (:item, :prediction, :model, :action, :department,"
+                       " :flag, :undoes, :now, :by)"),
         {{QStringLiteral("item"), itemId},
          {QStringLiteral("prediction"), nullableId(prediction ? prediction->predictionId : 0)},
          {QStringLiteral("model"), nullableId(prediction ? prediction->modelId : 0)},
@@ -319,7 +343,34 @@ qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const s
          {QStringLiteral("department"), nullableId(departmentId)},
          {QStringLiteral("flag"), prediction ? QVariant(int(prediction->reviewFlag)) : QVariant(QMetaType(QMetaType::Int))},
          {QStringLiteral("undoes"), nullableId(undoes)},
-         {QStringLiteral("now"), Catalog::nowText()}});
+         {QStringLiteral("now"), Catalog::nowText()},
+         {QStringLiteral("by"), m_catalog.clientName()}});
+}
+
+qint64 ReviewStore::latestDecisionId(qint64 itemId) const
+{
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT MAX(id) FROM review_decisions WHERE item_id = :item"),
+                                    {{QStringLiteral("item"), itemId}});
+    return query.next() ? query.value(0).toLongLong() : 0;
+}
+
+void ReviewStore::checkNoConflict(qint64 itemId, std::optional<qint64> seenDecisionId)
+{
+    if (!seenDecisionId)
+        return;
+    // Two PostgreSQL transactions deciding one item wait here for each other, so that the second sees the first's
+    // decision below (each statement of READ COMMITTED reads what was committed before it began).
+    if (m_catalog.dialect() == SqlDialect::PostgreSQL)
+        m_catalog.run(QStringLiteral("SELECT id FROM items WHERE id = :item FOR UPDATE"), {{QStringLiteral("item"), itemId}});
+    // Decisions recorded before clients had names (schema 11) predate sharing: not taken as another client's.
+    QSqlQuery query = m_catalog.run(QStringLiteral("SELECT MAX(id) FROM review_decisions WHERE item_id = :item AND id > :seen"
+                                                   " AND decided_by IS NOT NULL AND decided_by <> :me"),
+                                    {{QStringLiteral("item"), itemId}, {QStringLiteral("seen"), *seenDecisionId},
+                                     {QStringLiteral("me"), m_catalog.clientName()}});
+    const qint64 other = query.next() ? query.value(0).toLongLong() : 0;
+    query.finish();
+    if (other > 0)
+        throw DecisionConflict(itemId, *decision(other));
 }
 
 void ReviewStore::setReviewFlag(qint64 predictionId, ReviewFlag flag)
@@ -328,15 +379,15 @@ void ReviewStore::setReviewFlag(qint64 predictionId, ReviewFlag flag)
                   {{QStringLiteral("flag"), int(flag)}, {QStringLiteral("id"), predictionId}});
 }
 
-Decision ReviewStore::accept(qint64 itemId)
+Decision ReviewStore::accept(qint64 itemId, std::optional<qint64> seenDecisionId)
 {
     const auto prediction = activePrediction(itemId);
     if (!prediction || prediction->departmentId == 0)
         throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to accept").arg(itemId));
-    return choose(itemId, prediction->departmentId); // choosing the predicted department is accepting it
+    return choose(itemId, prediction->departmentId, seenDecisionId); // choosing the predicted department is accepting it
 }
 
-Decision ReviewStore::choose(qint64 itemId, qint64 departmentId)
+Decision ReviewStore::choose(qint64 itemId, qint64 departmentId, std::optional<qint64> seenDecisionId)
 {
     if (!m_catalog.item(itemId))
         throw CatalogError(QStringLiteral("no item %1 in %2").arg(itemId).arg(m_catalog.path()));
@@ -345,6 +396,7 @@ Decision ReviewStore::choose(qint64 itemId, qint64 departmentId)
     const auto prediction = activePrediction(itemId);
     const bool accepting = prediction && prediction->departmentId == departmentId;
     TransactionGuard transaction(m_catalog.database());
+    checkNoConflict(itemId, seenDecisionId);
     const qint64 id = insertDecision(itemId, accepting ? DecisionAction::Accept : DecisionAction::Choose, prediction,
                                      departmentId, 0);
     const qint64 label = m_catalog.addLabel(itemId, departmentId, LabelSource::Curator, prediction ? prediction->modelId : 0, id);
@@ -354,31 +406,33 @@ Decision ReviewStore::choose(qint64 itemId, qint64 departmentId)
     return *decision(id);
 }
 
-Decision ReviewStore::skip(qint64 itemId)
+Decision ReviewStore::skip(qint64 itemId, std::optional<qint64> seenDecisionId)
 {
     const auto prediction = activePrediction(itemId);
     if (!prediction)
         throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to skip").arg(itemId));
     TransactionGuard transaction(m_catalog.database());
+    checkNoConflict(itemId, seenDecisionId);
     const qint64 id = insertDecision(itemId, DecisionAction::Skip, prediction, 0, 0);
     setReviewFlag(prediction->predictionId, ReviewFlag::Skipped);
     transaction.commit();
     return *decision(id);
 }
 
-Decision ReviewStore::unfile(qint64 itemId)
+Decision ReviewStore::unfile(qint64 itemId, std::optional<qint64> seenDecisionId)
 {
     const auto prediction = activePrediction(itemId);
     if (!prediction)
         throw CatalogError(QStringLiteral("item %1 has no prediction by the active model to send back").arg(itemId));
     TransactionGuard transaction(m_catalog.database());
+    checkNoConflict(itemId, seenDecisionId);
     const qint64 id = insertDecision(itemId, DecisionAction::Unfile, prediction, 0, 0);
     setReviewFlag(prediction->predictionId, ReviewFlag::SentBack);
     transaction.commit();
     return *decision(id);
 }
 
-Decision ReviewStore::undo(qint64 decisionId)
+Decision ReviewStore::undo(qint64 decisionId, std::optional<qint64> seenDecisionId)
 {
     const auto target = decision(decisionId);
     if (!target)
@@ -394,6 +448,7 @@ Decision ReviewStore::undo(qint64 decisionId)
     const QVariant previousFlag = details.value(1);
     details.finish();
     TransactionGuard transaction(m_catalog.database());
+    checkNoConflict(target->itemId, seenDecisionId);
     const qint64 id = insertDecision(target->itemId, DecisionAction::Undo,
                                      ActivePrediction{target->modelId, predictionId, 0, ReviewFlag(previousFlag.toInt())}, 0, decisionId);
     if (target->labelId > 0)
@@ -404,7 +459,7 @@ Decision ReviewStore::undo(qint64 decisionId)
     return *decision(id);
 }
 
-Decision ReviewStore::undoLatest(qint64 itemId)
+Decision ReviewStore::undoLatest(qint64 itemId, std::optional<qint64> seenDecisionId)
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id FROM review_decisions d WHERE d.item_id = :item AND d.action <> :undo"
                                                    " AND NOT EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
@@ -414,13 +469,13 @@ Decision ReviewStore::undoLatest(qint64 itemId)
         throw CatalogError(QStringLiteral("item %1 has no decision left to undo").arg(itemId));
     const qint64 id = query.value(0).toLongLong();
     query.finish();
-    return undo(id);
+    return undo(id, seenDecisionId);
 }
 
 std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id, d.item_id, d.action, d.department_id, dep.name, d.label_id, d.model_id,"
-                                                   " d.undoes_decision_id, d.decided_at,"
+                                                   " d.undoes_decision_id, d.decided_at, d.decided_by,"
                                                    " EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
                                                    " FROM review_decisions d LEFT JOIN departments dep ON dep.id = d.department_id"
                                                    " WHERE d.id = :id"),
@@ -437,7 +492,8 @@ std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
     d.modelId = query.value(6).toLongLong();
     d.undoesDecisionId = query.value(7).toLongLong();
     d.decidedAt = QDateTime::fromString(query.value(8).toString(), Qt::ISODateWithMs);
-    d.undone = query.value(9).toBool();
+    d.decidedBy = query.value(9).toString();
+    d.undone = query.value(10).toBool();
     return d;
 }
 

@@ -62,6 +62,23 @@ struct Decision
     qint64 undoesDecisionId = 0;
     bool undone = false;
     QDateTime decidedAt;
+    QString decidedBy; // the client that made it (user@host); empty for decisions older than schema 11
+};
+
+// A decision refused because another client decided the item after the decision the curator had seen: nothing
+// was written. other is that client's latest decision on the item.
+class DecisionConflict : public CatalogError
+{
+public:
+    DecisionConflict(qint64 itemId, const Decision &other);
+    qint64 itemId() const { return m_itemId; }
+    const Decision &other() const { return m_other; }
+    // "Already filed under Arms and Armor by ana@lab2 at 2026-12-01 22:41 UTC", as the views and the command line say it.
+    static QString describe(const Decision &other);
+
+private:
+    qint64 m_itemId;
+    Decision m_other;
 };
 
 // The filing rule: a prediction files its item automatically when its confidence reaches the model's
@@ -113,12 +130,20 @@ public:
     qint64 unlabelledPredictionCount(qint64 modelId) const;
 
     // Decisions on an item, relative to the active model's prediction. Throw CatalogError when impossible.
-    Decision accept(qint64 itemId);
-    Decision choose(qint64 itemId, qint64 departmentId);
-    Decision skip(qint64 itemId);
-    Decision unfile(qint64 itemId);
-    Decision undo(qint64 decisionId);
-    Decision undoLatest(qint64 itemId);
+    // seenDecisionId is the item's latest decision the curator had seen (0: none): when another client (another
+    // Catalog::clientName()) has decided the item since, the decision writes nothing and throws DecisionConflict.
+    // The check runs inside the decision's transaction, under a lock on the item, so two clients cannot both pass
+    // it. Without seenDecisionId nothing is checked.
+    Decision accept(qint64 itemId, std::optional<qint64> seenDecisionId = std::nullopt);
+    Decision choose(qint64 itemId, qint64 departmentId, std::optional<qint64> seenDecisionId = std::nullopt);
+    Decision skip(qint64 itemId, std::optional<qint64> seenDecisionId = std::nullopt);
+    Decision unfile(qint64 itemId, std::optional<qint64> seenDecisionId = std::nullopt);
+    // Undoing conflicts the same way: pass the decision itself (or the latest one seen after it) to refuse when
+    // another client decided the item after it.
+    Decision undo(qint64 decisionId, std::optional<qint64> seenDecisionId = std::nullopt);
+    Decision undoLatest(qint64 itemId, std::optional<qint64> seenDecisionId = std::nullopt);
+    // The item's latest decision of any kind (undos included), by anyone; 0 when it has none.
+    qint64 latestDecisionId(qint64 itemId) const;
     QVector<Decision> decisions(qint64 itemId) const;
     std::optional<Decision> decision(qint64 decisionId) const;
 
@@ -134,6 +159,9 @@ private:
         ReviewFlag reviewFlag = ReviewFlag::None;
     };
     std::optional<ActivePrediction> activePrediction(qint64 itemId) const;
+    // Inside the decision's transaction: locks the item (PostgreSQL; SQLite's write lock is already held) and
+    // throws DecisionConflict when another client decided it after seenDecisionId.
+    void checkNoConflict(qint64 itemId, std::optional<qint64> seenDecisionId);
     void setReviewFlag(qint64 predictionId, ReviewFlag flag);
     qint64 insertDecision(qint64 itemId, DecisionAction action, const std::optional<ActivePrediction> &prediction,
                           qint64 departmentId, qint64 undoes);

@@ -1,3 +1,6 @@
+#include "catalog/catalog.h"
+#include "catalog/reviewstore.h"
+
 #include "testcatalogs.h"
 #include "testimages.h"
 #include "throwawaypostgres.h"
@@ -47,6 +50,7 @@ private Q_SLOTS:
     void classifyImportsGivenPathsFirst();
     void memoryStaysFlatOverLongRuns();
     void refusesImpossibleDecisions();
+    void decideRefusesAnotherCuratorsDecision();
 
 private:
     QByteArray cli(const QStringList &arguments, int expectedCode = 0);
@@ -229,6 +233,48 @@ void TestCliReview::refusesImpossibleDecisions()
     QVERIFY(err.contains("no department named"));
     QVERIFY(runCli({QStringLiteral("decide"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--item"), QStringLiteral("1"),
                     QStringLiteral("--accept"), QStringLiteral("--skip")}, nullptr, &err) != 0);
+}
+
+// Two curators at the command line, told apart by ACCESSION_CLIENT_NAME: the second does not overwrite the first's
+// decision unawares (exit 3, nothing written), but may having seen it (--seen) or on purpose (--force).
+void TestCliReview::decideRefusesAnotherCuratorsDecision()
+{
+    const QJsonArray items = parse(cli({QStringLiteral("review"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--threshold"),
+                                        QStringLiteral("2"), QStringLiteral("--json")})).object().value(QStringLiteral("items")).toArray();
+    QVERIFY(!items.isEmpty());
+    const qint64 itemId = items[0].toObject().value(QStringLiteral("item_id")).toInteger();
+    QByteArray out, err;
+    const auto decide = [&](const char *client, const QStringList &arguments) {
+        qputenv("ACCESSION_CLIENT_NAME", client);
+        const int code = runCli(QStringList{QStringLiteral("decide"), QStringLiteral("--catalog"), m_catalog, QStringLiteral("--item"),
+                                            QString::number(itemId), QStringLiteral("--json")} + arguments, &out, &err);
+        qunsetenv("ACCESSION_CLIENT_NAME");
+        return code;
+    };
+    const auto decisionCount = [&] {
+        accession::Catalog catalog(m_catalog);
+        return accession::ReviewStore(catalog).decisions(itemId).size();
+    };
+    QCOMPARE(decide("ana@desk1", {QStringLiteral("--department"), QStringLiteral("Musical Instruments")}), 0);
+    const QJsonObject anas = parse(out).object();
+    QCOMPARE(anas.value(QStringLiteral("decided_by")).toString(), QStringLiteral("ana@desk1"));
+    const QString anasId = QString::number(anas.value(QStringLiteral("decision_id")).toInteger());
+
+    QCOMPARE(decide("ben@desk2", {QStringLiteral("--accept")}), 3);
+    QVERIFY2(err.contains("Already filed under Musical Instruments by ana@desk1 at "), err.constData());
+    QVERIFY2(err.contains("nothing was written"), err.constData());
+    QCOMPARE(err.trimmed().count('\n'), 0);
+    QCOMPARE(decisionCount(), 1);
+
+    QCOMPARE(decide("ben@desk2", {QStringLiteral("--department"), QStringLiteral("Arms and Armor"), QStringLiteral("--seen"), anasId}), 0);
+    QCOMPARE(parse(out).object().value(QStringLiteral("department")).toString(), QStringLiteral("Arms and Armor"));
+    // --undo undoes the item's latest decision, Ben's, which Ana has not seen: refused, unless she insists.
+    QCOMPARE(decide("ana@desk1", {QStringLiteral("--undo")}), 3);
+    QVERIFY2(err.contains("Already filed under Arms and Armor by ben@desk2"), err.constData());
+    QCOMPARE(decisionCount(), 2);
+    QCOMPARE(decide("ana@desk1", {QStringLiteral("--undo"), QStringLiteral("--force")}), 0);
+    QCOMPARE(parse(out).object().value(QStringLiteral("action")).toString(), QStringLiteral("undo"));
+    QCOMPARE(decisionCount(), 3);
 }
 
 QTEST_GUILESS_MAIN(TestCliReview)

@@ -9,7 +9,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
 #include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 using namespace accession;
 using namespace accession::test;
@@ -43,6 +47,8 @@ private Q_SLOTS:
     void sentBackItemsWaitForReview();
     void thresholdOfOneFilesNothing();
     void impossibleDecisionsAreRefused();
+    void anotherClientsDecisionIsAConflict();
+    void concurrentDecisionsOnOneItemKeepOne();
 
 private:
     // Everything a decision may change, as text: each item's status, current label and review flag, the queue
@@ -334,6 +340,107 @@ void TestReviewStore::impossibleDecisionsAreRefused()
     // A choice needs no prediction: an unclassified item can be filed by hand.
     QCOMPARE(store.choose(i6, m_prints).action, DecisionAction::Choose);
     QCOMPARE(store.status(i6), ItemStatus::Confirmed);
+}
+
+// Two curators on one catalog, each with a connection of their own: a decision on an item someone else decided since
+// what the curator saw writes nothing and names the other decision.
+void TestReviewStore::anotherClientsDecisionIsAConflict()
+{
+    Catalog alice(m_made.path);
+    alice.setClientName(QStringLiteral("alice@desk1"));
+    Catalog bob(m_made.path);
+    bob.setClientName(QStringLiteral("bob@desk2"));
+    ReviewStore aliceStore(alice), bobStore(bob);
+    QCOMPARE(aliceStore.latestDecisionId(i1), qint64(0));
+    const qint64 seenByBoth = bobStore.latestDecisionId(i1);
+
+    const Decision first = aliceStore.choose(i1, m_arms, seenByBoth);
+    QCOMPARE(first.decidedBy, QStringLiteral("alice@desk1"));
+    // Alice's own later decisions are no conflict with her own.
+    const Decision again = aliceStore.choose(i1, m_paintings, seenByBoth);
+    const QString before = state(alice);
+    try {
+        bobStore.choose(i1, m_prints, seenByBoth);
+        QFAIL("bob's decision on an item alice decided since he looked was written");
+    } catch (const DecisionConflict &conflict) {
+        QCOMPARE(conflict.itemId(), i1);
+        QCOMPARE(conflict.other().id, again.id);
+        QCOMPARE(conflict.other().decidedBy, QStringLiteral("alice@desk1"));
+        QCOMPARE(conflict.other().department, QStringLiteral("Paintings"));
+        const QString text = DecisionConflict::describe(conflict.other());
+        QVERIFY2(text.startsWith(QStringLiteral("Already filed under Paintings by alice@desk1 at ")), qPrintable(text));
+    }
+    QCOMPARE(state(bob), before);
+    QCOMPARE(bobStore.decisions(i1).size(), 2);
+    // Skipping, sending back and accepting are judged alike.
+    QVERIFY_THROWS_EXCEPTION(DecisionConflict, bobStore.skip(i1, seenByBoth));
+    QVERIFY_THROWS_EXCEPTION(DecisionConflict, bobStore.accept(i1, seenByBoth));
+    QCOMPARE(bobStore.decisions(i1).size(), 2);
+
+    // Having seen alice's decision, bob may change it; then alice's undo of hers is refused, and his label stands.
+    const Decision bobs = bobStore.choose(i1, m_prints, again.id);
+    QCOMPARE(alice.item(i1)->department, QStringLiteral("Prints"));
+    try {
+        aliceStore.undo(again.id, again.id);
+        QFAIL("alice's undo over bob's later decision was written");
+    } catch (const DecisionConflict &conflict) {
+        QCOMPARE(conflict.other().id, bobs.id);
+        QCOMPARE(conflict.other().decidedBy, QStringLiteral("bob@desk2"));
+    }
+    QCOMPARE(alice.item(i1)->department, QStringLiteral("Prints"));
+    QCOMPARE(aliceStore.latestDecisionId(i1), bobs.id);
+    // Without a seen decision nothing is checked (a job, or --force).
+    QVERIFY(aliceStore.undo(again.id).undoesDecisionId == again.id);
+}
+
+// Several clients at once, each sure nobody decided the items: per item exactly one decision is written, the others
+// get conflicts, and nothing else is lost. On PostgreSQL this needs the lock on the item; on SQLite the write lock.
+void TestReviewStore::concurrentDecisionsOnOneItemKeepOne()
+{
+    constexpr int kClients = 4;
+    const QVector<qint64> items = {i1, i2, i3, i4, i5, i6};
+    const QVector<qint64> departments = {m_paintings, m_prints, m_arms};
+    std::atomic<int> written{0}, conflicts{0}, failures{0};
+    std::atomic<bool> go{false};
+    QStringList errors;
+    std::mutex errorsLock;
+    std::vector<std::thread> clients;
+    for (int client = 0; client < kClients; ++client) {
+        clients.emplace_back([&, client] {
+            try {
+                Catalog catalog(m_made.path);
+                catalog.setClientName(QStringLiteral("client%1@test").arg(client));
+                ReviewStore store(catalog);
+                while (!go)
+                    std::this_thread::yield();
+                for (qint64 item : items) {
+                    try {
+                        store.choose(item, departments[(client + int(item)) % departments.size()], 0);
+                        ++written;
+                    } catch (const DecisionConflict &) {
+                        ++conflicts;
+                    }
+                }
+            } catch (const std::exception &error) {
+                ++failures;
+                std::lock_guard<std::mutex> lock(errorsLock);
+                errors << QString::fromUtf8(error.what());
+            }
+        });
+    }
+    go = true;
+    for (std::thread &client : clients)
+        client.join();
+    QVERIFY2(failures == 0, qPrintable(errors.join(QLatin1Char('\n'))));
+    QCOMPARE(written.load(), int(items.size()));
+    QCOMPARE(conflicts.load(), int(items.size()) * (kClients - 1));
+    Catalog catalog(m_made.path);
+    ReviewStore store(catalog);
+    for (qint64 item : items) {
+        const QVector<Decision> decisions = store.decisions(item);
+        QCOMPARE(decisions.size(), 1);
+        QCOMPARE(catalog.item(item)->department, decisions[0].department);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestReviewStore)

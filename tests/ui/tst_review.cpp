@@ -47,6 +47,7 @@ private Q_SLOTS:
     void autoFiledItemSaysWhereItWasFiled();
     void departmentKeyFilesRegardlessOfRank();
     void enterAcceptsTheSuggestion();
+    void anotherCuratorsEarlierDecisionIsShownAndTheReviewGoesOn();
     void keysCanBeChangedInTheDialog();
     void itemPanelShowsAndActsOnTheItemUnderReview();
     void arrowKeysMoveTheItemPanel();
@@ -219,6 +220,39 @@ void TestReview::enterAcceptsTheSuggestion()
     QVERIFY(settleCatalogReads(window.session()));
     QCOMPARE(catalog.item(next)->department, suggestedNext);
     QCOMPARE(review->remaining(), before - 2);
+}
+
+// Another curator, on another machine, filed the item under review a moment before Enter here: this window says so in
+// plain words, keeps the other decision, and the review goes on with the next item.
+void TestReview::anotherCuratorsEarlierDecisionIsShownAndTheReviewGoesOn()
+{
+    MainWindow window;
+    openForReview(window, QStringLiteral("conflict.db"));
+    QVERIFY(settleCatalogReads(window.session()));
+    ReviewWidget *review = window.reviewWidget();
+    const qint64 item = review->currentItemId();
+    QVERIFY(item > 0);
+    QVERIFY(review->conflictText().isEmpty());
+    Catalog other(window.session()->path());
+    other.setClientName(QStringLiteral("ana@desk2"));
+    const QString suggested = review->rankedDepartments().first();
+    const QString anas = review->rankedDepartments().last();
+    QVERIFY(anas != suggested);
+    ReviewStore(other).choose(item, *other.departmentIdByName(anas), 0);
+
+    QTest::keyClick(review, Qt::Key_Return);
+    QVERIFY(QTest::qWaitFor([&] { return !review->conflictText().isEmpty(); }, 10000));
+    QVERIFY2(review->conflictText().contains(QStringLiteral("Already filed under %1 by ana@desk2 at ").arg(anas)),
+             qPrintable(review->conflictText()));
+    QVERIFY(settleCatalogReads(window.session()));
+    QCOMPARE(other.item(item)->department, anas);
+    QCOMPARE(ReviewStore(other).decisions(item).size(), 1);
+    const qint64 next = review->currentItemId();
+    QVERIFY(next > 0 && next != item);
+    const QString suggestedNext = review->rankedDepartments().first();
+    QTest::keyClick(review, Qt::Key_Return);
+    QVERIFY(settleCatalogReads(window.session()));
+    QCOMPARE(other.item(next)->department, suggestedNext);
 }
 
 void TestReview::keysCanBeChangedInTheDialog()

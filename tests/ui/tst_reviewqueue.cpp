@@ -11,8 +11,11 @@
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
 
+#include <QElapsedTimer>
 #include <QSet>
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -35,6 +38,9 @@ private Q_SLOTS:
     void skippedItemsComeLast();
     void aDecisionMadeWhileTheQueueReloadsIsNotShownAgain();
     void anUndoneItemSurvivesAReloadWhileItIsWritten();
+    void anotherClientsDecisionLeavesTheQueueWithinSeconds();
+    void aDecisionAnotherClientMadeFirstIsAConflict();
+    void anotherClientsWriteKeepsTheShownItem();
 
 private:
     QString freshCatalog(const QString &name) const;
@@ -266,6 +272,85 @@ void TestReviewQueue::anUndoneItemSurvivesAReloadWhileItIsWritten()
         QCoreApplication::processEvents();
     }
     QCOMPARE(seen.size(), kWaiting);
+}
+
+// A second curator on the same catalog file decides the item this window shows: the window's queue drops it, and
+// counts it, within a few seconds, with no action here.
+void TestReviewQueue::anotherClientsDecisionLeavesTheQueueWithinSeconds()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("shared.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    QSignalSpy elsewhere(&session, &CatalogSession::catalogChangedElsewhere);
+    const qint64 shown = queue.current()->entry.id;
+    Catalog other(path);
+    other.setClientName(QStringLiteral("ana@desk2"));
+    QElapsedTimer sinceWrite;
+    sinceWrite.start();
+    ReviewStore(other).choose(shown, *other.departmentIdByName(QStringLiteral("Egyptian Art")), 0);
+    QVERIFY2(QTest::qWaitFor([&] { return queue.current() && queue.current()->entry.id != shown && queue.remaining() == kWaiting - 1; },
+                             5000),
+             "another curator's decision did not reach the window's queue within 5 s");
+    qInfo("shown after %lld ms", qint64(sinceWrite.elapsed()));
+    QCOMPARE(elsewhere.count(), 1);
+}
+
+// The other curator decided the shown item just before this one: this decision is refused and said so in plain
+// words, the queue goes on, the other decision stands, and undoing the refused one changes nothing.
+void TestReviewQueue::aDecisionAnotherClientMadeFirstIsAConflict()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("conflict.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    QSignalSpy conflicts(&session, &CatalogSession::decisionConflict);
+    QSignalSpy errors(&session, &CatalogSession::errorOccurred);
+    const qint64 shown = queue.current()->entry.id;
+    QCOMPARE(queue.current()->entry.latestDecisionId, qint64(0));
+    Catalog other(path);
+    other.setClientName(QStringLiteral("ana@desk2"));
+    ReviewStore(other).choose(shown, *other.departmentIdByName(QStringLiteral("Egyptian Art")), 0);
+
+    session.undoStack()->push(new DecisionCommand(&session, shown, DecisionCommand::Kind::Accept, 0, {},
+                                                  queue.current()->entry.latestDecisionId));
+    QVERIFY(queue.current()->entry.id != shown); // the queue moved on at once, as for any decision
+    QVERIFY(QTest::qWaitFor([&] { return !conflicts.isEmpty(); }, 10000));
+    QCOMPARE(conflicts.first().value(0).toLongLong(), shown);
+    const QString message = conflicts.first().value(1).toString();
+    QVERIFY2(message.startsWith(QStringLiteral("Already filed under Egyptian Art by ana@desk2 at ")), qPrintable(message));
+    QCOMPARE(ReviewStore(other).decisions(shown).size(), 1);
+    QCOMPARE(other.item(shown)->department, QStringLiteral("Egyptian Art"));
+
+    session.undoStack()->undo();
+    QVERIFY(settleWorker(*session.worker()));
+    QCOMPARE(ReviewStore(other).decisions(shown).size(), 1);
+    QCOMPARE(other.item(shown)->department, QStringLiteral("Egyptian Art"));
+    QCOMPARE(errors.count(), 0);
+    QCOMPARE(conflicts.count(), 1);
+}
+
+// Another client classifies a photograph more uncertain than any: the window's queue reads it, in front, but the item
+// the curator is looking at stays on screen.
+void TestReviewQueue::anotherClientsWriteKeepsTheShownItem()
+{
+    CatalogSession session;
+    ReviewQueue queue(&session);
+    const QString path = freshCatalog(QStringLiteral("keep.db"));
+    QVERIFY(openSessionAndWait(session, path));
+    QSignalSpy elsewhere(&session, &CatalogSession::catalogChangedElsewhere);
+    const qint64 shown = queue.current()->entry.id;
+    Catalog other(path);
+    const qint64 model = ModelRegistry(other).activeModel()->id;
+    const qint64 newcomer = addHandmadeItem(other, QStringLiteral("/photos/newcomer.jpg"));
+    addHandmadePrediction(other, model, newcomer, {0.34f, 0.33f, 0.33f});
+    QVERIFY(QTest::qWaitFor([&] { return queue.remaining() == kWaiting + 1; }, 5000));
+    QVERIFY(settleWorker(*session.worker()));
+    QVERIFY(elsewhere.count() >= 1);
+    QCOMPARE(queue.current()->entry.id, shown);
+    // The newcomer comes next, in the queue's order.
+    decide(session, queue, DecisionCommand::Kind::Skip);
+    QCOMPARE(queue.current()->entry.id, newcomer);
 }
 
 QTEST_MAIN(TestReviewQueue)

@@ -1,0 +1,179 @@
+// One catalog, several clients: the catalog thread hears of the other clients' writes (PostgreSQL's notices,
+// SQLite's data_version) and not of its own, and a decision against one it had not seen is refused.
+// Also run on a throwaway PostgreSQL cluster as tst_sharedcatalog_postgresql.
+
+#include "handmadecatalog.h"
+#include "testcatalogs.h"
+#include "testimages.h"
+#include "throwawaypostgres.h"
+
+#include "catalog/catalog.h"
+#include "catalog/catalogworker.h"
+#include "catalog/reviewstore.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QSqlQuery>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace accession;
+using namespace accession::test;
+
+class TestSharedCatalog : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void anotherClientsWriteIsHeardAndOursIsNot();
+    void aConflictThroughTheCatalogThreadWritesNothing();
+    void aKilledImportLosesNothingCommittedAndLeavesNoHalfRows();
+
+private:
+    bool openWorker(CatalogWorker &worker);
+
+    QTemporaryDir m_dir;
+    int m_run = 0;
+    HandmadeCatalog m_made;
+    qint64 m_item = 0, m_other = 0;
+};
+
+void TestSharedCatalog::initTestCase()
+{
+    QString error;
+    QVERIFY2(prepareCatalogBackend(&error), qPrintable(error));
+}
+
+void TestSharedCatalog::init()
+{
+    m_made = makeHandmadeCatalog(m_dir.filePath(QString::number(++m_run)), {QStringLiteral("Paintings"), QStringLiteral("Prints")});
+    Catalog catalog(m_made.path);
+    m_item = addHandmadeItem(catalog, QStringLiteral("/photos/a.jpg"));
+    m_other = addHandmadeItem(catalog, QStringLiteral("/photos/b.jpg"));
+}
+
+bool TestSharedCatalog::openWorker(CatalogWorker &worker)
+{
+    QSignalSpy opened(&worker, &CatalogWorker::opened);
+    QSignalSpy failed(&worker, &CatalogWorker::openFailed);
+    worker.open(m_made.path);
+    (void)QTest::qWaitFor([&] { return !opened.isEmpty() || !failed.isEmpty(); }, 60000);
+    if (!failed.isEmpty())
+        qWarning("cannot open %s: %s", qPrintable(m_made.path), qPrintable(failed.first().value(1).toString()));
+    return !opened.isEmpty();
+}
+
+void TestSharedCatalog::anotherClientsWriteIsHeardAndOursIsNot()
+{
+    Catalog other(m_made.path); // opened first: an open that wrote would count as a change
+    other.setClientName(QStringLiteral("ana@desk2"));
+    CatalogWorker worker;
+    QVERIFY(openWorker(worker));
+    QSignalSpy changed(&worker, &CatalogWorker::changedElsewhere);
+    QSignalSpy failed(&worker, &CatalogWorker::taskFailed);
+
+    // The worker's own write: no notice (its views know already), however long one waits.
+    bool written = false;
+    worker.write(this, [item = m_item, department = m_made.departmentIds[0]](Catalog &catalog) {
+        catalog.setClientName(QStringLiteral("window@desk1"));
+        ReviewStore(catalog).choose(item, department, 0);
+    }, [&written] { written = true; });
+    QVERIFY(QTest::qWaitFor([&] { return written; }, 10000));
+    QTest::qWait(3 * CatalogWorker::kChangePollMs);
+    QCOMPARE(changed.count(), 0);
+
+    // Another client's decision: heard within a few seconds, and the worker then reads it.
+    QElapsedTimer sinceWrite;
+    sinceWrite.start();
+    ReviewStore(other).choose(m_other, m_made.departmentIds[1], 0);
+    QVERIFY2(QTest::qWaitFor([&] { return changed.count() > 0; }, 5000), "another client's decision went unheard for 5 s");
+    qInfo("heard after %lld ms", qint64(sinceWrite.elapsed()));
+    QString department;
+    worker.read(this, [item = m_other](Catalog &catalog) { return catalog.item(item)->department; },
+                [&department](const QString &name) { department = name; });
+    QVERIFY(QTest::qWaitFor([&] { return !department.isEmpty(); }, 10000));
+    QCOMPARE(department, QStringLiteral("Prints"));
+    // Once per write, not once per poll.
+    QTest::qWait(3 * CatalogWorker::kChangePollMs);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(failed.count(), 0);
+}
+
+void TestSharedCatalog::aConflictThroughTheCatalogThreadWritesNothing()
+{
+    CatalogWorker worker;
+    QVERIFY(openWorker(worker));
+    Catalog other(m_made.path);
+    other.setClientName(QStringLiteral("ana@desk2"));
+    const Decision anas = ReviewStore(other).choose(m_item, m_made.departmentIds[1], 0);
+
+    QString refusal;
+    bool done = false;
+    worker.write(this, [item = m_item, department = m_made.departmentIds[0]](Catalog &catalog) {
+        catalog.setClientName(QStringLiteral("ben@desk1"));
+        ReviewStore(catalog).choose(item, department, 0);
+    }, [&done] { done = true; }, [&refusal](const QString &message) { refusal = message; });
+    QVERIFY(QTest::qWaitFor([&] { return done || !refusal.isEmpty(); }, 10000));
+    QVERIFY(!done);
+    QVERIFY2(refusal.contains(QStringLiteral("Already filed under Prints by ana@desk2 at ")), qPrintable(refusal));
+    const QVector<Decision> decisions = ReviewStore(other).decisions(m_item);
+    QCOMPARE(decisions.size(), 1);
+    QCOMPARE(decisions[0].id, anas.id);
+    QCOMPARE(other.item(m_item)->department, QStringLiteral("Prints"));
+}
+
+namespace {
+
+qint64 countOf(Catalog &catalog, const QString &sql)
+{
+    QSqlQuery query = catalog.run(sql);
+    return query.next() ? query.value(0).toLongLong() : -1;
+}
+
+} // namespace
+
+// One client killed (SIGKILL) in the middle of an import while another watches: what it committed stays, nothing of a
+// batch it had not committed shows, and importing again completes the folder without duplicates.
+void TestSharedCatalog::aKilledImportLosesNothingCommittedAndLeavesNoHalfRows()
+{
+    constexpr int kImages = 1200;
+    const QString folder = m_dir.filePath(QStringLiteral("incoming%1").arg(m_run));
+    QDir().mkpath(folder);
+    for (int i = 0; i < kImages; ++i)
+        writeFile(QStringLiteral("%1/%2.png").arg(folder).arg(i, 5, 10, QLatin1Char('0')),
+                  splitImage(QStringLiteral("png"), 48, 40, {i % 256, (i / 256) * 40, 90}, {200, i % 7 * 30, (i * 13) % 256}));
+    Catalog watcher(m_made.path);
+    const qint64 before = watcher.itemCount();
+
+    QProcess import;
+    import.start(QStringLiteral(ACCESSION_CLI_PATH), {QStringLiteral("import"), QStringLiteral("--catalog"), m_made.path, folder});
+    QVERIFY(import.waitForStarted(30000));
+    qint64 seen = 0;
+    // Killed once a batch or two is in: the items it committed must survive the kill.
+    QVERIFY2(QTest::qWaitFor([&] { seen = watcher.itemCount() - before; return seen >= 128 || import.state() == QProcess::NotRunning; }, 120000),
+             "the import wrote nothing for two minutes");
+    QVERIFY2(import.state() == QProcess::Running, "the import finished before it could be killed: give it more images");
+    import.kill();
+    QVERIFY(import.waitForFinished(30000));
+    const qint64 afterKill = watcher.itemCount() - before;
+    QVERIFY2(afterKill >= seen, qPrintable(QStringLiteral("%1 items seen committed, %2 after the kill").arg(seen).arg(afterKill)));
+    QVERIFY2(afterKill < kImages, "the kill came after the import's end");
+    qInfo("killed after %lld of %d items", afterKill, kImages);
+    // No half-written item: each has its size and hash, none points at a missing label.
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(*) FROM items WHERE width <= 0 OR height <= 0 OR content_hash = ''")), qint64(0));
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(*) FROM items i WHERE i.current_label_id IS NOT NULL"
+                                             " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = i.current_label_id)")),
+             qint64(0));
+
+    QByteArray out, err;
+    QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), m_made.path, folder}, &out, &err), 0);
+    QCOMPARE(watcher.itemCount() - before, qint64(kImages));
+    QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(DISTINCT content_hash) FROM items")), watcher.itemCount());
+}
+
+QTEST_GUILESS_MAIN(TestSharedCatalog)
+#include "tst_sharedcatalog.moc"
