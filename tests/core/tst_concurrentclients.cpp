@@ -1,6 +1,6 @@
 // One catalog, several clients: the catalog thread hears of the other clients' writes (PostgreSQL's notices,
 // SQLite's data_version) and not of its own, and a decision against one it had not seen is refused.
-// Also run on a throwaway PostgreSQL cluster as tst_sharedcatalog_postgresql.
+// Also run on a throwaway PostgreSQL cluster as tst_concurrentclients_postgresql.
 
 #include "handmadecatalog.h"
 #include "testcatalogs.h"
@@ -22,7 +22,7 @@
 using namespace accession;
 using namespace accession::test;
 
-class TestSharedCatalog : public QObject
+class TestConcurrentClients : public QObject
 {
     Q_OBJECT
 
@@ -42,13 +42,13 @@ private:
     qint64 m_item = 0, m_other = 0;
 };
 
-void TestSharedCatalog::initTestCase()
+void TestConcurrentClients::initTestCase()
 {
     QString error;
     QVERIFY2(prepareCatalogBackend(&error), qPrintable(error));
 }
 
-void TestSharedCatalog::init()
+void TestConcurrentClients::init()
 {
     m_made = makeHandmadeCatalog(m_dir.filePath(QString::number(++m_run)), {QStringLiteral("Paintings"), QStringLiteral("Prints")});
     Catalog catalog(m_made.path);
@@ -56,7 +56,7 @@ void TestSharedCatalog::init()
     m_other = addHandmadeItem(catalog, QStringLiteral("/photos/b.jpg"));
 }
 
-bool TestSharedCatalog::openWorker(CatalogWorker &worker)
+bool TestConcurrentClients::openWorker(CatalogWorker &worker)
 {
     QSignalSpy opened(&worker, &CatalogWorker::opened);
     QSignalSpy failed(&worker, &CatalogWorker::openFailed);
@@ -67,7 +67,7 @@ bool TestSharedCatalog::openWorker(CatalogWorker &worker)
     return !opened.isEmpty();
 }
 
-void TestSharedCatalog::anotherClientsWriteIsHeardAndOursIsNot()
+void TestConcurrentClients::anotherClientsWriteIsHeardAndOursIsNot()
 {
     Catalog other(m_made.path); // opened first: an open that wrote would count as a change
     other.setClientName(QStringLiteral("ana@desk2"));
@@ -103,7 +103,7 @@ void TestSharedCatalog::anotherClientsWriteIsHeardAndOursIsNot()
     QCOMPARE(failed.count(), 0);
 }
 
-void TestSharedCatalog::aConflictThroughTheCatalogThreadWritesNothing()
+void TestConcurrentClients::aConflictThroughTheCatalogThreadWritesNothing()
 {
     CatalogWorker worker;
     QVERIFY(openWorker(worker));
@@ -138,7 +138,7 @@ qint64 countOf(Catalog &catalog, const QString &sql)
 
 // One client killed (SIGKILL) in the middle of an import while another watches: what it committed stays, nothing of a
 // batch it had not committed shows, and importing again completes the folder without duplicates.
-void TestSharedCatalog::aKilledImportLosesNothingCommittedAndLeavesNoHalfRows()
+void TestConcurrentClients::aKilledImportLosesNothingCommittedAndLeavesNoHalfRows()
 {
     constexpr int kImages = 1200;
     const QString folder = m_dir.filePath(QStringLiteral("incoming%1").arg(m_run));
@@ -175,5 +175,5 @@ void TestSharedCatalog::aKilledImportLosesNothingCommittedAndLeavesNoHalfRows()
     QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(DISTINCT content_hash) FROM items")), watcher.itemCount());
 }
 
-QTEST_GUILESS_MAIN(TestSharedCatalog)
-#include "tst_sharedcatalog.moc"
+QTEST_GUILESS_MAIN(TestConcurrentClients)
+#include "tst_concurrentclients.moc"
