@@ -334,6 +334,15 @@ const QVector<Migration> &catalogMigrations()
              QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope_score REAL"),
              QStringLiteral("ALTER TABLE predictions ADD COLUMN out_of_scope INTEGER NOT NULL DEFAULT 0"),
          }},
+        // 11 is another branch's.
+        {12, "classifying by department group",
+         {
+             // A group's own filing threshold at group level; NULL: the model's.
+             QStringLiteral("ALTER TABLE department_groups ADD COLUMN threshold REAL"),
+             // The threshold of the class the prediction files under, when that class has its own (a group at group
+             // level); NULL: the model's. confidence, margin and predicted_department_id are at the catalog's level.
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN filing_threshold REAL"),
+         }},
     };
     return migrations;
 }
