@@ -67,6 +67,9 @@ struct TrainingOptions
     qint64 cacheMemoryBytes = qint64(3) << 30;
     bool resume = false; // continue from OUT.checkpoint when it exists
     double targetAccuracy = 0.95;
+    // Group: each item's label is its department's group (a department in none is a group of its own), and the
+    // model's classes are the groups; the card records level "group".
+    bool groupLevel = false;
 
     // The first option out of range, as one line ("image size 100000 is not in 16..1024 pixels"); nullopt when
     // every option is usable. TrainingJob refuses to start otherwise; the command line checks it first.
