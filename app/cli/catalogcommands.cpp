@@ -81,6 +81,12 @@ int runDepartments(const QStringList &arguments)
                                          "[--group-threshold GROUP=THRESHOLD] [--json]");
     if (!parseCommand(parser, arguments, usage))
         return 0;
+    // Refused before any edit is made.
+    const std::optional<ClassificationLevel> level = parser.isSet(QStringLiteral("level"))
+        ? classificationLevelFromName(parser.value(QStringLiteral("level")))
+        : std::nullopt;
+    if (parser.isSet(QStringLiteral("level")) && !level)
+        throw CliError(QStringLiteral("--level takes department or group, not '%1'").arg(parser.value(QStringLiteral("level"))), 2);
     Catalog catalog(requiredValue(parser, QStringLiteral("catalog")),
                     parser.isSet(QStringLiteral("add")) ? Catalog::OpenMode::CreateIfMissing : Catalog::OpenMode::OpenExisting);
 
@@ -112,13 +118,8 @@ int runDepartments(const QStringList &arguments)
             throw CliError(QStringLiteral("--fixed takes yes or no, not '%1'").arg(value), 2);
         catalog.setDepartmentsFixed(value == QLatin1String("yes"));
     }
-    if (parser.isSet(QStringLiteral("level"))) {
-        const QString value = parser.value(QStringLiteral("level"));
-        const auto level = classificationLevelFromName(value);
-        if (!level)
-            throw CliError(QStringLiteral("--level takes department or group, not '%1'").arg(value), 2);
+    if (level)
         setClassificationLevel(catalog, *level);
-    }
     const QVector<DepartmentGroupInfo> groupsBefore = departmentGroups(catalog);
     for (const QString &value : parser.values(QStringLiteral("group-threshold"))) {
         const auto [group, text] = splitPair(value, QStringLiteral("group-threshold"));
@@ -165,8 +166,7 @@ int runDepartments(const QStringList &arguments)
     }
     printLine(catalog.departmentsFixed() ? QStringLiteral("The list is fixed: imports refuse other departments.")
                                          : QStringLiteral("The list grows with imports."));
-    const ClassificationLevel level = classificationLevel(catalog);
-    printLine(level == ClassificationLevel::Group
+    printLine(classificationLevel(catalog) == ClassificationLevel::Group
                   ? QStringLiteral("Classification level: group (items are filed, reviewed and measured by department group).")
                   : QStringLiteral("Classification level: department."));
     for (const DepartmentGroupInfo &group : departmentGroups(catalog)) {

@@ -234,6 +234,9 @@ void TestGroupLevelModel::commandLineSwitchesLevelAndThresholds()
     QCOMPARE(runCli({QStringLiteral("departments"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--level"),
                      QStringLiteral("groups")}, &out, &err), 2);
     QVERIFY2(err.contains("--level takes department or group, not 'groups'"), err.constData());
+    QCOMPARE(runCli({QStringLiteral("departments"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--add"),
+                     QStringLiteral("Sculpture"), QStringLiteral("--level"), QStringLiteral("none")}, &out, &err), 2);
+    QVERIFY(!Catalog(catalogPath).departmentIdByName(QStringLiteral("Sculpture"))); // refused before any edit
     QCOMPARE(runCli({QStringLiteral("departments"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--group-threshold"),
                      QStringLiteral("Sculpture=0.5")}, &out, &err), 1);
     QVERIFY2(err.contains("no department group named 'Sculpture'"), err.constData());
