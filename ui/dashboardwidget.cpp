@@ -14,6 +14,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "jobs/evaluationjob.h"
@@ -41,6 +42,7 @@ struct DashboardWidget::Snapshot
     std::optional<RegisteredModel> active;
     EvaluationReport report;
     QVector<RegisteredModel> models;
+    bool groupLevel = false;
 };
 
 namespace {
@@ -160,6 +162,7 @@ void DashboardWidget::reload()
             ModelRegistry registry(catalog);
             snapshot.models = registry.models();
             snapshot.active = registry.activeModel();
+            snapshot.groupLevel = classificationLevel(catalog) == ClassificationLevel::Group;
             if (snapshot.active)
                 snapshot.report = EvaluationReport::fromJson(snapshot.active->card.value(QStringLiteral("validation")).toObject());
             return snapshot;
@@ -195,11 +198,14 @@ void DashboardWidget::showSnapshot(const Snapshot &snapshot)
     }
     const RegisteredModel &active = *snapshot.active;
     m_pages->setCurrentWidget(m_scroll);
-    if (active.id != m_modelId)
+    if (active.id != m_modelId || snapshot.groupLevel != m_groupLevel)
         forgetEvaluation();
+    m_groupLevel = snapshot.groupLevel;
     m_modelId = active.id;
     m_modelPath = active.weightsPath;
-    m_report = snapshot.report;
+    m_active = std::make_shared<const RegisteredModel>(active);
+    // At group level the card's figures (by department) give way to the measurement by group once it is in.
+    m_report = m_groupLevel && m_evaluation ? m_evaluation->report : snapshot.report;
     summarise(active);
     m_perClass->setReport(m_report);
     // Once the model has been measured, the cells count the very items they show.
@@ -219,6 +225,7 @@ void DashboardWidget::showNoModel(bool catalogOpen)
 {
     m_modelId = 0;
     m_modelPath.clear();
+    m_active.reset();
     m_report = EvaluationReport();
     forgetEvaluation();
     m_summary->setText(catalogOpen ? tr("No active model yet. Train one (Model ▸ Train…) or add a model file (Model ▸ Add Model File…).")
@@ -241,8 +248,9 @@ void DashboardWidget::showNoModel(bool catalogOpen)
 
 void DashboardWidget::summarise(const RegisteredModel &model)
 {
-    QString text = tr("<b>%1</b> (%2): validation accuracy %3, top-3 %4 on %5. Calibration error %6 before "
-                      "temperature scaling, %7 after. Auto-file threshold: confidence %8.")
+    QString text = (m_groupLevel ? tr("By department group: ") : QString())
+        + tr("<b>%1</b> (%2): validation accuracy %3, top-3 %4 on %5. Calibration error %6 before "
+             "temperature scaling, %7 after. Auto-file threshold: confidence %8.")
                        .arg(elided(model.name).toHtmlEscaped(), elided(model.architecture).toHtmlEscaped(),
                             percentText(m_report.accuracy), percentText(m_report.top3Accuracy),
                             plural(m_report.count, tr("%1 item"), tr("%1 items")))
@@ -267,6 +275,16 @@ void DashboardWidget::forgetEvaluation()
 void DashboardWidget::setItemEvaluation(const EvaluationResult &result)
 {
     m_evaluation = result;
+    if (m_groupLevel) {
+        // By group: every panel shows the measurement, whose classes are the groups.
+        m_report = result.report;
+        m_perClass->setReport(m_report);
+        m_confusionPanel->setDepartments(m_report.classes);
+        m_calibrationPanel->setReport(m_report);
+        m_thresholdPanel->setCoverageCurve(m_report.coverageCurve);
+        if (m_active)
+            summarise(*m_active);
+    }
     // The cells now count the very items they show.
     m_confusion->setReport(result.report);
     m_confusionPanel->setExamples(result.examples);
@@ -327,6 +345,7 @@ void DashboardWidget::startItemEvaluation()
     request.source = EvaluationRequest::Source::Catalog;
     request.catalogPath = m_session->path();
     request.modelPath = m_modelPath;
+    request.groupLevel = m_groupLevel;
     m_evaluatedModel = m_modelGeneration;
     m_evaluationJob = m_session->jobs()->submit(
         std::make_unique<EvaluationJob>(request), tr("Measuring the model on its validation items"), this,

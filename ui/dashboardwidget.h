@@ -5,6 +5,7 @@
 
 #include <QWidget>
 
+#include <memory>
 #include <optional>
 
 class QChartView;
@@ -53,6 +54,10 @@ public:
     // Which validation items lie behind each cell: from the evaluation job, which showEvent starts.
     void setItemEvaluation(const EvaluationResult &result);
     bool hasItemEvaluation() const { return m_evaluation.has_value(); }
+    // Whether the panels measure by department group (the catalog's classification level): the per-class figures
+    // and the confusion matrix then come from the evaluation at group level, not from the model's card.
+    bool isAtGroupLevel() const { return m_groupLevel; }
+    const EvaluationReport &shownReport() const { return m_report; }
 
     PerClassAccuracyPanel *perClassAccuracyPanel() const { return m_perClassPanel; }
     ConfusionPanel *confusionPanel() const { return m_confusionPanel; }
@@ -124,6 +129,8 @@ private:
     qint64 m_modelId = 0;
     QString m_modelPath;
     EvaluationReport m_report;
+    std::shared_ptr<const RegisteredModel> m_active; // for the summary when the measurement by group arrives
+    bool m_groupLevel = false;
     std::optional<EvaluationResult> m_evaluation;
     quint64 m_modelGeneration = 0; // the model shown: bumped when another model (or catalog) replaces it
     quint64 m_evaluatedModel = 0;  // the one the running evaluation measures

@@ -9,6 +9,8 @@
 #include "catalog/catalogworker.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QHash>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
@@ -28,6 +30,11 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     setWindowTitle(tr("Departments"));
     m_list = new QListWidget(this);
     m_fixed = new QCheckBox(tr("Fixed list: imports refuse departments not in it"), this);
+    m_level = new QComboBox(this);
+    m_level->addItem(tr("Department"), int(ClassificationLevel::Department));
+    m_level->addItem(tr("Department group"), int(ClassificationLevel::Group));
+    m_level->setToolTip(tr("By group, items are filed, reviewed and measured by department group (a department in no "
+                           "group counts as its own): a group's probability is the sum of its departments'."));
     m_error = new QLabel(this);
     m_error->setTextFormat(Qt::PlainText);
     m_error->setWordWrap(true);
@@ -36,9 +43,11 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
     auto *merge = new QPushButton(tr("Merge into…"), this);
     m_undoMerge = new QPushButton(tr("Undo Merge"), this);
     auto *group = new QPushButton(tr("Group…"), this);
+    auto *groupThreshold = new QPushButton(tr("Group Threshold…"), this);
+    groupThreshold->setToolTip(tr("The selected department's group's own auto-filing threshold when classifying by group"));
     auto *close = new QPushButton(tr("Close"), this);
     auto *buttons = new QVBoxLayout;
-    for (QPushButton *button : {add, rename, merge, m_undoMerge, group})
+    for (QPushButton *button : {add, rename, merge, m_undoMerge, group, groupThreshold})
         buttons->addWidget(button);
     buttons->addStretch(1);
     buttons->addWidget(close);
@@ -50,6 +59,11 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
                                     "smaller institution see the model's predictions at its own coarser level."), this));
     layout->addLayout(top);
     layout->addWidget(m_fixed);
+    auto *levelRow = new QHBoxLayout;
+    levelRow->addWidget(new QLabel(tr("Classify by:"), this));
+    levelRow->addWidget(m_level);
+    levelRow->addStretch(1);
+    layout->addLayout(levelRow);
     layout->addWidget(m_error);
     resize(560, 480);
 
@@ -117,6 +131,36 @@ DepartmentsDialog::DepartmentsDialog(CatalogSession *session, QWidget *parent)
         if (ok)
             setGroup(id, name);
     });
+    connect(groupThreshold, &QPushButton::clicked, this, [this] {
+        const auto department = shownDepartment(selectedId());
+        if (!department)
+            return;
+        if (department->groupId == 0) {
+            showError(tr("“%1” is in no group: put it in one first (Group…)").arg(elided(department->name)));
+            return;
+        }
+        std::optional<double> current;
+        for (const DepartmentGroupInfo &info : std::as_const(m_shown.groups)) {
+            if (info.id == department->groupId)
+                current = info.threshold;
+        }
+        bool ok = false;
+        const QString text = QInputDialog::getText(this, tr("Group Threshold"),
+                                                   tr("Auto-file threshold for “%1”, 0 to 1 (empty: the model's):").arg(elided(department->groupName)),
+                                                   QLineEdit::Normal, current ? QString::number(*current) : QString(), &ok);
+        if (!ok)
+            return;
+        bool number = true;
+        const double value = text.trimmed().toDouble(&number);
+        if (!text.trimmed().isEmpty() && (!number || value < 0.0 || value > 1.0)) {
+            showError(tr("A threshold is a number from 0 to 1, not “%1”").arg(elided(text)));
+            return;
+        }
+        setGroupThreshold(department->groupId, text.trimmed().isEmpty() ? std::nullopt : std::optional<double>(value));
+    });
+    connect(m_level, &QComboBox::currentIndexChanged, this, [this](int index) {
+        setLevel(ClassificationLevel(m_level->itemData(index).toInt()));
+    });
     connect(m_fixed, &QCheckBox::toggled, this, [this](bool fixed) {
         apply([fixed](Catalog &catalog) { catalog.setDepartmentsFixed(fixed); });
     });
@@ -146,6 +190,8 @@ void DepartmentsDialog::refresh()
                 snapshot.itemCounts << stats.byDepartment.value(i).count;
             snapshot.fixed = catalog.departmentsFixed();
             snapshot.merges = catalog.undoableDepartmentMerges();
+            snapshot.level = classificationLevel(catalog);
+            snapshot.groups = departmentGroups(catalog);
             return snapshot;
         },
         [this, generation](const Snapshot &snapshot) {
@@ -168,10 +214,17 @@ void DepartmentsDialog::showSnapshot(const Snapshot &snapshot)
     m_shown = snapshot;
     const qint64 selected = selectedId();
     m_list->clear();
+    QHash<qint64, QString> thresholds; // of the groups with their own
+    for (const DepartmentGroupInfo &group : snapshot.groups) {
+        if (group.threshold)
+            thresholds.insert(group.id, tr(", threshold %1").arg(*group.threshold, 0, 'f', 2));
+    }
     for (int i = 0; i < snapshot.departments.size(); ++i) {
         const Department &department = snapshot.departments[i];
-        auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(elided(department.name),
-                                             department.groupName.isEmpty() ? QString() : QStringLiteral("  [%1]").arg(elided(department.groupName)))
+        const QString group = department.groupName.isEmpty()
+            ? QString()
+            : QStringLiteral("  [%1%2]").arg(elided(department.groupName), thresholds.value(department.groupId));
+        auto *item = new QListWidgetItem(QStringLiteral("%1%2   (%3)").arg(elided(department.name), group)
                                              .arg(snapshot.itemCounts.value(i)), m_list);
         if (department.name.size() > kShownNameChars)
             item->setToolTip(plainToolTip(department.name));
@@ -181,6 +234,8 @@ void DepartmentsDialog::showSnapshot(const Snapshot &snapshot)
     }
     const QSignalBlocker blocker(m_fixed);
     m_fixed->setChecked(snapshot.fixed);
+    const QSignalBlocker levelBlocker(m_level);
+    m_level->setCurrentIndex(m_level->findData(int(snapshot.level)));
     m_undoMerge->setEnabled(!snapshot.merges.isEmpty());
     m_undoMerge->setToolTip(snapshot.merges.isEmpty() ? QString()
                                                       : plainToolTip(tr("Brings back “%1” with its items, labels and former names")
@@ -216,7 +271,12 @@ void DepartmentsDialog::showError(const QString &message)
     m_error->setText(elided(message, kShownMessageChars));
 }
 
-void DepartmentsDialog::apply(std::function<void(Catalog &catalog)> edit)
+void DepartmentsDialog::applyToFiling(std::function<void(Catalog &catalog)> edit)
+{
+    apply(std::move(edit), true);
+}
+
+void DepartmentsDialog::apply(std::function<void(Catalog &catalog)> edit, bool refiles)
 {
     if (!m_session->isOpen())
         return;
@@ -224,12 +284,14 @@ void DepartmentsDialog::apply(std::function<void(Catalog &catalog)> edit)
     const QPointer<DepartmentsDialog> dialog(this);
     m_session->worker()->write(
         m_session, [edit = std::move(edit)](Catalog &catalog) { edit(catalog); },
-        [session = m_session, dialog] {
+        [session = m_session, dialog, refiles] {
             if (dialog) {
                 dialog->m_error->clear();
                 Q_EMIT dialog->editFinished(true);
             }
             session->notifyCatalogChanged(); // the dialog refreshes on it
+            if (refiles)
+                session->notifyModelsChanged(); // every item's status may have changed, and the dashboard's level
         },
         [session = m_session, dialog](const QString &message) {
             if (!dialog) {
@@ -298,9 +360,19 @@ void DepartmentsDialog::undoLastMerge()
     apply([newest](Catalog &catalog) { catalog.undoDepartmentMerge(newest); });
 }
 
+void DepartmentsDialog::setLevel(ClassificationLevel level)
+{
+    applyToFiling([level](Catalog &catalog) { setClassificationLevel(catalog, level); });
+}
+
+void DepartmentsDialog::setGroupThreshold(qint64 groupId, std::optional<double> threshold)
+{
+    applyToFiling([groupId, threshold](Catalog &catalog) { accession::setGroupThreshold(catalog, groupId, threshold); });
+}
+
 void DepartmentsDialog::setGroup(qint64 id, const QString &group)
 {
-    apply([id, group](Catalog &catalog) {
+    applyToFiling([id, group](Catalog &catalog) {
         catalog.setDepartmentGroup(id, group.trimmed().isEmpty() ? 0 : catalog.addDepartmentGroup(group));
     });
 }

@@ -3,8 +3,11 @@
 #include "cliutil.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 
 #include <QJsonArray>
+
+#include <algorithm>
 
 namespace accession::cli {
 
@@ -65,10 +68,25 @@ int runDepartments(const QStringList &arguments)
     parser.addOption({QStringLiteral("rename"), QStringLiteral("Rename a department; the old name keeps resolving."), QStringLiteral("OLD=NEW")});
     parser.addOption({QStringLiteral("group"), QStringLiteral("Put a department in a coarser group (empty GROUP removes it)."), QStringLiteral("DEPARTMENT=GROUP")});
     parser.addOption({QStringLiteral("fixed"), QStringLiteral("yes: imports refuse unknown departments; no: they add them."), QStringLiteral("yes|no")});
+    parser.addOption({QStringLiteral("level"),
+                      QStringLiteral("Classify by department or by department group: group files, reviews and measures by the "
+                                     "groups (a department in none counts as its own group), summing a department model's "
+                                     "probabilities; existing predictions are filed again without running the network."),
+                      QStringLiteral("department|group")});
+    parser.addOption({QStringLiteral("group-threshold"),
+                      QStringLiteral("A group's own filing threshold at group level, 0 to 1 (empty THRESHOLD: the model's)."),
+                      QStringLiteral("GROUP=THRESHOLD")});
     const QString usage = QStringLiteral("accession-cli departments --catalog FILE [--add NAME] [--rename OLD=NEW] "
-                                         "[--group DEPARTMENT=GROUP] [--fixed yes|no] [--json]");
+                                         "[--group DEPARTMENT=GROUP] [--fixed yes|no] [--level department|group] "
+                                         "[--group-threshold GROUP=THRESHOLD] [--json]");
     if (!parseCommand(parser, arguments, usage))
         return 0;
+    // Refused before any edit is made.
+    const std::optional<ClassificationLevel> level = parser.isSet(QStringLiteral("level"))
+        ? classificationLevelFromName(parser.value(QStringLiteral("level")))
+        : std::nullopt;
+    if (parser.isSet(QStringLiteral("level")) && !level)
+        throw CliError(QStringLiteral("--level takes department or group, not '%1'").arg(parser.value(QStringLiteral("level"))), 2);
     Catalog catalog(requiredValue(parser, QStringLiteral("catalog")),
                     parser.isSet(QStringLiteral("add")) ? Catalog::OpenMode::CreateIfMissing : Catalog::OpenMode::OpenExisting);
 
@@ -100,6 +118,20 @@ int runDepartments(const QStringList &arguments)
             throw CliError(QStringLiteral("--fixed takes yes or no, not '%1'").arg(value), 2);
         catalog.setDepartmentsFixed(value == QLatin1String("yes"));
     }
+    if (level)
+        setClassificationLevel(catalog, *level);
+    const QVector<DepartmentGroupInfo> groupsBefore = departmentGroups(catalog);
+    for (const QString &value : parser.values(QStringLiteral("group-threshold"))) {
+        const auto [group, text] = splitPair(value, QStringLiteral("group-threshold"));
+        const auto found = std::find_if(groupsBefore.begin(), groupsBefore.end(), [&](const DepartmentGroupInfo &g) { return g.name == group; });
+        if (found == groupsBefore.end())
+            throw CliError(QStringLiteral("no department group named '%1' in %2").arg(group, catalog.path()));
+        bool ok = true;
+        const double threshold = text.isEmpty() ? 0.0 : text.toDouble(&ok);
+        if (!ok || threshold < 0.0 || threshold > 1.0)
+            throw CliError(QStringLiteral("--group-threshold %1: the threshold is a number from 0 to 1, not '%2'").arg(group, text), 2);
+        setGroupThreshold(catalog, found->id, text.isEmpty() ? std::nullopt : std::optional<double>(threshold));
+    }
 
     const QVector<Department> departments = catalog.departments();
     const CatalogStats stats = catalog.stats();
@@ -113,7 +145,15 @@ int runDepartments(const QStringList &arguments)
             entry.insert(QStringLiteral("group"), departments[i].groupName.isEmpty() ? QJsonValue() : QJsonValue(departments[i].groupName));
             list.append(entry);
         }
+        QJsonArray groups;
+        for (const DepartmentGroupInfo &group : departmentGroups(catalog)) {
+            groups.append(QJsonObject{{QStringLiteral("id"), group.id},
+                                      {QStringLiteral("name"), group.name},
+                                      {QStringLiteral("threshold"), group.threshold ? QJsonValue(*group.threshold) : QJsonValue()}});
+        }
         printJson(QJsonObject{{QStringLiteral("departments"), list},
+                              {QStringLiteral("groups"), groups},
+                              {QStringLiteral("level"), classificationLevelName(classificationLevel(catalog))},
                               {QStringLiteral("fixed"), catalog.departmentsFixed()}});
         return 0;
     }
@@ -126,6 +166,13 @@ int runDepartments(const QStringList &arguments)
     }
     printLine(catalog.departmentsFixed() ? QStringLiteral("The list is fixed: imports refuse other departments.")
                                          : QStringLiteral("The list grows with imports."));
+    printLine(classificationLevel(catalog) == ClassificationLevel::Group
+                  ? QStringLiteral("Classification level: group (items are filed, reviewed and measured by department group).")
+                  : QStringLiteral("Classification level: department."));
+    for (const DepartmentGroupInfo &group : departmentGroups(catalog)) {
+        printLine(QStringLiteral("Group %1: threshold %2").arg(group.name,
+                      group.threshold ? QString::number(*group.threshold, 'f', 3) : QStringLiteral("the model's")));
+    }
     return 0;
 }
 

@@ -3,6 +3,8 @@
 #include "cliutil.h"
 #include "jobwait.h"
 
+#include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "jobs/evaluationjob.h"
 #include "jobs/trainingjob.h"
 #include "ml/modelcard.h"
@@ -13,6 +15,23 @@
 #include <cmath>
 
 namespace accession::cli {
+
+namespace {
+
+// --level, or the catalog's classification level.
+ClassificationLevel levelOption(const QCommandLineParser &parser, const QString &catalogPath)
+{
+    if (!parser.isSet(QStringLiteral("level"))) {
+        const Catalog catalog(catalogPath);
+        return classificationLevel(catalog);
+    }
+    const auto level = classificationLevelFromName(parser.value(QStringLiteral("level")));
+    if (!level)
+        throw CliError(QStringLiteral("--level takes department or group, not '%1'").arg(parser.value(QStringLiteral("level"))), 2);
+    return *level;
+}
+
+} // namespace
 
 namespace {
 
@@ -84,18 +103,23 @@ int runTrain(const QStringList &arguments)
                                      "knn_energy (also keeps training photographs' features in the model file)."),
                       QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("resume"), QStringLiteral("Continue from MODEL.safetensors.checkpoint if an earlier run left one.")});
+    parser.addOption({QStringLiteral("level"),
+                      QStringLiteral("department, or group: learn each item's department group (a department in none is its own "
+                                     "group) as its class (default: the catalog's classification level)."),
+                      QStringLiteral("department|group")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral(
         "accession-cli train --catalog FILE --arch baseline|resnet18|resnet50|mobilenet_v2\n"
         "                    [--weights FILE [--mean R,G,B --std R,G,B]] [--epochs N] [--image-size N]\n"
         "                    [--batch-size N] [--val-fraction F] [--seed N] [--features-cache]\n"
-        "                    --out MODEL.safetensors [--json]");
+        "                    [--level department|group] --out MODEL.safetensors [--json]");
     if (!parseCommand(parser, arguments, usage))
         return 0;
 
     TrainingOptions options;
     options.catalogPath = requiredValue(parser, QStringLiteral("catalog"));
     requireExistingCatalog(options.catalogPath);
+    options.groupLevel = levelOption(parser, options.catalogPath) == ClassificationLevel::Group;
     const auto architecture = architectureFromName(requiredValue(parser, QStringLiteral("arch")));
     if (!architecture)
         throw CliError(QStringLiteral("--arch must be one of %1").arg(architectureNames().join(QStringLiteral(", "))), 2);
@@ -237,8 +261,12 @@ int runEvaluate(const QStringList &arguments)
     parser.addOption({QStringLiteral("fit-out-of-scope"), QStringLiteral("With --catalog and the model's own validation split: "
                                                                          "write the out-of-scope threshold fitted on it into the model's "
                                                                          "card (for models trained before Accession fitted one).")});
+    parser.addOption({QStringLiteral("level"),
+                      QStringLiteral("With --catalog: measure by department or by department group, a department model's group "
+                                     "probabilities being the sums of its departments' (default: the catalog's level)."),
+                      QStringLiteral("department|group")});
     parser.addOption(jsonOption());
-    const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE | --folders DIR | --csv FILE --images DIR) [--fit-out-of-scope] --json");
+    const QString usage = QStringLiteral("accession-cli evaluate --model MODEL.safetensors (--catalog FILE [--level department|group] | --folders DIR | --csv FILE --images DIR) [--fit-out-of-scope] --json");
     if (!parseCommand(parser, arguments, usage))
         return 0;
 
@@ -252,6 +280,9 @@ int runEvaluate(const QStringList &arguments)
         request.catalogPath = parser.value(QStringLiteral("catalog"));
         requireExistingCatalog(request.catalogPath);
         request.allLabelledItems = parser.isSet(QStringLiteral("all-labelled"));
+        request.groupLevel = levelOption(parser, request.catalogPath) == ClassificationLevel::Group;
+    } else if (parser.isSet(QStringLiteral("level"))) {
+        throw CliError(QStringLiteral("--level needs --catalog, whose department groups it measures by"), 2);
     } else if (parser.isSet(QStringLiteral("folders"))) {
         request.source = EvaluationRequest::Source::DepartmentFolders;
         request.foldersDir = parser.value(QStringLiteral("folders"));
@@ -293,6 +324,7 @@ int runEvaluate(const QStringList &arguments)
         QJsonObject output = report.toJson();
         output.insert(QStringLiteral("model"), QFileInfo(request.modelPath).absoluteFilePath());
         output.insert(QStringLiteral("evaluated_on"), result.evaluatedOn);
+        output.insert(QStringLiteral("level"), request.groupLevel ? QStringLiteral("group") : QStringLiteral("department"));
         output.insert(QStringLiteral("tta"), testTimeAugmentationName(result.testTimeAugmentation));
         output.insert(QStringLiteral("failed"), problemsToJson(result.failures));
         printJson(output);

@@ -4,6 +4,7 @@
 #include "jobwait.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "ingest/exporter.h"
@@ -206,7 +207,9 @@ int runReview(const QStringList &arguments)
                                      {QStringLiteral("out_of_scope_score"), std::isfinite(entry.outOfScopeScore) ? QJsonValue(entry.outOfScopeScore) : QJsonValue()},
                                      {QStringLiteral("candidates"), candidates}});
         }
+        // At group level predicted and the candidates' "department" name department groups.
         printJson(QJsonObject{{QStringLiteral("model_id"), active->id},
+                              {QStringLiteral("level"), classificationLevelName(classificationLevel(catalog))},
                               {QStringLiteral("threshold"), threshold},
                               {QStringLiteral("remaining"), remaining},
                               {QStringLiteral("items"), items}});

@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "classificationlevel.h"
 
 #include "catalogfolders.h"
 #include "migrations.h"
@@ -641,9 +642,13 @@ qint64 Catalog::addDepartmentGroup(const QString &name)
 
 void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)
 {
+    TransactionGuard transaction(m_database);
     run(QStringLiteral("UPDATE departments SET group_id = :group WHERE id = :id"),
         {{QStringLiteral("group"), groupId > 0 ? QVariant(groupId) : QVariant(QMetaType(QMetaType::LongLong))},
          {QStringLiteral("id"), departmentId}});
+    if (classificationLevel(*this) == ClassificationLevel::Group)
+        rederiveFiling(*this); // the groups predictions sum into changed
+    transaction.commit();
 }
 
 qint64 Catalog::mergeDepartments(qint64 fromId, qint64 intoId)

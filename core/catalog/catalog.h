@@ -24,7 +24,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 11;
+    static constexpr int kSchemaVersion = 12;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;

@@ -1,6 +1,7 @@
 #include "itemquery.h"
 
 #include "catalog.h"
+#include "classificationlevel.h"
 #include "reviewstore.h"
 
 namespace accession {
@@ -28,16 +29,19 @@ QString selectClause(SqlDialect dialect)
                           "      WHEN p.id IS NOT NULL AND " ACCESSION_SQL_AUTO_FILED " THEN pd.name END,"
                           " l.source, pd.name, COALESCE(p.confidence, -1), " ACCESSION_SQL_ITEM_STATUS " AS status,")
         + captionColumns(dialect)
-        + QStringLiteral(" p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score"
+        + QStringLiteral(" p.id, m.id, m.name, p.margin, p.review_flag, p.out_of_scope, p.out_of_scope_score, pg.name"
                          " FROM items i"
                          " LEFT JOIN labels l ON l.id = i.current_label_id"
                          " LEFT JOIN departments d ON d.id = l.department_id"
                          " LEFT JOIN models m ON m.is_active = 1"
                          " LEFT JOIN predictions p ON p.item_id = i.id AND p.model_id = m.id"
-                         " LEFT JOIN departments pd ON pd.id = p.predicted_department_id ");
+                         " LEFT JOIN departments pd ON pd.id = p.predicted_department_id"
+                         " LEFT JOIN department_groups pg ON pg.id = pd.group_id ");
 }
 
-ItemRow rowFromQuery(const QSqlQuery &query)
+// At group level an item's prediction files under its department's group (its predicted department is the most
+// probable one inside the group the probabilities sum highest for).
+ItemRow rowFromQuery(const QSqlQuery &query, bool groupLevel)
 {
     ItemRow row;
     row.id = query.value(0).toLongLong();
@@ -65,6 +69,12 @@ ItemRow rowFromQuery(const QSqlQuery &query)
         row.sentBack = ReviewFlag(query.value(17).toInt()) == ReviewFlag::SentBack;
         row.outOfScope = query.value(18).toBool();
         row.outOfScopeScore = query.value(19).isNull() ? std::nan("") : query.value(19).toDouble();
+        if (groupLevel && !query.value(20).isNull()) {
+            const bool filedByPrediction = query.value(7).isNull() && !row.department.isEmpty();
+            row.predicted = query.value(20).toString();
+            if (filedByPrediction)
+                row.department = row.predicted;
+        }
     }
     return row;
 }
@@ -142,17 +152,18 @@ std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
     QSqlQuery query = catalog.run(selectClause(catalog.dialect()) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), itemId}});
     if (!query.next())
         return std::nullopt;
-    return rowFromQuery(query);
+    return rowFromQuery(query, classificationLevel(catalog) == ClassificationLevel::Group);
 }
 
 void ItemQuery::forEach(const std::function<void(const ItemRow &)> &visit) const
 {
     const QString where = whereClause();
+    const bool groupLevel = classificationLevel(m_catalog) == ClassificationLevel::Group;
     QSqlQuery query = m_catalog.run(selectClause(m_catalog.dialect()) + (where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where)
                                         + QStringLiteral(" ORDER BY ") + orderClause(m_order),
                                     bindings());
     while (query.next())
-        visit(rowFromQuery(query));
+        visit(rowFromQuery(query, groupLevel));
 }
 
 QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
@@ -186,12 +197,13 @@ QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
             values.insert(QStringLiteral("after_confidence"), after->confidence);
     }
     values.insert(QStringLiteral("limit"), limit);
+    const bool groupLevel = classificationLevel(m_catalog) == ClassificationLevel::Group;
     QSqlQuery query = m_catalog.run(selectClause(m_catalog.dialect()) + (conditions.isEmpty() ? QString() : QStringLiteral("WHERE ") + conditions.join(QStringLiteral(" AND ")))
                                         + QStringLiteral(" ORDER BY ") + orderClause(m_order) + QStringLiteral(" LIMIT :limit"),
                                     values);
     QVector<ItemRow> rows;
     while (query.next())
-        rows.push_back(rowFromQuery(query));
+        rows.push_back(rowFromQuery(query, groupLevel));
     return rows;
 }
 

@@ -340,6 +340,14 @@ const QVector<Migration> &catalogMigrations()
              // catalog came second is told whose came first. NULL for the decisions made before.
              QStringLiteral("ALTER TABLE review_decisions ADD COLUMN decided_by TEXT"),
          }},
+        {12, "classifying by department group",
+         {
+             // A group's own filing threshold at group level; NULL: the model's.
+             QStringLiteral("ALTER TABLE department_groups ADD COLUMN threshold REAL"),
+             // The threshold of the class the prediction files under, when that class has its own (a group at group
+             // level); NULL: the model's. confidence, margin and predicted_department_id are at the catalog's level.
+             QStringLiteral("ALTER TABLE predictions ADD COLUMN filing_threshold REAL"),
+         }},
     };
     return migrations;
 }

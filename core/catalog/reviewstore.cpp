@@ -1,6 +1,7 @@
 #include "reviewstore.h"
 
 #include "catalog.h"
+#include "classificationlevel.h"
 #include "ranking.h"
 #include "transactionguard.h"
 
@@ -117,19 +118,23 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
 {
     const std::vector<float> &p = prediction.probabilities;
     const std::vector<int> order = rankedClasses(p);
-    const double confidence = p.empty() ? 0.0 : p[size_t(order[0])];
-    const double margin = p.size() > 1 ? confidence - p[size_t(order[1])] : confidence;
+    // Stored at the catalog's level, so that the filing rule reads one column: a switch of level rewrites them.
+    const LevelVerdict verdict = rollup().verdict(modelClasses(modelId), p);
+    const qint64 department = verdict.departmentId > 0 ? verdict.departmentId : (p.empty() ? 0 : classDepartments.value(order[0]));
+    const double filingThreshold = std::isnan(verdict.filingThreshold) ? threshold : verdict.filingThreshold;
     return m_catalog.insert(
         QStringLiteral("INSERT INTO predictions (item_id, model_id, probabilities, predicted_department_id, confidence, margin,"
-                       " auto_filed, out_of_scope_score, out_of_scope, created_at) VALUES (:item, :model, :probabilities,"
-                       " :department, :confidence, :margin, :auto_filed, :score, :out_of_scope, :now)"),
+                       " filing_threshold, auto_filed, out_of_scope_score, out_of_scope, created_at) VALUES (:item, :model,"
+                       " :probabilities, :department, :confidence, :margin, :filing_threshold, :auto_filed, :score, :out_of_scope, :now)"),
         {{QStringLiteral("item"), prediction.itemId},
          {QStringLiteral("model"), modelId},
          {QStringLiteral("probabilities"), probabilitiesBlob(p)},
-         {QStringLiteral("department"), nullableId(p.empty() ? 0 : classDepartments.value(order[0]))},
-         {QStringLiteral("confidence"), confidence},
-         {QStringLiteral("margin"), margin},
-         {QStringLiteral("auto_filed"), filesAutomatically(confidence, threshold, prediction.outOfScope) ? 1 : 0},
+         {QStringLiteral("department"), nullableId(department)},
+         {QStringLiteral("confidence"), verdict.confidence},
+         {QStringLiteral("margin"), verdict.margin},
+         {QStringLiteral("filing_threshold"), filingThresholdColumn(verdict.filingThreshold)},
+         {QStringLiteral("auto_filed"),
+          threshold < 1.0 && filesAutomatically(verdict.confidence, filingThreshold, prediction.outOfScope) ? 1 : 0},
          {QStringLiteral("score"), std::isfinite(prediction.outOfScopeScore) ? QVariant(prediction.outOfScopeScore)
                                                                              : QVariant(QMetaType(QMetaType::Double))},
          {QStringLiteral("out_of_scope"), prediction.outOfScope ? 1 : 0},
@@ -139,7 +144,8 @@ qint64 ReviewStore::addPrediction(qint64 modelId, const NewPrediction &predictio
 std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 modelId) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT p.id, p.probabilities, d.name, p.confidence, p.margin, p.auto_filed,"
-                                                   " p.review_flag, p.created_at, p.out_of_scope_score, p.out_of_scope FROM predictions p"
+                                                   " p.review_flag, p.created_at, p.out_of_scope_score, p.out_of_scope, p.filing_threshold"
+                                                   " FROM predictions p"
                                                    " LEFT JOIN departments d ON d.id = p.predicted_department_id"
                                                    " WHERE p.item_id = :item AND p.model_id = :model"),
                                     {{QStringLiteral("item"), itemId}, {QStringLiteral("model"), modelId}});
@@ -158,12 +164,16 @@ std::optional<PredictionRecord> ReviewStore::prediction(qint64 itemId, qint64 mo
     record.createdAt = QDateTime::fromString(query.value(7).toString(), Qt::ISODateWithMs);
     record.outOfScopeScore = query.value(8).isNull() ? std::nan("") : query.value(8).toDouble();
     record.outOfScope = query.value(9).toBool();
+    record.filingThreshold = query.value(10).isNull() ? std::nan("") : query.value(10).toDouble();
     query.finish();
     QSqlQuery name = m_catalog.run(QStringLiteral("SELECT name FROM models WHERE id = :id"), {{QStringLiteral("id"), modelId}});
     if (name.next())
         record.modelName = name.value(0).toString();
     name.finish();
     record.classes = modelClasses(modelId);
+    record.filedClass = rollup().verdict(record.classes, record.probabilities).filedClass;
+    if (rollup().level() == ClassificationLevel::Group)
+        record.predicted = record.filedClass;
     return record;
 }
 
@@ -243,12 +253,25 @@ const QStringList &ReviewStore::modelClasses(qint64 modelId) const
     return m_modelClasses[modelId];
 }
 
+const ClassRollup &ReviewStore::rollup() const
+{
+    if (!m_rollup)
+        m_rollup = std::make_shared<const ClassRollup>(ClassRollup::load(m_catalog));
+    return *m_rollup;
+}
+
 QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &blob, int count) const
 {
     const QStringList &classes = modelClasses(modelId);
     const std::vector<float> p = probabilitiesFromBlob(blob);
-    const std::vector<int> order = rankedClasses(p);
     QVector<Candidate> candidates;
+    if (rollup().level() == ClassificationLevel::Group) {
+        const auto ranked = rollup().ranked(classes, p);
+        for (int i = 0; i < std::min<int>(count, int(ranked.size())); ++i)
+            candidates.push_back({ranked[i].first, ranked[i].second});
+        return candidates;
+    }
+    const std::vector<int> order = rankedClasses(p);
     for (int i = 0; i < std::min<int>(count, int(order.size())); ++i)
         candidates.push_back({classes.value(order[size_t(i)]), double(p[size_t(order[size_t(i)])])});
     return candidates;
@@ -256,12 +279,15 @@ QVector<Candidate> ReviewStore::topCandidates(qint64 modelId, const QByteArray &
 
 QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit, int offset) const
 {
+    const bool groupLevel = rollup().level() == ClassificationLevel::Group;
+    modelClasses(modelId); // read before the queue's rows stream
     QSqlQuery query = m_catalog.run(
         QStringLiteral("SELECT p.id, p.item_id, i.path, i.external_id, p.probabilities, p.confidence, p.margin,"
-                       " p.review_flag, d.name, p.out_of_scope, p.out_of_scope_score,"
+                       " p.review_flag, d.name, p.out_of_scope, p.out_of_scope_score, g.name,"
                        " (SELECT MAX(rd.id) FROM review_decisions rd WHERE rd.item_id = i.id)"
                        " FROM predictions p JOIN items i ON i.id = p.item_id"
                        " LEFT JOIN departments d ON d.id = p.predicted_department_id"
+                       " LEFT JOIN department_groups g ON g.id = d.group_id"
                        " WHERE p.model_id = :model AND i.current_label_id IS NULL"
                        " AND NOT " ACCESSION_SQL_FILES_AT(":threshold")
                        " ORDER BY p.review_flag = :skipped, p.confidence, p.margin, p.item_id LIMIT :limit OFFSET :offset"),
@@ -282,10 +308,12 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
         entry.skipped = ReviewFlag(query.value(7).toInt()) == ReviewFlag::Skipped;
         entry.sentBack = ReviewFlag(query.value(7).toInt()) == ReviewFlag::SentBack;
         entry.predicted = query.value(8).toString();
+        if (groupLevel && !query.value(11).isNull())
+            entry.predicted = query.value(11).toString(); // the group the prediction files under
         entry.outOfScope = query.value(9).toBool();
         entry.outOfScopeScore = query.value(10).isNull() ? std::nan("") : query.value(10).toDouble();
         entry.candidates = topCandidates(modelId, query.value(4).toByteArray(), 3);
-        entry.latestDecisionId = query.value(11).toLongLong();
+        entry.latestDecisionId = query.value(12).toLongLong();
         entries.push_back(entry);
     }
     return entries;

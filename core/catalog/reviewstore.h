@@ -8,12 +8,14 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 namespace accession {
 
 class Catalog;
+class ClassRollup;
 
 // What a curator's decision did, stored by name in review_decisions.action.
 enum class DecisionAction { Accept, Choose, Skip, Unfile, Undo };
@@ -48,6 +50,10 @@ struct PredictionRecord
     QDateTime createdAt;
     QString modelName;
     QStringList classes; // department names in the order of probabilities (current names)
+    // At the catalog's classification level: the class the prediction files under (a department, or a group at
+    // group level) and its own threshold (a group's; NaN: the model's). predicted/confidence/margin are at that level.
+    QString filedClass;
+    double filingThreshold = std::nan("");
 };
 
 struct Decision
@@ -90,8 +96,11 @@ constexpr bool filesAutomatically(double confidence, double threshold, bool outO
     return threshold < 1.0 && confidence >= threshold && !outOfScope;
 }
 // The same rule inside SQL over predictions p, at a threshold given as SQL (a column or a placeholder that is
-// already past every confidence at 1)...
-#define ACCESSION_SQL_FILES_AT(THRESHOLD) "(p.confidence >= " THRESHOLD " AND p.out_of_scope = 0 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
+// already past every confidence at 1). p.confidence is the confidence of the class the prediction files under at
+// the catalog's classification level (a department, or a department group: the sum of its departments'
+// probabilities), and p.filing_threshold that class's own threshold when it has one (a group's), else NULL...
+#define ACCESSION_SQL_FILES_AT(THRESHOLD)                                                                          \
+    "(p.confidence >= COALESCE(p.filing_threshold, " THRESHOLD ") AND p.out_of_scope = 0 AND p.review_flag <> 2)" // 2: ReviewFlag::SentBack
 // ... and at the threshold of their model m.
 #define ACCESSION_SQL_AUTO_FILED "(m.threshold < 1 AND " ACCESSION_SQL_FILES_AT("m.threshold") ")"
 static_assert(int(ReviewFlag::SentBack) == 2, "ACCESSION_SQL_FILES_AT spells ReviewFlag::SentBack as 2");
@@ -168,8 +177,11 @@ private:
     QVector<Candidate> topCandidates(qint64 modelId, const QByteArray &probabilities, int count) const;
     const QStringList &modelClasses(qint64 modelId) const;
 
+    const ClassRollup &rollup() const;
+
     Catalog &m_catalog;
     mutable QHash<qint64, QStringList> m_modelClasses;
+    mutable std::shared_ptr<const ClassRollup> m_rollup; // read once per store: the level and the groups
 };
 
 inline size_t qHash(ItemStatus status, size_t seed = 0) { return ::qHash(int(status), seed); }

@@ -8,6 +8,7 @@
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/modelregistry.h"
 #include "catalog/reviewstore.h"
 #include "catalog/transactionguard.h"
@@ -74,7 +75,17 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
         throw WeightsError(QStringLiteral("%1: the model's classes are not those it was registered with in %2 (the file changed?); "
                                           "register it again").arg(registered->weightsPath, catalog.path()));
     QVector<qint64> classDepartments;
+    const bool groupModel = model->card().level == QLatin1String("group");
     for (const QString &name : model->card().classes) {
+        // A group model's class names a group (or a department in none): accepting it labels its first department.
+        if (groupModel && !catalog.departmentIdByName(name)) {
+            const auto first = firstDepartmentOfGroup(catalog, name);
+            if (!first)
+                throw std::runtime_error(QStringLiteral("the group model's class '%1' is not a department group with departments in %2")
+                                             .arg(name, catalog.path()).toStdString());
+            classDepartments.push_back(*first);
+            continue;
+        }
         const auto department = catalog.ensureDepartment(name);
         if (!department)
             throw std::runtime_error(QStringLiteral("the model's class '%1' is not a department of %2, whose list is fixed")
@@ -83,6 +94,7 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
     }
 
     ReviewStore store(catalog);
+    const ClassRollup rollup = ClassRollup::load(catalog);
     const double temperature = registered->temperature; // in range: problem() said so
     // Cards from before the out-of-scope threshold flag nothing.
     const std::optional<double> outOfScopeThreshold = model->card().hasOutOfScopeThreshold()
@@ -163,8 +175,11 @@ void classifyCatalog(const ClassifyRequest &request, ClassifySummary &summary, c
                     : outOfScopeScore(scores, classes, temperature, model->card().outOfScopeScore);
                 prediction.outOfScope = outOfScopeThreshold && prediction.outOfScopeScore > *outOfScopeThreshold;
                 store.addPrediction(summary.modelId, prediction, classDepartments, registered->threshold);
-                const double confidence = *std::max_element(p.begin(), p.end());
-                (filesAutomatically(confidence, registered->threshold, prediction.outOfScope) ? summary.autoFiled : summary.toReview) += 1;
+                // Counted as the store files it: at the catalog's level, with a group's own threshold.
+                const LevelVerdict verdict = rollup.verdict(model->card().classes, prediction.probabilities);
+                const double threshold = std::isnan(verdict.filingThreshold) ? registered->threshold : verdict.filingThreshold;
+                (registered->threshold < 1.0 && filesAutomatically(verdict.confidence, threshold, prediction.outOfScope)
+                     ? summary.autoFiled : summary.toReview) += 1;
                 summary.outOfScope += prediction.outOfScope ? 1 : 0;
             }
             transaction.commit();

@@ -3,6 +3,7 @@
 #include "similarityindex.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "imaging/perceptualhash.h"
 
 #include <QHash>
@@ -196,12 +197,34 @@ DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction
     return split;
 }
 
+DataSplit rolledUpSplit(const DataSplit &split, const std::function<QString(const QString &)> &classOf)
+{
+    DataSplit rolled = split;
+    rolled.classes.clear();
+    QVector<int> mapped;
+    for (const QString &name : split.classes) {
+        const QString target = classOf(name);
+        if (!rolled.classes.contains(target))
+            rolled.classes << target;
+        mapped.push_back(int(rolled.classes.indexOf(target)));
+    }
+    for (QVector<Example> *examples : {&rolled.train, &rolled.validation}) {
+        for (Example &example : *examples)
+            example.classIndex = mapped.value(example.classIndex);
+    }
+    return rolled;
+}
+
 QVector<Example> savedValidationExamples(Catalog &catalog, qint64 splitId, const QStringList &classes)
 {
     const QHash<qint64, bool> assigned = catalog.splitAssignments(splitId);
+    // A group model's classes are groups: a department counts as its group.
+    const ClassRollup groups = ClassRollup::load(catalog, ClassificationLevel::Group);
     QVector<Example> examples;
     for (const ItemRow &item : catalog.labelledItems()) {
-        const int cls = int(classes.indexOf(item.department));
+        int cls = int(classes.indexOf(item.department));
+        if (cls < 0)
+            cls = int(classes.indexOf(groups.classOf(item.department)));
         if (cls >= 0 && assigned.value(item.id, false))
             examples.push_back({item.id, item.path, item.contentHash, cls});
     }

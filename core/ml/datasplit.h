@@ -3,6 +3,7 @@
 #include "catalog/catalogtypes.h"
 
 #include <QMap>
+#include <functional>
 #include <QStringList>
 #include <QVector>
 
@@ -41,6 +42,10 @@ struct DataSplit
 // (training on a tie).
 DataSplit prepareSplit(Catalog &catalog, quint64 seed, double validationFraction, bool importedLabels = true,
                        bool curatorLabels = true);
+
+// The split with each example's class mapped through classOf (a department's name to its group's), the classes
+// those it maps to, in first-seen order.
+DataSplit rolledUpSplit(const DataSplit &split, const std::function<QString(const QString &)> &classOf);
 
 // The validation side of a saved split as it stands now, mapped onto a model's classes (items whose
 // department the model does not know are left out).

@@ -6,9 +6,13 @@
 
 #include "catalog/catalog.h"
 #include "catalog/cataloglocation.h"
+#include "catalog/classificationlevel.h"
+
+#include <QFileInfo>
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace accession {
 
@@ -22,6 +26,41 @@ bool sameLocation(const QString &cardCatalog, const QString &catalogPath)
     } catch (const CatalogError &) {
         return false; // a card naming a URL that cannot be read is no catalog of this one
     }
+}
+
+// A department model's measurements at group level: each group's probability is the sum of its departments'
+// (calibrated) ones, given to evaluate() as log-probabilities at temperature 1 so that its softmax gives them back.
+void rollUpToGroups(LogitSet &set, QStringList &classes, double &temperature, QVector<EvaluatedExample> &examples,
+                    const ClassRollup &groups)
+{
+    QStringList groupClasses;
+    QVector<int> groupOf;
+    for (const QString &name : classes) {
+        const QString group = groups.classOf(name);
+        if (!groupClasses.contains(group))
+            groupClasses << group;
+        groupOf.push_back(int(groupClasses.indexOf(group)));
+    }
+    LogitSet rolled;
+    rolled.classes = int(groupClasses.size());
+    for (int row = 0; row < set.count(); ++row) {
+        const std::vector<double> p = softmax(set.logits.data() + size_t(row) * size_t(set.classes), set.classes, temperature);
+        std::vector<double> sums(size_t(rolled.classes), 0.0);
+        for (int c = 0; c < set.classes; ++c)
+            sums[size_t(groupOf[c])] += p[size_t(c)];
+        for (double sum : sums)
+            rolled.logits.push_back(float(std::log(std::max(sum, 1e-30))));
+        rolled.labels.push_back(groupOf.value(set.labels[size_t(row)]));
+        if (row < examples.size()) {
+            EvaluatedExample &example = examples[row];
+            example.trueClass = groupOf.value(example.trueClass);
+            example.predictedClass = int(std::max_element(sums.begin(), sums.end()) - sums.begin());
+            example.confidence = sums[size_t(example.predictedClass)];
+        }
+    }
+    set = rolled;
+    classes = groupClasses;
+    temperature = 1.0;
 }
 
 } // namespace
@@ -45,9 +84,18 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
         }
     };
 
+    std::optional<ClassRollup> groups; // with a catalog: its department groups
+    // A group model's classes are groups: an item labelled with a department counts as its group.
+    const auto classIndex = [&](const QString &department) {
+        int cls = int(card.classes.indexOf(department));
+        if (cls < 0 && groups)
+            cls = int(card.classes.indexOf(groups->classOf(department)));
+        return cls;
+    };
     switch (request.source) {
     case EvaluationRequest::Source::Catalog: {
         Catalog catalog(request.catalogPath);
+        groups = ClassRollup::load(catalog, ClassificationLevel::Group);
         // The model's own split: same file, or (a moved or copied catalog) a split with the card's seed and share.
         const std::optional<qint64> matchingSplit = catalog.splitId(quint64(card.training.value(QStringLiteral("seed")).toInteger()),
                                                                     card.training.value(QStringLiteral("validation_fraction")).toDouble());
@@ -61,7 +109,7 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
             result.evaluatedOn = QStringLiteral("the model's validation split (split %1) of %2").arg(card.splitId).arg(catalog.path());
         } else {
             for (const ItemRow &item : catalog.labelledItems()) {
-                const int cls = int(card.classes.indexOf(item.department));
+                const int cls = classIndex(item.department);
                 if (cls >= 0)
                     examples.push_back({item.id, item.path, item.contentHash, cls});
                 else
@@ -125,7 +173,15 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
         predictor.run(examples, [&](const std::vector<int> &indices, const std::vector<float> &logits) { onBatch(indices, logits, {}); },
                       onFailure, stop);
     control.throwIfCancelled();
-    result.report = evaluate(set, card.classes, request.fitTemperature ? 0.0 : card.temperature, card.targetAccuracy);
+    QStringList classes = card.classes;
+    double temperature = card.temperature;
+    if (request.groupLevel && card.level != QLatin1String("group")) {
+        if (!groups)
+            throw std::runtime_error(QStringLiteral("measuring %1 at group level needs a catalog, whose department groups it sums")
+                                         .arg(request.modelPath).toStdString());
+        rollUpToGroups(set, classes, temperature, result.examples, *groups);
+    }
+    result.report = evaluate(set, classes, request.fitTemperature ? 0.0 : temperature, card.targetAccuracy);
     if (withFeatures) {
         result.report.outOfScopeScore = OutOfScopeScore::KnnEnergy;
         result.report.outOfScopeThreshold = quantile(joinedScores, result.report.inScopeFraction);

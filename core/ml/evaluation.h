@@ -29,6 +29,9 @@ struct EvaluationRequest
     std::optional<TestTimeAugmentation> testTimeAugmentation;
     // Fit the temperature on these images (as training does on validation) instead of using the card's.
     bool fitTemperature = false;
+    // With a catalog: measure at group level (the catalog's department groups). A department model's group
+    // probabilities are the sums of its departments'; a group model's labels are the items' departments' groups.
+    bool groupLevel = false;
 };
 
 // One evaluated image, for drilling into the confusion matrix.

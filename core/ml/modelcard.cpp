@@ -42,6 +42,7 @@ QJsonObject ModelCard::toJson() const
                      {QStringLiteral("format_version"), isEnsemble() ? kFormatVersion : 1},
                      {QStringLiteral("architecture"), architecture},
                      {QStringLiteral("classes"), QJsonArray::fromStringList(classes)},
+                     {QStringLiteral("level"), level},
                      {QStringLiteral("preprocessing"), preprocessing.toJson()},
                      {QStringLiteral("temperature"), temperature},
                      {QStringLiteral("threshold"), threshold},
@@ -174,6 +175,11 @@ ModelCard ModelCard::fromJson(const QJsonObject &json, const QString &source)
             throw refuse(QStringLiteral("classes"), QStringLiteral("lists '%1' twice").arg(value));
         card.classes << value;
     }
+
+    const QString level = text("level");
+    if (!level.isEmpty() && level != QLatin1String("department") && level != QLatin1String("group"))
+        throw refuse(QStringLiteral("level"), QStringLiteral("must be department or group"));
+    card.level = level.isEmpty() ? QStringLiteral("department") : level;
 
     Preprocessing legacy = Preprocessing::imagenet();
     legacy.centerCropFraction = legacyCenterCropFraction; // cards without the field were calibrated on such crops

@@ -49,6 +49,8 @@ struct ModelCard
 
     QString architecture;
     QStringList classes;
+    // "department", or "group": trained with each item's label mapped to its department group (classes are groups).
+    QString level = QStringLiteral("department");
     Preprocessing preprocessing;
     double temperature = 1.0;
     double threshold = 1.0; // calibrated confidence at or above which predictions are auto-filed

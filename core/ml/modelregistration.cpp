@@ -5,6 +5,7 @@
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/modelregistry.h"
 
 namespace accession {
@@ -15,8 +16,9 @@ qint64 registerModelFile(const QString &catalogPath, const QString &modelPath)
     const std::unique_ptr<TrainedModel> model = TrainedModel::load(modelPath);
     Catalog catalog(catalogPath);
     if (catalog.departmentsFixed()) {
+        const bool groupModel = model->card().level == QLatin1String("group");
         for (const QString &name : model->card().classes) {
-            if (!catalog.departmentIdByName(name))
+            if (!catalog.departmentIdByName(name) && !(groupModel && firstDepartmentOfGroup(catalog, name)))
                 throw WeightsError(QStringLiteral("%1: the model's class '%2' is not a department of %3, whose list is fixed")
                                        .arg(modelPath, name, catalog.path()));
         }

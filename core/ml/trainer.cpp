@@ -15,6 +15,7 @@
 #include "weightserror.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -114,6 +115,10 @@ struct TrainingRun
         if (!QDir().mkpath(QFileInfo(options.outPath).absolutePath()))
             throw std::runtime_error(QStringLiteral("cannot create the folder for %1").arg(options.outPath).toStdString());
         split = prepareSplit(catalog, options.seed, options.validationFraction, options.importedLabels, options.curatorLabels);
+        if (options.groupLevel) {
+            const ClassRollup groups = ClassRollup::load(catalog, ClassificationLevel::Group);
+            split = rolledUpSplit(split, [&groups](const QString &department) { return groups.classOf(department); });
+        }
         if (split.movedForNearDuplicates > 0) {
             control.work.report(0, 1, QStringLiteral("Moved %1 items of near-duplicate groups to one side of the split, so that no "
                                                      "group is on both sides").arg(split.movedForNearDuplicates));

@@ -12,6 +12,7 @@ ModelCard trainedModelCard(const TrainingOptions &options, const TrainingRecipe 
     ModelCard card;
     card.architecture = architectureName(options.architecture);
     card.classes = split.classes;
+    card.level = options.groupLevel ? QStringLiteral("group") : QStringLiteral("department");
     card.preprocessing = preprocessing;
     card.temperature = validation.temperature;
     card.threshold = validation.thresholdForTarget;

@@ -71,6 +71,9 @@ struct TrainingOptions
     // The out-of-scope score whose threshold training fits on validation; knn_energy also keeps a bank of training
     // photographs' features in the model file (a single network only).
     OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
+    // Group: each item's label is its department's group (a department in none is a group of its own), and the
+    // model's classes are the groups; the card records level "group".
+    bool groupLevel = false;
 
     // The first option out of range, as one line ("image size 100000 is not in 16..1024 pixels"); nullopt when
     // every option is usable. TrainingJob refuses to start otherwise; the command line checks it first.

@@ -60,13 +60,15 @@ void TestMigratingOpen::showsEachStepThenTheCatalogThenTheIndexBuilds()
 
     const QString updating = QStringLiteral("Updating the catalog for this version of Accession, step ");
     const QStringList expected = {
-        QStringLiteral("opening: ") + updating + QStringLiteral("1 of 7: browsing by confidence"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("2 of 7: collection imports that resume"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("3 of 7: import runs that know their process, and warnings"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("4 of 7: department merges that can be undone"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("5 of 7: pretrained weights the curator adds"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("6 of 7: perceptual hashes and near-duplicate groups"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("7 of 7: out-of-scope photographs"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("1 of 9: browsing by confidence"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("2 of 9: collection imports that resume"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("3 of 9: import runs that know their process, and warnings"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("4 of 9: department merges that can be undone"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("5 of 9: pretrained weights the curator adds"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("6 of 9: perceptual hashes and near-duplicate groups"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("7 of 9: out-of-scope photographs"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("8 of 9: decisions that name their curator"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("9 of 9: classifying by department group"),
         QStringLiteral("open: ") + updating + QStringLiteral("1 of 1: index for browsing by confidence"),
     };
     QCOMPARE(shown, expected);
