@@ -9,6 +9,7 @@
 //
 //   bench_catalog_view [--items 500000] [--pages 200] [--keys 20] [--work DIR]
 
+#include "benchsupport.h"
 #include "catalogitemmodel.h"
 #include "catalogsession.h"
 #include "catalogview.h"
@@ -129,18 +130,6 @@ private:
     std::atomic<qint64> m_longestNs{0};
     std::atomic<qint64> m_longestBeganNs{0}; // since the reset
 };
-
-QString cpuName()
-{
-    QFile cpuinfo(QStringLiteral("/proc/cpuinfo"));
-    if (cpuinfo.open(QIODevice::ReadOnly)) {
-        for (const QByteArray &line : cpuinfo.readAll().split('\n')) {
-            if (line.startsWith("model name"))
-                return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
-        }
-    }
-    return QStringLiteral("unknown CPU");
-}
 
 double residentMb()
 {
@@ -353,7 +342,7 @@ int main(int argc, char *argv[])
         QFile::rename(schema3Path + QStringLiteral(".part"), schema3Path);
     }
     const double baseMemory = residentMb();
-    std::printf("%s, %s, %d items; stalls over %.0f ms are marked !!\n", qPrintable(cpuName()),
+    std::printf("%s, %s, %d items; stalls over %.0f ms are marked !!\n", qPrintable(bench::cpuName()),
                 qPrintable(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)), count, kStallLimitMs);
 
     MainWindow window;

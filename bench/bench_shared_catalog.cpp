@@ -6,6 +6,7 @@
 //
 //     bench_shared_catalog [--clients 8] [--operations 1000] [--backend both|sqlite|postgresql]
 
+#include "benchsupport.h"
 #include "handmadecatalog.h"
 #include "throwawaypostgres.h"
 
@@ -33,18 +34,6 @@ namespace {
 
 constexpr int kReviewItems = 400; // waiting for review when the clients start
 constexpr int kHotItems = 16;     // every client's first choice for half of its decisions
-
-QString cpuName()
-{
-    QFile cpuinfo(QStringLiteral("/proc/cpuinfo"));
-    if (cpuinfo.open(QIODevice::ReadOnly)) {
-        for (const QByteArray &line : cpuinfo.readAll().split('\n')) {
-            if (line.startsWith("model name"))
-                return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
-        }
-    }
-    return QStringLiteral("unknown CPU");
-}
 
 struct ClientCounts
 {
@@ -189,7 +178,7 @@ int main(int argc, char *argv[])
     const int clients = std::max(1, parser.value(QStringLiteral("clients")).toInt());
     const int operations = std::max(2, parser.value(QStringLiteral("operations")).toInt());
     const QString backend = parser.value(QStringLiteral("backend"));
-    std::printf("CPU: %s, %u hardware threads\n", qPrintable(cpuName()), std::thread::hardware_concurrency());
+    std::printf("CPU: %s, %u hardware threads\n", qPrintable(bench::cpuName()), std::thread::hardware_concurrency());
 
     bool ok = true;
     if (backend == QLatin1String("both") || backend == QLatin1String("sqlite")) {

@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QProcess>
@@ -87,6 +88,18 @@ QJsonObject runPythonPeer(const QStringList &arguments)
     if (!document.isObject())
         return QJsonObject{{QStringLiteral("error"), QString::fromUtf8(process.readAllStandardError().right(600))}};
     return document.object();
+}
+
+QString cpuName()
+{
+    QFile cpuinfo(QStringLiteral("/proc/cpuinfo"));
+    if (cpuinfo.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : cpuinfo.readAll().split('\n')) {
+            if (line.startsWith("model name"))
+                return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
+        }
+    }
+    return QStringLiteral("unknown CPU");
 }
 
 } // namespace accession::bench

@@ -34,6 +34,9 @@ void addNetworkBenchOptions(QCommandLineParser &parser, int defaultSize);
 // The parsed options; nullopt (after a message on stderr) when --arch names no known network.
 std::optional<NetworkBenchOptions> readNetworkBenchOptions(const QCommandLineParser &parser);
 
+// The processor's model name (/proc/cpuinfo), printed beside every figure: machines change between runs.
+QString cpuName();
+
 // Runs bench/python/torch_pipeline.py with Debian's python3; its JSON output, or an "error".
 QJsonObject runPythonPeer(const QStringList &arguments);
 

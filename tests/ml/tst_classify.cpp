@@ -43,20 +43,6 @@ QStringList writeIncoming(const QString &dir, int perDepartment, quint32 seed)
     return moved;
 }
 
-ClassifySummary classify(const QString &catalog, const QString &model, const QStringList &paths = {}, int batch = 32)
-{
-    ClassifyRequest request;
-    request.catalogPath = catalog;
-    request.modelPath = model;
-    request.paths = paths;
-    request.batchSize = batch;
-    request.threads = 2;
-    ClassifyJob job(request);
-    if (!job.exec())
-        qWarning("classification did not finish");
-    return job.summary();
-}
-
 } // namespace
 
 class TestClassify : public QObject
@@ -106,7 +92,7 @@ void TestClassify::initTestCase()
 
 void TestClassify::storesFullCalibratedProbabilities()
 {
-    const ClassifySummary summary = classify(m_catalog, m_model);
+    const ClassifySummary summary = classifyWithModel(m_catalog, m_model);
     QCOMPARE(summary.classified, 96 + 40);
     QCOMPARE(summary.autoFiled + summary.toReview, summary.classified);
     QVERIFY(summary.failures.isEmpty());
@@ -130,7 +116,7 @@ void TestClassify::storesFullCalibratedProbabilities()
         QVERIFY(prediction->createdAt.isValid());
     }
     // Running again finds nothing new.
-    const ClassifySummary again = classify(m_catalog, m_model);
+    const ClassifySummary again = classifyWithModel(m_catalog, m_model);
     QCOMPARE(again.classified, 0);
     QCOMPARE(again.skipped, 136);
 }
@@ -298,7 +284,7 @@ void TestClassify::reportsAndSkipsUndecodableImages()
     request.paths = writeIncoming(dir.filePath(QStringLiteral("in")), 3, 7);
     QVERIFY(ImportJob(catalogPath, request).exec());
     writeFile(request.paths[4], QByteArray("gone bad"));
-    const ClassifySummary summary = classify(catalogPath, m_model);
+    const ClassifySummary summary = classifyWithModel(catalogPath, m_model);
     QCOMPARE(summary.classified, 11);
     QCOMPARE(summary.failures.size(), 1);
     QCOMPARE(summary.failures[0].path, request.paths[4]);
@@ -312,11 +298,11 @@ void TestClassify::classifiesGivenFilesOnly()
 {
     QTemporaryDir dir;
     const QStringList fresh = writeIncoming(dir.filePath(QStringLiteral("drag")), 2, 555);
-    const ClassifySummary summary = classify(m_catalog, QString(), fresh);
+    const ClassifySummary summary = classifyWithModel(m_catalog, QString(), fresh);
     QCOMPARE(summary.import.imported, 8);
     QCOMPARE(summary.classified, 8);
     // Dragging the same files again classifies nothing twice.
-    const ClassifySummary again = classify(m_catalog, QString(), fresh);
+    const ClassifySummary again = classifyWithModel(m_catalog, QString(), fresh);
     QCOMPARE(again.import.duplicates, 8);
     QCOMPARE(again.classified, 0);
     QCOMPARE(again.skipped, 8);

@@ -33,18 +33,6 @@ QString groupOf(const QString &department)
     return department == QLatin1String("Drawings") || department == QLatin1String("Prints") ? kPaper : department;
 }
 
-ClassifySummary classify(const QString &catalog, const QString &model)
-{
-    ClassifyRequest request;
-    request.catalogPath = catalog;
-    request.modelPath = model;
-    request.threads = 2;
-    ClassifyJob job(request);
-    if (!job.exec())
-        qWarning("classification did not finish");
-    return job.summary();
-}
-
 } // namespace
 
 // Classifying by department group with real networks: a department model measured at group level (its
@@ -112,7 +100,7 @@ void TestGroupLevelModel::departmentModelMeasuredAtGroupLevel()
 
     // The same measurement by hand: classify the catalog with the department model, sum each validation item's
     // stored probabilities per group, and count the items whose top group is their department's.
-    classify(m_catalog, m_departmentModel);
+    classifyWithModel(m_catalog, m_departmentModel);
     Catalog catalog(m_catalog);
     const ModelCard card = ModelCard::readBeside(m_departmentModel);
     const auto model = ModelRegistry(catalog).activeModel();
@@ -181,7 +169,7 @@ void TestGroupLevelModel::groupModelClassifiesIntoGroups()
         Catalog catalog(catalogPath);
         setClassificationLevel(catalog, ClassificationLevel::Group);
     }
-    const ClassifySummary summary = classify(catalogPath, m_groupModel);
+    const ClassifySummary summary = classifyWithModel(catalogPath, m_groupModel);
     QVERIFY(summary.classified > 0);
     Catalog catalog(catalogPath);
     QCOMPARE(catalog.departments().size(), kDepartments.size()); // no department named after a group

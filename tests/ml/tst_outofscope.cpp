@@ -91,20 +91,10 @@ QString copyModelWithCard(const QString &modelPath, const QString &target, const
     return target;
 }
 
-// The tests' small baseline (as trainSmallBaseline trains it) with the out-of-scope score of that kind.
+// The tests' small baseline with the out-of-scope score of that kind.
 bool trainBaselineScoring(const QString &catalogPath, const QString &modelPath, OutOfScopeScore score)
 {
-    TrainingOptions options;
-    options.catalogPath = catalogPath;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 3;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = modelPath;
-    options.outOfScopeScore = score;
-    return TrainingJob(options).exec();
+    return trainSmallBaseline(catalogPath, modelPath, 3, 16, [score](TrainingOptions &options) { options.outOfScopeScore = score; });
 }
 
 // For each file: the largest calibrated probability, and the knn_energy score computed here from the features and

@@ -67,7 +67,8 @@ QHash<qint64, QString> plantWrongLabels(const QString &catalogPath, const QStrin
     return planted;
 }
 
-bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs, int batchSize)
+bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs, int batchSize,
+                        const std::function<void(TrainingOptions &)> &adjust)
 {
     TrainingOptions options;
     options.catalogPath = catalogPath;
@@ -78,7 +79,23 @@ bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, in
     options.threads = 2;
     options.patience = 0;
     options.outPath = modelPath;
+    if (adjust)
+        adjust(options);
     return TrainingJob(options).exec();
+}
+
+ClassifySummary classifyWithModel(const QString &catalogPath, const QString &modelPath, const QStringList &paths, int batchSize)
+{
+    ClassifyRequest request;
+    request.catalogPath = catalogPath;
+    request.modelPath = modelPath;
+    request.paths = paths;
+    request.batchSize = batchSize;
+    request.threads = 2;
+    ClassifyJob job(request);
+    if (!job.exec())
+        qWarning("classification did not finish");
+    return job.summary();
 }
 
 QJsonObject parseJsonObject(const QByteArray &text)

@@ -10,12 +10,15 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 class QSignalSpy;
 
 namespace accession {
 class Catalog;
+struct ClassifySummary;
+struct TrainingOptions;
 }
 
 namespace accession::test {
@@ -36,8 +39,14 @@ void importFolders(const QString &catalogPath, const QString &dir);
 QHash<qint64, QString> plantWrongLabels(const QString &catalogPath, const QStringList &departments, int nth = 5);
 
 // Trains the tests' small baseline (32 px, batch 16 by default, 2 threads, no early stopping) on the catalog's labels
-// into modelPath; returns whether training succeeded.
-bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs = 3, int batchSize = 16);
+// into modelPath, after adjust (if any) has changed the options; returns whether training succeeded.
+bool trainSmallBaseline(const QString &catalogPath, const QString &modelPath, int epochs = 3, int batchSize = 16,
+                        const std::function<void(TrainingOptions &)> &adjust = {});
+
+// Classifies the catalog's items (or those under paths) with the model file, on 2 threads, through a ClassifyJob; warns
+// when the job did not finish.
+ClassifySummary classifyWithModel(const QString &catalogPath, const QString &modelPath, const QStringList &paths = {},
+                                  int batchSize = 32);
 
 // The JSON object a command printed; warns with the text's start when it is not one (the test's checks then fail).
 QJsonObject parseJsonObject(const QByteArray &text);
