@@ -451,6 +451,21 @@ void TestTrainDialog::groupLevelIsOfferedWithGroupsAndTrainsGroups()
         catalog.setDepartmentGroup(*catalog.departmentIdByName(QStringLiteral("Egyptian Art")), group);
         setClassificationLevel(catalog, ClassificationLevel::Group);
     }
+    // The active model learned departments: the group model is compared with it at group level.
+    TrainingOptions departments;
+    departments.catalogPath = path;
+    departments.architecture = Architecture::Baseline;
+    departments.imageSize = 32;
+    departments.epochs = 1;
+    departments.batchSize = 16;
+    departments.threads = 2;
+    departments.seed = 7;
+    departments.outPath = m_dir.filePath(QStringLiteral("grouplevel-departments.safetensors"));
+    QVERIFY(TrainingJob(departments).exec());
+    {
+        Catalog catalog(path);
+        ModelRegistry(catalog).activate(registerModelFile(path, departments.outPath));
+    }
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
@@ -482,6 +497,16 @@ void TestTrainDialog::groupLevelIsOfferedWithGroupsAndTrainsGroups()
     QStringList classes = model->card().classes;
     classes.sort();
     QCOMPARE(classes, QStringList({ancient, QStringLiteral("Arms and Armor")}));
+    // Both measured on the same items at group level: the overall row and one row per group, no department rows.
+    QCOMPARE(dialog.currentResult().report.count, dialog.candidateResult().report.count);
+    QCOMPARE(dialog.comparisonTable()->rowCount(), 3);
+    QStringList rows;
+    for (int row = 1; row < dialog.comparisonTable()->rowCount(); ++row) {
+        rows << dialog.comparisonTable()->item(row, 0)->text();
+        QVERIFY(dialog.comparisonTable()->item(row, 1)->text() != QStringLiteral("—"));
+    }
+    rows.sort();
+    QCOMPARE(rows, QStringList({ancient, QStringLiteral("Arms and Armor")}));
 }
 
 QTEST_MAIN(TestTrainDialog)
