@@ -8,6 +8,7 @@
 #include "preferencesdialog.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/catalogfolders.h"
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
@@ -134,6 +135,12 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     auto *labelsRow = new QHBoxLayout;
     labelsRow->addWidget(m_importedLabels);
     labelsRow->addWidget(m_curatorLabels);
+    m_level = new QComboBox(this);
+    m_level->addItem(tr("Departments"), int(ClassificationLevel::Department));
+    m_level->addItem(tr("Department groups"), int(ClassificationLevel::Group));
+    m_level->setToolTip(tr("Whether the model learns each department, or each department group (an ungrouped department "
+                           "counts as a group of its own)."));
+    m_levelLabel = new QLabel(tr("Classes"), this);
     m_validationShare = new QDoubleSpinBox(this);
     m_validationShare->setRange(0.05, 0.5);
     m_validationShare->setSingleStep(0.05);
@@ -150,6 +157,7 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     form->addRow(tr("Image size"), m_imageSize);
     form->addRow(tr("Epochs"), m_epochs);
     form->addRow(tr("Learn from"), labelsRow);
+    form->addRow(m_levelLabel, m_level);
     form->addRow(tr("Validation share"), m_validationShare);
     form->addRow(QString(), m_cachedFeatures);
     form->addRow(tr("Save as"), m_output);
@@ -249,6 +257,9 @@ RetrainDialog::RetrainDialog(CatalogSession *session, QWidget *parent)
     connect(m_session, &CatalogSession::modelsChanged, this, [this] { readCatalog(false); });
     connect(m_epochs, &QSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
     connect(m_validationShare, &QDoubleSpinBox::valueChanged, this, &RetrainDialog::updateEstimate);
+    // Until the catalog is read, nothing says it has groups.
+    m_level->hide();
+    m_levelLabel->hide();
     connect(m_cachedFeatures, &QCheckBox::toggled, this, &RetrainDialog::updateEstimate);
     connect(m_weights, &QLineEdit::textChanged, this, &RetrainDialog::updateEstimate);
     connect(m_imageSize, &QSpinBox::valueChanged, this, &RetrainDialog::measureRates);
@@ -277,6 +288,8 @@ void RetrainDialog::readCatalog(bool initialise)
                     facts.activeSeed = quint64(training.value(QStringLiteral("seed")).toInteger());
                 facts.activeValidationFraction = training.value(QStringLiteral("validation_fraction")).toDouble();
             }
+            facts.hasGroups = !departmentGroups(catalog).isEmpty();
+            facts.groupLevel = classificationLevel(catalog) == ClassificationLevel::Group;
             return facts;
         },
         [this, generation, initialise](const CatalogFacts &facts) {
@@ -288,7 +301,14 @@ void RetrainDialog::readCatalog(bool initialise)
             m_activeSeed = facts.activeSeed;
             m_currentActiveModelPath = facts.activeModelPath;
             showPresetAvailability();
+            m_level->setVisible(facts.hasGroups);
+            m_levelLabel->setVisible(facts.hasGroups);
+            if (!facts.hasGroups)
+                m_level->setCurrentIndex(m_level->findData(int(ClassificationLevel::Department)));
             if (initialise) {
+                if (facts.hasGroups)
+                    m_level->setCurrentIndex(m_level->findData(int(facts.groupLevel ? ClassificationLevel::Group
+                                                                                     : ClassificationLevel::Department)));
                 const double fraction = facts.activeValidationFraction;
                 if (fraction >= m_validationShare->minimum() && fraction <= m_validationShare->maximum())
                     m_validationShare->setValue(fraction);
@@ -486,6 +506,7 @@ TrainingOptions RetrainDialog::options() const
     options.curatorLabels = m_curatorLabels->isChecked();
     options.validationFraction = m_validationShare->value();
     options.featuresCache = m_cachedFeatures->isChecked();
+    options.groupLevel = offersGroupLevel() && ClassificationLevel(m_level->currentData().toInt()) == ClassificationLevel::Group;
     options.outPath = m_output->text().trimmed();
     options.targetAccuracy = Preferences::load().targetAccuracy;
     options.seed = m_activeSeed.value_or(options.seed);
@@ -504,8 +525,15 @@ void RetrainDialog::setOptions(const TrainingOptions &options)
     m_curatorLabels->setChecked(options.curatorLabels);
     m_validationShare->setValue(options.validationFraction);
     m_cachedFeatures->setChecked(options.featuresCache);
+    if (offersGroupLevel())
+        m_level->setCurrentIndex(m_level->findData(int(options.groupLevel ? ClassificationLevel::Group : ClassificationLevel::Department)));
     if (!options.outPath.isEmpty())
         m_output->setText(options.outPath);
+}
+
+bool RetrainDialog::offersGroupLevel() const
+{
+    return !m_level->isHidden();
 }
 
 bool RetrainDialog::isRunning() const
@@ -600,6 +628,10 @@ void RetrainDialog::trainingEnded(TrainingJob &training, const JobOutcome &outco
                                        .arg(plural(moved, tr("%1 item"), tr("%1 items")));
     else if (groups > 0)
         took += QLatin1Char(' ') + tr("The split kept %1 on one side.").arg(plural(groups, tr("%1 near-duplicate group"), tr("%1 near-duplicate groups")));
+    const bool groupModel = training.card().level == QLatin1String("group");
+    const int classes = int(training.card().classes.size());
+    took += QLatin1Char(' ') + (groupModel ? tr("The model learned %1 at group level.").arg(plural(classes, tr("%1 department group"), tr("%1 department groups")))
+                                           : tr("The model learned %1 at department level.").arg(plural(classes, tr("%1 department"), tr("%1 departments"))));
     m_estimate->setText(took);
     m_status->setText(tr("Trained: validation accuracy %1%. Comparing with the active model on the same validation items…")
                           .arg(training.card().validation.accuracy * 100, 0, 'f', 1));

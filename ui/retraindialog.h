@@ -66,6 +66,9 @@ public:
     // The added weights and the active model are read on the catalog thread when the dialog opens (catalogRead);
     // until then only training from scratch is offered, and Start waits.
     bool isReadingCatalog() const { return m_readingCatalog; }
+    // Department or group level: offered only when the catalog has department groups; the catalog's level at first.
+    QComboBox *levelCombo() const { return m_level; }
+    bool offersGroupLevel() const;
 
 Q_SIGNALS:
     void trainingStarted();
@@ -83,6 +86,8 @@ private:
         QString activeModelPath;
         std::optional<quint64> activeSeed;
         double activeValidationFraction = 0;
+        bool hasGroups = false;
+        bool groupLevel = false; // the catalog's classification level
     };
 
     void readCatalog(bool initialise); // initialise: also choose the preset and validation share from it
@@ -118,6 +123,8 @@ private:
     EvaluationResult m_candidateResult;
     EvaluationResult m_currentResult;
     QComboBox *m_architecture;
+    QComboBox *m_level;
+    QLabel *m_levelLabel;
     QLineEdit *m_weights;
     QSpinBox *m_imageSize;
     QSpinBox *m_epochs;

@@ -30,6 +30,11 @@
 namespace accession {
 
 namespace {
+// The PostgreSQL advisory lock import batches take turns on ("Accessn2"; the schema's is "Accessn1").
+constexpr qint64 kImportBatchLockKey = 0x4163636573736e32;
+} // namespace
+
+namespace {
 
 // Near-duplicate warnings listed one by one per import; the rest are counted in one line.
 constexpr qsizetype kMaxNearDuplicateWarnings = 100;
@@ -270,6 +275,11 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
         qint64 nearDuplicates = 0;
         QStringList nearDuplicateWarnings;
         TransactionGuard transaction(catalog.database());
+        // SQLite's transaction holds the write lock from its first write; a PostgreSQL one does not, so two importers
+        // could both find a department or a file missing and both insert it (a unique-key error). Their batches
+        // take turns here instead, as on SQLite; readers and reviewers do not wait.
+        if (catalog.dialect() == SqlDialect::PostgreSQL)
+            catalog.run(QStringLiteral("SELECT pg_advisory_xact_lock(:key)"), {{QStringLiteral("key"), kImportBatchLockKey}}).finish();
         for (int i = 0; i < outcomes.size(); ++i) {
             const ImportTask &task = tasks[begin + i];
             const FileOutcome &outcome = outcomes[i];

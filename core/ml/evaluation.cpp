@@ -192,13 +192,17 @@ EvaluationResult evaluateModel(const EvaluationRequest &request, const WorkContr
 ModelComparison compareModels(const QString &catalogPath, const QString &candidateModel, const QString &currentModel,
                               const WorkControl &control)
 {
-    const qint64 splitId = TrainedModel::load(candidateModel)->card().splitId;
+    const ModelCard candidateCard = TrainedModel::load(candidateModel)->card();
+    const qint64 splitId = candidateCard.splitId;
+    // A group model is compared at group level: a department model's probabilities are summed into its groups.
+    const bool groupLevel = candidateCard.level == QLatin1String("group");
     const auto measure = [&](const QString &model, int step) {
         EvaluationRequest request;
         request.source = EvaluationRequest::Source::Catalog;
         request.catalogPath = catalogPath;
         request.modelPath = model;
         request.splitId = splitId;
+        request.groupLevel = groupLevel;
         WorkControl halves = control; // each model is one half of the bar
         halves.progress = [&control, step](qint64 done, qint64 total, const QString &message) {
             control.report(step * total + done, 2 * total, message);

@@ -10,6 +10,10 @@
 #include "catalog/catalog.h"
 #include "catalog/catalogworker.h"
 #include "catalog/reviewstore.h"
+#include "jobs/classifyjob.h"
+
+#include <atomic>
+#include <thread>
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -32,6 +36,7 @@ private Q_SLOTS:
     void anotherClientsWriteIsHeardAndOursIsNot();
     void aConflictThroughTheCatalogThreadWritesNothing();
     void aKilledImportLosesNothingCommittedAndLeavesNoHalfRows();
+    void classifyingWhileAnotherClientReviewsLosesNothing();
 
 private:
     bool openWorker(CatalogWorker &worker);
@@ -173,6 +178,101 @@ void TestConcurrentClients::aKilledImportLosesNothingCommittedAndLeavesNoHalfRow
     QCOMPARE(runCli({QStringLiteral("import"), QStringLiteral("--catalog"), m_made.path, folder}, &out, &err), 0);
     QCOMPARE(watcher.itemCount() - before, qint64(kImages));
     QCOMPARE(countOf(watcher, QStringLiteral("SELECT COUNT(DISTINCT content_hash) FROM items")), watcher.itemCount());
+}
+
+// Classification on one connection while a curator on another decides other items, as when one machine classifies
+// the night's photographs while colleagues review: both finish, every decision is kept, every new item gets its
+// prediction, and neither side meets a lock or busy error.
+void TestConcurrentClients::classifyingWhileAnotherClientReviewsLosesNothing()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("classifying%1").arg(m_run));
+    const QStringList departments = {QStringLiteral("Paintings"), QStringLiteral("Prints"), QStringLiteral("Textiles")};
+    const QString location = newCatalogLocation(folder, QStringLiteral("catalog.db"));
+    writeColourFolders(folder + QStringLiteral("/labelled"), departments, 10, 11);
+    writeColourFolders(folder + QStringLiteral("/reviewed"), departments, 10, 12);
+    writeColourFolders(folder + QStringLiteral("/tonight"), departments, 40, 13);
+    importFolders(location, folder + QStringLiteral("/labelled"));
+    const QString model = folder + QStringLiteral("/model.safetensors");
+    QVERIFY(trainSmallBaseline(location, model, 2));
+    // The items under review: classified before, unlabelled.
+    ClassifyRequest first;
+    first.catalogPath = location;
+    first.modelPath = model;
+    first.paths = {folder + QStringLiteral("/reviewed")};
+    first.threads = 2;
+    QVERIFY(ClassifyJob(first).exec());
+    QVector<qint64> reviewed;
+    QVector<qint64> departmentIds;
+    {
+        Catalog catalog(location);
+        QSqlQuery query = catalog.run(QStringLiteral("SELECT id FROM items WHERE current_label_id IS NULL ORDER BY id"));
+        while (query.next())
+            reviewed.push_back(query.value(0).toLongLong());
+        for (const QString &name : departments)
+            departmentIds.push_back(*catalog.departmentIdByName(name));
+    }
+    QCOMPARE(reviewed.size(), 30);
+
+    // The curator: its own connection, its own thread, deciding in a loop (each decision against the latest it saw)
+    // until the classification has ended and it has decided every item at least once.
+    std::atomic<bool> classifying{true};
+    std::atomic<int> decidedWhileClassifying{0};
+    QHash<qint64, int> made; // decisions per item, read after the thread ends
+    QStringList curatorErrors;
+    std::thread curator([&] {
+        try {
+            Catalog catalog(location);
+            catalog.setClientName(QStringLiteral("ana@desk2"));
+            ReviewStore store(catalog);
+            QHash<qint64, qint64> seen;
+            for (int round = 0; round == 0 || classifying; ++round) {
+                for (int i = 0; i < reviewed.size(); ++i) {
+                    const qint64 item = reviewed[i];
+                    const bool during = classifying;
+                    seen[item] = store.choose(item, departmentIds[(i + round) % departmentIds.size()], seen.value(item, 0)).id;
+                    ++made[item];
+                    if (during && classifying)
+                        ++decidedWhileClassifying;
+                }
+            }
+        } catch (const std::exception &error) {
+            curatorErrors << QString::fromUtf8(error.what());
+        }
+    });
+    ClassifyRequest tonight;
+    tonight.catalogPath = location;
+    tonight.modelPath = model;
+    tonight.paths = {folder + QStringLiteral("/tonight")};
+    tonight.threads = 2;
+    tonight.batchSize = 8; // many small writes, interleaved with the curator's
+    ClassifyJob job(tonight);
+    QString jobError;
+    connect(&job, &Job::failed, this, [&jobError](const QString &message) { jobError = message; });
+    QElapsedTimer took;
+    took.start();
+    const bool classified = job.exec();
+    classifying = false;
+    curator.join();
+    qInfo("classified in %lld ms; %d decisions while classifying, %lld in all", qint64(took.elapsed()), int(decidedWhileClassifying),
+          [&] { qint64 all = 0; for (int count : made) all += count; return all; }());
+    QVERIFY2(classified, qPrintable(jobError));
+    QVERIFY2(curatorErrors.isEmpty(), qPrintable(curatorErrors.join(QLatin1Char('\n'))));
+    QVERIFY2(decidedWhileClassifying > 0, "the curator decided nothing while the classification ran: the test did not overlap them");
+    const ClassifySummary summary = job.summary();
+    QVERIFY2(summary.failures.isEmpty(), qPrintable(summary.failures.isEmpty() ? QString() : summary.failures.first().reason));
+    QCOMPARE(summary.import.imported, qint64(120));
+    QCOMPARE(summary.classified, qint64(120));
+
+    Catalog catalog(location);
+    ReviewStore store(catalog);
+    for (const qint64 item : reviewed)
+        QCOMPARE(store.decisions(item).size(), made.value(item));
+    // Every item imported tonight has the model's prediction; none is labelled.
+    QCOMPARE(countOf(catalog, QStringLiteral("SELECT COUNT(*) FROM items i WHERE i.current_label_id IS NULL AND NOT EXISTS"
+                                             " (SELECT 1 FROM predictions p WHERE p.item_id = i.id AND p.model_id = %1)")
+                                  .arg(summary.modelId)),
+             qint64(0));
+    QCOMPARE(countOf(catalog, QStringLiteral("SELECT COUNT(*) FROM items WHERE current_label_id IS NULL")), qint64(120));
 }
 
 QTEST_GUILESS_MAIN(TestConcurrentClients)

@@ -5,6 +5,7 @@
 #include "testcatalogs.h"
 
 #include "catalog/catalog.h"
+#include "catalog/classificationlevel.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
 #include "jobs/classifyjob.h"
@@ -15,6 +16,7 @@
 #include "ml/modelregistration.h"
 #include "ml/network.h"
 #include "ml/pretrainedweights.h"
+#include "ml/trainedmodel.h"
 #include "ml/trainingestimate.h"
 
 #include <QComboBox>
@@ -51,6 +53,7 @@ private Q_SLOTS:
     void trainerValidationEqualsEvaluation();
     void recommendationWeighsOverallAndNamesTheLargestDrop();
     void estimateFollowsThePhases();
+    void groupLevelIsOfferedWithGroupsAndTrainsGroups();
 
 private:
     // Three labelled departments of small generated images, no model.
@@ -426,6 +429,84 @@ void TestTrainDialog::estimateFollowsThePhases()
     QCOMPARE(estimate.totalSeconds(), 4.5 + 4 * 8.5 + 0.5);
     // After the first fine-tune epoch took twice the estimate, what is left takes twice as long too.
     QCOMPARE(estimate.remainingSecondsAfter(QStringLiteral("fine-tune"), 1, 17.0), 2 * (3 * 8.5 + 0.5));
+}
+
+void TestTrainDialog::groupLevelIsOfferedWithGroupsAndTrainsGroups()
+{
+    const QString path = labelledCatalog(QStringLiteral("grouplevel"), 8);
+    {
+        // Without department groups there is no level to choose: the model learns departments.
+        MainWindow window;
+        QVERIFY(openCatalogAndWait(window, path));
+        RetrainDialog dialog(window.session());
+        QVERIFY(settleCatalogReads(window.session()));
+        QVERIFY(!dialog.offersGroupLevel());
+        QVERIFY(!dialog.options().groupLevel);
+    }
+    const QString ancient = QStringLiteral("Ancient and Asian");
+    {
+        Catalog catalog(path);
+        const qint64 group = catalog.addDepartmentGroup(ancient);
+        catalog.setDepartmentGroup(*catalog.departmentIdByName(QStringLiteral("Asian Art")), group);
+        catalog.setDepartmentGroup(*catalog.departmentIdByName(QStringLiteral("Egyptian Art")), group);
+        setClassificationLevel(catalog, ClassificationLevel::Group);
+    }
+    // The active model learned departments: the group model is compared with it at group level.
+    TrainingOptions departments;
+    departments.catalogPath = path;
+    departments.architecture = Architecture::Baseline;
+    departments.imageSize = 32;
+    departments.epochs = 1;
+    departments.batchSize = 16;
+    departments.threads = 2;
+    departments.seed = 7;
+    departments.outPath = m_dir.filePath(QStringLiteral("grouplevel-departments.safetensors"));
+    QVERIFY(TrainingJob(departments).exec());
+    {
+        Catalog catalog(path);
+        ModelRegistry(catalog).activate(registerModelFile(path, departments.outPath));
+    }
+    MainWindow window;
+    QVERIFY(openCatalogAndWait(window, path));
+    RetrainDialog dialog(window.session());
+    QVERIFY(settleCatalogReads(window.session()));
+    // With groups the choice is offered, at the catalog's level first; department level stays a choice.
+    QVERIFY(dialog.offersGroupLevel());
+    QCOMPARE(ClassificationLevel(dialog.levelCombo()->currentData().toInt()), ClassificationLevel::Group);
+    QVERIFY(dialog.options().groupLevel);
+    dialog.levelCombo()->setCurrentIndex(dialog.levelCombo()->findData(int(ClassificationLevel::Department)));
+    QVERIFY(!dialog.options().groupLevel);
+    TrainingOptions options = dialog.options();
+    options.groupLevel = true; // setOptions chooses the level as well
+    options.architecture = Architecture::Baseline;
+    options.pretrainedWeights.clear();
+    options.featuresCache = false;
+    options.imageSize = 32;
+    options.epochs = 1;
+    options.batchSize = 16;
+    options.threads = 2;
+    options.outPath = m_dir.filePath(QStringLiteral("grouplevel.safetensors"));
+    dialog.setOptions(options);
+    QCOMPARE(ClassificationLevel(dialog.levelCombo()->currentData().toInt()), ClassificationLevel::Group);
+    QSignalSpy compared(&dialog, &RetrainDialog::comparisonShown);
+    dialog.start();
+    QTRY_COMPARE_WITH_TIMEOUT(compared.size(), 1, 300000);
+    QVERIFY2(dialog.estimateText().contains(QStringLiteral("learned 2 department groups at group level")), qPrintable(dialog.estimateText()));
+    const auto model = TrainedModel::load(options.outPath);
+    QCOMPARE(model->card().level, QStringLiteral("group"));
+    QStringList classes = model->card().classes;
+    classes.sort();
+    QCOMPARE(classes, QStringList({ancient, QStringLiteral("Arms and Armor")}));
+    // Both measured on the same items at group level: the overall row and one row per group, no department rows.
+    QCOMPARE(dialog.currentResult().report.count, dialog.candidateResult().report.count);
+    QCOMPARE(dialog.comparisonTable()->rowCount(), 3);
+    QStringList rows;
+    for (int row = 1; row < dialog.comparisonTable()->rowCount(); ++row) {
+        rows << dialog.comparisonTable()->item(row, 0)->text();
+        QVERIFY(dialog.comparisonTable()->item(row, 1)->text() != QStringLiteral("—"));
+    }
+    rows.sort();
+    QCOMPARE(rows, QStringList({ancient, QStringLiteral("Arms and Armor")}));
 }
 
 QTEST_MAIN(TestTrainDialog)
