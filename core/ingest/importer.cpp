@@ -104,6 +104,27 @@ struct CopyTarget
     bool blobs = false;
 };
 
+// Writes the file's bytes to the blob's place (temporary name, then renamed); false with *error naming both.
+bool restoreBlob(const QString &blobPath, const QString &sourcePath, QString *error)
+{
+    QFile source(sourcePath);
+    if (!source.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1 to restore blob %2: %3").arg(sourcePath, blobPath, source.errorString());
+        return false;
+    }
+    if (!QDir().mkpath(QFileInfo(blobPath).absolutePath())) {
+        *error = QStringLiteral("cannot create the image folder %1").arg(QFileInfo(blobPath).absolutePath());
+        return false;
+    }
+    QSaveFile blob(blobPath);
+    const QByteArray bytes = source.readAll();
+    if (!blob.open(QIODevice::WriteOnly) || blob.write(bytes) != bytes.size() || !blob.commit()) {
+        *error = QStringLiteral("cannot restore blob %1: %2").arg(blobPath, blob.errorString());
+        return false;
+    }
+    return true;
+}
+
 FileOutcome processFile(const ImportTask &task, const ImportRequest &request, const KnownHashes &known,
                         const CopyTarget &store)
 {
@@ -305,8 +326,20 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
                 ids.push_back(*existing);
                 const auto record = catalog.item(*existing);
                 if (record && record->path != task.path && !QFileInfo::exists(record->path)) {
-                    catalog.updateItemPath(*existing, task.path);
-                    ++relocated;
+                    // A blob of the shared folder missing here is written again from this file (same bytes): the
+                    // item keeps its blob reference, which other machines read, instead of a path of this machine.
+                    if (store.blobs && record->storedCopy && record->path.startsWith(store.folder + QLatin1Char('/'))) {
+                        QString error;
+                        if (restoreBlob(record->path, task.path, &error)) {
+                            ++relocated;
+                        } else {
+                            failures.push_back({task.path, error});
+                            catalog.recordImportFailure(summary.runId, task.path, error);
+                        }
+                    } else {
+                        catalog.updateItemPath(*existing, task.path);
+                        ++relocated;
+                    }
                 }
                 if (record && record->labelId == 0 && !task.label.isEmpty()) {
                     if (const auto department = catalog.ensureDepartment(task.label))

@@ -327,6 +327,16 @@ void TestImageStore::aMissingBlobIsReportedWithItsNameAndFolder()
     // The first machine still reads it.
     QVERIFY(Catalog(location).itemPathProblem(storedPath(other, id)).isEmpty());
 
+    // Importing the same file again where the blob is missing writes it back; the item keeps its blob reference.
+    const QString blob = Catalog(location).item(id)->path;
+    QVERIFY(QFile::remove(blob));
+    QVERIFY(!Catalog(location).itemPathProblem(storedPath(other, id)).isEmpty());
+    const ImportOutcome again = copyImport(location, {dir.filePath(QStringLiteral("in/blue.jpg"))});
+    QVERIFY2(again.finished, qPrintable(again.error));
+    QCOMPARE(again.summary.duplicates, 1);
+    QCOMPARE(readAll(blob), bytes);
+    QCOMPARE(storedPath(other, id), QStringLiteral("blob:") + blobName);
+
     // No folder at all on this machine: the problem says so and names the blob.
     Catalog cleared(location);
     cleared.setImageFolderSetting(QString());
