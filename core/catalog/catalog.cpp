@@ -532,10 +532,14 @@ QString Catalog::resolveItemPath(const QString &storedPath) const
 
 QString Catalog::itemPathProblem(const QString &storedPath) const
 {
-    if (!storedPath.startsWith(QLatin1String(kBlobPrefix)))
-        return QString();
-    const QString blobName = storedPath.mid(int(std::strlen(kBlobPrefix)));
     const QString folder = imageFolder();
+    QString blobName;
+    if (storedPath.startsWith(QLatin1String(kBlobPrefix)))
+        blobName = storedPath.mid(int(std::strlen(kBlobPrefix)));
+    else if (!folder.isEmpty() && storedPath.startsWith(folder + QLatin1Char('/')))
+        blobName = QFileInfo(storedPath).fileName(); // a path resolveItemPath() gave
+    else
+        return QString();
     if (folder.isEmpty())
         return QStringLiteral("blob %1 is in the catalog's shared image folder, which is not set on this machine"
                               " (set it with accession-cli storage --image-folder, or %2)")

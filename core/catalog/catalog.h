@@ -97,8 +97,8 @@ public:
     // The one place an item's stored path becomes a file this machine can open: a blob reference resolves against
     // imageFolder(); any other path is returned as it is. Every item row the catalog returns is resolved.
     QString resolveItemPath(const QString &storedPath) const;
-    // Why the item's image cannot be read on this machine when the stored path is a blob (no image folder set, or
-    // the blob missing from it), naming the blob and the folder; empty otherwise.
+    // Why the item's image cannot be read on this machine when its path is a blob, stored or resolved (no image
+    // folder set, or the blob missing from it), naming the blob and the folder; empty otherwise.
     QString itemPathProblem(const QString &storedPath) const;
 
     // The busy timeout every connection gets: kDefaultBusyTimeoutSeconds or ACCESSION_CATALOG_BUSY_TIMEOUT.

@@ -1,6 +1,7 @@
 #include "catalog/catalog.h"
 #include "catalog/itemquery.h"
 #include "imaging/imagedecoder.h"
+#include "ingest/exporter.h"
 #include "jobs/importjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
@@ -324,6 +325,13 @@ void TestImageStore::aMissingBlobIsReportedWithItsNameAndFolder()
     const RgbImage image = decodeRgbFile(resolved, DecodeRequest(), &error);
     QVERIFY(image.width == 0);
     QVERIFY2(!error.isEmpty(), "a missing blob decoded");
+    QCOMPARE(other.itemPathProblem(resolved), problem);
+    // Exporting department folders on that machine reports the blob and goes on.
+    other.addLabel(id, *other.ensureDepartment(QStringLiteral("Prints")), LabelSource::Curator);
+    const FolderExportSummary exported = exportDepartmentFolders(other, dir.filePath(QStringLiteral("export")));
+    QCOMPARE(exported.failures.size(), 1);
+    QVERIFY2(exported.failures.first().reason.contains(blobName) && exported.failures.first().reason.contains(otherMount),
+             qPrintable(exported.failures.first().reason));
     // The first machine still reads it.
     QVERIFY(Catalog(location).itemPathProblem(storedPath(other, id)).isEmpty());
 
