@@ -177,3 +177,49 @@ int runDepartments(const QStringList &arguments)
 }
 
 } // namespace accession::cli
+
+namespace accession::cli {
+
+int runStorage(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Show or set the catalog's shared image folder: import --copy writes content-addressed blobs there "
+                       "(FOLDER/ab/<sha256>.<ext>) and items record blob:<sha256>.<ext>, which each machine resolves "
+                       "against its own mount. A machine that mounts the share elsewhere sets %1.")
+            .arg(QLatin1String(Catalog::kImageFolderEnvironment)));
+    parser.addOption(catalogOption());
+    parser.addOption(jsonOption());
+    parser.addOption({QStringLiteral("image-folder"),
+                      QStringLiteral("The shared image folder as the curators' machines see it (empty: none, copies go "
+                                     "beside the catalog). It must exist and be writable."),
+                      QStringLiteral("DIR")});
+    if (!parseCommand(parser, arguments,
+                      QStringLiteral("accession-cli storage --catalog FILE|URL [--image-folder DIR] [--json]")))
+        return 0;
+    Catalog catalog(requiredValue(parser, QStringLiteral("catalog")));
+    if (parser.isSet(QStringLiteral("image-folder")))
+        catalog.setImageFolderSetting(parser.value(QStringLiteral("image-folder"))); // CatalogError names the folder
+    const QString setting = catalog.imageFolderSetting();
+    const QString here = catalog.imageFolder();
+    const QString problem = here.isEmpty() ? QString() : Catalog::imageFolderProblem(here);
+    if (parser.isSet(QStringLiteral("json"))) {
+        printJson(QJsonObject{{QStringLiteral("image_folder"), setting},
+                              {QStringLiteral("image_folder_here"), here},
+                              {QStringLiteral("override"), catalog.imageFolderOverride()},
+                              {QStringLiteral("problem"), problem}});
+        return 0;
+    }
+    if (setting.isEmpty())
+        printLine(QStringLiteral("image folder: none (import --copy copies beside the catalog: %1)").arg(catalog.imageStoreDir()));
+    else
+        printLine(QStringLiteral("image folder: %1").arg(setting));
+    if (!catalog.imageFolderOverride().isEmpty())
+        printLine(QStringLiteral("on this machine (%1): %2")
+                      .arg(QLatin1String(Catalog::kImageFolderEnvironment), catalog.imageFolderOverride()));
+    if (!problem.isEmpty())
+        printLine(problem);
+    return 0;
+}
+
+} // namespace accession::cli

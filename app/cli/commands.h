@@ -16,6 +16,7 @@ namespace accession::cli {
 int runImport(const QStringList &arguments);
 int runStats(const QStringList &arguments);
 int runDepartments(const QStringList &arguments);
+int runStorage(const QStringList &arguments);
 int runTrain(const QStringList &arguments);
 int runEvaluate(const QStringList &arguments);
 int runLabelIssues(const QStringList &arguments);

@@ -37,7 +37,7 @@ int runImport(const QStringList &arguments)
     parser.addOption({QStringLiteral("label-column"), QStringLiteral("CSV column with the department (default: department, Department)."), QStringLiteral("C")});
     parser.addOption({QStringLiteral("title-column"), QStringLiteral("CSV column with the work's title (default: Title, title). Other columns are kept but not shown as details."), QStringLiteral("C")});
     parser.addOption({QStringLiteral("folders"), QStringLiteral("Folder with one subfolder per department."), QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("copy"), QStringLiteral("Copy images into a folder beside the catalog.")});
+    parser.addOption({QStringLiteral("copy"), QStringLiteral("Copy images into the catalog's shared image folder as content-addressed blobs (see storage), or without one into a folder beside the catalog.")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Decoding threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("max-megapixels"), QStringLiteral("Largest decoded image; bigger JPEGs are decoded at reduced size (default 100)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("decode-budget-megapixels"), QStringLiteral("Memory all decoding threads may hold at once, in megapixels of 8-bit colour (default 340, about 2 GB; env ACCESSION_DECODE_BUDGET_MP)."), QStringLiteral("N")});

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 
 #ifdef Q_OS_UNIX
 #include <cerrno>
@@ -470,6 +471,84 @@ QString Catalog::imageStoreDir() const
     return catalogSideFolder(m_location, QStringLiteral(".images"));
 }
 
+QString Catalog::imageFolderSetting() const
+{
+    return setting(QLatin1String(kImageFolderSettingKey));
+}
+
+void Catalog::setImageFolderSetting(const QString &folder)
+{
+    if (folder.isEmpty()) {
+        run(QStringLiteral("DELETE FROM settings WHERE key = :key"), {{QStringLiteral("key"), QLatin1String(kImageFolderSettingKey)}});
+        return;
+    }
+    const QString absolute = QDir::cleanPath(QFileInfo(folder).absoluteFilePath());
+    const QString problem = imageFolderProblem(absolute);
+    if (!problem.isEmpty())
+        throw CatalogError(problem);
+    setSetting(QLatin1String(kImageFolderSettingKey), absolute);
+}
+
+QString Catalog::imageFolder() const
+{
+    return m_imageFolderOverride.isEmpty() ? imageFolderSetting() : m_imageFolderOverride;
+}
+
+QString Catalog::imageFolderProblem(const QString &folder)
+{
+    const QFileInfo info(folder);
+    if (!info.exists())
+        return QStringLiteral("the image folder %1 does not exist (create it, or mount the share there)").arg(folder);
+    if (!info.isDir())
+        return QStringLiteral("the image folder %1 is not a folder").arg(folder);
+    // Asked by writing, not of the permission bits: a read-only mount or an ACL says no only when written to.
+    QFile probe(folder + QStringLiteral("/.accession-write-test-") + QUuid::createUuid().toString(QUuid::WithoutBraces));
+    if (!probe.open(QIODevice::WriteOnly))
+        return QStringLiteral("cannot write into the image folder %1: %2").arg(folder, probe.errorString());
+    probe.close();
+    probe.remove();
+    return QString();
+}
+
+QString Catalog::blobReference(const QString &hashHex, const QString &suffix)
+{
+    return QLatin1String(kBlobPrefix) + hashHex + (suffix.isEmpty() ? QString() : QLatin1Char('.') + suffix);
+}
+
+QString Catalog::blobPath(const QString &folder, const QString &blobName)
+{
+    return folder + QLatin1Char('/') + blobName.left(2) + QLatin1Char('/') + blobName;
+}
+
+QString Catalog::resolveItemPath(const QString &storedPath) const
+{
+    if (!storedPath.startsWith(QLatin1String(kBlobPrefix)))
+        return storedPath;
+    const QString folder = imageFolder();
+    if (folder.isEmpty())
+        return storedPath; // opening it fails, and itemPathProblem() says why
+    return blobPath(folder, storedPath.mid(int(std::strlen(kBlobPrefix))));
+}
+
+QString Catalog::itemPathProblem(const QString &storedPath) const
+{
+    const QString folder = imageFolder();
+    QString blobName;
+    if (storedPath.startsWith(QLatin1String(kBlobPrefix)))
+        blobName = storedPath.mid(int(std::strlen(kBlobPrefix)));
+    else if (!folder.isEmpty() && storedPath.startsWith(folder + QLatin1Char('/')))
+        blobName = QFileInfo(storedPath).fileName(); // a path resolveItemPath() gave
+    else
+        return QString();
+    if (folder.isEmpty())
+        return QStringLiteral("blob %1 is in the catalog's shared image folder, which is not set on this machine"
+                              " (set it with accession-cli storage --image-folder, or %2)")
+            .arg(blobName, QLatin1String(kImageFolderEnvironment));
+    if (!QFileInfo::exists(blobPath(folder, blobName)))
+        return QStringLiteral("blob %1 is missing from the image folder %2").arg(blobName, folder);
+    return QString();
+}
+
 QString Catalog::setting(const QString &key, const QString &fallback) const
 {
     QSqlQuery query = run(QStringLiteral("SELECT value FROM settings WHERE key = :key"), {{QStringLiteral("key"), key}});
@@ -794,8 +873,11 @@ std::optional<qint64> Catalog::itemIdByHash(const QString &contentHash) const
 std::optional<ItemRecord> Catalog::item(qint64 id) const
 {
     QSqlQuery query = run(QLatin1String(kItemColumns) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), id}});
-    if (query.next())
-        return itemFromQuery(query);
+    if (query.next()) {
+        ItemRecord record = itemFromQuery(query);
+        record.path = resolveItemPath(record.path);
+        return record;
+    }
     return std::nullopt;
 }
 
@@ -804,8 +886,10 @@ QVector<ItemRecord> Catalog::items(qint64 offset, qint64 limit) const
     QSqlQuery query = run(QLatin1String(kItemColumns) + QStringLiteral("ORDER BY i.id LIMIT :limit OFFSET :offset"),
                           {{QStringLiteral("limit"), limit}, {QStringLiteral("offset"), offset}});
     QVector<ItemRecord> result;
-    while (query.next())
+    while (query.next()) {
         result.push_back(itemFromQuery(query));
+        result.back().path = resolveItemPath(result.back().path);
+    }
     return result;
 }
 
@@ -938,7 +1022,7 @@ QVector<ItemRow> Catalog::labelledItems(bool imported, bool curator) const
     while (query.next()) {
         ItemRow item;
         item.id = query.value(0).toLongLong();
-        item.path = query.value(1).toString();
+        item.path = resolveItemPath(query.value(1).toString());
         item.contentHash = query.value(2).toString();
         item.departmentId = query.value(3).toLongLong();
         item.department = query.value(4).toString();
@@ -1171,7 +1255,7 @@ QVector<QPair<qint64, QString>> Catalog::itemsWithoutPerceptualHash() const
                                          " WHERE h.item_id IS NULL ORDER BY i.id"));
     QVector<QPair<qint64, QString>> result;
     while (query.next())
-        result.push_back({query.value(0).toLongLong(), query.value(1).toString()});
+        result.push_back({query.value(0).toLongLong(), resolveItemPath(query.value(1).toString())});
     return result;
 }
 
@@ -1242,7 +1326,7 @@ QVector<NearDuplicateGroup> Catalog::loadNearDuplicateGroups(qint64 onlyGroupId)
         NearDuplicateGroup &group = byId[members.value(0).toLongLong()];
         group.id = members.value(0).toLongLong();
         group.items.push_back(members.value(1).toLongLong());
-        group.paths.push_back(members.value(2).toString());
+        group.paths.push_back(resolveItemPath(members.value(2).toString()));
     }
     QSqlQuery pairs = run(QStringLiteral("SELECT group_id, item_a, item_b, cosine, hash_distance FROM near_duplicate_pairs"
                                          " WHERE :all = 1 OR group_id = :only ORDER BY group_id, item_a, item_b"), only);

@@ -72,6 +72,35 @@ public:
     // of this machine's application data named after the database (the copies are not shared).
     QString imageStoreDir() const;
 
+    // The shared image folder: where import --copy writes content-addressed blobs (FOLDER/ab/<sha256>.<ext>) that
+    // every machine reads through its own mount. The catalog's setting kImageFolderSettingKey names it as the
+    // curators' machines see it; a machine that mounts the share elsewhere overrides it with the environment
+    // variable ACCESSION_IMAGE_FOLDER (read when the catalog opens) or setImageFolderOverride().
+    static constexpr const char *kImageFolderSettingKey = "image_folder";
+    static constexpr const char *kImageFolderEnvironment = "ACCESSION_IMAGE_FOLDER";
+    // The prefix of an item path that names a blob of the shared image folder rather than a file.
+    static constexpr const char *kBlobPrefix = "blob:";
+    QString imageFolderSetting() const;
+    // Stores the folder (made absolute; empty clears it). Throws CatalogError when the folder is missing or not
+    // writable, naming it.
+    void setImageFolderSetting(const QString &folder);
+    void setImageFolderOverride(const QString &folder) { m_imageFolderOverride = folder; }
+    QString imageFolderOverride() const { return m_imageFolderOverride; }
+    // The folder this machine reads and writes blobs in: the override, else the setting; empty when neither.
+    QString imageFolder() const;
+    // Why blobs cannot be written into the image folder (missing, not a folder, not writable); empty if they can.
+    static QString imageFolderProblem(const QString &folder);
+    // "blob:<sha256>.<ext>", what an item copied into the shared image folder records as its path.
+    static QString blobReference(const QString &hashHex, const QString &suffix);
+    // Where the blob lies under a folder: FOLDER/ab/<sha256>.<ext>.
+    static QString blobPath(const QString &folder, const QString &blobName);
+    // The one place an item's stored path becomes a file this machine can open: a blob reference resolves against
+    // imageFolder(); any other path is returned as it is. Every item row the catalog returns is resolved.
+    QString resolveItemPath(const QString &storedPath) const;
+    // Why the item's image cannot be read on this machine when its path is a blob, stored or resolved (no image
+    // folder set, or the blob missing from it), naming the blob and the folder; empty otherwise.
+    QString itemPathProblem(const QString &storedPath) const;
+
     // The busy timeout every connection gets: kDefaultBusyTimeoutSeconds or ACCESSION_CATALOG_BUSY_TIMEOUT.
     static int busyTimeoutSeconds();
 
@@ -221,6 +250,7 @@ private:
     QString m_path;
     QString m_connectionName;
     int m_maxDepartmentNameLength = kMaxDepartmentNameLength;
+    QString m_imageFolderOverride = qEnvironmentVariable(kImageFolderEnvironment);
     QSqlDatabase m_database;
     QString m_clientName = defaultClientName();
 };

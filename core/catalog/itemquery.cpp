@@ -41,11 +41,11 @@ QString selectClause(SqlDialect dialect)
 
 // At group level an item's prediction files under its department's group (its predicted department is the most
 // probable one inside the group the probabilities sum highest for).
-ItemRow rowFromQuery(const QSqlQuery &query, bool groupLevel)
+ItemRow rowFromQuery(const Catalog &catalog, const QSqlQuery &query, bool groupLevel)
 {
     ItemRow row;
     row.id = query.value(0).toLongLong();
-    row.path = query.value(1).toString();
+    row.path = catalog.resolveItemPath(query.value(1).toString());
     row.externalId = query.value(2).toString();
     row.width = query.value(3).toInt();
     row.height = query.value(4).toInt();
@@ -152,7 +152,7 @@ std::optional<ItemRow> ItemQuery::row(Catalog &catalog, qint64 itemId)
     QSqlQuery query = catalog.run(selectClause(catalog.dialect()) + QStringLiteral("WHERE i.id = :id"), {{QStringLiteral("id"), itemId}});
     if (!query.next())
         return std::nullopt;
-    return rowFromQuery(query, classificationLevel(catalog) == ClassificationLevel::Group);
+    return rowFromQuery(catalog, query, classificationLevel(catalog) == ClassificationLevel::Group);
 }
 
 void ItemQuery::forEach(const std::function<void(const ItemRow &)> &visit) const
@@ -163,7 +163,7 @@ void ItemQuery::forEach(const std::function<void(const ItemRow &)> &visit) const
                                         + QStringLiteral(" ORDER BY ") + orderClause(m_order),
                                     bindings());
     while (query.next())
-        visit(rowFromQuery(query, groupLevel));
+        visit(rowFromQuery(m_catalog, query, groupLevel));
 }
 
 QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
@@ -203,7 +203,7 @@ QVector<ItemRow> ItemQuery::page(const ItemRow *after, int limit) const
                                     values);
     QVector<ItemRow> rows;
     while (query.next())
-        rows.push_back(rowFromQuery(query, groupLevel));
+        rows.push_back(rowFromQuery(m_catalog, query, groupLevel));
     return rows;
 }
 

@@ -212,7 +212,7 @@ QVector<ItemRow> ReviewStore::itemsWithoutPrediction(qint64 modelId, qint64 afte
     while (query.next()) {
         ItemRow item;
         item.id = query.value(0).toLongLong();
-        item.path = query.value(1).toString();
+        item.path = m_catalog.resolveItemPath(query.value(1).toString());
         item.contentHash = query.value(2).toString();
         items.push_back(item);
     }
@@ -300,7 +300,7 @@ QVector<ItemRow> ReviewStore::queue(qint64 modelId, double threshold, int limit,
         entry.status = ItemStatus::NeedsReview;
         entry.predictionId = query.value(0).toLongLong();
         entry.id = query.value(1).toLongLong();
-        entry.path = query.value(2).toString();
+        entry.path = m_catalog.resolveItemPath(query.value(2).toString());
         entry.externalId = query.value(3).toString();
         entry.modelId = modelId;
         entry.confidence = query.value(5).toDouble();

@@ -196,7 +196,9 @@ FolderExportSummary exportDepartmentFolders(Catalog &catalog, const QString &dir
         QDir().mkpath(dir + QLatin1Char('/') + folder);
         if (!QFileInfo::exists(row.path)) {
             QFile::remove(target); // not left from an earlier export as if it were this one's
-            summary.failures.push_back({row.path, QStringLiteral("the image is missing (moved or deleted)")});
+            const QString blobProblem = catalog.itemPathProblem(row.path);
+            summary.failures.push_back({row.path, blobProblem.isEmpty() ? QStringLiteral("the image is missing (moved or deleted)")
+                                                                        : blobProblem});
             reportDone();
             return;
         }

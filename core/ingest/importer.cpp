@@ -90,7 +90,7 @@ QString copyIntoStore(const QString &storeDir, const QString &hashHex, const QSt
     if (QFileInfo::exists(target))
         return target;
     if (!QDir().mkpath(dir)) {
-        *error = QStringLiteral("cannot create the catalog's image folder %1").arg(dir);
+        *error = QStringLiteral("cannot create the image folder %1").arg(dir);
         return QString();
     }
     QSaveFile file(target);
@@ -101,8 +101,37 @@ QString copyIntoStore(const QString &storeDir, const QString &hashHex, const QSt
     return target;
 }
 
+// Where copies go: the shared image folder as blobs (the item records blob:<name>, which every machine resolves
+// against its own mount), or the folder beside the catalog (the item records the absolute path).
+struct CopyTarget
+{
+    QString folder;
+    bool blobs = false;
+};
+
+// Writes the file's bytes to the blob's place (temporary name, then renamed); false with *error naming both.
+bool restoreBlob(const QString &blobPath, const QString &sourcePath, QString *error)
+{
+    QFile source(sourcePath);
+    if (!source.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1 to restore blob %2: %3").arg(sourcePath, blobPath, source.errorString());
+        return false;
+    }
+    if (!QDir().mkpath(QFileInfo(blobPath).absolutePath())) {
+        *error = QStringLiteral("cannot create the image folder %1").arg(QFileInfo(blobPath).absolutePath());
+        return false;
+    }
+    QSaveFile blob(blobPath);
+    const QByteArray bytes = source.readAll();
+    if (!blob.open(QIODevice::WriteOnly) || blob.write(bytes) != bytes.size() || !blob.commit()) {
+        *error = QStringLiteral("cannot restore blob %1: %2").arg(blobPath, blob.errorString());
+        return false;
+    }
+    return true;
+}
+
 FileOutcome processFile(const ImportTask &task, const ImportRequest &request, const KnownHashes &known,
-                        const QString &storeDir)
+                        const CopyTarget &store)
 {
     FileOutcome outcome;
     QFile file;
@@ -157,9 +186,11 @@ FileOutcome processFile(const ImportTask &task, const ImportRequest &request, co
         return outcome;
     }
     if (request.copyIntoCatalog) {
-        outcome.storedPath = copyIntoStore(storeDir, QString::fromLatin1(outcome.hash.toHex()), task.path, bytes,
-                                           &outcome.error);
+        const QString hashHex = QString::fromLatin1(outcome.hash.toHex());
+        outcome.storedPath = copyIntoStore(store.folder, hashHex, task.path, bytes, &outcome.error);
         outcome.copied = outcome.error.isEmpty();
+        if (outcome.copied && store.blobs)
+            outcome.storedPath = Catalog::blobReference(hashHex, QFileInfo(task.path).suffix().toLower());
     }
     return outcome;
 }
@@ -205,6 +236,14 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
     catalog.setMaxDepartmentNameLength(request.maxDepartmentNameLength);
     // Runs left 'running' by a process that died say so before this one starts.
     catalog.markInterruptedImportRuns();
+    // A shared image folder this machine cannot write into fails the import before anything is read.
+    CopyTarget store{catalog.imageStoreDir(), false};
+    if (request.copyIntoCatalog && !catalog.imageFolder().isEmpty()) {
+        store = {catalog.imageFolder(), true};
+        const QString problem = Catalog::imageFolderProblem(store.folder);
+        if (!problem.isEmpty())
+            throw CatalogError(QStringLiteral("cannot copy images into catalog %1: %2").arg(catalog.path(), problem));
+    }
     ImportPlan plan = makePlan(request);
 
     // Labels that cannot become a department (the list is fixed, or the name is too long or holds control
@@ -252,7 +291,6 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
     publish();
 
     KnownHashes known(catalog.allContentHashes());
-    const QString storeDir = catalog.imageStoreDir();
     QThreadPool pool;
     pool.setMaxThreadCount(request.threads > 0 ? request.threads : QThread::idealThreadCount());
 
@@ -260,8 +298,8 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
     const qint64 total = tasks.size();
     const auto startBatch = [&](qint64 begin) {
         const QVector<ImportTask> batch = tasks.mid(begin, kImportBatchSize);
-        return QtConcurrent::mapped(&pool, batch, [&request, &known, storeDir](const ImportTask &task) {
-            return processFile(task, request, known, storeDir);
+        return QtConcurrent::mapped(&pool, batch, [&request, &known, store](const ImportTask &task) {
+            return processFile(task, request, known, store);
         });
     };
 
@@ -298,8 +336,20 @@ void importIntoCatalog(const QString &catalogPath, const ImportRequest &request,
                 ids.push_back(*existing);
                 const auto record = catalog.item(*existing);
                 if (record && record->path != task.path && !QFileInfo::exists(record->path)) {
-                    catalog.updateItemPath(*existing, task.path);
-                    ++relocated;
+                    // A blob of the shared folder missing here is written again from this file (same bytes): the
+                    // item keeps its blob reference, which other machines read, instead of a path of this machine.
+                    if (store.blobs && record->storedCopy && record->path.startsWith(store.folder + QLatin1Char('/'))) {
+                        QString error;
+                        if (restoreBlob(record->path, task.path, &error)) {
+                            ++relocated;
+                        } else {
+                            failures.push_back({task.path, error});
+                            catalog.recordImportFailure(summary.runId, task.path, error);
+                        }
+                    } else {
+                        catalog.updateItemPath(*existing, task.path);
+                        ++relocated;
+                    }
                 }
                 if (record && record->labelId == 0 && !task.label.isEmpty()) {
                     if (const auto department = catalog.ensureDepartment(task.label))
