@@ -130,17 +130,7 @@ void TestGroupLevelModel::departmentModelMeasuredAtGroupLevel()
 
 void TestGroupLevelModel::groupModelTrainsOnGroups()
 {
-    TrainingOptions options;
-    options.catalogPath = m_catalog;
-    options.architecture = Architecture::Baseline;
-    options.imageSize = 32;
-    options.epochs = 4;
-    options.batchSize = 16;
-    options.threads = 2;
-    options.patience = 0;
-    options.outPath = m_groupModel;
-    options.groupLevel = true;
-    QVERIFY(TrainingJob(options).exec());
+    QVERIFY(trainSmallBaseline(m_catalog, m_groupModel, 4, 16, [](TrainingOptions &options) { options.groupLevel = true; }));
     const ModelCard card = ModelCard::readBeside(m_groupModel);
     QCOMPARE(card.level, QStringLiteral("group"));
     QCOMPARE(card.classes, m_groupClasses);
