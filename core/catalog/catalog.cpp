@@ -629,27 +629,48 @@ qint64 Catalog::addDepartment(const QString &name)
     const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
     if (!problem.isEmpty())
         throw CatalogError(problem);
-    // No transaction of its own: a name another process adds in between fails the insert (names are unique).
-    if (departmentIdByName(trimmed))
+    const auto id = departmentIdByName(trimmed) ? std::nullopt : insertDepartmentUnlessNamed(trimmed);
+    if (!id)
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
-    return insert(QStringLiteral("INSERT INTO departments (name, position, created_at)"
-                                 " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM departments), :now)"),
-                  {{QStringLiteral("name"), trimmed}, {QStringLiteral("now"), nowText()}});
+    return *id;
+}
+
+std::optional<qint64> Catalog::insertDepartmentUnlessNamed(const QString &trimmedName)
+{
+    return insertUnlessNameTaken(QStringLiteral("INSERT INTO departments (name, position, created_at) VALUES (:name,"
+                                                " (SELECT COALESCE(MAX(position) + 1, 0) FROM departments), :now)"),
+                                 {{QStringLiteral("name"), trimmedName}, {QStringLiteral("now"), nowText()}});
+}
+
+std::optional<qint64> Catalog::insertUnlessNameTaken(const QString &insertSql, const QVariantMap &bindings) const
+{
+    // Another client may add the same name between a caller's look and this insert. ON CONFLICT then waits for that
+    // client's transaction and inserts nothing, where a plain insert would fail on the unique name (PostgreSQL runs
+    // clients side by side; SQLite's write lock already orders them).
+    QSqlQuery query = run(insertSql + QStringLiteral(" ON CONFLICT(name) DO NOTHING RETURNING id"), bindings);
+    std::optional<qint64> id;
+    if (query.next())
+        id = query.value(0).toLongLong();
+    query.finish(); // SQLite ends the statement, and in autocommit its transaction, only here
+    return id;
 }
 
 std::optional<qint64> Catalog::ensureDepartment(const QString &name)
 {
     if (auto existing = departmentIdByName(name))
         return existing;
-    // Look again under the write lock: another process may have created it meanwhile.
-    TransactionGuard transaction(m_database);
-    if (auto existing = departmentIdByName(name))
-        return existing;
     if (departmentsFixed())
         return std::nullopt;
-    const qint64 id = addDepartment(name);
-    transaction.commit();
-    return id;
+    const QString trimmed = name.trimmed();
+    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    if (!problem.isEmpty())
+        throw CatalogError(problem);
+    if (const auto added = insertDepartmentUnlessNamed(trimmed))
+        return added;
+    // Another client added it since the first look; its transaction has committed by now.
+    if (auto existing = departmentIdByName(trimmed))
+        return existing;
+    throw CatalogError(QStringLiteral("department '%1' was added and removed again by another client").arg(trimmed));
 }
 
 void Catalog::renameDepartment(qint64 id, const QString &newName)
@@ -709,14 +730,23 @@ qint64 Catalog::addDepartmentGroup(const QString &name)
     const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
     if (!problem.isEmpty())
         throw CatalogError(QString(problem).replace(QStringLiteral("department"), QStringLiteral("department group")));
-    QSqlQuery existing = run(QStringLiteral("SELECT id FROM department_groups WHERE name = :name"),
-                             {{QStringLiteral("name"), trimmed}});
-    if (existing.next())
-        return existing.value(0).toLongLong();
-    existing.finish();
-    return insert(QStringLiteral("INSERT INTO department_groups (name, position)"
-                                 " VALUES (:name, (SELECT COALESCE(MAX(position) + 1, 0) FROM department_groups))"),
-                  {{QStringLiteral("name"), trimmed}});
+    const auto existingGroup = [&]() -> std::optional<qint64> {
+        QSqlQuery existing = run(QStringLiteral("SELECT id FROM department_groups WHERE name = :name"),
+                                 {{QStringLiteral("name"), trimmed}});
+        if (existing.next())
+            return existing.value(0).toLongLong();
+        return std::nullopt;
+    };
+    if (const auto id = existingGroup())
+        return *id;
+    if (const auto id = insertUnlessNameTaken(QStringLiteral("INSERT INTO department_groups (name, position) VALUES"
+                                                             " (:name, (SELECT COALESCE(MAX(position) + 1, 0)"
+                                                             " FROM department_groups))"),
+                                              {{QStringLiteral("name"), trimmed}}))
+        return *id;
+    if (const auto id = existingGroup()) // another client added it since the first look
+        return *id;
+    throw CatalogError(QStringLiteral("department group '%1' was added and removed again by another client").arg(trimmed));
 }
 
 void Catalog::setDepartmentGroup(qint64 departmentId, qint64 groupId)

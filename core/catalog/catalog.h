@@ -242,6 +242,10 @@ private:
     int migrateSchema(const MigrationProgress &progress, int indexSteps);
     bool buildIndexes(const QVector<IndexBuild> &indexes, int stepsBefore, int stepsTotal, const MigrationProgress &progress,
                       const std::function<bool()> &cancelled);
+    // insertSql (an INSERT of a row with a unique name) with RETURNING id, unless a row of that name exists by the
+    // time it runs: then nothing, and nullopt.
+    std::optional<qint64> insertUnlessNameTaken(const QString &insertSql, const QVariantMap &bindings) const;
+    std::optional<qint64> insertDepartmentUnlessNamed(const QString &trimmedName); // at the end of the list
     // Runs a set-up statement, retrying while another process holds the lock, up to the busy timeout.
     bool execWaiting(QSqlQuery &query, const QString &sql) const;
     [[noreturn]] void fail(const QString &what, const QString &reason) const;

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void refusesOverlongOrControlCharacterDepartmentNames();
     void marksRunsOfDeadProcessesInterrupted();
     void twoClientsOpeningAFreshCatalogAtOnceMigrateItOnce();
+    void aDepartmentAnotherClientIsAddingIsSharedNotDuplicated();
     void mergesDepartmentsAndUndoesTheMerge();
     void keepsHashesGroupsSplitsAndCollectionRecords();
     void parsesCatalogLocations();
@@ -562,6 +563,53 @@ void TestCatalog::twoClientsOpeningAFreshCatalogAtOnceMigrateItOnce()
     const qint64 item = after.insertItem(makeItem(hashFor(1)));
     after.addLabel(item, department, LabelSource::Imported);
     QCOMPARE(after.stats().labelled, 1);
+}
+
+// Client A adds a department and a group inside a transaction it has not committed; client B, which cannot see
+// them yet, asks for the same names and waits on A's lock (SQLite's write lock, PostgreSQL's unique index). When A
+// commits, B gets A's rows: a second client never fails on the unique name nor makes a duplicate.
+void TestCatalog::aDepartmentAnotherClientIsAddingIsSharedNotDuplicated()
+{
+    QTemporaryDir dir;
+    const QString location = newLocation(dir);
+    Catalog clientA(location, Catalog::OpenMode::CreateIfMissing);
+    clientA.addDepartment(QStringLiteral("Prints")); // the list is not empty: positions are computed
+
+    std::optional<qint64> departmentOfB, groupOfB;
+    QString errorOfB, refusalOfB;
+    std::atomic_bool opened{false}, go{false};
+    std::thread clientB([&] { // a connection belongs to the thread that opens it
+        try {
+            Catalog catalog(location);
+            opened = true;
+            while (!go)
+                std::this_thread::yield();
+            departmentOfB = catalog.ensureDepartment(QStringLiteral("Arms and Armor"));
+            groupOfB = catalog.addDepartmentGroup(QStringLiteral("Decorative Arts"));
+            catalog.addDepartment(QStringLiteral("Arms and Armor"));
+        } catch (const CatalogError &error) {
+            (departmentOfB && groupOfB ? refusalOfB : errorOfB) = QString::fromUtf8(error.what());
+        }
+        opened = true;
+    });
+    while (!opened)
+        std::this_thread::yield();
+    qint64 departmentOfA = 0, groupOfA = 0;
+    {
+        TransactionGuard transaction(clientA.database());
+        departmentOfA = *clientA.ensureDepartment(QStringLiteral("Arms and Armor"));
+        groupOfA = clientA.addDepartmentGroup(QStringLiteral("Decorative Arts"));
+        go = true;
+        QTest::qSleep(300); // B has looked, found nothing, and waits on A
+        transaction.commit();
+    }
+    clientB.join();
+    QVERIFY2(errorOfB.isEmpty(), qPrintable(errorOfB));
+    QCOMPARE(departmentOfB, std::optional<qint64>(departmentOfA));
+    QCOMPARE(groupOfB, std::optional<qint64>(groupOfA));
+    QCOMPARE(refusalOfB, QStringLiteral("department 'Arms and Armor' already exists"));
+    QCOMPARE(clientA.departments().size(), 2);
+    QCOMPARE(clientA.departments().last().position, 1);
 }
 
 void TestCatalog::mergesDepartmentsAndUndoesTheMerge()
