@@ -529,6 +529,44 @@ int main(int argc, char *argv[])
                 [&] { return nextItemShown(before, changesBefore); }, always, [] { return QStringLiteral("until the undone item is current"); });
     }
 
+    // Another curator's decisions, made through a second connection on its own thread (another machine would do
+    // the same through the server): the window hears of them (data_version polling, NOTIFY on PostgreSQL) and reads
+    // again what it shows. One decision on the item under review, then a burst of 200 while the catalog is shown.
+    // Started by the action, joined after it: the GUI thread does not wait for the other client.
+    std::thread other;
+    const auto decideElsewhere = [&](int decisions) {
+        other = std::thread([&path, decisions] {
+            Catalog catalog(path);
+            catalog.setClientName(QStringLiteral("other-curator@bench"));
+            ReviewStore store(catalog);
+            const auto model = ModelRegistry(catalog).activeModel();
+            TransactionGuard transaction(catalog.database());
+            for (const ItemRow &row : store.queue(model->id, model->threshold, decisions))
+                store.accept(row.id);
+            transaction.commit();
+        });
+    };
+    {
+        const qint64 remainingBefore = review->remaining();
+        const qint64 current = review->currentItemId();
+        measure(QStringLiteral("another client decides 1 item (Review)"), [&] { decideElsewhere(1); },
+                [&] { return review->remaining() < remainingBefore; }, always,
+                [&] { return QStringLiteral("until the queue's count drops; the current item %1").arg(review->currentItemId() == current ? QStringLiteral("stays") : QStringLiteral("moved on")); });
+        other.join();
+    }
+    {
+        window.showCatalog();
+        settle(kTrailingMs);
+        const int pagesBefore = firstPages;
+        const int countsBefore = counts;
+        measure(QStringLiteral("another client decides 200 items (Catalog)"), [&] { decideElsewhere(200); },
+                [&] { return firstPages > pagesBefore; }, [&] { return counts > countsBefore; },
+                [] { return QStringLiteral("one burst; the first page read again, then the count"); });
+        other.join();
+        window.showReview();
+        settle(kTrailingMs);
+    }
+
     // The threshold control, dragged through 20 values a frame apart, then the counts.
     measure(QStringLiteral("switch to Model again"), [&] { window.showDashboard(); }, always, always);
     QSlider *threshold = dashboard->thresholdSlider();
