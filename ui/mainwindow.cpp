@@ -9,6 +9,7 @@
 #include "departmentsdialog.h"
 #include "displaytext.h"
 #include "exportdialog.h"
+#include "imagefolderdialog.h"
 #include "importlabelleddialog.h"
 #include "itempanel.h"
 #include "metimportdialog.h"
@@ -264,6 +265,7 @@ void MainWindow::buildMenus()
     edit->addAction(redo);
     edit->addSeparator();
     edit->addAction(tr("&Departments…"), this, &MainWindow::openDepartmentsDialog);
+    edit->addAction(tr("Shared &Image Folder…"), this, &MainWindow::openImageFolderDialog);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Catalog"), QKeySequence(Qt::CTRL | Qt::Key_1), this, &MainWindow::showCatalog);
@@ -735,6 +737,18 @@ void MainWindow::openDepartmentsDialog()
     auto *dialog = new DepartmentsDialog(m_session, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
+}
+
+ImageFolderDialog *MainWindow::openImageFolderDialog()
+{
+    if (!m_session->isOpen()) {
+        statusBar()->showMessage(tr("Open or create a catalog first: the shared image folder is one of its settings."));
+        return nullptr;
+    }
+    auto *dialog = new ImageFolderDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
 }
 
 MetImportDialog *MainWindow::openMetImportDialog()

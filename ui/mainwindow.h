@@ -27,6 +27,7 @@ class CatalogItemModel;
 class CatalogSession;
 class CatalogView;
 class CheckLabelsWidget;
+class ImageFolderDialog;
 class MetImportDialog;
 class DashboardWidget;
 class NearDuplicatesView;
@@ -71,6 +72,8 @@ public:
     void showNearDuplicates();
     void openRetrainDialog();
     void openDepartmentsDialog();
+    // Edit ▸ Shared Image Folder…; returns the dialog (deleted on close), or nullptr without a catalog.
+    ImageFolderDialog *openImageFolderDialog();
     // File ▸ Import from The Met…; returns the dialog (deleted on close), or nullptr without a catalog.
     MetImportDialog *openMetImportDialog();
 

@@ -184,7 +184,7 @@ int runStorage(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Show or set the catalog's shared image folder: import --copy writes content-addressed blobs there "
+        QStringLiteral("Show or set the catalog's shared image folder: import --copy, met-import and iiif-import write content-addressed blobs there "
                        "(FOLDER/ab/<sha256>.<ext>) and items record blob:<sha256>.<ext>, which each machine resolves "
                        "against its own mount. A machine that mounts the share elsewhere sets %1.")
             .arg(QLatin1String(Catalog::kImageFolderEnvironment)));

@@ -92,7 +92,8 @@ int report(const CollectionImportSummary &summary, bool json, const QString &gro
 int runMetImport(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Build or grow a catalog from The Met's Collection API (resumable)."));
+    parser.setApplicationDescription(QStringLiteral("Build or grow a catalog from The Met's Collection API (resumable). With a shared image folder "
+                                                    "(see storage) the images are stored in it as content-addressed blobs."));
     parser.addOption(catalogOption());
     parser.addOption({QStringLiteral("departments"), QStringLiteral("Departments by name or id, comma-separated (default: all)."), QStringLiteral("LIST")});
     parser.addOption({QStringLiteral("per-department"), QStringLiteral("Objects with images per department, sampled evenly (default: all)."), QStringLiteral("N")});
@@ -142,7 +143,8 @@ int runMetImport(const QStringList &arguments)
 int runIiifImport(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Import the canvases of a IIIF manifest or collection (Presentation 2.1 or 3.0)."));
+    parser.setApplicationDescription(QStringLiteral("Import the canvases of a IIIF manifest or collection (Presentation 2.1 or 3.0). With a shared "
+                                                    "image folder (see storage) the images are stored in it as content-addressed blobs."));
     parser.addOption(catalogOption());
     parser.addOption({QStringLiteral("label-field"), QStringLiteral("Metadata field whose value becomes the item's department."), QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("max-size"), QStringLiteral("Longest side asked of the Image API (default 1024)."), QStringLiteral("PX")});

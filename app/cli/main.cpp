@@ -27,7 +27,7 @@ const std::vector<Command> &commands()
         {"import", "import photographs from a CSV, department folders, or unlabelled paths", runImport},
         {"stats", "count items, labels and departments", runStats},
         {"departments", "list or edit the department list", runDepartments},
-        {"storage", "show or set the shared image folder that import --copy writes blobs into", runStorage},
+        {"storage", "show or set the shared image folder that import --copy and downloads write blobs into", runStorage},
         {"train", "train a model on the catalog's labelled items", runTrain},
         {"evaluate", "measure a model on labelled images", runEvaluate},
         {"set-tta", "set the test-time views (flip, scales) a model averages", runSetTta},

@@ -47,13 +47,31 @@ QJsonDocument parseJson(const QByteArray &body, QString *error)
 }
 
 // Downloads the images into the catalog's image folder, imports them like any other files, and records
-// what each object came to.
+// what each object came to. When the catalog has a shared image folder, the download is only a staging file: the
+// importer stores it there as a blob (its import --copy, the one place blobs are written), the item records
+// blob:<sha256>.<ext> for every machine to read, and the staging file is removed.
 BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, const QString &source, HttpFetcher &fetcher, qint64 maxImageBytes,
                                const QString &folder, const QVector<RemoteImage> &images, CollectionImportSummary &summary)
 {
     BatchOutcome outcome;
     if (images.isEmpty())
         return outcome;
+    const QString sharedFolder = catalog.imageFolder();
+    const bool storeAsBlobs = !sharedFolder.isEmpty();
+    if (storeAsBlobs) {
+        // Asked before fetching: a share this machine cannot write into (unmounted, read-only) would waste every
+        // download of the batch. Each object is recorded as failed, to be tried again next run, and the import goes on.
+        if (const QString problem = Catalog::imageFolderProblem(sharedFolder); !problem.isEmpty()) {
+            TransactionGuard transaction(catalog.database());
+            for (const RemoteImage &image : images) {
+                const QString reason = QStringLiteral("image %1: not downloaded, since it cannot be stored: %2").arg(image.url, problem);
+                catalog.recordCollectionObject(source, image.objectId, image.group, QStringLiteral("failed"), reason);
+                summary.failures.push_back({image.url, reason});
+            }
+            transaction.commit();
+            return outcome;
+        }
+    }
     QStringList urls;
     for (const RemoteImage &image : images)
         urls << image.url;
@@ -85,6 +103,7 @@ BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, con
         request.source = ImportRequest::Source::Tasks;
         request.tasks = tasks;
         request.description = source;
+        request.copyIntoCatalog = storeAsBlobs;
         WorkControl cancelOnly; // the collection's progress counts objects, not the files of each batch
         cancelOnly.isCancelled = control.isCancelled;
         try {
@@ -99,6 +118,7 @@ BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, con
 
     TransactionGuard transaction(catalog.database());
     int nextItem = 0;
+    QStringList stored; // staging files whose image now lies in the shared folder
     for (int t = 0; t < tasks.size(); ++t) {
         const RemoteImage &image = images[imageOfTask[t]];
         if (importFailure.contains(tasks[t].path)) {
@@ -109,8 +129,14 @@ BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, con
         }
         if (nextItem >= imported.itemIds.size())
             break; // the import was cancelled before this one; it is retried next time
-        catalog.recordCollectionObject(source, image.objectId, image.group, QStringLiteral("imported"), QString(),
-                                       imported.itemIds[nextItem++]);
+        const qint64 itemId = imported.itemIds[nextItem++];
+        catalog.recordCollectionObject(source, image.objectId, image.group, QStringLiteral("imported"), QString(), itemId);
+        // A duplicate whose file had gone missing may have been pointed at the staging file: that one stays.
+        if (storeAsBlobs) {
+            const auto item = catalog.item(itemId);
+            if (item && item->path != tasks[t].path)
+                stored << tasks[t].path;
+        }
         summary.importedPerGroup[image.group] += 1;
         ++outcome.imported;
     }
@@ -119,6 +145,8 @@ BatchOutcome downloadAndImport(const WorkControl &control, Catalog &catalog, con
         summary.failures.push_back({images[index].url, reason});
     }
     transaction.commit();
+    for (const QString &path : stored)
+        QFile::remove(path);
     summary.imported += imported.imported;
     summary.duplicates += imported.duplicates;
     return outcome;

@@ -90,7 +90,7 @@ QString copyIntoStore(const QString &storeDir, const QString &hashHex, const QSt
     if (QFileInfo::exists(target))
         return target;
     if (!QDir().mkpath(dir)) {
-        *error = QStringLiteral("cannot create the image folder %1").arg(dir);
+        *error = QStringLiteral("cannot create the folder %1 to store %2").arg(dir, target);
         return QString();
     }
     QSaveFile file(target);

@@ -5,11 +5,15 @@
 #include "testcatalogs.h"
 #include "testimages.h"
 
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -119,6 +123,44 @@ HttpPolicy tightPolicy()
     return policy;
 }
 
+// What the items table holds, before the catalog resolves it for this machine.
+QString storedPath(Catalog &catalog, qint64 itemId)
+{
+    QSqlQuery query = catalog.run(QStringLiteral("SELECT path FROM items WHERE id = :id"), {{QStringLiteral("id"), itemId}});
+    return query.next() ? query.value(0).toString() : QString();
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+QString sha256Hex(const QByteArray &bytes)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+}
+
+// Files under folder, relative to it, sorted.
+QStringList filesUnder(const QString &folder)
+{
+    QStringList files;
+    QDirIterator it(folder, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files << QDir(folder).relativeFilePath(it.next());
+    files.sort();
+    return files;
+}
+
+// A catalog whose shared image folder is share.
+QString catalogWithSharedFolder(const QString &catalogPath, const QString &share)
+{
+    QDir().mkpath(share);
+    Catalog catalog(catalogPath, Catalog::OpenMode::CreateIfMissing);
+    catalog.setImageFolderSetting(share);
+    return catalog.imageFolderSetting();
+}
+
 } // namespace
 
 class TestCollectionImport : public QObject
@@ -139,8 +181,11 @@ private Q_SLOTS:
     void boundsIiifDocumentsAndImages();
     void iiifReferencesMustBeWebAddresses();
     void parsesMetAndIiifDocumentsWithoutFetching();
+    void downloadsAreStoredAsBlobsOfTheSharedFolder();
+    void aSharedFolderThatCannotBeWrittenFailsEachDownload();
 
 private:
+    QByteArray servedImage(const QString &name) const { return readAll(m_dir.filePath(QStringLiteral("server/images/") + name)); }
     QTemporaryDir m_dir;
     std::unique_ptr<FakeServer> m_server;
 };
@@ -652,6 +697,151 @@ void TestCollectionImport::parsesMetAndIiifDocumentsWithoutFetching()
 
     parseIiifDocument(QByteArray("[1, 2]"), QString(), 512, &error);
     QCOMPARE(error, QStringLiteral("not a JSON object"));
+}
+
+void TestCollectionImport::downloadsAreStoredAsBlobsOfTheSharedFolder()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 2));
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("blobs.db"));
+    const QString share = catalogWithSharedFolder(catalogPath, dir.filePath(QStringLiteral("share")));
+    QVERIFY(!share.isEmpty());
+    const CollectionImportSummary summary = runMet(catalogPath, *m_server);
+    QCOMPARE(summary.imported, 6);
+    QVERIFY2(summary.failures.isEmpty(), qPrintable(describe(summary.failures)));
+
+    // The IIIF import goes the same way.
+    m_server->writeImage(QStringLiteral("leaf-1.jpg"), renderSyntheticImage(2, 72, 11, QStringLiteral("jpg")));
+    m_server->writeManifest(QStringLiteral("blobs.json"), R"({
+      "@context": "http://iiif.io/api/presentation/3/context.json", "id": "{BASE}/iiif/blobs.json", "type": "Manifest",
+      "label": {"en": ["Leaves"]}, "items": [{"id": "{BASE}/iiif/blobs/canvas/1", "type": "Canvas",
+        "items": [{"type": "AnnotationPage", "items": [{"type": "Annotation", "motivation": "painting",
+          "body": {"id": "{BASE}/images/leaf-1.jpg", "type": "Image", "format": "image/jpeg"}}]}]}]})");
+    IiifImportRequest iiif;
+    iiif.catalogPath = catalogPath;
+    iiif.source = m_server->base() + QStringLiteral("/iiif/blobs.json");
+    iiif.policy = quickPolicy();
+    IiifImportJob iiifJob(iiif);
+    QVERIFY(iiifJob.exec());
+    QCOMPARE(iiifJob.summary().imported, 1);
+
+    Catalog catalog(catalogPath);
+    QHash<qint64, QByteArray> served; // item -> the bytes the server sent for it
+    QStringList expectedBlobs;
+    for (const ItemRecord &item : catalog.items(0, 100)) {
+        const QString name = item.externalId.contains(QStringLiteral("/canvas/")) ? QStringLiteral("leaf-1.jpg")
+                                                                                 : item.externalId + QStringLiteral(".jpg");
+        served.insert(item.id, servedImage(name));
+        QVERIFY(!served.value(item.id).isEmpty());
+        const QString blobName = sha256Hex(served.value(item.id)) + QStringLiteral(".jpg");
+        QCOMPARE(item.contentHash, sha256Hex(served.value(item.id)));
+        QCOMPARE(storedPath(catalog, item.id), QStringLiteral("blob:") + blobName);
+        QVERIFY(item.storedCopy);
+        QCOMPARE(item.path, Catalog::blobPath(share, blobName));
+        QCOMPARE(readAll(item.path), served.value(item.id));
+        expectedBlobs << blobName.left(2) + QLatin1Char('/') + blobName;
+    }
+    QCOMPARE(served.size(), 7);
+    expectedBlobs.sort();
+    QCOMPARE(filesUnder(share), expectedBlobs); // no staging file, temporary file or write probe in the share
+    // The downloads were only staged on this machine: stored in the share, they are not kept twice.
+    QCOMPARE(filesUnder(catalog.imageStoreDir()), QStringList());
+
+    // A second machine mounts the share elsewhere (a copy stands in for its mount; the first path is gone).
+    const QString otherMount = dir.filePath(QStringLiteral("other-machine/share"));
+    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("other-machine"))));
+    QCOMPARE(QProcess::execute(QStringLiteral("cp"), {QStringLiteral("-a"), share, otherMount}), 0);
+    QVERIFY(QDir(share).removeRecursively());
+    Catalog other(catalogPath);
+    other.setImageFolderOverride(otherMount);
+    for (const ItemRecord &item : other.items(0, 100)) {
+        QVERIFY2(item.path.startsWith(otherMount + QLatin1Char('/')), qPrintable(item.path));
+        QCOMPARE(readAll(item.path), served.value(item.id));
+        QVERIFY(other.itemPathProblem(storedPath(other, item.id)).isEmpty());
+    }
+}
+
+void TestCollectionImport::aSharedFolderThatCannotBeWrittenFailsEachDownload()
+{
+    m_server->writeConfig(cleanConfig(*m_server, 3));
+    QTemporaryDir dir;
+    const QString catalogPath = dir.filePath(QStringLiteral("refused.db"));
+    const QString share = catalogWithSharedFolder(catalogPath, dir.filePath(QStringLiteral("share")));
+    QCOMPARE(runMet(catalogPath, *m_server, 1).imported, 3); // objects 100, 200, 300
+    const QStringList storedFirst = filesUnder(share);
+    QCOMPARE(storedFirst.size(), 3);
+
+    // One blob's two-letter folder cannot be made (a file stands there): that download alone fails, naming where it
+    // was to be stored, and the import goes on (its department takes the next object in its place).
+    QString blockedId;
+    QString blockedPrefix;
+    for (const QString &candidate : {QStringLiteral("101"), QStringLiteral("201"), QStringLiteral("301")}) {
+        const QString prefix = sha256Hex(servedImage(candidate + QStringLiteral(".jpg"))).left(2);
+        bool shared = false;
+        for (int d = 1; d <= 3; ++d) {
+            for (int i = 0; i < 3; ++i) {
+                const QString id = QString::number(d * 100 + i);
+                shared = shared || (id != candidate && sha256Hex(servedImage(id + QStringLiteral(".jpg"))).left(2) == prefix);
+            }
+        }
+        if (!shared) {
+            blockedId = candidate;
+            blockedPrefix = prefix;
+            break;
+        }
+    }
+    QVERIFY2(!blockedId.isEmpty(), "every candidate shares its blob folder with another image");
+    const QString inTheWay = share + QLatin1Char('/') + blockedPrefix;
+    {
+        QFile file(inTheWay);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("in the way");
+    }
+    const CollectionImportSummary partly = runMet(catalogPath, *m_server, 2);
+    QCOMPARE(partly.imported, 3);
+    QCOMPARE(partly.failures.size(), 1);
+    const Problem blocked = partly.failures.first();
+    QVERIFY2(blocked.path.endsWith(QStringLiteral("/images/") + blockedId + QStringLiteral(".jpg")), qPrintable(blocked.path));
+    QVERIFY2(blocked.reason.contains(inTheWay) && blocked.reason.contains(QStringLiteral("cannot create")), qPrintable(blocked.reason));
+    QCOMPARE(Catalog(catalogPath).itemCount(), 6);
+    const QStringList storedBefore = filesUnder(share);
+
+    // The whole share refused (here a file where the folder should be, as this machine's override): every download
+    // of the run fails naming the folder and why, and the run goes on to its end; nothing stored before is touched.
+    const QString notAFolder = dir.filePath(QStringLiteral("not-a-folder"));
+    {
+        QFile file(notAFolder);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("not a folder");
+    }
+    qputenv(Catalog::kImageFolderEnvironment, notAFolder.toUtf8());
+    const CollectionImportSummary refused = runMet(catalogPath, *m_server, 3);
+    qunsetenv(Catalog::kImageFolderEnvironment);
+    QCOMPARE(refused.imported, 0);
+    QCOMPARE(refused.failures.size(), 3); // the blocked object, tried again, and the third of the other departments
+    for (const Problem &failure : refused.failures) {
+        QVERIFY2(failure.path.startsWith(m_server->base() + QStringLiteral("/images/")), qPrintable(failure.path));
+        QVERIFY2(failure.reason.contains(failure.path) && failure.reason.contains(notAFolder)
+                     && failure.reason.contains(QStringLiteral("is not a folder")),
+                 qPrintable(failure.reason));
+    }
+    Catalog catalog(catalogPath);
+    QCOMPARE(catalog.itemCount(), 6);
+    QCOMPARE(filesUnder(share), storedBefore);
+    for (const QString &blob : storedFirst)
+        QVERIFY2(storedBefore.contains(blob), qPrintable(blob));
+    for (const ItemRecord &item : catalog.items(0, 100)) {
+        QVERIFY(storedPath(catalog, item.id).startsWith(QLatin1String(Catalog::kBlobPrefix)));
+        QCOMPARE(sha256Hex(readAll(item.path)), item.contentHash);
+    }
+
+    // With the share writable again, the failed objects are fetched and stored on the next run.
+    QVERIFY(QFile::remove(inTheWay));
+    const CollectionImportSummary retried = runMet(catalogPath, *m_server, 3);
+    QVERIFY2(retried.failures.isEmpty(), qPrintable(describe(retried.failures)));
+    QCOMPARE(retried.imported, 3);
+    QCOMPARE(Catalog(catalogPath).itemCount(), 9);
+    QCOMPARE(filesUnder(share).size(), 9);
 }
 
 QTEST_GUILESS_MAIN(TestCollectionImport)
