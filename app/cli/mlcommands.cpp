@@ -99,8 +99,8 @@ int runTrain(const QStringList &arguments)
     parser.addOption({QStringLiteral("cache-memory-mb"), QStringLiteral("Memory for decoded images; the rest go to disk (default 3072)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("target-accuracy"), QStringLiteral("Accuracy the auto-file threshold must keep (default 0.95)."), QStringLiteral("P")});
     parser.addOption({QStringLiteral("out-of-scope-score"),
-                      QStringLiteral("Score whose out-of-scope threshold is fitted on validation: max_softmax (default), energy, or "
-                                     "knn_energy (also keeps training photographs' features in the model file)."),
+                      QStringLiteral("Score whose out-of-scope threshold is fitted on validation: knn_energy (default: also keeps "
+                                     "training photographs' features in the model file), max_softmax, or energy."),
                       QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("resume"), QStringLiteral("Continue from MODEL.safetensors.checkpoint if an earlier run left one.")});
     parser.addOption({QStringLiteral("level"),

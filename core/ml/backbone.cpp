@@ -65,7 +65,7 @@ std::optional<Backbone> loadBackbone(const BackboneSource &source, Catalog &cata
     if (const auto problem = backbone.preprocessing.problem())
         throw WeightsError(QStringLiteral("%1: %2").arg(backbone.path, *problem));
     backbone.net = createNetwork(backbone.architecture, classes, backbone.preprocessing.inputSize);
-    const NamedTensors tensors = toTorchvisionNames(readWeightsFile(backbone.path), backbone.architecture);
+    const NamedTensors tensors = toTorchvisionNames(readNetworkTensors(backbone.path), backbone.architecture);
     assignTensors(*backbone.net, tensors, backbone.path, backbone.net->headName() + ".");
     return backbone;
 }

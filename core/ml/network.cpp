@@ -292,10 +292,7 @@ void Network::loadWeights(const QString &path)
 {
     if (m_impl->inferenceOnly)
         throw WeightsError(QStringLiteral("%1: cannot load into a network prepared for inference").arg(path));
-    ml::NamedTensors file = ml::readWeightsFile(path);
-    if (file.tensors.erase(kFeatureBankTensor) > 0)
-        file.names.erase(std::find(file.names.begin(), file.names.end(), std::string(kFeatureBankTensor)));
-    const ml::NamedTensors tensors = ml::toTorchvisionNames(std::move(file), m_impl->architecture);
+    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readNetworkTensors(path), m_impl->architecture);
     ml::assignTensors(*m_impl->net, tensors, path, std::string());
 }
 
@@ -316,7 +313,7 @@ void Network::loadWeights(const QString &path, const std::string &tensorPrefix, 
 
 void Network::loadBackbone(const QString &path)
 {
-    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(path), m_impl->architecture);
+    const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readNetworkTensors(path), m_impl->architecture);
     ml::assignTensors(*m_impl->net, tensors, path, m_impl->net->headName() + ".");
 }
 

@@ -46,7 +46,7 @@ Architecture checkPretrainedWeights(const QString &path)
 {
     if (!QFileInfo(path).isFile())
         throw WeightsError(QStringLiteral("%1: no such file").arg(path));
-    const ml::NamedTensors file = ml::readWeightsFile(path);
+    const ml::NamedTensors file = ml::readNetworkTensors(path);
     const std::optional<Architecture> architecture = architectureFromNames(file);
     if (!architecture)
         throw WeightsError(QStringLiteral("%1: its tensor names are not those of a MobileNetV2, ResNet-18 or ResNet-50 backbone "

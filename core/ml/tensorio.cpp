@@ -1,5 +1,6 @@
 #include "tensorio_torch.h"
 
+#include "modelcard.h"
 #include "weightserror.h"
 
 #include <QFile>
@@ -9,6 +10,7 @@
 #include <QSaveFile>
 
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -1057,6 +1059,14 @@ NamedTensors readWeightsFile(const QString &path)
     if (isLegacyTorchSave(file.data(), file.size()))
         refuseLegacy(path);
     return readSafetensorsBytes(path, file.data(), file.size());
+}
+
+NamedTensors readNetworkTensors(const QString &path)
+{
+    NamedTensors file = readWeightsFile(path);
+    if (file.tensors.erase(kFeatureBankTensor) > 0)
+        file.names.erase(std::find(file.names.begin(), file.names.end(), std::string(kFeatureBankTensor)));
+    return file;
 }
 
 } // namespace accession::ml

@@ -67,5 +67,8 @@ NamedTensors readPickledStateDict(const QString &path, std::string_view pickle, 
 // Every reader here refuses floating-point tensors holding NaN or infinity, and throws only WeightsError,
 // with a one-line message that starts with the path.
 NamedTensors readWeightsFile(const QString &path);
+// The network's tensors in a weights or model file: readWeightsFile without a model file's feature bank
+// (kFeatureBankTensor, kept for its out-of-scope score), which is no part of the network.
+NamedTensors readNetworkTensors(const QString &path);
 
 } // namespace accession::ml

@@ -142,7 +142,7 @@ struct TrainingRun
         torch::manual_seed(options.seed);
         net = ml::createNetwork(options.architecture, int(split.classes.size()), preprocessing.inputSize);
         if (!options.pretrainedWeights.isEmpty()) {
-            const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readWeightsFile(options.pretrainedWeights), options.architecture);
+            const ml::NamedTensors tensors = ml::toTorchvisionNames(ml::readNetworkTensors(options.pretrainedWeights), options.architecture);
             ml::assignTensors(*net, tensors, options.pretrainedWeights, net->headName() + ".");
         }
         net->to(device);

@@ -70,7 +70,7 @@ struct TrainingOptions
     double targetAccuracy = 0.95;
     // The out-of-scope score whose threshold training fits on validation; knn_energy also keeps a bank of training
     // photographs' features in the model file (a single network only).
-    OutOfScopeScore outOfScopeScore = kDefaultOutOfScopeScore;
+    OutOfScopeScore outOfScopeScore = kDefaultTrainingOutOfScopeScore;
     // Group: each item's label is its department's group (a department in none is a group of its own), and the
     // model's classes are the groups; the card records level "group".
     bool groupLevel = false;

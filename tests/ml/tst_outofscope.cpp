@@ -172,7 +172,8 @@ void TestOutOfScope::initTestCase()
     m_model = m_dir.filePath(QStringLiteral("model.safetensors"));
     writeColourImages(m_dir.filePath(QStringLiteral("labelled")), 16, 7, true);
     importFolders(catalog, m_dir.filePath(QStringLiteral("labelled")));
-    QVERIFY(trainSmallBaseline(catalog, m_model));
+    // The max softmax model the tests compare with (training fits knn_energy unless told otherwise).
+    QVERIFY(trainBaselineScoring(catalog, m_model, OutOfScopeScore::MaxSoftmax));
     // knn_energy ranks photographs against the validation photographs' scores: enough of them (24) that the
     // 95% threshold lies between them. A few wrong labels keep the validation photographs from being all right, so
     // that calibration leaves confidences below 1 and max softmax a threshold to compare with (not 0).
@@ -259,9 +260,10 @@ void TestOutOfScope::thresholdKeepsTheValidationShare()
 
 void TestOutOfScope::trainingRecordsTheThresholdInTheCard()
 {
+    QCOMPARE(TrainingOptions().outOfScopeScore, OutOfScopeScore::KnnEnergy); // what training fits unless told
     const ModelCard card = ModelCard::readBeside(m_model);
     QVERIFY(card.hasOutOfScopeThreshold());
-    QCOMPARE(card.outOfScopeScore, kDefaultOutOfScopeScore);
+    QCOMPARE(card.outOfScopeScore, OutOfScopeScore::MaxSoftmax);
     QCOMPARE(card.outOfScopeThreshold, card.validation.outOfScopeThreshold);
     QFile file(ModelCard::pathBeside(m_model));
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -553,6 +555,11 @@ void TestOutOfScope::knnEnergyTrainingKeepsTheBankAndTheReferences()
     QVERIFY(!readTensorFile(m_model).contains(bankName)); // max_softmax models keep none
     const HostTensor &bank = tensors[bankName];
     const int featureSize = Network(Architecture::Baseline, 3).featureSize();
+    // The bank is no part of the network: the file still loads whole, and as a backbone (label checks, near-duplicates).
+    Network whole(Architecture::Baseline, 3);
+    whole.loadWeights(m_knnModel);
+    Network backbone(Architecture::Baseline, 5);
+    backbone.loadBackbone(m_knnModel);
     QCOMPARE(bank.shape, (std::vector<int64_t>{trainingPhotographs, featureSize}));
     for (int64_t row = 0; row < bank.shape[0]; ++row) {
         double norm = 0;

@@ -477,9 +477,11 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
     QCOMPARE(cropSources.size(), trainingCount);
     QCOMPARE(sizesOf(cropSources, false), QSet<int>{48});
     // Centre crops come from images at the resize size: by default the input size, since the crop keeps the
-    // whole shorter side.
+    // whole shorter side. Validation photographs are seen so, and the training photographs too for the
+    // out-of-scope score's feature bank (knn_energy, the default).
     const QFileInfoList centreSources = decoded.entryInfoList({QStringLiteral("*-32.rgb")}, QDir::Files);
-    QCOMPARE(centreSources.size(), validationCount);
+    QCOMPARE(job.card().outOfScopeScore, OutOfScopeScore::KnnEnergy);
+    QCOMPARE(centreSources.size(), trainingCount + validationCount);
     QCOMPARE(sizesOf(centreSources, true), QSet<int>{32});
     QCOMPARE(decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files).size(), 0);
 
@@ -488,7 +490,7 @@ void TestTraining::randomCropsComeFromFullResolutionPixels()
     options.outPath = dir.filePath(QStringLiteral("m875.safetensors"));
     QVERIFY(TrainingJob(options).exec());
     const QFileInfoList centreSources875 = decoded.entryInfoList({QStringLiteral("*-37.rgb")}, QDir::Files);
-    QCOMPARE(centreSources875.size(), validationCount);
+    QCOMPARE(centreSources875.size(), trainingCount + validationCount);
     QCOMPARE(sizesOf(centreSources875, true), QSet<int>{37});
 }
 
