@@ -348,6 +348,12 @@ const QVector<Migration> &catalogMigrations()
              // level); NULL: the model's. confidence, margin and predicted_department_id are at the catalog's level.
              QStringLiteral("ALTER TABLE predictions ADD COLUMN filing_threshold REAL"),
          }},
+        {13, "decisions that name their session",
+         {
+             // Which session (Catalog::clientSession()) made the decision: two windows of one account on one machine
+             // are two curators. NULL for the decisions made before, which are judged by decided_by.
+             QStringLiteral("ALTER TABLE review_decisions ADD COLUMN decided_in TEXT"),
+         }},
     };
     return migrations;
 }
