@@ -69,7 +69,7 @@ void TestMigratingOpen::showsEachStepThenTheCatalogThenTheIndexBuilds()
         QStringLiteral("opening: ") + updating + QStringLiteral("7 of 10: out-of-scope photographs"),
         QStringLiteral("opening: ") + updating + QStringLiteral("8 of 10: decisions that name their curator"),
         QStringLiteral("opening: ") + updating + QStringLiteral("9 of 10: classifying by department group"),
-        QStringLiteral("opening: ") + updating + QStringLiteral("10 of 10: decisions that name their session"),
+        QStringLiteral("opening: ") + updating + QStringLiteral("10 of 10: decisions that name their session, and change notices from every write"),
         QStringLiteral("open: ") + updating + QStringLiteral("1 of 1: index for browsing by confidence"),
     };
     QCOMPARE(shown, expected);
