@@ -11,6 +11,7 @@
 #include "catalog/catalogworker.h"
 #include "catalog/itemquery.h"
 #include "catalog/modelregistry.h"
+#include "catalog/reviewstore.h"
 #include "catalog/weightsregistry.h"
 #include "jobs/labelissuesjob.h"
 
@@ -43,7 +44,7 @@ class CheckLabelsWidget::DecisionOnIssue : public DecisionCommand
 public:
     DecisionOnIssue(CatalogSession *session, CheckLabelsWidget *list, quint64 generation, const LabelIssue &issue, bool takeSuggestion)
         : DecisionCommand(session, issue.itemId, Kind::Choose, takeSuggestion ? issue.suggestedDepartmentId : issue.givenDepartmentId,
-                          takeSuggestion ? issue.suggested : issue.given)
+                          takeSuggestion ? issue.suggested : issue.given, issue.latestDecisionId)
         , m_list(list)
         , m_generation(generation)
         , m_decision(int(takeSuggestion ? LabelIssuesModel::Decision::Relabelled : LabelIssuesModel::Decision::Confirmed))
@@ -182,6 +183,14 @@ CheckLabelsWidget::CheckLabelsWidget(CatalogSession *session, QWidget *parent)
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         Q_EMIT openItemRequested(index.data(LabelIssuesModel::ItemIdRole).toLongLong());
     });
+    // Another session decided the item since the check read it: nothing was written; the row shows it as it is now.
+    connect(m_session, &CatalogSession::decisionConflict, this, [this](qint64 itemId, const QString &message) {
+        if (m_model->rowOfItem(itemId) < 0)
+            return;
+        m_conflict = tr("Item %1: %2. Your decision was not saved.").arg(itemId).arg(message);
+        reloadIssue(itemId);
+        showSummary();
+    });
     connect(m_session, &CatalogSession::opened, this, &CheckLabelsWidget::sessionOpened);
     connect(m_session, &CatalogSession::closed, this, &CheckLabelsWidget::sessionOpened);
     connect(m_session, &CatalogSession::modelsChanged, this, [this] { readBackbones(false); });
@@ -204,6 +213,7 @@ void CheckLabelsWidget::sessionOpened()
     m_report = {};
     m_hasReport = false;
     m_failure.clear();
+    m_conflict.clear();
     showCurrent();
     showSummary();
     if (m_session->isOpen())
@@ -322,6 +332,7 @@ void CheckLabelsWidget::checkFinished(LabelIssuesJob &job, const JobOutcome &out
     m_cancelButton->hide();
     if (outcome.isFinished()) {
         ++m_generation;
+        m_conflict.clear();
         m_report = job.report();
         m_hasReport = true;
         m_model->setIssues(m_report.items);
@@ -371,6 +382,37 @@ void CheckLabelsWidget::readCaptions()
         });
 }
 
+void CheckLabelsWidget::reloadIssue(qint64 itemId)
+{
+    struct Current
+    {
+        QString department;
+        qint64 departmentId = 0;
+        qint64 latestDecisionId = 0;
+    };
+    const quint64 generation = m_generation;
+    m_session->worker()->read(
+        this,
+        [itemId](Catalog &catalog) {
+            Current current;
+            if (const std::optional<ItemRecord> item = catalog.item(itemId); item && item->labelSource) {
+                current.department = item->department;
+                current.departmentId = item->departmentId;
+            }
+            current.latestDecisionId = ReviewStore(catalog).latestDecisionId(itemId);
+            return current;
+        },
+        [this, generation, itemId](const Current &current) {
+            if (generation != m_generation)
+                return;
+            m_model->reloadIssue(itemId, current.department, current.departmentId, current.latestDecisionId);
+            if (itemId == currentItemId())
+                m_shownItemId = -1; // shown again with its new label
+            showCurrent();
+            showSummary();
+        });
+}
+
 qint64 CheckLabelsWidget::currentItemId() const
 {
     const QModelIndex current = m_table->currentIndex();
@@ -395,6 +437,7 @@ void CheckLabelsWidget::decide(bool takeSuggestion)
     const LabelIssuesModel::Decision decided = m_model->decision(row);
     if (decided == LabelIssuesModel::Decision::Confirmed || decided == LabelIssuesModel::Decision::Relabelled)
         return; // written already: Undo takes it back
+    m_conflict.clear();
     m_session->undoStack()->push(new DecisionOnIssue(m_session, this, m_generation, m_model->issue(row), takeSuggestion));
     selectRow(m_model->nextPendingRow(row));
 }
@@ -482,6 +525,8 @@ void CheckLabelsWidget::showSummary()
         lines << elided(m_progress, kShownMessageChars);
     if (!m_failure.isEmpty())
         lines << elided(m_failure, kShownMessageChars);
+    if (!m_conflict.isEmpty())
+        lines << elided(m_conflict, kShownMessageChars);
     if (m_hasReport) {
         const int decided = m_model->countOf(LabelIssuesModel::Decision::Confirmed) + m_model->countOf(LabelIssuesModel::Decision::Relabelled);
         const int skipped = m_model->countOf(LabelIssuesModel::Decision::Skipped);

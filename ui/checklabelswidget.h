@@ -75,6 +75,7 @@ private:
     void checkFinished(LabelIssuesJob &job, const JobOutcome &outcome);
     void readCaptions();
     void decide(bool takeSuggestion);
+    void reloadIssue(qint64 itemId); // reads the item's current label and latest decision into its row
     void selectRow(int row);
     void showCurrent();
     void showSummary();
@@ -99,6 +100,7 @@ private:
     bool m_hasReport = false;
     QString m_progress; // the running check's last progress line
     QString m_failure;  // why the last check could not run
+    QString m_conflict; // the last decision refused because another session had decided the item since the check
     JobId m_jobId = 0;
     quint64 m_generation = 0; // one per check shown: a decision of an older list leaves this one alone
     quint64 m_backbonesRead = 0;

@@ -161,6 +161,10 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     m_fileButton = new QPushButton(tr("File under"), this);
     m_acceptButton = new QPushButton(tr("Accept suggestion"), this);
     m_unfileButton = new QPushButton(tr("Send back to review"), this);
+    m_conflict = new QLabel(this);
+    m_conflict->setTextFormat(Qt::PlainText);
+    m_conflict->setWordWrap(true);
+    m_conflict->hide();
 
     auto *fileRow = new QHBoxLayout;
     fileRow->addWidget(m_department, 1);
@@ -177,15 +181,24 @@ ItemPanel::ItemPanel(CatalogSession *session, QWidget *parent)
     layout->addWidget(m_groups);
     layout->addWidget(new QLabel(tr("History"), this));
     layout->addWidget(m_history, 1);
+    layout->addWidget(m_conflict);
     layout->addLayout(fileRow);
     layout->addLayout(decisionRow);
 
     connect(m_fileButton, &QPushButton::clicked, this, &ItemPanel::fileUnderChosenDepartment);
     connect(m_acceptButton, &QPushButton::clicked, this, [this] {
-        m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Accept));
+        pushDecision(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Accept, 0, {}, seenDecisionId()));
     });
     connect(m_unfileButton, &QPushButton::clicked, this, [this] {
-        m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Unfile));
+        pushDecision(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Unfile, 0, {}, seenDecisionId()));
+    });
+    // Another session changed the item since the panel read it: nothing was written, and the panel reads it again
+    // (the command asks every view to).
+    connect(session, &CatalogSession::decisionConflict, this, [this](qint64 itemId, const QString &message) {
+        if (itemId != m_itemId)
+            return;
+        m_conflict->setText(tr("%1. Your change was not saved.").arg(message));
+        m_conflict->show();
     });
     connect(m_groups, &QCheckBox::toggled, this, &ItemPanel::showChart); // the same probabilities, regrouped
     connect(session, &CatalogSession::itemChanged, this, [this](qint64 id) {
@@ -222,6 +235,7 @@ void ItemPanel::showItem(qint64 itemId)
     if (itemId != m_itemId) {
         m_itemId = itemId;
         m_shown.reset();
+        m_conflict->hide();
         // Nothing of the previous item stays to be acted on while this one is read.
         for (QWidget *widget : {static_cast<QWidget *>(m_department), static_cast<QWidget *>(m_fileButton),
                                 static_cast<QWidget *>(m_acceptButton), static_cast<QWidget *>(m_unfileButton)})
@@ -475,9 +489,22 @@ void ItemPanel::fileUnderChosenDepartment()
 {
     if (m_itemId <= 0 || m_department->currentIndex() < 0)
         return;
-    m_session->undoStack()->push(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Choose,
-                                                     m_department->currentData().toLongLong(),
-                                                     m_department->currentData(kFullNameRole).toString()));
+    pushDecision(new DecisionCommand(m_session, m_itemId, DecisionCommand::Kind::Choose, m_department->currentData().toLongLong(),
+                                     m_department->currentData(kFullNameRole).toString(), seenDecisionId()));
+}
+
+qint64 ItemPanel::seenDecisionId() const
+{
+    // The history the panel shows is what the curator saw; decisions come in id order, undos included.
+    if (!m_shown || m_shown->itemId != m_itemId || m_shown->decisions.isEmpty())
+        return 0;
+    return m_shown->decisions.last().id;
+}
+
+void ItemPanel::pushDecision(DecisionCommand *command)
+{
+    m_conflict->hide();
+    m_session->undoStack()->push(command);
 }
 
 } // namespace accession

@@ -19,6 +19,7 @@ class QValueAxis;
 namespace accession {
 
 class CatalogSession;
+class DecisionCommand;
 class ImageView;
 
 // One item up close: the image, the model's calibrated top predictions as a bar chart, its history
@@ -46,6 +47,11 @@ public:
     QLabel *titleLabel() const { return m_title; }
     QComboBox *departmentBox() const { return m_department; }
     QPushButton *fileButton() const { return m_fileButton; }
+    QPushButton *acceptButton() const { return m_acceptButton; }
+    // Why the curator's last change of the item was not saved (another session changed it first); hidden otherwise.
+    QLabel *conflictLabel() const { return m_conflict; }
+    // The item's latest decision in what the panel shows (0: none), what the curator saw.
+    qint64 seenDecisionId() const;
     QCheckBox *groupsBox() const { return m_groups; }
     QString detailsText() const; // the source's metadata as shown (rich text); empty when hidden
 
@@ -61,6 +67,7 @@ private:
     void showDetails(const Details &details);
     void showChart();
     void fileUnderChosenDepartment();
+    void pushDecision(DecisionCommand *command);
     // Names beside the bars when they all fit whole, else everyone's short label (the name on hover).
     void showChartLabels();
 
@@ -88,6 +95,7 @@ private:
     QPushButton *m_fileButton;
     QPushButton *m_acceptButton;
     QPushButton *m_unfileButton;
+    QLabel *m_conflict;
 };
 
 } // namespace accession

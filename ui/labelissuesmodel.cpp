@@ -76,6 +76,19 @@ void LabelIssuesModel::setDecision(qint64 itemId, Decision decision)
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
+void LabelIssuesModel::reloadIssue(qint64 itemId, const QString &given, qint64 givenDepartmentId, qint64 latestDecisionId)
+{
+    const int row = rowOfItem(itemId);
+    if (row < 0)
+        return;
+    LabelIssue &issue = m_rows[row].issue;
+    issue.given = given;
+    issue.givenDepartmentId = givenDepartmentId;
+    issue.latestDecisionId = latestDecisionId;
+    m_rows[row].decision = Decision::Pending;
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
 int LabelIssuesModel::nextPendingRow(int row) const
 {
     const int rows = int(m_rows.size());

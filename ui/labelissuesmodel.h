@@ -37,6 +37,9 @@ public:
     int rowOfItem(qint64 itemId) const { return m_rowOfItem.value(itemId, -1); }
     // Records a decision made (or undone: Pending) on an item of the list; an item not in it is ignored.
     void setDecision(qint64 itemId, Decision decision);
+    // The item as the catalog has it now, after another session decided it: its current label and latest decision
+    // (what the curator now sees), pending again. An item not in the list is ignored.
+    void reloadIssue(qint64 itemId, const QString &given, qint64 givenDepartmentId, qint64 latestDecisionId);
     // The first pending row after `row` (wrapping round to the top), -1 when none is left.
     int nextPendingRow(int row) const;
     int countOf(Decision decision) const;

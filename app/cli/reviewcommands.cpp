@@ -265,7 +265,9 @@ int runDecide(const QStringList &arguments)
     parser.addOption({QStringLiteral("unfile"), QStringLiteral("Send an automatically filed item back to review.")});
     parser.addOption({QStringLiteral("undo"), QStringLiteral("Undo the item's latest decision (kept in the history).")});
     parser.addOption({QStringLiteral("seen"), QStringLiteral("The item's latest decision id you have seen (0: none, the default): "
-                                                             "refused (exit 3) when another curator decided the item after it."),
+                                                             "refused (exit 3) when another curator decided the item after it: another user@host, "
+                                                             "or a window (each is a session of its own); the runs of this command by one "
+                                                             "user@host are one curator unless ACCESSION_CLIENT_SESSION names another."),
                       QStringLiteral("DECISION")});
     parser.addOption({QStringLiteral("force"), QStringLiteral("Decide even over other curators' decisions not seen.")});
     parser.addOption(jsonOption());
@@ -286,6 +288,10 @@ int runDecide(const QStringList &arguments)
     const std::optional<qint64> seen = parser.isSet(QStringLiteral("force")) ? std::nullopt
                                                                              : std::optional<qint64>(intValue(parser, QStringLiteral("seen"), 0, 0));
     Catalog catalog(catalogPath);
+    // One account's runs are one curator (decide, then --undo in the next run, is no conflict); a window is a session
+    // of its own, and ACCESSION_CLIENT_SESSION (already taken by the Catalog) names a terminal of a shared login.
+    if (qEnvironmentVariableIsEmpty("ACCESSION_CLIENT_SESSION"))
+        catalog.setClientSession(QStringLiteral("command line of ") + catalog.clientName());
     ReviewStore store(catalog);
     Decision decision;
     try {

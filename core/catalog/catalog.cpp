@@ -307,6 +307,14 @@ QString Catalog::defaultClientName()
     return user + QLatin1Char('@') + QSysInfo::machineHostName();
 }
 
+QString Catalog::newClientSession()
+{
+    const QString configured = qEnvironmentVariable("ACCESSION_CLIENT_SESSION");
+    if (!configured.isEmpty())
+        return configured;
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
 void Catalog::migrate(const MigrationProgress &progress, IndexBuilds indexBuilds)
 {
     QSqlQuery query(m_database);

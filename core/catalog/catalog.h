@@ -24,7 +24,7 @@ class Catalog
 public:
     enum class OpenMode { OpenExisting, CreateIfMissing };
 
-    static constexpr int kSchemaVersion = 12;
+    static constexpr int kSchemaVersion = 13;
     // How long a connection waits for another process's write to finish before giving up with "database is
     // locked". ACCESSION_CATALOG_BUSY_TIMEOUT (seconds) overrides it.
     static constexpr int kDefaultBusyTimeoutSeconds = 30;
@@ -225,10 +225,20 @@ public:
     static QString nowText();
 
     // Who this connection's decisions are recorded as made by: ACCESSION_CLIENT_NAME, else user@host from the
-    // environment. Another client's decision on an item its curator had not seen is a conflict (ReviewStore).
+    // environment. Shown with a decision ("by ana@lab2"); it does not tell curators apart (see clientSession()).
     QString clientName() const { return m_clientName; }
     void setClientName(const QString &name) { m_clientName = name; }
     static QString defaultClientName();
+
+    // Which curator this connection's decisions are taken as: a random id made when the Catalog opens, recorded with
+    // each decision. The same curator is the same Catalog object (one window's catalog thread, one command-line run),
+    // so that undo and redo in one window never conflict with themselves, while two windows or processes, even of one
+    // account on one machine (a kiosk, a terminal server), do: a decision made by another session on an item since
+    // its curator looked is a conflict (ReviewStore). ACCESSION_CLIENT_SESSION, when set, names the session instead
+    // (a script whose runs are one curator).
+    QString clientSession() const { return m_clientSession; }
+    void setClientSession(const QString &session) { m_clientSession = session; }
+    static QString newClientSession();
 
 private:
     void openSqlite(OpenMode mode);
@@ -257,6 +267,7 @@ private:
     QString m_imageFolderOverride = qEnvironmentVariable(kImageFolderEnvironment);
     QSqlDatabase m_database;
     QString m_clientName = defaultClientName();
+    QString m_clientSession = newClientSession();
 };
 
 } // namespace accession

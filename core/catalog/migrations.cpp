@@ -1,4 +1,5 @@
 #include "migrations.h"
+#include "transactionguard.h"
 
 #include <QRegularExpression>
 
@@ -51,6 +52,34 @@ const QString kCreateItems = QStringLiteral("CREATE TABLE items ("
                                             " metadata TEXT NOT NULL DEFAULT '{}',"
                                             " current_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL)");
 const QString kForwardLabelReference = QStringLiteral(" REFERENCES labels(id) ON DELETE SET NULL");
+
+// The tables whose rows the windows show. Caches that reads fill (thumbnails, collection responses) and the jobs'
+// own bookkeeping (splits, feature hashes) stay out: a read must never make the other windows read again.
+const char *const kWatchedTables[] = {"items", "labels", "review_decisions", "predictions", "departments", "department_groups",
+                                     "department_aliases", "department_merges", "models", "pretrained_weights", "settings",
+                                     "import_runs", "near_duplicate_groups"};
+
+// PostgreSQL: every committed write to a watched table notifies kCatalogChangeChannel, whoever made it (a
+// transaction, a lone statement in autocommit, psql), so that the other clients' windows refresh. Statement-level
+// triggers with a transition table: one notice per statement at most, none for a statement that changed no row,
+// and PostgreSQL folds a transaction's identical notices into one, sent when it commits.
+QVector<SchemaStatement> changeNotices()
+{
+    QVector<SchemaStatement> statements;
+    statements << SchemaStatement::postgresOnly(
+        QStringLiteral("CREATE FUNCTION accession_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                       " IF EXISTS (SELECT 1 FROM changed_rows) THEN PERFORM pg_notify('%1', ''); END IF;"
+                       " RETURN NULL; END $$").arg(QLatin1String(kCatalogChangeChannel)));
+    for (const char *table : kWatchedTables) {
+        for (const auto &[event, rows] : {std::pair{"INSERT", "NEW"}, std::pair{"UPDATE", "NEW"}, std::pair{"DELETE", "OLD"}}) {
+            statements << SchemaStatement::postgresOnly(
+                QStringLiteral("CREATE TRIGGER %1_notify_%2 AFTER %3 ON %1 REFERENCING %4 TABLE AS changed_rows"
+                               " FOR EACH STATEMENT EXECUTE FUNCTION accession_notify_change()")
+                    .arg(QLatin1String(table), QString::fromLatin1(event).toLower(), QLatin1String(event), QLatin1String(rows)));
+        }
+    }
+    return statements;
+}
 
 } // namespace
 
@@ -348,6 +377,12 @@ const QVector<Migration> &catalogMigrations()
              // level); NULL: the model's. confidence, margin and predicted_department_id are at the catalog's level.
              QStringLiteral("ALTER TABLE predictions ADD COLUMN filing_threshold REAL"),
          }},
+        {13, "decisions that name their session, and change notices from every write",
+         QVector<SchemaStatement>{
+             // Which session (Catalog::clientSession()) made the decision: two windows of one account on one machine
+             // are two curators. NULL for the decisions made before, which are judged by decided_by.
+             QStringLiteral("ALTER TABLE review_decisions ADD COLUMN decided_in TEXT"),
+         } + changeNotices()},
     };
     return migrations;
 }

@@ -362,8 +362,8 @@ qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const s
 {
     return m_catalog.insert(
         QStringLiteral("INSERT INTO review_decisions (item_id, prediction_id, model_id, action, department_id, previous_flag,"
-                       " undoes_decision_id, decided_at, decided_by) VALUES (:item, :prediction, :model, :action, :department,"
-                       " :flag, :undoes, :now, :by)"),
+                       " undoes_decision_id, decided_at, decided_by, decided_in) VALUES (:item, :prediction, :model, :action,"
+                       " :department, :flag, :undoes, :now, :by, :session)"),
         {{QStringLiteral("item"), itemId},
          {QStringLiteral("prediction"), nullableId(prediction ? prediction->predictionId : 0)},
          {QStringLiteral("model"), nullableId(prediction ? prediction->modelId : 0)},
@@ -372,7 +372,8 @@ qint64 ReviewStore::insertDecision(qint64 itemId, DecisionAction action, const s
          {QStringLiteral("flag"), prediction ? QVariant(int(prediction->reviewFlag)) : QVariant(QMetaType(QMetaType::Int))},
          {QStringLiteral("undoes"), nullableId(undoes)},
          {QStringLiteral("now"), Catalog::nowText()},
-         {QStringLiteral("by"), m_catalog.clientName()}});
+         {QStringLiteral("by"), m_catalog.clientName()},
+         {QStringLiteral("session"), m_catalog.clientSession()}});
 }
 
 qint64 ReviewStore::latestDecisionId(qint64 itemId) const
@@ -390,10 +391,13 @@ void ReviewStore::checkNoConflict(qint64 itemId, std::optional<qint64> seenDecis
     // decision below (each statement of READ COMMITTED reads what was committed before it began).
     if (m_catalog.dialect() == SqlDialect::PostgreSQL)
         m_catalog.run(QStringLiteral("SELECT id FROM items WHERE id = :item FOR UPDATE"), {{QStringLiteral("item"), itemId}});
-    // Decisions recorded before clients had names (schema 11) predate sharing: not taken as another client's.
+    // Another session's decision is a conflict, whatever its user@host. Decisions recorded before sessions (schema 13)
+    // are judged by their user@host, and those from before clients had names (schema 11) predate sharing.
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT MAX(id) FROM review_decisions WHERE item_id = :item AND id > :seen"
-                                                   " AND decided_by IS NOT NULL AND decided_by <> :me"),
+                                                   " AND (decided_in <> :session"
+                                                   " OR (decided_in IS NULL AND decided_by IS NOT NULL AND decided_by <> :me))"),
                                     {{QStringLiteral("item"), itemId}, {QStringLiteral("seen"), *seenDecisionId},
+                                     {QStringLiteral("session"), m_catalog.clientSession()},
                                      {QStringLiteral("me"), m_catalog.clientName()}});
     const qint64 other = query.next() ? query.value(0).toLongLong() : 0;
     query.finish();
@@ -504,7 +508,8 @@ std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
 {
     QSqlQuery query = m_catalog.run(QStringLiteral("SELECT d.id, d.item_id, d.action, d.department_id, dep.name, d.label_id, d.model_id,"
                                                    " d.undoes_decision_id, d.decided_at, d.decided_by,"
-                                                   " EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id)"
+                                                   " EXISTS (SELECT 1 FROM review_decisions u WHERE u.undoes_decision_id = d.id),"
+                                                   " d.decided_in"
                                                    " FROM review_decisions d LEFT JOIN departments dep ON dep.id = d.department_id"
                                                    " WHERE d.id = :id"),
                                     {{QStringLiteral("id"), decisionId}});
@@ -522,6 +527,7 @@ std::optional<Decision> ReviewStore::decision(qint64 decisionId) const
     d.decidedAt = QDateTime::fromString(query.value(8).toString(), Qt::ISODateWithMs);
     d.decidedBy = query.value(9).toString();
     d.undone = query.value(10).toBool();
+    d.decidedIn = query.value(11).toString();
     return d;
 }
 

@@ -69,10 +69,11 @@ struct Decision
     bool undone = false;
     QDateTime decidedAt;
     QString decidedBy; // the client that made it (user@host); empty for decisions older than schema 11
+    QString decidedIn; // the session that made it (Catalog::clientSession()); empty for decisions older than schema 13
 };
 
-// A decision refused because another client decided the item after the decision the curator had seen: nothing
-// was written. other is that client's latest decision on the item.
+// A decision refused because another session decided the item after the decision the curator had seen: nothing
+// was written. other is that session's latest decision on the item.
 class DecisionConflict : public CatalogError
 {
 public:
@@ -139,8 +140,9 @@ public:
     qint64 unlabelledPredictionCount(qint64 modelId) const;
 
     // Decisions on an item, relative to the active model's prediction. Throw CatalogError when impossible.
-    // seenDecisionId is the item's latest decision the curator had seen (0: none): when another client (another
-    // Catalog::clientName()) has decided the item since, the decision writes nothing and throws DecisionConflict.
+    // seenDecisionId is the item's latest decision the curator had seen (0: none): when another session (another
+    // Catalog::clientSession(): another window or process, even of the same user@host) has decided the item since,
+    // the decision writes nothing and throws DecisionConflict. The same Catalog's own decisions never conflict.
     // The check runs inside the decision's transaction, under a lock on the item, so two clients cannot both pass
     // it. Without seenDecisionId nothing is checked.
     Decision accept(qint64 itemId, std::optional<qint64> seenDecisionId = std::nullopt);

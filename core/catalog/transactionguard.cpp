@@ -79,8 +79,6 @@ void TransactionGuard::commit()
     if (!m_open)
         return;
     QString reason;
-    if (m_savepoint.isEmpty() && m_database.driverName() == QLatin1String("QPSQL"))
-        execute(m_database, QStringLiteral("SELECT pg_notify('%1', '')").arg(QLatin1String(kCatalogChangeChannel)));
     const bool ok = m_savepoint.isEmpty() ? execute(m_database, QStringLiteral("COMMIT"), &reason)
                                           : execute(m_database, QStringLiteral("RELEASE ") + m_savepoint, &reason);
     if (!ok) {

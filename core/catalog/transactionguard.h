@@ -5,14 +5,14 @@
 
 namespace accession {
 
-// The PostgreSQL channel every write transaction notifies as it commits, for the other clients' windows to refresh
-// (CatalogWorker::changedElsewhere). SQLite needs none: its data_version tells a connection that another wrote.
+// The PostgreSQL channel every committed write to the tables the windows show notifies, for the other clients'
+// windows to refresh (CatalogWorker::changedElsewhere): the schema's triggers send it (migration 13), so writes in
+// autocommit and by other tools notify too. SQLite needs none: its data_version tells a connection that another wrote.
 inline constexpr char kCatalogChangeChannel[] = "accession_catalog_changed";
 
 // Begins a write transaction on construction and rolls it back on destruction unless commit() was called.
 // Inside another guard on the same connection it is a savepoint, so catalog methods that write in a guard
-// can be called from a caller's batch. On PostgreSQL the outermost commit notifies kCatalogChangeChannel, in the
-// same transaction, so the notice goes out exactly when the write becomes visible.
+// can be called from a caller's batch.
 class TransactionGuard
 {
 public:

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
+#include <QSqlQuery>
 #include <QSet>
 
 #include <stdexcept>
@@ -109,6 +110,13 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
     report.folds = folds;
 
     Catalog catalog(request.catalogPath);
+    // Read before the labels: a decision landing in between is then one the curator is told of, never one missed.
+    QHash<qint64, qint64> latestDecisions;
+    {
+        QSqlQuery query = catalog.run(QStringLiteral("SELECT item_id, MAX(id) FROM review_decisions GROUP BY item_id"));
+        while (query.next())
+            latestDecisions.insert(query.value(0).toLongLong(), query.value(1).toLongLong());
+    }
     const QVector<ItemRow> items = catalog.labelledItems();
     QHash<qint64, int> labelledCount;
     for (const ItemRow &item : items)
@@ -273,6 +281,7 @@ LabelIssueReport findLabelIssues(const LabelIssueRequest &request, const WorkCon
         item.score = issue.score;
         item.givenProbability = checkedProbabilities[size_t(issue.row) * size_t(classes) + size_t(issue.given)];
         item.suggestedProbability = checkedProbabilities[size_t(issue.row) * size_t(classes) + size_t(issue.suggested)];
+        item.latestDecisionId = latestDecisions.value(example.itemId);
         report.items.push_back(item);
     }
     report.seconds = timer.elapsed() / 1000.0;

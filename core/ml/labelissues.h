@@ -39,6 +39,9 @@ struct LabelIssue
     double score = 0;          // self-confidence against the label, 1 - p(given), out of fold: higher is more suspicious
     double givenProbability = 0;
     double suggestedProbability = 0;
+    // The item's latest decision when the check read its label (0: none): what the curator deciding on the issue
+    // saw, so that another session's decision on it since is a conflict (ReviewStore), not overwritten.
+    qint64 latestDecisionId = 0;
 };
 
 struct LabelIssueReport

@@ -275,6 +275,19 @@ void TestCliReview::decideRefusesAnotherCuratorsDecision()
     QCOMPARE(decide("ana@desk1", {QStringLiteral("--undo"), QStringLiteral("--force")}), 0);
     QCOMPARE(parse(out).object().value(QStringLiteral("action")).toString(), QStringLiteral("undo"));
     QCOMPARE(decisionCount(), 3);
+    const QString anasUndo = QString::number(parse(out).object().value(QStringLiteral("decision_id")).toInteger());
+
+    // The runs of one account at the command line are one curator: a later run may build on an earlier one's decision...
+    QCOMPARE(decide("kiosk@lab", {QStringLiteral("--department"), QStringLiteral("Musical Instruments"), QStringLiteral("--seen"), anasUndo}), 0);
+    QCOMPARE(decide("kiosk@lab", {QStringLiteral("--department"), QStringLiteral("Asian Art"), QStringLiteral("--seen"), anasUndo}), 0);
+    QCOMPARE(decisionCount(), 5);
+    // ... but another session of the same account (ACCESSION_CLIENT_SESSION: another terminal of a shared login) is
+    // another curator, refused like one of another user@host.
+    qputenv("ACCESSION_CLIENT_SESSION", "terminal-2");
+    QCOMPARE(decide("kiosk@lab", {QStringLiteral("--department"), QStringLiteral("Arms and Armor"), QStringLiteral("--seen"), anasUndo}), 3);
+    qunsetenv("ACCESSION_CLIENT_SESSION");
+    QVERIFY2(err.contains("Already filed under Asian Art by kiosk@lab at "), err.constData());
+    QCOMPARE(decisionCount(), 5);
 }
 
 QTEST_GUILESS_MAIN(TestCliReview)

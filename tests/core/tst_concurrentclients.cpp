@@ -8,6 +8,7 @@
 #include "throwawaypostgres.h"
 
 #include "catalog/catalog.h"
+#include "catalog/cataloglocation.h"
 #include "catalog/catalogworker.h"
 #include "catalog/reviewstore.h"
 #include "jobs/classifyjob.h"
@@ -18,6 +19,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -35,6 +37,7 @@ private Q_SLOTS:
     void init();
     void anotherClientsWriteIsHeardAndOursIsNot();
     void aConflictThroughTheCatalogThreadWritesNothing();
+    void aPlainWriteInAutocommitIsHeard();
     void aKilledImportLosesNothingCommittedAndLeavesNoHalfRows();
     void classifyingWhileAnotherClientReviewsLosesNothing();
 
@@ -129,6 +132,61 @@ void TestConcurrentClients::aConflictThroughTheCatalogThreadWritesNothing()
     QCOMPARE(decisions.size(), 1);
     QCOMPARE(decisions[0].id, anas.id);
     QCOMPARE(other.item(m_item)->department, QStringLiteral("Prints"));
+}
+
+// A write by no Accession code at all (psql, a script, another tool), in autocommit on a connection of its own, is
+// heard like a decision: on PostgreSQL the schema's triggers notify (a TransactionGuard is not needed), on SQLite
+// data_version counts it. A statement that changes no row is not heard.
+void TestConcurrentClients::aPlainWriteInAutocommitIsHeard()
+{
+    CatalogWorker worker;
+    QVERIFY(openWorker(worker));
+    QSignalSpy changed(&worker, &CatalogWorker::changedElsewhere);
+    const QString connection = QStringLiteral("plain-sql");
+    {
+        const CatalogLocation location = CatalogLocation::parse(m_made.path);
+        QSqlDatabase plain;
+        if (location.dialect == SqlDialect::PostgreSQL) {
+            plain = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
+            plain.setHostName(location.host);
+            plain.setPort(location.port);
+            plain.setUserName(location.user);
+            plain.setDatabaseName(location.databaseName);
+        } else {
+            plain = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+            plain.setDatabaseName(location.filePath);
+        }
+        QVERIFY2(plain.open(), qPrintable(plain.lastError().text()));
+        QSqlQuery query(plain);
+
+        QVERIFY2(query.exec(QStringLiteral("UPDATE departments SET name = 'Nothing' WHERE id = -1")), qPrintable(query.lastError().text()));
+        QTest::qWait(3 * CatalogWorker::kChangePollMs);
+        QCOMPARE(changed.count(), 0);
+
+        QElapsedTimer sinceWrite;
+        sinceWrite.start();
+        QVERIFY2(query.exec(QStringLiteral("UPDATE departments SET name = 'Etchings' WHERE name = 'Prints'")),
+                 qPrintable(query.lastError().text()));
+        QCOMPARE(query.numRowsAffected(), 1);
+        QVERIFY2(QTest::qWaitFor([&] { return changed.count() > 0; }, 5000), "a plain autocommit write went unheard for 5 s");
+        qInfo("heard after %lld ms", qint64(sinceWrite.elapsed()));
+        QString names;
+        worker.read(this, [](Catalog &catalog) {
+            QStringList all;
+            for (const Department &department : catalog.departments())
+                all << department.name;
+            return all.join(QLatin1Char(','));
+        }, [&names](const QString &read) { names = read; });
+        QVERIFY(QTest::qWaitFor([&] { return !names.isEmpty(); }, 10000));
+        QCOMPARE(names, QStringLiteral("Paintings,Etchings"));
+
+        // Once per write, not once per poll.
+        QTest::qWait(3 * CatalogWorker::kChangePollMs);
+        QCOMPARE(changed.count(), 1);
+        query.finish();
+        plain.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
 }
 
 namespace {

@@ -48,6 +48,7 @@ private Q_SLOTS:
     void thresholdOfOneFilesNothing();
     void impossibleDecisionsAreRefused();
     void anotherClientsDecisionIsAConflict();
+    void anotherWindowOfTheSameAccountIsAnotherCurator();
     void concurrentDecisionsOnOneItemKeepOne();
 
 private:
@@ -391,6 +392,51 @@ void TestReviewStore::anotherClientsDecisionIsAConflict()
     QCOMPARE(aliceStore.latestDecisionId(i1), bobs.id);
     // Without a seen decision nothing is checked (a job, or --force).
     QVERIFY(aliceStore.undo(again.id).undoesDecisionId == again.id);
+}
+
+// One account on one machine (a kiosk, a terminal server, two windows of one user): the same user@host, yet two
+// sessions, so the second window's decision over the first's unseen one is refused. Each window's own decisions, undos
+// included, never conflict with themselves.
+void TestReviewStore::anotherWindowOfTheSameAccountIsAnotherCurator()
+{
+    Catalog first(m_made.path);
+    first.setClientName(QStringLiteral("registrar@kiosk"));
+    Catalog second(m_made.path);
+    second.setClientName(QStringLiteral("registrar@kiosk"));
+    QVERIFY(!first.clientSession().isEmpty());
+    QVERIFY(first.clientSession() != second.clientSession());
+    ReviewStore firstStore(first), secondStore(second);
+    const qint64 seenByBoth = secondStore.latestDecisionId(i1);
+
+    const Decision firsts = firstStore.choose(i1, m_arms, seenByBoth);
+    QCOMPARE(firsts.decidedBy, QStringLiteral("registrar@kiosk"));
+    QCOMPARE(firsts.decidedIn, first.clientSession());
+    // The first window's undo and redo over its own decision, from what it saw before: no conflict.
+    const Decision undone = firstStore.undo(firsts.id, seenByBoth);
+    const Decision redone = firstStore.choose(i1, m_paintings, seenByBoth);
+    QCOMPARE(first.item(i1)->department, QStringLiteral("Paintings"));
+
+    const QString before = state(second);
+    try {
+        secondStore.choose(i1, m_prints, seenByBoth);
+        QFAIL("the second window's decision over the first window's unseen one was written");
+    } catch (const DecisionConflict &conflict) {
+        QCOMPARE(conflict.other().id, redone.id);
+        QCOMPARE(conflict.other().decidedIn, first.clientSession());
+        const QString text = DecisionConflict::describe(conflict.other());
+        QVERIFY2(text.startsWith(QStringLiteral("Already filed under Paintings by registrar@kiosk at ")), qPrintable(text));
+    }
+    QVERIFY_THROWS_EXCEPTION(DecisionConflict, secondStore.skip(i1, seenByBoth));
+    QVERIFY_THROWS_EXCEPTION(DecisionConflict, secondStore.undo(redone.id, undone.id));
+    QCOMPARE(state(second), before);
+    QCOMPARE(second.item(i1)->department, QStringLiteral("Paintings"));
+
+    // Having seen it, the second window may change it; a Catalog given the second's session is the second.
+    QCOMPARE(secondStore.choose(i1, m_prints, redone.id).decidedIn, second.clientSession());
+    Catalog secondAgain(m_made.path);
+    secondAgain.setClientSession(second.clientSession());
+    QCOMPARE(ReviewStore(secondAgain).choose(i1, m_arms, redone.id).department, QStringLiteral("Arms"));
+    QVERIFY_THROWS_EXCEPTION(DecisionConflict, firstStore.choose(i1, m_paintings, redone.id));
 }
 
 // Several clients at once, each sure nobody decided the items: per item exactly one decision is written, the others

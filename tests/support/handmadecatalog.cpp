@@ -102,7 +102,7 @@ bool rollBackToSchema3(const QString &path)
               "DROP TABLE perceptual_hashes", "DROP TABLE near_duplicate_pairs", "DROP TABLE near_duplicate_members",
               "DROP TABLE near_duplicate_groups",
               "ALTER TABLE predictions DROP COLUMN out_of_scope_score", "ALTER TABLE predictions DROP COLUMN out_of_scope",
-              "ALTER TABLE review_decisions DROP COLUMN decided_by",
+              "ALTER TABLE review_decisions DROP COLUMN decided_by", "ALTER TABLE review_decisions DROP COLUMN decided_in",
               "ALTER TABLE predictions DROP COLUMN filing_threshold", "ALTER TABLE department_groups DROP COLUMN threshold",
               "UPDATE settings SET value = '3' WHERE key = 'schema_version'"}) {
             if (ok && !query.exec(QString::fromLatin1(statement))) {

@@ -90,6 +90,7 @@ private Q_SLOTS:
     void withoutAModelSaysWhatToDo();
     void cancelStopsTheCheck();
     void decideUndoAndRedo();
+    void anotherWindowsDecisionIsRefusedAndShown();
     void unreadablePhotographIsAProblem(); // last: it spoils one of the fixture's files
 
 private:
@@ -291,6 +292,55 @@ void TestCheckLabels::decideUndoAndRedo()
     QVERIFY(itemIdsOf(all).contains(kept.itemId));
     QCOMPARE(all.value(QStringLiteral("confirmed_left_out")).toInteger(), 0);
     QCOMPARE(qint64(itemIdsOf(all).size()), qint64(model->rowCount()) + view->report().confirmedLeftOut);
+}
+
+// Another window of the same account decides a listed item after the check read it: keeping the label the list shows
+// is refused (nothing written, the other decision stands), the view says so in plain text and shows the item's label as
+// it is now; deciding again, having seen it, is written.
+void TestCheckLabels::anotherWindowsDecisionIsRefusedAndShown()
+{
+    const QString path = copyCatalog(m_catalog, m_dir.path(), QStringLiteral("conflict.db"));
+    MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(openCatalogAndWait(window, path));
+    CheckLabelsWidget *view = window.checkLabelsWidget();
+    LabelIssuesModel *model = view->model();
+    view->foldsChoice()->setValue(2);
+    QVERIFY(runCheck(window));
+    QVERIFY(model->rowCount() >= 1);
+    const LabelIssue listed = model->issue(0);
+    QCOMPARE(listed.latestDecisionId, qint64(0));
+    QCOMPARE(view->currentItemId(), listed.itemId);
+
+    Catalog other(path);
+    Catalog &catalog = *testCatalog(window.session());
+    QCOMPARE(other.clientName(), catalog.clientName());
+    const Decision others = ReviewStore(other).choose(listed.itemId, listed.suggestedDepartmentId, 0);
+
+    // Kept at once, before this window hears of it.
+    view->confirmLabel();
+    QVERIFY(QTest::qWaitFor([&] { return view->summaryLabel()->text().contains(QStringLiteral("was not saved")); }, 10000));
+    const QString summary = view->summaryLabel()->text();
+    QVERIFY2(summary.contains(QStringLiteral("Item %1: Already filed under %2 by %3 at ").arg(listed.itemId).arg(listed.suggested, catalog.clientName())),
+             qPrintable(summary));
+    QVERIFY(settleCatalogReads(window.session()));
+    QVERIFY(QTest::qWaitFor([&] { return model->issue(model->rowOfItem(listed.itemId)).latestDecisionId == others.id; }, 10000));
+    QCOMPARE(currentLabel(other, listed.itemId).department, listed.suggested);
+    QCOMPARE(ReviewStore(other).decisions(listed.itemId).size(), 1);
+    const int row = model->rowOfItem(listed.itemId);
+    QCOMPARE(model->decision(row), LabelIssuesModel::Decision::Pending);
+    QCOMPARE(model->issue(row).given, listed.suggested); // the label as it is now
+
+    // Deciding again, having seen the other decision, is written: keeping the label as it is now.
+    view->table()->setCurrentIndex(model->index(row, 0));
+    view->confirmLabel();
+    QVERIFY(settleCatalogReads(window.session()));
+    QCOMPARE(ReviewStore(other).decisions(listed.itemId).size(), 2);
+    QCOMPARE(currentLabel(other, listed.itemId).department, listed.suggested);
+    QCOMPARE(model->decision(row), LabelIssuesModel::Decision::Confirmed);
+    QVERIFY(!view->summaryLabel()->text().contains(QStringLiteral("was not saved")));
 }
 
 void TestCheckLabels::unreadablePhotographIsAProblem()

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void init();
     void defaultKeysSkipTheSkipKey();
     void fileUnderStartsOnThePrediction();
+    void itemPanelRefusesAnotherWindowsUnseenChange();
     void autoFiledItemSaysWhereItWasFiled();
     void departmentKeyFilesRegardlessOfRank();
     void enterAcceptsTheSuggestion();
@@ -131,6 +132,53 @@ void TestReview::fileUnderStartsOnThePrediction()
     QTest::mouseClick(panel.fileButton(), Qt::LeftButton);
     QVERIFY(settleCatalogReads(&session));
     QCOMPARE(catalog.item(waiting.first().id)->department, waiting.first().predicted);
+}
+
+// Two windows of one account on one machine: the item panel of the second files an item the first filed after the
+// panel read it. Nothing is written, the panel says whose decision stands and reads the item again; filing once more,
+// having seen it, is written.
+void TestReview::itemPanelRefusesAnotherWindowsUnseenChange()
+{
+    CatalogSession session;
+    QVERIFY(openSessionAndWait(session, freshCatalog(QStringLiteral("panelconflict.db"))));
+    Catalog &catalog = *testCatalog(&session);
+    const RegisteredModel model = *ModelRegistry(catalog).activeModel();
+    const QVector<ItemRow> waiting = ReviewStore(catalog).queue(model.id, 2.0, 100);
+    QVERIFY(!waiting.isEmpty());
+    const qint64 item = waiting.first().id;
+    ItemPanel panel(&session);
+    panel.showItem(item);
+    QVERIFY(settleCatalogReads(&session));
+    QCOMPARE(panel.seenDecisionId(), qint64(0));
+    QVERIFY(panel.conflictLabel()->isHidden());
+    const QString panelChoice = panel.departmentBox()->currentText();
+
+    Catalog firstWindow(session.path());
+    QCOMPARE(firstWindow.clientName(), catalog.clientName()); // the same user@host: only the session tells them apart
+    QString firstChoice;
+    for (const Department &department : firstWindow.departments()) {
+        if (department.name != panelChoice)
+            firstChoice = department.name;
+    }
+    const Decision firsts = ReviewStore(firstWindow).choose(item, *firstWindow.departmentIdByName(firstChoice), 0);
+
+    // Filed at once, before this window hears of the other's decision: the panel still shows what it read.
+    panel.fileButton()->click();
+    QVERIFY(QTest::qWaitFor([&] { return !panel.conflictLabel()->isHidden(); }, 10000));
+    const QString shown = panel.conflictLabel()->text();
+    QVERIFY2(shown.startsWith(QStringLiteral("Already filed under %1 by %2 at ").arg(firstChoice, catalog.clientName())), qPrintable(shown));
+    QVERIFY2(shown.endsWith(QStringLiteral("Your change was not saved.")), qPrintable(shown));
+    QVERIFY(settleCatalogReads(&session));
+    QCOMPARE(firstWindow.item(item)->department, firstChoice);
+    QCOMPARE(ReviewStore(firstWindow).decisions(item).size(), 1);
+    // Read again: the panel now shows the first window's decision, and filing from it is no conflict.
+    QVERIFY(QTest::qWaitFor([&] { return panel.seenDecisionId() == firsts.id; }, 10000));
+    panel.departmentBox()->setCurrentIndex(panel.departmentBox()->findText(panelChoice));
+    panel.fileButton()->click();
+    QVERIFY(settleCatalogReads(&session));
+    QCOMPARE(firstWindow.item(item)->department, panelChoice);
+    QCOMPARE(ReviewStore(firstWindow).decisions(item).size(), 2);
+    QVERIFY(panel.conflictLabel()->isHidden());
 }
 
 void TestReview::autoFiledItemSaysWhereItWasFiled()
