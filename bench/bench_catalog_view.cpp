@@ -365,6 +365,9 @@ int main(int argc, char *argv[])
     QObject::connect(model, &CatalogItemModel::firstPageLoaded, [&] { ++firstPages; });
     QObject::connect(model, &CatalogItemModel::totalCountChanged, [&] { ++counts; });
     QObject::connect(model, &QAbstractItemModel::modelReset, [&] { ++resets; });
+    // Writes the window heard of as another client's (each makes every view read again).
+    int heardElsewhere = 0;
+    QObject::connect(window.session(), &CatalogSession::catalogChangedElsewhere, [&] { ++heardElsewhere; });
     // Nothing left in flight on the catalog thread, over a few turns of the loop (a result often posts the next read).
     int quietTurns = 0;
     const auto catalogThreadQuiet = [&] {
@@ -377,6 +380,7 @@ int main(int argc, char *argv[])
     const auto measure = [&](const QString &name, const std::function<void()> &act, const std::function<bool()> &shown,
                              const std::function<bool()> &complete, const std::function<QString()> &note = [] { return QString(); }) {
         watchdog.reset();
+        const int heardBefore = heardElsewhere;
         timer.restart();
         act();
         const bool ok = settleUntil(shown);
@@ -387,6 +391,8 @@ int main(int argc, char *argv[])
         settle(kTrailingMs);
         const double stallMs = watchdog.longestStallMs();
         QString text = note();
+        if (heardElsewhere > heardBefore)
+            text += QStringLiteral("%1heard %2 change(s) from elsewhere").arg(text.isEmpty() ? QString() : QStringLiteral("; ")).arg(heardElsewhere - heardBefore);
         if (stallMs > kStallLimitMs)
             text += QStringLiteral("%1the longest stall began at %2 ms").arg(text.isEmpty() ? QString() : QStringLiteral("; ")).arg(watchdog.longestStallBeganMs(), 0, 'f', 0);
         printRow(name, stallMs, resultMs, completeMs, text);
@@ -432,6 +438,7 @@ int main(int argc, char *argv[])
         slowest = std::max(slowest, double(pageTimer.elapsed()));
     }
     const double scrollMs = double(timer.elapsed());
+    std::printf("scrolling heard %d change(s) from elsewhere\n", heardElsewhere);
     settle(kTrailingMs);
     printRow(QStringLiteral("scroll grid to its end, %1 times").arg(pages - 1), watchdog.longestStallMs(), slowest, kNotMeasured,
              QStringLiteral("slowest page; %1 rows, %2 ms per page of %3 on average")
