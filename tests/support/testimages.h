@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 namespace accession::test {
 
@@ -34,6 +35,8 @@ QByteArray jpegClaimingSize(int width, int height);
 QByteArray pngClaimingSize(int width, int height);
 
 void writeFile(const QString &path, const QByteArray &bytes);
+// Every file under the folder (hidden ones too), relative to it, sorted.
+QStringList filesUnder(const QString &folder);
 Rgb pixelAt(const RgbImage &image, int x, int y);
 bool roughlyEqual(Rgb a, Rgb b, int tolerance = 12);
 QString describe(Rgb colour);
