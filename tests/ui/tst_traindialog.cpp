@@ -38,6 +38,22 @@
 using namespace accession;
 using namespace accession::test;
 
+namespace {
+
+constexpr quint64 kActiveModelSeed = 7; // the active model's split seed, not the dialog's default
+
+// A small baseline trained on the catalog's labels with kActiveModelSeed's split, then made its active model.
+bool trainActiveModel(const QString &catalogPath, const QString &modelPath, int epochs)
+{
+    if (!trainSmallBaseline(catalogPath, modelPath, epochs, 16, [](TrainingOptions &options) { options.seed = kActiveModelSeed; }))
+        return false;
+    Catalog catalog(catalogPath);
+    ModelRegistry(catalog).activate(registerModelFile(catalogPath, modelPath));
+    return true;
+}
+
+} // namespace
+
 // Training from the desktop: added pretrained weights, presets, the time estimate, the recommendation at the end,
 // and one validation path for the trainer and evaluate.
 class TestTrainDialog : public QObject
@@ -210,27 +226,15 @@ void TestTrainDialog::estimateAppearsBeforeStart()
 void TestTrainDialog::quickTrainingEndsWithARecommendation()
 {
     const QString path = labelledCatalog(QStringLiteral("recommend"), 12);
-    // The active model was trained on a split of its own (seed 7, not the dialog's default).
-    TrainingOptions first;
-    first.catalogPath = path;
-    first.architecture = Architecture::Baseline;
-    first.imageSize = 32;
-    first.epochs = 2;
-    first.batchSize = 16;
-    first.threads = 2;
-    first.seed = 7;
-    first.outPath = m_dir.filePath(QStringLiteral("recommend-active.safetensors"));
-    QVERIFY(TrainingJob(first).exec());
-    {
-        Catalog catalog(path);
-        ModelRegistry(catalog).activate(registerModelFile(path, first.outPath));
-    }
+    // The active model was trained on a split of its own (kActiveModelSeed, not the dialog's default).
+    const QString activeModel = m_dir.filePath(QStringLiteral("recommend-active.safetensors"));
+    QVERIFY(trainActiveModel(path, activeModel, 2));
     addPretrainedWeights(path, m_resNet);
     // Two photographs of one object, one on each side of the saved split: the dialog's training moves one and
     // says so, since validation would otherwise score a photograph of an object the model trained on.
     {
         Catalog catalog(path);
-        const DataSplit saved = prepareSplit(catalog, first.seed, first.validationFraction);
+        const DataSplit saved = prepareSplit(catalog, kActiveModelSeed, TrainingOptions().validationFraction);
         QVERIFY(!saved.train.isEmpty() && !saved.validation.isEmpty());
         const Example &inValidation = saved.validation.first();
         const auto inTraining = std::find_if(saved.train.begin(), saved.train.end(),
@@ -268,7 +272,7 @@ void TestTrainDialog::quickTrainingEndsWithARecommendation()
     // The active model is measured on its own held-out items, exactly as the dashboard measures it.
     EvaluationRequest request;
     request.catalogPath = path;
-    request.modelPath = first.outPath;
+    request.modelPath = activeModel;
     EvaluationJob own(request);
     QVERIFY(own.exec());
     const EvaluationResult current = dialog.currentResult();
@@ -452,20 +456,7 @@ void TestTrainDialog::groupLevelIsOfferedWithGroupsAndTrainsGroups()
         setClassificationLevel(catalog, ClassificationLevel::Group);
     }
     // The active model learned departments: the group model is compared with it at group level.
-    TrainingOptions departments;
-    departments.catalogPath = path;
-    departments.architecture = Architecture::Baseline;
-    departments.imageSize = 32;
-    departments.epochs = 1;
-    departments.batchSize = 16;
-    departments.threads = 2;
-    departments.seed = 7;
-    departments.outPath = m_dir.filePath(QStringLiteral("grouplevel-departments.safetensors"));
-    QVERIFY(TrainingJob(departments).exec());
-    {
-        Catalog catalog(path);
-        ModelRegistry(catalog).activate(registerModelFile(path, departments.outPath));
-    }
+    QVERIFY(trainActiveModel(path, m_dir.filePath(QStringLiteral("grouplevel-departments.safetensors")), 1));
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, path));
     RetrainDialog dialog(window.session());
