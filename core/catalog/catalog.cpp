@@ -631,12 +631,23 @@ QString Catalog::departmentNameProblem(const QString &name, int maxLength)
     return QString();
 }
 
-qint64 Catalog::addDepartment(const QString &name)
+namespace {
+
+// The name as a department keeps it (trimmed); throws CatalogError with departmentNameProblem's reason otherwise.
+QString usableDepartmentName(const QString &name, int maxLength)
 {
     const QString trimmed = name.trimmed();
-    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
+    const QString problem = Catalog::departmentNameProblem(trimmed, maxLength);
     if (!problem.isEmpty())
         throw CatalogError(problem);
+    return trimmed;
+}
+
+} // namespace
+
+qint64 Catalog::addDepartment(const QString &name)
+{
+    const QString trimmed = usableDepartmentName(name, m_maxDepartmentNameLength);
     const auto id = departmentIdByName(trimmed) ? std::nullopt : insertDepartmentUnlessNamed(trimmed);
     if (!id)
         throw CatalogError(QStringLiteral("department '%1' already exists").arg(trimmed));
@@ -669,10 +680,7 @@ std::optional<qint64> Catalog::ensureDepartment(const QString &name)
         return existing;
     if (departmentsFixed())
         return std::nullopt;
-    const QString trimmed = name.trimmed();
-    const QString problem = departmentNameProblem(trimmed, m_maxDepartmentNameLength);
-    if (!problem.isEmpty())
-        throw CatalogError(problem);
+    const QString trimmed = usableDepartmentName(name, m_maxDepartmentNameLength);
     if (const auto added = insertDepartmentUnlessNamed(trimmed))
         return added;
     // Another client added it since the first look; its transaction has committed by now.
