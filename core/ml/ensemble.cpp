@@ -56,11 +56,10 @@ EnsembleResult buildEnsemble(const EnsembleRequest &request, const WorkControl &
         card.members.push_back({memberCard.architecture, memberCard.preprocessing, memberCard.temperature,
                                 QFileInfo(path).absoluteFilePath()});
         sources.append(QFileInfo(path).absoluteFilePath());
-        const ml::NamedTensors tensors = ml::readWeightsFile(path);
-        for (const std::string &name : tensors.names) {
-            if (name != kFeatureBankTensor) // a member's knn_energy bank: an ensemble scores on its logits alone
-                joined.add(EnsembleMember::tensorPrefix(index) + name, tensors.tensors.at(name));
-        }
+        // Without a member's knn_energy bank: an ensemble scores on its logits alone.
+        const ml::NamedTensors tensors = ml::readNetworkTensors(path);
+        for (const std::string &name : tensors.names)
+            joined.add(EnsembleMember::tensorPrefix(index) + name, tensors.tensors.at(name));
         control.report(index + 1, request.memberPaths.size() + (request.catalogPath.isEmpty() ? 0 : 1),
                        QStringLiteral("Read member %1 of %2").arg(index + 1).arg(request.memberPaths.size()));
         control.throwIfCancelled();
