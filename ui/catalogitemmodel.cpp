@@ -24,8 +24,11 @@ namespace accession {
 CatalogItemModel::CatalogItemModel(QObject *parent)
     : QAbstractTableModel(parent)
     , m_thumbnails(new ThumbnailLoader(this))
+    , m_retiredThumbnailsFreer(new QTimer(this))
     , m_thumbnailSide(kThumbnailSide)
 {
+    m_retiredThumbnailsFreer->setInterval(0); // a slice each time the event loop is otherwise idle
+    connect(m_retiredThumbnailsFreer, &QTimer::timeout, this, &CatalogItemModel::freeRetiredThumbnails);
     m_placeholder = QPixmap(96, 96);
     m_placeholder.fill(QColor(0xe8, 0xe4, 0xdc));
     connect(m_thumbnails, &ThumbnailLoader::thumbnailReady, this, &CatalogItemModel::thumbnailArrived);
@@ -37,7 +40,7 @@ void CatalogItemModel::setCatalog(CatalogWorker *worker)
 {
     m_worker = worker;
     m_thumbnails->setCatalogPath(worker ? worker->path() : QString());
-    m_pixmaps.clear();
+    retireThumbnails(); // item ids repeat across catalogs: none of these may stand for the new catalog's items
     reload();
 }
 
@@ -161,6 +164,26 @@ void CatalogItemModel::discardRowsOffTheGuiThread()
         rows = std::deque<ItemRow>();
         rowOfItem = QHash<qint64, int>();
     });
+}
+
+void CatalogItemModel::retireThumbnails()
+{
+    const QList<qint64> itemIds = m_pixmaps.keys();
+    m_retiredThumbnails.reserve(m_retiredThumbnails.size() + size_t(itemIds.size()));
+    for (qint64 itemId : itemIds)
+        m_retiredThumbnails.emplace_back(m_pixmaps.take(itemId));
+    if (!m_retiredThumbnails.empty())
+        m_retiredThumbnailsFreer->start();
+}
+
+void CatalogItemModel::freeRetiredThumbnails()
+{
+    constexpr size_t kPerTurn = 256; // about a millisecond
+    m_retiredThumbnails.resize(m_retiredThumbnails.size() - std::min(kPerTurn, m_retiredThumbnails.size()));
+    if (m_retiredThumbnails.empty()) {
+        m_retiredThumbnailsFreer->stop();
+        m_retiredThumbnails.shrink_to_fit();
+    }
 }
 
 void CatalogItemModel::appendRows(const QVector<ItemRow> &rows)

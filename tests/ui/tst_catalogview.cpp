@@ -53,6 +53,7 @@ private Q_SLOTS:
     void badgeShowsStatusAndDepartment();
     void sliderResizesTheGridAndIsThePreference();
     void largeThumbnailsAreDecodedFromTheOriginals();
+    void anotherCatalogsThumbnailsNeverStandForItsItems();
     void itemPanelShowsOnlyMappedCsvColumns();
     void importDialogMapsTheTitleAndPreviewsOffTheGuiThread();
 
@@ -396,6 +397,57 @@ void TestCatalogView::largeThumbnailsAreDecodedFromTheOriginals()
     QCOMPARE(thumbnailOf(QStringLiteral("tiny.png")).size(), QSize(6, 6));
     view.thumbnailSlider()->setValue(96);
     QTRY_COMPARE_WITH_TIMEOUT(thumbnailOf(QStringLiteral("panorama.png")).width(), 192, 20000);
+}
+
+void TestCatalogView::anotherCatalogsThumbnailsNeverStandForItsItems()
+{
+    // The CSV catalog's thumbnails (a portrait, a panorama, a landscape and a 6-pixel square) are cached by item id,
+    // and the fixture's items 1-4 have the same ids: switching catalogs must drop them all at once, though their
+    // pixmaps are freed a slice at a time afterwards.
+    CatalogItemModel model;
+    CatalogWorker csvWorker;
+    QVERIFY(openWorkerAndWait(csvWorker, m_csvCatalog));
+    model.setCatalog(&csvWorker);
+    QVERIFY(settleWorker(csvWorker));
+    CatalogView view(&model);
+    showLoaded(view, model);
+    const auto thumbnailAt = [&](int row) { return model.index(row, CatalogItemModel::FileColumn).data(CatalogItemModel::ThumbnailRole).value<QPixmap>(); };
+    // Every image here is under the thumbnails' 192 pixels, so each item's thumbnail has the size of its image.
+    const auto imageSizeAt = [&](int row) {
+        const QStringList sides = model.index(row, CatalogItemModel::SizeColumn).data().toString().split(QStringLiteral(" × "));
+        return sides.size() == 2 ? QSize(sides[0].toInt(), sides[1].toInt()) : QSize();
+    };
+    QHash<qint64, QSize> csvThumbnails;
+    for (int row = 0; row < model.rowCount(); ++row)
+        csvThumbnails.insert(model.index(row, 0).data(CatalogItemModel::ItemIdRole).toLongLong(), thumbnailAt(row).size());
+    QCOMPARE(csvThumbnails.size(), 4);
+
+    CatalogWorker fixtureWorker;
+    QVERIFY(openWorkerAndWait(fixtureWorker, m_fixture.catalogPath));
+    model.setCatalog(&fixtureWorker);
+    QVERIFY(fetchAllRows(model));
+    int sharedIds = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const qint64 itemId = model.index(row, 0).data(CatalogItemModel::ItemIdRole).toLongLong();
+        if (!csvThumbnails.contains(itemId))
+            continue;
+        ++sharedIds;
+        // Either not read yet or the fixture's own, never the other catalog's picture of its item with this id.
+        const QPixmap shown = thumbnailAt(row);
+        QVERIFY(imageSizeAt(row) != csvThumbnails.value(itemId));
+        QVERIFY2(shown.isNull() || shown.size() == imageSizeAt(row),
+                 qPrintable(QStringLiteral("item %1: %2 x %3").arg(itemId).arg(shown.width()).arg(shown.height())));
+    }
+    QCOMPARE(sharedIds, 4);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int row = 0; row < model.rowCount(); ++row) {
+                if (thumbnailAt(row).size() != imageSizeAt(row))
+                    return false;
+            }
+            return true;
+        }(),
+        30000);
 }
 
 void TestCatalogView::itemPanelShowsOnlyMappedCsvColumns()
