@@ -12,6 +12,8 @@
 #     WORK_DIR: a met_accuracy.sh work folder (default /tmp/accession-met), holding met.db, test.csv and
 #               models/mobilenet_v2-224-pretrained-cached-head.safetensors (met_accuracy.sh trains it)
 #     CONFIG:   train arguments (default: the cached-feature head, --epochs 0)
+#   LABEL_CLEANING_VARIANTS: which of the three to train (default "as-is relabel prune"); a long configuration whose
+#   as-imported run met_accuracy.sh already made (the same catalog and arguments) can train only "relabel".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cli=${ACCESSION_CLI:-$root/build/app/accession-cli}
@@ -22,6 +24,7 @@ config=${2:---arch mobilenet_v2 --weights $weights --mean 0.5,0.5,0.5 --std 0.5,
 ranker="$work/models/mobilenet_v2-224-pretrained-cached-head.safetensors"
 tag=$(echo "$config" | md5sum | cut -c1-8)
 out="$work/cleaning"
+read -r -a variants <<< "${LABEL_CLEANING_VARIANTS:-as-is relabel prune}"
 mkdir -p "$out"
 [[ -f "$ranker" ]] || { echo "train $ranker first: bench/met_accuracy.sh $work mobilenet_v2-224-pretrained-cached-head" >&2; exit 1; }
 
@@ -43,7 +46,7 @@ print(f"{report['items_checked']} labels checked, {len(report['items'])} reporte
       f"(estimated error rate {report['estimated_error_rate']:.3f}), {len(chosen)} of them on the training side")
 PY
 
-for variant in as-is relabel prune; do
+for variant in "${variants[@]}"; do
     dir="$out/$variant"
     model="$dir/model-$tag.safetensors"
     if [[ ! -f "$dir/met.db" ]]; then
@@ -71,7 +74,7 @@ done
 
 echo "configuration: $config"
 printf '%-10s %9s %9s %9s %10s\n' labels "val acc" "test acc" "test top3" "train time"
-for variant in as-is relabel prune; do
+for variant in "${variants[@]}"; do
     /usr/bin/python3 - "$out/$variant" "$tag" "$variant" <<'PY'
 import json, sys
 dir, tag, variant = sys.argv[1:4]
