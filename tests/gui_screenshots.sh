@@ -21,9 +21,9 @@ if [[ $status -ne 0 ]]; then
     echo "FAILED: the application exited with status $status (crash, time-out or an empty view)" >&2
     exit 1
 fi
-for view in catalog-grid catalog-list-with-item review model-dashboard model-dashboard-cell model-dashboard-live-dark \
+for view in catalog-grid catalog-list-with-item review model-dashboard model-dashboard-cell check-labels near-duplicates model-dashboard-live-dark \
     dialog-import-labelled dialog-export dialog-train dialog-preferences dialog-departments dialog-keys dialog-about \
-    dialog-user-guide dialog-met-import; do
+    dialog-user-guide dialog-met-import dialog-image-folder; do
     file="$out/$view.png"
     size=$(stat -c %s "$file" 2>/dev/null || echo 0)
     if [[ $size -lt 20000 ]]; then

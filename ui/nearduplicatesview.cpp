@@ -159,6 +159,7 @@ void NearDuplicatesView::findNearDuplicates()
                                       m_lastCheckNote = tr("The check was cancelled; the groups shown are those saved before.");
                                   } else {
                                       const NearDuplicateReport report = job.report();
+                                      m_lastCheckedCount = report.itemsChecked;
                                       QStringList notes;
                                       notes << tr("Checked %1 in %2 s.")
                                                    .arg(plural(report.itemsChecked, tr("%1 photograph"), tr("%1 photographs")))

@@ -31,6 +31,9 @@ public:
     // Reads the saved groups again (after a catalog opens or changes).
     void reload();
 
+    bool isFinding() const { return m_checkRunning; }
+    // How many photographs the last check that succeeded compared; -1 before any.
+    qint64 lastCheckedCount() const { return m_lastCheckedCount; }
     int groupCount() const { return int(m_groups.size()); }
     void selectGroup(int row);
     // The selected group's items as their tiles show them, in order; empty when none is selected.
@@ -86,6 +89,7 @@ private:
     QString m_lastCheckNote; // what the last check said beside its groups (failures, hashes only)
     quint64 m_readGeneration = 0;
     bool m_checkRunning = false;
+    qint64 m_lastCheckedCount = -1;
 };
 
 } // namespace accession

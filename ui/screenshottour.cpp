@@ -3,16 +3,19 @@
 #include "appearance.h"
 #include "catalogitemmodel.h"
 #include "catalogview.h"
+#include "checklabelswidget.h"
 #include "dashboardmodels.h"
 #include "dashboardwidget.h"
 #include "departmentkeysdialog.h"
 #include "departmentsdialog.h"
 #include "exportdialog.h"
+#include "imagefolderdialog.h"
 #include "importlabelleddialog.h"
 #include "itemthumbnailmodel.h"
 #include "itempanel.h"
 #include "mainwindow.h"
 #include "metimportdialog.h"
+#include "nearduplicatesview.h"
 #include "preferencesdialog.h"
 #include "retraindialog.h"
 #include "reviewwidget.h"
@@ -142,6 +145,32 @@ QVector<ScreenshotTour::Stop> ScreenshotTour::stops()
     cell.pauseMs = 8000; // the cell's items come from evaluating the model
     stops.push_back(cell);
 
+    // The curation views, each with its check run as a job on the demo catalog.
+    Stop labels{QStringLiteral("check-labels"), [window] { window->checkLabels(); },
+                [window] {
+                    const CheckLabelsWidget *view = window->checkLabelsWidget();
+                    return !view->isChecking() && view->report().itemsChecked > 0;
+                },
+                QStringLiteral("a finished label check"), {}};
+    labels.patienceMs = 120000;
+    stops.push_back(labels);
+    Stop duplicates{QStringLiteral("near-duplicates"),
+                    [window] {
+                        window->showNearDuplicates();
+                        window->nearDuplicatesView()->findNearDuplicates();
+                    },
+                    [window] {
+                        NearDuplicatesView *view = window->nearDuplicatesView();
+                        if (view->isFinding() || view->lastCheckedCount() <= 0)
+                            return false;
+                        if (view->groupCount() > 0 && view->shownItems().isEmpty())
+                            view->selectGroup(0); // pictured side by side at the next look
+                        return view->groupCount() == 0 || !view->shownItems().isEmpty();
+                    },
+                    QStringLiteral("a finished near-duplicate search"), [window] { window->showCatalog(); }};
+    duplicates.patienceMs = 120000;
+    stops.push_back(duplicates);
+
     // Every dialog, opened as the menus open it, pictured over the window, then closed without a change.
     stops.push_back(dialogStop(QStringLiteral("dialog-import-labelled"), [window] { return window->openImportLabelledDialog(); }));
     stops.push_back(dialogStop(QStringLiteral("dialog-export"), [window] { return window->openExportDialog(); }));
@@ -166,6 +195,7 @@ QVector<ScreenshotTour::Stop> ScreenshotTour::stops()
     }));
     stops.push_back(dialogStop(QStringLiteral("dialog-user-guide"), [window] { return window->showUserGuide(); }));
     stops.push_back(dialogStop(QStringLiteral("dialog-met-import"), [window] { return window->openMetImportDialog(); }));
+    stops.push_back(dialogStop(QStringLiteral("dialog-image-folder"), [window] { return window->openImageFolderDialog(); }));
 
     // A live switch to dark, when the tour ran light by itself (ACCESSION_APPEARANCE would hold it light): the
     // dashboard's charts must follow.
@@ -192,6 +222,10 @@ void ScreenshotTour::next()
 {
     if (m_next > 0) {
         const Stop &shown = m_stops[m_next - 1];
+        if (shown.patienceMs > 0 && m_atStop.elapsed() < shown.pauseMs + shown.patienceMs && !shown.hasContent()) {
+            QTimer::singleShot(250, this, &ScreenshotTour::next);
+            return;
+        }
         capture(shown.name, shown.hasContent(), shown.what);
         if (shown.close)
             shown.close();
@@ -204,6 +238,7 @@ void ScreenshotTour::next()
         return;
     }
     const Stop &stop = m_stops[m_next++];
+    m_atStop.start();
     if (stop.open)
         stop.open();
     QTimer::singleShot(stop.pauseMs, this, &ScreenshotTour::next);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
 
@@ -32,6 +33,7 @@ private:
         QString what;
         std::function<void()> close;
         int pauseMs = 2500; // let thumbnails, images and charts arrive
+        int patienceMs = 0; // then up to this much longer while it has no content yet (a job still running)
     };
     QVector<Stop> stops();
     void next();
@@ -43,6 +45,7 @@ private:
     QString m_directory;
     QVector<Stop> m_stops;
     int m_next = 0;
+    QElapsedTimer m_atStop; // since the current stop opened
     QWidget *m_dialog = nullptr;
     QStringList m_problems;
 };
