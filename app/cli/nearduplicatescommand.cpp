@@ -53,11 +53,16 @@ int runNearDuplicates(const QStringList &arguments)
                       QStringLiteral("Perceptual hashes at most this many bits apart are near-duplicates (default %1).")
                           .arg(kNearDuplicateHashDistance),
                       QStringLiteral("D")});
+    parser.addOption({QStringLiteral("most-alike"),
+                      QStringLiteral("A photograph alike by features to more than N others is compared by its hash alone: the "
+                                     "backbone cannot tell it apart from them (default %1; 0: no limit).")
+                          .arg(kMostFeatureNeighbours),
+                      QStringLiteral("N")});
     parser.addOption({QStringLiteral("hashes-only"), QStringLiteral("Compare perceptual hashes alone (no network).")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("N")});
     parser.addOption(jsonOption());
     const QString usage = QStringLiteral("accession-cli near-duplicates --catalog FILE [--model MODEL | --weights FILE --arch A "
-                                         "[--mean R,G,B --std R,G,B]] [--threshold T] [--hash-distance D] [--hashes-only] [--json]");
+                                         "[--mean R,G,B --std R,G,B]] [--threshold T] [--hash-distance D] [--most-alike N] [--hashes-only] [--json]");
     if (!parseCommand(parser, arguments, usage))
         return 0;
 
@@ -77,6 +82,7 @@ int runNearDuplicates(const QStringList &arguments)
             throw CliError(QStringLiteral("--threshold must be a number in (0, 1] (got '%1')").arg(parser.value(QStringLiteral("threshold"))), 2);
     }
     request.hashDistance = intValue(parser, QStringLiteral("hash-distance"), kNearDuplicateHashDistance, 0);
+    request.mostFeatureNeighbours = intValue(parser, QStringLiteral("most-alike"), kMostFeatureNeighbours, 0);
     if (request.hashDistance > 32)
         throw CliError(QStringLiteral("--hash-distance must be at most 32"), 2);
     request.useEmbeddings = !parser.isSet(QStringLiteral("hashes-only"));
@@ -113,6 +119,8 @@ int runNearDuplicates(const QStringList &arguments)
                               {QStringLiteral("items_checked"), report.itemsChecked},
                               {QStringLiteral("hashes_filled"), report.hashesFilled},
                               {QStringLiteral("embedding_pairs"), report.embeddingPairs},
+                              {QStringLiteral("crowded_items"), report.crowdedItems},
+                              {QStringLiteral("most_alike"), request.mostFeatureNeighbours},
                               {QStringLiteral("hash_pairs"), report.hashPairs},
                               {QStringLiteral("groups"), groups},
                               {QStringLiteral("failures"), problemsToJson(report.failures)},

@@ -160,10 +160,22 @@ NearDuplicateReport findNearDuplicates(const NearDuplicateRequest &request, cons
             embeddings = torch::full({count, kept.size(1)}, std::numeric_limits<float>::quiet_NaN());
             embeddings.index_copy_(0, readableRows, kept);
             const int64_t *rowOf = readableRows.data_ptr<int64_t>();
+            std::vector<int> crowded;
             const std::vector<SimilarRows> similar =
                 similarEmbeddingPairs(kept.data_ptr<float>(), int(kept.size(0)), int(kept.size(1)), request.cosineThreshold, 1,
-                                      [&] { control.throwIfCancelled(); });
+                                      [&] { control.throwIfCancelled(); }, request.mostFeatureNeighbours, &crowded);
             report.embeddingPairs = qint64(similar.size());
+            report.crowdedItems = qint64(crowded.size());
+            if (!crowded.empty()) {
+                report.note = QStringLiteral("%1 of %2 photographs were each alike to more than %3 others by the features of %4, "
+                                             "which cannot tell them apart: they were compared by their perceptual hashes alone. "
+                                             "Pretrained ImageNet weights tell photographs apart better than a model trained on "
+                                             "these departments.")
+                                  .arg(crowded.size())
+                                  .arg(kept.size(0))
+                                  .arg(request.mostFeatureNeighbours)
+                                  .arg(QFileInfo(backbone->path).fileName());
+            }
             for (const SimilarRows &pair : similar) {
                 const int a = int(rowOf[pair.a]);
                 const int b = int(rowOf[pair.b]);

@@ -47,11 +47,20 @@ float dot(const float *x, const float *y, int dimension)
 } // namespace
 
 std::vector<SimilarRows> similarEmbeddingPairs(const float *rows, int count, int dimension, double threshold, quint64 seed,
-                                               const std::function<void()> &checkCancel)
+                                               const std::function<void()> &checkCancel, int mostNeighbours,
+                                               std::vector<int> *crowdedRows)
 {
     std::vector<SimilarRows> found;
+    if (crowdedRows)
+        crowdedRows->clear();
     if (count < 2 || dimension < 1)
         return found;
+    std::vector<int> neighbours(size_t(count), 0);
+    std::vector<char> crowded(size_t(count), 0);
+    const auto countNeighbour = [&](int row) {
+        if (mostNeighbours > 0 && ++neighbours[size_t(row)] > mostNeighbours)
+            crowded[size_t(row)] = 1;
+    };
     // About one random neighbour per probe: 2^bits near count, a couple of bits more to spare the verification.
     const int bits = std::clamp(int(std::ceil(std::log2(double(count)))) + 2, 6, 30);
     // A pair at the threshold falls on the same side of a random hyperplane with chance 1 - angle/pi; it shares a
@@ -80,27 +89,46 @@ std::vector<SimilarRows> similarEmbeddingPairs(const float *rows, int count, int
         const auto visit = [&](int i, quint32 probe) {
             auto range = std::equal_range(order.begin(), order.end(), std::make_pair(probe, 0),
                                           [](const auto &x, const auto &y) { return x.first < y.first; });
-            for (auto it = range.first; it != range.second; ++it) {
+            for (auto it = range.first; it != range.second && !crowded[size_t(i)]; ++it) {
                 const int j = it->second;
-                if (j <= i || accepted.count(pairKey(i, j)))
+                // Each pair is visited from its first row, except that a row goes on counting its neighbours among
+                // rows already crowded (which search no further), so that every row of a crowd is found crowded.
+                if (j == i || (j < i && !crowded[size_t(j)]))
+                    continue;
+                const quint64 key = pairKey(std::min(i, j), std::max(i, j));
+                if (accepted.count(key))
                     continue;
                 const float cosine = dot(rows + size_t(i) * size_t(dimension), rows + size_t(j) * size_t(dimension), dimension);
                 if (cosine >= threshold) {
-                    accepted.insert(pairKey(i, j));
-                    found.push_back({i, j, double(cosine), -1});
+                    accepted.insert(key);
+                    if (!crowded[size_t(j)])
+                        found.push_back({std::min(i, j), std::max(i, j), double(cosine), -1});
+                    countNeighbour(i);
+                    countNeighbour(j);
                 }
             }
         };
         for (int i = 0; i < count; ++i) {
+            if (crowded[size_t(i)])
+                continue;
             const quint32 own = quint32(key[i]);
             visit(i, own);
             for (int bit = 0; bit < bits; ++bit)
                 visit(i, own ^ (quint32(1) << bit));
         }
     }
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [&](const SimilarRows &pair) { return crowded[size_t(pair.a)] || crowded[size_t(pair.b)]; }),
+                found.end());
     std::sort(found.begin(), found.end(), [](const SimilarRows &x, const SimilarRows &y) {
         return x.a != y.a ? x.a < y.a : x.b < y.b;
     });
+    if (crowdedRows) {
+        for (int row = 0; row < count; ++row) {
+            if (crowded[size_t(row)])
+                crowdedRows->push_back(row);
+        }
+    }
     return found;
 }
 

@@ -17,6 +17,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <numeric>
 #include <set>
 
 using namespace accession;
@@ -56,6 +57,20 @@ std::vector<float> randomUnitRows(int count, int dimension, quint32 seed)
     return rows;
 }
 
+// Makes row `twin` the direction of row `original` plus scale times the unit row `noise`, normalised again.
+void makeAlike(std::vector<float> &rows, int dimension, int original, int twin, const float *noise, float scale)
+{
+    float *target = rows.data() + size_t(twin) * size_t(dimension);
+    const float *source = rows.data() + size_t(original) * size_t(dimension);
+    double norm = 0;
+    for (int d = 0; d < dimension; ++d) {
+        target[d] = source[d] + scale * noise[d];
+        norm += double(target[d]) * target[d];
+    }
+    for (int d = 0; d < dimension; ++d)
+        target[d] = float(target[d] / std::sqrt(norm));
+}
+
 } // namespace
 
 // Near-duplicates: the indexes find planted pairs among many random ones, and the engine and the command line group
@@ -67,9 +82,11 @@ class TestNearDuplicates : public QObject
 private Q_SLOTS:
     void initTestCase();
     void embeddingIndexFindsPlantedPairs();
+    void embeddingIndexLeavesOutCrowdedRows();
     void hashIndexFindsPlantedPairs();
     void groupsOfPairsJoinChains();
     void engineGroupsCopiesWithTheirOriginals();
+    void engineComparesCrowdedPhotographsByHashesAlone();
     void splitKeepsGroupsTogether();
     void hashesOnlyFillsMissingHashesAndReportsUnreadableFiles();
     void commandLinePrintsGroupsAsJson();
@@ -120,17 +137,8 @@ void TestNearDuplicates::embeddingIndexFindsPlantedPairs()
     std::vector<float> rows = randomUnitRows(count, dimension, 7);
     // Rows 0..99 get a twin at rows 100..199 with a cosine near 0.95 (each the same direction plus noise).
     const std::vector<float> noise = randomUnitRows(100, dimension, 8);
-    for (int i = 0; i < 100; ++i) {
-        float *twin = rows.data() + size_t(100 + i) * dimension;
-        const float *original = rows.data() + size_t(i) * dimension;
-        double norm = 0;
-        for (int d = 0; d < dimension; ++d) {
-            twin[d] = original[d] + 0.33f * noise[size_t(i) * dimension + size_t(d)];
-            norm += double(twin[d]) * twin[d];
-        }
-        for (int d = 0; d < dimension; ++d)
-            twin[d] = float(twin[d] / std::sqrt(norm));
-    }
+    for (int i = 0; i < 100; ++i)
+        makeAlike(rows, dimension, i, 100 + i, noise.data() + size_t(i) * dimension, 0.33f);
     const std::vector<SimilarRows> found = similarEmbeddingPairs(rows.data(), count, dimension, 0.9);
     std::set<std::pair<int, int>> pairs;
     for (const SimilarRows &pair : found) {
@@ -143,6 +151,45 @@ void TestNearDuplicates::embeddingIndexFindsPlantedPairs()
         planted += pairs.count({i, 100 + i}) ? 1 : 0;
     QVERIFY2(planted >= 97, qPrintable(QStringLiteral("%1 of 100 planted pairs found").arg(planted)));
     QCOMPARE(int(pairs.size()), planted); // random directions in 128 dimensions are never that alike
+}
+
+void TestNearDuplicates::embeddingIndexLeavesOutCrowdedRows()
+{
+    constexpr int count = 5000;
+    constexpr int dimension = 64;
+    std::vector<float> rows = randomUnitRows(count, dimension, 11);
+    const std::vector<float> noise = randomUnitRows(200, dimension, 12);
+    // Twins 0..49 and 100..149; a crowd of 40 rows alike to each other (as a trained classifier makes a class's
+    // photographs); a cluster of 5 (an object photographed five times).
+    for (int i = 0; i < 50; ++i)
+        makeAlike(rows, dimension, i, 100 + i, noise.data() + size_t(i) * dimension, 0.33f);
+    for (int i = 1; i < 40; ++i)
+        makeAlike(rows, dimension, 1000, 1000 + i, noise.data() + size_t(50 + i) * dimension, 0.2f);
+    for (int i = 1; i < 5; ++i)
+        makeAlike(rows, dimension, 2000, 2000 + i, noise.data() + size_t(100 + i) * dimension, 0.2f);
+    const auto inCrowd = [](int row) { return row >= 1000 && row < 1040; };
+
+    // Without a limit the crowd's 780 pairs are all there.
+    int crowdPairs = 0;
+    for (const SimilarRows &pair : similarEmbeddingPairs(rows.data(), count, dimension, 0.9))
+        crowdPairs += inCrowd(pair.a) && inCrowd(pair.b) ? 1 : 0;
+    QVERIFY2(crowdPairs >= 700, qPrintable(QString::number(crowdPairs)));
+
+    std::vector<int> crowded;
+    const std::vector<SimilarRows> found = similarEmbeddingPairs(rows.data(), count, dimension, 0.9, 1, {}, 16, &crowded);
+    std::vector<int> wanted(40);
+    std::iota(wanted.begin(), wanted.end(), 1000);
+    QCOMPARE(crowded, wanted);
+    int twins = 0;
+    int cluster = 0;
+    for (const SimilarRows &pair : found) {
+        QVERIFY2(!inCrowd(pair.a) && !inCrowd(pair.b), qPrintable(QStringLiteral("%1-%2").arg(pair.a).arg(pair.b)));
+        twins += pair.b == pair.a + 100 && pair.a < 50 ? 1 : 0;
+        cluster += pair.a >= 2000 && pair.b < 2005 ? 1 : 0;
+    }
+    QVERIFY2(twins >= 48, qPrintable(QString::number(twins)));
+    QCOMPARE(cluster, 10); // four others each: under the limit
+    QCOMPARE(int(found.size()), twins + cluster);
 }
 
 void TestNearDuplicates::hashIndexFindsPlantedPairs()
@@ -235,6 +282,59 @@ void TestNearDuplicates::engineGroupsCopiesWithTheirOriginals()
         savedItems.insert(group.items);
     for (const NearDuplicateGroup &group : report.groups)
         QVERIFY(savedItems.contains(group.items));
+}
+
+void TestNearDuplicates::engineComparesCrowdedPhotographsByHashesAlone()
+{
+    // At a cosine of 0.05 the test's small backbone finds most photographs alike to many others: with a limit of 4,
+    // those are compared by their hashes alone, and the report says so.
+    NearDuplicateRequest request;
+    request.catalogPath = m_catalog;
+    request.modelPath = m_model;
+    request.cosineThreshold = 0.05;
+    request.threads = 2;
+    request.saveGroups = false;
+    const auto mostFeatureOnlyPairs = [&](const NearDuplicateReport &report) {
+        QHash<qint64, int> featureOnly;
+        for (const NearDuplicateGroup &group : report.groups) {
+            for (const NearDuplicatePair &pair : group.pairs) {
+                if (pair.hashDistance > request.hashDistance) {
+                    ++featureOnly[pair.a];
+                    ++featureOnly[pair.b];
+                }
+            }
+        }
+        int most = 0;
+        for (const int pairs : std::as_const(featureOnly))
+            most = std::max(most, pairs);
+        return most;
+    };
+    request.mostFeatureNeighbours = 0;
+    const NearDuplicateReport unlimited = findNearDuplicates(request);
+    QCOMPARE(unlimited.crowdedItems, qint64(0));
+    QVERIFY2(mostFeatureOnlyPairs(unlimited) > 4, qPrintable(QString::number(mostFeatureOnlyPairs(unlimited))));
+
+    request.mostFeatureNeighbours = 4;
+    const NearDuplicateReport limited = findNearDuplicates(request);
+    QVERIFY(limited.crowdedItems > 0);
+    QVERIFY(limited.embeddingPairs < unlimited.embeddingPairs);
+    QVERIFY2(mostFeatureOnlyPairs(limited) <= 4, qPrintable(QString::number(mostFeatureOnlyPairs(limited))));
+    QVERIFY2(limited.note.contains(QStringLiteral("%1 of %2 photographs were each alike to more than 4 others")
+                                       .arg(limited.crowdedItems)
+                                       .arg(limited.itemsChecked)),
+             qPrintable(limited.note));
+    QVERIFY(limited.note.contains(QStringLiteral("compared by their perceptual hashes alone")));
+    // The resized copies, a few bits apart by hash, are still grouped with their originals.
+    Catalog catalog(m_catalog);
+    const QString photos = m_dir.filePath(QStringLiteral("photos/"));
+    for (const int i : kResizedCopies) {
+        const qint64 original = itemIdOf(catalog, photos + originalName(i));
+        const qint64 copy = itemIdOf(catalog, m_copyOf[i]);
+        const bool together = std::any_of(limited.groups.begin(), limited.groups.end(), [&](const NearDuplicateGroup &group) {
+            return group.items.contains(original) && group.items.contains(copy);
+        });
+        QVERIFY2(together, qPrintable(originalName(i)));
+    }
 }
 
 void TestNearDuplicates::splitKeepsGroupsTogether()
