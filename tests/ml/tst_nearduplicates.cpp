@@ -71,6 +71,17 @@ void makeAlike(std::vector<float> &rows, int dimension, int original, int twin, 
         target[d] = float(target[d] / std::sqrt(norm));
 }
 
+// count random unit rows in which rows 0..twins-1 (twins at most 100) each have a twin at row 100 + i, with a cosine
+// near 0.95 (the same direction plus noise).
+std::vector<float> rowsWithTwins(int count, int dimension, int twins, quint32 seed)
+{
+    std::vector<float> rows = randomUnitRows(count, dimension, seed);
+    const std::vector<float> noise = randomUnitRows(twins, dimension, seed + 1);
+    for (int i = 0; i < twins; ++i)
+        makeAlike(rows, dimension, i, 100 + i, noise.data() + size_t(i) * dimension, 0.33f);
+    return rows;
+}
+
 } // namespace
 
 // Near-duplicates: the indexes find planted pairs among many random ones, and the engine and the command line group
@@ -134,11 +145,7 @@ void TestNearDuplicates::embeddingIndexFindsPlantedPairs()
 {
     constexpr int count = 20000;
     constexpr int dimension = 128;
-    std::vector<float> rows = randomUnitRows(count, dimension, 7);
-    // Rows 0..99 get a twin at rows 100..199 with a cosine near 0.95 (each the same direction plus noise).
-    const std::vector<float> noise = randomUnitRows(100, dimension, 8);
-    for (int i = 0; i < 100; ++i)
-        makeAlike(rows, dimension, i, 100 + i, noise.data() + size_t(i) * dimension, 0.33f);
+    const std::vector<float> rows = rowsWithTwins(count, dimension, 100, 7);
     const std::vector<SimilarRows> found = similarEmbeddingPairs(rows.data(), count, dimension, 0.9);
     std::set<std::pair<int, int>> pairs;
     for (const SimilarRows &pair : found) {
@@ -157,16 +164,14 @@ void TestNearDuplicates::embeddingIndexLeavesOutCrowdedRows()
 {
     constexpr int count = 5000;
     constexpr int dimension = 64;
-    std::vector<float> rows = randomUnitRows(count, dimension, 11);
-    const std::vector<float> noise = randomUnitRows(200, dimension, 12);
     // Twins 0..49 and 100..149; a crowd of 40 rows alike to each other (as a trained classifier makes a class's
     // photographs); a cluster of 5 (an object photographed five times).
-    for (int i = 0; i < 50; ++i)
-        makeAlike(rows, dimension, i, 100 + i, noise.data() + size_t(i) * dimension, 0.33f);
+    std::vector<float> rows = rowsWithTwins(count, dimension, 50, 11);
+    const std::vector<float> noise = randomUnitRows(45, dimension, 13);
     for (int i = 1; i < 40; ++i)
-        makeAlike(rows, dimension, 1000, 1000 + i, noise.data() + size_t(50 + i) * dimension, 0.2f);
+        makeAlike(rows, dimension, 1000, 1000 + i, noise.data() + size_t(i) * dimension, 0.2f);
     for (int i = 1; i < 5; ++i)
-        makeAlike(rows, dimension, 2000, 2000 + i, noise.data() + size_t(100 + i) * dimension, 0.2f);
+        makeAlike(rows, dimension, 2000, 2000 + i, noise.data() + size_t(40 + i) * dimension, 0.2f);
     const auto inCrowd = [](int row) { return row >= 1000 && row < 1040; };
 
     // Without a limit the crowd's 780 pairs are all there.
