@@ -4,6 +4,7 @@
 #include "jobs/collectionimportjob.h"
 #include "testcatalogs.h"
 #include "testimages.h"
+#include "throwawaypostgres.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -182,6 +183,8 @@ private:
 
 void TestCollectionImport::initTestCase()
 {
+    QString error;
+    QVERIFY2(prepareCatalogBackend(&error), qPrintable(error));
     m_server = std::make_unique<FakeServer>(m_dir.filePath(QStringLiteral("server")));
     m_server->writeConfig(cleanConfig(*m_server, 2));
     QVERIFY2(m_server->start(), "the loopback collection server did not start");
@@ -226,7 +229,7 @@ void TestCollectionImport::importsMetObjectsAndReportsEveryProblem()
     m_server->writeConfig(config);
 
     QTemporaryDir dir;
-    const QString catalogPath = dir.filePath(QStringLiteral("met.db"));
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("met.db"));
     const CollectionImportSummary summary = runMet(catalogPath, *m_server, 0, true);
     // 9 clean + 160 (slow), 161 (429 twice), 162 (500 twice).
     QCOMPARE(summary.imported, 12);
@@ -264,7 +267,7 @@ void TestCollectionImport::holdsTheRequestRate()
     m_server->clearLog();
     QTemporaryDir dir;
     const double rate = 6;
-    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("rate.db")), *m_server, 0, false, quickPolicy(rate));
+    const CollectionImportSummary summary = runMet(newCatalogLocation(dir.path(), QStringLiteral("rate.db")), *m_server, 0, false, quickPolicy(rate));
     QCOMPARE(summary.imported, 12);
     const auto requests = m_server->requests();
     QVERIFY(requests.size() >= 1 + 3 + 12 + 12);
@@ -285,20 +288,21 @@ void TestCollectionImport::sampleSizePerDepartmentAndUnknownDepartment()
 {
     m_server->writeConfig(cleanConfig(*m_server, 6));
     QTemporaryDir dir;
-    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("sample.db")), *m_server, 2, false, quickPolicy(),
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("sample.db"));
+    const CollectionImportSummary summary = runMet(catalogPath, *m_server, 2, false, quickPolicy(),
                                                    {QStringLiteral("Arms and Armor"), QStringLiteral("3")});
     QCOMPARE(summary.imported, 4);
     QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Arms and Armor")), 2);
     QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Egyptian Art")), 2);
     QCOMPARE(summary.importedPerGroup.value(QStringLiteral("Asian Art")), 0);
-    Catalog catalog(dir.filePath(QStringLiteral("sample.db")));
+    Catalog catalog(catalogPath);
     QStringList ids;
     for (const ItemRecord &item : catalog.items(0, 10))
         ids << item.externalId;
     QVERIFY2(ids.contains(QStringLiteral("100")) && ids.contains(QStringLiteral("103")), qPrintable(ids.join(QLatin1Char(','))));
 
     MetImportRequest request;
-    request.catalogPath = dir.filePath(QStringLiteral("unknown.db"));
+    request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("unknown.db"));
     request.baseUrl = m_server->api();
     request.departments = {QStringLiteral("Department of Nothing")};
     request.policy = quickPolicy();
@@ -313,7 +317,7 @@ void TestCollectionImport::resumesWithoutFetchingAnythingTwice()
     m_server->writeConfig(cleanConfig(*m_server, 6));
     m_server->clearLog();
     QTemporaryDir dir;
-    const QString catalogPath = dir.filePath(QStringLiteral("resume.db"));
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("resume.db"));
     MetImportRequest request;
     request.catalogPath = catalogPath;
     request.baseUrl = m_server->api();
@@ -358,7 +362,7 @@ void TestCollectionImport::importsIiifV2ManifestWithLabelField()
     m_server->clearLog();
     QTemporaryDir dir;
     IiifImportRequest request;
-    request.catalogPath = dir.filePath(QStringLiteral("iiif.db"));
+    request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("iiif.db"));
     request.source = m_server->base() + QStringLiteral("/iiif/v2.json");
     request.labelField = QStringLiteral("department");
     request.policy = quickPolicy();
@@ -407,7 +411,7 @@ void TestCollectionImport::followsIiifV3CollectionsAndReportsBrokenManifests()
                 {"id": "{BASE}/iiif/nested.json", "type": "Collection"}, {"id": "{BASE}/iiif/absent.json", "type": "Manifest"}]})");
     QTemporaryDir dir;
     IiifImportRequest request;
-    request.catalogPath = dir.filePath(QStringLiteral("collection.db"));
+    request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("collection.db"));
     request.source = m_server->base() + QStringLiteral("/iiif/top.json");
     request.labelField = QStringLiteral("Object type");
     request.policy = quickPolicy();
@@ -436,7 +440,7 @@ void TestCollectionImport::exportsFoldersWithProvenance()
 {
     m_server->writeConfig(cleanConfig(*m_server, 2));
     QTemporaryDir dir;
-    const QString catalogPath = dir.filePath(QStringLiteral("export.db"));
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("export.db"));
     QCOMPARE(runMet(catalogPath, *m_server).imported, 6);
     QByteArray out;
     QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--catalog"), catalogPath, QStringLiteral("--format"), QStringLiteral("folders"),
@@ -455,7 +459,7 @@ void TestCollectionImport::exportsFoldersWithProvenance()
     QCOMPARE(QJsonDocument::fromJson(json.readAll()).array().size(), 6);
 
     // The same through the command line, as a curator runs it.
-    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")), QStringLiteral("--base-url"),
+    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), newCatalogLocation(dir.path(), QStringLiteral("cli.db")), QStringLiteral("--base-url"),
                      m_server->api(), QStringLiteral("--per-department"), QStringLiteral("1"), QStringLiteral("--rate"), QStringLiteral("40"),
                      QStringLiteral("--json")}, &out), 0);
     const QJsonObject summary = QJsonDocument::fromJson(out).object();
@@ -481,7 +485,7 @@ void TestCollectionImport::boundsEndlessTricklingAndSilentResponses()
     m_server->writeConfig(config);
 
     QTemporaryDir dir;
-    const CollectionImportSummary summary = runMet(dir.filePath(QStringLiteral("bounded.db")), *m_server, 0, false, tightPolicy(),
+    const CollectionImportSummary summary = runMet(newCatalogLocation(dir.path(), QStringLiteral("bounded.db")), *m_server, 0, false, tightPolicy(),
                                                    {QStringLiteral("Asian Art")});
     // 200 and 175 are fine; each misbehaving response is its object's failure, and the rest goes on.
     QCOMPARE(summary.imported, 2);
@@ -496,7 +500,7 @@ void TestCollectionImport::boundsEndlessTricklingAndSilentResponses()
 
     // The same limits from the command line.
     QByteArray out;
-    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")), QStringLiteral("--base-url"),
+    QCOMPARE(runCli({QStringLiteral("met-import"), QStringLiteral("--catalog"), newCatalogLocation(dir.path(), QStringLiteral("cli.db")), QStringLiteral("--base-url"),
                      m_server->api(), QStringLiteral("--departments"), QStringLiteral("2"), QStringLiteral("--retries"), QStringLiteral("0"),
                      QStringLiteral("--rate"), QStringLiteral("40"), QStringLiteral("--max-json-mb"), QStringLiteral("1"),
                      QStringLiteral("--max-image-mb"), QStringLiteral("1"), QStringLiteral("--stall-seconds"), QStringLiteral("3"),
@@ -535,7 +539,7 @@ void TestCollectionImport::boundsIiifDocumentsAndImages()
     m_server->writeConfig(config);
     QTemporaryDir dir;
     IiifImportRequest request;
-    request.catalogPath = dir.filePath(QStringLiteral("bounded.db"));
+    request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("bounded.db"));
     request.source = m_server->base() + QStringLiteral("/iiif/bounded-top.json");
     request.policy = tightPolicy();
     IiifImportJob job(request);
@@ -599,7 +603,7 @@ void TestCollectionImport::iiifReferencesMustBeWebAddresses()
     for (const QString &source : QStringList{m_server->base() + QStringLiteral("/iiif/local-refs.json"), localCollection}) {
         QTemporaryDir dir;
         IiifImportRequest request;
-        request.catalogPath = dir.filePath(QStringLiteral("refs.db"));
+        request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("refs.db"));
         request.source = source;
         request.policy = quickPolicy();
         IiifImportJob job(request);
@@ -621,7 +625,7 @@ void TestCollectionImport::iiifReferencesMustBeWebAddresses()
     {
         QTemporaryDir dir;
         QByteArray out;
-        QCOMPARE(runCli({QStringLiteral("iiif-import"), QStringLiteral("--catalog"), dir.filePath(QStringLiteral("cli.db")),
+        QCOMPARE(runCli({QStringLiteral("iiif-import"), QStringLiteral("--catalog"), newCatalogLocation(dir.path(), QStringLiteral("cli.db")),
                          localCollection, QStringLiteral("--json")}, &out), 3);
         const QJsonObject cli = QJsonDocument::fromJson(out).object();
         QCOMPARE(cli.value(QStringLiteral("imported")).toInt(), 0);
@@ -631,7 +635,7 @@ void TestCollectionImport::iiifReferencesMustBeWebAddresses()
     // The document the user names may be local, and is read.
     QTemporaryDir dir;
     IiifImportRequest request;
-    request.catalogPath = dir.filePath(QStringLiteral("named.db"));
+    request.catalogPath = newCatalogLocation(dir.path(), QStringLiteral("named.db"));
     request.source = existing;
     request.policy = quickPolicy();
     IiifImportJob named(request);
@@ -693,7 +697,7 @@ void TestCollectionImport::downloadsAreStoredAsBlobsOfTheSharedFolder()
 {
     m_server->writeConfig(cleanConfig(*m_server, 2));
     QTemporaryDir dir;
-    const QString catalogPath = dir.filePath(QStringLiteral("blobs.db"));
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("blobs.db"));
     const QString share = catalogWithSharedFolder(catalogPath, dir.filePath(QStringLiteral("share")));
     QVERIFY(!share.isEmpty());
     const CollectionImportSummary summary = runMet(catalogPath, *m_server);
@@ -755,7 +759,7 @@ void TestCollectionImport::aSharedFolderThatCannotBeWrittenFailsEachDownload()
 {
     m_server->writeConfig(cleanConfig(*m_server, 3));
     QTemporaryDir dir;
-    const QString catalogPath = dir.filePath(QStringLiteral("refused.db"));
+    const QString catalogPath = newCatalogLocation(dir.path(), QStringLiteral("refused.db"));
     const QString share = catalogWithSharedFolder(catalogPath, dir.filePath(QStringLiteral("share")));
     QCOMPARE(runMet(catalogPath, *m_server, 1).imported, 3); // objects 100, 200, 300
     const QStringList storedFirst = filesUnder(share);
