@@ -35,6 +35,7 @@ namespace accession {
 namespace {
 constexpr int kThumbnailSide = 56;
 constexpr int kDefaultFolds = 5;
+constexpr int kButtonDepartmentChars = 22;
 }
 
 // A decision of the list on the undo stack: the curator label is written (and retracted) as any review decision
@@ -122,7 +123,9 @@ CheckLabelsWidget::CheckLabelsWidget(CatalogSession *session, QWidget *parent)
     m_table->setColumnWidth(LabelIssuesModel::GivenColumn, 140);
     m_table->setColumnWidth(LabelIssuesModel::SuggestedColumn, 140);
     m_table->setColumnWidth(LabelIssuesModel::ScoreColumn, 52);
-    m_table->setMinimumWidth(kThumbnailSide + 100 + 140 + 140 + 52 + 100);
+    // At least the item and its given label; the other columns scroll into view on a narrow screen, where the
+    // window must still fit beside the item panel.
+    m_table->setMinimumWidth(kThumbnailSide + 100 + 140);
 
     m_image = new ImageView(this);
     m_detail = new QLabel(this);
@@ -501,8 +504,10 @@ void CheckLabelsWidget::showCurrent()
         return;
     }
     const LabelIssue &issue = m_model->issue(row);
-    m_confirmButton->setText(tr("Keep %1 (C)").arg(elided(issue.given, 30)));
-    m_takeButton->setText(tr("Move to %1 (T)").arg(elided(issue.suggested, 30)));
+    // Short enough that the three buttons fit a 1366-pixel screen beside the table and the item panel; the line
+    // above them names both departments in full.
+    m_confirmButton->setText(tr("Keep %1 (C)").arg(elided(issue.given, kButtonDepartmentChars)));
+    m_takeButton->setText(tr("Move to %1 (T)").arg(elided(issue.suggested, kButtonDepartmentChars)));
     QString detail = tr("Labelled %1 (%2 by the out-of-fold estimate); the check suggests %3 (%4).")
                          .arg(elided(issue.given), percentText(issue.givenProbability), elided(issue.suggested),
                               percentText(issue.suggestedProbability));

@@ -80,8 +80,14 @@ bool ScreenshotTour::capture(const QString &name, bool hasContent, const QString
     const QPixmap shot = screen ? screen->grabWindow(0) : m_window->grab();
     const bool saved = (shot.isNull() ? m_window->grab() : shot).save(path);
     std::printf("%s: %s%s\n", qPrintable(path), hasContent ? "shows " : "EMPTY: no ", qPrintable(what));
+    // Each view must fit the screen: a view whose widgets need more width pushes the window, and the item panel
+    // beside it, past the screen's edge.
+    const int screenWidth = screen ? screen->availableGeometry().width() : 0;
+    const bool fits = !screen || m_window->frameGeometry().width() <= screenWidth;
+    if (!fits)
+        std::printf("  TOO WIDE: the window is %d pixels wide on a screen of %d\n", m_window->frameGeometry().width(), screenWidth);
     std::fflush(stdout);
-    if (!hasContent || !saved)
+    if (!hasContent || !saved || !fits)
         m_problems << name;
     return hasContent;
 }
