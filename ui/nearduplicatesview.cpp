@@ -9,6 +9,7 @@
 #include "catalog/catalogworker.h"
 #include "catalog/modelregistry.h"
 #include "catalog/weightsregistry.h"
+#include "imaging/perceptualhash.h"
 #include "jobs/jobqueue.h"
 #include "jobs/nearduplicatesjob.h"
 
@@ -235,13 +236,17 @@ void NearDuplicatesView::showSaved(const SavedGroups &saved)
 
 QString NearDuplicatesView::describeGroup(const NearDuplicateGroup &group) const
 {
+    // What joined the group: pairs close by hash say how close, the others how alike their features are (a pair
+    // joined by its hashes may have features far apart, and the other way round).
     double bestCosine = -1;
     int closestHash = -1;
     for (const NearDuplicatePair &pair : group.pairs) {
-        if (!std::isnan(pair.cosine))
+        if (pair.hashDistance >= 0 && pair.hashDistance <= kNearDuplicateHashDistance) {
+            if (closestHash < 0 || pair.hashDistance < closestHash)
+                closestHash = pair.hashDistance;
+        } else if (!std::isnan(pair.cosine)) {
             bestCosine = std::max(bestCosine, pair.cosine);
-        if (pair.hashDistance >= 0 && (closestHash < 0 || pair.hashDistance < closestHash))
-            closestHash = pair.hashDistance;
+        }
     }
     QStringList departments;
     for (qint64 itemId : group.items) {
@@ -250,16 +255,17 @@ QString NearDuplicatesView::describeGroup(const NearDuplicateGroup &group) const
         if (!departments.contains(department))
             departments << department;
     }
-    QString likeness;
+    QStringList likeness;
+    if (closestHash >= 0)
+        likeness << plural(closestHash, tr("hashes %1 bit apart"), tr("hashes %1 bits apart"));
     if (bestCosine >= 0)
-        likeness = tr("features %1 alike").arg(percentText(bestCosine));
-    else if (closestHash >= 0)
-        likeness = plural(closestHash, tr("hashes %1 bit apart"), tr("hashes %1 bits apart"));
+        likeness << tr("features %1 alike").arg(percentText(bestCosine));
     QStringList shownDepartments;
     for (const QString &department : departments)
         shownDepartments << elided(department, 40);
     return tr("%1 · %2\n%3")
-        .arg(plural(group.items.size(), tr("%1 photograph"), tr("%1 photographs")), likeness, shownDepartments.join(QStringLiteral(" / ")));
+        .arg(plural(group.items.size(), tr("%1 photograph"), tr("%1 photographs")), likeness.join(QStringLiteral(", ")),
+             shownDepartments.join(QStringLiteral(" / ")));
 }
 
 void NearDuplicatesView::selectGroup(int row)

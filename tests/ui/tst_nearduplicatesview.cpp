@@ -52,6 +52,7 @@ class NearDuplicatesViewTest : public QObject
 private Q_SLOTS:
     void initTestCase();
     void findsShowsAndKeepsGroups();
+    void headingsNameWhatJoinedEachGroup();
     void noCatalogNoCheck();
 
 private:
@@ -138,6 +139,46 @@ void NearDuplicatesViewTest::findsShowsAndKeepsGroups()
     MainWindow window;
     QVERIFY(openCatalogAndWait(window, m_catalogPath));
     QTRY_COMPARE(window.nearDuplicatesView()->groupCount(), 2);
+}
+
+void NearDuplicatesViewTest::headingsNameWhatJoinedEachGroup()
+{
+    // Groups as a check with a backbone saves them, each pair with both measures: one joined by its hashes (its
+    // features far apart), one by its features (its hashes far apart), one by both kinds of pair.
+    const QString catalogPath = m_dir.filePath(QStringLiteral("headings.db"));
+    test::importFolders(catalogPath, m_dir.filePath(QStringLiteral("images")));
+    {
+        Catalog catalog(catalogPath);
+        QVector<qint64> ids;
+        for (const ItemRow &item : catalog.labelledItems())
+            ids << item.id;
+        QVERIFY(ids.size() >= 7);
+        NearDuplicateGroup byHash;
+        byHash.items = {ids[0], ids[1]};
+        byHash.pairs = {{ids[0], ids[1], 0.363, 1}};
+        NearDuplicateGroup byFeatures;
+        byFeatures.items = {ids[2], ids[3]};
+        byFeatures.pairs = {{ids[2], ids[3], 0.95, 30}};
+        NearDuplicateGroup byBoth;
+        byBoth.items = {ids[4], ids[5], ids[6]};
+        byBoth.pairs = {{ids[4], ids[5], 0.41, 2}, {ids[5], ids[6], 0.925, 24}};
+        for (NearDuplicateGroup *group : {&byHash, &byFeatures, &byBoth}) {
+            for (qint64 id : group->items)
+                group->paths << catalog.item(id)->path;
+        }
+        catalog.replaceNearDuplicateGroups({byHash, byFeatures, byBoth});
+    }
+    MainWindow window;
+    QVERIFY(openCatalogAndWait(window, catalogPath));
+    NearDuplicatesView *view = window.nearDuplicatesView();
+    QTRY_COMPARE(view->groupCount(), 3);
+    QStringList headings;
+    for (int row = 0; row < view->groupList()->count(); ++row)
+        headings << view->groupList()->item(row)->text().section(QLatin1Char('\n'), 0, 0);
+    headings.sort();
+    QCOMPARE(headings, (QStringList{QStringLiteral("2 photographs · features 95.0% alike"),
+                                    QStringLiteral("2 photographs · hashes 1 bit apart"),
+                                    QStringLiteral("3 photographs · hashes 2 bits apart, features 92.5% alike")}));
 }
 
 void NearDuplicatesViewTest::noCatalogNoCheck()
