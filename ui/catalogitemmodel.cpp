@@ -16,6 +16,7 @@
 #include <QGuiApplication>
 #include <QLocale>
 #include <QPainter>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -27,7 +28,7 @@ CatalogItemModel::CatalogItemModel(QObject *parent)
     , m_retiredThumbnailsFreer(new QTimer(this))
     , m_thumbnailSide(kThumbnailSide)
 {
-    m_retiredThumbnailsFreer->setInterval(0); // a slice each time the event loop is otherwise idle
+    m_retiredThumbnailsFreer->setInterval(0); // a slice per event-loop turn, between the window's other events
     connect(m_retiredThumbnailsFreer, &QTimer::timeout, this, &CatalogItemModel::freeRetiredThumbnails);
     m_placeholder = QPixmap(96, 96);
     m_placeholder.fill(QColor(0xe8, 0xe4, 0xdc));

@@ -5,11 +5,12 @@
 #include <QAbstractTableModel>
 #include <QCache>
 #include <QPixmap>
-#include <QTimer>
 
 #include <deque>
 #include <memory>
 #include <vector>
+
+class QTimer;
 
 namespace accession {
 

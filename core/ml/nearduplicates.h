@@ -49,7 +49,7 @@ struct NearDuplicateReport
     qint64 crowdedItems = 0; // alike by features to more than mostFeatureNeighbours others: compared by hashes alone
     qint64 hashPairs = 0;
     QString backbone; // the weights file whose features were compared; empty when hashes alone were
-    QString note;     // why embeddings were not compared, when they were not
+    QString note;     // why embeddings were not compared, or for which photographs (crowdedItems), when they were not
     QVector<Problem> failures;
     double seconds = 0;
 };
